@@ -1,0 +1,245 @@
+"""Cleaning: raw exports of one dataset -> harmonised rows, exclusions, cleaning log, row accounting.
+
+Public surface:
+  clean_dataset(project, country, dataset) -> CleanResult
+  write_clean_outputs(result, data_path, exclusions_path, log_path, accounting_path)
+
+Per source file: read -> harmonise every codebook variable (codebook.convert_column) -> exclusions in
+config order (first matching rule gives the reason) -> unknown codes in kept rows stop the run ->
+derived variables -> consistency warnings -> indicators. The invariant raw rows = kept + excluded is
+checked for every file before anything is written. Raw columns not named in the codebook (direct
+identifiers among them) are never copied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .codebook import LOG_COLUMNS, convert_column
+from .conditions import evaluate
+from .errors import InputError
+from .readers import read_source
+
+CORE_RESPONDENT_COLUMNS = ["respondent_id", "wave", "sex", "age", "age_band", "social_group", "location",
+                           "cluster", "weight"]
+PROVENANCE_COLUMNS = ["source_file", "source_row"]
+EXCLUSION_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id", "rule", "reason"]
+CLEANING_LOG_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"] + LOG_COLUMNS
+ACCOUNTING_COLUMNS = ["dataset", "source_file", "wave", "raw_rows", "kept", "excluded"]
+
+
+class RowAccountingError(AssertionError):
+    """Raised when a file's raw rows are not exactly kept + excluded (a bug, never bad input)."""
+
+
+@dataclass
+class CleanResult:
+    data: pd.DataFrame
+    exclusions: pd.DataFrame
+    log: pd.DataFrame
+    accounting: pd.DataFrame
+
+
+def _raw_column(source: dict, variable: str, spec: dict) -> str:
+    return source.get("columns", {}).get(variable, spec.get("source", variable))
+
+
+def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
+    """Read one raw file and convert every codebook variable. Returns (frame, log, unknown, n_raw)."""
+    table = read_source(root, source)
+    raw = table.frame
+    pii = set(dataset.get("pii", []))
+    wave = source["wave"]
+    columns, logs, unknowns = {}, [], []
+    for variable, spec in dataset["variables"].items():
+        if "constant" in spec:
+            columns[variable] = pd.Series(spec["constant"], index=raw.index, dtype=object)
+            continue
+        col = _raw_column(source, variable, spec)
+        if col in pii:
+            raise InputError(f"variable '{variable}' is read from '{col}', which is listed under `pii`", file=config_file,
+                             column=col, fix="direct identifiers may not become analysis variables: remove the mapping")
+        in_wave = wave in spec.get("waves", [wave])
+        if col not in raw.columns:
+            if in_wave and not spec.get("optional", False):
+                near = [c for c in raw.columns if variable.split("_")[0].lower() in str(c).lower()][:5]
+                raise InputError(f"column '{col}' (for variable '{variable}') is not in the file", file=table.file,
+                                 column=col,
+                                 fix=f"map '{variable}' to the right column under `columns:` of this source in {config_file}"
+                                     + (f" (columns that look similar: {', '.join(near)})" if near else "")
+                                     + ", or list the waves that have it under `waves:`")
+            columns[variable] = pd.Series(None, index=raw.index, dtype=object)
+            continue
+        values, log, unknown = convert_column(variable, raw[col], spec, table.value_labels.get(col),
+                                              table.missing_values.get(col, set()), table.multi_choice.get(col))
+        columns[variable] = values
+        logs.append(log)
+        unknowns.append(unknown.assign(raw_column=col))
+    frame = pd.DataFrame(columns, index=raw.index)
+    frame.insert(0, "wave", wave)
+    frame.insert(0, "source_row", raw.index.to_numpy() + 1)
+    frame.insert(0, "source_file", source["file"])
+    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+    unknown = pd.concat(unknowns, ignore_index=True) if unknowns else pd.DataFrame(columns=["row_index", "variable", "raw_value"])
+    return frame, log, unknown, len(raw)
+
+
+def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str) -> pd.DataFrame:
+    """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match wins."""
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    rule_id = pd.Series(None, index=frame.index, dtype=object)
+    for i, rule in enumerate(rules):
+        open_rows = reason.isna().to_numpy()
+        if "duplicate_of" in rule:
+            keys = rule["duplicate_of"]
+            candidates = frame[open_rows]
+            dup = candidates.duplicated(subset=keys, keep="first") & candidates[keys].notna().all(axis=1)
+            first_row = candidates.groupby(keys, dropna=True)["source_row"].transform("first")
+            hit_index = candidates.index[dup.to_numpy()]
+            reason[hit_index] = [f"{rule['reason']} (same {', '.join(keys)} as row {r})" for r in first_row[dup]]
+        else:
+            hit = evaluate(frame, rule["when"], config_file) & open_rows
+            hit_index = frame.index[hit]
+            reason[hit_index] = rule["reason"]
+        rule_id[hit_index] = rule.get("id", f"exclusion_{i + 1}")
+    out = frame.loc[reason.notna(), ["source_file", "wave", "source_row"]].copy()
+    out["rule"] = rule_id[reason.notna()]
+    out["reason"] = reason[reason.notna()]
+    return out
+
+
+def derive(frame: pd.DataFrame, derivations: dict, log_rows: list) -> pd.DataFrame:
+    """Add derived variables: bands (numeric -> labelled bands, with a fallback variable), copy, concat, map, constant."""
+    for name, spec in derivations.items():
+        if "bands" in spec:
+            values = pd.to_numeric(frame[spec["from"]], errors="coerce")
+            labels = [b["label"] for b in spec["bands"]]
+            band = pd.Series(None, index=frame.index, dtype=object)
+            for b in spec["bands"]:
+                band[(values >= b["min"]) & (values <= b["max"])] = b["label"]
+            if spec.get("fallback"):
+                fb = frame[spec["fallback"]]
+                use = band.isna() & fb.isin(labels)
+                band[use] = fb[use]
+                log_rows.append(pd.DataFrame({"row_index": frame.index[use], "variable": name,
+                                              "raw_value": frame.loc[use, spec["from"]].astype(str).replace("<NA>", "NA"),
+                                              "clean_value": fb[use].astype(str), "severity": "change",
+                                              "rule": f"{name} taken from '{spec['fallback']}' ({spec['from']} missing)"}))
+            frame[name] = band
+        elif "concat" in spec:
+            parts = [frame[c].astype(str) for c in spec["concat"]]
+            joined = parts[0].str.cat(parts[1:], sep=spec.get("sep", " / "))
+            frame[name] = joined.where(frame[spec["concat"]].notna().all(axis=1), None)
+        elif "map" in spec:
+            frame[name] = frame[spec["from"]].map(spec["map"]).astype(object)
+        elif "copy" in spec:
+            frame[name] = frame[spec["copy"]]
+        else:
+            frame[name] = spec["constant"]
+    return frame
+
+
+def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: str) -> pd.DataFrame:
+    """Flag (never change) rows that break a stated consistency rule; one log row per flagged row."""
+    out = []
+    for check in checks:
+        hit = evaluate(frame, check["when"], config_file)
+        conds = check["when"] if isinstance(check["when"], list) else [check["when"]]
+        variables = [c["variable"] for c in conds]
+        raw = frame.loc[hit, variables].astype(str).agg(" | ".join, axis=1)
+        out.append(pd.DataFrame({"row_index": frame.index[hit], "variable": ", ".join(variables),
+                                 "raw_value": raw.to_numpy(), "clean_value": raw.to_numpy(),
+                                 "rule": check["warning"], "severity": "warning"}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+
+
+def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str) -> pd.DataFrame:
+    """One 0/1/NA column per indicator defined for this country (named by indicator id)."""
+    for ind in indicators:
+        how = ind.get("countries", {}).get(country)
+        if not how:
+            continue
+        src = frame[how["variable"]]
+        if "any_of" in how:
+            tokens = src.astype(str).str.split()
+            positive = tokens.explode().isin(how["any_of"]).groupby(level=0).any().reindex(frame.index, fill_value=False)
+        else:
+            positive = src.isin(how["positive"])
+        value = pd.Series(np.where(positive, 1, 0), index=frame.index, dtype="Int64")
+        invalid = src.isna() | src.isin(how.get("missing", []))
+        frame[ind["id"]] = value.mask(invalid.to_numpy())
+    return frame
+
+
+def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, config_file: str) -> InputError:
+    counts = unknown.groupby(["raw_column", "variable", "raw_value"]).size().reset_index(name="n")
+    first = unknown.iloc[0]
+    listing = "; ".join(f"{r.raw_column}={r.raw_value!r} ({r.n} rows)" for r in counts.head(8).itertuples())
+    return InputError(f"{len(unknown)} raw value(s) have no mapping in the codebook: {listing}",
+                      file=source["file"], column=str(first["raw_column"]), row=int(first["row_index"]) + 1,
+                      fix=f"add these values to `values:` (or `missing:`) of variable '{first['variable']}' in {config_file}, "
+                          "or correct the raw export")
+
+
+def clean_dataset(project: dict, country: str, dataset_name: str) -> CleanResult:
+    """Clean every source of one dataset of one country (see module docstring)."""
+    root = project["root"]
+    cfg = project["countries"][country]
+    dataset = cfg["datasets"][dataset_name]
+    config_file = f"config/countries/{country}.yaml"
+    kept_frames, exclusion_frames, log_frames, accounting = [], [], [], []
+    id_var = dataset.get("record_id", "respondent_id")
+    for source in dataset["sources"]:
+        frame, log, unknown, n_raw = harmonise_source(root, dataset, source, config_file)
+        excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file)
+        keep = ~frame.index.isin(excluded.index)
+        unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep])] if len(unknown) else unknown
+        if len(unknown_kept):
+            raise _unknown_error(unknown_kept, frame, source, config_file)
+        kept = frame[keep].copy()
+        extra_logs = []
+        kept = derive(kept, dataset.get("derive", {}), extra_logs)
+        extra_logs.append(consistency_warnings(kept, dataset.get("checks", []), config_file))
+        log = pd.concat([log[log["row_index"].isin(kept.index)]] + extra_logs, ignore_index=True)
+        log["source_file"], log["wave"] = source["file"], source["wave"]
+        log["source_row"] = log["row_index"].astype(int) + 1
+        log["record_id"] = frame[id_var].reindex(log["row_index"]).to_numpy() if id_var in frame else None
+        excluded["record_id"] = frame.loc[excluded.index, id_var].to_numpy() if id_var in frame else None
+        if n_raw != len(kept) + len(excluded):
+            raise RowAccountingError(f"{source['file']}: {n_raw} raw rows but {len(kept)} kept + {len(excluded)} excluded")
+        accounting.append({"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw,
+                           "kept": len(kept), "excluded": len(excluded)})
+        kept_frames.append(kept)
+        exclusion_frames.append(excluded)
+        log_frames.append(log)
+    data = pd.concat(kept_frames, ignore_index=True)
+    if dataset.get("role") == "respondents":
+        data = add_indicators(data, project["indicators"], country)
+        missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
+        if missing:
+            raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
+                             fix="define them under `variables:` or `derive:` of the respondents dataset")
+    lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
+    data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
+    exclusions = pd.concat(exclusion_frames, ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
+    log = pd.concat(log_frames, ignore_index=True).assign(dataset=dataset_name)
+    log = log.sort_values(["source_file", "source_row", "variable"], kind="stable")[CLEANING_LOG_COLUMNS]
+    accounting = pd.DataFrame(accounting).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
+    return CleanResult(data.reset_index(drop=True), exclusions.reset_index(drop=True), log.reset_index(drop=True), accounting)
+
+
+def write_clean_outputs(result: CleanResult, data_path: Path, exclusions_path: Path, log_path: Path,
+                        accounting_path: Path) -> None:
+    """Write the four outputs (Parquet for data, CSV for the rest); deterministic bytes."""
+    data_path.parent.mkdir(parents=True, exist_ok=True)
+    frame = result.data.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype("string")
+    frame.to_parquet(data_path, index=False, engine="pyarrow")
+    result.exclusions.to_csv(exclusions_path, index=False, lineterminator="\n")
+    result.log.to_csv(log_path, index=False, lineterminator="\n")
+    result.accounting.to_csv(accounting_path, index=False, lineterminator="\n")

@@ -1,0 +1,128 @@
+"""Command line: `python -m analysis <command>`; each command is a thin call into the library.
+
+Commands
+  validate                               check every config file against its schema
+  clean --country C --dataset D --out-dir DIR
+                                         clean one dataset -> DIR/D.parquet and DIR/logs/D.*.csv
+  combine-logs --out FILE INPUT...       concatenate per-dataset logs of one kind into one CSV
+  crosstab --country C --table T --data PARQUET --out CSV
+                                         one of the country's configured tables (Figures 1-3)
+
+Bad input prints one message (file, column, row, fix) and exits with status 2, leaving no partial
+outputs. Set PEACE_DEBUG=1 (or pass --debug) to see the Python traceback as well.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def atomic_outputs(paths: list[Path]):
+    """Yield temporary paths; move them into place only if the block succeeds (no partial outputs)."""
+    temps = []
+    try:
+        for p in paths:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+            os.close(fd)
+            temps.append(Path(tmp))
+        yield temps
+        for tmp, final in zip(temps, paths):
+            os.replace(tmp, final)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
+def cmd_validate(args) -> None:
+    from .config import load_project
+    project = load_project(args.root)
+    print(f"config OK: {len(project['countries'])} countries, {len(project['indicators'])} indicators")
+
+
+def cmd_clean(args) -> None:
+    from .clean import clean_dataset, write_clean_outputs
+    from .config import load_project
+    project = load_project(args.root)
+    if args.country not in project["countries"]:
+        raise InputError(f"country '{args.country}' is not listed in config/config.yaml", file="config/config.yaml",
+                         fix=f"add it under `countries:` (listed: {', '.join(project['countries'])})")
+    datasets = project["countries"][args.country]["datasets"]
+    if args.dataset not in datasets:
+        raise InputError(f"dataset '{args.dataset}' is not defined for {args.country}",
+                         file=f"config/countries/{args.country}.yaml", fix=f"use one of: {', '.join(datasets)}")
+    result = clean_dataset(project, args.country, args.dataset)
+    out = Path(args.out_dir)
+    finals = [out / f"{args.dataset}.parquet"] + [out / "logs" / f"{args.dataset}.{k}.csv"
+                                                  for k in ("exclusions", "cleaning_log", "row_accounting")]
+    with atomic_outputs(finals) as tmp:
+        write_clean_outputs(result, *tmp)
+
+
+def cmd_combine_logs(args) -> None:
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in args.inputs]
+    with atomic_outputs([Path(args.out)]) as (tmp,):
+        pd.concat(frames, ignore_index=True).to_csv(tmp, index=False, lineterminator="\n")
+
+
+def cmd_crosstab(args) -> None:
+    from .config import load_project
+    from .crosstab import figure_table
+    project = load_project(args.root)
+    table_cfg = project["countries"][args.country].get("tables", {}).get(args.table)
+    if table_cfg is None:
+        raise InputError(f"table '{args.table}' is not defined for {args.country}",
+                         file=f"config/countries/{args.country}.yaml", fix="define it under `tables:`")
+    data = pd.read_parquet(args.data)
+    table = figure_table(data, table_cfg)
+    with atomic_outputs([Path(args.out)]) as (tmp,):
+        table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=ROOT, help="project root (default: this checkout)")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("validate").set_defaults(func=cmd_validate)
+    p = sub.add_parser("clean")
+    p.add_argument("--country", required=True)
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_clean)
+    p = sub.add_parser("combine-logs")
+    p.add_argument("--out", required=True)
+    p.add_argument("inputs", nargs="+")
+    p.set_defaults(func=cmd_combine_logs)
+    p = sub.add_parser("crosstab")
+    p.add_argument("--country", required=True)
+    p.add_argument("--table", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_crosstab)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = args.debug or os.environ.get("PEACE_DEBUG") == "1"
+    try:
+        args.func(args)
+    except InputError as exc:
+        if debug:
+            raise
+        print(exc.render(), file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,81 @@
+"""Disaggregation: one general crosstab for any row/column dimensions.
+
+`crosstab(frame, rows, columns, percent)` returns a tidy table: one line per cell, margins included,
+with columns `row, column, n, percent, percent_base` plus one column per dimension. `percent` is in
+percent (0-100), unrounded; `percent_base` says which total it divides by: `row` (the row's total),
+`column` (the column's total) or `total` (the grand total). Multi-variable column (or row) dimensions
+are joined into one label with " | " (e.g. "Jomi | Older women (36+)").
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .conditions import evaluate
+from .errors import InputError
+
+TOTAL = "Total"
+JOIN = " | "
+
+
+def _dimension(frame: pd.DataFrame, dims: list[dict], where: str) -> tuple[pd.Series, list[str], list[str]]:
+    """Labels of each row of `frame` on one axis, the axis' category order, and the variables used."""
+    parts, orders = [], []
+    for dim in dims:
+        var = dim["variable"]
+        if var not in frame.columns:
+            raise InputError(f"table {where} dimension uses unknown variable '{var}'", column=var,
+                             fix=f"use one of: {', '.join(map(str, frame.columns))}")
+        labels = dim.get("labels", {})
+        values = frame[var].astype(object)
+        order = list(dim.get("order") or sorted(values.dropna().unique(), key=str))
+        parts.append(values.replace(labels).astype(object) if labels else values)
+        orders.append([labels.get(v, v) for v in order])
+    combined = parts[0].astype(str).where(parts[0].notna(), None)
+    for part in parts[1:]:
+        combined = (combined + JOIN + part.astype(str)).where(combined.notna() & part.notna(), None)
+    full_order = [JOIN.join(map(str, combo)) for combo in pd.MultiIndex.from_product(orders)] if len(orders) > 1 \
+        else [str(x) for x in orders[0]]
+    return combined, full_order, [d["variable"] for d in dims]
+
+
+def crosstab(frame: pd.DataFrame, rows: list[dict], columns: list[dict], percent: str = "total",
+             total_label: str = TOTAL) -> pd.DataFrame:
+    """Counts and percentages of every row × column cell, with row and column totals (margins)."""
+    row_lab, row_order, _ = _dimension(frame, rows, "row")
+    col_lab, col_order, _ = _dimension(frame, columns, "column")
+    unexpected = sorted(set(row_lab.dropna()) - set(row_order)) + sorted(set(col_lab.dropna()) - set(col_order))
+    if unexpected:
+        raise InputError(f"table has categories not in its `order:` list: {unexpected}",
+                         fix="add them to the table's `order:` in the country config, or fix the codebook")
+    counts = pd.crosstab(pd.Categorical(row_lab, categories=row_order), pd.Categorical(col_lab, categories=col_order),
+                         dropna=False)
+    counts = counts.reindex(index=row_order, columns=col_order, fill_value=0)
+    counts.loc[:, total_label] = counts.sum(axis=1)
+    counts.loc[total_label, :] = counts.sum(axis=0)
+    counts = counts.astype(np.int64)
+    if percent == "row":
+        base = counts[[total_label]].to_numpy()
+    elif percent == "column":
+        base = counts.loc[[total_label]].to_numpy()
+    elif percent == "total":
+        base = np.full((1, 1), counts.loc[total_label, total_label])
+    else:
+        raise InputError(f"unknown percentage base '{percent}'", fix="use row, column or total")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = 100.0 * counts.to_numpy() / base
+    tidy = pd.DataFrame({
+        "row": np.repeat(counts.index.to_numpy(), counts.shape[1]),
+        "column": np.tile(counts.columns.to_numpy(), counts.shape[0]),
+        "n": counts.to_numpy().ravel(),
+        "percent": pct.ravel(),
+    })
+    tidy["percent_base"] = percent
+    return tidy
+
+
+def figure_table(data: pd.DataFrame, table_cfg: dict) -> pd.DataFrame:
+    """Apply a table's filter and build its crosstab (the table spec comes from the country config)."""
+    frame = data[evaluate(data, table_cfg["filter"])] if table_cfg.get("filter") else data
+    return crosstab(frame, [table_cfg["rows"]], table_cfg["columns"], table_cfg["percent"],
+                    table_cfg.get("total_label", TOTAL))

@@ -1,0 +1,31 @@
+"""One exception type for bad input, carrying what a user needs to fix it."""
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input: a corrupt or unexpected file, a missing column, an unknown code, or bad config.
+
+    The message names the file, and where known the column and row, and says what to change.
+    `row` is the 1-based record number in the source (SPSS/Stata case number; for CSV/XLSX the data
+    row, i.e. the spreadsheet row minus the header).
+    """
+
+    def __init__(self, problem: str, *, file: str | None = None, column: str | None = None,
+                 row: int | str | None = None, fix: str | None = None):
+        self.problem, self.file, self.column, self.row, self.fix = problem, file, column, row, fix
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"file {self.file}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        text = f"ERROR: {self.problem}"
+        if where:
+            text += f"\n  where: {', '.join(where)}"
+        if self.fix:
+            text += f"\n  fix:   {self.fix}"
+        return text
