@@ -1,0 +1,21 @@
+# peace-of-mind: raw survey exports -> clean data -> the paper's tables.
+# Rules only wire files to functions in src/ (python -m analysis ...); the logic lives there.
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/clean.smk"
+include: "rules/tables.smk"
+
+
+rule all:
+    input:
+        clean_outputs(),
+        table_outputs(),
+    default_target: True

@@ -1,0 +1,45 @@
+# Shared helpers: read and validate the whole configuration once, at workflow start.
+import sys
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from analysis.config import load_project  # noqa: E402
+from analysis.errors import InputError  # noqa: E402
+
+try:
+    PROJECT = load_project(Path(workflow.basedir))
+except InputError as exc:  # one clear message, no traceback
+    sys.stderr.write(exc.render() + "\n")
+    sys.exit(2)
+
+COUNTRIES = list(PROJECT["countries"])
+ENV = "../environment.yml"
+PY = "python -m analysis"
+
+
+def datasets(country):
+    return list(PROJECT["countries"][country]["datasets"])
+
+
+def raw_files(country, dataset):
+    sources = PROJECT["countries"][country]["datasets"][dataset]["sources"]
+    files = {s["file"] for s in sources} | {s["xlsform"] for s in sources if s.get("xlsform")}
+    return sorted(files)
+
+
+def clean_outputs():
+    out = []
+    for c in COUNTRIES:
+        out += [f"data/processed/{c}/{d}.parquet" for d in datasets(c)]
+        out += [f"data/processed/{c}/{kind}.csv" for kind in ("exclusions", "cleaning_log", "row_accounting")]
+    return out
+
+
+def table_outputs():
+    return [f"reports/tables/{c}/{t}.csv" for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})]
+
+
+wildcard_constraints:
+    country="[a-z][a-z0-9_]*",
+    dataset="[a-z][a-z0-9_]*",
+    table="[a-z][a-z0-9_]*",

@@ -1,0 +1,18 @@
+# Disaggregation tables configured per country (the paper's Figures 1-3).
+
+
+rule crosstab:
+    input:
+        data=lambda w: f"data/processed/{w.country}/{PROJECT['countries'][w.country]['tables'][w.table]['dataset']}.parquet",
+        country_config="config/countries/{country}.yaml",
+    output:
+        "reports/tables/{country}/{table}.csv",
+    log:
+        "logs/{country}/crosstab_{table}.log",
+    params:
+        py=PY,
+    conda:
+        ENV
+    shell:
+        "{params.py} crosstab --country {wildcards.country} --table {wildcards.table} --data {input.data} --out {output}"
+        " 2> {log} || {{ cat {log} >&2; exit 2; }}"
