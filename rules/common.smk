@@ -1,7 +1,8 @@
 # Shared helpers: read and validate the whole configuration once, at workflow start.
 import sys
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
 
 from analysis.config import load_project  # noqa: E402
 from analysis.errors import InputError  # noqa: E402
@@ -14,7 +15,8 @@ except InputError as exc:  # one clear message, no traceback
 
 COUNTRIES = list(PROJECT["countries"])
 ENV = "../environment.yml"
-PY = "python -m analysis"
+# the workflow always runs the code of its own checkout (also when another copy is pip-installed)
+PY = f"PYTHONPATH={SRC} python -m analysis"
 
 
 def datasets(country):

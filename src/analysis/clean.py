@@ -174,6 +174,17 @@ def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str) ->
     return frame
 
 
+def check_row_accounting(file: str, n_raw: int, kept_rows, excluded_rows) -> None:
+    """Every raw row 1..n_raw is either kept or excluded, exactly once. Raises RowAccountingError."""
+    kept_rows, excluded_rows = pd.Index(kept_rows), pd.Index(excluded_rows)
+    everything = kept_rows.append(excluded_rows)
+    if len(everything) != n_raw or everything.has_duplicates or set(everything) != set(range(1, n_raw + 1)):
+        lost = sorted(set(range(1, n_raw + 1)) - set(everything))[:10]
+        raise RowAccountingError(f"{file}: {n_raw} raw rows but {len(kept_rows)} kept + {len(excluded_rows)} excluded"
+                                 f" (rows neither kept nor excluded: {lost}; counted twice: "
+                                 f"{sorted(set(everything[everything.duplicated()]))[:10]})")
+
+
 def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, config_file: str) -> InputError:
     counts = unknown.groupby(["raw_column", "variable", "raw_value"]).size().reset_index(name="n")
     first = unknown.iloc[0]
@@ -208,8 +219,7 @@ def clean_dataset(project: dict, country: str, dataset_name: str) -> CleanResult
         log["source_row"] = log["row_index"].astype(int) + 1
         log["record_id"] = frame[id_var].reindex(log["row_index"]).to_numpy() if id_var in frame else None
         excluded["record_id"] = frame.loc[excluded.index, id_var].to_numpy() if id_var in frame else None
-        if n_raw != len(kept) + len(excluded):
-            raise RowAccountingError(f"{source['file']}: {n_raw} raw rows but {len(kept)} kept + {len(excluded)} excluded")
+        check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
         accounting.append({"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw,
                            "kept": len(kept), "excluded": len(excluded)})
         kept_frames.append(kept)

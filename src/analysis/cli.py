@@ -24,8 +24,6 @@ import pandas as pd
 
 from .errors import InputError
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @contextmanager
 def atomic_outputs(paths: list[Path]):
@@ -93,7 +91,7 @@ def cmd_crosstab(args) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=ROOT, help="project root (default: this checkout)")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: the current directory)")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("validate").set_defaults(func=cmd_validate)

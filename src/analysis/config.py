@@ -63,8 +63,18 @@ def validate(document: dict, schema_name: str, source: str) -> None:
         key = extra[0] if extra else "?"
         near = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean '{near[0]}'? " if near else ""
-        raise InputError(f"unknown key '{key}' at {where}", file=source, column=key,
+        raise InputError(f"unknown key '{key}' at {where}", file=source, key=key,
                          fix=f"{hint}allowed keys here: {', '.join(allowed)}")
+    if err.validator == "oneOf" and isinstance(err.instance, dict):
+        branches = [sub.schema for sub in err.context if sub.validator == "additionalProperties"] or \
+                   [b for b in err.validator_value if "properties" in b]
+        allowed = sorted({k for b in branches for k in b.get("properties", {})})
+        extra = [k for k in err.instance if k not in allowed]
+        if extra:
+            near = difflib.get_close_matches(extra[0], allowed, n=1)
+            raise InputError(f"unknown key '{extra[0]}' at {where}", file=source, key=extra[0],
+                             fix=(f"did you mean '{near[0]}'? " if near else "") +
+                                 f"{err.schema.get('description', 'allowed keys')}")
     if err.validator == "required":
         raise InputError(f"{err.message} at {where}", file=source, fix="add the missing key (see README.md, 'Configuration')")
     if err.validator == "enum":
@@ -87,7 +97,7 @@ def load_project(root: Path) -> dict:
         validate(country, "country", str(path.relative_to(root)))
         if country["country"] != name:
             raise InputError(f"country config declares country '{country['country']}' but is listed as '{name}'",
-                             file=str(path.relative_to(root)), column="country",
+                             file=str(path.relative_to(root)), key="country",
                              fix=f"set `country: {name}` or rename the file")
         for dataset in country["datasets"].values():
             for src in dataset["sources"]:

@@ -11,14 +11,16 @@ class InputError(Exception):
     """
 
     def __init__(self, problem: str, *, file: str | None = None, column: str | None = None,
-                 row: int | str | None = None, fix: str | None = None):
-        self.problem, self.file, self.column, self.row, self.fix = problem, file, column, row, fix
+                 row: int | str | None = None, fix: str | None = None, key: str | None = None):
+        self.problem, self.file, self.column, self.row, self.fix, self.key = problem, file, column, row, fix, key
         super().__init__(self.render())
 
     def render(self) -> str:
         where = []
         if self.file:
             where.append(f"file {self.file}")
+        if self.key:
+            where.append(f"key '{self.key}'")
         if self.column:
             where.append(f"column '{self.column}'")
         if self.row is not None:

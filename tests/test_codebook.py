@@ -1,0 +1,73 @@
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis.codebook import convert_column
+
+LABELS = {1.0: "Male", 2.0: "Female"}
+
+
+def _as_list(values: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in values]
+
+
+def test_categorical_uses_file_labels_and_logs_missing_codes():
+    raw = pd.Series([1.0, 2.0, 98.0, np.nan, 2.0])
+    values, log, unknown = convert_column("sex", raw, {}, LABELS | {98.0: "Don't know"}, {98.0})
+    assert _as_list(values) == ["Male", "Female", None, None, "Female"]
+    assert unknown.empty
+    assert log[["row_index", "raw_value", "clean_value"]].values.tolist() == [[2, "98", "NA"]]
+
+
+def test_unknown_code_is_reported_not_guessed():
+    raw = pd.Series([1.0, 7.0, 2.0])
+    values, _, unknown = convert_column("sex", raw, {}, LABELS, set())
+    assert pd.isna(values[1])
+    assert unknown[["row_index", "raw_value"]].values.tolist() == [[1, "7"]]
+
+
+def test_explicit_map_with_text_normalisation_logs_respellings():
+    raw = pd.Series(["Jomi", " jomi", "VAKHSH  ", "Vakhsh"])
+    spec = {"values": {"Jomi": "Jomi", "Vakhsh": "Vakhsh"}, "normalise_text": True}
+    values, log, unknown = convert_column("location", raw, spec)
+    assert _as_list(values) == ["Jomi", "Jomi", "Vakhsh", "Vakhsh"]
+    assert sorted(log["row_index"]) == [1, 2]
+    assert unknown.empty
+
+
+def test_integer_out_of_range_becomes_missing_and_is_logged():
+    raw = pd.Series([25.0, 455.0, 98.0, 17.0])
+    values, log, unknown = convert_column("age", raw, {"type": "integer", "valid_range": [12, 100]}, None, {98.0})
+    assert values.tolist()[0] == 25 and values.isna().tolist() == [False, True, True, False]
+    assert set(log["rule"]) == {"missing code -> NA", "out of valid range [12, 100] -> NA"}
+    assert unknown.empty
+
+
+def test_non_numeric_in_integer_column_is_unknown():
+    _, _, unknown = convert_column("age", pd.Series(["34", "thirty"]), {"type": "integer"})
+    assert unknown["raw_value"].tolist() == ["thirty"]
+
+
+def test_multi_select_validates_each_choice():
+    raw = pd.Series(["experienced heard", "none", "witnessed oops", ""])
+    values, _, unknown = convert_column("vawg", raw, {"type": "multi"}, multi_choices={"experienced", "heard", "witnessed", "none"})
+    assert _as_list(values) == ["experienced heard", "none", None, None]
+    assert unknown["row_index"].tolist() == [2]
+
+
+def test_text_normalisation_title_case():
+    values, log, _ = convert_column("village", pd.Series(["kabeza", "  KABEZA ", "Kabeza"]), {"type": "text", "normalise": "title"})
+    assert _as_list(values) == ["Kabeza"] * 3
+    assert log["row_index"].tolist() == [0, 1]
+
+
+@given(st.lists(st.one_of(st.sampled_from([1.0, 2.0, 98.0, 5.0]), st.just(np.nan)), min_size=1, max_size=60))
+def test_every_row_is_mapped_missing_or_unknown(codes):
+    """Invariant: each non-blank raw value is either coded, logged as missing, or reported as unknown."""
+    raw = pd.Series(codes, dtype=float)
+    values, log, unknown = convert_column("sex", raw, {}, LABELS, {98.0})
+    coded = values.notna()
+    missing = raw.index.isin(log["row_index"])
+    reported = raw.index.isin(unknown["row_index"])
+    assert ((coded.astype(int) + missing.astype(int) + reported.astype(int)) == raw.notna().astype(int)).all()

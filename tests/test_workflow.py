@@ -1,0 +1,92 @@
+"""The Snakemake workflow end to end, in a temporary copy of the repository."""
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import copy_project
+
+BIN = str(Path(sys.executable).parent)
+
+
+def _run(args, cwd, check=True):
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    env.pop("PEACE_DEBUG", None)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def _digests(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("repo"))
+    raw_before = _digests(root / "data" / "raw")
+    _run([f"{BIN}/snakemake", "--cores", "2", "-q"], root)
+    return root, raw_before
+
+
+def test_full_run_writes_every_output(workdir):
+    workdir, _ = workdir
+    for country in ("rwanda", "tajikistan"):
+        for kind in ("respondents.parquet", "exclusions.csv", "cleaning_log.csv", "row_accounting.csv"):
+            assert (workdir / "data/processed" / country / kind).stat().st_size > 0
+    for table in ("rwanda/figure1_sex_by_age", "rwanda/figure2_social_group_by_sex", "tajikistan/figure3_participants"):
+        frame = pd.read_csv(workdir / "reports/tables" / f"{table}.csv")
+        assert {"row", "column", "n", "percent"} <= set(frame.columns)
+
+
+def test_second_run_has_nothing_to_do(workdir):
+    workdir, _ = workdir
+    out = _run([f"{BIN}/snakemake", "--cores", "2", "-n"], workdir)
+    assert "Nothing to be done" in out.stdout + out.stderr
+
+
+def test_raw_data_untouched(workdir):
+    workdir, before = workdir
+    assert _digests(workdir / "data" / "raw") == before
+
+
+def test_rerun_from_scratch_gives_identical_bytes(workdir, tmp_path):
+    workdir, _ = workdir
+    first = {**_digests(workdir / "data/processed"), **_digests(workdir / "reports")}
+    other = copy_project(tmp_path)
+    _run([f"{BIN}/snakemake", "--cores", "1", "-q"], other)
+    second = {**_digests(other / "data/processed"), **_digests(other / "reports")}
+    assert first == second
+
+
+def test_lint_is_clean(workdir):
+    workdir, _ = workdir
+    out = _run([f"{BIN}/snakemake", "--lint"], workdir)
+    assert "Congratulations" in out.stdout + out.stderr
+
+
+def test_bad_input_stops_with_message_and_no_partial_outputs(tmp_path):
+    root = copy_project(tmp_path)
+    csv = root / "data/raw/tajikistan/qualitative_register.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace(",FGD\n", ",Group talk\n", 1), encoding="utf-8")
+    proc = _run([f"{BIN}/snakemake", "--cores", "1", "data/processed/tajikistan/participants.parquet"], root, check=False)
+    assert proc.returncode != 0
+    assert "no mapping in the codebook" in proc.stderr and "Group talk" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (root / "data/processed/tajikistan/participants.parquet").exists()
+    assert not list((root / "data/processed").rglob("*.tmp"))
+
+
+def test_cli_exit_code_and_single_message(tmp_path):
+    root = copy_project(tmp_path)
+    (root / "config/config.yaml").write_text("countries: [rwanda]\nalfa: 0.05\n", encoding="utf-8")
+    proc = _run([sys.executable, "-m", "analysis", "--root", str(root), "validate"], root, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("ERROR: unknown key 'alfa'") and "did you mean 'alpha'" in proc.stderr
+    assert "Traceback" not in proc.stderr
