@@ -36,6 +36,8 @@ def test_two_column_dimensions_are_joined_in_order():
     f = _frame().assign(place=["a", "b", "a", "b", "a", "a"])
     t = crosstab(f, BAND, [{"variable": "place", "order": ["a", "b"]}] + SEX, "total")
     assert list(t["column"].unique()) == ["a | Women", "a | Men", "b | Women", "b | Men", "Total"]
+    assert t.loc[t["column"] == "b | Men", ["place", "sex"]].drop_duplicates().values.tolist() == [["b", "Men"]]
+    assert set(t.loc[t["column"] == "Total", "place"]) == {"Total"}
 
 
 def test_category_outside_order_is_an_error_not_dropped():

@@ -45,6 +45,27 @@ def test_full_run_writes_every_output(workdir):
         assert {"row", "column", "n", "percent"} <= set(frame.columns)
 
 
+def test_no_direct_identifier_in_any_output(workdir, project):
+    """Scan every file under data/processed and reports for PII column names and values from the raw files."""
+    from analysis.readers import read_source
+    workdir, _ = workdir
+    needles = set()
+    for country in project["countries"].values():
+        for dataset in country["datasets"].values():
+            for src in dataset["sources"]:
+                table = read_source(workdir, src).frame
+                cols = [c for c in table.columns if c in dataset["pii"]]
+                # values of 6+ characters: a 4-letter placeholder such as "TEST" also occurs in record ids
+                needles |= set(cols) | {str(v) for v in table[cols].to_numpy().ravel() if len(str(v)) >= 6}
+    assert len(needles) > 100
+    outputs = [p for p in (workdir / "data/processed").rglob("*") if p.is_file()] + \
+              [p for p in (workdir / "reports").rglob("*") if p.is_file()]
+    for path in outputs:
+        text = pd.read_parquet(path).to_csv() if path.suffix == ".parquet" else path.read_text(encoding="utf-8")
+        found = [n for n in needles if n in text]
+        assert not found, f"{path}: {found[:3]}"
+
+
 def test_second_run_has_nothing_to_do(workdir):
     workdir, _ = workdir
     out = _run([f"{BIN}/snakemake", "--cores", "2", "-n"], workdir)

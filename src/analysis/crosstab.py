@@ -1,7 +1,8 @@
 """Disaggregation: one general crosstab for any row/column dimensions.
 
 `crosstab(frame, rows, columns, percent)` returns a tidy table: one line per cell, margins included,
-with columns `row, column, n, percent, percent_base` plus one column per dimension. `percent` is in
+with columns `row, column, n, percent, percent_base` plus one column per dimension variable (its label,
+or "Total" on a margin). `percent` is in
 percent (0-100), unrounded; `percent_base` says which total it divides by: `row` (the row's total),
 `column` (the column's total) or `total` (the grand total). Multi-variable column (or row) dimensions
 are joined into one label with " | " (e.g. "Jomi | Older women (36+)").
@@ -71,6 +72,12 @@ def crosstab(frame: pd.DataFrame, rows: list[dict], columns: list[dict], percent
         "percent": pct.ravel(),
     })
     tidy["percent_base"] = percent
+    # one column per dimension variable too, so multi-variable axes stay filterable ("Total" on margins)
+    for axis, dims in (("row", rows), ("column", columns)):
+        parts = tidy[axis].astype(str).str.split(JOIN, regex=False, expand=True) if len(dims) > 1 else tidy[[axis]]
+        for i, dim in enumerate(dims):
+            part = parts.iloc[:, i] if len(dims) > 1 else parts[axis]
+            tidy[dim["variable"]] = part.where(tidy[axis] != total_label, total_label).to_numpy()
     return tidy
 
 

@@ -33,6 +33,14 @@ The paper's Figures 1 and 2 conflict (Figure 2 has 22 men in "Under 30" social g
 aged 18–30). Both tables are reproduced as printed: two men in "Under 30" groups are aged 31–35, and cleaning
 flags them as warnings in the cleaning log.
 
+The Rwanda baseline's size and sex mix are not published. The reconstruction uses 442 respondents (389
+women, 53 men): the printed "leaving children with people from another group" figures (42.8% → 55.9%
+overall, +2 pp among women, +11 pp among men) can only all hold if the baseline had far more women than the
+endline (65.6%), because with equal sex mixes an overall change must lie between the two sex-specific
+changes, and +13.1 pp does not lie between +2 and +11. The Tajikistan survey is reconstructed as a panel of
+120 women at baseline, 114 re-interviewed at endline; levels that the paper gives only as changes are assumed
+and marked ASSUMPTION in the assumptions file.
+
 ## Printed values and how the reconstruction meets them
 Percentages are matched to their printed precision (half-up rounding). Where a printed one-decimal
 percentage is impossible for its full base, the least item non-response (a "don't know" or "refused" code)
