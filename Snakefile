@@ -12,10 +12,12 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/clean.smk"
 include: "rules/tables.smk"
+include: "rules/statistics.smk"
 
 
 rule all:
     input:
         clean_outputs(),
         table_outputs(),
+        statistics_outputs(),
     default_target: True

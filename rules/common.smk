@@ -37,6 +37,10 @@ def clean_outputs():
     return out
 
 
+def statistics_outputs():
+    return [f"reports/tables/{c}/{kind}.csv" for c in COUNTRIES for kind in ("estimates", "shifts")]
+
+
 def table_outputs():
     return [f"reports/tables/{c}/{t}.csv" for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})]
 

@@ -7,6 +7,10 @@ Commands
   combine-logs --out FILE INPUT...       concatenate per-dataset logs of one kind into one CSV
   crosstab --country C --table T --data PARQUET --out CSV
                                          one of the country's configured tables (Figures 1-3)
+  estimates --country C --data PARQUET --out CSV
+                                         indicator x wave x group estimates with CIs and design effects
+  shifts --country C --data PARQUET --out CSV
+                                         baseline -> endline shifts tested as the country's design requires
 
 Bad input prints one message (file, column, row, fix) and exits with status 2, leaving no partial
 outputs. Set PEACE_DEBUG=1 (or pass --debug) to see the Python traceback as well.
@@ -82,10 +86,38 @@ def cmd_crosstab(args) -> None:
     if table_cfg is None:
         raise InputError(f"table '{args.table}' is not defined for {args.country}",
                          file=f"config/countries/{args.country}.yaml", fix="define it under `tables:`")
-    data = pd.read_parquet(args.data)
-    table = figure_table(data, table_cfg)
-    with atomic_outputs([Path(args.out)]) as (tmp,):
+    _write_table(figure_table(pd.read_parquet(args.data), table_cfg), args.out)
+
+
+def _write_table(table: pd.DataFrame, out: str) -> None:
+    with atomic_outputs([Path(out)]) as (tmp,):
         table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
+
+
+def _country_inputs(args):
+    from .config import load_project
+    from .estimates import design_of
+    project = load_project(args.root)
+    country = project["countries"][args.country]
+    return project, country, design_of(country), pd.read_parquet(args.data)
+
+
+def cmd_estimates(args) -> None:
+    from .estimates import estimate_table
+    project, country, design, data = _country_inputs(args)
+    cfg = project["config"]
+    table = estimate_table(data, project["indicators"], args.country, design, country.get("estimate_groups", ["sex"]),
+                           cfg.get("min_group_n", 30), cfg.get("alpha", 0.05))
+    _write_table(table, args.out)
+
+
+def cmd_shifts(args) -> None:
+    from .shifts import shift_table
+    project, country, design, data = _country_inputs(args)
+    cfg = project["config"]
+    table = shift_table(data, project["indicators"], args.country, design, country.get("published_baselines"),
+                        cfg.get("alpha", 0.05), cfg.get("multiplicity_family", "country"), cfg.get("min_group_n", 30))
+    _write_table(table, args.out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_crosstab)
+    for name, func in (("estimates", cmd_estimates), ("shifts", cmd_shifts)):
+        p = sub.add_parser(name)
+        p.add_argument("--country", required=True)
+        p.add_argument("--data", required=True)
+        p.add_argument("--out", required=True)
+        p.set_defaults(func=func)
     return parser
 
 

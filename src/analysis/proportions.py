@@ -1,0 +1,130 @@
+"""Confidence intervals and tests for proportions and their differences, vectorised over arrays.
+
+One function per method, in the manner of statsmodels.stats.proportion. Inputs are counts (k
+successes of n); outputs are PROPORTIONS (0-1) unless a name says `_pct`. Every function accepts
+numpy arrays and broadcasts, so a whole indicator x group grid is one call.
+
+References
+----------
+Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. JASA 22, 209-212.
+Newcombe, R. G. (1998a). Interval estimation for the difference between independent proportions:
+    comparison of eleven methods. Statistics in Medicine 17, 873-890 (method 10, hybrid score).
+Newcombe, R. G. (1998b). Improved confidence intervals for the difference between binomial proportions
+    based on paired data. Statistics in Medicine 17, 2635-2650 (method 10).
+McNemar, Q. (1947). Psychometrika 12, 153-157; Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s11.1
+    (exact conditional binomial version and mid-p: Fagerland, Lydersen & Laake (2013), BMC Med Res Methodol 13:91).
+Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed., ch. 6 (effect size h).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+MCNEMAR_EXACT_BELOW = 25   # discordant pairs below which McNemar uses the exact binomial test
+
+
+def _z(alpha: float) -> float:
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def wilson_ci(k, n, alpha: float = 0.05):
+    """Wilson score interval for k/n, as proportions (Wilson 1927). Returns (low, high)."""
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    z = _z(alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def newcombe_diff_ci(k1, n1, k2, n2, alpha: float = 0.05):
+    """Newcombe's hybrid score interval for p1 - p2, independent samples (1998a, method 10)."""
+    p1, p2 = np.asarray(k1, float) / np.asarray(n1, float), np.asarray(k2, float) / np.asarray(n2, float)
+    l1, u1 = wilson_ci(k1, n1, alpha)
+    l2, u2 = wilson_ci(k2, n2, alpha)
+    d = p1 - p2
+    return d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def two_proportion_chi2(k1, n1, k2, n2):
+    """Pearson chi-square test of a 2x2 table without continuity correction (= pooled z-test squared).
+
+    Same as R `prop.test(c(k1, k2), c(n1, n2), correct = FALSE)`. Returns (statistic, p_value,
+    smallest expected cell count).
+    """
+    k1, n1, k2, n2 = (np.asarray(x, float) for x in (k1, n1, k2, n2))
+    pooled = (k1 + k2) / (n1 + n2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+        stat = np.where(var > 0, (k1 / n1 - k2 / n2) ** 2 / var, 0.0)
+    p = stats.chi2.sf(stat, 1)
+    expected = np.minimum.reduce([n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled)])
+    return stat, p, expected
+
+
+def fisher_exact_p(k1, n1, k2, n2):
+    """Two-sided Fisher exact test p-values (R `fisher.test`), one 2x2 table per element."""
+    k1, n1, k2, n2 = (np.atleast_1d(np.asarray(x, int)) for x in (k1, n1, k2, n2))
+    return np.array([stats.fisher_exact([[a, b - a], [c, d - c]])[1] for a, b, c, d in zip(k1, n1, k2, n2)])
+
+
+def cohens_h(p1, p2):
+    """Cohen's h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p2)), for proportions p1, p2 (Cohen 1988)."""
+    return 2 * np.arcsin(np.sqrt(np.asarray(p1, float))) - 2 * np.arcsin(np.sqrt(np.asarray(p2, float)))
+
+
+def mcnemar_test(b, c, exact_below: int = MCNEMAR_EXACT_BELOW):
+    """McNemar's test for paired proportions from the discordant counts b (1->0) and c (0->1).
+
+    Exact conditional binomial test when b + c < `exact_below`, else the asymptotic chi-square
+    without continuity correction ((b - c)^2 / (b + c), Agresti 2013). Returns a dict of arrays:
+    statistic, p_value, mid_p (exact mid-p), exact (bool).
+    """
+    b, c = np.asarray(b, float), np.asarray(c, float)
+    m = b + c
+    low = np.minimum(b, c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chi2 = np.where(m > 0, (b - c) ** 2 / m, 0.0)
+    p_asym = stats.chi2.sf(chi2, 1)
+    p_exact = np.minimum(1.0, 2 * stats.binom.cdf(low, m, 0.5))
+    mid_p = np.where(m > 0, p_exact - stats.binom.pmf(low, m, 0.5), 1.0)
+    exact = m < exact_below
+    p_exact = np.where(m > 0, p_exact, 1.0)
+    return {"statistic": np.where(exact, b, chi2), "p_value": np.where(exact, p_exact, p_asym),
+            "mid_p": mid_p, "exact": exact}
+
+
+def newcombe_paired_diff_ci(a, b, c, d, alpha: float = 0.05):
+    """Newcombe's score-based interval for p1 - p2 from paired data (1998b, method 10).
+
+    Table: a = both 1, b = first 1 / second 0, c = first 0 / second 1, d = both 0; p1 = (a+b)/n,
+    p2 = (a+c)/n. The Wilson intervals of the two margins are combined with the phi correlation.
+    """
+    a, b, c, d = (np.asarray(x, float) for x in (a, b, c, d))
+    n = a + b + c + d
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = wilson_ci(a + b, n, alpha)
+    l2, u2 = wilson_ci(a + c, n, alpha)
+    denom = (a + b) * (c + d) * (a + c) * (b + d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = np.where(denom > 0, (a * d - b * c) / np.sqrt(denom), 0.0)
+    theta = p1 - p2
+    delta = np.sqrt(np.maximum((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0))
+    eps = np.sqrt(np.maximum((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0))
+    return theta - delta, theta + eps
+
+
+def wald_diff_test(estimate, se, df=None, alpha: float = 0.05):
+    """Wald test and interval for an estimate with standard error; t with `df` if given, else normal.
+
+    Returns (statistic, p_value, low, high).
+    """
+    estimate, se = np.asarray(estimate, float), np.asarray(se, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stat = np.where(se > 0, estimate / se, 0.0)
+    if df is None:
+        p, q = 2 * stats.norm.sf(np.abs(stat)), _z(alpha)
+    else:
+        p, q = 2 * stats.t.sf(np.abs(stat), df), stats.t.ppf(1 - alpha / 2, df)
+    return stat, p, estimate - q * se, estimate + q * se
