@@ -43,6 +43,10 @@ def test_full_run_writes_every_output(workdir):
     for table in ("rwanda/figure1_sex_by_age", "rwanda/figure2_social_group_by_sex", "tajikistan/figure3_participants"):
         frame = pd.read_csv(workdir / "reports/tables" / f"{table}.csv")
         assert {"row", "column", "n", "percent"} <= set(frame.columns)
+    for country in ("rwanda", "tajikistan"):
+        est = pd.read_csv(workdir / "reports/tables" / country / "estimates.csv")
+        shifts = pd.read_csv(workdir / "reports/tables" / country / "shifts.csv")
+        assert len(est) > 20 and len(shifts) > 10 and shifts["p_holm"].between(0, 1).all()
 
 
 def test_no_direct_identifier_in_any_output(workdir, project):

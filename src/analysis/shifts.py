@@ -173,8 +173,8 @@ def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
     keys = {"country": ["country"], "indicator": ["country", "indicator"], "group_var": ["country", "group_var"]}[family]
     table = table.copy()
     table["p_holm"], table["p_bh"] = np.nan, np.nan
-    for _, idx in table.groupby(keys, sort=False).groups.items():
-        p = table.loc[idx, "p_value"]
+    for _, part in table.groupby(keys, sort=False):
+        p = part["p_value"]
         ok = p.notna()
         if ok.any():
             table.loc[p[ok].index, "p_holm"] = multipletests(p[ok], method="holm")[1]
@@ -194,14 +194,16 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
     two_wave = waves[waves == 2].index
     long2 = long.set_index(CELL).loc[lambda f: f.index.isin(two_wave)].reset_index()
     rows = design_rows(data, design)
-    if design.design_based:
+    if long2.empty:
+        body = pd.DataFrame(columns=CELL)
+    elif design.design_based:
         body = _design_shift_rows(long2, rows, design, alpha)
     elif design.type == "panel":
         body = _paired_rows(long2, alpha)
     else:
         body = _independent_rows(_wide_counts(long2), alpha)
     body["baseline_source"] = "microdata"
-    parts = [body, _interaction_rows(long2, rows, design, alpha)]
+    parts = [body, _interaction_rows(long2, rows, design, alpha) if len(long2) else pd.DataFrame()]
     published = [p for p in (published_baselines or []) if p["indicator"] in ids and
                  (p["indicator"], p.get("group_var", OVERALL), p.get("group", ALL)) not in set(map(tuple, body[CELL].to_numpy()))]
     parts.append(published_baseline_rows(long, published, alpha))
