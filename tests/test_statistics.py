@@ -147,3 +147,16 @@ def test_shipped_shift_tables(project):
                 "endline_pct", "diff_pp", "diff_ci_low", "diff_ci_high", "test", "statistic", "p_value", "p_holm", "p_bh",
                 "cohens_h"]
     assert set(required) <= set(SHIFT_COLUMNS)
+
+
+def test_weighted_clustered_panel_matches_r():
+    pn = pd.read_csv(FIX / "panel_sample.csv")
+    long = pd.concat([pn.assign(wave="baseline", ind=pn["y_baseline"]), pn.assign(wave="endline", ind=pn["y_endline"])])
+    long = long.assign(respondent_id=long["id"], sex="Female", psu_id=long["stratum"].astype(str) + "/" + long["psu"])
+    design = Design("panel", panel_key="respondent_id", cluster="psu_id", weight="w", strata="stratum")
+    row = shift_table(long.astype({"ind": "Int64"}), IND, "x", design).iloc[0]
+    ref = REF["panel_change"]
+    assert row["diff_pp"] / 100 == pytest.approx(ref["estimate"], rel=REL)
+    assert row["statistic"] == pytest.approx(ref["t"], rel=REL)
+    assert row["p_value"] == pytest.approx(ref["p_value"], rel=REL)
+    assert row["df"] == ref["df"]

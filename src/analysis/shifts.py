@@ -122,6 +122,7 @@ def _design_shift_rows(long: pd.DataFrame, rows: pd.DataFrame, design: Design, a
         p.rename(columns={"baseline": "p_b", "endline": "p_e"}).reset_index(), on=CELL)
     srs_var = out["p_b"] * (1 - out["p_b"]) / (out["baseline_n"] - 1) + out["p_e"] * (1 - out["p_e"]) / (out["endline_n"] - 1)
     out["deff"] = np.where(srs_var > 0, out["var"] / srs_var, np.nan)
+    out["diff_pp"] = 100 * out["estimate"]   # the linearised contrast itself (matched pairs for a panel)
     return out.drop(columns=["var", "estimate"])
 
 
@@ -214,7 +215,8 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
         table["baseline_pct"] = np.where(table["p_b"].notna(), 100 * table["p_b"], table["baseline_pct"])
         table["endline_pct"] = np.where(table["p_e"].notna(), 100 * table["p_e"], table["endline_pct"])
     is_inter = table["group"] == INTERACTION
-    table["diff_pp"] = np.where(is_inter, table.get("diff_pp", np.nan), table["endline_pct"] - table["baseline_pct"])
+    given = table["diff_pp"] if "diff_pp" in table else pd.Series(np.nan, index=table.index)
+    table["diff_pp"] = given.fillna(table["endline_pct"] - table["baseline_pct"])
     table["cohens_h"] = np.where(is_inter, np.nan, cohens_h(table["endline_pct"] / 100, table["baseline_pct"] / 100))
     small = (~is_inter) & (table["group_var"] != OVERALL) & ((table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
     table = table[~small].copy()
