@@ -13,6 +13,7 @@ include: "rules/common.smk"
 include: "rules/clean.smk"
 include: "rules/tables.smk"
 include: "rules/statistics.smk"
+include: "rules/audit.smk"
 
 
 rule all:
@@ -20,4 +21,5 @@ rule all:
         clean_outputs(),
         table_outputs(),
         statistics_outputs(),
+        audit_outputs(),
     default_target: True

@@ -41,6 +41,12 @@ def statistics_outputs():
     return [f"reports/tables/{c}/{kind}.csv" for c in COUNTRIES for kind in ("estimates", "shifts")]
 
 
+def audit_outputs():
+    if not PROJECT["config"].get("claims"):
+        return []
+    return [f"reports/audit/{name}" for name in ("claims.csv", "consistency.csv", "findings.md", "provenance.json")]
+
+
 def table_outputs():
     return [f"reports/tables/{c}/{t}.csv" for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})]
 

@@ -1,0 +1,23 @@
+# Reviewer's audit: every registered claim recomputed from the tables and processed data.
+
+
+rule audit:
+    input:
+        claims=PROJECT["config"].get("claims", []),
+        tables=table_outputs(),
+        statistics=statistics_outputs(),
+        data=clean_outputs(),
+    output:
+        claims="reports/audit/claims.csv",
+        consistency="reports/audit/consistency.csv",
+        findings="reports/audit/findings.md",
+        provenance="reports/audit/provenance.json",
+    log:
+        "logs/audit.log",
+    params:
+        py=PY,
+        registry=PROJECT["config"].get("claims"),
+    conda:
+        ENV
+    shell:
+        "{params.py}.audit run --claims {params.registry} 2> {log} || {{ cat {log} >&2; exit 2; }}"

@@ -1,0 +1,80 @@
+"""`python -m analysis.audit run` builds reports/audit/; `python -m analysis.audit show <claim_id>` explains one claim.
+
+`show` prints the claim as registered, the recomputed value and status, every check, and the provenance
+record: input files with SHA-256, filters, n and k, method, implementing function and code version.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..cli import atomic_outputs
+from ..errors import InputError
+
+
+def cmd_run(args) -> None:
+    from ..config import load_project
+    from .run import audit, load_registry, write_audit
+    project = load_project(args.root)
+    registry = load_registry(args.root / args.claims, args.root)
+    result = audit(project, registry)
+    out = args.root / args.out_dir
+    finals = [out / "claims.csv", out / "consistency.csv", out / "findings.md", out / "provenance.json"]
+    with atomic_outputs(finals) as tmp:
+        write_audit(result, *tmp)
+
+
+def cmd_show(args) -> None:
+    out = args.root / args.out_dir
+    claims_path, prov_path = out / "claims.csv", out / "provenance.json"
+    if not claims_path.exists():
+        raise InputError("no audit yet", file=str(claims_path), fix="run `make report` first")
+    claims = pd.read_csv(claims_path, dtype=str, keep_default_na=False).set_index("id")
+    if args.claim_id not in claims.index:
+        near = [i for i in claims.index if args.claim_id.split("_")[0] in i][:8]
+        raise InputError(f"unknown claim id '{args.claim_id}'", file=str(claims_path), key=args.claim_id,
+                         fix="use an id from the claims registry" + (f", e.g. {', '.join(near)}" if near else ""))
+    row = claims.loc[args.claim_id]
+    prov = {p["claim_id"]: p for p in json.loads(prov_path.read_text(encoding="utf-8"))}[args.claim_id]
+    print(f"claim       {args.claim_id}  ({row['section']})")
+    print(f"quote       \"{row['quote']}\"")
+    print(f"printed     {row['printed']} {row['unit']} (to {row['decimals']} decimals)"
+          + (f", base n = {row['base_n']}" if row["base_n"] else ""))
+    print(f"recomputed  {row['recomputed'] or '-'}")
+    print(f"status      {row['status']}   checks: {row['check']}")
+    for part in row["detail"].split(" | "):
+        print(f"            - {part}")
+    print("provenance")
+    for key in ("provenance_id", "method", "function", "filters", "n", "k", "code_version"):
+        if prov.get(key) not in (None, ""):
+            print(f"  {key:<13} {prov[key]}")
+    for item in prov.get("inputs", []):
+        print(f"  input         {item['path']}  sha256 {item['sha256']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis.audit", description=__doc__)
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--out-dir", default="reports/audit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run")
+    p.add_argument("--claims", default="config/claims/peace_of_mind_2023.yaml")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("show")
+    p.add_argument("claim_id")
+    p.set_defaults(func=cmd_show)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except InputError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Recompute one registered claim from the pipeline's own outputs, with a provenance record.
+
+Kinds (the `recompute:` key of a claim):
+  figure_cell  a cell of reports/tables/<country>/<table>.csv (the same file the figures are drawn from)
+  estimate     estimates.estimate_table on data/processed/<country>/respondents.parquet (optional extra filter)
+  shift        the matching row of reports/tables/<country>/shifts.csv
+  count        rows of a processed dataset (optional filter)
+  arithmetic   an expression over other claims' PRINTED values (checks the paper's own arithmetic)
+  external     not recomputable from these data (national statistics, programme monitoring counts)
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import operator
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from ..conditions import evaluate
+from ..errors import InputError
+from ..estimates import design_of, estimate_table
+
+
+@dataclass
+class Recomputed:
+    value: float | None
+    provenance: dict
+
+
+@lru_cache(maxsize=None)
+def sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def code_version(root: Path) -> str:
+    """The git commit of the code (with '+dirty' if the work tree differs), or 'unknown' outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "config"], cwd=root, capture_output=True,
+                               text=True, check=True).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def safe_eval(expression: str, names: dict[str, float]) -> float:
+    """Evaluate + - * / and parentheses over named numbers (no other Python)."""
+    def walk(node):
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in names:
+            return names[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](walk(node.operand))
+        raise InputError(f"unsupported element in arithmetic expression {expression!r}", key="expression",
+                         fix="use numbers, the names listed under `of:`, + - * / and parentheses")
+    return float(walk(ast.parse(expression, mode="eval")))
+
+
+class Recomputer:
+    """Recomputes claims for one project root; caches the tables and datasets it reads."""
+
+    def __init__(self, project: dict, tables_dir: Path | None = None, processed_dir: Path | None = None):
+        self.project = project
+        self.root = Path(project["root"])
+        self.tables_dir = tables_dir or self.root / "reports" / "tables"
+        self.processed_dir = processed_dir or self.root / "data" / "processed"
+        self.version = code_version(self.root)
+        self._cache: dict[Path, pd.DataFrame] = {}
+
+    def _read(self, path: Path) -> pd.DataFrame:
+        if path not in self._cache:
+            if not path.exists():
+                raise InputError("audit input not found (run the pipeline first)", file=str(path),
+                                 fix="run `make report` so that the tables exist")
+            self._cache[path] = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        return self._cache[path]
+
+    def _record(self, claim: dict, inputs: list[Path], method: str, function: str, **extra) -> dict:
+        return {"provenance_id": f"prov:{claim['id']}", "claim_id": claim["id"], "method": method, "function": function,
+                "inputs": [{"path": str(p.relative_to(self.root)) if p.is_relative_to(self.root) else str(p),
+                            "sha256": sha256(str(p))} for p in inputs],
+                "code_version": self.version, **extra}
+
+    def recompute(self, claim: dict, printed_by_id: dict[str, float]) -> Recomputed:
+        kind, spec = next(iter(claim["recompute"].items()))
+        return getattr(self, f"_{kind}")(claim, spec, printed_by_id)
+
+    def _figure_cell(self, claim, spec, _):
+        path = self.tables_dir / spec["country"] / f"{spec['table']}.csv"
+        table = self._read(path)
+        hit = table[(table["row"] == spec["row"]) & (table["column"] == spec["column"])]
+        if len(hit) != 1:
+            raise InputError(f"claim {claim['id']}: no cell row={spec['row']!r}, column={spec['column']!r}", file=str(path),
+                             key=claim["id"], fix="correct the row/column labels in the claims registry")
+        cell = hit.iloc[0]
+        return Recomputed(float(cell[spec["field"]]), self._record(
+            claim, [path], f"crosstab cell ({cell['percent_base']} percent)" if spec["field"] == "percent" else "crosstab count",
+            "analysis.crosstab.crosstab", filters=f"row={spec['row']}; column={spec['column']}", n=int(cell["n"])))
+
+    def _estimate(self, claim, spec, _):
+        country = spec["country"]
+        path = self.processed_dir / country / "respondents.parquet"
+        data = self._read(path)
+        data = data[data["wave"] == spec["wave"]]
+        filters = [f"wave == {spec['wave']}"]
+        if spec.get("filter"):
+            data = data[evaluate(data, spec["filter"], "claims registry")]
+            filters += [f"{c['variable']} {next(k for k in c if k != 'variable')} {c.get('equals', c.get('in'))}" for c in spec["filter"]]
+        group_var, group = spec.get("group_var", "overall"), spec.get("group", "All")
+        design = design_of(self.project["countries"][country])
+        table = estimate_table(data, self.project["indicators"], country, design,
+                               [group_var] if group_var != "overall" else [], min_group_n=1)
+        hit = table[(table["indicator"] == spec["indicator"]) & (table["group_var"] == group_var) & (table["group"] == group)]
+        if len(hit) != 1:
+            raise InputError(f"claim {claim['id']}: no estimate for {spec['indicator']} / {group_var}={group}", key=claim["id"],
+                             fix="check the indicator id and group in the claims registry")
+        row = hit.iloc[0]
+        if group_var != "overall":
+            filters.append(f"{group_var} == {group}")
+        return Recomputed(float(row[spec["field"]]), self._record(
+            claim, [path], f"proportion of valid answers, {row['ci_method']} 95% CI [{row['ci_low']:.2f}, {row['ci_high']:.2f}]",
+            "analysis.estimates.estimate_table", filters="; ".join(filters), n=int(row["n"]), k=int(row["k"])))
+
+    def _shift(self, claim, spec, _):
+        path = self.tables_dir / spec["country"] / "shifts.csv"
+        table = self._read(path)
+        group_var, group = spec.get("group_var", "overall"), spec.get("group", "All")
+        hit = table[(table["indicator"] == spec["indicator"]) & (table["group_var"] == group_var) & (table["group"] == group)]
+        if len(hit) != 1:
+            raise InputError(f"claim {claim['id']}: no shift row for {spec['indicator']} / {group_var}={group}", file=str(path),
+                             key=claim["id"], fix="check the indicator id and group in the claims registry")
+        row = hit.iloc[0]
+        field = spec["field"]
+        value = (100 * (row["endline_pct"] / row["baseline_pct"] - 1) if field == "relative_change_pct" else row[field])
+        return Recomputed(float(value), self._record(
+            claim, [path], f"{row['test']}; p = {row['p_value']:.3g}, Holm p = {row['p_holm']:.3g}; CI {row['ci_method']}",
+            "analysis.shifts.shift_table", filters=f"{group_var} == {group}",
+            n=f"baseline {int(row['baseline_n'])}, endline {int(row['endline_n'])}",
+            k=f"baseline {int(row['baseline_k'])}, endline {int(row['endline_k'])}"))
+
+    def _count(self, claim, spec, _):
+        path = self.processed_dir / spec["country"] / f"{spec['dataset']}.parquet"
+        data = self._read(path)
+        if spec.get("filter"):
+            data = data[evaluate(data, spec["filter"], "claims registry")]
+        return Recomputed(float(len(data)), self._record(claim, [path], "row count", "len(dataset)",
+                                                         filters=str(spec.get("filter") or "none"), n=len(data)))
+
+    def _arithmetic(self, claim, spec, printed):
+        missing = [cid for cid in spec["of"].values() if cid not in printed]
+        if missing:
+            raise InputError(f"claim {claim['id']} refers to unknown claims {missing}", key=claim["id"],
+                             fix="use ids of claims in the registry")
+        names = {name: printed[cid] for name, cid in spec["of"].items()}
+        value = safe_eval(spec["expression"], names)
+        return Recomputed(value, {"provenance_id": f"prov:{claim['id']}", "claim_id": claim["id"],
+                                  "method": f"arithmetic over printed values: {spec['expression']} with "
+                                            + ", ".join(f"{k}={spec['of'][k]} ({v:g})" for k, v in names.items()),
+                                  "function": "analysis.audit.recompute.safe_eval", "inputs": [], "code_version": self.version})
+
+    def _external(self, claim, spec, _):
+        return Recomputed(None, {"provenance_id": f"prov:{claim['id']}", "claim_id": claim["id"],
+                                 "method": f"not recomputable here: {spec['source']}", "function": None, "inputs": [],
+                                 "code_version": self.version})

@@ -1,0 +1,173 @@
+"""Run the audit: every registered claim recomputed and checked; consistency checks; findings.
+
+Public surface: `load_registry(path, root)`, `audit(project, registry)` -> AuditResult,
+`write_audit(result, out_dir)`, `render_findings(result)`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import read_yaml, validate
+from ..errors import InputError
+from . import checks
+from .recompute import Recomputer
+
+STATUSES = ("reproduced", "differs", "impossible", "not_recomputable")
+CLAIM_COLUMNS = ["id", "section", "quote", "unit", "group", "wave", "base_n", "printed", "decimals", "recomputed",
+                 "status", "check", "detail", "provenance_id"]
+
+
+@dataclass
+class AuditResult:
+    claims: pd.DataFrame
+    consistency: pd.DataFrame
+    provenance: list[dict]
+    registry: dict
+
+
+def load_registry(path: Path, root: Path) -> dict:
+    """Read and validate a claims registry; check that ids are unique and references resolve."""
+    source = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    registry = read_yaml(path)
+    validate(registry, "claims", source)
+    ids = [c["id"] for c in registry["claims"]]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise InputError(f"duplicate claim ids {dupes}", file=source, key=dupes[0], fix="give every claim a unique id")
+    known = set(ids)
+    for check in registry.get("consistency", []):
+        refs = [v for k, v in check.items() if k in ("total", "overall", "change", "baseline", "endline", "overall_change")]
+        refs += [r if isinstance(r, str) else r.get("claim", r.get("change")) for k in ("parts", "items", "left", "right")
+                 for r in check.get(k, [])]
+        unknown = [r for r in refs if r not in known]
+        if unknown:
+            raise InputError(f"consistency check {check['id']} refers to unknown claims {unknown}", file=source,
+                             key=check["id"], fix="use ids of claims in the registry")
+    return registry
+
+
+def _claim_row(claim: dict, recomputer: Recomputer, printed: dict) -> tuple[dict, dict]:
+    result = recomputer.recompute(claim, printed)
+    decimals, bound = claim["decimals"], claim.get("bound", "exact")
+    checks_run, details, status = [], [], None
+    if claim["unit"] == "percent" and claim.get("base_n") and bound == "exact":
+        g = checks.granularity(claim["printed"], decimals, claim["base_n"])
+        checks_run.append("granularity")
+        details.append(g.detail)
+        if not g.passed and "largest_n" not in g.values:
+            status = "impossible"
+    if result.value is None:
+        status = status or "not_recomputable"
+        details.append(result.provenance["method"])
+    else:
+        c = checks.compare_printed(claim["printed"], result.value, decimals, bound)
+        checks_run.insert(0, "recompute")
+        details.insert(0, c.detail)
+        status = status or ("reproduced" if c.passed else "differs")
+    row = {"id": claim["id"], "section": claim["section"], "quote": claim["quote"], "unit": claim["unit"],
+           "group": claim.get("group"), "wave": claim.get("wave"), "base_n": claim.get("base_n"),
+           "printed": claim["printed"], "decimals": decimals, "recomputed": result.value, "status": status,
+           "check": "; ".join(checks_run) or "none", "detail": " | ".join(details),
+           "provenance_id": result.provenance["provenance_id"]}
+    return row, result.provenance
+
+
+def _consistency_row(check: dict, claims: dict[str, dict]) -> dict:
+    p = {cid: c["printed"] for cid, c in claims.items()}
+    d = {cid: c["decimals"] for cid, c in claims.items()}
+    kind = check["check"]
+    if kind == "sum":
+        unit = claims[check["total"]]["unit"]
+        res = checks.check_sum(p[check["total"]], [p[x] for x in check["parts"]], d[check["total"]], unit)
+        refs = [check["total"], *check["parts"]]
+    elif kind == "weighted_average":
+        parts = [(p[x["claim"]], x["n"]) for x in check["parts"]]
+        res = checks.check_weighted_average(p[check["overall"]], d[check["overall"]], parts,
+                                            max(d[x["claim"]] for x in check["parts"]))
+        refs = [check["overall"], *[x["claim"] for x in check["parts"]]]
+    elif kind == "change":
+        res = checks.check_change(p[check["change"]], d[check["change"]], p[check["baseline"]], p[check["endline"]],
+                                  max(d[check["baseline"]], d[check["endline"]]), check.get("kind", "pp"))
+        refs = [check["change"], check["baseline"], check["endline"]]
+    elif kind == "cross_table":
+        res = checks.check_cross_table([p[x] for x in check["left"]], [p[x] for x in check["right"]], check["relation"],
+                                       check["statement"])
+        refs = [*check["left"], *check["right"]]
+    elif kind == "itemised_total":
+        res = checks.check_itemised_total(p[check["total"]], [p[x] for x in check["items"]])
+        refs = [check["total"], *check["items"]]
+        if not res.passed:
+            res.label = "conditional"   # two counts of possibly different activities: inconsistent if they are the same
+    else:   # subgroup_change
+        parts = [(p[x["change"]], x["endline_n"]) for x in check["parts"]]
+        res = checks.check_subgroup_change(p[check["overall_change"]], d[check["overall_change"]], parts,
+                                           max(d[x["change"]] for x in check["parts"]))
+        refs = [check["overall_change"], *[x["change"] for x in check["parts"]]]
+    return {"id": check["id"], "check": kind, "passed": res.passed, "label": "" if res.passed else res.label,
+            "detail": res.detail, "claims": "; ".join(refs), "note": check.get("note", "")}
+
+
+def audit(project: dict, registry: dict, recomputer: Recomputer | None = None) -> AuditResult:
+    recomputer = recomputer or Recomputer(project)
+    claims = {c["id"]: c for c in registry["claims"]}
+    printed = {cid: c["printed"] for cid, c in claims.items()}
+    rows, provenance = [], []
+    for claim in registry["claims"]:
+        row, prov = _claim_row(claim, recomputer, printed)
+        rows.append(row)
+        provenance.append(prov)
+    consistency = [_consistency_row(c, claims) for c in registry.get("consistency", [])]
+    return AuditResult(pd.DataFrame(rows, columns=CLAIM_COLUMNS),
+                       pd.DataFrame(consistency, columns=["id", "check", "passed", "label", "detail", "claims", "note"]),
+                       provenance, registry)
+
+
+def render_findings(result: AuditResult) -> str:
+    """findings.md: the paper's internal inconsistencies, each with its arithmetic and a label."""
+    c, k = result.claims, result.consistency
+    lines = [f"# Audit findings: {result.registry['paper']['title'].split(':')[0]} ({result.registry['paper']['year']})", "",
+             "> Recomputed values come from the shipped **synthetic reconstructions** of the survey data (see",
+             "> data/raw/README.md), so `reproduced`/`differs` for survey estimates describes the reconstruction.",
+             "> The findings below use only the paper's own printed numbers and hold whatever the data.", "",
+             "## Claims by status", "", "| status | claims |", "|---|---|"]
+    counts = c["status"].value_counts()
+    lines += [f"| {s} | {int(counts.get(s, 0))} |" for s in STATUSES] + [f"| total | {len(c)} |", ""]
+    lines += ["## Internal inconsistencies", "",
+              "Label: **proven** follows from the printed numbers alone; **conditional** holds under the stated reading.", ""]
+    n = 0
+    for _, r in k[~k["passed"]].iterrows():
+        n += 1
+        lines.append(f"{n}. **{r['id']}** ({r['check']}, {r['label']}): {r['detail']}. Claims: {r['claims']}."
+                     + (f" {r['note']}" if r["note"] else ""))
+    fig = c[(c["status"] == "differs") & c["provenance_id"].notna() & c["section"].str.startswith("Figure")
+            & (c["unit"] == "percent")]
+    for _, r in fig.iterrows():
+        n += 1
+        lines.append(f"{n}. **{r['id']}** (printed percentage vs printed counts, proven): {r['section']} prints "
+                     f"{r['printed']:.{int(r['decimals'])}f}% but its own counts give {r['recomputed']:.3f}%.")
+    # figure cells print their own counts, so a percentage that misses them is reported above instead
+    gran = c[c["check"].str.contains("granularity") & c["detail"].str.contains("impossible")
+             & ~c["section"].str.startswith("Figure")]
+    for _, r in gran.iterrows():
+        n += 1
+        label = "proven" if r["status"] == "impossible" else "conditional on no item non-response"
+        text = next(part for part in r["detail"].split(" | ") if "impossible" in part)
+        lines.append(f"{n}. **{r['id']}** (granularity, {label}): {text}.")
+    if n == 0:
+        lines.append("None found.")
+    lines += ["", "## Consistency checks that hold", ""]
+    lines += [f"- {r['id']} ({r['check']}): {r['detail']}" for _, r in k[k["passed"]].iterrows()] or ["- none"]
+    return "\n".join(lines) + "\n"
+
+
+def write_audit(result: AuditResult, claims_path: Path, consistency_path: Path, findings_path: Path,
+                provenance_path: Path) -> None:
+    result.claims.to_csv(claims_path, index=False, lineterminator="\n", float_format="%.10g")
+    result.consistency.to_csv(consistency_path, index=False, lineterminator="\n")
+    findings_path.write_text(render_findings(result), encoding="utf-8")
+    provenance_path.write_text(json.dumps(result.provenance, indent=1, ensure_ascii=False, default=str) + "\n",
+                               encoding="utf-8")

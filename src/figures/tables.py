@@ -1,0 +1,144 @@
+"""Display tables: the paper's Figures 1-3, estimates and shifts, rendered to HTML, Markdown and LaTeX.
+
+One `DisplayTable` (title, a DataFrame of formatted cells, optional row groups, column spanners and notes)
+is built per table; HTML and LaTeX come from the same object through great_tables, Markdown from the
+same cells. Numbers are formatted as the paper prints them: percentages rounded half up to one decimal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from great_tables import GT
+
+from analysis.rounding import round_half_up
+
+JOIN = " | "
+
+
+@dataclass
+class DisplayTable:
+    id: str
+    title: str
+    body: pd.DataFrame                                   # formatted strings; first column is the row label
+    group_col: str | None = None                         # column holding row-group labels (not displayed as a column)
+    spanners: dict[str, list[str]] = field(default_factory=dict)
+    column_labels: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def gt(self) -> GT:
+        table = GT(self.body, id=self.id, rowname_col=self.body.columns[0], groupname_col=self.group_col)
+        table = table.tab_header(title=self.title)
+        for label, cols in self.spanners.items():
+            table = table.tab_spanner(label=label, columns=cols)
+        if self.column_labels:
+            table = table.cols_label(**self.column_labels)
+        for note in self.notes:
+            table = table.tab_source_note(note)
+        return table
+
+    def to_html(self) -> str:
+        return self.gt().as_raw_html(inline_css=False)
+
+    def to_latex(self) -> str:
+        return self.gt().as_latex()
+
+    def to_markdown(self) -> str:
+        cols = [c for c in self.body.columns if c != self.group_col]
+        labels = [self.column_labels.get(c, c) for c in cols]
+        out = [f"**{self.title}**", "", "| " + " | ".join(_md(x) for x in labels) + " |",
+               "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
+        last_group = None
+        for _, row in self.body.iterrows():
+            if self.group_col and row[self.group_col] != last_group:
+                last_group = row[self.group_col]
+                out.append("| **" + _md(str(last_group)) + "** |" + " |" * (len(cols) - 1))
+            out.append("| " + " | ".join(_md(str(row[c])) for c in cols) + " |")
+        out += [""] + [f"_{_md(n)}_" for n in self.notes]
+        return "\n".join(out) + "\n"
+
+    def write(self, out_stem: Path) -> list[Path]:
+        out_stem.parent.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for suffix, text in ((".html", self.to_html()), (".md", self.to_markdown()), (".tex", self.to_latex())):
+            path = out_stem.with_suffix(suffix)
+            path.write_text(text, encoding="utf-8")
+            paths.append(path)
+        return paths
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def pct(value, decimals: int = 1) -> str:
+    return "–" if value is None or pd.isna(value) else f"{round_half_up(float(value), decimals):.{decimals}f}%"
+
+
+def num(value, decimals: int = 1) -> str:
+    return "–" if value is None or pd.isna(value) else f"{round_half_up(float(value), decimals):.{decimals}f}"
+
+
+def pvalue(p) -> str:
+    if p is None or pd.isna(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[str], show_percent: bool = True) -> DisplayTable:
+    """A paper-style crosstab: for each row a count line and, beneath it, a percent line."""
+    rows = list(dict.fromkeys(tidy["row"]))
+    cols = list(dict.fromkeys(tidy["column"]))
+    grid_n = tidy.pivot(index="row", columns="column", values="n").loc[rows, cols]
+    grid_p = tidy.pivot(index="row", columns="column", values="percent").loc[rows, cols]
+    records = []
+    for r in rows:
+        records.append({"row": r, "measure": "n", **{c: f"{int(grid_n.loc[r, c])}" for c in cols}})
+        if show_percent:
+            records.append({"row": r, "measure": "%", **{c: pct(grid_p.loc[r, c]) for c in cols}})
+    body = pd.DataFrame(records)
+    body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
+    spanners, labels = {}, {}
+    for c in cols:
+        if JOIN in c:
+            top, sub = c.split(JOIN, 1)
+            spanners.setdefault(top, []).append(c)
+            labels[c] = sub
+    return DisplayTable(table_id, title, body, group_col="row" if show_percent else None, spanners=spanners,
+                        column_labels=labels, notes=notes)
+
+
+def estimates_display(estimates: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str]) -> DisplayTable:
+    """Overall and by-sex estimates: percent (95% CI) and n per wave."""
+    e = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
+    e["cell"] = [f"{pct(p)} ({num(lo)}–{num(hi)}); n={n}" for p, lo, hi, n in zip(e["percent"], e["ci_low"], e["ci_high"], e["n"])]
+    wide = e.pivot_table(index=["indicator", "group"], columns="wave", values="cell", aggfunc="first", sort=False)
+    wide = wide.reindex(columns=[w for w in ("baseline", "endline") if w in wide.columns]).fillna("–").reset_index()
+    wide["indicator"] = wide["indicator"].map(lambda i: labels.get(i, i))
+    body = wide.rename(columns={"group": "Group", "baseline": "Baseline % (95% CI)", "endline": "Endline % (95% CI)"})
+    return DisplayTable(table_id, title, body[["Group", "indicator"] + [c for c in body.columns if c.endswith("CI)")]],
+                        group_col="indicator", notes=notes)
+
+
+def shifts_display(shifts: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str],
+                   alpha: float = 0.05) -> DisplayTable:
+    """Shifts: baseline and endline percent, difference (95% CI), test, p, Holm and BH p, significance mark."""
+    s = shifts.copy()
+    mark = np.where(s["p_holm"] < alpha, "*", "")
+    body = pd.DataFrame({
+        "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
+        "Group": s["group"],
+        "Baseline": [pct(x) if pd.notna(x) else "–" for x in s["baseline_pct"]],
+        "Endline": [pct(x) if pd.notna(x) else "–" for x in s["endline_pct"]],
+        "Change, pp (95% CI)": [f"{num(d):>5} ({num(lo)} to {num(hi)}){m}" for d, lo, hi, m in
+                                zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)],
+        "Test": s["test"],
+        "p": [pvalue(p) for p in s["p_value"]],
+        "Holm p": [pvalue(p) for p in s["p_holm"]],
+        "BH p": [pvalue(p) for p in s["p_bh"]],
+    })
+    return DisplayTable(table_id, title, body[["Group", "indicator", "Baseline", "Endline", "Change, pp (95% CI)", "Test", "p",
+                                               "Holm p", "BH p"]], group_col="indicator",
+                        notes=notes + [f"* Holm-adjusted p < {alpha} (family: all shifts of the country)."])
