@@ -16,8 +16,7 @@ rule audit:
         "logs/audit.log",
     params:
         py=PY,
-        registry=PROJECT["config"].get("claims"),
     conda:
         ENV
     shell:
-        "{params.py}.audit run --claims {params.registry} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py}.audit run --claims {input.claims} 2> {log} || {{ cat {log} >&2; exit 2; }}"

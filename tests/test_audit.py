@@ -152,10 +152,10 @@ def test_shipped_registry_is_valid_and_large():
 def test_show_command_prints_provenance(pipeline_root):
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "-m", "analysis.audit", "--root", str(pipeline_root), "show",
-                          json.load(open(pipeline_root / "reports/audit/provenance.json"))[0]["claim_id"]],
+    out = subprocess.run([sys.executable, "-m", "analysis.audit", "--root", str(pipeline_root), "show", "f1_women_18_20_n"],
                          capture_output=True, text=True, env={"PYTHONPATH": str(pipeline_root / "src")})
-    assert out.returncode == 0 and "sha256" in out.stdout and "status" in out.stdout
+    assert out.returncode == 0 and "status      reproduced" in out.stdout
+    assert "reports/tables/rwanda/figure1_sex_by_age.csv  sha256" in out.stdout and "analysis.crosstab.crosstab" in out.stdout
     bad = subprocess.run([sys.executable, "-m", "analysis.audit", "--root", str(pipeline_root), "show", "no_such_claim"],
                          capture_output=True, text=True, env={"PYTHONPATH": str(pipeline_root / "src")})
     assert bad.returncode == 2 and "unknown claim id" in bad.stderr

@@ -53,7 +53,7 @@ def solve_items(items: list[dict], totals: dict[str, dict[str, int]], max_nr: in
         sol = solve_item(
             {w: totals[w] for w in waves}, item["targets"], item["decimals"],
             change_pp=item.get("change_pp"), change_decimals=item.get("change_decimals", 1),
-            max_nonresponse=max_nr,
+            max_nonresponse=max_nr, change_relative=item.get("change_relative"),
         )
         solutions[item["name"]] = sol
         for line in nonresponse_cases(sol):

@@ -112,22 +112,26 @@ def solve_item(
     change_pp: dict[str, float] | None = None,
     change_decimals: int = 1,
     max_nonresponse: int = 20,
+    change_relative: dict[str, float] | None = None,
 ) -> Solution:
     """Find per-wave, per-group (n, k) reproducing printed percents and changes.
 
     totals: wave -> group -> number of respondents (e.g. {"endline": {"Female": 265, "Male": 139}}).
     targets: wave -> {"overall" | group: printed percent}.
     change_pp: group or "overall" -> printed endline - baseline change in percentage points.
+    change_relative: group or "overall" -> printed relative change in percent (endline / baseline - 1).
     Ranking (lexicographic): fewest printed values not reproduced (a group value or a change counts
     twice an overall value), least item non-response, smallest total distance to the printed values,
     smallest spread between groups' rates. Remaining ties go to the first candidate (deterministic).
     """
     waves = list(totals)
     change_pp = change_pp or {}
+    change_relative = change_relative or {}
+    changes = [(g, v, "pp") for g, v in change_pp.items()] + [(g, v, "relative") for g, v in change_relative.items()]
     per_wave = {}
     for w in waves:
         cand = _wave_candidates(totals[w], targets.get(w, {}), decimals, max_nonresponse)
-        if not change_pp:  # waves independent: keep the best candidate of each wave
+        if not changes:  # waves independent: keep the best candidate of each wave
             order = np.lexsort((cand["spread"], cand["distance"], cand["nonresponse"], cand["mismatch"]))[:1]
         else:  # keep every candidate with the wave's fewest mismatches; pair across waves below
             order = np.flatnonzero(cand["mismatch"] == cand["mismatch"].min())
@@ -140,12 +144,13 @@ def solve_item(
     nonresponse = sum(per_wave[w]["nonresponse"][picks[w]] for w in waves)
     distance = sum(per_wave[w]["distance"][picks[w]] for w in waves)
     spread = sum(per_wave[w]["spread"][picks[w]] for w in waves)
-    for g, printed in change_pp.items():
+    for g, printed, kind in changes:
         def pct(w):
             n = per_wave[w]["n_all" if g == "overall" else f"n_{g}"][picks[w]]
             k = per_wave[w]["k_all" if g == "overall" else f"k_{g}"][picks[w]]
             return 100.0 * k / n
-        diff = pct("endline") - pct("baseline")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            diff = pct("endline") - pct("baseline") if kind == "pp" else 100.0 * (pct("endline") / pct("baseline") - 1)
         scale = 10**change_decimals
         mismatch = mismatch + 2 * (np.floor(np.abs(diff) * scale + 0.5 + 1e-9) * np.sign(diff) != round(printed * scale))
         distance = distance + np.abs(diff - printed)
@@ -168,15 +173,16 @@ def solve_item(
                     f"{w} {g}: printed {printed:.{decimals}f}% is not reproduced; nearest possible "
                     f"{got / 10**decimals:.{decimals}f}% ({k}/{n})"
                 )
-    for g, printed in change_pp.items():
+    for g, printed, kind in changes:
         def pct_of(w):
             c = counts[w]
             if g == "overall":
                 return 100.0 * sum(x.k for x in c.values()) / sum(x.n for x in c.values())
             return c[g].pct
-        diff = pct_of("endline") - pct_of("baseline")
+        diff = pct_of("endline") - pct_of("baseline") if kind == "pp" else 100.0 * (pct_of("endline") / pct_of("baseline") - 1)
+        unit = "pp" if kind == "pp" else "% (relative)"
         if round(diff, change_decimals) != round(printed, change_decimals):
-            unmatched.append(f"change {g}: printed {printed:+.{change_decimals}f} pp, reconstructed {diff:+.2f} pp")
+            unmatched.append(f"change {g}: printed {printed:+.{change_decimals}f} {unit}, reconstructed {diff:+.2f} {unit}")
     return Solution(counts=counts, unmatched=unmatched)
 
 

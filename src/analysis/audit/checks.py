@@ -105,14 +105,20 @@ def weighted_average_range(parts: list[tuple[float, int]], decimals: int) -> tup
     return low, high
 
 
-def check_weighted_average(overall: float, overall_decimals: int, parts: list[tuple[float, int]], decimals: int) -> CheckResult:
+def check_weighted_average(overall: float, overall_decimals: int, parts: list[tuple[float, int]], decimals: int,
+                           bound: str = "exact") -> CheckResult:
     """(d) Is the overall percent consistent with its parts' percents and n?
 
     With the stated n the overall must lie in the weighted range of the parts; if it does not, the
     share of the part that would have to be larger (e.g. through item non-response) is reported.
+    A bounded overall ("more than 90%") only needs the range to reach beyond the bound.
     """
     low, high = weighted_average_range(parts, decimals)
     h = half_unit(overall_decimals)
+    if bound in ("more_than", "less_than"):
+        ok = high > overall if bound == "more_than" else low < overall
+        return CheckResult("weighted_average", ok, f"with the stated n the overall lies in [{low:.3f}, {high:.3f}]; "
+                                                   f"printed '{bound.replace('_', ' ')} {overall:g}'")
     ok = overall + h >= low - 1e-12 and overall - h <= high + 1e-12
     detail = f"with the stated n the overall must lie in [{low:.3f}, {high:.3f}]; printed {overall:.{overall_decimals}f}"
     if ok:

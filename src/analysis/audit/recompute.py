@@ -4,6 +4,8 @@ Kinds (the `recompute:` key of a claim):
   figure_cell  a cell of reports/tables/<country>/<table>.csv (the same file the figures are drawn from)
   estimate     estimates.estimate_table on data/processed/<country>/respondents.parquet (optional extra filter)
   shift        the matching row of reports/tables/<country>/shifts.csv
+  change       endline - baseline of the wave-level estimates (all respondents of each wave, as a paper
+               reports levels), in pp or relative %; the design's test of the shift is named in provenance
   count        rows of a processed dataset (optional filter)
   arithmetic   an expression over other claims' PRINTED values (checks the paper's own arithmetic)
   external     not recomputable from these data (national statistics, programme monitoring counts)
@@ -150,6 +152,35 @@ class Recomputer:
             "analysis.shifts.shift_table", filters=f"{group_var} == {group}",
             n=f"baseline {int(row['baseline_n'])}, endline {int(row['endline_n'])}",
             k=f"baseline {int(row['baseline_k'])}, endline {int(row['endline_k'])}"))
+
+    def _change(self, claim, spec, _):
+        country = spec["country"]
+        path = self.processed_dir / country / "respondents.parquet"
+        data = self._read(path)
+        group_var, group = spec.get("group_var", "overall"), spec.get("group", "All")
+        design = design_of(self.project["countries"][country])
+        table = estimate_table(data, self.project["indicators"], country, design,
+                               [group_var] if group_var != "overall" else [], min_group_n=1)
+        hit = table[(table["indicator"] == spec["indicator"]) & (table["group_var"] == group_var) & (table["group"] == group)]
+        levels = hit.set_index("wave")
+        if not {"baseline", "endline"} <= set(levels.index):
+            raise InputError(f"claim {claim['id']}: {spec['indicator']} lacks a baseline or endline estimate", key=claim["id"],
+                             fix="check the indicator id and group in the claims registry")
+        b, e = levels.loc["baseline"], levels.loc["endline"]
+        value = e["percent"] - b["percent"] if spec["kind"] == "pp" else 100 * (e["percent"] / b["percent"] - 1)
+        shifts_path = self.tables_dir / country / "shifts.csv"
+        test = ""
+        if shifts_path.exists():
+            sh = self._read(shifts_path)
+            row = sh[(sh["indicator"] == spec["indicator"]) & (sh["group_var"] == group_var) & (sh["group"] == group)]
+            if len(row):
+                r = row.iloc[0]
+                test = f"; the shift's test ({r['test']}, on {int(r['baseline_n'])} matched pairs or samples): p = {r['p_value']:.3g}, Holm p = {r['p_holm']:.3g}"
+        return Recomputed(float(value), self._record(
+            claim, [path], f"{'difference' if spec['kind'] == 'pp' else 'relative change'} of wave-level estimates "
+                           f"{b['percent']:.2f}% -> {e['percent']:.2f}%{test}",
+            "analysis.estimates.estimate_table", filters=f"{group_var} == {group}",
+            n=f"baseline {int(b['n'])}, endline {int(e['n'])}", k=f"baseline {int(b['k'])}, endline {int(e['k'])}"))
 
     def _count(self, claim, spec, _):
         path = self.processed_dir / spec["country"] / f"{spec['dataset']}.parquet"

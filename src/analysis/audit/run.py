@@ -16,7 +16,7 @@ from ..errors import InputError
 from . import checks
 from .recompute import Recomputer
 
-STATUSES = ("reproduced", "differs", "impossible", "not_recomputable")
+STATUSES = ("reproduced", "differs", "impossible", "not_recomputable", "derived")
 CLAIM_COLUMNS = ["id", "section", "quote", "unit", "group", "wave", "base_n", "printed", "decimals", "recomputed",
                  "status", "check", "detail", "provenance_id"]
 
@@ -68,6 +68,8 @@ def _claim_row(claim: dict, recomputer: Recomputer, printed: dict) -> tuple[dict
         checks_run.insert(0, "recompute")
         details.insert(0, c.detail)
         status = status or ("reproduced" if c.passed else "differs")
+    if claim.get("derived"):   # an anchor for a consistency check, not a number the paper prints
+        status = "derived"
     row = {"id": claim["id"], "section": claim["section"], "quote": claim["quote"], "unit": claim["unit"],
            "group": claim.get("group"), "wave": claim.get("wave"), "base_n": claim.get("base_n"),
            "printed": claim["printed"], "decimals": decimals, "recomputed": result.value, "status": status,
@@ -87,7 +89,8 @@ def _consistency_row(check: dict, claims: dict[str, dict]) -> dict:
     elif kind == "weighted_average":
         parts = [(p[x["claim"]], x["n"]) for x in check["parts"]]
         res = checks.check_weighted_average(p[check["overall"]], d[check["overall"]], parts,
-                                            max(d[x["claim"]] for x in check["parts"]))
+                                            max(d[x["claim"]] for x in check["parts"]),
+                                            claims[check["overall"]].get("bound", "exact"))
         refs = [check["overall"], *[x["claim"] for x in check["parts"]]]
     elif kind == "change":
         res = checks.check_change(p[check["change"]], d[check["change"]], p[check["baseline"]], p[check["endline"]],
