@@ -119,10 +119,13 @@ def test_every_status_can_occur(pipeline_root, tmp_path):
          "recompute": est},
         {"id": "ext", "section": "2.1", "quote": "q", "printed": 3.6, "decimals": 1, "unit": "percent",
          "recompute": {"external": {"source": "national survey"}}},
+        {"id": "anchor", "section": "3.1.1", "quote": "q", "printed": 7, "decimals": 0, "unit": "count", "derived": True,
+         "recompute": {"arithmetic": {"expression": "a + 1", "of": {"a": "ok"}}}},
     ]
     result = audit(project, load_registry(_registry(tmp_path, claims), tmp_path))
     status = dict(zip(result.claims["id"], result.claims["status"]))
-    assert status == {"ok": "reproduced", "bad": "differs", "imp": "impossible", "ext": "not_recomputable"}
+    assert status == {"ok": "reproduced", "bad": "differs", "imp": "impossible", "ext": "not_recomputable",
+                      "anchor": "derived"}
     prov = {p["claim_id"]: p for p in result.provenance}
     assert prov["ok"]["inputs"][0]["path"] == "reports/tables/rwanda/figure1_sex_by_age.csv"
     assert len(prov["imp"]["inputs"][0]["sha256"]) == 64 and prov["imp"]["n"] == 139

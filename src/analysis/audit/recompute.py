@@ -175,7 +175,9 @@ class Recomputer:
             row = sh[(sh["indicator"] == spec["indicator"]) & (sh["group_var"] == group_var) & (sh["group"] == group)]
             if len(row):
                 r = row.iloc[0]
-                test = f"; the shift's test ({r['test']}, on {int(r['baseline_n'])} matched pairs or samples): p = {r['p_value']:.3g}, Holm p = {r['p_holm']:.3g}"
+                on = (f"{int(r['baseline_n'])} matched pairs" if str(r["design"]).startswith("panel")
+                      else f"{int(r['baseline_n'])} baseline and {int(r['endline_n'])} endline respondents")
+                test = f"; the shift's test ({r['test']}, on {on}): p = {r['p_value']:.3g}, Holm p = {r['p_holm']:.3g}"
         return Recomputed(float(value), self._record(
             claim, [path], f"{'difference' if spec['kind'] == 'pp' else 'relative change'} of wave-level estimates "
                            f"{b['percent']:.2f}% -> {e['percent']:.2f}%{test}",

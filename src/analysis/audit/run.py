@@ -162,6 +162,14 @@ def render_findings(result: AuditResult) -> str:
         lines.append(f"{n}. **{r['id']}** (granularity, {label}): {text}.")
     if n == 0:
         lines.append("None found.")
+    prov = {p["claim_id"]: p for p in result.provenance}
+    changes = [cl for cl in result.registry["claims"] if {"shift", "change"} & set(cl["recompute"])]
+    if changes:
+        lines += ["", "## Printed changes and the tests behind them", "",
+                  "The paper reports these changes; the pipeline's test of each shift (design from config) says:", ""]
+        for cl in changes:
+            lines.append(f"- **{cl['id']}** ({cl['section']}, printed {cl['printed']:+g} {cl['unit']}): "
+                         f"{prov[cl['id']]['method']}")
     lines += ["", "## Consistency checks that hold", ""]
     lines += [f"- {r['id']} ({r['check']}): {r['detail']}" for _, r in k[k["passed"]].iterrows()] or ["- none"]
     return "\n".join(lines) + "\n"
