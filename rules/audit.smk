@@ -3,6 +3,7 @@
 
 rule audit:
     input:
+        code=CODE,
         claims=PROJECT["config"].get("claims", []),
         tables=table_outputs(),
         statistics=statistics_outputs(),

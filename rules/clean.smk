@@ -3,6 +3,7 @@
 
 rule clean_dataset:
     input:
+        code=CODE,
         raw=lambda w: raw_files(w.country, w.dataset),
         country_config="config/countries/{country}.yaml",
         indicators="config/indicators.yaml",
@@ -24,7 +25,8 @@ rule clean_dataset:
 
 rule combine_logs:
     input:
-        lambda w: [f"data/processed/{w.country}/logs/{d}.{w.kind}.csv" for d in datasets(w.country)],
+        code=CODE,
+        logs=lambda w: [f"data/processed/{w.country}/logs/{d}.{w.kind}.csv" for d in datasets(w.country)],
     output:
         "data/processed/{country}/{kind}.csv",
     wildcard_constraints:
@@ -36,4 +38,4 @@ rule combine_logs:
     conda:
         ENV
     shell:
-        "{params.py} combine-logs --out {output} {input} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} combine-logs --out {output} {input.logs} 2> {log} || {{ cat {log} >&2; exit 2; }}"

@@ -14,6 +14,9 @@ except InputError as exc:  # one clear message, no traceback
     sys.exit(2)
 
 COUNTRIES = list(PROJECT["countries"])
+# the analysis code is an input of every rule: changing a function reruns the jobs that use it
+CODE = sorted(str(p) for p in Path(SRC, "analysis").rglob("*.py"))
+FIGURE_CODE = sorted(str(p) for p in Path(SRC, "figures").rglob("*.py"))
 ENV = "../environment.yml"
 # the workflow always runs the code of its own checkout (also when another copy is pip-installed)
 PY = f"PYTHONPATH={SRC} python -m analysis"

@@ -3,6 +3,7 @@
 
 rule statistics:
     input:
+        code=CODE,
         data="data/processed/{country}/respondents.parquet",
         country_config="config/countries/{country}.yaml",
         project_config="config/config.yaml",

@@ -3,6 +3,7 @@
 
 rule crosstab:
     input:
+        code=CODE,
         data=lambda w: f"data/processed/{w.country}/{PROJECT['countries'][w.country]['tables'][w.table]['dataset']}.parquet",
         country_config="config/countries/{country}.yaml",
     output:
