@@ -14,6 +14,7 @@ include: "rules/clean.smk"
 include: "rules/tables.smk"
 include: "rules/statistics.smk"
 include: "rules/audit.smk"
+include: "rules/figures.smk"
 
 
 rule all:
@@ -22,4 +23,7 @@ rule all:
         table_outputs(),
         statistics_outputs(),
         audit_outputs(),
+        chart_outputs(),
+        display_table_outputs(),
+        "reports/report.html",
     default_target: True

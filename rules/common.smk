@@ -20,6 +20,7 @@ FIGURE_CODE = sorted(str(p) for p in Path(SRC, "figures").rglob("*.py"))
 ENV = "../environment.yml"
 # the workflow always runs the code of its own checkout (also when another copy is pip-installed)
 PY = f"PYTHONPATH={SRC} python -m analysis"
+FIG = f"PYTHONPATH={SRC} python -m figures"
 
 
 def datasets(country):
@@ -48,6 +49,41 @@ def audit_outputs():
     if not PROJECT["config"].get("claims"):
         return []
     return [f"reports/audit/{name}" for name in ("claims.csv", "consistency.csv", "findings.md", "provenance.json")]
+
+
+def chart_outputs():
+    out = []
+    for c in COUNTRIES:
+        tables = PROJECT["countries"][c].get("tables", {})
+        out += [f"reports/figures/{c}/{t}.png" for t, spec in tables.items() if spec.get("chart")]
+        out += [f"reports/figures/{c}/{chart}.png" for chart in ("dumbbell", "forest")]
+    return out
+
+
+def chart_data(country, dataset):
+    """What the data are, for a chart's source line (from config; says 'synthetic' when it is)."""
+    cfg = PROJECT["countries"][country]
+    text = cfg["datasets"][dataset].get("description", f"{cfg['label']} {dataset}")
+    return f"synthetic reconstruction of {text} (not real responses)" if cfg.get("synthetic_data") else text
+
+
+# configured crosstabs that have a chart (regular expression for the chart_table rule's wildcard)
+CHART_TABLES = "|".join(sorted({t for c in COUNTRIES for t, spec in PROJECT["countries"][c].get("tables", {}).items()
+                                if spec.get("chart")})) or "^$"
+
+
+def display_table_names(country):
+    return list(PROJECT["countries"][country].get("tables", {})) + ["estimates_table", "shifts_table"]
+
+
+def display_table_inputs(country, name):
+    if name in PROJECT["countries"][country].get("tables", {}):
+        return [f"reports/tables/{country}/{name}.csv"]
+    return [f"reports/tables/{country}/{name.removesuffix('_table')}.csv"]
+
+
+def display_table_outputs():
+    return [f"reports/tables/{c}/{n}.{ext}" for c in COUNTRIES for n in display_table_names(c) for ext in ("html", "md", "tex")]
 
 
 def table_outputs():

@@ -142,3 +142,57 @@ def shifts_display(shifts: pd.DataFrame, labels: dict[str, str], table_id: str, 
     return DisplayTable(table_id, title, body[["Group", "indicator", "Baseline", "Endline", "Change, pp (95% CI)", "Test", "p",
                                                "Holm p", "BH p"]], group_col="indicator",
                         notes=notes + [f"* Holm-adjusted p < {alpha} (family: all shifts of the country)."])
+
+
+def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> list[Path]:
+    """Render one of a country's display tables: a configured crosstab, `estimates_table` or `shifts_table`."""
+    from analysis.config import load_project
+
+    project = load_project(root)
+    cfg = project["countries"][country]
+    tables_dir = root / "reports" / "tables" / country
+    synthetic = " Synthetic reconstruction: not real responses." if cfg.get("synthetic_data") else ""
+    labels = {i["id"]: i["label"] for i in project["indicators"]}
+    if name in cfg.get("tables", {}):
+        spec = cfg["tables"][name]
+        tidy = pd.read_csv(tables_dir / f"{name}.csv")
+        base = {"row": "row percentages", "column": "column percentages", "total": "percentages of the grand total"}
+        display = crosstab_display(tidy, name, spec.get("title", name),
+                                   [f"Counts with {base[spec['percent']]} beneath (rounded half up).{synthetic}"],
+                                   show_percent=spec.get("show_percent", True))
+    elif name == "estimates_table":
+        display = estimates_display(pd.read_csv(tables_dir / "estimates.csv"), labels, f"{country}_estimates",
+                                    f"{cfg['label']}: indicator estimates by wave, overall and by sex",
+                                    [f"Percent of valid answers (95% CI); all groups in estimates.csv.{synthetic}"])
+    elif name == "shifts_table":
+        alpha = project["config"].get("alpha", 0.05)
+        display = shifts_display(pd.read_csv(tables_dir / "shifts.csv"), labels, f"{country}_shifts",
+                                 f"{cfg['label']}: baseline to endline shifts", [synthetic.strip()] if synthetic else [], alpha)
+    else:
+        raise KeyError(f"no display table '{name}' for {country}")
+    return display.write(out_stem)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m figures.tables --country C --name NAME --out-stem PATH`: write PATH.html, .md and .tex."""
+    import argparse
+    import sys
+
+    from analysis.errors import InputError
+
+    parser = argparse.ArgumentParser(prog="python -m figures.tables", description=main.__doc__)
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--country", required=True)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--out-stem", required=True, type=Path)
+    args = parser.parse_args(argv)
+    try:
+        render_named_table(args.root, args.country, args.name, args.out_stem)
+    except (InputError, KeyError, FileNotFoundError) as exc:
+        print(exc.render() if isinstance(exc, InputError) else f"ERROR: {exc}; fix: run the pipeline first", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,619 @@
+"""Charts for the report, one public function per chart.
+
+Each chart has a `build_<chart>(...) -> Figure` that draws it (so tests can inspect the Axes) and a
+`<chart>(..., out_stem, source) -> list[Path]` that builds it in the house style and writes
+`<out_stem>.png` and `<out_stem>.svg` through `style.save_figure`.
+
+The inputs are the small tidy tables the pipeline writes under reports/tables/<country>/ (crosstabs,
+estimates, shifts), already read into DataFrames; nothing here reads respondent-level data, so the
+size of a chart depends on the number of categories and indicators, never on the number of respondents.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MultipleLocator
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+from . import style
+from .style import add_header, add_source_note, add_title, figure_style, new_figure, save_figure
+
+TOTAL = "Total"
+GROUP_NAMES = {"All": "All respondents", "Female": "Women", "Male": "Men"}
+GROUP_COLOURS = {"All": style.ALL, "Female": style.WOMEN, "Male": style.MEN}
+GROUP_MARKERS = {"All": "o", "Female": "s", "Male": "^"}
+INTERACTION_MARKER = "D"
+COLLECTION_NAMES = {"In-depth interviews": "In-depth interviews (IDIs)",
+                    "FGDs": "Focus group discussions (FGDs)"}
+ARROW = "\u2192"     # →
+MINUS = "\u2212"     # −
+NBSP = "\u00a0"      # keeps "n = 12" on one line when wrapping
+WRAP_LABEL = 40       # characters per line for indicator labels on the y axis
+
+
+# --- small helpers --------------------------------------------------------------------------------
+def load_indicator_labels(path: Path) -> dict[str, str]:
+    """{indicator id: label} from config/indicators.yaml (a list under `indicators:`)."""
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    return {str(i["id"]): str(i.get("label") or i["id"]) for i in doc.get("indicators", [])}
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
+    if df.empty:
+        raise ValueError(f"{what}: the table has no rows")
+
+
+def _wrap(text: str, width: int) -> str:
+    return textwrap.fill(str(text), width, break_on_hyphens=False, break_long_words=False)
+
+
+def _ordered_unique(values) -> list:
+    return list(dict.fromkeys(v for v in values if not (isinstance(v, float) and math.isnan(v))))
+
+
+def _fmt_n(n) -> str:
+    return f"{int(round(float(n))):,}"
+
+
+def _as_bool(series: pd.Series) -> pd.Series:
+    return series.map(lambda v: str(v).strip().lower() in {"true", "1", "yes"})
+
+
+def _sex_colour(name: str) -> str:
+    key = str(name).strip().lower()
+    if key in {"women", "woman", "female", "f"}:
+        return style.WOMEN
+    if key in {"men", "man", "male", "m"}:
+        return style.MEN
+    return style.OKABE_ITO["bluish_green"]
+
+
+def _pivot_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Crosstab `row` x `column` of counts, rows and columns in the table's order."""
+    rows = _ordered_unique(table["row"])
+    cols = _ordered_unique(table["column"])
+    wide = table.pivot_table(index="row", columns="column", values="n", aggfunc="sum", sort=False)
+    return wide.reindex(index=rows, columns=cols).fillna(0).astype(int)
+
+
+def _label_for(indicator: str, labels: Mapping[str, str] | None, improvement: str | None) -> str:
+    text = (labels or {}).get(indicator, indicator)
+    if str(improvement).strip().lower() == "decrease":
+        text += f" (lower{NBSP}is{NBSP}better)"
+    return text
+
+
+def _nice_limits(low: float, high: float, step: float = 10.0) -> tuple[float, float]:
+    low, high = min(low, 0.0), max(high, 0.0)
+    pad = 0.04 * (high - low or 1.0)
+    return (math.floor((low - pad) / step) * step, math.ceil((high + pad) / step) * step)
+
+
+def _group_kind(group: str) -> str:
+    """'All', 'Female', 'Male', or 'interaction' (e.g. 'sex: Female - Male'); other groups as-is."""
+    g = str(group)
+    return "interaction" if ":" in g and " - " in g else g
+
+
+def _interaction_label(group: str) -> str:
+    """'sex: Female - Male' -> 'Women − Men'."""
+    body = str(group).split(":", 1)[-1]
+    a, _, b = body.partition(" - ")
+    return f"{GROUP_NAMES.get(a.strip(), a.strip())} {MINUS} {GROUP_NAMES.get(b.strip(), b.strip())}"
+
+
+# --- Figure 1: population pyramid -------------------------------------------------------------
+def build_population_pyramid(fig1_table: pd.DataFrame, source: str, *, title: str | None = None) -> Figure:
+    """Sex x age band: first sex (women) to the left, second (men) to the right, counts on the bars."""
+    _require(fig1_table, ["row", "column", "n"], "Figure 1 table")
+    wide = _pivot_counts(fig1_table)
+    sexes = [r for r in wide.index if r != TOTAL]
+    bands = [c for c in wide.columns if c != TOTAL]
+    if len(sexes) != 2 or not bands:
+        raise ValueError(f"Figure 1 table: expected 2 sex rows and at least one age band, got rows {sexes}")
+    left, right = sexes
+    totals = {s: int(wide.loc[s, TOTAL]) if TOTAL in wide.columns else int(wide.loc[s, bands].sum())
+              for s in sexes}
+    grand = totals[left] + totals[right]
+
+    fig = new_figure(style.FIG_WIDTH, 1.9 + 0.36 * len(bands))
+    ax = fig.add_subplot()
+    y = np.arange(len(bands))                       # youngest band at the bottom
+    lcounts = wide.loc[left, bands].to_numpy()
+    rcounts = wide.loc[right, bands].to_numpy()
+    bl = ax.barh(y, -lcounts, height=0.72, color=_sex_colour(left), label=f"{left} (n = {_fmt_n(totals[left])})")
+    br = ax.barh(y, rcounts, height=0.72, color=_sex_colour(right), label=f"{right} (n = {_fmt_n(totals[right])})")
+    ax.bar_label(bl, labels=[_fmt_n(v) for v in lcounts], padding=3, fontsize=style.SMALL_SIZE)
+    ax.bar_label(br, labels=[_fmt_n(v) for v in rcounts], padding=3, fontsize=style.SMALL_SIZE)
+
+    lim = max(lcounts.max(), rcounts.max(), 1) * 1.18
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-0.6, len(bands) - 0.4)
+    ax.set_yticks(y, labels=bands)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt_n(abs(v))))
+    ax.axvline(0, color=style.TEXT, lw=0.8)
+    ax.grid(axis="x")
+    ax.set_xlabel("Respondents (count)")
+    ax.set_ylabel("Age band (years)")
+    # Side headers double as the legend: which sex is on which side, with its n.
+    header = blended_transform_factory(ax.transData, ax.transAxes)
+    for x, name, ha in ((-lim / 2, left, "center"), (lim / 2, right, "center")):
+        ax.text(x, 1.02, f"{name} (n = {_fmt_n(totals[name])})", transform=header, ha=ha, va="bottom",
+                fontweight="bold", color=_sex_colour(name), fontsize=style.BASE_SIZE)
+    add_title(fig, title or f"Respondents by sex and age band (n = {_fmt_n(grand)})")
+    add_source_note(fig, source, note=f"Bars show numbers of respondents in each age band "
+                                      f"({_fmt_n(totals[left])} {left.lower()}, "
+                                      f"{_fmt_n(totals[right])} {right.lower()}).")
+    return fig
+
+
+def population_pyramid(fig1_table: pd.DataFrame, out_stem: Path, source: str, *,
+                       title: str | None = None) -> list[Path]:
+    """Figure 1 (sex x age band) as a population pyramid -> [<out_stem>.png, <out_stem>.svg]."""
+    with figure_style():
+        fig = build_population_pyramid(fig1_table, source, title=title)
+    return save_figure(fig, out_stem)
+
+
+# --- Figure 2: social groups by sex ---------------------------------------------------------------
+def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: str | None = None,
+                               wrap: int = 36) -> Figure:
+    """Horizontal bars per social group, sorted by total (largest on top), women and men side by side."""
+    _require(fig2_table, ["row", "column", "n"], "Figure 2 table")
+    wide = _pivot_counts(fig2_table)
+    groups = [r for r in wide.index if r != TOTAL]
+    sexes = [c for c in wide.columns if c != TOTAL]
+    if not groups or not sexes:
+        raise ValueError("Figure 2 table: no social groups or no sex columns")
+    totals = (wide.loc[groups, TOTAL] if TOTAL in wide.columns else wide.loc[groups, sexes].sum(axis=1))
+    order = sorted(range(len(groups)), key=lambda i: (-int(totals.iloc[i]), i))   # stable for ties
+    groups = [groups[i] for i in order]
+    sex_totals = {s: int(wide.loc[TOTAL, s]) if TOTAL in wide.index else int(wide.loc[groups, s].sum())
+                  for s in sexes}
+    grand = int(sum(sex_totals.values()))
+
+    tick_labels = [_wrap(f"{g} (n{NBSP}={NBSP}{_fmt_n(totals[g])})", wrap) for g in groups]
+    n_lines = sum(t.count("\n") + 1 for t in tick_labels)
+    fig = new_figure(style.FIG_WIDTH, 1.6 + max(0.42 * len(groups), 0.155 * n_lines + 0.12 * len(groups)))
+    ax = fig.add_subplot()
+    y = np.arange(len(groups))[::-1].astype(float)        # largest total at the top
+    height = 0.8 / len(sexes)
+    for j, sex in enumerate(sexes):
+        offset = (len(sexes) - 1) / 2 * height - j * height  # first sex on top within each group
+        counts = wide.loc[groups, sex].to_numpy()
+        bars = ax.barh(y + offset, counts, height=height * 0.92, color=_sex_colour(sex),
+                       label=f"{sex} (n = {_fmt_n(sex_totals[sex])})")
+        ax.bar_label(bars, labels=[_fmt_n(v) for v in counts], padding=2, fontsize=style.SMALL_SIZE - 0.5)
+    top = float(wide.loc[groups, sexes].to_numpy().max())
+    ax.set_xlim(0, max(top, 1) * 1.1)
+    ax.set_ylim(-0.6, len(groups) - 0.4)
+    ax.set_yticks(y, labels=tick_labels)
+    ax.grid(axis="x")
+    ax.set_xlabel("Respondents (count)")
+    ax.legend(loc="lower right", title="Sex", title_fontsize=style.SMALL_SIZE)
+    add_title(fig, title or f"Respondents by social group and sex (n = {_fmt_n(grand)})")
+    add_source_note(fig, source, note="Groups sorted by total (n in brackets); bars show numbers of respondents; "
+                                      "zero means nobody of that sex in the group.")
+    return fig
+
+
+def social_groups_by_sex(fig2_table: pd.DataFrame, out_stem: Path, source: str, *,
+                         title: str | None = None) -> list[Path]:
+    """Figure 2 (social group x sex) as grouped horizontal bars -> [<out_stem>.png, <out_stem>.svg]."""
+    with figure_style():
+        fig = build_social_groups_by_sex(fig2_table, source, title=title)
+    return save_figure(fig, out_stem)
+
+
+# --- Figure 3: qualitative participants -----------------------------------------------------------
+def _figure3_long(fig3_table: pd.DataFrame) -> pd.DataFrame:
+    t = fig3_table[(fig3_table["row"] != TOTAL) & (fig3_table["column"] != TOTAL)].copy()
+    if {"collection_type", "location", "respondent_group"} <= set(t.columns):
+        t = t.rename(columns={"collection_type": "ctype", "location": "loc", "respondent_group": "grp"})
+    else:   # "Location | Group" column labels
+        parts = t["column"].astype(str).str.split("|", n=1, expand=True)
+        if parts.shape[1] != 2:
+            raise ValueError("Figure 3 table: columns must look like 'Location | Respondent group'")
+        t["loc"], t["grp"], t["ctype"] = parts[0].str.strip(), parts[1].str.strip(), t["row"]
+    return t[["ctype", "loc", "grp", "n"]].astype({"n": int})
+
+
+def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: str | None = None) -> Figure:
+    """One panel per location; per respondent group, one bar per collection type (IDI, FGD) with counts."""
+    _require(fig3_table, ["row", "column", "n"], "Figure 3 table")
+    t = _figure3_long(fig3_table)
+    locs, grps, ctypes = _ordered_unique(t["loc"]), _ordered_unique(t["grp"]), _ordered_unique(t["ctype"])
+    counts = t.pivot_table(index=["loc", "grp"], columns="ctype", values="n", aggfunc="sum", sort=False)
+    counts = counts.reindex(columns=ctypes).fillna(0).astype(int)
+    grand = int(counts.to_numpy().sum())
+    colours = [style.IDI, style.FGD, style.OKABE_ITO["sky_blue"], style.OKABE_ITO["vermillion"]]
+
+    fig = new_figure(style.FIG_WIDTH, 4.2)
+    axes = fig.subplots(1, len(locs), sharey=True, squeeze=False)[0]
+    ymax = max(int(counts.to_numpy().max()), 1)
+    width = 0.8 / len(ctypes)
+    for ax, loc in zip(axes, locs):
+        x = np.arange(len(grps), dtype=float)
+        sub = counts.loc[loc].reindex(grps).fillna(0).astype(int)
+        for j, ct in enumerate(ctypes):
+            vals = sub[ct].to_numpy()
+            bars = ax.bar(x + (j - (len(ctypes) - 1) / 2) * width, vals, width=width * 0.92,
+                          color=colours[j % len(colours)], label=COLLECTION_NAMES.get(ct, ct))
+            ax.bar_label(bars, labels=[_fmt_n(v) for v in vals], padding=2, fontsize=style.SMALL_SIZE)
+        grp_totals = sub.sum(axis=1)
+        ax.set_xticks(x, labels=[f"{_wrap(g, 14)}\nn = {_fmt_n(grp_totals[g])}" for g in grps])
+        ax.tick_params(axis="x", length=0)
+        by_type = ", ".join(f"{_fmt_n(sub[ct].sum())} {'IDI' if 'interview' in ct.lower() else ct.rstrip('s')}"
+                            for ct in ctypes)
+        ax.set_title(f"{loc} (n = {_fmt_n(sub.to_numpy().sum())}: {by_type})")
+        ax.grid(axis="y")
+        ax.set_ylim(0, ymax * 1.15)
+        ax.spines["left"].set_visible(ax is axes[0])
+        ax.tick_params(axis="y", length=3 if ax is axes[0] else 0)
+    axes[0].set_ylabel("Participants (count)")
+    add_header(fig, title or f"Qualitative participants by location, respondent group and method (n = {_fmt_n(grand)})",
+               handles=axes[0].get_legend_handles_labels()[0])
+    add_source_note(fig, source, note="Bars show numbers of participants (people, not sessions); "
+                                      "n under each group is IDI + FGD participants.")
+    return fig
+
+
+def participants_figure3(fig3_table: pd.DataFrame, out_stem: Path, source: str, *,
+                         title: str | None = None) -> list[Path]:
+    """Figure 3 (participants by location, group, method) -> [<out_stem>.png, <out_stem>.svg]."""
+    with figure_style():
+        fig = build_participants_figure3(fig3_table, source, title=title)
+    return save_figure(fig, out_stem)
+
+
+# --- shared layout for the indicator charts -------------------------------------------------------
+def _is_multi(blocks: list[tuple[str, list]]) -> bool:
+    return any(len(rows) > 1 for _, rows in blocks)
+
+
+def _panels(fig: Figure, blocks: list[tuple[str, list]]):
+    """One Axes per block (stacked, shared x) when any block has >1 row; else one Axes for all rows.
+
+    Returns [(ax, title or None, rows)], rows running top to bottom.
+    """
+    if _is_multi(blocks):
+        parts = [(title, rows) for title, rows in blocks]
+    else:
+        parts = [(None, [r for _, rows in blocks for r in rows])]
+    gs = fig.add_gridspec(len(parts), 1, height_ratios=[len(r) for _, r in parts])
+    out, first = [], None
+    for i, (title, rows) in enumerate(parts):
+        ax = fig.add_subplot(gs[i, 0], sharex=first)
+        first = first or ax
+        if i < len(parts) - 1:
+            ax.tick_params(axis="x", labelbottom=False)
+        out.append((ax, title, rows))
+    return out
+
+
+def _right_of(ax, inches: float, y_transform=None):
+    """Transform: x = `inches` to the right of the Axes' right edge, y in data (or `y_transform`) units.
+    Columns placed this way have a fixed width, so the constrained layout can make room for them."""
+    fig = ax.figure
+    x_tr = ax.transAxes + ScaledTranslation(inches, 0, fig.dpi_scale_trans)
+    return blended_transform_factory(x_tr, y_transform or ax.transData)
+
+
+def _text_width_in(fig: Figure, texts: Sequence[str], **kw) -> float:
+    probe = fig.text(0, 0, "", **kw)
+    try:
+        widths = []
+        for t in texts:
+            probe.set_text(t)
+            widths.append(probe.get_window_extent(style._renderer(fig)).width)
+        return max(widths, default=0.0) / fig.dpi
+    finally:
+        probe.remove()
+
+
+def _fit_panel_titles(fig: Figure, panels) -> None:
+    """Set each panel's title wrapped to its Axes' width, so titles never widen the layout."""
+    titled = [(ax, title) for ax, title, _ in panels if title]
+    if not titled:
+        return
+    fig.get_layout_engine().execute(fig)
+    for ax, title in titled:
+        width = ax.get_window_extent(style._renderer(fig)).width
+        size = mpl.rcParams["axes.titlesize"]
+        ax.set_title(style._wrap_to_width(fig, title, size, width * 0.98, fontweight="bold"), loc="left")
+
+
+def _height_for(blocks: list[tuple[str, list]], tick_lines: int) -> float:
+    multi = _is_multi(blocks)
+    n_rows = sum(len(rows) for _, rows in blocks)
+    per_row = max(0.36, 0.15 * tick_lines / max(n_rows, 1) + 0.12)
+    return 2.0 + n_rows * per_row + (0.5 * len(blocks) if multi else 0.0)
+
+
+def _improvement_by_indicator(shifts: pd.DataFrame | None) -> dict[str, str]:
+    if shifts is None or "improvement" not in shifts.columns:
+        return {}
+    s = shifts.dropna(subset=["improvement"])
+    return dict(zip(s["indicator"].astype(str), s["improvement"].astype(str)))
+
+
+def _n_text(nb, ne, design: str | None = None) -> str:
+    if design == "panel" and pd.notna(nb) and nb == ne:
+        return f"n = {_fmt_n(nb)} matched"
+    return f"n = {_fmt_n(nb)} {ARROW} {_fmt_n(ne)}"
+
+
+def _ci_methods(df: pd.DataFrame) -> str:
+    if "ci_method" not in df.columns:
+        return "method not recorded"
+    names = {"wilson": "Wilson score"}
+    return ", ".join(names.get(m, m) for m in _ordered_unique(df["ci_method"].dropna().astype(str)))
+
+
+def _design_of(df: pd.DataFrame | None) -> str | None:
+    if df is None or "design" not in df.columns:
+        return None
+    designs = set(df["design"].dropna().astype(str))
+    return designs.pop() if len(designs) == 1 else None
+
+
+# --- dumbbell: baseline -> endline per indicator ----------------------------------------------------
+def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source: str,
+                   labels: Mapping[str, str] | None = None, *, title: str | None = None) -> Figure:
+    """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the data
+    have Female and Male rows), for the indicators measured in both waves. Arrows run from baseline to
+    endline; solid arrows mark changes that are significant after Holm adjustment (from `shifts`)."""
+    _require(estimates, ["indicator", "wave", "group_var", "group", "n", "percent", "ci_low", "ci_high"],
+             "estimates table")
+    est = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
+    est["group"] = est["group"].astype(str)
+    est["indicator"] = est["indicator"].astype(str)
+    waves = est.pivot_table(index=["indicator", "group"], columns="wave",
+                            values=["percent", "ci_low", "ci_high", "n"], aggfunc="first", sort=False)
+    if not {"baseline", "endline"} <= set(waves.columns.get_level_values(1)):
+        raise ValueError("estimates table: no indicator has both a baseline and an endline estimate")
+    both = waves.dropna(subset=[("percent", "baseline"), ("percent", "endline")])
+    sig = {}
+    if shifts is not None and {"indicator", "group", "significant_holm"} <= set(shifts.columns):
+        sig = dict(zip(zip(shifts["indicator"].astype(str), shifts["group"].astype(str)),
+                       _as_bool(shifts["significant_holm"])))
+    improvement = _improvement_by_indicator(shifts)
+    order = _ordered_unique(shifts["indicator"].astype(str)) if shifts is not None else []
+    order += [i for i in _ordered_unique(est["indicator"]) if i not in order]
+
+    blocks = []
+    for ind in order:
+        groups = [g for g in ("All", "Female", "Male") if (ind, g) in both.index]
+        if "All" not in groups:
+            continue
+        if not {"Female", "Male"} <= set(groups):
+            groups = ["All"]                        # split by sex only when both sexes are there
+        blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
+    if not blocks:
+        raise ValueError("estimates table: no indicator has an overall baseline and endline estimate")
+    multi = _is_multi(blocks)
+    label_of = {row: lab for lab, rows in blocks for row in rows}
+
+    def tick(ind: str, g: str) -> str:
+        nb, ne = both.loc[(ind, g), ("n", "baseline")], both.loc[(ind, g), ("n", "endline")]
+        head = GROUP_NAMES.get(g, g) if multi else _wrap(label_of[(ind, g)], WRAP_LABEL)
+        return f"{head}\n{_n_text(nb, ne)}"
+
+    ticks = {row: tick(*row) for _, rows in blocks for row in rows}
+    tick_lines = sum(t.count("\n") + 1 for t in ticks.values())
+    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, tick_lines))
+    off = 0.17
+    any_sig = any_nonsig = False
+    panels = _panels(fig, blocks)
+    for ax, _, rows in panels:
+        ys = np.arange(len(rows))[::-1].astype(float)
+        for y, (ind, g) in zip(ys, rows):
+            r = both.loc[(ind, g)]
+            b, e = r[("percent", "baseline")], r[("percent", "endline")]
+            is_sig = bool(sig.get((ind, g), False))
+            any_sig |= is_sig
+            any_nonsig |= not is_sig
+            ax.annotate("", xy=(e, y - off), xytext=(b, y + off),
+                        arrowprops=dict(arrowstyle="-|>", mutation_scale=9, shrinkA=4, shrinkB=4,
+                                        lw=1.3 if is_sig else 1.0,
+                                        color=style.TEXT if is_sig else style.OKABE_ITO["grey"],
+                                        linestyle="-" if is_sig else (0, (2, 1.5))),
+                        annotation_clip=False, gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'ns'}")
+            for wave, yy, colour, face in (("baseline", y + off, style.BASELINE, "white"),
+                                           ("endline", y - off, style.ENDLINE, style.ENDLINE)):
+                p, lo, hi = r[("percent", wave)], r[("ci_low", wave)], r[("ci_high", wave)]
+                eb = ax.errorbar([p], [yy], xerr=[[p - lo], [hi - p]], fmt="o", ms=5.5, mfc=face, mec=colour,
+                                 mew=1.4, ecolor=colour, elinewidth=1.3, capsize=2.5, capthick=1.0, zorder=3)
+                eb.lines[0].set_gid(f"dumbbell:{ind}:{g}:{wave}")      # the point (not the caps)
+        ax.set_yticks(ys, labels=[ticks[row] for row in rows])
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_locator(MultipleLocator(20))
+        ax.xaxis.set_minor_locator(MultipleLocator(10))
+        ax.grid(axis="x", which="major")
+    ax.set_xlabel("Percent of respondents (%)")
+    handles = [Line2D([], [], marker="o", ls="-", color=style.BASELINE, mfc="white", mew=1.4, ms=5.5,
+                      label="Baseline (95% CI)"),
+               Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label="Endline (95% CI)")]
+    if any_sig:
+        handles.append(Line2D([], [], color=style.TEXT, lw=1.3, label="Change: Holm-adjusted p < 0.05"))
+    if any_nonsig:
+        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=(0, (2, 1.5)),
+                              label="Change: not significant"))
+    add_header(fig, title or "Baseline and endline, indicators measured in both waves", handles=handles)
+    design = _design_of(shifts)
+    tests = {"panel": " (paired tests on respondents matched across waves)",
+             "independent": " (tests for independent samples)"}.get(design or "", "")
+    add_source_note(fig, source, note=f"Points: percent of respondents, with 95% CIs ({_ci_methods(estimates)}); "
+                    f"n = respondents answering at baseline {ARROW} endline. Arrows run from baseline to endline; "
+                    f"solid arrows: change significant after Holm adjustment{tests}.")
+    _fit_panel_titles(fig, panels)
+    return fig
+
+
+def dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, out_stem: Path, source: str,
+             labels: Mapping[str, str] | None = None, *, title: str | None = None) -> list[Path]:
+    """Baseline -> endline dumbbell chart -> [<out_stem>.png, <out_stem>.svg]."""
+    with figure_style():
+        fig = build_dumbbell(estimates, shifts, source, labels, title=title)
+    return save_figure(fig, out_stem)
+
+
+# --- forest plot of shifts -------------------------------------------------------------------------
+def _fmt_p(p) -> str:
+    if p is None or pd.isna(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _fmt_pp(v: float) -> str:
+    return f"{v:+.1f}".replace("-", MINUS)
+
+
+def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, str] | None = None, *,
+                      title: str | None = None, include_interactions: bool = True) -> Figure:
+    """Endline - baseline difference (percentage points) with 95% CI per shift row (overall, by sex and,
+    optionally, the women-minus-men difference in change); filled markers = Holm-adjusted p < 0.05."""
+    _require(shifts, ["indicator", "group_var", "group", "diff_pp", "diff_ci_low", "diff_ci_high",
+                      "significant_holm"], "shifts table")
+    s = shifts[shifts["group_var"].isin(["overall", "sex"])].copy()
+    s["indicator"] = s["indicator"].astype(str)
+    s["group"] = s["group"].astype(str)
+    s["kind"] = s["group"].map(_group_kind)
+    if not include_interactions:
+        s = s[s["kind"] != "interaction"]
+    s = s.dropna(subset=["diff_pp"])
+    if s.empty:
+        raise ValueError("shifts table: no overall or by-sex rows with a difference")
+    s["sig"] = _as_bool(s["significant_holm"])
+    rank = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}
+    improvement = _improvement_by_indicator(shifts)
+    design = _design_of(s)
+    blocks = []
+    for ind in _ordered_unique(s["indicator"]):
+        sub = s[s["indicator"] == ind]
+        sub = sub.iloc[sorted(range(len(sub)), key=lambda i: (rank.get(sub["kind"].iloc[i], 9), i))]
+        blocks.append((_label_for(ind, labels, improvement.get(ind)), [r for _, r in sub.iterrows()]))
+    multi = _is_multi(blocks)
+
+    # One indicator per row and the same n everywhere (a panel): say n once, in the note, and give the
+    # labels the room (narrower wrap) so the plot keeps its width.
+    main_rows = s[s["kind"] != "interaction"]
+    ns = set(zip(main_rows.get("baseline_n", pd.Series(dtype=float)), main_rows.get("endline_n", pd.Series(dtype=float))))
+    common_n = next(iter(ns)) if (not multi and len(ns) == 1 and all(pd.notna(v) for v in next(iter(ns)))) else None
+    wrap_width = WRAP_LABEL - 8 if common_n else WRAP_LABEL
+
+    def tick(ind_label: str, r) -> str:
+        if r["kind"] == "interaction":
+            head = f"{_interaction_label(r['group'])}\n(difference in change)"
+            return head if multi else f"{_wrap(ind_label, wrap_width)}\n{head}"
+        head = GROUP_NAMES.get(r["group"], r["group"]) if multi else _wrap(ind_label, wrap_width)
+        if common_n is None and pd.notna(r.get("baseline_n")) and pd.notna(r.get("endline_n")):
+            head += "\n" + _n_text(r["baseline_n"], r["endline_n"], design)
+        return head
+
+    ticks = [[tick(lab, r) for r in rows] for lab, rows in blocks]
+    tick_lines = sum(t.count("\n") + 1 for tt in ticks for t in tt)
+    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, tick_lines))
+    lo, hi = _nice_limits(float(s["diff_ci_low"].min()), float(s["diff_ci_high"].max()))
+    panels = _panels(fig, blocks)
+    all_ticks = iter(t for tt in ticks for t in tt)
+    kinds_seen: list[str] = []
+    # Two text columns right of the plot, at fixed offsets (inches) measured from their widest entry.
+    ci_text = {id(r): f"{_fmt_pp(float(r['diff_pp']))} ({_fmt_pp(float(r['diff_ci_low']))} to "
+                      f"{_fmt_pp(float(r['diff_ci_high']))})" for _, rows in blocks for r in rows}
+    p_text = {id(r): _fmt_p(r.get("p_holm")) for _, rows in blocks for r in rows}
+    col1 = 0.15
+    w1 = _text_width_in(fig, ["Change (95% CI)", *ci_text.values()], fontsize=style.SMALL_SIZE, fontweight="bold")
+    w2 = _text_width_in(fig, ["Holm p", *p_text.values()], fontsize=style.SMALL_SIZE, fontweight="bold")
+    col2 = col1 + w1 + 0.15 + w2             # right edge of the p column
+    for pi, (ax, _, rows) in enumerate(panels):
+        ys = np.arange(len(rows))[::-1].astype(float)
+        for y, r in zip(ys, rows):
+            kind = r["kind"]
+            colour = GROUP_COLOURS.get(kind, style.INTERACTION)
+            marker = GROUP_MARKERS.get(kind, INTERACTION_MARKER)
+            if kind not in kinds_seen:
+                kinds_seen.append(kind)
+            d, dl, dh = float(r["diff_pp"]), float(r["diff_ci_low"]), float(r["diff_ci_high"])
+            eb = ax.errorbar([d], [y], xerr=[[d - dl], [dh - d]], fmt=marker, ms=6.5, mew=1.4, mec=colour,
+                             mfc=colour if r["sig"] else "white", ecolor=colour, elinewidth=1.4, capsize=2.5,
+                             zorder=3)
+            eb.lines[0].set_gid(f"forest:{r['indicator']}:{r['group']}:{'sig' if r['sig'] else 'ns'}")
+            ax.text(1, y, ci_text[id(r)], transform=_right_of(ax, col1), ha="left", va="center",
+                    fontsize=style.SMALL_SIZE)
+            ax.text(1, y, p_text[id(r)], transform=_right_of(ax, col2), ha="right", va="center",
+                    fontsize=style.SMALL_SIZE, fontweight="bold" if r["sig"] else "normal")
+        ax.set_yticks(ys, labels=[next(all_ticks) for _ in rows])
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.set_xlim(lo, hi)
+        ax.axvline(0, color=style.TEXT, lw=0.9, zorder=2)
+        ax.grid(axis="x")
+        if pi == 0:
+            ax.text(1, 1.0, "Change (95% CI)", transform=_right_of(ax, col1, ax.transAxes), ha="left",
+                    va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
+            ax.text(1, 1.0, "Holm p", transform=_right_of(ax, col2, ax.transAxes), ha="right",
+                    va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
+    ax.set_xlabel(f"Change, endline {MINUS} baseline (percentage points)")
+    ax.xaxis.set_major_locator(MultipleLocator(_tick_step(hi - lo)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt_pp(v)[:-2] if round(v) else "0"))
+
+    handles = []
+    if multi:
+        for kind in kinds_seen:
+            name = (GROUP_NAMES.get(kind, kind) if kind != "interaction"
+                    else f"Women {MINUS} Men (difference in change)")
+            handles.append(Line2D([], [], ls="", marker=GROUP_MARKERS.get(kind, INTERACTION_MARKER), ms=6.5,
+                                  color=GROUP_COLOURS.get(kind, style.INTERACTION), label=name))
+    handles += [Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, label="Holm-adjusted p < 0.05"),
+                Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, mfc="white", mew=1.4,
+                       label="Not significant (hollow)")]
+    add_header(fig, title or "Change between baseline and endline", handles=handles)
+    main = s[s["kind"] != "interaction"]
+    methods = ", ".join(_ordered_unique(main["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
+    note = f"Points: endline {MINUS} baseline in percentage points; bars: 95% CI ({methods})."
+    if common_n is not None:
+        note += (f" n = {_n_text(*common_n, design).removeprefix('n = ')} for every row"
+                 + (" (respondents matched across waves, paired tests)." if design == "panel" else
+                    f" (baseline {ARROW} endline)."))
+    elif design == "panel":
+        note += " Paired design: n = respondents matched across waves."
+    else:
+        note += f" n = respondents at baseline {ARROW} endline."
+    inter = s[s["kind"] == "interaction"]
+    if len(inter):
+        imethods = ", ".join(_ordered_unique(inter["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
+        note += (f" 'Women {MINUS} Men' rows: the women's change minus the men's change"
+                 + (f" ({imethods} CI)." if imethods else "."))
+    note += " Filled markers and bold p: Holm-adjusted p < 0.05; hollow markers: not significant."
+    add_source_note(fig, source, note=note)
+    _fit_panel_titles(fig, panels)
+    return fig
+
+
+def _tick_step(span: float) -> float:
+    for step in (5, 10, 20, 25, 50):
+        if span / step <= 8:
+            return step
+    return 100
+
+
+def forest_plot(shifts: pd.DataFrame, out_stem: Path, source: str, labels: Mapping[str, str] | None = None,
+                *, title: str | None = None, include_interactions: bool = True) -> list[Path]:
+    """Forest plot of baseline -> endline shifts -> [<out_stem>.png, <out_stem>.svg]."""
+    with figure_style():
+        fig = build_forest_plot(shifts, source, labels, title=title, include_interactions=include_interactions)
+    return save_figure(fig, out_stem)

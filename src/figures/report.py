@@ -1,0 +1,240 @@
+"""reports/report.html: one self-contained file (images embedded, no network) a reviewer can read and audit.
+
+Sections: what the data are (with the synthetic-reconstruction caveat) and how they were cleaned;
+the paper's Figures 1-3; per country the design, every estimate and shift with its test; the audit
+summary and findings. Beside every number stands its claim id (cells the paper prints) or its
+provenance id (`est:`/`shift:` rows), so any value can be traced with `python -m analysis.audit show`.
+"""
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .tables import pct, num, pvalue
+
+CSS = """
+body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em} h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}
+h3{margin-top:1.6em} .banner{background:#fff4e5;border-left:6px solid #E69F00;padding:.8em 1em;margin:1em 0}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.86em} th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}
+th{background:#f2f5f8;text-align:left} td.num{text-align:right;white-space:nowrap} .id{color:#777;font-size:.78em;display:block}
+.sig{font-weight:bold;color:#0072B2} .bad{color:#D55E00;font-weight:bold} .ok{color:#009E73}
+figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{font-size:.85em;color:#555}
+nav ul{columns:2} code{background:#f4f4f4;padding:0 .2em}
+"""
+
+
+@dataclass
+class CountryInputs:
+    name: str
+    label: str
+    design: str
+    tables: dict[str, tuple[str, pd.DataFrame]]      # table id -> (title, tidy crosstab)
+    charts: dict[str, Path]                            # chart id -> PNG path
+    estimates: pd.DataFrame
+    shifts: pd.DataFrame
+    accounting: pd.DataFrame
+    exclusions: pd.DataFrame
+    cleaning_log: pd.DataFrame
+
+
+def _e(text) -> str:
+    return html.escape("" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text))
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}"><figcaption>{_e(alt)}</figcaption></figure>'
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f'<td{" class=num" if i >= numeric_from else ""}>{c}</td>' for i, c in enumerate(r)) + "</tr>"
+                   for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell_claims(claims: pd.DataFrame, registry: dict) -> dict[tuple, str]:
+    """(country, table, row, column, field) -> claim id, for figure cells the paper prints."""
+    out = {}
+    for c in registry.get("claims", []):
+        spec = c["recompute"].get("figure_cell")
+        if spec:
+            out[(spec["country"], spec["table"], spec["row"], spec["column"], spec["field"])] = c["id"]
+    return out
+
+
+def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: dict, status: dict) -> str:
+    rows = list(dict.fromkeys(tidy["row"]))
+    cols = list(dict.fromkeys(tidy["column"]))
+    idx = tidy.set_index(["row", "column"])
+    show_pct = not table_id.startswith("figure3")
+    out_rows = []
+    for r in rows:
+        for field in (["n", "percent"] if show_pct else ["n"]):
+            cells = [f"<b>{_e(r)}</b>" if field == "n" else "%"]
+            for c in cols:
+                v = idx.loc[(r, c), field]
+                text = str(int(v)) if field == "n" else pct(v)
+                cid = cell_claims.get((country, table_id, r, c, field))
+                mark = ""
+                if cid:
+                    cls = "bad" if status.get(cid) in ("differs", "impossible") else ""
+                    mark = f'<span class="id {cls}" title="claim {cid}: {status.get(cid, "")}">{_e(cid)}</span>'
+                cells.append(f"{text}{mark}")
+            out_rows.append(cells)
+    return _table([""] + [c.replace(" | ", " · ") for c in cols], out_rows)
+
+
+def estimates_html(country: str, est: pd.DataFrame, labels: dict) -> str:
+    e = est[est["group_var"].isin(["overall", "sex"])]
+    rows = [[_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">est:{country}/{r.indicator}/{r.wave}/{r.group}</span>',
+             _e(r.group), _e(r.wave), str(r.n), pct(r.percent), f"{num(r.ci_low)}–{num(r.ci_high)}", _e(r.ci_method),
+             num(r.deff, 2)] for r in e.itertuples()]
+    return _table(["Indicator", "Group", "Wave", "n", "%", "95% CI", "CI method", "deff"], rows, numeric_from=3)
+
+
+def shifts_html(country: str, sh: pd.DataFrame, labels: dict, alpha: float) -> str:
+    rows = []
+    for r in sh.itertuples():
+        sig = r.p_holm < alpha
+        change = f'<span class="{"sig" if sig else ""}">{num(r.diff_pp)}{"*" if sig else ""}</span>'
+        rows.append([_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">shift:{country}/{r.indicator}/{r.group}</span>',
+                     _e(r.group), pct(r.baseline_pct), pct(r.endline_pct), change, f"{num(r.diff_ci_low)} to {num(r.diff_ci_high)}",
+                     _e(r.test), pvalue(r.p_value), pvalue(r.p_holm), pvalue(r.p_bh), num(r.cohens_h, 2)])
+    return _table(["Indicator", "Group", "Baseline", "Endline", "Change (pp)", "95% CI", "Test", "p", "Holm p", "BH p",
+                   "Cohen's h"], rows, numeric_from=2)
+
+
+def render_report(title: str, caveat_html: str, countries: list[CountryInputs], claims: pd.DataFrame,
+                  consistency: pd.DataFrame, registry: dict, labels: dict, alpha: float, code_version: str) -> str:
+    status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}
+    cell_claims = _cell_claims(claims, registry)
+    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>{_e(title)}</h1>", f'<div class="banner">{caveat_html}</div>',
+             "<nav><b>Contents</b><ul><li><a href=#data>Data and cleaning</a></li><li><a href=#figures>Figures 1–3</a></li>"
+             + "".join(f"<li><a href=#{c.name}>{_e(c.label)}: estimates and shifts</a></li>" for c in countries)
+             + "<li><a href=#audit>Audit of the paper's numbers</a></li></ul></nav>",
+             "<h2 id=data>Data and cleaning</h2>",
+             "<p>Every raw row is either kept or listed in <code>exclusions.csv</code> with its reason; every changed "
+             "or flagged value is in <code>cleaning_log.csv</code>. Direct identifiers never leave <code>data/raw/</code>.</p>"]
+    for c in countries:
+        acc = [[_e(r.source_file), _e(r.wave), str(r.raw_rows), str(r.kept), str(r.excluded)] for r in c.accounting.itertuples()]
+        parts += [f"<h3>{_e(c.label)}</h3>", f"<p>Design: <code>{_e(c.design)}</code></p>",
+                  _table(["Raw file", "Wave", "Raw rows", "Kept", "Excluded"], acc, numeric_from=2)]
+        if len(c.exclusions):
+            reasons = c.exclusions.groupby("rule").size().reset_index(name="n")
+            parts.append(_table(["Exclusion rule", "Rows"], [[_e(r.rule), str(r.n)] for r in reasons.itertuples()]))
+        if len(c.cleaning_log):
+            rules = c.cleaning_log.groupby(["severity", "rule"]).size().reset_index(name="n")
+            parts.append(_table(["Severity", "Cleaning rule", "Values"], [[_e(r.severity), _e(r.rule), str(r.n)]
+                                                                          for r in rules.itertuples()], numeric_from=2))
+    parts.append("<h2 id=figures>The paper's Figures 1–3</h2><p>Cell by cell as recomputed; the small grey id under a "
+                 "number is its claim in the audit (red: the printed value differs or is impossible).</p>")
+    for c in countries:
+        for table_id, (ttitle, tidy) in c.tables.items():
+            parts.append(f"<h3>{_e(ttitle)}</h3>")
+            if table_id in c.charts:
+                parts.append(_img(c.charts[table_id], ttitle))
+            parts.append(crosstab_html(c.name, table_id, tidy, cell_claims, status))
+    for c in countries:
+        parts += [f"<h2 id={c.name}>{_e(c.label)}: estimates and shifts</h2>", f"<p>Design: <code>{_e(c.design)}</code>. "
+                  "Percentages of valid answers; 95% confidence intervals; shifts are endline − baseline in percentage points, "
+                  f"* = Holm-adjusted p &lt; {alpha}.</p>"]
+        for chart_id in ("dumbbell", "forest"):
+            if chart_id in c.charts:
+                parts.append(_img(c.charts[chart_id], f"{c.label}: {chart_id}"))
+        parts += ["<h3>Shifts</h3>", shifts_html(c.name, c.shifts, labels, alpha),
+                  "<h3>Estimates (overall and by sex)</h3>", estimates_html(c.name, c.estimates, labels),
+                  f"<p>All groups (age band, social group) are in <code>reports/tables/{c.name}/estimates.csv</code>.</p>"]
+    parts.append("<h2 id=audit>Audit of the paper's numbers</h2>")
+    if len(claims):
+        counts = claims["status"].value_counts()
+        parts.append(_table(["Status", "Claims"], [[_e(s), str(int(counts.get(s, 0)))] for s in
+                                                   ("reproduced", "differs", "impossible", "not_recomputable")]))
+        failed = consistency[~consistency["passed"].astype(bool)]
+        parts.append("<h3>Internal inconsistencies</h3><ol>" + "".join(
+            f"<li><b>{_e(r.id)}</b> ({_e(r.check)}, {_e(r.label)}): {_e(r.detail)} <span class=id>claims: {_e(r.claims)}</span></li>"
+            for r in failed.itertuples()) + "</ol>")
+        rows = [[_e(r.id), _e(r.section), _e(r.quote), _e(r.printed), _e("" if pd.isna(r.recomputed) else f"{float(r.recomputed):.4g}"),
+                 f'<span class="{"bad" if r.status in ("differs", "impossible") else "ok" if r.status == "reproduced" else ""}">{_e(r.status)}</span>',
+                 _e(r.detail), _e(r.provenance_id)] for r in claims.itertuples()]
+        parts += ["<h3>Every claim</h3><p>Trace any claim: <code>python -m analysis.audit show &lt;claim id&gt;</code>.</p>",
+                  _table(["Claim", "Section", "Quote", "Printed", "Recomputed", "Status", "Detail", "Provenance"], rows, numeric_from=3)]
+    parts.append(f"<hr><p class=id>Code version {_e(code_version)}. Rebuild with <code>make report</code>.</p></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+CAVEAT = ("<b>Synthetic data.</b> The real survey responses are "
+          "confidential. Every number recomputed here comes from <b>synthetic reconstructions</b> built by a deterministic "
+          "program from the paper's published aggregates (assumptions: <code>config/synthetic_reconstruction.yaml</code>; "
+          "list of printed values that could not be met: <code>data/raw/README.md</code>). They show what the paper's "
+          "printed numbers imply, not new facts about the people surveyed. The audit's findings use the paper's printed "
+          "numbers only.")
+
+
+def build_report(root: Path, out: Path) -> None:
+    """Read every pipeline output under `root` and write the self-contained HTML report to `out`."""
+    import yaml
+
+    from analysis.audit.recompute import code_version
+    from analysis.config import load_project
+    from analysis.estimates import design_of
+
+    project = load_project(root)
+    labels = {i["id"]: i["label"] for i in project["indicators"]}
+    countries = []
+    for name, cfg in project["countries"].items():
+        tables_dir, processed = root / "reports" / "tables" / name, root / "data" / "processed" / name
+        figures_dir = root / "reports" / "figures" / name
+        tables = {tid: (t.get("title", tid), pd.read_csv(tables_dir / f"{tid}.csv")) for tid, t in cfg.get("tables", {}).items()}
+        charts = {p.stem: p for p in sorted(figures_dir.glob("*.png"))}
+        read = lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""])  # noqa: E731
+        countries.append(CountryInputs(
+            name, cfg["label"], design_of(cfg).label, tables, charts, read(tables_dir / "estimates.csv"),
+            read(tables_dir / "shifts.csv"), read(processed / "row_accounting.csv"), read(processed / "exclusions.csv"),
+            read(processed / "cleaning_log.csv")))
+    audit_dir = root / "reports" / "audit"
+    registry_path = project["config"].get("claims")
+    if registry_path and (audit_dir / "claims.csv").exists():
+        claims = pd.read_csv(audit_dir / "claims.csv")
+        consistency = pd.read_csv(audit_dir / "consistency.csv")
+        registry = yaml.safe_load((root / registry_path).read_text(encoding="utf-8"))
+    else:
+        claims, consistency, registry = pd.DataFrame(), pd.DataFrame(), {}
+    paper = registry.get("paper", {})
+    title = (f"{paper['title'].split(':')[0]} ({paper.get('publisher', '')}, {paper['year']}): reproduced tables, tests "
+             "and audit" if paper else "Survey analysis: tables, tests and audit")
+    synthetic = any(cfg.get("synthetic_data") for cfg in project["countries"].values())
+    html_text = render_report(title, CAVEAT if synthetic else "Source: the raw exports under data/raw/.",
+                              countries, claims, consistency, registry, labels, project["config"].get("alpha", 0.05),
+                              code_version(root))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html_text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m figures.report --out reports/report.html`: the self-contained HTML report."""
+    import argparse
+    import sys
+
+    from analysis.errors import InputError
+
+    parser = argparse.ArgumentParser(prog="python -m figures.report", description=main.__doc__)
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument("--out", type=Path, default=Path("reports/report.html"))
+    args = parser.parse_args(argv)
+    try:
+        build_report(args.root, args.out)
+    except (InputError, FileNotFoundError) as exc:
+        print(exc.render() if isinstance(exc, InputError) else f"ERROR: {exc}; fix: run the pipeline first", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
