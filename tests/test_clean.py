@@ -89,11 +89,9 @@ def test_no_pii_in_clean_data(cleaned, project):
             assert not set(pii) & set(frame.columns)
         # and no identifier values: read them from the raw files and look for them in every output
         for src in project["countries"][country]["datasets"][dataset]["sources"]:
-            path = ROOT / src["file"]
-            raw = (pyreadstat.read_sav(str(path))[0] if path.suffix == ".sav" else
-                   pd.read_excel(path, dtype=str) if path.suffix == ".xlsx" else
-                   pd.read_csv(path, sep=src.get("sep", ","), dtype=str))
-            cols = [c for c in raw.columns if c.split("/")[-1] in pii]
+            from analysis.readers import read_source
+            raw = read_source(ROOT, src).frame
+            cols = [c for c in raw.columns if c in pii]
             names = {str(v) for v in raw[cols].to_numpy().ravel()} - {"", "nan", "None"}
             text = "\n".join(f.astype(str).to_csv() for f in frames)
             assert names and not any(name in text for name in names)

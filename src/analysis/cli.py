@@ -2,6 +2,7 @@
 
 Commands
   validate                               check every config file against its schema
+  new-country NAME FILE... [--xlsform F] draft config/countries/NAME.yaml from the exports' metadata
   clean --country C --dataset D --out-dir DIR
                                          clean one dataset -> DIR/D.parquet and DIR/logs/D.*.csv
   combine-logs --out FILE INPUT...       concatenate per-dataset logs of one kind into one CSV
@@ -120,6 +121,24 @@ def cmd_shifts(args) -> None:
     _write_table(table, args.out)
 
 
+def cmd_new_country(args) -> None:
+    from .scaffold import draft_country_config
+    out = args.root / "config" / "countries" / f"{args.name}.yaml"
+    if out.exists() and not args.force:
+        raise InputError("a config for this country already exists", file=str(out.relative_to(args.root)),
+                         fix="edit it, choose another name, or pass --force to overwrite it")
+    try:
+        text = draft_country_config(args.root, args.name, args.files, args.xlsform)
+    except ValueError as exc:
+        raise InputError(str(exc), fix="convert the export to SPSS, Stata, CSV or XLSX") from None
+    with atomic_outputs([out]) as (tmp,):
+        tmp.write_text(text, encoding="utf-8")
+    todos = text.count('"TODO')
+    print(f"wrote {out.relative_to(args.root)} with {todos} TODO decisions.\n"
+          f"Next: resolve every TODO, then add `{args.name}` to `countries:` in config/config.yaml and run `make report`.\n"
+          f"Check it any time with: python -m analysis validate")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -142,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_crosstab)
+    p = sub.add_parser("new-country", help="draft config/countries/<name>.yaml from raw exports")
+    p.add_argument("name")
+    p.add_argument("files", nargs="+", help="raw exports, paths from the project root (e.g. data/raw/x/baseline.dta)")
+    p.add_argument("--xlsform", default=None, help="the form's XLSForm (KoboToolbox/ODK exports)")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_new_country)
     for name, func in (("estimates", cmd_estimates), ("shifts", cmd_shifts)):
         p = sub.add_parser(name)
         p.add_argument("--country", required=True)

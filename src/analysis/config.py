@@ -84,6 +84,56 @@ def validate(document: dict, schema_name: str, source: str) -> None:
                      fix=f"give a value of the expected kind ({err.schema.get('description', err.validator)})")
 
 
+def find_todos(node, path="") -> list[str]:
+    """Paths of every string value that still starts with TODO (left by the new-country scaffold)."""
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in find_todos(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in find_todos(v, f"{path}[{i}]")]
+    return [f"{path}: {node}"] if isinstance(node, str) and node.strip().startswith("TODO") else []
+
+
+def check_design(country: dict, source: str) -> None:
+    """Design keys that must agree with each other (the schema cannot say this)."""
+    for name, dataset in country["datasets"].items():
+        design = dataset.get("design", {})
+        where = f"datasets.{name}.design"
+        if design.get("type") == "panel" and not design.get("panel_key"):
+            raise InputError(f"a panel design needs a panel key ({where}.panel_key)", file=source, key="panel_key",
+                             fix="set `panel_key:` to the harmonised variable that identifies the same person in every "
+                                 "wave (e.g. respondent_id), or use `type: independent`")
+        known = set(dataset["variables"]) | set(dataset.get("derive", {})) | {"wave"}
+        for key in ("panel_key", "cluster", "weight", "strata"):
+            if design.get(key) and design[key] not in known:
+                raise InputError(f"{where}.{key} names '{design[key]}', which is neither a variable nor a derived variable",
+                                 file=source, key=key,
+                                 fix=f"define '{design[key]}' under `variables:` (with its raw column) or `derive:`, "
+                                     f"or remove `{key}:` from the design")
+
+
+def merge_country_indicators(indicators: list[dict], country: dict, source: str) -> list[dict]:
+    """Add a country's own `indicators:` (mappings of existing ids, or new definitions) to the global list."""
+    by_id = {i["id"]: i for i in indicators}
+    for item in country.get("indicators", []):
+        how = {k: v for k, v in item.items() if k in ("variable", "positive", "any_of", "missing", "waves")}
+        if item["id"] in by_id:
+            target = by_id[item["id"]]
+            if country["country"] in target["countries"]:
+                raise InputError(f"indicator '{item['id']}' is mapped for {country['country']} twice", file=source,
+                                 key=item["id"], fix="keep one mapping: here or in config/indicators.yaml")
+            target["countries"][country["country"]] = how
+        else:
+            missing = [k for k in ("label", "improvement") if k not in item]
+            if missing:
+                raise InputError(f"new indicator '{item['id']}' needs {', '.join(missing)}", file=source, key=item["id"],
+                                 fix="add label and improvement (increase or decrease), or use an id from config/indicators.yaml")
+            by_id[item["id"]] = {"id": item["id"], "label": item["label"], "question": item.get("question", item["label"]),
+                                 "improvement": item["improvement"], "paper_claims": [],
+                                 "countries": {country["country"]: how}}
+            indicators.append(by_id[item["id"]])
+    return indicators
+
+
 def load_project(root: Path) -> dict:
     """Read config/config.yaml, every listed country config and config/indicators.yaml; validate all."""
     root = Path(root)
@@ -94,7 +144,13 @@ def load_project(root: Path) -> dict:
     for name in config["countries"]:
         path = root / "config" / "countries" / f"{name}.yaml"
         country = read_yaml(path)
+        todos = find_todos(country)
+        if todos:
+            raise InputError(f"{len(todos)} decision(s) still marked TODO, first: {todos[0]}", file=str(path.relative_to(root)),
+                             key=todos[0].split(":")[0], fix="replace every TODO value (see the comment beside it and README.md, "
+                                                              "'Add a country'); `grep -n TODO` lists them")
         validate(country, "country", str(path.relative_to(root)))
+        check_design(country, str(path.relative_to(root)))
         if country["country"] != name:
             raise InputError(f"country config declares country '{country['country']}' but is listed as '{name}'",
                              file=str(path.relative_to(root)), key="country",
@@ -108,4 +164,7 @@ def load_project(root: Path) -> dict:
     ind_path = root / "config" / "indicators.yaml"
     indicators = read_yaml(ind_path)
     validate(indicators, "indicators", str(ind_path.relative_to(root)))
-    return {"config": config, "countries": countries, "indicators": indicators["indicators"], "root": root}
+    merged = indicators["indicators"]
+    for name, country in countries.items():
+        merged = merge_country_indicators(merged, country, f"config/countries/{name}.yaml")
+    return {"config": config, "countries": countries, "indicators": merged, "root": root}

@@ -58,6 +58,14 @@ def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
                         mid_p=np.nan, deff=1.0)
 
 
+def _unmatched(wide: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: respondents answering in only one wave (never silently dropped: reported in the row)."""
+    only = wide[["baseline", "endline"]].notna()
+    return pd.DataFrame({
+        "unmatched_baseline": (only["baseline"] & ~only["endline"]).groupby(level=CELL, observed=True).sum(),
+        "unmatched_endline": (only["endline"] & ~only["baseline"]).groupby(level=CELL, observed=True).sum()})
+
+
 def _paired_rows(long: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """McNemar and Newcombe paired CI per cell, from respondents answering in both waves."""
     wide = long.pivot_table(index=CELL + ["respondent_id"], columns="wave", values="y", aggfunc="first", observed=True)
@@ -65,11 +73,7 @@ def _paired_rows(long: pd.DataFrame, alpha: float) -> pd.DataFrame:
     b_, e_ = both["baseline"].to_numpy(), both["endline"].to_numpy()
     table = pd.DataFrame({"a": (b_ == 1) & (e_ == 1), "b": (b_ == 1) & (e_ == 0), "c": (b_ == 0) & (e_ == 1),
                           "d": (b_ == 0) & (e_ == 0)}, index=both.index).groupby(level=CELL, observed=True).sum()
-    only = wide.notna()
-    unmatched = pd.DataFrame({
-        "unmatched_baseline": (only["baseline"] & ~only["endline"]).groupby(level=CELL, observed=True).sum(),
-        "unmatched_endline": (only["endline"] & ~only["baseline"]).groupby(level=CELL, observed=True).sum()})
-    cells = table.join(unmatched, how="outer").fillna(0).reset_index()
+    cells = table.join(_unmatched(wide), how="outer").fillna(0).reset_index()
     a, b, c, d = (cells[x].to_numpy(float) for x in "abcd")
     n = a + b + c + d
     mc = mcnemar_test(b, c)
@@ -109,10 +113,9 @@ def _linearised_contrast(long: pd.DataFrame, rows: pd.DataFrame, alpha: float, c
 
 def _design_shift_rows(long: pd.DataFrame, rows: pd.DataFrame, design: Design, alpha: float) -> pd.DataFrame:
     """Design-based change per cell; deff = variance / SRS variance of the same difference."""
+    unmatched = change = None
     if design.type == "panel":   # linearised mean of each person's change (endline - baseline)
-        wide = long.pivot_table(index=CELL + ["respondent_id", "psu", "stratum", "w"], columns="wave", values="y",
-                                aggfunc="first", observed=True).dropna(subset=["baseline", "endline"]).reset_index()
-        change = wide.assign(wave="change", y=wide["endline"] - wide["baseline"])
+        change, unmatched = _person_changes(long)
         out = _linearised_contrast(change, rows, alpha, CELL, ["wave"], {("change",): 1.0})
     else:
         out = _linearised_contrast(long, rows, alpha, CELL, ["wave"], {("endline",): 1.0, ("baseline",): -1.0})
@@ -120,10 +123,27 @@ def _design_shift_rows(long: pd.DataFrame, rows: pd.DataFrame, design: Design, a
     p = domains.pivot_table(index=CELL, columns="wave", values="p", observed=True)
     out = _wide_counts(long).merge(out, on=CELL).merge(
         p.rename(columns={"baseline": "p_b", "endline": "p_e"}).reset_index(), on=CELL)
-    srs_var = out["p_b"] * (1 - out["p_b"]) / (out["baseline_n"] - 1) + out["p_e"] * (1 - out["p_e"]) / (out["endline_n"] - 1)
+    if unmatched is not None:   # SRS comparator: variance of the mean of the persons' changes
+        by_cell = change.groupby(CELL, observed=True)["y"]
+        srs = (by_cell.var(ddof=1) / by_cell.size()).rename("srs_var")
+        out = out.merge(srs.reset_index(), on=CELL, how="left")
+        srs_var = out.pop("srs_var")
+    else:
+        srs_var = out["p_b"] * (1 - out["p_b"]) / (out["baseline_n"] - 1) + out["p_e"] * (1 - out["p_e"]) / (out["endline_n"] - 1)
     out["deff"] = np.where(srs_var > 0, out["var"] / srs_var, np.nan)
     out["diff_pp"] = 100 * out["estimate"]   # the linearised contrast itself (matched pairs for a panel)
+    if unmatched is not None:
+        out = out.merge(unmatched.reset_index(), on=CELL, how="left")
     return out.drop(columns=["var", "estimate"])
+
+
+def _person_changes(long: pd.DataFrame, index: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each matched person's change (endline - baseline) as a `change` wave, and the unmatched counts."""
+    keys = CELL + ["respondent_id", "psu", "stratum", "w"] + (index or [])
+    wide = long.pivot_table(index=keys, columns="wave", values="y", aggfunc="first", observed=True)
+    unmatched = _unmatched(wide.droplevel([k for k in keys if k not in CELL + ["respondent_id"]]))
+    both = wide.dropna(subset=["baseline", "endline"]).reset_index()
+    return both.assign(wave="change", y=both["endline"] - both["baseline"]), unmatched
 
 
 def _interaction_rows(long: pd.DataFrame, rows: pd.DataFrame, design: Design, alpha: float) -> pd.DataFrame:
@@ -131,7 +151,12 @@ def _interaction_rows(long: pd.DataFrame, rows: pd.DataFrame, design: Design, al
     sexed = long[(long["group_var"] == OVERALL) & long["sex"].isin(["Female", "Male"])]
     if sexed["sex"].nunique() < 2:
         return pd.DataFrame()
-    if design.design_based:
+    if design.design_based and design.type == "panel":   # women's mean change minus men's, matched people
+        change, _ = _person_changes(sexed, ["sex"])
+        out = _linearised_contrast(change.assign(group=change["sex"]), rows, alpha, ["indicator", "group_var"],
+                                   ["wave", "group"], {("change", "Female"): 1.0, ("change", "Male"): -1.0})
+        out["test"] = "design-based Wald t (difference in mean change, women - men)"
+    elif design.design_based:
         coef = {("endline", "Female"): 1.0, ("baseline", "Female"): -1.0, ("endline", "Male"): -1.0, ("baseline", "Male"): 1.0}
         out = _linearised_contrast(sexed.assign(group=sexed["sex"]), rows, alpha, ["indicator", "group_var"],
                                    ["wave", "group"], coef)

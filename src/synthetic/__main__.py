@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import rwanda, tajikistan
+from . import example_country, rwanda, tajikistan
 from .readme import render_readme
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,11 +25,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     cfg = yaml.safe_load(args.config.read_text(encoding="utf-8"))
     reports = {}
-    for offset, (name, module) in enumerate((("rwanda", rwanda), ("tajikistan", tajikistan))):
+    builders = (("rwanda", "rwanda", rwanda), ("tajikistan", "tajikistan", tajikistan),
+                ("example_country", "example_country", example_country))
+    for offset, (name, key, module) in enumerate(builders):
         rng = np.random.default_rng([cfg["seed"], offset])
         out = args.out / name
         out.mkdir(parents=True, exist_ok=True)
-        reports[name] = module.build(cfg[name], cfg["max_item_nonresponse"], rng, out)
+        reports[name] = module.build(cfg[key], cfg["max_item_nonresponse"], rng, out)
     (args.out / "README.md").write_text(render_readme(reports), encoding="utf-8")
     print(f"wrote synthetic reconstructions to {args.out}")
 

@@ -36,6 +36,17 @@ def write_sav(df: pd.DataFrame, path: Path, **meta) -> None:
     path.write_bytes(bytes(data))
 
 
+def write_dta(df: pd.DataFrame, path: Path, **meta) -> None:
+    """Write a Stata .dta (format 118 via pyreadstat version=15), then pin the header's <timestamp>."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pyreadstat.write_dta(df, str(path), version=15, **meta)
+    data = path.read_bytes()
+    start = data.index(b"<timestamp>") + len(b"<timestamp>")
+    length = data[start]
+    fixed = b"01 Jul 2023 00:00"[:length].ljust(length)
+    path.write_bytes(data[: start + 1] + fixed + data[start + 1 + length:])
+
+
 def normalise_zip(path: Path) -> None:
     """Rewrite a zip container (xlsx) with fixed entry timestamps and fixed core.xml dates."""
     with zipfile.ZipFile(path) as zin:
