@@ -156,12 +156,19 @@ def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: s
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
 
 
-def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str) -> pd.DataFrame:
-    """One 0/1/NA column per indicator defined for this country (named by indicator id)."""
+def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, config_file: str = "config") -> pd.DataFrame:
+    """One 0/1/NA column per indicator defined for this country (named by indicator id).
+
+    An indicator must have valid answers in every wave it is declared for (`waves`, default: all waves).
+    """
     for ind in indicators:
         how = ind.get("countries", {}).get(country)
         if not how:
             continue
+        if how["variable"] not in frame.columns:
+            raise InputError(f"indicator '{ind['id']}' reads variable '{how['variable']}', which the dataset does not have",
+                             file=config_file, key=ind["id"],
+                             fix=f"define '{how['variable']}' under `variables:` or correct the indicator's `variable:`")
         src = frame[how["variable"]]
         if "any_of" in how:
             tokens = src.astype(str).str.split()
@@ -171,7 +178,33 @@ def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str) ->
         value = pd.Series(np.where(positive, 1, 0), index=frame.index, dtype="Int64")
         invalid = src.isna() | src.isin(how.get("missing", []))
         frame[ind["id"]] = value.mask(invalid.to_numpy())
+        valid_by_wave = (~invalid).groupby(frame["wave"]).sum()
+        for wave in how.get("waves") or list(valid_by_wave.index):
+            if valid_by_wave.get(wave, 0) == 0:
+                raise InputError(f"indicator '{ind['id']}' has no valid answer in wave '{wave}' "
+                                 f"(variable '{how['variable']}')", file=config_file, key=ind["id"],
+                                 fix=f"map the item for wave '{wave}' under that source's `columns:`, check its codes, "
+                                     f"or list only the waves that have it under the indicator's `waves:`")
     return frame
+
+
+def check_design_values(frame: pd.DataFrame, design: dict, config_file: str) -> None:
+    """Weights must be positive numbers and clusters known for every kept respondent."""
+    for key in ("weight", "cluster", "strata", "panel_key"):
+        var = design.get(key)
+        if not var:
+            continue
+        values = frame[var]
+        bad = values.isna()
+        if key == "weight":
+            num = pd.to_numeric(values, errors="coerce")
+            bad = num.isna() | (num <= 0)
+        if bad.any():
+            first = frame.loc[bad].iloc[0]
+            raise InputError(f"design {key} '{var}' is missing or invalid for {int(bad.sum())} kept respondent(s)",
+                             file=str(first["source_file"]), column=var, row=int(first["source_row"]),
+                             fix=f"give every respondent a {'positive weight' if key == 'weight' else key}, "
+                                 "or exclude those rows with an `exclusions:` rule")
 
 
 def check_row_accounting(file: str, n_raw: int, kept_rows, excluded_rows) -> None:
@@ -227,7 +260,8 @@ def clean_dataset(project: dict, country: str, dataset_name: str) -> CleanResult
         log_frames.append(log)
     data = pd.concat(kept_frames, ignore_index=True)
     if dataset.get("role") == "respondents":
-        data = add_indicators(data, project["indicators"], country)
+        data = add_indicators(data, project["indicators"], country, config_file)
+        check_design_values(data, dataset.get("design", {}), config_file)
         missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
         if missing:
             raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],

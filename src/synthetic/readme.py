@@ -24,6 +24,7 @@ paths named in `config/countries/<country>.yaml`) and the same commands run on t
 | `tajikistan/lwd_endline_kobo.xlsx` | KoboToolbox XLSX export, same layout | the same women at endline (panel wave 2, Dec 2022–Jan 2023) |
 | `tajikistan/lwd_women_survey_xlsform.xlsx` | XLSForm (`survey`, `choices`, `settings`) | the codebook of both Kobo exports |
 | `tajikistan/qualitative_register.csv` | hand-kept register (UTF-8 CSV) | the 223 qualitative participants of Figure 3 (location × respondent group × collection type), plus a test row and duplicate entries |
+| `example_country/example_{baseline,endline}_surveycto.dta` | SurveyCTO Stata export (`key`, `submissiondate`; value labels; −98/−99 codes) | **EXAMPLE DATA, not from the paper**: a fictional household panel with strata, village clusters and weights, for the "Add a country" walkthrough |
 
 Every file also carries realistic mess for the cleaning stage: duplicate submissions, test submissions,
 rows without consent, out-of-range and "don't know"-coded ages, inconsistent case and spacing in text
