@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install report test raw lint dryrun clean-outputs environment.yml
+.PHONY: install report test raw lint dryrun verify clean-outputs environment.yml
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ test: $(STAMP)
 
 raw: $(STAMP)
 	$(BIN)/python -m synthetic
+
+verify: $(STAMP)
+	$(BIN)/python -m analysis verify
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

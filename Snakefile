@@ -26,4 +26,5 @@ rule all:
         chart_outputs(),
         display_table_outputs(),
         "reports/report.html",
+        "reports/manifest.json",
     default_target: True

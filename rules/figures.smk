@@ -85,3 +85,20 @@ rule html_report:
         ENV
     shell:
         "{params.py}.report --out {output} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+
+
+rule manifest:
+    input:
+        code=CODE,
+        everything=clean_outputs() + table_outputs() + statistics_outputs() + audit_outputs() + chart_outputs()
+        + display_table_outputs() + ["reports/report.html"],
+    output:
+        "reports/manifest.json",
+    log:
+        "logs/manifest.log",
+    params:
+        py=PY,
+    conda:
+        ENV
+    shell:
+        "{params.py} manifest --out {output} 2> {log} || {{ cat {log} >&2; exit 2; }}"

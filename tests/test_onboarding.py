@@ -22,6 +22,8 @@ README_EDITS = [
     ('type: "TODO: independent (different people each wave) or panel (the same people; set panel_key)"',
      "type: panel\n      panel_key: respondent_id\n      cluster: cluster\n      weight: weight\n      strata: stratum"),
     ('social_group: {constant: "TODO: a variable to copy, or a constant such as All"}', "social_group: {constant: All}"),
+    ("    exclusions:                  # applied in order; the first rule a row meets is its reason\n",
+     "    exclusions:\n      - {id: test_submission, reason: test submission, when: {variable: enum_code, equals: TEST}}\n"),
     ('  - {id: "TODO_indicator_id", label: "TODO", improvement: increase, variable: "TODO_item", positive: ["TODO"]}',
      '  - {id: trust_other_groups, label: "Trusts other groups", improvement: increase, variable: q1_trust,'
      " positive: [Somewhat, Very much]}"),

@@ -188,6 +188,43 @@ def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, co
     return frame
 
 
+def check_unique_respondents(frame: pd.DataFrame) -> None:
+    """A respondent appears at most once per wave (after exclusions): two interviews of one person stop the run."""
+    dup = frame.duplicated(["respondent_id", "wave"], keep=False)
+    if dup.any():
+        rows = frame.loc[dup].sort_values(["respondent_id", "source_row"])
+        first = rows.iloc[0]
+        listing = "; ".join(f"{r.respondent_id} ({r.wave}, rows {', '.join(map(str, g))})" for r, g in
+                            zip(rows.drop_duplicates(["respondent_id", "wave"]).itertuples(),
+                                rows.groupby(["respondent_id", "wave"], sort=False)["source_row"].agg(list)))
+        raise InputError(f"{rows[['respondent_id', 'wave']].drop_duplicates().shape[0]} respondent id(s) occur more than once "
+                         f"in a wave: {listing[:300]}", file=str(first["source_file"]), column="respondent_id",
+                         row=int(first["source_row"]),
+                         fix="keep one interview per person: delete the wrong submission from the export, or add an "
+                             "`exclusions:` rule that identifies it (e.g. by submission_id)")
+
+
+def check_panel_matching(frame: pd.DataFrame, design: dict, config_file: str, min_share: float = 0.5) -> None:
+    """A panel must match most respondents across waves; otherwise the ids are probably not the same key."""
+    if design.get("type") != "panel":
+        return
+    key = design["panel_key"]
+    waves = frame.groupby("wave")[key].agg(lambda ids: set(ids.dropna()))
+    if len(waves) < 2:
+        return
+    base, *later = list(waves)
+    matched = set.intersection(*map(set, waves))
+    share = len(matched) / max(1, min(len(w) for w in waves))
+    if share < min_share:
+        example = sorted(set(waves.iloc[-1]) - matched)[:3]
+        raise InputError(f"panel ids match across waves for only {len(matched)} respondents ({100 * share:.0f}% of the "
+                         f"smaller wave); e.g. {example} in wave '{waves.index[-1]}' have no partner",
+                         file=config_file, key="panel_key",
+                         fix=f"check that '{key}' holds the same id in every wave (format, prefixes, case); map the right "
+                             "column under each source's `columns:`, or declare `type: independent` if different people "
+                             "were interviewed")
+
+
 def check_design_values(frame: pd.DataFrame, design: dict, config_file: str) -> None:
     """Weights must be positive numbers and clusters known for every kept respondent."""
     for key in ("weight", "cluster", "strata", "panel_key"):
@@ -260,6 +297,8 @@ def clean_dataset(project: dict, country: str, dataset_name: str) -> CleanResult
         log_frames.append(log)
     data = pd.concat(kept_frames, ignore_index=True)
     if dataset.get("role") == "respondents":
+        check_unique_respondents(data)
+        check_panel_matching(data, dataset.get("design", {}), config_file)
         data = add_indicators(data, project["indicators"], country, config_file)
         check_design_values(data, dataset.get("design", {}), config_file)
         missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]

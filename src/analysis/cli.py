@@ -3,6 +3,8 @@
 Commands
   validate                               check every config file against its schema
   new-country NAME FILE... [--xlsform F] draft config/countries/NAME.yaml from the exports' metadata
+  manifest [--out reports/manifest.json] SHA-256 of every input and output, package versions, git commit
+  verify [--manifest reports/manifest.json]  re-check every file against the manifest
   clean --country C --dataset D --out-dir DIR
                                          clean one dataset -> DIR/D.parquet and DIR/logs/D.*.csv
   combine-logs --out FILE INPUT...       concatenate per-dataset logs of one kind into one CSV
@@ -139,6 +141,25 @@ def cmd_new_country(args) -> None:
           f"Check it any time with: python -m analysis validate")
 
 
+def cmd_manifest(args) -> None:
+    import json
+
+    from .config import load_project
+    from .manifest import build_manifest
+    manifest = build_manifest(load_project(args.root))
+    with atomic_outputs([Path(args.out)]) as (tmp,):
+        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def cmd_verify(args) -> None:
+    from .manifest import verify
+    problems = verify(args.root, args.root / args.manifest)
+    if problems:
+        raise InputError(f"{len(problems)} file(s) differ from {args.manifest}:\n  - " + "\n  - ".join(problems[:20]),
+                         file=args.manifest, fix="see each line; after fixing, `make report` rebuilds and re-records the manifest")
+    print(f"verified: every input and output matches {args.manifest}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -161,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_crosstab)
+    p = sub.add_parser("manifest")
+    p.add_argument("--out", default="reports/manifest.json")
+    p.set_defaults(func=cmd_manifest)
+    p = sub.add_parser("verify")
+    p.add_argument("--manifest", default="reports/manifest.json")
+    p.set_defaults(func=cmd_verify)
     p = sub.add_parser("new-country", help="draft config/countries/<name>.yaml from raw exports")
     p.add_argument("name")
     p.add_argument("files", nargs="+", help="raw exports, paths from the project root (e.g. data/raw/x/baseline.dta)")

@@ -8,7 +8,8 @@ A variable spec (from `datasets.<name>.variables` in a country config) says how:
   missing: [codes]                          raw codes meaning missing (added to the file's user-missing codes)
   normalise_text: true                      compare text case- and space-insensitively (logged when it matters)
   normalise: title | lower | upper | none   for type text: canonical form of free text (logged when changed)
-  valid_range: [min, max]                   integer/number: values outside become missing (logged)
+  valid_range: [min, max]                   integer/number: values outside become missing (logged), or stop the
+  out_of_range: missing | error             run with `out_of_range: error` (for hand-kept registers)
 
 `convert_column` returns the harmonised values, log rows (DataFrame) and unknown values (DataFrame):
 unknown values stop the run later unless their rows are excluded.
@@ -104,8 +105,11 @@ def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict
         if "valid_range" in spec:
             lo, hi = spec["valid_range"]
             bad = (out.notna() & ((out < lo) | (out > hi))).to_numpy()
-            logs.append(_log(variable, bad, raw, "NA", f"out of valid range [{lo}, {hi}] -> NA"))
-            out = out.where(~pd.Series(bad, index=raw.index))
+            if spec.get("out_of_range", "missing") == "error":
+                unknown |= bad          # reported like an unknown code: the run stops unless the row is excluded
+            else:
+                logs.append(_log(variable, bad, raw, "NA", f"out of valid range [{lo}, {hi}] -> NA"))
+                out = out.where(~pd.Series(bad, index=raw.index))
         values = out.astype("Float64") if kind == "number" else out.round().astype("Int64")
     elif kind in ("text", "date"):
         text = _norm_text(raw.where(usable, ""))

@@ -157,9 +157,11 @@ def load_project(root: Path) -> dict:
                              fix=f"set `country: {name}` or rename the file")
         for dataset in country["datasets"].values():
             for src in dataset["sources"]:
-                if not (root / src["file"]).exists():
-                    raise InputError("raw file named in config does not exist", file=src["file"],
-                                     fix=f"put the export at that path or correct `file:` in {path.relative_to(root)}")
+                for key in ("file", "xlsform"):
+                    if src.get(key) and not (root / src[key]).exists():
+                        raise InputError(f"{'raw file' if key == 'file' else 'XLSForm'} named in config does not exist",
+                                         file=src[key], key=key,
+                                         fix=f"put it at that path or correct `{key}:` in {path.relative_to(root)}")
         countries[name] = country
     ind_path = root / "config" / "indicators.yaml"
     indicators = read_yaml(ind_path)

@@ -165,7 +165,6 @@ def draft_country_config(root: Path, name: str, files: list[str], xlsform: str |
         lines.append('      - {id: no_consent, reason: "no consent", when: {variable: consent, not_equals: "Yes"}}   # TODO check the label')
     if guesses["submission_id"]:
         lines.append('      - {id: duplicate_submission, reason: "duplicate submission", duplicate_of: [submission_id]}')
-    lines.append('      - {id: duplicate_respondent, reason: "respondent twice in a wave", duplicate_of: [respondent_id, wave]}')
     lines += ["    derive:",
               "      age_band:",
               "        from: age",
