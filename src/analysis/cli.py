@@ -89,7 +89,12 @@ def cmd_crosstab(args) -> None:
     if table_cfg is None:
         raise InputError(f"table '{args.table}' is not defined for {args.country}",
                          file=f"config/countries/{args.country}.yaml", fix="define it under `tables:`")
-    _write_table(figure_table(pd.read_parquet(args.data), table_cfg), args.out)
+    table = figure_table(pd.read_parquet(args.data), table_cfg)
+    disclosure = project["config"].get("disclosure", {"mode": "paper"})
+    if disclosure.get("mode") == "public":
+        from .suppression import suppress_crosstab
+        table = suppress_crosstab(table, disclosure.get("k", 5)).assign(suppression_k=disclosure.get("k", 5))
+    _write_table(table, args.out)
 
 
 def _write_table(table: pd.DataFrame, out: str) -> None:
@@ -213,4 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(exc.render(), file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
+        if debug:
+            raise
+        print(f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline; rerun with "
+              "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
+        return 3
     return 0

@@ -64,8 +64,22 @@ def _ordered_unique(values) -> list:
     return list(dict.fromkeys(v for v in values if not (isinstance(v, float) and math.isnan(v))))
 
 
+SUPPRESSED = "s"   # label of a cell hidden by small-cell suppression (public mode)
+
+
 def _fmt_n(n) -> str:
+    if n is None or (isinstance(n, float) and math.isnan(n)) or pd.isna(n):
+        return SUPPRESSED
     return f"{int(round(float(n))):,}"
+
+
+def _suppression_note(table: pd.DataFrame) -> str:
+    """A sentence for the chart note when cells are hidden (tables from public mode carry `suppressed`)."""
+    if "suppressed" not in table or not _as_bool(table["suppressed"]).any():
+        return ""
+    k = table["suppression_k"].dropna().iloc[0] if "suppression_k" in table else None
+    return (f" {SUPPRESSED} = hidden: fewer than {int(k)} people, or hidden so that such a cell cannot be recovered"
+            " (small-cell suppression).")
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
@@ -85,8 +99,15 @@ def _pivot_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Crosstab `row` x `column` of counts, rows and columns in the table's order."""
     rows = _ordered_unique(table["row"])
     cols = _ordered_unique(table["column"])
-    wide = table.pivot_table(index="row", columns="column", values="n", aggfunc="sum", sort=False)
-    return wide.reindex(index=rows, columns=cols).fillna(0).astype(int)
+    wide = table.pivot_table(index="row", columns="column", values="n", aggfunc="sum", sort=False, dropna=False)
+    wide = wide.reindex(index=rows, columns=cols).astype(float)
+    if "suppressed" in table:   # hidden cells stay missing (drawn as empty, labelled "s"); true zeros stay 0
+        hidden = table[_as_bool(table["suppressed"])]
+        for r, c in zip(hidden["row"], hidden["column"]):
+            wide.loc[r, c] = np.nan
+    else:
+        wide = wide.fillna(0)
+    return wide
 
 
 def _label_for(indicator: str, labels: Mapping[str, str] | None, improvement: str | None) -> str:
@@ -125,21 +146,20 @@ def build_population_pyramid(fig1_table: pd.DataFrame, source: str, *, title: st
     if len(sexes) != 2 or not bands:
         raise ValueError(f"Figure 1 table: expected 2 sex rows and at least one age band, got rows {sexes}")
     left, right = sexes
-    totals = {s: int(wide.loc[s, TOTAL]) if TOTAL in wide.columns else int(wide.loc[s, bands].sum())
-              for s in sexes}
-    grand = totals[left] + totals[right]
+    totals = {s: wide.loc[s, TOTAL] if TOTAL in wide.columns else wide.loc[s, bands].sum() for s in sexes}
+    grand = np.nansum([totals[left], totals[right]])
 
     fig = new_figure(style.FIG_WIDTH, 1.9 + 0.36 * len(bands))
     ax = fig.add_subplot()
     y = np.arange(len(bands))                       # youngest band at the bottom
     lcounts = wide.loc[left, bands].to_numpy()
     rcounts = wide.loc[right, bands].to_numpy()
-    bl = ax.barh(y, -lcounts, height=0.72, color=_sex_colour(left), label=f"{left} (n = {_fmt_n(totals[left])})")
-    br = ax.barh(y, rcounts, height=0.72, color=_sex_colour(right), label=f"{right} (n = {_fmt_n(totals[right])})")
+    bl = ax.barh(y, -np.nan_to_num(lcounts), height=0.72, color=_sex_colour(left), label=f"{left} (n = {_fmt_n(totals[left])})")
+    br = ax.barh(y, np.nan_to_num(rcounts), height=0.72, color=_sex_colour(right), label=f"{right} (n = {_fmt_n(totals[right])})")
     ax.bar_label(bl, labels=[_fmt_n(v) for v in lcounts], padding=3, fontsize=style.SMALL_SIZE)
     ax.bar_label(br, labels=[_fmt_n(v) for v in rcounts], padding=3, fontsize=style.SMALL_SIZE)
 
-    lim = max(lcounts.max(), rcounts.max(), 1) * 1.18
+    lim = max(np.nanmax(lcounts), np.nanmax(rcounts), 1) * 1.18
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-0.6, len(bands) - 0.4)
     ax.set_yticks(y, labels=bands)
@@ -156,7 +176,7 @@ def build_population_pyramid(fig1_table: pd.DataFrame, source: str, *, title: st
     add_title(fig, title or f"Respondents by sex and age band (n = {_fmt_n(grand)})")
     add_source_note(fig, source, note=f"Bars show numbers of respondents in each age band "
                                       f"({_fmt_n(totals[left])} {left.lower()}, "
-                                      f"{_fmt_n(totals[right])} {right.lower()}).")
+                                      f"{_fmt_n(totals[right])} {right.lower()})." + _suppression_note(fig1_table))
     return fig
 
 
@@ -179,11 +199,10 @@ def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: 
     if not groups or not sexes:
         raise ValueError("Figure 2 table: no social groups or no sex columns")
     totals = (wide.loc[groups, TOTAL] if TOTAL in wide.columns else wide.loc[groups, sexes].sum(axis=1))
-    order = sorted(range(len(groups)), key=lambda i: (-int(totals.iloc[i]), i))   # stable for ties
+    order = sorted(range(len(groups)), key=lambda i: (-np.nan_to_num(totals.iloc[i]), i))   # stable for ties
     groups = [groups[i] for i in order]
-    sex_totals = {s: int(wide.loc[TOTAL, s]) if TOTAL in wide.index else int(wide.loc[groups, s].sum())
-                  for s in sexes}
-    grand = int(sum(sex_totals.values()))
+    sex_totals = {s: wide.loc[TOTAL, s] if TOTAL in wide.index else wide.loc[groups, s].sum() for s in sexes}
+    grand = np.nansum(list(sex_totals.values()))
 
     tick_labels = [_wrap(f"{g} (n{NBSP}={NBSP}{_fmt_n(totals[g])})", wrap) for g in groups]
     n_lines = sum(t.count("\n") + 1 for t in tick_labels)
@@ -194,10 +213,10 @@ def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: 
     for j, sex in enumerate(sexes):
         offset = (len(sexes) - 1) / 2 * height - j * height  # first sex on top within each group
         counts = wide.loc[groups, sex].to_numpy()
-        bars = ax.barh(y + offset, counts, height=height * 0.92, color=_sex_colour(sex),
+        bars = ax.barh(y + offset, np.nan_to_num(counts), height=height * 0.92, color=_sex_colour(sex),
                        label=f"{sex} (n = {_fmt_n(sex_totals[sex])})")
         ax.bar_label(bars, labels=[_fmt_n(v) for v in counts], padding=2, fontsize=style.SMALL_SIZE - 0.5)
-    top = float(wide.loc[groups, sexes].to_numpy().max())
+    top = float(np.nanmax(wide.loc[groups, sexes].to_numpy()))
     ax.set_xlim(0, max(top, 1) * 1.1)
     ax.set_ylim(-0.6, len(groups) - 0.4)
     ax.set_yticks(y, labels=tick_labels)
@@ -206,7 +225,7 @@ def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: 
     ax.legend(loc="lower right", title="Sex", title_fontsize=style.SMALL_SIZE)
     add_title(fig, title or f"Respondents by social group and sex (n = {_fmt_n(grand)})")
     add_source_note(fig, source, note="Groups sorted by total (n in brackets); bars show numbers of respondents; "
-                                      "zero means nobody of that sex in the group.")
+                                      "zero means nobody of that sex in the group." + _suppression_note(fig2_table))
     return fig
 
 
@@ -228,7 +247,7 @@ def _figure3_long(fig3_table: pd.DataFrame) -> pd.DataFrame:
         if parts.shape[1] != 2:
             raise ValueError("Figure 3 table: columns must look like 'Location | Respondent group'")
         t["loc"], t["grp"], t["ctype"] = parts[0].str.strip(), parts[1].str.strip(), t["row"]
-    return t[["ctype", "loc", "grp", "n"]].astype({"n": int})
+    return t[["ctype", "loc", "grp", "n"]].astype({"n": float})
 
 
 def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: str | None = None) -> Figure:
@@ -236,29 +255,31 @@ def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: 
     _require(fig3_table, ["row", "column", "n"], "Figure 3 table")
     t = _figure3_long(fig3_table)
     locs, grps, ctypes = _ordered_unique(t["loc"]), _ordered_unique(t["grp"]), _ordered_unique(t["ctype"])
-    counts = t.pivot_table(index=["loc", "grp"], columns="ctype", values="n", aggfunc="sum", sort=False)
-    counts = counts.reindex(columns=ctypes).fillna(0).astype(int)
-    grand = int(counts.to_numpy().sum())
+    counts = t.pivot_table(index=["loc", "grp"], columns="ctype", values="n", aggfunc="sum", sort=False, dropna=False)
+    counts = counts.reindex(columns=ctypes).astype(float)
+    whole = fig3_table[(fig3_table["row"] == TOTAL) & (fig3_table["column"] == TOTAL)]["n"]
+    grand = float(whole.iloc[0]) if len(whole) and pd.notna(whole.iloc[0]) else np.nansum(counts.to_numpy())
     colours = [style.IDI, style.FGD, style.OKABE_ITO["sky_blue"], style.OKABE_ITO["vermillion"]]
 
     fig = new_figure(style.FIG_WIDTH, 4.2)
     axes = fig.subplots(1, len(locs), sharey=True, squeeze=False)[0]
-    ymax = max(int(counts.to_numpy().max()), 1)
+    ymax = max(np.nanmax(counts.to_numpy()), 1)
     width = 0.8 / len(ctypes)
     for ax, loc in zip(axes, locs):
         x = np.arange(len(grps), dtype=float)
-        sub = counts.loc[loc].reindex(grps).fillna(0).astype(int)
+        sub = counts.loc[loc].reindex(grps)
         for j, ct in enumerate(ctypes):
             vals = sub[ct].to_numpy()
-            bars = ax.bar(x + (j - (len(ctypes) - 1) / 2) * width, vals, width=width * 0.92,
+            bars = ax.bar(x + (j - (len(ctypes) - 1) / 2) * width, np.nan_to_num(vals), width=width * 0.92,
                           color=colours[j % len(colours)], label=COLLECTION_NAMES.get(ct, ct))
             ax.bar_label(bars, labels=[_fmt_n(v) for v in vals], padding=2, fontsize=style.SMALL_SIZE)
-        grp_totals = sub.sum(axis=1)
+        grp_totals = sub.sum(axis=1, min_count=len(ctypes))
         ax.set_xticks(x, labels=[f"{_wrap(g, 14)}\nn = {_fmt_n(grp_totals[g])}" for g in grps])
         ax.tick_params(axis="x", length=0)
-        by_type = ", ".join(f"{_fmt_n(sub[ct].sum())} {'IDI' if 'interview' in ct.lower() else ct.rstrip('s')}"
+        by_type = ", ".join(f"{_fmt_n(sub[ct].sum(min_count=len(sub)))} {'IDI' if 'interview' in ct.lower() else ct.rstrip('s')}"
                             for ct in ctypes)
-        ax.set_title(f"{loc} (n = {_fmt_n(sub.to_numpy().sum())}: {by_type})")
+        loc_total = np.nan if sub.isna().to_numpy().any() else sub.to_numpy().sum()
+        ax.set_title(f"{loc} (n = {_fmt_n(loc_total)}: {by_type})")
         ax.grid(axis="y")
         ax.set_ylim(0, ymax * 1.15)
         ax.spines["left"].set_visible(ax is axes[0])
@@ -267,7 +288,7 @@ def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: 
     add_header(fig, title or f"Qualitative participants by location, respondent group and method (n = {_fmt_n(grand)})",
                handles=axes[0].get_legend_handles_labels()[0])
     add_source_note(fig, source, note="Bars show numbers of participants (people, not sessions); "
-                                      "n under each group is IDI + FGD participants.")
+                                      "n under each group is IDI + FGD participants." + _suppression_note(fig3_table))
     return fig
 
 

@@ -79,7 +79,7 @@ def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: 
             cells = [f"<b>{_e(r)}</b>" if field == "n" else "%"]
             for c in cols:
                 v = idx.loc[(r, c), field]
-                text = str(int(v)) if field == "n" else pct(v)
+                text = ("s" if pd.isna(v) else str(int(v))) if field == "n" else pct(v)
                 cid = cell_claims.get((country, table_id, r, c, field))
                 mark = ""
                 if cid:

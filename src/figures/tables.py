@@ -74,7 +74,7 @@ def _md(text: str) -> str:
 
 
 def pct(value, decimals: int = 1) -> str:
-    return "–" if value is None or pd.isna(value) else f"{round_half_up(float(value), decimals):.{decimals}f}%"
+    return "s" if value is None or pd.isna(value) else f"{round_half_up(float(value), decimals):.{decimals}f}%"
 
 
 def num(value, decimals: int = 1) -> str:
@@ -95,7 +95,8 @@ def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[
     grid_p = tidy.pivot(index="row", columns="column", values="percent").loc[rows, cols]
     records = []
     for r in rows:
-        records.append({"row": r, "measure": "n", **{c: f"{int(grid_n.loc[r, c])}" for c in cols}})
+        records.append({"row": r, "measure": "n", **{c: "s" if pd.isna(grid_n.loc[r, c]) else f"{int(grid_n.loc[r, c])}"
+                                                     for c in cols}})
         if show_percent:
             records.append({"row": r, "measure": "%", **{c: pct(grid_p.loc[r, c]) for c in cols}})
     body = pd.DataFrame(records)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -68,11 +69,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("claim_id")
     p.set_defaults(func=cmd_show)
     args = parser.parse_args(argv)
+    debug = os.environ.get("PEACE_DEBUG") == "1"
     try:
         args.func(args)
     except InputError as exc:
+        if debug:
+            raise
         print(exc.render(), file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
+        if debug:
+            raise
+        print(f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline; rerun with "
+              "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
+        return 3
     return 0
 
 

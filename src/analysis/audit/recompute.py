@@ -101,16 +101,24 @@ class Recomputer:
         return getattr(self, f"_{kind}")(claim, spec, printed_by_id)
 
     def _figure_cell(self, claim, spec, _):
-        path = self.tables_dir / spec["country"] / f"{spec['table']}.csv"
-        table = self._read(path)
+        # recomputed from the processed data with the table's own function and config (never from a table that
+        # public-mode suppression may have thinned)
+        from ..crosstab import figure_table
+        table_cfg = self.project["countries"][spec["country"]]["tables"][spec["table"]]
+        path = self.processed_dir / spec["country"] / f"{table_cfg['dataset']}.parquet"
+        key = ("table", spec["country"], spec["table"])
+        if key not in self._cache:
+            self._cache[key] = figure_table(self._read(path), table_cfg)
+        table = self._cache[key]
         hit = table[(table["row"] == spec["row"]) & (table["column"] == spec["column"])]
         if len(hit) != 1:
-            raise InputError(f"claim {claim['id']}: no cell row={spec['row']!r}, column={spec['column']!r}", file=str(path),
+            raise InputError(f"claim {claim['id']}: no cell row={spec['row']!r}, column={spec['column']!r} in {spec['table']}",
                              key=claim["id"], fix="correct the row/column labels in the claims registry")
         cell = hit.iloc[0]
         return Recomputed(float(cell[spec["field"]]), self._record(
-            claim, [path], f"crosstab cell ({cell['percent_base']} percent)" if spec["field"] == "percent" else "crosstab count",
-            "analysis.crosstab.crosstab", filters=f"row={spec['row']}; column={spec['column']}", n=int(cell["n"])))
+            claim, [path], f"crosstab cell of {spec['table']} ({cell['percent_base']} percent)" if spec["field"] == "percent"
+            else f"crosstab count of {spec['table']}", "analysis.crosstab.figure_table",
+            filters=f"{table_cfg.get('filter', 'none')}; row={spec['row']}; column={spec['column']}", n=int(cell["n"])))
 
     def _estimate(self, claim, spec, _):
         country = spec["country"]
