@@ -6,9 +6,8 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
-configfile: "config/config.yaml"
-
-
+# config/config.yaml and every country config are read and validated by analysis.config.load_project
+# (rules/common.smk), which explains mistakes in one message.
 include: "rules/common.smk"
 include: "rules/clean.smk"
 include: "rules/tables.smk"

@@ -67,6 +67,8 @@ def chart_data(country, dataset):
     return f"synthetic reconstruction of {text} (not real responses)" if cfg.get("synthetic_data") else text
 
 
+# every configured crosstab (regular expression for the crosstab rule's wildcard)
+TABLES = "|".join(sorted({t for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})})) or "^$"
 # configured crosstabs that have a chart (regular expression for the chart_table rule's wildcard)
 CHART_TABLES = "|".join(sorted({t for c in COUNTRIES for t, spec in PROJECT["countries"][c].get("tables", {}).items()
                                 if spec.get("chart")})) or "^$"

@@ -8,6 +8,8 @@ rule crosstab:
         country_config="config/countries/{country}.yaml",
     output:
         "reports/tables/{country}/{table}.csv",
+    wildcard_constraints:
+        table=TABLES,
     log:
         "logs/{country}/crosstab_{table}.log",
     params:

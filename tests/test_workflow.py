@@ -117,3 +117,14 @@ def test_cli_exit_code_and_single_message(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("ERROR: unknown key 'alfa'") and "did you mean 'alpha'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_manifest_records_and_verify_passes(workdir):
+    import json
+    workdir, _ = workdir
+    manifest = json.loads((workdir / "reports/manifest.json").read_text())
+    assert "data/raw/rwanda/rwanda_endline_2023_ona.sav" in manifest["inputs"]
+    assert "reports/report.html" in manifest["outputs"] and "pandas" in manifest["packages"]
+    assert all(len(d) == 64 for d in manifest["outputs"].values())
+    out = _run([sys.executable, "-m", "analysis", "verify"], workdir)
+    assert "verified" in out.stdout
