@@ -26,7 +26,7 @@ def cleaned(project):
 
 def copy_project(dest: Path) -> Path:
     """A minimal working copy of the repository (config, raw data, code, workflow) under `dest`."""
-    for item in ("Snakefile", "rules", "config", "src", "environment.yml"):
+    for item in ("Snakefile", "rules", "config", "src", "environment.yml", "requirements.lock"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / item)
     shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
