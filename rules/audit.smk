@@ -15,6 +15,8 @@ rule audit:
         provenance="reports/audit/provenance.json",
     log:
         "logs/audit.log",
+    benchmark:
+        "logs/benchmarks/audit.tsv"
     params:
         py=PY,
     conda:

@@ -14,6 +14,8 @@ rule clean_dataset:
         accounting="data/processed/{country}/logs/{dataset}.row_accounting.csv",
     log:
         "logs/{country}/clean_{dataset}.log",
+    benchmark:
+        "logs/benchmarks/{country}/clean_{dataset}.tsv"
     params:
         py=PY,
     conda:
@@ -33,6 +35,8 @@ rule combine_logs:
         kind="exclusions|cleaning_log|row_accounting",
     log:
         "logs/{country}/combine_{kind}.log",
+    benchmark:
+        "logs/benchmarks/{country}/combine_{kind}.tsv"
     params:
         py=PY,
     conda:

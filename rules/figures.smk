@@ -12,6 +12,8 @@ rule chart_table:
         table=CHART_TABLES,
     log:
         "logs/{country}/chart_{table}.log",
+    benchmark:
+        "logs/benchmarks/{country}/chart_{table}.tsv"
     params:
         py=FIG,
         chart=lambda w: PROJECT["countries"][w.country]["tables"][w.table]["chart"],
@@ -37,6 +39,8 @@ rule chart_shifts:
         chart="dumbbell|forest",
     log:
         "logs/{country}/chart_{chart}.log",
+    benchmark:
+        "logs/benchmarks/{country}/chart_{chart}.tsv"
     params:
         py=FIG,
         data=lambda w: chart_data(w.country, "respondents"),
@@ -58,6 +62,8 @@ rule display_table:
         tex="reports/tables/{country}/{name}.tex",
     log:
         "logs/{country}/display_{name}.log",
+    benchmark:
+        "logs/benchmarks/{country}/display_{name}.tsv"
     params:
         py=FIG,
     conda:
@@ -79,6 +85,8 @@ rule html_report:
         report("reports/report.html", category="Report"),
     log:
         "logs/report.log",
+    benchmark:
+        "logs/benchmarks/report.tsv"
     params:
         py=FIG,
     conda:
@@ -96,6 +104,8 @@ rule manifest:
         "reports/manifest.json",
     log:
         "logs/manifest.log",
+    benchmark:
+        "logs/benchmarks/manifest.tsv"
     params:
         py=PY,
     conda:

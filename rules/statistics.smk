@@ -14,6 +14,8 @@ rule statistics:
         kind="estimates|shifts",
     log:
         "logs/{country}/{kind}.log",
+    benchmark:
+        "logs/benchmarks/{country}/{kind}.tsv"
     params:
         py=PY,
     conda:

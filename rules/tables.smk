@@ -12,6 +12,8 @@ rule crosstab:
         table=TABLES,
     log:
         "logs/{country}/crosstab_{table}.log",
+    benchmark:
+        "logs/benchmarks/{country}/crosstab_{table}.tsv"
     params:
         py=PY,
     conda:

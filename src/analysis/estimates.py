@@ -1,7 +1,8 @@
 """Estimates: indicator x wave x group -> n, k, percent, 95% CI, design effect (one table per country).
 
-Public surface: `design_of(country_cfg)`, `long_indicators(data, ...)`, `estimate_table(data, indicators,
-design, group_vars, min_group_n, alpha)`.
+Public surface: `design_of(country_cfg)`, `indicator_ids(...)`, `estimate_table(data, indicators, country,
+design, group_vars, min_group_n, alpha)`. Sums come from analysis.domains (bincount per indicator, no long
+reshaping), so memory grows with respondents, not respondents x indicators.
 
 Simple random samples (no cluster, no weight declared): Wilson score interval, deff = 1.
 Clustered and/or weighted designs: Taylor-linearised ratio estimator, logit interval with t(df)
@@ -15,12 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .domains import (ALL, DOMAIN, OVERALL, domain_estimates, domain_totals, indicator_values, layout,
+                      linearised_moments, psu_counts, variance_from_moments)
 from .proportions import wilson_ci
-from .survey_design import (DOMAIN, cluster_influence, design_effect, korn_graubard_ci, logit_ci, psu_counts,
-                            variance_from_influence)
-
-OVERALL = "overall"
-ALL = "All"
+from .survey_design import design_effect, korn_graubard_ci, logit_ci
 
 
 @dataclass(frozen=True)
@@ -55,55 +54,23 @@ def indicator_ids(indicators: list[dict], country: str, data: pd.DataFrame) -> l
     return [i["id"] for i in indicators if country in i.get("countries", {}) and i["id"] in data.columns]
 
 
-def design_rows(data: pd.DataFrame, design: Design) -> pd.DataFrame:
-    """wave, stratum and psu of every respondent (each respondent its own PSU when there are no clusters)."""
-    return pd.DataFrame({
-        "respondent_id": data["respondent_id"].astype(str).to_numpy(),
-        "wave": data["wave"].astype(str).to_numpy(),
-        "sex": data["sex"].astype(str).to_numpy(),
-        "w": data[design.weight].astype(float).to_numpy() if design.weight else 1.0,
-        "psu": data[design.cluster].astype(str).to_numpy() if design.cluster else data["respondent_id"].astype(str).to_numpy(),
-        "stratum": data[design.strata].astype(str).to_numpy() if design.strata else "1",
-    })
-
-
-def long_indicators(data: pd.DataFrame, ids: list[str], group_vars: list[str], design: Design) -> pd.DataFrame:
-    """One row per respondent x indicator x grouping with a valid (0/1) answer.
-
-    Columns: DOMAIN (indicator, wave, group_var, group) + y, w, psu, stratum, respondent_id, sex.
-    The `overall` grouping has group "All".
-    """
-    base = design_rows(data, design)
-    for gv in group_vars:
-        base[f"g:{gv}"] = data[gv].astype(object).to_numpy()
-    values = data[ids].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    rows, cols = np.nonzero(~np.isnan(values))
-    answered = base.iloc[rows].reset_index(drop=True)
-    answered["indicator"] = np.asarray(ids, dtype=object)[cols]
-    answered["y"] = values[rows, cols]
-    frames = [answered.assign(group_var=OVERALL, group=ALL)]
-    for gv in group_vars:
-        part = answered[answered[f"g:{gv}"].notna()]
-        frames.append(part.assign(group_var=gv, group=part[f"g:{gv}"].astype(str)))
-    long = pd.concat(frames, ignore_index=True)
-    return long.drop(columns=[f"g:{gv}" for gv in group_vars])
-
-
-def _srs_estimates(long: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    cells = long.groupby(DOMAIN, observed=True, sort=True)["y"].agg(n="size", k="sum").reset_index()
+def _srs_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[str], alpha: float) -> pd.DataFrame:
+    cells = domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False))
     low, high = wilson_ci(cells["k"], cells["n"], alpha)
     p = cells["k"] / cells["n"]
     return cells.assign(p=p, se=np.sqrt(p * (1 - p) / cells["n"]), ci_low=low, ci_high=high, deff=1.0,
                         df=np.nan, ci_method="wilson")
 
 
-def _design_estimates(long: pd.DataFrame, rows: pd.DataFrame, design: Design, alpha: float) -> pd.DataFrame:
-    domains, influence = cluster_influence(long)
-    n_h = psu_counts(rows, ["wave"])
-    var = variance_from_influence(influence, DOMAIN, n_h, ["wave"]).rename("var").reset_index()
+def _design_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[str], design: Design,
+                      alpha: float) -> pd.DataFrame:
+    totals = domain_totals(values, data, lay, group_vars, by_psu=lay.clustered)
+    cells = domain_estimates(totals)
+    n_h = psu_counts(lay, waves=True)
+    var = variance_from_moments(linearised_moments(totals, cells, lay.clustered), DOMAIN, n_h, ["wave"])
     df = (n_h.groupby("wave")["n_h"].sum() - n_h.groupby("wave").size()).rename("df").reset_index()
-    cells = domains.merge(var, on=DOMAIN, how="left").merge(df, on="wave", how="left")
-    cells["se"] = np.sqrt(cells["var"].fillna(0))
+    cells = cells.merge(var.rename("var").reset_index(), on=DOMAIN, how="left").merge(df, on="wave", how="left")
+    cells["se"] = np.sqrt(cells["var"].fillna(0).clip(lower=0))
     if design.ci_method == "beta":
         low, high = korn_graubard_ci(cells["p"], cells["se"], cells["n"], cells["df"], alpha)
     else:
@@ -111,7 +78,7 @@ def _design_estimates(long: pd.DataFrame, rows: pd.DataFrame, design: Design, al
     cells["ci_low"], cells["ci_high"] = low, high
     cells["deff"] = design_effect(cells["var"], cells["p"], cells["n"])
     cells["ci_method"] = f"design-based {design.ci_method}"
-    return cells.drop(columns=["var", "sum_w", "s2"], errors="ignore")
+    return cells
 
 
 def estimate_table(data: pd.DataFrame, indicators: list[dict], country: str, design: Design,
@@ -123,11 +90,12 @@ def estimate_table(data: pd.DataFrame, indicators: list[dict], country: str, des
     """
     ids = indicator_ids(indicators, country, data)
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
-    long = long_indicators(data, ids, usable, design)
+    values = indicator_values(data, ids)
+    lay = layout(data, design.cluster, design.weight, design.strata)
     if design.design_based:
-        cells = _design_estimates(long, design_rows(data, design), design, alpha)
+        cells = _design_estimates(values, data, lay, usable, design, alpha)
     else:
-        cells = _srs_estimates(long, alpha)
+        cells = _srs_estimates(values, data, lay, usable, alpha)
     keep = (cells["group_var"] == OVERALL) | (cells["n"] >= min_group_n)
     cells = cells[keep].copy()
     order = {ind: i for i, ind in enumerate(ids)}

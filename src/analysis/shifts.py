@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from .estimates import ALL, OVERALL, Design, indicator_ids, long_indicators, design_rows
+from .domains import (ALL, DOMAIN, OVERALL, domain_estimates, domain_totals, indicator_values, layout, linearised_moments,
+                      psu_counts, psu_influence, variance_from_moments)
+from .estimates import Design, indicator_ids
 from .proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
                           two_proportion_chi2, wald_diff_test)
-from .survey_design import cluster_influence, design_effect, psu_counts, variance_from_influence
 
 SHIFT_COLUMNS = ["country", "indicator", "group_var", "group", "design", "baseline_source", "baseline_n", "baseline_k",
                  "baseline_pct", "endline_n", "endline_k", "endline_pct", "diff_pp", "diff_ci_low", "diff_ci_high",
@@ -37,10 +38,12 @@ CELL = ["indicator", "group_var", "group"]
 INTERACTION = "sex: Female - Male"
 
 
-def _wide_counts(long: pd.DataFrame) -> pd.DataFrame:
-    counts = long.groupby(CELL + ["wave"], observed=True)["y"].agg(n="size", k="sum").unstack("wave")
-    counts.columns = [f"{wave}_{stat}" for stat, wave in counts.columns]
-    return counts.reset_index()
+def _by_wave(domains: pd.DataFrame, columns=("n", "k", "p")) -> pd.DataFrame:
+    """One row per cell with baseline_* and endline_* columns from per-wave domain estimates."""
+    wide = domains[domains["wave"].isin(["baseline", "endline"])].pivot_table(
+        index=CELL, columns="wave", values=list(columns), observed=True)
+    wide.columns = [f"{wave}_{stat}" for stat, wave in wide.columns]
+    return wide.dropna(subset=[f"{w}_{c}" for w in ("baseline", "endline") for c in columns]).reset_index()
 
 
 def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -58,27 +61,49 @@ def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
                         mid_p=np.nan, deff=1.0)
 
 
-def _unmatched(wide: pd.DataFrame) -> pd.DataFrame:
-    """Per cell: respondents answering in only one wave (never silently dropped: reported in the row)."""
-    only = wide[["baseline", "endline"]].notna()
-    return pd.DataFrame({
-        "unmatched_baseline": (only["baseline"] & ~only["endline"]).groupby(level=CELL, observed=True).sum(),
-        "unmatched_endline": (only["endline"] & ~only["baseline"]).groupby(level=CELL, observed=True).sum()})
+def _pairs(data: pd.DataFrame, ids: list[str], design: Design, group_vars: list[str]) -> tuple[pd.DataFrame, dict, dict]:
+    """Matched people: their baseline design columns and, per indicator, baseline and endline answers."""
+    key = design.panel_key
+    keep = [key] + [c for c in (design.cluster, design.weight, design.strata, *group_vars) if c] + ids
+    keep = list(dict.fromkeys(keep))
+    base = data.loc[data["wave"] == "baseline", keep]
+    end = data.loc[data["wave"] == "endline", [key] + ids]
+    merged = base.merge(end, on=key, how="inner", suffixes=("", "__end"))
+    yb = indicator_values(merged, ids)
+    ye = {i: merged[f"{i}__end"].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for i in ids}
+    persons = merged.drop(columns=[c for c in merged.columns if c.endswith("__end")] + ids).assign(wave="change")
+    return persons, yb, ye
 
 
-def _paired_rows(long: pd.DataFrame, alpha: float) -> pd.DataFrame:
+def _unmatched(data: pd.DataFrame, ids: list[str], persons: pd.DataFrame, yb: dict, ye: dict, group_vars: list[str]):
+    """Per cell: answers in one wave without a partner answer in the other (reported, never silently dropped)."""
+    lay_all = layout(data, None, None, None)
+    valid = domain_estimates(domain_totals(indicator_values(data, ids), data, lay_all, group_vars, by_psu=False))
+    both = {i: np.where(~np.isnan(yb[i]) & ~np.isnan(ye[i]), 1.0, np.nan) for i in ids}
+    lay_p = layout(persons, None, None, None)
+    paired = domain_estimates(domain_totals(both, persons, lay_p, group_vars, by_psu=False))[CELL + ["n"]]
+    counts = valid.pivot_table(index=CELL, columns="wave", values="n", observed=True).reset_index()
+    counts = counts.merge(paired.rename(columns={"n": "pairs"}), on=CELL, how="left").fillna({"pairs": 0})
+    return counts.assign(unmatched_baseline=counts.get("baseline", 0) - counts["pairs"],
+                         unmatched_endline=counts.get("endline", 0) - counts["pairs"])[
+        CELL + ["unmatched_baseline", "unmatched_endline"]]
+
+
+def _paired_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
     """McNemar and Newcombe paired CI per cell, from respondents answering in both waves."""
-    wide = long.pivot_table(index=CELL + ["respondent_id"], columns="wave", values="y", aggfunc="first", observed=True)
-    both = wide.dropna(subset=["baseline", "endline"])
-    b_, e_ = both["baseline"].to_numpy(), both["endline"].to_numpy()
-    table = pd.DataFrame({"a": (b_ == 1) & (e_ == 1), "b": (b_ == 1) & (e_ == 0), "c": (b_ == 0) & (e_ == 1),
-                          "d": (b_ == 0) & (e_ == 0)}, index=both.index).groupby(level=CELL, observed=True).sum()
-    cells = table.join(_unmatched(wide), how="outer").fillna(0).reset_index()
+    persons, yb, ye = _pairs(data, ids, design, group_vars)
+    tables = {}
+    for name, cond in (("a", lambda b, e: (b == 1) & (e == 1)), ("b", lambda b, e: (b == 1) & (e == 0)),
+                       ("c", lambda b, e: (b == 0) & (e == 1)), ("d", lambda b, e: (b == 0) & (e == 0))):
+        vals = {i: np.where(~np.isnan(yb[i]) & ~np.isnan(ye[i]), cond(yb[i], ye[i]).astype(float), np.nan) for i in ids}
+        tables[name] = domain_estimates(domain_totals(vals, persons, layout(persons, None, None, None), group_vars,
+                                                      by_psu=False)).set_index(CELL)["k"]
+    cells = pd.DataFrame(tables).fillna(0).reset_index()
+    cells = cells.merge(_unmatched(data, ids, persons, yb, ye, group_vars), on=CELL, how="left")
     a, b, c, d = (cells[x].to_numpy(float) for x in "abcd")
     n = a + b + c + d
     mc = mcnemar_test(b, c)
-    # CI for endline - baseline: p1 = endline margin (a + c), p2 = baseline margin (a + b)
-    low, high = newcombe_paired_diff_ci(a, c, b, d, alpha)
+    low, high = newcombe_paired_diff_ci(a, c, b, d, alpha)   # endline margin (a + c) minus baseline margin (a + b)
     return cells.assign(
         baseline_n=n, baseline_k=a + b, endline_n=n, endline_k=a + c,
         diff_ci_low=100 * low, diff_ci_high=100 * high, ci_method="Newcombe paired score (method 10)",
@@ -87,109 +112,117 @@ def _paired_rows(long: pd.DataFrame, alpha: float) -> pd.DataFrame:
         deff=1.0).drop(columns=list("abcd"))
 
 
-def _linearised_contrast(long: pd.DataFrame, rows: pd.DataFrame, alpha: float, cell_keys: list[str],
-                         contrast_cols: list[str], contrast: dict[tuple, float]) -> pd.DataFrame:
-    """Design-based estimate of sum(coef * p[domain]) per cell, with its linearised variance and Wald t test.
+def _linearised_contrast(values: dict, frame: pd.DataFrame, design: Design, group_vars: list[str], alpha: float,
+                         cell_keys: list[str], contrast_cols: list[str], contrast: dict[tuple, float]):
+    """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t test.
 
     `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "Female")) to coefficients.
-    Degrees of freedom: the design's (PSUs - strata) minus the contrast's extra parameters, as R svyglm.
+    PSUs shared by the domains are combined PSU by PSU; without clusters the domains are disjoint sets of
+    respondents, so their moments add (s) and add with squared coefficients (s2). Degrees of freedom: the
+    design's PSUs minus strata minus the contrast's extra parameters, as R svyglm.
     """
-    domains, influence = cluster_influence(long)
+    lay = layout(frame, design.cluster, design.weight, design.strata)
+    totals = domain_totals(values, frame, lay, group_vars, by_psu=lay.clustered)
+    domains = domain_estimates(totals)
     coef = pd.DataFrame([(*key, c) for key, c in contrast.items()], columns=contrast_cols + ["coef"])
-    infl = influence.merge(coef, on=contrast_cols)
-    infl["t"] = infl["t"] * infl["coef"]
-    infl = infl.groupby(cell_keys + ["stratum", "psu"], observed=True)["t"].sum().reset_index()
-    n_h = psu_counts(rows, [])
-    var = variance_from_influence(infl, cell_keys, n_h, []).rename("var").reset_index()
+    if lay.clustered:
+        infl = psu_influence(totals, domains).merge(coef, on=contrast_cols)
+        infl["t"] = infl["t"] * infl["coef"]
+        t = infl.groupby(cell_keys + ["stratum", "psu"], observed=True)["t"].sum().rename("t").reset_index()
+        moments = t.assign(t2=t["t"] ** 2).groupby(cell_keys + ["stratum"], observed=True).agg(
+            s=("t", "sum"), s2=("t2", "sum")).reset_index()
+    else:
+        m = linearised_moments(totals, domains, False).merge(coef, on=contrast_cols)
+        m["s"], m["s2"] = m["s"] * m["coef"], m["s2"] * m["coef"] ** 2
+        moments = m.groupby(cell_keys + ["stratum"], observed=True)[["s", "s2"]].sum().reset_index()
+    n_h = psu_counts(lay, waves=False)
+    var = variance_from_moments(moments, cell_keys, n_h, []).rename("var").reset_index()
     est = domains.merge(coef, on=contrast_cols)
     est["part"] = est["p"] * est["coef"]
-    cells = est.groupby(cell_keys, observed=True)["part"].sum().rename("estimate").reset_index().merge(var, on=cell_keys)
+    parts = est.groupby(cell_keys, observed=True).agg(estimate=("part", "sum"), terms=("part", "size")).reset_index()
+    cells = parts[parts["terms"] == len(contrast)].drop(columns="terms").merge(var, on=cell_keys)
     design_df = int(n_h["n_h"].sum() - len(n_h)) - (len(contrast) - 1)
-    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"]), design_df, alpha)
-    return cells.assign(statistic=stat, p_value=p, diff_ci_low=100 * low, diff_ci_high=100 * high, df=float(design_df),
-                        test="design-based Wald t (linearised)", ci_method=f"design-based Wald t (df={design_df})",
-                        mid_p=np.nan)
+    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"].clip(lower=0)), design_df, alpha)
+    out = cells.assign(statistic=stat, p_value=p, diff_ci_low=100 * low, diff_ci_high=100 * high, df=float(design_df),
+                       test="design-based Wald t (linearised)", ci_method=f"design-based Wald t (df={design_df})",
+                       mid_p=np.nan)
+    return out, domains
 
 
-def _design_shift_rows(long: pd.DataFrame, rows: pd.DataFrame, design: Design, alpha: float) -> pd.DataFrame:
+def _design_shift_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
     """Design-based change per cell; deff = variance / SRS variance of the same difference."""
-    unmatched = change = None
-    if design.type == "panel":   # linearised mean of each person's change (endline - baseline)
-        change, unmatched = _person_changes(long)
-        out = _linearised_contrast(change, rows, alpha, CELL, ["wave"], {("change",): 1.0})
+    values = indicator_values(data, ids)
+    lay = layout(data, None, design.weight, None)
+    levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)))
+    if design.type == "panel":   # linearised mean of each matched person's change (endline - baseline)
+        persons, yb, ye = _pairs(data, ids, design, group_vars)
+        change = {i: ye[i] - yb[i] for i in ids}
+        out, domains = _linearised_contrast(change, persons, design, group_vars, alpha, CELL, ["wave"], {("change",): 1.0})
+        d = domains.set_index(CELL)
+        srs_var = ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
+        out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars), on=CELL, how="left")
     else:
-        out = _linearised_contrast(long, rows, alpha, CELL, ["wave"], {("endline",): 1.0, ("baseline",): -1.0})
-    domains, _ = cluster_influence(long)
-    p = domains.pivot_table(index=CELL, columns="wave", values="p", observed=True)
-    out = _wide_counts(long).merge(out, on=CELL).merge(
-        p.rename(columns={"baseline": "p_b", "endline": "p_e"}).reset_index(), on=CELL)
-    if unmatched is not None:   # SRS comparator: variance of the mean of the persons' changes
-        by_cell = change.groupby(CELL, observed=True)["y"]
-        srs = (by_cell.var(ddof=1) / by_cell.size()).rename("srs_var")
-        out = out.merge(srs.reset_index(), on=CELL, how="left")
-        srs_var = out.pop("srs_var")
-    else:
-        srs_var = out["p_b"] * (1 - out["p_b"]) / (out["baseline_n"] - 1) + out["p_e"] * (1 - out["p_e"]) / (out["endline_n"] - 1)
-    out["deff"] = np.where(srs_var > 0, out["var"] / srs_var, np.nan)
+        out, _ = _linearised_contrast(values, data, design, group_vars, alpha, CELL, ["wave"],
+                                      {("endline",): 1.0, ("baseline",): -1.0})
+        lv = levels.set_index(CELL)
+        srs_var = (lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
+                   + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)).rename("srs_var").reset_index()
+        out = out.merge(srs_var, on=CELL)
+    out = levels.merge(out, on=CELL)
+    out["deff"] = np.where(out["srs_var"] > 0, out["var"] / out["srs_var"], np.nan)
     out["diff_pp"] = 100 * out["estimate"]   # the linearised contrast itself (matched pairs for a panel)
-    if unmatched is not None:
-        out = out.merge(unmatched.reset_index(), on=CELL, how="left")
-    return out.drop(columns=["var", "estimate"])
+    out["p_b"], out["p_e"] = out["baseline_p"], out["endline_p"]
+    return out.drop(columns=["var", "estimate", "srs_var", "baseline_p", "endline_p"])
 
 
-def _person_changes(long: pd.DataFrame, index: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each matched person's change (endline - baseline) as a `change` wave, and the unmatched counts."""
-    keys = CELL + ["respondent_id", "psu", "stratum", "w"] + (index or [])
-    wide = long.pivot_table(index=keys, columns="wave", values="y", aggfunc="first", observed=True)
-    unmatched = _unmatched(wide.droplevel([k for k in keys if k not in CELL + ["respondent_id"]]))
-    both = wide.dropna(subset=["baseline", "endline"]).reset_index()
-    return both.assign(wave="change", y=both["endline"] - both["baseline"]), unmatched
-
-
-def _interaction_rows(long: pd.DataFrame, rows: pd.DataFrame, design: Design, alpha: float) -> pd.DataFrame:
+def _interaction_rows(data, ids, design, alpha) -> pd.DataFrame:
     """Change among women minus change among men, per indicator."""
-    sexed = long[(long["group_var"] == OVERALL) & long["sex"].isin(["Female", "Male"])]
+    sexed = data[data["sex"].isin(["Female", "Male"])]
     if sexed["sex"].nunique() < 2:
         return pd.DataFrame()
     if design.design_based and design.type == "panel":   # women's mean change minus men's, matched people
-        change, _ = _person_changes(sexed, ["sex"])
-        out = _linearised_contrast(change.assign(group=change["sex"]), rows, alpha, ["indicator", "group_var"],
-                                   ["wave", "group"], {("change", "Female"): 1.0, ("change", "Male"): -1.0})
+        persons, yb, ye = _pairs(sexed, ids, design, ["sex"])
+        out, _ = _linearised_contrast({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"], alpha,
+                                      ["indicator"], ["wave", "group_var", "group"],
+                                      {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0})
         out["test"] = "design-based Wald t (difference in mean change, women - men)"
     elif design.design_based:
-        coef = {("endline", "Female"): 1.0, ("baseline", "Female"): -1.0, ("endline", "Male"): -1.0, ("baseline", "Male"): 1.0}
-        out = _linearised_contrast(sexed.assign(group=sexed["sex"]), rows, alpha, ["indicator", "group_var"],
-                                   ["wave", "group"], coef)
+        coef = {("endline", "sex", "Female"): 1.0, ("baseline", "sex", "Female"): -1.0,
+                ("endline", "sex", "Male"): -1.0, ("baseline", "sex", "Male"): 1.0}
+        out, _ = _linearised_contrast(indicator_values(sexed, ids), sexed, design, ["sex"], alpha, ["indicator"],
+                                      ["wave", "group_var", "group"], coef)
         out["test"] = "design-based Wald t (wave x sex interaction)"
     else:
-        counts = sexed.groupby(["indicator", "sex", "wave"], observed=True)["y"].agg(n="size", k="sum").unstack(["sex", "wave"])
         if design.type == "panel":
             return pd.DataFrame()   # paired interaction needs matched pairs by sex; not part of the shipped designs
-        p = counts["k"] / counts["n"]
-        var = (p * (1 - p) / counts["n"]).sum(axis=1, min_count=4)
+        lay = layout(sexed, None, None, None)
+        d = domain_estimates(domain_totals(indicator_values(sexed, ids), sexed, lay, ["sex"], by_psu=False))
+        d = d[d["group_var"] == "sex"]
+        p = d.pivot_table(index="indicator", columns=["group", "wave"], values="p", observed=True)
+        n = d.pivot_table(index="indicator", columns=["group", "wave"], values="n", observed=True)
+        var = (p * (1 - p) / n).sum(axis=1, min_count=4)
         est = (p[("Female", "endline")] - p[("Female", "baseline")]) - (p[("Male", "endline")] - p[("Male", "baseline")])
         stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var.to_numpy()), None, alpha)
-        out = pd.DataFrame({"indicator": est.index, "group_var": OVERALL, "estimate": est.to_numpy(), "statistic": stat,
-                            "p_value": pv, "diff_ci_low": 100 * low, "diff_ci_high": 100 * high, "df": np.nan,
-                            "test": "Wald z (difference of differences, unpooled)", "ci_method": "Wald",
-                            "mid_p": np.nan})
+        out = pd.DataFrame({"indicator": est.index, "estimate": est.to_numpy(), "statistic": stat, "p_value": pv,
+                            "diff_ci_low": 100 * low, "diff_ci_high": 100 * high, "df": np.nan,
+                            "test": "Wald z (difference of differences, unpooled)", "ci_method": "Wald", "mid_p": np.nan})
         out = out[np.isfinite(out["estimate"])]
     out["group_var"], out["group"] = "sex", INTERACTION
     out["diff_pp"] = 100 * out["estimate"]
     return out.drop(columns=["estimate", "var"], errors="ignore")
 
 
-def published_baseline_rows(data_long: pd.DataFrame, published: list[dict], alpha: float) -> pd.DataFrame:
+def published_baseline_rows(endline_cells: pd.DataFrame, published: list[dict], alpha: float) -> pd.DataFrame:
     """Endline microdata against a published baseline percent and n (no baseline microdata)."""
     if not published:
         return pd.DataFrame()
     pub = pd.DataFrame(published)
-    pub["group_var"] = pub.get("group_var", OVERALL)
-    pub["group"] = pub.get("group", ALL)
+    pub["group_var"] = pub["group_var"] if "group_var" in pub else OVERALL
+    pub["group"] = pub["group"] if "group" in pub else ALL
     pub["baseline_n"] = pub["n"].astype(float)
     pub["baseline_k"] = np.round(pub["percent"] / 100 * pub["n"])
-    end = data_long[data_long["wave"] == "endline"].groupby(CELL, observed=True)["y"].agg(
-        endline_n="size", endline_k="sum").reset_index()
+    end = endline_cells[endline_cells["wave"] == "endline"][CELL + ["n", "k"]].rename(
+        columns={"n": "endline_n", "k": "endline_k"})
     cells = pub[CELL + ["baseline_n", "baseline_k"]].merge(end, on=CELL)
     return _independent_rows(cells, alpha).assign(baseline_source="published")
 
@@ -213,26 +246,25 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
                 min_group_n: int = 30) -> pd.DataFrame:
     """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring."""
     ids = indicator_ids(indicators, country, data)
-    sexes = data["sex"].dropna().unique()
-    group_vars = ["sex"] if len(sexes) > 1 else []
-    long = long_indicators(data, ids, group_vars, design)
-    waves = long.groupby(CELL, observed=True)["wave"].nunique()
-    two_wave = waves[waves == 2].index
-    long2 = long.set_index(CELL).loc[lambda f: f.index.isin(two_wave)].reset_index()
-    rows = design_rows(data, design)
-    if long2.empty:
+    group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
+    lay = layout(data, None, None, None)
+    cells = domain_estimates(domain_totals(indicator_values(data, ids), data, lay, group_vars, by_psu=False))
+    two_wave = cells.groupby(CELL, observed=True)["wave"].nunique()
+    both = sorted(set(two_wave[two_wave == 2].index.get_level_values("indicator")))
+    if not both:
         body = pd.DataFrame(columns=CELL)
     elif design.design_based:
-        body = _design_shift_rows(long2, rows, design, alpha)
+        body = _design_shift_rows(data, both, design, group_vars, alpha)
     elif design.type == "panel":
-        body = _paired_rows(long2, alpha)
+        body = _paired_rows(data, both, design, group_vars, alpha)
     else:
-        body = _independent_rows(_wide_counts(long2), alpha)
+        body = _independent_rows(_by_wave(cells, ("n", "k")), alpha)
     body["baseline_source"] = "microdata"
-    parts = [body, _interaction_rows(long2, rows, design, alpha) if len(long2) else pd.DataFrame()]
+    parts = [body, _interaction_rows(data, both, design, alpha) if both else pd.DataFrame()]
+    done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
     published = [p for p in (published_baselines or []) if p["indicator"] in ids and
-                 (p["indicator"], p.get("group_var", OVERALL), p.get("group", ALL)) not in set(map(tuple, body[CELL].to_numpy()))]
-    parts.append(published_baseline_rows(long, published, alpha))
+                 (p["indicator"], p.get("group_var", OVERALL), p.get("group", ALL)) not in done]
+    parts.append(published_baseline_rows(cells, published, alpha))
     table = pd.concat([p for p in parts if len(p)], ignore_index=True)
     for w in ("baseline", "endline"):
         table[f"{w}_pct"] = 100 * table[f"{w}_k"] / table[f"{w}_n"]

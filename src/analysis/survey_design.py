@@ -1,4 +1,4 @@
-"""Design-based inference for proportions under clustering and/or weights (Taylor linearisation).
+"""Design-based intervals and design effects for proportions (the variances come from analysis.domains).
 
 A proportion in a domain (indicator x wave x group) is the ratio estimator p = sum(w y) / sum(w) over
 the domain's answered rows. Its linearised influence, totalled by primary sampling unit (PSU, the
@@ -6,7 +6,7 @@ cluster) c, is t_c = (sum_c w y - p sum_c w) / sum(w); rows outside the domain c
 variance is sum over strata h of n_h / (n_h - 1) * sum_c (t_c - mean_h t)^2, with n_h the PSUs of
 stratum h in the whole design (with-replacement approximation, as R `survey` by default). Contrasts
 (wave differences, wave x sex interactions) combine the domains' t_c cluster by cluster, so PSUs
-shared by both waves are handled. Everything is done with groupby sums: no per-cell Python loop.
+shared by both waves are handled (analysis.shifts).
 
 References: Wolter, K. (2007) Introduction to Variance Estimation, ch. 6; Lumley, T. (2010) Complex
 Surveys: A Guide to Analysis Using R, s2.2 and s5.2; R survey: `svymean`, `svyciprop` (method "logit"
@@ -17,42 +17,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-
-DOMAIN = ["indicator", "wave", "group_var", "group"]
-
-
-def cluster_influence(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-domain estimates and per-domain-and-PSU influence totals.
-
-    `long` has one row per respondent x indicator x grouping with columns DOMAIN + y (0/1, no NA),
-    w (weight), psu, stratum. Returns (domains: n, k, sum_w, p, s2 (weighted variance of y) per
-    domain; influence: DOMAIN + stratum, psu, t).
-    """
-    long = long.assign(wy=long["w"] * long["y"])
-    by_psu = long.groupby(DOMAIN + ["stratum", "psu"], observed=True, sort=True).agg(
-        n=("y", "size"), k=("y", "sum"), sum_w=("w", "sum"), sum_wy=("wy", "sum")).reset_index()
-    domains = by_psu.groupby(DOMAIN, observed=True, sort=True)[["n", "k", "sum_w", "sum_wy"]].sum().reset_index()
-    domains["p"] = domains["sum_wy"] / domains["sum_w"]
-    merged = by_psu.merge(domains[DOMAIN + ["p", "sum_w"]], on=DOMAIN, suffixes=("", "_domain"))
-    merged["t"] = (merged["sum_wy"] - merged["p"] * merged["sum_w"]) / merged["sum_w_domain"]
-    return domains.drop(columns="sum_wy"), merged[DOMAIN + ["stratum", "psu", "t"]]
-
-
-def psu_counts(design_rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Number of PSUs per stratum (and per `by`, e.g. wave) in the design: the n_h of the variance."""
-    return design_rows.groupby(by + ["stratum"], observed=True)["psu"].nunique().rename("n_h").reset_index()
-
-
-def variance_from_influence(influence: pd.DataFrame, keys: list[str], n_h: pd.DataFrame, n_h_keys: list[str]) -> pd.Series:
-    """Linearised variance per `keys` from PSU totals `t` (absent PSUs count as t = 0)."""
-    per_stratum = influence.assign(t2=influence["t"] ** 2).groupby(keys + ["stratum"], observed=True).agg(
-        s=("t", "sum"), s2=("t2", "sum")).reset_index()
-    per_stratum = per_stratum.merge(n_h, on=n_h_keys + ["stratum"], how="left")
-    single = per_stratum["n_h"] <= 1           # a lonely PSU contributes no variance (R: survey.lonely.psu="fail" errors)
-    contrib = per_stratum["n_h"] / (per_stratum["n_h"] - 1) * (per_stratum["s2"] - per_stratum["s"] ** 2 / per_stratum["n_h"])
-    per_stratum["v"] = contrib.where(~single, 0.0)
-    return per_stratum.groupby(keys, observed=True)["v"].sum()
-
 
 def logit_ci(p, se, df, alpha: float = 0.05):
     """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df), back-transformed."""
