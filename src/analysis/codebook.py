@@ -69,6 +69,8 @@ def _key(value, numeric: bool, fold: bool):
 
 def _keys(raw: pd.Series, fold: bool) -> tuple[pd.Series, bool]:
     """Comparable keys for every raw value, computed once per distinct value (vectorised lookup)."""
+    if pd.api.types.is_numeric_dtype(raw):          # numeric codes are their own keys
+        return raw.astype(float), True
     comp, numeric = _comparable(raw)
     distinct = pd.unique(comp[comp.notna()])
     table = {v: _key(v, numeric, fold) for v in distinct}

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+
 def logit_ci(p, se, df, alpha: float = 0.05):
     """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df), back-transformed."""
     p, se = np.asarray(p, float), np.asarray(se, float)
