@@ -1,6 +1,7 @@
 """The Snakemake workflow end to end, in a temporary copy of the repository."""
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,24 @@ def test_manifest_records_and_verify_passes(workdir):
     assert all(len(d) == 64 for d in manifest["outputs"].values())
     out = _run([sys.executable, "-m", "analysis", "verify"], workdir)
     assert "verified" in out.stdout
+
+
+def test_changing_one_country_reruns_only_that_country(workdir):
+    workdir, _ = workdir
+    raw = workdir / "data/raw/tajikistan/qualitative_register.csv"
+    original = raw.read_bytes()
+    raw.write_bytes(original + b"\n")                       # changed bytes, same rows (a trailing blank line)
+    planned = _run([f"{BIN}/snakemake", "-n"], workdir).stdout
+    jobs = re.findall(r"^\s*(?:output|wildcards): (.*)$", planned, flags=re.M)
+    assert any("tajikistan" in j for j in jobs)
+    assert not any("rwanda" in j or "example_country" in j for j in jobs), jobs
+    for rule in ("rule audit:", "rule html_report:", "rule manifest:"):
+        assert rule in planned
+    raw.write_bytes(original)
+
+
+def test_slurm_profile_dry_run(workdir):
+    from .conftest import ROOT
+    workdir, _ = workdir
+    out = _run([f"{BIN}/snakemake", "--profile", str(ROOT / "profiles/slurm"), "-n", "--forceall"], workdir)
+    assert "clean_dataset" in out.stdout and "This was a dry-run" in out.stdout

@@ -1,0 +1,117 @@
+"""Scale benchmark: a synthetic country of N respondents per wave through the whole pipeline.
+
+    .venv/bin/python benchmarks/run_benchmarks.py --sizes 10000 100000 1000000 [--workdir /tmp/pom-bench]
+
+For each N: writes two SPSS files (benchmarks/synthetic_country.py) into a temporary copy of the project
+configured with that one country, times pyreadstat reading them (the floor), runs `snakemake --cores 2`,
+collects every job's wall time and peak RSS from Snakemake's `benchmark:` files, times a no-op rerun,
+and times the design-based estimation stage alone (30 indicators x 2 waves x overall and by sex).
+Appends the figures to benchmarks/results.json and rewrites the tables in benchmarks/RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+import synthetic_country  # noqa: E402
+
+
+def prepare(workdir: Path, n: int) -> Path:
+    from tests.conftest import copy_project
+    root = workdir / f"n{n}"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    copy_project(root)
+    shutil.rmtree(root / "data" / "raw" / "rwanda")
+    synthetic_country.write_country(root, n)
+    (root / "config/countries/bench.yaml").write_text(synthetic_country.country_config(), encoding="utf-8")
+    cfg = yaml.safe_load((root / "config/config.yaml").read_text())
+    cfg["countries"] = ["bench"]
+    cfg.pop("claims", None)
+    (root / "config/config.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return root
+
+
+def bare_read_seconds(root: Path) -> float:
+    code = ("import pyreadstat,time;t=time.perf_counter();"
+            "[pyreadstat.read_sav(f'data/raw/bench/bench_{w}.sav') for w in ('baseline','endline')];"
+            "print(time.perf_counter()-t)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def estimation_seconds(root: Path) -> float:
+    code = ("import time,sys;sys.path.insert(0,'src');import pandas as pd;from pathlib import Path;"
+            "from analysis.config import load_project;from analysis.estimates import design_of, estimate_table;"
+            "p=load_project(Path('.'));d=pd.read_parquet('data/processed/bench/respondents.parquet');"
+            "t=time.perf_counter();e=estimate_table(d,p['indicators'],'bench',design_of(p['countries']['bench']),['sex'],1);"
+            "print(time.perf_counter()-t, len(e))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[0])
+
+
+def run(root: Path) -> dict:
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    t = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "snakemake"), "--cores", "2", "-q"], cwd=root, env=env, check=True,
+                   capture_output=True)
+    wall = time.perf_counter() - t
+    t = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "snakemake"), "--cores", "2", "-q"], cwd=root, env=env, check=True,
+                   capture_output=True)
+    noop = time.perf_counter() - t
+    stages = {}
+    for f in sorted((root / "logs" / "benchmarks").rglob("*.tsv")):
+        row = pd.read_csv(f, sep="\t").iloc[-1]
+        stages[f.stem] = {"seconds": round(float(row["s"]), 2), "max_rss_mb": round(float(row["max_rss"]), 1)}
+    return {"pipeline_seconds": round(wall, 2), "noop_rerun_seconds": round(noop, 2), "stages": stages}
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem = next((int(l.split()[1]) // 1024 // 1024 for l in Path("/proc/meminfo").read_text().splitlines()
+                if l.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/pom-bench"))
+    args = parser.parse_args()
+    results_path = HERE / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results["machine"] = machine()
+    for n in args.sizes:
+        root = prepare(args.workdir, n)
+        floor = bare_read_seconds(root)
+        res = run(root)
+        res["bare_read_seconds"] = round(floor, 2)
+        res["estimation_stage_seconds"] = round(estimation_seconds(root), 2)
+        res["peak_job_rss_mb"] = max(s["max_rss_mb"] for s in res["stages"].values())
+        results[str(n)] = res
+        results_path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        print(n, json.dumps({k: v for k, v in res.items() if k != "stages"}), flush=True)
+    del resource
+
+
+if __name__ == "__main__":
+    main()
