@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -110,7 +109,6 @@ def main() -> None:
         results[str(n)] = res
         results_path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
         print(n, json.dumps({k: v for k, v in res.items() if k != "stages"}), flush=True)
-    del resource
 
 
 if __name__ == "__main__":

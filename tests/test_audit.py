@@ -1,12 +1,11 @@
 """Audit checks (each with passing and failing cases), statuses, registry validation and provenance."""
-import json
 from pathlib import Path
 
 import pytest
 
 from analysis.audit import audit, load_registry
 from analysis.audit import checks
-from analysis.audit.recompute import Recomputer, safe_eval
+from analysis.audit.recompute import safe_eval
 from analysis.errors import InputError
 
 
@@ -83,7 +82,6 @@ def test_safe_eval_rejects_code():
         safe_eval("__import__('os')", {})
 
 
-MINI = Path("/nonexistent")
 
 
 @pytest.fixture(scope="module")

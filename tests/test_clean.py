@@ -1,5 +1,4 @@
 """Cleaning on the shipped (synthetic) data and on small crafted inputs."""
-import shutil
 from pathlib import Path
 
 import pandas as pd

@@ -1,7 +1,6 @@
 """The synthetic-reconstruction generator: exact counts for printed percentages, byte-identical output."""
 import hashlib
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -103,11 +103,19 @@ def _write_table(table: pd.DataFrame, out: str) -> None:
 
 
 def _country_inputs(args):
+    """Project, country config, design and only the respondent columns the statistics need."""
+    import pyarrow.parquet as pq
+
     from .config import load_project
-    from .estimates import design_of
+    from .estimates import design_of, indicator_ids
     project = load_project(args.root)
     country = project["countries"][args.country]
-    return project, country, design_of(country), pd.read_parquet(args.data)
+    design = design_of(country)
+    available = set(pq.read_schema(args.data).names)
+    ids = indicator_ids(project["indicators"], args.country, pd.DataFrame(columns=sorted(available)))
+    wanted = ["respondent_id", "wave", "sex", *country.get("estimate_groups", ["sex"]), *ids,
+              *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v]]
+    return project, country, design, pd.read_parquet(args.data, columns=[c for c in dict.fromkeys(wanted) if c in available])
 
 
 def cmd_estimates(args) -> None:
@@ -208,11 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    debug = args.debug or os.environ.get("PEACE_DEBUG") == "1"
+def run_guarded(command, args, debug: bool = False) -> int:
+    """Run one CLI command: bad input -> one message and exit 2; a bug -> one line and exit 3.
+
+    Tracebacks only with debug (--debug or PEACE_DEBUG=1). Shared by every `python -m` entry point.
+    """
+    debug = debug or os.environ.get("PEACE_DEBUG") == "1"
     try:
-        args.func(args)
+        command(args)
     except InputError as exc:
         if debug:
             raise
@@ -225,3 +236,8 @@ def main(argv: list[str] | None = None) -> int:
               "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
         return 3
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_guarded(args.func, args, args.debug)

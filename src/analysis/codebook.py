@@ -148,7 +148,8 @@ def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict
             logs.append(_log(variable, changed, raw, mapped.to_numpy(), "normalise case/spacing before coding"))
         if spec.get("recode"):
             mapped = mapped.replace(spec["recode"])
-        values = mapped.where(usable & ~unknown, None).astype(object)
+        # a categorical column: one small dictionary of labels instead of a Python string per row
+        values = mapped.where(usable & ~unknown, None).astype("category")
 
     unknown_rows = pd.DataFrame({"row_index": raw.index[unknown], "variable": variable,
                                  "raw_value": display_values(raw[unknown])})

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .domains import (ALL, DOMAIN, OVERALL, domain_estimates, domain_totals, indicator_values, layout,
+from .domains import (DOMAIN, OVERALL, domain_estimates, domain_totals, indicator_values, layout,
                       linearised_moments, psu_counts, variance_from_moments)
 from .proportions import wilson_ci
 from .survey_design import design_effect, korn_graubard_ci, logit_ci

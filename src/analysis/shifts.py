@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from .domains import (ALL, DOMAIN, OVERALL, domain_estimates, domain_totals, indicator_values, layout, linearised_moments,
+from .domains import (ALL, OVERALL, domain_estimates, domain_totals, indicator_values, layout, linearised_moments,
                       psu_counts, psu_influence, variance_from_moments)
 from .estimates import Design, indicator_ids
 from .proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,

@@ -15,7 +15,6 @@ and "beta" = Korn & Graubard 1998, Survey Methodology 24, 193-201), `svyglm`.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 

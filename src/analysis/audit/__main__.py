@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from ..cli import atomic_outputs
+from ..cli import atomic_outputs, run_guarded
 from ..errors import InputError
 
 
@@ -69,21 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("claim_id")
     p.set_defaults(func=cmd_show)
     args = parser.parse_args(argv)
-    debug = os.environ.get("PEACE_DEBUG") == "1"
-    try:
-        args.func(args)
-    except InputError as exc:
-        if debug:
-            raise
-        print(exc.render(), file=sys.stderr)
-        return 2
-    except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
-        if debug:
-            raise
-        print(f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline; rerun with "
-              "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
-        return 3
-    return 0
+    return run_guarded(args.func, args)
 
 
 if __name__ == "__main__":
