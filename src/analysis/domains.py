@@ -77,17 +77,24 @@ def domain_totals(values: dict[str, np.ndarray], data: pd.DataFrame, lay: Layout
         decoded["group"] = rest % len(gnames)
         decoded["wave"] = rest // len(gnames)
         wk, w2k = w[ok], w2[ok]
+        unweighted = bool(np.all(wk == 1.0))
         for name, y in values.items():
             y = y[ok]
             valid = ~np.isnan(y)
             yv = np.where(valid, y, 0.0)
             sums = {"n": np.bincount(inv, weights=valid, minlength=size), "k": np.bincount(inv, weights=yv, minlength=size),
-                    "k2": np.bincount(inv, weights=yv * yv, minlength=size),
-                    "sum_w": np.bincount(inv, weights=wk * valid, minlength=size),
-                    "sum_wy": np.bincount(inv, weights=wk * yv, minlength=size),
-                    "sum_w2": np.bincount(inv, weights=w2k * valid, minlength=size),
-                    "sum_w2y": np.bincount(inv, weights=w2k * yv, minlength=size),
-                    "sum_w2yy": np.bincount(inv, weights=w2k * yv * yv, minlength=size)}
+                    "k2": np.bincount(inv, weights=yv * yv, minlength=size)}
+            if unweighted:       # w = 1: every weighted sum is a count already made
+                sums.update(sum_w=sums["n"], sum_wy=sums["k"], sum_w2=sums["n"], sum_w2y=sums["k"], sum_w2yy=sums["k2"])
+            else:
+                sums.update(sum_w=np.bincount(inv, weights=wk * valid, minlength=size),
+                            sum_wy=np.bincount(inv, weights=wk * yv, minlength=size))
+                if by_psu:       # clustered: the moments use PSU totals, not the w^2 sums
+                    sums.update(sum_w2=np.full(size, np.nan), sum_w2y=np.full(size, np.nan), sum_w2yy=np.full(size, np.nan))
+                else:
+                    sums.update(sum_w2=np.bincount(inv, weights=w2k * valid, minlength=size),
+                                sum_w2y=np.bincount(inv, weights=w2k * yv, minlength=size),
+                                sum_w2yy=np.bincount(inv, weights=w2k * yv * yv, minlength=size))
             keep = sums["n"] > 0
             frame = pd.DataFrame({key_: arr[keep] for key_, arr in sums.items()})
             frame.insert(0, "psu", decoded["psu"][keep])
