@@ -60,6 +60,13 @@ def _wrap(text: str, width: int) -> str:
     return textwrap.fill(str(text), width, break_on_hyphens=False, break_long_words=False)
 
 
+def _draw(build, out_stem: Path, *args, **kwargs) -> list[Path]:
+    """Build a figure inside the house style and save it as PNG and SVG."""
+    with figure_style():
+        fig = build(*args, **kwargs)
+    return save_figure(fig, out_stem)
+
+
 def _ordered_unique(values) -> list:
     return list(dict.fromkeys(v for v in values if not (isinstance(v, float) and math.isnan(v))))
 
@@ -183,9 +190,7 @@ def build_population_pyramid(fig1_table: pd.DataFrame, source: str, *, title: st
 def population_pyramid(fig1_table: pd.DataFrame, out_stem: Path, source: str, *,
                        title: str | None = None) -> list[Path]:
     """Figure 1 (sex x age band) as a population pyramid -> [<out_stem>.png, <out_stem>.svg]."""
-    with figure_style():
-        fig = build_population_pyramid(fig1_table, source, title=title)
-    return save_figure(fig, out_stem)
+    return _draw(build_population_pyramid, out_stem, fig1_table, source, title=title)
 
 
 # --- Figure 2: social groups by sex ---------------------------------------------------------------
@@ -232,9 +237,7 @@ def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: 
 def social_groups_by_sex(fig2_table: pd.DataFrame, out_stem: Path, source: str, *,
                          title: str | None = None) -> list[Path]:
     """Figure 2 (social group x sex) as grouped horizontal bars -> [<out_stem>.png, <out_stem>.svg]."""
-    with figure_style():
-        fig = build_social_groups_by_sex(fig2_table, source, title=title)
-    return save_figure(fig, out_stem)
+    return _draw(build_social_groups_by_sex, out_stem, fig2_table, source, title=title)
 
 
 # --- Figure 3: qualitative participants -----------------------------------------------------------
@@ -295,9 +298,7 @@ def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: 
 def participants_figure3(fig3_table: pd.DataFrame, out_stem: Path, source: str, *,
                          title: str | None = None) -> list[Path]:
     """Figure 3 (participants by location, group, method) -> [<out_stem>.png, <out_stem>.svg]."""
-    with figure_style():
-        fig = build_participants_figure3(fig3_table, source, title=title)
-    return save_figure(fig, out_stem)
+    return _draw(build_participants_figure3, out_stem, fig3_table, source, title=title)
 
 
 # --- shared layout for the indicator charts -------------------------------------------------------
@@ -488,9 +489,7 @@ def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source:
 def dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, out_stem: Path, source: str,
              labels: Mapping[str, str] | None = None, *, title: str | None = None) -> list[Path]:
     """Baseline -> endline dumbbell chart -> [<out_stem>.png, <out_stem>.svg]."""
-    with figure_style():
-        fig = build_dumbbell(estimates, shifts, source, labels, title=title)
-    return save_figure(fig, out_stem)
+    return _draw(build_dumbbell, out_stem, estimates, shifts, source, labels, title=title)
 
 
 # --- forest plot of shifts -------------------------------------------------------------------------
@@ -635,6 +634,4 @@ def _tick_step(span: float) -> float:
 def forest_plot(shifts: pd.DataFrame, out_stem: Path, source: str, labels: Mapping[str, str] | None = None,
                 *, title: str | None = None, include_interactions: bool = True) -> list[Path]:
     """Forest plot of baseline -> endline shifts -> [<out_stem>.png, <out_stem>.svg]."""
-    with figure_style():
-        fig = build_forest_plot(shifts, source, labels, title=title, include_interactions=include_interactions)
-    return save_figure(fig, out_stem)
+    return _draw(build_forest_plot, out_stem, shifts, source, labels, title=title, include_interactions=include_interactions)
