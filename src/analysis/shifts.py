@@ -152,9 +152,9 @@ def _linearised_contrast(values: dict, frame: pd.DataFrame, design: Design, grou
 def _design_shift_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
     """Design-based change per cell; deff = variance / SRS variance of the same difference."""
     values = indicator_values(data, ids)
-    lay = layout(data, None, design.weight, None)
-    levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)))
-    if design.type == "panel":   # linearised mean of each matched person's change (endline - baseline)
+    if design.type == "panel":
+        lay = layout(data, None, design.weight, None)
+        levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)))   # linearised mean of each matched person's change (endline - baseline)
         persons, yb, ye = _pairs(data, ids, design, group_vars)
         change = {i: ye[i] - yb[i] for i in ids}
         out, domains = _linearised_contrast(change, persons, design, group_vars, alpha, CELL, ["wave"], {("change",): 1.0})
@@ -162,8 +162,9 @@ def _design_shift_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
         srs_var = ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
         out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars), on=CELL, how="left")
     else:
-        out, _ = _linearised_contrast(values, data, design, group_vars, alpha, CELL, ["wave"],
-                                      {("endline",): 1.0, ("baseline",): -1.0})
+        out, domains = _linearised_contrast(values, data, design, group_vars, alpha, CELL, ["wave"],
+                                            {("endline",): 1.0, ("baseline",): -1.0})
+        levels = _by_wave(domains)       # the wave-level estimates of the same pass
         lv = levels.set_index(CELL)
         srs_var = (lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
                    + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)).rename("srs_var").reset_index()
