@@ -1,5 +1,4 @@
 """Audit checks (each with passing and failing cases), statuses, registry validation and provenance."""
-from pathlib import Path
 
 import pytest
 
