@@ -13,23 +13,21 @@ A variable spec (from `datasets.<name>.variables` in a country config) says how:
 
 `convert_column` returns the harmonised values, log rows (DataFrame) and unknown values (DataFrame):
 unknown values stop the run later unless their rows are excluded.
+
+Speed: a raw column is factorised once (`Distinct`); keys, missing codes, labels and numbers are worked
+out per distinct value and spread to the rows with one `take`, so a million-row column of five codes
+costs five dictionary lookups, not a million.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 LOG_COLUMNS = ["variable", "raw_value", "clean_value", "rule", "severity"]
-
-
-def _blank(raw: pd.Series) -> pd.Series:
-    if raw.dtype == object or pd.api.types.is_string_dtype(raw):
-        return raw.isna() | (raw.astype(str).str.strip() == "")
-    return raw.isna()
-
-
-def _norm_text(raw: pd.Series) -> pd.Series:
-    return raw.astype(str).str.strip().str.replace(r"\s+", " ", regex=True)
 
 
 def display_values(values: pd.Series) -> np.ndarray:
@@ -50,14 +48,8 @@ def _log(variable: str, mask: np.ndarray, raw: pd.Series, clean, rule: str, seve
                          "rule": rule, "severity": severity})
 
 
-def _comparable(raw: pd.Series) -> tuple[pd.Series, bool]:
-    """Raw values in a comparable form: floats when the column is numeric, else strings."""
-    if pd.api.types.is_numeric_dtype(raw):
-        return raw.astype(float), True
-    return raw.astype(str).astype(object).where(raw.notna(), None), False
-
-
 def _key(value, numeric: bool, fold: bool):
+    """The comparable form of one code: a float for numeric columns, else text with spacing (and case) folded."""
     if numeric:
         try:
             return float(value)
@@ -67,23 +59,107 @@ def _key(value, numeric: bool, fold: bool):
     return text.casefold() if fold else text
 
 
-def _keys(raw: pd.Series, fold: bool) -> tuple[pd.Series, bool]:
-    """Comparable keys for every raw value, computed once per distinct value (vectorised lookup)."""
-    if pd.api.types.is_numeric_dtype(raw):          # numeric codes are their own keys
-        return raw.astype(float), True
-    comp, numeric = _comparable(raw)
-    distinct = pd.unique(comp[comp.notna()])
-    table = {v: _key(v, numeric, fold) for v in distinct}
-    return comp.map(table), numeric
+ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+# Python's `\s` (what str.split() splits on) spelled for RE2, which pyarrow's regex kernels use
+WHITESPACE = r"[\t\n\x{0b}\f\r \x{1c}-\x{1f}\x{85}\p{Z}]+"
 
 
-def missing_mask(variable: str, raw: pd.Series, spec: dict, declared: set) -> tuple[np.ndarray, pd.DataFrame]:
+def _norm_text(values: pd.Series) -> pd.Series:
+    """Text with leading/trailing whitespace removed and inner runs of whitespace made one space (vectorised)."""
+    arr = pa.array(values.astype(ARROW_TEXT).array)
+    out = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), pattern=WHITESPACE, replacement=" ")
+    return pd.Series(out.to_pandas(types_mapper=lambda t: ARROW_TEXT).array, index=values.index)
+
+
+class Distinct:
+    """A raw column as codes into its distinct non-null values (pandas.factorize; -1 = null).
+
+    Keys (the comparable form of each distinct value: floats for numeric columns, else text with spacing
+    and, when `fold`, case folded) and blanks are computed once per distinct value.
+    """
+
+    def __init__(self, raw: pd.Series, fold: bool):
+        self.raw, self.fold = raw, fold
+        self.numeric = pd.api.types.is_numeric_dtype(raw)
+        values = raw.to_numpy(dtype=float, na_value=np.nan) if self.numeric else raw.astype(ARROW_TEXT)
+        self.codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.uniques = pd.Series(np.asarray(uniques, dtype=float) if self.numeric else uniques, dtype=None if self.numeric
+                                 else ARROW_TEXT)
+
+    def rows(self, per_value, null_value, dtype) -> np.ndarray:
+        """Spread one value per distinct raw value to every row (null rows get `null_value`)."""
+        table = np.empty(len(self.uniques) + 1, dtype=dtype)
+        table[:-1], table[-1] = per_value, null_value
+        return table[self.codes]           # code -1 takes the last slot
+
+    @cached_property
+    def keys(self) -> pd.Series:
+        if self.numeric:
+            return self.uniques
+        text = _norm_text(self.uniques)
+        return text.str.casefold() if self.fold else text
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        per_value = np.zeros(len(self.uniques), dtype=bool) if self.numeric else \
+            (self.uniques.str.strip() == "").to_numpy(dtype=bool)
+        return self.rows(per_value, True, bool)
+
+    def isin(self, keys: set) -> np.ndarray:
+        """Rows whose distinct value's key is one of `keys`; null rows never are."""
+        return self.rows(self.keys.isin(list(keys)).to_numpy(dtype=bool), False, bool)
+
+
+def missing_mask(variable: str, distinct: Distinct, spec: dict, declared: set) -> tuple[np.ndarray, pd.DataFrame]:
     """Rows whose raw value is a missing code (declared in the file or in config); logged."""
-    fold = bool(spec.get("normalise_text"))
-    keys, numeric = _keys(raw, fold)
-    codes = {_key(c, numeric, fold) for c in list(spec.get("missing", [])) + list(declared)}
-    mask = keys.isin(codes).to_numpy() & ~_blank(raw).to_numpy()
-    return mask, _log(variable, mask, raw, "NA", "missing code -> NA")
+    codes = {_key(c, distinct.numeric, distinct.fold) for c in list(spec.get("missing", [])) + list(declared)}
+    if not codes:
+        return np.zeros(len(distinct.codes), dtype=bool), pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+    mask = distinct.isin(codes) & ~distinct.blank
+    return mask, _log(variable, mask, distinct.raw, "NA", "missing code -> NA")
+
+
+def _categories(labels: list) -> list:
+    """Categories in the order `astype('category')` gives: sorted when the labels compare, else as met."""
+    distinct = list(dict.fromkeys(labels))
+    try:
+        return sorted(distinct)
+    except TypeError:
+        return distinct
+
+
+def _categorical(variable: str, distinct: Distinct, spec: dict, value_labels: dict | None, usable: np.ndarray, logs: list):
+    """Map codes to labels (file labels or an explicit map), then `recode`. Returns (values, unknown)."""
+    numeric, fold, raw = distinct.numeric, distinct.fold, distinct.raw
+    mapping = value_labels if spec.get("values", "labels") == "labels" else spec["values"]
+    canonical = {_key(k, numeric, fold): k for k in (mapping or {})}
+    mapping = {_key(k, numeric, fold): v for k, v in (mapping or {}).items()}
+    recode = spec.get("recode") or {}
+    labels = [mapping.get(k) for k in distinct.keys]
+    labels = [None if lab is None or (isinstance(lab, float) and np.isnan(lab)) else recode.get(lab, lab) for lab in labels]
+    known = distinct.rows([lab is not None for lab in labels], False, bool)
+    unknown = usable & ~known
+    if fold and not numeric:
+        # logged when the raw text differs from the codebook's spelling of the same code
+        spelled = distinct.rows([str(canonical.get(k)) for k in distinct.keys], "None", object)
+        changed = usable & ~unknown & (spelled != raw.astype(str).to_numpy(dtype=object))
+        mapped = distinct.rows([mapping.get(k) for k in distinct.keys], None, object)
+        logs.append(_log(variable, changed, raw, mapped, "normalise case/spacing before coding"))
+    categories = _categories([lab for lab in labels if lab is not None])
+    position = {lab: i for i, lab in enumerate(categories)}
+    codes = distinct.rows([position.get(lab, -1) for lab in labels], -1, np.int64)
+    codes[~(usable & ~unknown)] = -1
+    values = pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=raw.index)
+    # `astype('category')` keeps only labels that occur: drop those seen only in unusable rows
+    return values.cat.remove_unused_categories(), unknown
+
+
+def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """Raw values as floats (NaN when not a number), computed per distinct value."""
+    per_value = np.asarray(distinct.uniques, dtype=float) if distinct.numeric else \
+        pd.to_numeric(pd.Series(distinct.uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
+    num = np.where(usable, distinct.rows(per_value, np.nan, float), np.nan)
+    return pd.Series(num, index=distinct.raw.index), usable & np.isnan(num)
 
 
 def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict | None = None,
@@ -91,19 +167,18 @@ def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict
     """Harmonise one raw column. Returns (values, log rows, unknown rows)."""
     kind = spec.get("type", "categorical")
     logs = []
-    blank = _blank(raw).to_numpy()
-    is_missing, missing_log = missing_mask(variable, raw, spec, declared_missing or set())
+    distinct = Distinct(raw, bool(spec.get("normalise_text")))
+    blank = distinct.blank
+    is_missing, missing_log = missing_mask(variable, distinct, spec, declared_missing or set())
     logs.append(missing_log)
     usable = ~blank & ~is_missing
     unknown = np.zeros(len(raw), dtype=bool)
 
     if kind in ("integer", "number"):
-        num = pd.to_numeric(raw.where(usable), errors="coerce")
-        unknown = usable & num.isna().to_numpy()
+        out, unknown = _numbers(distinct, usable)
         if kind == "integer":
-            frac = usable & ~unknown & (num.fillna(0) % 1 != 0).to_numpy()
-            unknown |= frac
-        out = num.where(~pd.Series(unknown, index=raw.index))
+            unknown |= usable & ~unknown & (np.nan_to_num(out.to_numpy()) % 1 != 0)
+        out = out.where(~unknown)
         if "valid_range" in spec:
             lo, hi = spec["valid_range"]
             bad = (out.notna() & ((out < lo) | (out > hi))).to_numpy()
@@ -111,14 +186,14 @@ def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict
                 unknown |= bad          # reported like an unknown code: the run stops unless the row is excluded
             else:
                 logs.append(_log(variable, bad, raw, "NA", f"out of valid range [{lo}, {hi}] -> NA"))
-                out = out.where(~pd.Series(bad, index=raw.index))
+                out = out.where(~bad)
         values = out.astype("Float64") if kind == "number" else out.round().astype("Int64")
     elif kind in ("text", "date"):
         text = _norm_text(raw.where(usable, ""))
         mode = spec.get("normalise", "none")
         if mode != "none":
             text = getattr(text.str, mode)()
-        changed = usable & (text != raw.astype(str)).to_numpy()
+        changed = usable & (text != raw.astype(str)).to_numpy(dtype=bool)
         logs.append(_log(variable, changed, raw, text.to_numpy(), f"normalise text ({mode}, spacing)"))
         values = text.where(usable, None).astype(object)
         if kind == "date":
@@ -133,23 +208,8 @@ def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict
         bad = bad_token.groupby(level=0).any().reindex(raw.index, fill_value=False).to_numpy() & usable
         unknown = bad
         values = tokens.str.join(" ").where(usable & ~bad, None).astype(object)
-    else:  # categorical
-        fold = bool(spec.get("normalise_text"))
-        keys, numeric = _keys(raw, fold)
-        mapping = value_labels if spec.get("values", "labels") == "labels" else spec["values"]
-        canonical = {_key(k, numeric, fold): k for k in (mapping or {})}
-        mapping = {_key(k, numeric, fold): v for k, v in (mapping or {}).items()}
-        mapped = keys.map(mapping)
-        unknown = usable & mapped.isna().to_numpy()
-        if fold and not numeric:
-            # logged when the raw text differs from the codebook's spelling of the same code
-            spelled = keys.map(canonical).astype(object)
-            changed = usable & ~unknown & (spelled.astype(str) != raw.astype(str)).to_numpy()
-            logs.append(_log(variable, changed, raw, mapped.to_numpy(), "normalise case/spacing before coding"))
-        if spec.get("recode"):
-            mapped = mapped.replace(spec["recode"])
-        # a categorical column: one small dictionary of labels instead of a Python string per row
-        values = mapped.where(usable & ~unknown, None).astype("category")
+    else:
+        values, unknown = _categorical(variable, distinct, spec, value_labels, usable, logs)
 
     unknown_rows = pd.DataFrame({"row_index": raw.index[unknown], "variable": variable,
                                  "raw_value": display_values(raw[unknown])})
