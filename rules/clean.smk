@@ -16,12 +16,14 @@ rule clean_dataset:
         "logs/{country}/clean_{dataset}.log",
     benchmark:
         "logs/benchmarks/{country}/clean_{dataset}.tsv"
+    threads: clean_threads
     params:
         py=PY,
     conda:
         ENV
     shell:
         "{params.py} clean --country {wildcards.country} --dataset {wildcards.dataset} --out-dir data/processed/{wildcards.country}"
+        " --workers {threads}"
         " 2> {log} || {{ cat {log} >&2; exit 2; }}"
 
 

@@ -6,6 +6,7 @@ sys.path.insert(0, SRC)
 
 from analysis.config import load_project  # noqa: E402
 from analysis.errors import InputError  # noqa: E402
+from analysis.resources import source_processes  # noqa: E402
 
 try:
     PROJECT = load_project(Path(workflow.basedir))
@@ -31,6 +32,12 @@ def raw_files(country, dataset):
     sources = PROJECT["countries"][country]["datasets"][dataset]["sources"]
     files = {s["file"] for s in sources} | {s["xlsform"] for s in sources if s.get("xlsform")}
     return sorted(files)
+
+
+def clean_threads(wildcards):
+    """One core per source file for large datasets (their files are read in parallel), else one."""
+    sources = PROJECT["countries"][wildcards.country]["datasets"][wildcards.dataset]["sources"]
+    return source_processes(Path(workflow.basedir), sources)
 
 
 def clean_outputs():

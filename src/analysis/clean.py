@@ -12,16 +12,20 @@ identifiers among them) are never copied.
 """
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .codebook import LOG_COLUMNS, convert_column
+from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column
 from .conditions import evaluate
+from .csv_files import write_csv
 from .errors import InputError
 from .readers import read_source
+from .resources import source_processes
 
 CORE_RESPONDENT_COLUMNS = ["respondent_id", "wave", "sex", "age", "age_band", "social_group", "location",
                            "cluster", "weight"]
@@ -83,8 +87,32 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
     frame.insert(0, "source_row", raw.index.to_numpy() + 1)
     frame.insert(0, "source_file", source["file"])
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+    log = log.astype({c: ARROW_TEXT for c in LOG_COLUMNS})   # arrow buffers: cheap to pass between processes
     unknown = pd.concat(unknowns, ignore_index=True) if unknowns else pd.DataFrame(columns=["row_index", "variable", "raw_value"])
     return frame, log, unknown, len(raw)
+
+
+def harmonised_sources(root: Path, dataset: dict, config_file: str, workers: int = 1):
+    """Yield `harmonise_source` of every source in config order; large files are read in parallel processes.
+
+    Errors surface in source order, as in a sequential run: the first source's problem is reported first.
+    """
+    sources = dataset["sources"]
+    processes = source_processes(root, sources, workers)
+    if processes < 2:
+        for source in sources:
+            yield harmonise_source(root, dataset, source, config_file)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = [pool.submit(harmonise_source, root, dataset, source, config_file) for source in sources]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str) -> pd.DataFrame:
@@ -156,11 +184,20 @@ def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: s
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
 
 
+def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
+    """values.isin(wanted) as a bool array; for a categorical column, one lookup per category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.append(values.cat.categories.isin(wanted), False)
+        return lookup[values.cat.codes.to_numpy()]
+    return values.isin(wanted).to_numpy(dtype=bool)
+
+
 def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, config_file: str = "config") -> pd.DataFrame:
     """One 0/1/NA column per indicator defined for this country (named by indicator id).
 
     An indicator must have valid answers in every wave it is declared for (`waves`, default: all waves).
     """
+    wave_code, wave_names = pd.factorize(frame["wave"], sort=True)
     for ind in indicators:
         how = ind.get("countries", {}).get(country)
         if not how:
@@ -173,13 +210,13 @@ def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, co
         if "any_of" in how:
             tokens = src.astype(str).str.split()
             positive = tokens.explode().isin(how["any_of"]).groupby(level=0).any().reindex(frame.index, fill_value=False)
+            positive = positive.to_numpy(dtype=bool)
         else:
-            positive = src.isin(how["positive"])
-        value = pd.Series(np.where(positive, 1, 0), index=frame.index, dtype="Int64")
-        invalid = src.isna() | src.isin(how.get("missing", []))
-        frame[ind["id"]] = value.mask(invalid.to_numpy())
-        valid_by_wave = (~invalid).groupby(frame["wave"]).sum()
-        for wave in how.get("waves") or list(valid_by_wave.index):
+            positive = _value_in(src, how["positive"])
+        invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, how.get("missing", []))
+        frame[ind["id"]] = pd.arrays.IntegerArray(positive.astype(np.int64), invalid)
+        valid_by_wave = dict(zip(wave_names, np.bincount(wave_code, weights=~invalid, minlength=len(wave_names))))
+        for wave in how.get("waves") or list(valid_by_wave):
             if valid_by_wave.get(wave, 0) == 0:
                 raise InputError(f"indicator '{ind['id']}' has no valid answer in wave '{wave}' "
                                  f"(variable '{how['variable']}')", file=config_file, key=ind["id"],
@@ -246,13 +283,14 @@ def check_design_values(frame: pd.DataFrame, design: dict, config_file: str) -> 
 
 def check_row_accounting(file: str, n_raw: int, kept_rows, excluded_rows) -> None:
     """Every raw row 1..n_raw is either kept or excluded, exactly once. Raises RowAccountingError."""
-    kept_rows, excluded_rows = pd.Index(kept_rows), pd.Index(excluded_rows)
-    everything = kept_rows.append(excluded_rows)
-    if len(everything) != n_raw or everything.has_duplicates or set(everything) != set(range(1, n_raw + 1)):
-        lost = sorted(set(range(1, n_raw + 1)) - set(everything))[:10]
-        raise RowAccountingError(f"{file}: {n_raw} raw rows but {len(kept_rows)} kept + {len(excluded_rows)} excluded"
-                                 f" (rows neither kept nor excluded: {lost}; counted twice: "
-                                 f"{sorted(set(everything[everything.duplicated()]))[:10]})")
+    everything = np.concatenate([np.asarray(kept_rows, dtype=np.int64), np.asarray(excluded_rows, dtype=np.int64)])
+    if len(everything) == n_raw and np.array_equal(np.sort(everything), np.arange(1, n_raw + 1)):
+        return
+    counts = pd.Series(everything).value_counts()
+    lost = sorted(set(range(1, n_raw + 1)) - set(everything))[:10]
+    raise RowAccountingError(f"{file}: {n_raw} raw rows but {len(kept_rows)} kept + {len(excluded_rows)} excluded"
+                             f" (rows neither kept nor excluded: {lost}; counted twice: "
+                             f"{sorted(counts[counts > 1].index)[:10]})")
 
 
 def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, config_file: str) -> InputError:
@@ -265,29 +303,30 @@ def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, con
                           "or correct the raw export")
 
 
-def clean_dataset(project: dict, country: str, dataset_name: str) -> CleanResult:
-    """Clean every source of one dataset of one country (see module docstring)."""
+def clean_dataset(project: dict, country: str, dataset_name: str, workers: int = 1) -> CleanResult:
+    """Clean every source of one dataset of one country (see module docstring); `workers` processes read sources."""
     root = project["root"]
     cfg = project["countries"][country]
     dataset = cfg["datasets"][dataset_name]
     config_file = f"config/countries/{country}.yaml"
     kept_frames, exclusion_frames, log_frames, accounting = [], [], [], []
     id_var = dataset.get("record_id", "respondent_id")
-    for source in dataset["sources"]:
-        frame, log, unknown, n_raw = harmonise_source(root, dataset, source, config_file)
+    for source, (frame, log, unknown, n_raw) in zip(dataset["sources"], harmonised_sources(root, dataset, config_file,
+                                                                                           workers)):
         excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file)
         keep = ~frame.index.isin(excluded.index)
         unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep])] if len(unknown) else unknown
         if len(unknown_kept):
             raise _unknown_error(unknown_kept, frame, source, config_file)
-        kept = frame[keep].copy()
+        kept = frame if keep.all() else frame[keep].copy()
         extra_logs = []
         kept = derive(kept, dataset.get("derive", {}), extra_logs)
         extra_logs.append(consistency_warnings(kept, dataset.get("checks", []), config_file))
-        log = pd.concat([log[log["row_index"].isin(kept.index)]] + extra_logs, ignore_index=True)
+        extra_logs = [e.astype({c: ARROW_TEXT for c in LOG_COLUMNS}) for e in extra_logs]
+        log = pd.concat([log if keep.all() else log[log["row_index"].isin(kept.index)]] + extra_logs, ignore_index=True)
         log["source_file"], log["wave"] = source["file"], source["wave"]
         log["source_row"] = log["row_index"].astype(int) + 1
-        log["record_id"] = frame[id_var].reindex(log["row_index"]).to_numpy() if id_var in frame else None
+        log["record_id"] = frame[id_var].reindex(log["row_index"]).array if id_var in frame else None
         excluded["record_id"] = frame.loc[excluded.index, id_var].to_numpy() if id_var in frame else None
         check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
         accounting.append({"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw,
@@ -309,9 +348,16 @@ def clean_dataset(project: dict, country: str, dataset_name: str) -> CleanResult
     data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
     exclusions = pd.concat(exclusion_frames, ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
     log = pd.concat(log_frames, ignore_index=True).assign(dataset=dataset_name)
-    log = log.sort_values(["source_file", "source_row", "variable"], kind="stable")[CLEANING_LOG_COLUMNS]
+    log = _sorted_log(log)[CLEANING_LOG_COLUMNS]
     accounting = pd.DataFrame(accounting).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
     return CleanResult(data.reset_index(drop=True), exclusions.reset_index(drop=True), log.reset_index(drop=True), accounting)
+
+
+def _sorted_log(log: pd.DataFrame) -> pd.DataFrame:
+    """Log rows ordered by source file, row and variable (ties keep their order)."""
+    keys = (np.arange(len(log)), pd.factorize(log["variable"], sort=True)[0], log["source_row"].to_numpy(dtype=np.int64),
+            pd.factorize(log["source_file"], sort=True)[0])
+    return log.iloc[np.lexsort(keys)]
 
 
 def write_clean_outputs(result: CleanResult, data_path: Path, exclusions_path: Path, log_path: Path,
@@ -322,7 +368,10 @@ def write_clean_outputs(result: CleanResult, data_path: Path, exclusions_path: P
     for col in frame.columns:
         if frame[col].dtype == object:
             frame[col] = frame[col].astype("string")
-    frame.to_parquet(data_path, index=False, engine="pyarrow")
-    result.exclusions.to_csv(exclusions_path, index=False, lineterminator="\n")
-    result.log.to_csv(log_path, index=False, lineterminator="\n")
-    result.accounting.to_csv(accounting_path, index=False, lineterminator="\n")
+    # Parquet encoding releases the GIL: the CSV logs are formatted meanwhile
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parquet = pool.submit(frame.to_parquet, data_path, index=False, engine="pyarrow")
+        write_csv(result.exclusions, exclusions_path)
+        write_csv(result.log, log_path)
+        write_csv(result.accounting, accounting_path)
+        parquet.result()

@@ -5,7 +5,7 @@ Commands
   new-country NAME FILE... [--xlsform F] draft config/countries/NAME.yaml from the exports' metadata
   manifest [--out reports/manifest.json] SHA-256 of every input and output, package versions, git commit
   verify [--manifest reports/manifest.json]  re-check every file against the manifest
-  clean --country C --dataset D --out-dir DIR
+  clean --country C --dataset D --out-dir DIR [--workers N]
                                          clean one dataset -> DIR/D.parquet and DIR/logs/D.*.csv
   combine-logs --out FILE INPUT...       concatenate per-dataset logs of one kind into one CSV
   crosstab --country C --table T --data PARQUET --out CSV
@@ -67,7 +67,7 @@ def cmd_clean(args) -> None:
     if args.dataset not in datasets:
         raise InputError(f"dataset '{args.dataset}' is not defined for {args.country}",
                          file=f"config/countries/{args.country}.yaml", fix=f"use one of: {', '.join(datasets)}")
-    result = clean_dataset(project, args.country, args.dataset)
+    result = clean_dataset(project, args.country, args.dataset, args.workers)
     out = Path(args.out_dir)
     finals = [out / f"{args.dataset}.parquet"] + [out / "logs" / f"{args.dataset}.{k}.csv"
                                                   for k in ("exclusions", "cleaning_log", "row_accounting")]
@@ -76,9 +76,9 @@ def cmd_clean(args) -> None:
 
 
 def cmd_combine_logs(args) -> None:
-    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in args.inputs]
+    from .csv_files import concatenate_csv
     with atomic_outputs([Path(args.out)]) as (tmp,):
-        pd.concat(frames, ignore_index=True).to_csv(tmp, index=False, lineterminator="\n")
+        concatenate_csv([Path(p) for p in args.inputs], tmp)
 
 
 def cmd_crosstab(args) -> None:
@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country", required=True)
     p.add_argument("--dataset", required=True)
     p.add_argument("--out-dir", required=True)
+    p.add_argument("--workers", type=int, default=1, help="processes reading the dataset's source files (large files)")
     p.set_defaults(func=cmd_clean)
     p = sub.add_parser("combine-logs")
     p.add_argument("--out", required=True)

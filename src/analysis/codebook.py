@@ -149,9 +149,11 @@ def _categorical(variable: str, distinct: Distinct, spec: dict, value_labels: di
     position = {lab: i for i, lab in enumerate(categories)}
     codes = distinct.rows([position.get(lab, -1) for lab in labels], -1, np.int64)
     codes[~(usable & ~unknown)] = -1
-    values = pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=raw.index)
-    # `astype('category')` keeps only labels that occur: drop those seen only in unusable rows
-    return values.cat.remove_unused_categories(), unknown
+    # as `astype('category')`: only labels that occur in usable rows become categories
+    present = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    codes = np.append(np.cumsum(present) - 1, -1)[codes]
+    categories = [c for c, used in zip(categories, present) if used]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=raw.index), unknown
 
 
 def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndarray]:
@@ -195,7 +197,7 @@ def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict
             text = getattr(text.str, mode)()
         changed = usable & (text != raw.astype(str)).to_numpy(dtype=bool)
         logs.append(_log(variable, changed, raw, text.to_numpy(), f"normalise text ({mode}, spacing)"))
-        values = text.where(usable, None).astype(object)
+        values = text.where(usable).astype("string")   # stays in arrow buffers (no Python object per row)
         if kind == "date":
             parsed = pd.to_datetime(values, format=spec.get("format"), errors="coerce")
             unknown = usable & parsed.isna().to_numpy()

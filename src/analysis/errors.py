@@ -1,6 +1,8 @@
 """One exception type for bad input, carrying what a user needs to fix it."""
 from __future__ import annotations
 
+from functools import partial
+
 
 class InputError(Exception):
     """Bad input: a corrupt or unexpected file, a missing column, an unknown code, or bad config.
@@ -14,6 +16,11 @@ class InputError(Exception):
                  row: int | str | None = None, fix: str | None = None, key: str | None = None):
         self.problem, self.file, self.column, self.row, self.fix, self.key = problem, file, column, row, fix, key
         super().__init__(self.render())
+
+    def __reduce__(self):
+        """Pickle with every field, so an error raised in a worker process arrives whole."""
+        return (partial(type(self), file=self.file, column=self.column, row=self.row, fix=self.fix, key=self.key),
+                (self.problem,))
 
     def render(self) -> str:
         where = []
