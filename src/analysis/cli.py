@@ -115,7 +115,8 @@ def _country_inputs(args):
     ids = indicator_ids(project["indicators"], args.country, pd.DataFrame(columns=sorted(available)))
     wanted = ["respondent_id", "wave", "sex", *country.get("estimate_groups", ["sex"]), *ids,
               *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v]]
-    return project, country, design, pd.read_parquet(args.data, columns=[c for c in dict.fromkeys(wanted) if c in available])
+    from .domains import read_respondents
+    return project, country, design, read_respondents(args.data, [c for c in dict.fromkeys(wanted) if c in available], ids)
 
 
 def cmd_estimates(args) -> None:

@@ -57,54 +57,87 @@ def _group_codes(data: pd.DataFrame, group_var: str) -> tuple[np.ndarray, np.nda
     return codes, np.asarray(names, dtype=object).astype(str)
 
 
+def _cells(data: pd.DataFrame, lay: Layout, group_vars: list[str], by_psu: bool):
+    """Cross-classify respondents once: wave x every group variable (missing = own level) x stratum [x PSU].
+
+    Returns (cell of each respondent, decoded parts of each non-empty cell, group codes/names per variable).
+    """
+    groups = {gv: _group_codes(data, gv) for gv in group_vars}
+    n_psu = len(lay.psus) if by_psu else 1
+    key = lay.wave.astype(np.int64)
+    for codes, names in groups.values():
+        key = key * (len(names) + 1) + np.where(codes >= 0, codes, len(names))
+    key = (key * len(lay.strata) + lay.stratum) * n_psu + (lay.psu if by_psu else 0)
+    cell, cells = pd.factorize(key, sort=True)
+    cells = np.asarray(cells, dtype=np.int64)
+    parts = {"psu": cells % n_psu}
+    rest = cells // n_psu
+    parts["stratum"], rest = rest % len(lay.strata), rest // len(lay.strata)
+    for gv in reversed(group_vars):
+        size = len(groups[gv][1]) + 1
+        parts[gv], rest = rest % size, rest // size
+    parts["wave"] = rest
+    return cell, parts, groups
+
+
+def _margin(parts: dict, gv: str, groups: dict, n_psu: int, n_strata: int):
+    """Map every cell to its domain x stratum x PSU row for one grouping (overall, or one group variable)."""
+    if gv == OVERALL:
+        group, names, ok = np.zeros(len(parts["wave"]), dtype=np.int64), np.array([ALL], dtype=object), \
+            np.ones(len(parts["wave"]), dtype=bool)
+    else:
+        names = groups[gv][1]
+        group, ok = parts[gv], parts[gv] < len(names)      # the last level is "missing": not a domain
+    key = ((parts["wave"] * len(names) + group) * n_strata + parts["stratum"]) * n_psu + parts["psu"]
+    rows, inverse = np.unique(key[ok], return_inverse=True)
+    decoded = {"psu": rows % n_psu, "stratum": (rows // n_psu) % n_strata,
+               "group": (rows // n_psu // n_strata) % len(names), "wave": rows // n_psu // n_strata // len(names)}
+    return ok, inverse, len(rows), decoded, names
+
+
 def domain_totals(values: dict[str, np.ndarray], data: pd.DataFrame, lay: Layout, group_vars: list[str],
                   by_psu: bool) -> pd.DataFrame:
-    """Sums (see module docstring) per indicator x wave x group [x stratum x psu]; NaN values are not answers."""
-    frames = []
+    """Sums (see module docstring) per indicator x wave x group [x stratum x psu]; NaN values are not answers.
+
+    One pass over respondents per indicator: sums per cell of the cross-classification (`_cells`), then
+    each grouping's domains are sums of cells (`_margin`), so extra group variables cost almost nothing.
+    """
     n_psu = len(lay.psus) if by_psu else 1
-    psu = lay.psu if by_psu else np.zeros(len(data), dtype=np.int64)
+    cell, parts, groups = _cells(data, lay, group_vars, by_psu)
+    n_cells = len(parts["wave"])
+    margins = {gv: _margin(parts, gv, groups, n_psu, len(lay.strata)) for gv in [OVERALL] + list(group_vars)}
+    weighted = not bool(np.all(lay.w == 1.0))
     w, w2 = lay.w, lay.w ** 2
-    for gv in [OVERALL] + list(group_vars):
-        gcode, gnames = _group_codes(data, gv)
-        ok = gcode >= 0
-        key = ((lay.wave.astype(np.int64) * len(gnames) + gcode) * len(lay.strata) + lay.stratum) * n_psu + psu
-        uniq, inv = np.unique(key[ok], return_inverse=True)
-        size = len(uniq)
-        decoded = {"psu": uniq % n_psu}
-        rest = uniq // n_psu
-        decoded["stratum"] = rest % len(lay.strata)
-        rest = rest // len(lay.strata)
-        decoded["group"] = rest % len(gnames)
-        decoded["wave"] = rest // len(gnames)
-        wk, w2k = w[ok], w2[ok]
-        unweighted = bool(np.all(wk == 1.0))
-        for name, y in values.items():
-            y = y[ok]
-            valid = ~np.isnan(y)
-            yv = np.where(valid, y, 0.0)
-            sums = {"n": np.bincount(inv, weights=valid, minlength=size), "k": np.bincount(inv, weights=yv, minlength=size),
-                    "k2": np.bincount(inv, weights=yv * yv, minlength=size)}
-            if unweighted:       # w = 1: every weighted sum is a count already made
+    frames = {gv: [] for gv in margins}
+    for name, y in values.items():
+        valid = ~np.isnan(y)
+        yv = np.where(valid, y, 0.0)
+        per_cell = {"n": np.bincount(cell, weights=valid, minlength=n_cells),
+                    "k": np.bincount(cell, weights=yv, minlength=n_cells),
+                    "k2": np.bincount(cell, weights=yv * yv, minlength=n_cells)}
+        if weighted:
+            per_cell["sum_w"] = np.bincount(cell, weights=w * valid, minlength=n_cells)
+            per_cell["sum_wy"] = np.bincount(cell, weights=w * yv, minlength=n_cells)
+            if not by_psu:   # clustered: the moments use PSU totals, not the w^2 sums
+                per_cell["sum_w2"] = np.bincount(cell, weights=w2 * valid, minlength=n_cells)
+                per_cell["sum_w2y"] = np.bincount(cell, weights=w2 * yv, minlength=n_cells)
+                per_cell["sum_w2yy"] = np.bincount(cell, weights=w2 * yv * yv, minlength=n_cells)
+        for gv, (ok, inverse, size, decoded, names) in margins.items():
+            sums = {k: np.bincount(inverse, weights=v[ok], minlength=size) for k, v in per_cell.items()}
+            if not weighted:   # w = 1: every weighted sum is a count already made
                 sums.update(sum_w=sums["n"], sum_wy=sums["k"], sum_w2=sums["n"], sum_w2y=sums["k"], sum_w2yy=sums["k2"])
-            else:
-                sums.update(sum_w=np.bincount(inv, weights=wk * valid, minlength=size),
-                            sum_wy=np.bincount(inv, weights=wk * yv, minlength=size))
-                if by_psu:       # clustered: the moments use PSU totals, not the w^2 sums
-                    sums.update(sum_w2=np.full(size, np.nan), sum_w2y=np.full(size, np.nan), sum_w2yy=np.full(size, np.nan))
-                else:
-                    sums.update(sum_w2=np.bincount(inv, weights=w2k * valid, minlength=size),
-                                sum_w2y=np.bincount(inv, weights=w2k * yv, minlength=size),
-                                sum_w2yy=np.bincount(inv, weights=w2k * yv * yv, minlength=size))
+            elif by_psu:
+                sums.update(sum_w2=np.full(size, np.nan), sum_w2y=np.full(size, np.nan), sum_w2yy=np.full(size, np.nan))
             keep = sums["n"] > 0
-            frame = pd.DataFrame({key_: arr[keep] for key_, arr in sums.items()})
+            frame = pd.DataFrame({key_: sums[key_][keep] for key_ in SUMS})
             frame.insert(0, "psu", decoded["psu"][keep])
             frame.insert(0, "stratum", decoded["stratum"][keep])
-            frame.insert(0, "group", gnames[decoded["group"][keep]])
+            frame.insert(0, "group", names[decoded["group"][keep]])
             frame.insert(0, "group_var", gv)
             frame.insert(0, "wave", lay.waves[decoded["wave"][keep]])
             frame.insert(0, "indicator", name)
-            frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+            frames[gv].append(frame)
+    return pd.concat([f for gv in margins for f in frames[gv]], ignore_index=True)
 
 
 def domain_estimates(totals: pd.DataFrame) -> pd.DataFrame:
@@ -151,6 +184,18 @@ def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFr
     return m.groupby(keys, observed=True)["v"].sum()
 
 
+def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.DataFrame:
+    """Only `columns` of a clean respondents Parquet file; indicator columns as float64 with NaN for no valid
+    answer (what the estimators use), converted by pyarrow in one step instead of via pandas' nullable Int64."""
+    import pyarrow.parquet as pq
+    table = pq.read_table(path, columns=columns)
+    as_float = [c for c in columns if c in set(indicators)]
+    frame = table.drop_columns(as_float).to_pandas()
+    for c in as_float:
+        frame[c] = table.column(c).to_numpy().astype(float, copy=False)
+    return frame[columns]
+
+
 def indicator_values(data: pd.DataFrame, ids: list[str]) -> dict[str, np.ndarray]:
     """Each indicator column as a float array with NaN for no valid answer."""
-    return {i: data[i].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for i in ids}
+    return {i: data[i].to_numpy(dtype=float, na_value=np.nan) for i in ids}

@@ -112,21 +112,26 @@ def _paired_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
         deff=1.0).drop(columns=list("abcd"))
 
 
-def _linearised_contrast(values: dict, frame: pd.DataFrame, design: Design, group_vars: list[str], alpha: float,
-                         cell_keys: list[str], contrast_cols: list[str], contrast: dict[tuple, float]):
-    """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t test.
-
-    `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "Female")) to coefficients.
-    PSUs shared by the domains are combined PSU by PSU; without clusters the domains are disjoint sets of
-    respondents, so their moments add (s) and add with squared coefficients (s2). Degrees of freedom: the
-    design's PSUs minus strata minus the contrast's extra parameters, as R svyglm.
-    """
+def design_pass(values: dict, frame: pd.DataFrame, design: Design, group_vars: list[str]):
+    """Layout, domain totals (by stratum and PSU) and domain estimates: what every contrast of these data needs."""
     lay = layout(frame, design.cluster, design.weight, design.strata)
     totals = domain_totals(values, frame, lay, group_vars, by_psu=lay.clustered)
-    domains = domain_estimates(totals)
+    return lay, totals, domain_estimates(totals)
+
+
+def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_cols: list[str], contrast: dict[tuple, float]):
+    """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t test.
+
+    `pass_` is a `design_pass`. `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "sex",
+    "Female")) to coefficients. PSUs shared by the domains are combined PSU by PSU; without clusters the domains
+    are disjoint sets of respondents, so their moments add (s) and add with squared coefficients (s2). Domains
+    are subsets of the whole design (PSU counts per stratum from all respondents, as R's `subset()`). Degrees
+    of freedom: the design's PSUs minus strata minus the contrast's extra parameters, as R svyglm.
+    """
+    lay, totals, domains = pass_
     coef = pd.DataFrame([(*key, c) for key, c in contrast.items()], columns=contrast_cols + ["coef"])
     if lay.clustered:
-        infl = psu_influence(totals, domains).merge(coef, on=contrast_cols)
+        infl = psu_influence(totals.merge(coef[contrast_cols], on=contrast_cols), domains).merge(coef, on=contrast_cols)
         infl["t"] = infl["t"] * infl["coef"]
         t = infl.groupby(cell_keys + ["stratum", "psu"], observed=True)["t"].sum().rename("t").reset_index()
         moments = t.assign(t2=t["t"] ** 2).groupby(cell_keys + ["stratum"], observed=True).agg(
@@ -149,21 +154,25 @@ def _linearised_contrast(values: dict, frame: pd.DataFrame, design: Design, grou
     return out, domains
 
 
-def _design_shift_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
-    """Design-based change per cell; deff = variance / SRS variance of the same difference."""
-    values = indicator_values(data, ids)
+def _design_shift_rows(data, ids, design, group_vars, alpha, full_pass=None) -> pd.DataFrame:
+    """Design-based change per cell; deff = variance / SRS variance of the same difference.
+
+    `full_pass`: the `design_pass` of all respondents (independent samples), when already made.
+    """
     if design.type == "panel":
+        values = indicator_values(data, ids)
         lay = layout(data, None, design.weight, None)
         levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)))   # linearised mean of each matched person's change (endline - baseline)
         persons, yb, ye = _pairs(data, ids, design, group_vars)
         change = {i: ye[i] - yb[i] for i in ids}
-        out, domains = _linearised_contrast(change, persons, design, group_vars, alpha, CELL, ["wave"], {("change",): 1.0})
+        out, domains = _linearised_contrast(design_pass(change, persons, design, group_vars), alpha, CELL, ["wave"],
+                                            {("change",): 1.0})
         d = domains.set_index(CELL)
         srs_var = ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
         out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars), on=CELL, how="left")
     else:
-        out, domains = _linearised_contrast(values, data, design, group_vars, alpha, CELL, ["wave"],
-                                            {("endline",): 1.0, ("baseline",): -1.0})
+        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
+        out, domains = _linearised_contrast(full_pass, alpha, CELL, ["wave"], {("endline",): 1.0, ("baseline",): -1.0})
         levels = _by_wave(domains)       # the wave-level estimates of the same pass
         lv = levels.set_index(CELL)
         srs_var = (lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
@@ -176,22 +185,23 @@ def _design_shift_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
     return out.drop(columns=["var", "estimate", "srs_var", "baseline_p", "endline_p"])
 
 
-def _interaction_rows(data, ids, design, alpha) -> pd.DataFrame:
-    """Change among women minus change among men, per indicator."""
+def _interaction_rows(data, ids, design, alpha, full_pass=None) -> pd.DataFrame:
+    """Change among women minus change among men, per indicator (`full_pass` as in `_design_shift_rows`)."""
     sexed = data[data["sex"].isin(["Female", "Male"])]
     if sexed["sex"].nunique() < 2:
         return pd.DataFrame()
     if design.design_based and design.type == "panel":   # women's mean change minus men's, matched people
         persons, yb, ye = _pairs(sexed, ids, design, ["sex"])
-        out, _ = _linearised_contrast({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"], alpha,
+        out, _ = _linearised_contrast(design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"]), alpha,
                                       ["indicator"], ["wave", "group_var", "group"],
                                       {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0})
         out["test"] = "design-based Wald t (difference in mean change, women - men)"
     elif design.design_based:
         coef = {("endline", "sex", "Female"): 1.0, ("baseline", "sex", "Female"): -1.0,
                 ("endline", "sex", "Male"): -1.0, ("baseline", "sex", "Male"): 1.0}
-        out, _ = _linearised_contrast(indicator_values(sexed, ids), sexed, design, ["sex"], alpha, ["indicator"],
-                                      ["wave", "group_var", "group"], coef)
+        # the domains women and men of the whole design (as R's subset()): the shift pass already has their totals
+        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
+        out, _ = _linearised_contrast(full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef)
         out["test"] = "design-based Wald t (wave x sex interaction)"
     else:
         if design.type == "panel":
@@ -248,20 +258,23 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
     """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring."""
     ids = indicator_ids(indicators, country, data)
     group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
-    lay = layout(data, None, None, None)
-    cells = domain_estimates(domain_totals(indicator_values(data, ids), data, lay, group_vars, by_psu=False))
+    values = indicator_values(data, ids)
+    # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
+    full_pass = design_pass(values, data, design, group_vars) if design.design_based and design.type != "panel" else None
+    cells = full_pass[2] if full_pass else domain_estimates(domain_totals(values, data, layout(data, None, None, None),
+                                                                          group_vars, by_psu=False))
     two_wave = cells.groupby(CELL, observed=True)["wave"].nunique()
     both = sorted(set(two_wave[two_wave == 2].index.get_level_values("indicator")))
     if not both:
         body = pd.DataFrame(columns=CELL)
     elif design.design_based:
-        body = _design_shift_rows(data, both, design, group_vars, alpha)
+        body = _design_shift_rows(data, both, design, group_vars, alpha, full_pass)
     elif design.type == "panel":
         body = _paired_rows(data, both, design, group_vars, alpha)
     else:
         body = _independent_rows(_by_wave(cells, ("n", "k")), alpha)
     body["baseline_source"] = "microdata"
-    parts = [body, _interaction_rows(data, both, design, alpha) if both else pd.DataFrame()]
+    parts = [body, _interaction_rows(data, both, design, alpha, full_pass) if both else pd.DataFrame()]
     done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
     published = [p for p in (published_baselines or []) if p["indicator"] in ids and
                  (p["indicator"], p.get("group_var", OVERALL), p.get("group", ALL)) not in done]
