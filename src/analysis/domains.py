@@ -186,14 +186,15 @@ def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFr
 
 def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.DataFrame:
     """Only `columns` of a clean respondents Parquet file; indicator columns as float64 with NaN for no valid
-    answer (what the estimators use), converted by pyarrow in one step instead of via pandas' nullable Int64."""
+    answer (what the estimators use), converted by pyarrow without pandas' nullable Int64 in between."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     table = pq.read_table(path, columns=columns)
     as_float = [c for c in columns if c in set(indicators)]
     frame = table.drop_columns(as_float).to_pandas()
-    for c in as_float:
-        frame[c] = table.column(c).to_numpy().astype(float, copy=False)
-    return frame[columns]
+    floats = {c: pc.fill_null(pc.cast(table.column(c), pa.float64()), np.nan).to_numpy() for c in as_float}
+    return pd.concat([frame, pd.DataFrame(floats, index=frame.index, copy=False)], axis=1)
 
 
 def indicator_values(data: pd.DataFrame, ids: list[str]) -> dict[str, np.ndarray]:
