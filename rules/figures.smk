@@ -41,6 +41,7 @@ rule chart_shifts:
         "logs/{country}/chart_{chart}.log",
     benchmark:
         "logs/benchmarks/{country}/chart_{chart}.tsv"
+    priority: 10   # on the critical path to the report: before log combining and display tables
     params:
         py=FIG,
         data=lambda w: chart_data(w.country, "respondents"),

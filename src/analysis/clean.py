@@ -1,14 +1,18 @@
 """Cleaning: raw exports of one dataset -> harmonised rows, exclusions, cleaning log, row accounting.
 
 Public surface:
-  clean_dataset(project, country, dataset) -> CleanResult
+  clean_dataset(project, country, dataset, workers) -> CleanResult
   write_clean_outputs(result, data_path, exclusions_path, log_path, accounting_path)
 
-Per source file: read -> harmonise every codebook variable (codebook.convert_column) -> exclusions in
-config order (first matching rule gives the reason) -> unknown codes in kept rows stop the run ->
-derived variables -> consistency warnings -> indicators. The invariant raw rows = kept + excluded is
-checked for every file before anything is written. Raw columns not named in the codebook (direct
-identifiers among them) are never copied.
+Per source file (`clean_source`): read -> harmonise every codebook variable (codebook.convert_column) ->
+exclusions in config order (first matching rule gives the reason) -> unknown codes in kept rows stop the
+run -> derived variables -> consistency warnings -> indicators. The invariant raw rows = kept + excluded
+is checked for every file before anything is written. Raw columns not named in the codebook (direct
+identifiers among them) are never copied. Then, over all sources: one interview per person and wave,
+panel ids that match, indicators with answers in every wave, usable design variables.
+
+Large datasets (analysis.resources.source_processes) clean their source files in parallel processes,
+one per file; results and errors arrive in config order, exactly as in a sequential run.
 """
 from __future__ import annotations
 
@@ -92,21 +96,22 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
     return frame, log, unknown, len(raw)
 
 
-def harmonised_sources(root: Path, dataset: dict, config_file: str, workers: int = 1):
-    """Yield `harmonise_source` of every source in config order; large files are read in parallel processes.
+def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: list[dict], country: str, workers: int = 1):
+    """Yield `clean_source` of every source in config order; large files are cleaned in parallel processes.
 
     Errors surface in source order, as in a sequential run: the first source's problem is reported first.
     """
     sources = dataset["sources"]
+    args = [(root, dataset, source, config_file, indicators, country) for source in sources]
     processes = source_processes(root, sources, workers)
     if processes < 2:
-        for source in sources:
-            yield harmonise_source(root, dataset, source, config_file)
+        for a in args:
+            yield clean_source(*a)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = [pool.submit(harmonise_source, root, dataset, source, config_file) for source in sources]
+        futures = [pool.submit(clean_source, *a) for a in args]
         try:
             for future in futures:
                 yield future.result()
@@ -192,11 +197,29 @@ def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
     return values.isin(wanted).to_numpy(dtype=bool)
 
 
-def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, config_file: str = "config") -> pd.DataFrame:
-    """One 0/1/NA column per indicator defined for this country (named by indicator id).
+def add_indicator_columns(frame: pd.DataFrame, indicators: list[dict], country: str) -> pd.DataFrame:
+    """One 0/1/NA column per indicator defined for this country (named by indicator id); indicators whose
+    variable is absent are left to `check_indicators`, which reports them."""
+    for ind in indicators:
+        how = ind.get("countries", {}).get(country)
+        if not how or how["variable"] not in frame.columns:
+            continue
+        src = frame[how["variable"]]
+        if "any_of" in how:
+            tokens = src.astype(str).str.split()
+            positive = tokens.explode().isin(how["any_of"]).groupby(level=0).any().reindex(frame.index, fill_value=False)
+            positive = positive.to_numpy(dtype=bool)
+        else:
+            positive = _value_in(src, how["positive"])
+        invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, how.get("missing", []))
+        # Int8 while the rows travel between processes (one byte a value); Int64 once assembled (`clean_dataset`)
+        frame[ind["id"]] = pd.arrays.IntegerArray(positive.astype(np.int8), invalid)
+    return frame
 
-    An indicator must have valid answers in every wave it is declared for (`waves`, default: all waves).
-    """
+
+def check_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, config_file: str = "config") -> None:
+    """Every indicator of this country reads an existing variable and has valid answers in every wave it is
+    declared for (`waves`, default: all waves)."""
     wave_code, wave_names = pd.factorize(frame["wave"], sort=True)
     for ind in indicators:
         how = ind.get("countries", {}).get(country)
@@ -206,23 +229,14 @@ def add_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, co
             raise InputError(f"indicator '{ind['id']}' reads variable '{how['variable']}', which the dataset does not have",
                              file=config_file, key=ind["id"],
                              fix=f"define '{how['variable']}' under `variables:` or correct the indicator's `variable:`")
-        src = frame[how["variable"]]
-        if "any_of" in how:
-            tokens = src.astype(str).str.split()
-            positive = tokens.explode().isin(how["any_of"]).groupby(level=0).any().reindex(frame.index, fill_value=False)
-            positive = positive.to_numpy(dtype=bool)
-        else:
-            positive = _value_in(src, how["positive"])
-        invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, how.get("missing", []))
-        frame[ind["id"]] = pd.arrays.IntegerArray(positive.astype(np.int64), invalid)
-        valid_by_wave = dict(zip(wave_names, np.bincount(wave_code, weights=~invalid, minlength=len(wave_names))))
+        valid = frame[ind["id"]].notna().to_numpy(dtype=bool)
+        valid_by_wave = dict(zip(wave_names, np.bincount(wave_code, weights=valid, minlength=len(wave_names))))
         for wave in how.get("waves") or list(valid_by_wave):
             if valid_by_wave.get(wave, 0) == 0:
                 raise InputError(f"indicator '{ind['id']}' has no valid answer in wave '{wave}' "
                                  f"(variable '{how['variable']}')", file=config_file, key=ind["id"],
                                  fix=f"map the item for wave '{wave}' under that source's `columns:`, check its codes, "
                                      f"or list only the waves that have it under the indicator's `waves:`")
-    return frame
 
 
 def check_unique_respondents(frame: pd.DataFrame) -> None:
@@ -303,6 +317,35 @@ def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, con
                           "or correct the raw export")
 
 
+def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indicators: list[dict], country: str):
+    """Everything that concerns one source file: harmonise, exclude, check codes, derive, warn, log, count, and
+    (respondents) the indicator columns. Returns (kept rows, exclusions, log, row accounting). Runs in a worker
+    process for large datasets, so it takes and returns only picklable values."""
+    frame, log, unknown, n_raw = harmonise_source(root, dataset, source, config_file)
+    id_var = dataset.get("record_id", "respondent_id")
+    excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file)
+    keep = ~frame.index.isin(excluded.index)
+    unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep])] if len(unknown) else unknown
+    if len(unknown_kept):
+        raise _unknown_error(unknown_kept, frame, source, config_file)
+    kept = frame if keep.all() else frame[keep].copy()
+    extra_logs = []
+    kept = derive(kept, dataset.get("derive", {}), extra_logs)
+    extra_logs.append(consistency_warnings(kept, dataset.get("checks", []), config_file))
+    extra_logs = [e.astype({c: ARROW_TEXT for c in LOG_COLUMNS}) for e in extra_logs]
+    log = pd.concat([log if keep.all() else log[log["row_index"].isin(kept.index)]] + extra_logs, ignore_index=True)
+    log["source_file"], log["wave"] = source["file"], source["wave"]
+    log["source_row"] = log["row_index"].astype(int) + 1
+    log["record_id"] = frame[id_var].reindex(log["row_index"]).array if id_var in frame else None
+    excluded["record_id"] = frame.loc[excluded.index, id_var].to_numpy() if id_var in frame else None
+    check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
+    accounting = {"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw, "kept": len(kept),
+                  "excluded": len(excluded)}
+    if dataset.get("role") == "respondents":
+        kept = add_indicator_columns(kept, indicators, country)
+    return kept, excluded, log, accounting
+
+
 def clean_dataset(project: dict, country: str, dataset_name: str, workers: int = 1) -> CleanResult:
     """Clean every source of one dataset of one country (see module docstring); `workers` processes read sources."""
     root = project["root"]
@@ -310,35 +353,17 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     dataset = cfg["datasets"][dataset_name]
     config_file = f"config/countries/{country}.yaml"
     kept_frames, exclusion_frames, log_frames, accounting = [], [], [], []
-    id_var = dataset.get("record_id", "respondent_id")
-    for source, (frame, log, unknown, n_raw) in zip(dataset["sources"], harmonised_sources(root, dataset, config_file,
-                                                                                           workers)):
-        excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file)
-        keep = ~frame.index.isin(excluded.index)
-        unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep])] if len(unknown) else unknown
-        if len(unknown_kept):
-            raise _unknown_error(unknown_kept, frame, source, config_file)
-        kept = frame if keep.all() else frame[keep].copy()
-        extra_logs = []
-        kept = derive(kept, dataset.get("derive", {}), extra_logs)
-        extra_logs.append(consistency_warnings(kept, dataset.get("checks", []), config_file))
-        extra_logs = [e.astype({c: ARROW_TEXT for c in LOG_COLUMNS}) for e in extra_logs]
-        log = pd.concat([log if keep.all() else log[log["row_index"].isin(kept.index)]] + extra_logs, ignore_index=True)
-        log["source_file"], log["wave"] = source["file"], source["wave"]
-        log["source_row"] = log["row_index"].astype(int) + 1
-        log["record_id"] = frame[id_var].reindex(log["row_index"]).array if id_var in frame else None
-        excluded["record_id"] = frame.loc[excluded.index, id_var].to_numpy() if id_var in frame else None
-        check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
-        accounting.append({"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw,
-                           "kept": len(kept), "excluded": len(excluded)})
+    for kept, excluded, log, counts in cleaned_sources(root, dataset, config_file, project["indicators"], country, workers):
         kept_frames.append(kept)
         exclusion_frames.append(excluded)
         log_frames.append(log)
+        accounting.append(counts)
     data = pd.concat(kept_frames, ignore_index=True)
+    data = data.astype({c: "Int64" for c in data.columns if data[c].dtype == "Int8"})
     if dataset.get("role") == "respondents":
         check_unique_respondents(data)
         check_panel_matching(data, dataset.get("design", {}), config_file)
-        data = add_indicators(data, project["indicators"], country, config_file)
+        check_indicators(data, project["indicators"], country, config_file)
         check_design_values(data, dataset.get("design", {}), config_file)
         missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
         if missing:
@@ -364,10 +389,7 @@ def write_clean_outputs(result: CleanResult, data_path: Path, exclusions_path: P
                         accounting_path: Path) -> None:
     """Write the four outputs (Parquet for data, CSV for the rest); deterministic bytes."""
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    frame = result.data.copy()
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].astype("string")
+    frame = result.data.astype({c: "string" for c in result.data.columns if result.data[c].dtype == object})
     # Parquet encoding releases the GIL: the CSV logs are formatted meanwhile
     with ThreadPoolExecutor(max_workers=1) as pool:
         parquet = pool.submit(frame.to_parquet, data_path, index=False, engine="pyarrow")

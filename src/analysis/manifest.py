@@ -6,7 +6,9 @@ The manifest is the one place where run metadata lives (outputs themselves carry
 from __future__ import annotations
 
 import json
+import os
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -47,11 +49,17 @@ def package_versions(root: Path) -> dict[str, str]:
     return out
 
 
+def hash_files(root: Path, files: list[str], workers: int | None = None) -> dict[str, str]:
+    """{file: SHA-256} with files hashed in parallel threads (hashlib releases the GIL while hashing)."""
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        return dict(zip(files, pool.map(lambda f: sha256(str(root / f)), files)))
+
+
 def build_manifest(project: dict) -> dict:
     root = Path(project["root"])
     return {
-        "inputs": {f: sha256(str(root / f)) for f in input_files(project)},
-        "outputs": {f: sha256(str(root / f)) for f in output_files(root)},
+        "inputs": hash_files(root, input_files(project)),
+        "outputs": hash_files(root, output_files(root)),
         "packages": package_versions(root),
         "python": platform.python_version(),
         "git_commit": code_version(root),

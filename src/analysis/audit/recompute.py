@@ -35,7 +35,8 @@ class Recomputed:
 
 @lru_cache(maxsize=None)
 def sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def code_version(root: Path) -> str:
