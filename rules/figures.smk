@@ -41,7 +41,7 @@ rule chart_shifts:
         "logs/{country}/chart_{chart}.log",
     benchmark:
         "logs/benchmarks/{country}/chart_{chart}.tsv"
-    priority: 10   # on the critical path to the report: before log combining and display tables
+    priority: 10   # on the critical path to the report (combining logs can wait)
     params:
         py=FIG,
         data=lambda w: chart_data(w.country, "respondents"),
@@ -65,6 +65,7 @@ rule display_table:
         "logs/{country}/display_{name}.log",
     benchmark:
         "logs/benchmarks/{country}/display_{name}.tsv"
+    priority: 10
     params:
         py=FIG,
     conda:
@@ -88,6 +89,7 @@ rule html_report:
         "logs/report.log",
     benchmark:
         "logs/benchmarks/report.tsv"
+    priority: 10
     params:
         py=FIG,
     conda:

@@ -16,7 +16,7 @@ rule statistics:
         "logs/{country}/{kind}.log",
     benchmark:
         "logs/benchmarks/{country}/{kind}.tsv"
-    priority: 10   # on the critical path to the report: before log combining and display tables
+    priority: 10   # on the critical path to the report (combining logs can wait)
     params:
         py=PY,
     conda:

@@ -16,15 +16,17 @@ one per file; results and errors arrive in config order, exactly as in a sequent
 """
 from __future__ import annotations
 
+import io
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column
+from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, empty_log
 from .conditions import evaluate
 from .csv_files import write_csv
 from .errors import InputError
@@ -35,6 +37,7 @@ CORE_RESPONDENT_COLUMNS = ["respondent_id", "wave", "sex", "age", "age_band", "s
                            "cluster", "weight"]
 PROVENANCE_COLUMNS = ["source_file", "source_row"]
 EXCLUSION_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id", "rule", "reason"]
+BACKGROUND_ENCODE_ROWS = 100_000   # smaller data are encoded when written: a thread is not worth it
 CLEANING_LOG_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"] + LOG_COLUMNS
 ACCOUNTING_COLUMNS = ["dataset", "source_file", "wave", "raw_rows", "kept", "excluded"]
 
@@ -49,6 +52,30 @@ class CleanResult:
     exclusions: pd.DataFrame
     log: pd.DataFrame
     accounting: pd.DataFrame
+    parquet: Future | None = None     # the bytes of `data` as Parquet, encoded in the background (`_encode_parquet`)
+
+
+def parquet_bytes(data: pd.DataFrame) -> bytes:
+    """`data` as Parquet (text columns as pandas "string"); no column statistics: nothing filters on them, and they
+    cost a third of the encoding time. Deterministic bytes."""
+    frame = data.astype({c: "string" for c in data.columns if data[c].dtype == object})
+    sink = io.BytesIO()
+    frame.to_parquet(sink, index=False, engine="pyarrow", write_statistics=False)
+    return sink.getvalue()
+
+
+def _encode_parquet(data: pd.DataFrame) -> Future:
+    """Start encoding `data` in a daemon thread (pyarrow releases the GIL), so the checks and logs of
+    `clean_dataset` run meanwhile; a failed check leaves the bytes unused and does not wait for them."""
+    future: Future = Future()
+
+    def run():
+        try:
+            future.set_result(parquet_bytes(data))
+        except BaseException as exc:  # handed to whoever waits for the bytes
+            future.set_exception(exc)
+    threading.Thread(target=run, daemon=True).start()
+    return future
 
 
 def _raw_column(source: dict, variable: str, spec: dict) -> str:
@@ -90,7 +117,8 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
     frame.insert(0, "wave", wave)
     frame.insert(0, "source_row", raw.index.to_numpy() + 1)
     frame.insert(0, "source_file", source["file"])
-    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+    logs = [log for log in logs if len(log)]
+    log = pd.concat(logs, ignore_index=True) if logs else empty_log()
     log = log.astype({c: ARROW_TEXT for c in LOG_COLUMNS})   # arrow buffers: cheap to pass between processes
     unknown = pd.concat(unknowns, ignore_index=True) if unknowns else pd.DataFrame(columns=["row_index", "variable", "raw_value"])
     return frame, log, unknown, len(raw)
@@ -186,7 +214,7 @@ def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: s
         out.append(pd.DataFrame({"row_index": frame.index[hit], "variable": ", ".join(variables),
                                  "raw_value": raw.to_numpy(), "clean_value": raw.to_numpy(),
                                  "rule": check["warning"], "severity": "warning"}))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+    return pd.concat(out, ignore_index=True) if out else empty_log()
 
 
 def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
@@ -360,6 +388,9 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
         accounting.append(counts)
     data = pd.concat(kept_frames, ignore_index=True)
     data = data.astype({c: "Int64" for c in data.columns if data[c].dtype == "Int8"})
+    lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
+    data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
+    encoded = _encode_parquet(data) if len(data) >= BACKGROUND_ENCODE_ROWS else None
     if dataset.get("role") == "respondents":
         check_unique_respondents(data)
         check_panel_matching(data, dataset.get("design", {}), config_file)
@@ -369,13 +400,11 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
         if missing:
             raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
                              fix="define them under `variables:` or `derive:` of the respondents dataset")
-    lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
-    data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
     exclusions = pd.concat(exclusion_frames, ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
     log = pd.concat(log_frames, ignore_index=True).assign(dataset=dataset_name)
     log = _sorted_log(log)[CLEANING_LOG_COLUMNS]
     accounting = pd.DataFrame(accounting).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
-    return CleanResult(data.reset_index(drop=True), exclusions.reset_index(drop=True), log.reset_index(drop=True), accounting)
+    return CleanResult(data, exclusions.reset_index(drop=True), log.reset_index(drop=True), accounting, encoded)
 
 
 def _sorted_log(log: pd.DataFrame) -> pd.DataFrame:
@@ -389,11 +418,8 @@ def write_clean_outputs(result: CleanResult, data_path: Path, exclusions_path: P
                         accounting_path: Path) -> None:
     """Write the four outputs (Parquet for data, CSV for the rest); deterministic bytes."""
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    frame = result.data.astype({c: "string" for c in result.data.columns if result.data[c].dtype == object})
-    # Parquet encoding releases the GIL: the CSV logs are formatted meanwhile
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        parquet = pool.submit(frame.to_parquet, data_path, index=False, engine="pyarrow")
-        write_csv(result.exclusions, exclusions_path)
-        write_csv(result.log, log_path)
-        write_csv(result.accounting, accounting_path)
-        parquet.result()
+    encoded = result.parquet or _encode_parquet(result.data)   # the CSV logs are formatted meanwhile
+    write_csv(result.exclusions, exclusions_path)
+    write_csv(result.log, log_path)
+    write_csv(result.accounting, accounting_path)
+    Path(data_path).write_bytes(encoded.result())

@@ -110,13 +110,35 @@ class Distinct:
         return self.rows(self.keys.isin(list(keys)).to_numpy(dtype=bool), False, bool)
 
 
+def empty_log() -> pd.DataFrame:
+    """A log with no rows, typed like a filled one (so concatenating logs keeps arrow-backed text)."""
+    return pd.DataFrame({"row_index": pd.Series(dtype=np.int64), **{c: pd.Series(dtype=ARROW_TEXT) for c in LOG_COLUMNS}})
+
+
+def _text_column(per_value: list[str], which: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """Arrow-backed text column: `per_value[which[i]]` for every row, without a Python string per row."""
+    taken = pa.array(per_value, type=pa.string()).take(pa.array(which))
+    return taken.to_pandas(types_mapper=lambda t: ARROW_TEXT).array
+
+
+def _log_per_distinct(variable: str, mask: np.ndarray, distinct: Distinct, clean: str, rule: str) -> pd.DataFrame:
+    """Log rows for masked rows whose raw value is not null: like `_log`, with the raw value's text worked out once
+    per distinct value (the missing-code log of a large survey has a row per answer "don't know")."""
+    which = distinct.codes[mask]
+    shown = list(display_values(distinct.uniques)) if len(distinct.uniques) else []
+    constant = np.zeros(len(which), dtype=np.int64)
+    return pd.DataFrame({"row_index": distinct.raw.index[mask], "variable": _text_column([variable], constant),
+                         "raw_value": _text_column(shown, which), "clean_value": _text_column([clean], constant),
+                         "rule": _text_column([rule], constant), "severity": _text_column(["change"], constant)})
+
+
 def missing_mask(variable: str, distinct: Distinct, spec: dict, declared: set) -> tuple[np.ndarray, pd.DataFrame]:
     """Rows whose raw value is a missing code (declared in the file or in config); logged."""
     codes = {_key(c, distinct.numeric, distinct.fold) for c in list(spec.get("missing", [])) + list(declared)}
     if not codes:
-        return np.zeros(len(distinct.codes), dtype=bool), pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+        return np.zeros(len(distinct.codes), dtype=bool), empty_log()
     mask = distinct.isin(codes) & ~distinct.blank
-    return mask, _log(variable, mask, distinct.raw, "NA", "missing code -> NA")
+    return mask, _log_per_distinct(variable, mask, distinct, "NA", "missing code -> NA")
 
 
 def _categories(labels: list) -> list:
@@ -215,6 +237,5 @@ def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict
 
     unknown_rows = pd.DataFrame({"row_index": raw.index[unknown], "variable": variable,
                                  "raw_value": display_values(raw[unknown])})
-    log = pd.concat([frame for frame in logs if len(frame)], ignore_index=True) if any(len(f) for f in logs) else \
-        pd.DataFrame(columns=["row_index"] + LOG_COLUMNS)
+    log = pd.concat([frame for frame in logs if len(frame)], ignore_index=True) if any(len(f) for f in logs) else empty_log()
     return values, log, unknown_rows
