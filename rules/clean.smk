@@ -30,18 +30,18 @@ rule clean_dataset:
 rule combine_logs:
     input:
         code=CODE,
-        logs=lambda w: [f"data/processed/{w.country}/logs/{d}.{w.kind}.csv" for d in datasets(w.country)],
+        logs=lambda w: [f"data/processed/{w.country}/logs/{d}.{kind}.csv" for kind in LOG_KINDS for d in datasets(w.country)],
     output:
-        "data/processed/{country}/{kind}.csv",
-    wildcard_constraints:
-        kind="exclusions|cleaning_log|row_accounting",
+        expand("data/processed/{{country}}/{kind}.csv", kind=LOG_KINDS),
     log:
-        "logs/{country}/combine_{kind}.log",
+        "logs/{country}/combine_logs.log",
     benchmark:
-        "logs/benchmarks/{country}/combine_{kind}.tsv"
+        "logs/benchmarks/{country}/combine_logs.tsv"
     params:
         py=PY,
+        datasets=lambda w: " ".join(datasets(w.country)),
     conda:
         ENV
     shell:
-        "{params.py} combine-logs --out {output} {input.logs} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} combine-logs --dir data/processed/{wildcards.country} --datasets {params.datasets}"
+        " 2> {log} || {{ cat {log} >&2; exit 2; }}"

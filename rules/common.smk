@@ -40,11 +40,14 @@ def clean_threads(wildcards):
     return source_processes(Path(workflow.basedir), sources)
 
 
+LOG_KINDS = ["exclusions", "cleaning_log", "row_accounting"]
+
+
 def clean_outputs():
     out = []
     for c in COUNTRIES:
         out += [f"data/processed/{c}/{d}.parquet" for d in datasets(c)]
-        out += [f"data/processed/{c}/{kind}.csv" for kind in ("exclusions", "cleaning_log", "row_accounting")]
+        out += [f"data/processed/{c}/{kind}.csv" for kind in LOG_KINDS]
     return out
 
 

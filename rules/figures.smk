@@ -41,7 +41,7 @@ rule chart_shifts:
         "logs/{country}/chart_{chart}.log",
     benchmark:
         "logs/benchmarks/{country}/chart_{chart}.tsv"
-    priority: 10   # on the critical path to the report (combining logs can wait)
+    priority: 20   # the longest jobs after the statistics: start them before the small ones
     params:
         py=FIG,
         data=lambda w: chart_data(w.country, "respondents"),

@@ -1,4 +1,5 @@
-# Estimates and baseline -> endline shifts per country (design from config/countries/<country>.yaml).
+# Estimates and baseline -> endline shifts per country (design from config/countries/<country>.yaml),
+# one job: the respondent data are read once for both.
 
 
 rule statistics:
@@ -9,18 +10,18 @@ rule statistics:
         project_config="config/config.yaml",
         indicators="config/indicators.yaml",
     output:
-        "reports/tables/{country}/{kind}.csv",
-    wildcard_constraints:
-        kind="estimates|shifts",
+        estimates="reports/tables/{country}/estimates.csv",
+        shifts="reports/tables/{country}/shifts.csv",
     log:
-        "logs/{country}/{kind}.log",
+        "logs/{country}/statistics.log",
     benchmark:
-        "logs/benchmarks/{country}/{kind}.tsv"
+        "logs/benchmarks/{country}/statistics.tsv"
     priority: 10   # on the critical path to the report (combining logs can wait)
     params:
         py=PY,
     conda:
         ENV
     shell:
-        "{params.py} {wildcards.kind} --country {wildcards.country} --data {input.data} --out {output}"
+        "{params.py} statistics --country {wildcards.country} --data {input.data}"
+        " --estimates {output.estimates} --shifts {output.shifts}"
         " 2> {log} || {{ cat {log} >&2; exit 2; }}"

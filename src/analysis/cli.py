@@ -7,12 +7,11 @@ Commands
   verify [--manifest reports/manifest.json]  re-check every file against the manifest
   clean --country C --dataset D --out-dir DIR [--workers N]
                                          clean one dataset -> DIR/D.parquet and DIR/logs/D.*.csv
-  combine-logs --out FILE INPUT...       concatenate per-dataset logs of one kind into one CSV
+  combine-logs --dir DIR --datasets D... DIR/logs/<dataset>.<kind>.csv -> DIR/<kind>.csv for each kind of log
   crosstab --country C --table T --data PARQUET --out CSV
                                          one of the country's configured tables (Figures 1-3)
-  estimates --country C --data PARQUET --out CSV
-                                         indicator x wave x group estimates with CIs and design effects
-  shifts --country C --data PARQUET --out CSV
+  statistics --country C --data PARQUET [--estimates CSV] [--shifts CSV]
+                                         indicator x wave x group estimates with CIs and design effects, and
                                          baseline -> endline shifts tested as the country's design requires
 
 Bad input prints one message (file, column, row, fix) and exits with status 2, leaving no partial
@@ -26,8 +25,6 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
 
 from .errors import InputError
 
@@ -76,9 +73,13 @@ def cmd_clean(args) -> None:
 
 
 def cmd_combine_logs(args) -> None:
+    """DIR/logs/<dataset>.<kind>.csv of every dataset -> DIR/<kind>.csv, for each kind of log."""
     from .csv_files import concatenate_csv
-    with atomic_outputs([Path(args.out)]) as (tmp,):
-        concatenate_csv([Path(p) for p in args.inputs], tmp)
+    kinds = ("exclusions", "cleaning_log", "row_accounting")
+    finals = [Path(args.dir) / f"{kind}.csv" for kind in kinds]
+    with atomic_outputs(finals) as temps:
+        for kind, tmp in zip(kinds, temps):
+            concatenate_csv([Path(args.dir) / "logs" / f"{d}.{kind}.csv" for d in args.datasets], tmp)
 
 
 def cmd_crosstab(args) -> None:
@@ -89,6 +90,7 @@ def cmd_crosstab(args) -> None:
     if table_cfg is None:
         raise InputError(f"table '{args.table}' is not defined for {args.country}",
                          file=f"config/countries/{args.country}.yaml", fix="define it under `tables:`")
+    import pandas as pd
     table = figure_table(pd.read_parquet(args.data), table_cfg)
     disclosure = project["config"].get("disclosure", {"mode": "paper"})
     if disclosure.get("mode") == "public":
@@ -97,7 +99,7 @@ def cmd_crosstab(args) -> None:
     _write_table(table, args.out)
 
 
-def _write_table(table: pd.DataFrame, out: str) -> None:
+def _write_table(table, out: str) -> None:
     with atomic_outputs([Path(out)]) as (tmp,):
         table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
 
@@ -107,34 +109,35 @@ def _country_inputs(args):
     import pyarrow.parquet as pq
 
     from .config import load_project
-    from .estimates import design_of, indicator_ids
+    from .estimates import design_of
     project = load_project(args.root)
     country = project["countries"][args.country]
     design = design_of(country)
     available = set(pq.read_schema(args.data).names)
-    ids = indicator_ids(project["indicators"], args.country, pd.DataFrame(columns=sorted(available)))
+    ids = [i["id"] for i in project["indicators"] if args.country in i.get("countries", {}) and i["id"] in available]
     wanted = ["respondent_id", "wave", "sex", *country.get("estimate_groups", ["sex"]), *ids,
               *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v]]
     from .domains import read_respondents
     return project, country, design, read_respondents(args.data, [c for c in dict.fromkeys(wanted) if c in available], ids)
 
 
-def cmd_estimates(args) -> None:
+def cmd_statistics(args) -> None:
+    """Estimates and shifts of one country from one read of its respondent data (either may be skipped)."""
+    from .domains import DesignPasses
     from .estimates import estimate_table
-    project, country, design, data = _country_inputs(args)
-    cfg = project["config"]
-    table = estimate_table(data, project["indicators"], args.country, design, country.get("estimate_groups", ["sex"]),
-                           cfg.get("min_group_n", 30), cfg.get("alpha", 0.05))
-    _write_table(table, args.out)
-
-
-def cmd_shifts(args) -> None:
     from .shifts import shift_table
     project, country, design, data = _country_inputs(args)
     cfg = project["config"]
-    table = shift_table(data, project["indicators"], args.country, design, country.get("published_baselines"),
-                        cfg.get("alpha", 0.05), cfg.get("multiplicity_family", "country"), cfg.get("min_group_n", 30))
-    _write_table(table, args.out)
+    passes = DesignPasses(data)
+    if args.estimates:
+        table = estimate_table(data, project["indicators"], args.country, design, country.get("estimate_groups", ["sex"]),
+                               cfg.get("min_group_n", 30), cfg.get("alpha", 0.05), passes)
+        _write_table(table, args.estimates)
+    if args.shifts:
+        table = shift_table(data, project["indicators"], args.country, design, country.get("published_baselines"),
+                            cfg.get("alpha", 0.05), cfg.get("multiplicity_family", "country"), cfg.get("min_group_n", 30),
+                            passes)
+        _write_table(table, args.shifts)
 
 
 def cmd_new_country(args) -> None:
@@ -188,8 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="processes reading the dataset's source files (large files)")
     p.set_defaults(func=cmd_clean)
     p = sub.add_parser("combine-logs")
-    p.add_argument("--out", required=True)
-    p.add_argument("inputs", nargs="+")
+    p.add_argument("--dir", required=True, help="a country's data/processed directory")
+    p.add_argument("--datasets", nargs="+", required=True)
     p.set_defaults(func=cmd_combine_logs)
     p = sub.add_parser("crosstab")
     p.add_argument("--country", required=True)
@@ -209,12 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsform", default=None, help="the form's XLSForm (KoboToolbox/ODK exports)")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_new_country)
-    for name, func in (("estimates", cmd_estimates), ("shifts", cmd_shifts)):
-        p = sub.add_parser(name)
-        p.add_argument("--country", required=True)
-        p.add_argument("--data", required=True)
-        p.add_argument("--out", required=True)
-        p.set_defaults(func=func)
+    p = sub.add_parser("statistics")
+    p.add_argument("--country", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--estimates", help="write the estimates table here")
+    p.add_argument("--shifts", help="write the shifts table here")
+    p.set_defaults(func=cmd_statistics)
     return parser
 
 

@@ -184,6 +184,22 @@ def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFr
     return m.groupby(keys, observed=True)["v"].sum()
 
 
+class DesignPasses:
+    """Design passes of one respondent table: (layout, domain totals, domain estimates) per indicator set, design
+    and grouping, made once and shared (the estimates and the shifts of a country need the same pass)."""
+
+    def __init__(self, data: pd.DataFrame):
+        self.data, self._made = data, {}
+
+    def get(self, ids: list[str], cluster: str | None, weight: str | None, strata: str | None, group_vars: list[str]):
+        key = (tuple(ids), cluster, weight, strata, tuple(group_vars))
+        if key not in self._made:
+            lay = layout(self.data, cluster, weight, strata)
+            totals = domain_totals(indicator_values(self.data, ids), self.data, lay, group_vars, by_psu=lay.clustered)
+            self._made[key] = (lay, totals, domain_estimates(totals))
+        return self._made[key]
+
+
 def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.DataFrame:
     """Only `columns` of a clean respondents Parquet file; indicator columns as float64 with NaN for no valid
     answer (what the estimators use), converted by pyarrow without pandas' nullable Int64 in between."""

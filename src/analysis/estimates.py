@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .domains import (DOMAIN, OVERALL, domain_estimates, domain_totals, indicator_values, layout,
+from .domains import (DOMAIN, OVERALL, DesignPasses, domain_estimates, domain_totals, indicator_values, layout,
                       linearised_moments, psu_counts, variance_from_moments)
 from .proportions import wilson_ci
 from .survey_design import design_effect, korn_graubard_ci, logit_ci
@@ -62,10 +62,9 @@ def _srs_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[str],
                         df=np.nan, ci_method="wilson")
 
 
-def _design_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[str], design: Design,
+def _design_estimates(passes: DesignPasses, ids: list[str], group_vars: list[str], design: Design,
                       alpha: float) -> pd.DataFrame:
-    totals = domain_totals(values, data, lay, group_vars, by_psu=lay.clustered)
-    cells = domain_estimates(totals)
+    lay, totals, cells = passes.get(ids, design.cluster, design.weight, design.strata, group_vars)
     n_h = psu_counts(lay, waves=True)
     var = variance_from_moments(linearised_moments(totals, cells, lay.clustered), DOMAIN, n_h, ["wave"])
     df = (n_h.groupby("wave")["n_h"].sum() - n_h.groupby("wave").size()).rename("df").reset_index()
@@ -82,20 +81,19 @@ def _design_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[st
 
 
 def estimate_table(data: pd.DataFrame, indicators: list[dict], country: str, design: Design,
-                   group_vars: list[str], min_group_n: int = 30, alpha: float = 0.05) -> pd.DataFrame:
+                   group_vars: list[str], min_group_n: int = 30, alpha: float = 0.05,
+                   passes: DesignPasses | None = None) -> pd.DataFrame:
     """Every indicator x wave x group estimate of one country, tidy (see module docstring).
 
-    Groups other than `overall` are reported only with at least `min_group_n` valid answers; a
+    `passes`: design passes of `data` to share with the shifts (domains.DesignPasses). Groups other than `overall` are reported only with at least `min_group_n` valid answers; a
     grouping variable with a single level (e.g. sex in a women-only survey) is skipped.
     """
     ids = indicator_ids(indicators, country, data)
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
-    values = indicator_values(data, ids)
-    lay = layout(data, design.cluster, design.weight, design.strata)
     if design.design_based:
-        cells = _design_estimates(values, data, lay, usable, design, alpha)
+        cells = _design_estimates(passes or DesignPasses(data), ids, usable, design, alpha)
     else:
-        cells = _srs_estimates(values, data, lay, usable, alpha)
+        cells = _srs_estimates(indicator_values(data, ids), data, layout(data, None, None, None), usable, alpha)
     keep = (cells["group_var"] == OVERALL) | (cells["n"] >= min_group_n)
     cells = cells[keep].copy()
     order = {ind: i for i, ind in enumerate(ids)}

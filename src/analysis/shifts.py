@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from .domains import (ALL, OVERALL, domain_estimates, domain_totals, indicator_values, layout, linearised_moments,
+from .domains import (ALL, OVERALL, DesignPasses, domain_estimates, domain_totals, indicator_values, layout, linearised_moments,
                       psu_counts, psu_influence, variance_from_moments)
 from .estimates import Design, indicator_ids
 from .proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
@@ -254,15 +254,18 @@ def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
 
 def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design: Design,
                 published_baselines: list[dict] | None = None, alpha: float = 0.05, family: str = "country",
-                min_group_n: int = 30) -> pd.DataFrame:
-    """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring."""
+                min_group_n: int = 30, passes: DesignPasses | None = None) -> pd.DataFrame:
+    """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring.
+
+    `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
     ids = indicator_ids(indicators, country, data)
     group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
-    values = indicator_values(data, ids)
     # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
-    full_pass = design_pass(values, data, design, group_vars) if design.design_based and design.type != "panel" else None
-    cells = full_pass[2] if full_pass else domain_estimates(domain_totals(values, data, layout(data, None, None, None),
-                                                                          group_vars, by_psu=False))
+    full_pass = (passes or DesignPasses(data)).get(ids, design.cluster, design.weight, design.strata, group_vars) \
+        if design.design_based and design.type != "panel" else None
+    cells = full_pass[2] if full_pass else domain_estimates(domain_totals(indicator_values(data, ids), data,
+                                                                          layout(data, None, None, None), group_vars,
+                                                                          by_psu=False))
     two_wave = cells.groupby(CELL, observed=True)["wave"].nunique()
     both = sorted(set(two_wave[two_wave == 2].index.get_level_values("indicator")))
     if not both:
