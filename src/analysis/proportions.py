@@ -14,16 +14,18 @@ Newcombe, R. G. (1998b). Improved confidence intervals for the difference betwee
 McNemar, Q. (1947). Psychometrika 12, 153-157; Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s11.1
     (exact conditional binomial version and mid-p: Fagerland, Lydersen & Laake (2013), BMC Med Res Methodol 13:91).
 Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed., ch. 6 (effect size h).
+scipy.stats is imported inside the functions that use it: it takes half a second to import, and the
+report and manifest jobs import this module without needing it.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 MCNEMAR_EXACT_BELOW = 25   # discordant pairs below which McNemar uses the exact binomial test
 
 
 def _z(alpha: float) -> float:
+    from scipy import stats
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
@@ -53,6 +55,7 @@ def two_proportion_chi2(k1, n1, k2, n2):
     Same as R `prop.test(c(k1, k2), c(n1, n2), correct = FALSE)`. Returns (statistic, p_value,
     smallest expected cell count).
     """
+    from scipy import stats
     k1, n1, k2, n2 = (np.asarray(x, float) for x in (k1, n1, k2, n2))
     pooled = (k1 + k2) / (n1 + n2)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -65,6 +68,7 @@ def two_proportion_chi2(k1, n1, k2, n2):
 
 def fisher_exact_p(k1, n1, k2, n2):
     """Two-sided Fisher exact test p-values (R `fisher.test`), one 2x2 table per element."""
+    from scipy import stats
     k1, n1, k2, n2 = (np.atleast_1d(np.asarray(x, int)) for x in (k1, n1, k2, n2))
     return np.array([stats.fisher_exact([[a, b - a], [c, d - c]])[1] for a, b, c, d in zip(k1, n1, k2, n2)])
 
@@ -81,6 +85,7 @@ def mcnemar_test(b, c, exact_below: int = MCNEMAR_EXACT_BELOW):
     without continuity correction ((b - c)^2 / (b + c), Agresti 2013). Returns a dict of arrays:
     statistic, p_value, mid_p (exact mid-p), exact (bool).
     """
+    from scipy import stats
     b, c = np.asarray(b, float), np.asarray(c, float)
     m = b + c
     low = np.minimum(b, c)
@@ -120,6 +125,7 @@ def wald_diff_test(estimate, se, df=None, alpha: float = 0.05):
 
     Returns (statistic, p_value, low, high).
     """
+    from scipy import stats
     estimate, se = np.asarray(estimate, float), np.asarray(se, float)
     with np.errstate(invalid="ignore", divide="ignore"):
         stat = np.where(se > 0, estimate / se, 0.0)

@@ -11,15 +11,17 @@ shared by both waves are handled (analysis.shifts).
 References: Wolter, K. (2007) Introduction to Variance Estimation, ch. 6; Lumley, T. (2010) Complex
 Surveys: A Guide to Analysis Using R, s2.2 and s5.2; R survey: `svymean`, `svyciprop` (method "logit"
 and "beta" = Korn & Graubard 1998, Survey Methodology 24, 193-201), `svyglm`.
+scipy.stats is imported inside the functions that use it: it takes half a second to import, and the
+report and manifest jobs import this module without needing it.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def logit_ci(p, se, df, alpha: float = 0.05):
     """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df), back-transformed."""
+    from scipy import stats
     p, se = np.asarray(p, float), np.asarray(se, float)
     q = stats.t.ppf(1 - alpha / 2, df)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -32,6 +34,7 @@ def logit_ci(p, se, df, alpha: float = 0.05):
 
 def korn_graubard_ci(p, se, n, df, alpha: float = 0.05):
     """R `svyciprop(method = "beta")` (Korn & Graubard 1998): Clopper-Pearson with effective n."""
+    from scipy import stats
     p, se, n = np.asarray(p, float), np.asarray(se, float), np.asarray(n, float)
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = np.where(se > 0, p * (1 - p) / se**2, n)
