@@ -28,7 +28,7 @@ import pandas as pd
 
 from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, empty_log
 from .conditions import evaluate
-from .csv_files import write_csv
+from .csv_files import csv_bytes, write_csv
 from .errors import InputError
 from .readers import read_source
 from .resources import source_processes
@@ -37,7 +37,7 @@ CORE_RESPONDENT_COLUMNS = ["respondent_id", "wave", "sex", "age", "age_band", "s
                            "cluster", "weight"]
 PROVENANCE_COLUMNS = ["source_file", "source_row"]
 EXCLUSION_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id", "rule", "reason"]
-BACKGROUND_ENCODE_ROWS = 100_000   # smaller data are encoded when written: a thread is not worth it
+BACKGROUND_ENCODE_ROWS = 100_000   # smaller data are encoded when written: threads are not worth it
 CLEANING_LOG_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"] + LOG_COLUMNS
 ACCOUNTING_COLUMNS = ["dataset", "source_file", "wave", "raw_rows", "kept", "excluded"]
 
@@ -52,7 +52,9 @@ class CleanResult:
     exclusions: pd.DataFrame
     log: pd.DataFrame
     accounting: pd.DataFrame
-    parquet: Future | None = None     # the bytes of `data` as Parquet, encoded in the background (`_encode_parquet`)
+    # the files' bytes, when already being made in the background (`_in_background`): Parquet of `data`, CSV of `log`
+    parquet: Future | None = None
+    log_csv: Future | None = None
 
 
 def parquet_bytes(data: pd.DataFrame) -> bytes:
@@ -64,14 +66,15 @@ def parquet_bytes(data: pd.DataFrame) -> bytes:
     return sink.getvalue()
 
 
-def _encode_parquet(data: pd.DataFrame) -> Future:
-    """Start encoding `data` in a daemon thread (pyarrow releases the GIL), so the checks and logs of
-    `clean_dataset` run meanwhile; a failed check leaves the bytes unused and does not wait for them."""
+def _in_background(make, *args) -> Future:
+    """Start `make(*args)` in a daemon thread and return its Future. Used for the bytes of large outputs (pyarrow
+    releases the GIL while encoding), so the checks of `clean_dataset` run meanwhile; a failed check leaves the
+    bytes unused and does not wait for them."""
     future: Future = Future()
 
     def run():
         try:
-            future.set_result(parquet_bytes(data))
+            future.set_result(make(*args))
         except BaseException as exc:  # handed to whoever waits for the bytes
             future.set_exception(exc)
     threading.Thread(target=run, daemon=True).start()
@@ -390,7 +393,12 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     data = data.astype({c: "Int64" for c in data.columns if data[c].dtype == "Int8"})
     lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
     data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
-    encoded = _encode_parquet(data) if len(data) >= BACKGROUND_ENCODE_ROWS else None
+    exclusions = pd.concat(exclusion_frames, ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
+    log = pd.concat(log_frames, ignore_index=True).assign(dataset=dataset_name)
+    log = _sorted_log(log)[CLEANING_LOG_COLUMNS].reset_index(drop=True)
+    large = len(data) >= BACKGROUND_ENCODE_ROWS
+    parquet = _in_background(parquet_bytes, data) if large else None
+    log_csv = _in_background(csv_bytes, log) if large else None
     if dataset.get("role") == "respondents":
         check_unique_respondents(data)
         check_panel_matching(data, dataset.get("design", {}), config_file)
@@ -400,11 +408,8 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
         if missing:
             raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
                              fix="define them under `variables:` or `derive:` of the respondents dataset")
-    exclusions = pd.concat(exclusion_frames, ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
-    log = pd.concat(log_frames, ignore_index=True).assign(dataset=dataset_name)
-    log = _sorted_log(log)[CLEANING_LOG_COLUMNS]
     accounting = pd.DataFrame(accounting).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
-    return CleanResult(data, exclusions.reset_index(drop=True), log.reset_index(drop=True), accounting, encoded)
+    return CleanResult(data, exclusions.reset_index(drop=True), log, accounting, parquet, log_csv)
 
 
 def _sorted_log(log: pd.DataFrame) -> pd.DataFrame:
@@ -418,8 +423,7 @@ def write_clean_outputs(result: CleanResult, data_path: Path, exclusions_path: P
                         accounting_path: Path) -> None:
     """Write the four outputs (Parquet for data, CSV for the rest); deterministic bytes."""
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    encoded = result.parquet or _encode_parquet(result.data)   # the CSV logs are formatted meanwhile
     write_csv(result.exclusions, exclusions_path)
-    write_csv(result.log, log_path)
     write_csv(result.accounting, accounting_path)
-    Path(data_path).write_bytes(encoded.result())
+    Path(log_path).write_bytes(result.log_csv.result() if result.log_csv else csv_bytes(result.log))
+    Path(data_path).write_bytes(result.parquet.result() if result.parquet else parquet_bytes(result.data))
