@@ -128,7 +128,7 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
 
 
 def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: list[dict], country: str, workers: int = 1):
-    """Yield `clean_source` of every source in config order; large files are cleaned in parallel processes.
+    """Yield `clean_source` of every source in config order; large files are cleaned in parallel (processes).
 
     Errors surface in source order, as in a sequential run: the first source's problem is reported first.
     """
@@ -141,9 +141,11 @@ def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: lis
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = [pool.submit(clean_source, *a) for a in args]
+    # this process cleans the first source itself while worker processes clean the others
+    with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
+        futures = [pool.submit(clean_source, *a) for a in args[1:]]
         try:
+            yield clean_source(*args[0])
             for future in futures:
                 yield future.result()
         finally:
