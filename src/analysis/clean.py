@@ -245,7 +245,7 @@ def add_indicator_columns(frame: pd.DataFrame, indicators: list[dict], country: 
         else:
             positive = _value_in(src, how["positive"])
         invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, how.get("missing", []))
-        # Int8 while the rows travel between processes (one byte a value); Int64 once assembled (`clean_dataset`)
+        # 0/1 with NA: one byte a value (nullable Int8), in memory, between processes and in the Parquet file
         frame[ind["id"]] = pd.arrays.IntegerArray(positive.astype(np.int8), invalid)
     return frame
 
@@ -392,7 +392,6 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
         log_frames.append(log)
         accounting.append(counts)
     data = pd.concat(kept_frames, ignore_index=True)
-    data = data.astype({c: "Int64" for c in data.columns if data[c].dtype == "Int8"})
     lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
     data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
     exclusions = pd.concat(exclusion_frames, ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
