@@ -66,6 +66,16 @@ def parquet_bytes(data: pd.DataFrame) -> bytes:
     return sink.getvalue()
 
 
+@dataclass
+class SourceResult:
+    """What `clean_source` gives back for one source file (small apart from `kept` and `log`)."""
+    kept: pd.DataFrame
+    excluded: pd.DataFrame
+    log: pd.DataFrame                       # ordered by row and variable
+    accounting: dict
+    duplicates: pd.DataFrame | None         # respondents: rows of ids interviewed twice in this file
+
+
 def _in_background(make, *args) -> Future:
     """Start `make(*args)` in a daemon thread and return its Future. Used for the bytes of large outputs (pyarrow
     releases the GIL while encoding), so the checks of `clean_dataset` run meanwhile; a failed check leaves the
@@ -272,11 +282,19 @@ def check_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, 
                                      f"or list only the waves that have it under the indicator's `waves:`")
 
 
-def check_unique_respondents(frame: pd.DataFrame) -> None:
-    """A respondent appears at most once per wave (after exclusions): two interviews of one person stop the run."""
+def duplicate_interviews(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose respondent id occurs more than once in a wave (source file and row, for the message)."""
     dup = frame.duplicated(["respondent_id", "wave"], keep=False)
-    if dup.any():
-        rows = frame.loc[dup].sort_values(["respondent_id", "source_row"])
+    return frame.loc[dup, ["respondent_id", "wave", "source_file", "source_row"]]
+
+
+def check_unique_respondents(frame: pd.DataFrame, duplicates: pd.DataFrame | None = None) -> None:
+    """A respondent appears at most once per wave (after exclusions): two interviews of one person stop the run.
+
+    `duplicates`: the rows of `duplicate_interviews`, when already found (per source file, by the workers)."""
+    rows = duplicate_interviews(frame) if duplicates is None else duplicates
+    if len(rows):
+        rows = rows.sort_values(["respondent_id", "source_row"])
         first = rows.iloc[0]
         listing = "; ".join(f"{r.respondent_id} ({r.wave}, rows {', '.join(map(str, g))})" for r, g in
                             zip(rows.drop_duplicates(["respondent_id", "wave"]).itertuples(),
@@ -374,9 +392,11 @@ def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indi
     check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
     accounting = {"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw, "kept": len(kept),
                   "excluded": len(excluded)}
+    duplicates = None
     if dataset.get("role") == "respondents":
         kept = add_indicator_columns(kept, indicators, country)
-    return kept, excluded, log, accounting
+        duplicates = duplicate_interviews(kept) if "respondent_id" in kept else None
+    return SourceResult(kept, excluded, _sorted_log(log), accounting, duplicates)
 
 
 def clean_dataset(project: dict, country: str, dataset_name: str, workers: int = 1) -> CleanResult:
@@ -385,23 +405,24 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     cfg = project["countries"][country]
     dataset = cfg["datasets"][dataset_name]
     config_file = f"config/countries/{country}.yaml"
-    kept_frames, exclusion_frames, log_frames, accounting = [], [], [], []
-    for kept, excluded, log, counts in cleaned_sources(root, dataset, config_file, project["indicators"], country, workers):
-        kept_frames.append(kept)
-        exclusion_frames.append(excluded)
-        log_frames.append(log)
-        accounting.append(counts)
-    data = pd.concat(kept_frames, ignore_index=True)
+    parts = list(cleaned_sources(root, dataset, config_file, project["indicators"], country, workers))
+    data = pd.concat([p.kept for p in parts], ignore_index=True)
     lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
     data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
-    exclusions = pd.concat(exclusion_frames, ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
-    log = pd.concat(log_frames, ignore_index=True).assign(dataset=dataset_name)
-    log = _sorted_log(log)[CLEANING_LOG_COLUMNS].reset_index(drop=True)
+    exclusions = pd.concat([p.excluded for p in parts], ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
+    files = [p.accounting["source_file"] for p in parts]
+    if len(set(files)) == len(files):     # each part is ordered by row and variable: order the parts by file
+        log = pd.concat([parts[i].log for i in sorted(range(len(parts)), key=files.__getitem__)], ignore_index=True)
+    else:
+        log = _sorted_log(pd.concat([p.log for p in parts], ignore_index=True))
+    log = log.assign(dataset=dataset_name)[CLEANING_LOG_COLUMNS].reset_index(drop=True)
     large = len(data) >= BACKGROUND_ENCODE_ROWS
     parquet = _in_background(parquet_bytes, data) if large else None
     log_csv = _in_background(csv_bytes, log) if large else None
     if dataset.get("role") == "respondents":
-        check_unique_respondents(data)
+        waves = [p.accounting["wave"] for p in parts]
+        one_file_per_wave = len(set(waves)) == len(waves) and all(p.duplicates is not None for p in parts)
+        check_unique_respondents(data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None)
         check_panel_matching(data, dataset.get("design", {}), config_file)
         check_indicators(data, project["indicators"], country, config_file)
         check_design_values(data, dataset.get("design", {}), config_file)
@@ -409,7 +430,7 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
         if missing:
             raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
                              fix="define them under `variables:` or `derive:` of the respondents dataset")
-    accounting = pd.DataFrame(accounting).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
+    accounting = pd.DataFrame([p.accounting for p in parts]).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
     return CleanResult(data, exclusions.reset_index(drop=True), log, accounting, parquet, log_csv)
 
 
