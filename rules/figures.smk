@@ -78,8 +78,7 @@ rule display_table:
 rule html_report:
     input:
         code=CODE + FIGURE_CODE,
-        charts=chart_outputs(),
-        tables=display_table_outputs(),
+        charts=chart_outputs(),   # the report renders its tables from the CSVs, not from the display tables
         audit=audit_outputs(),
         statistics=statistics_outputs(),
         data=clean_outputs(),
