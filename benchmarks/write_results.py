@@ -15,25 +15,31 @@ def main() -> None:
              "Synthetic country (`benchmarks/synthetic_country.py`): N respondents per wave, two waves (independent samples),",
              "30 indicators (15 yes/no, 15 five-point Likert, 2% \"don't know\"), 20 strata, 400 clusters, survey weights;",
              "two SPSS `.sav` files. The whole pipeline runs on it: cleaning, estimates (overall and by sex), design-based",
-             "shifts with the wave × sex interaction, charts, display tables, report, manifest. `snakemake --cores 2`.", "",
+             "shifts with the wave × sex interaction, charts, display tables, report, manifest. `snakemake --cores 2`.",
+             "Each size is run three times from scratch (bare reads too); the tables give the medians, the runs are listed",
+             "after them. Single runs on this shared virtual machine vary by up to 10%.", "",
              "| N per wave | bare read (pyreadstat, both files) | whole pipeline | ratio | peak RSS of any job | no-op rerun | estimation stage |",
              "|---|---|---|---|---|---|---|"]
     for n, label in ((t, "10,000"), (h, "100,000"), (m, "1,000,000")):
         lines.append(f"| {label} | {n['bare_read_seconds']:.2f} s | {n['pipeline_seconds']:.1f} s | "
-                     f"{n['pipeline_seconds'] / n['bare_read_seconds']:.1f}× | {n['peak_job_rss_mb'] / 1024:.2f} GB | "
+                     f"{n['pipeline_seconds'] / n['bare_read_seconds']:.2f}× | {n['peak_job_rss_mb'] / 1024:.2f} GB | "
                      f"{n['noop_rerun_seconds']:.2f} s | {n['estimation_stage_seconds']:.2f} s |")
+    lines += ["", "Runs (seconds): " + "; ".join(
+        f"{label}: pipeline {', '.join(map(str, n['pipeline_runs']))}, bare read {', '.join(map(str, n['bare_read_runs']))}"
+        for n, label in ((t, "10k"), (h, "100k"), (m, "1M")))]
     lines += ["", "Per stage at 1,000,000 respondents per wave (Snakemake `benchmark:` files):", "",
               "| job | seconds | peak RSS (MB) |", "|---|---|---|"]
     for k, v in sorted(m["stages"].items(), key=lambda x: -x[1]["seconds"]):
         lines.append(f"| {k} | {v['seconds']:.2f} | {v['max_rss_mb']:.0f} |")
     ratio = m["pipeline_seconds"] / m["bare_read_seconds"]
     lines += ["", "## Against the targets", "", "| target | measured | met? |", "|---|---|---|",
-              f"| whole pipeline ≤ 3× bare read time (1M) | {m['pipeline_seconds']:.1f} s vs {m['bare_read_seconds']:.2f} s = {ratio:.1f}× | "
+              f"| whole pipeline ≤ 3× bare read time (1M) | {m['pipeline_seconds']:.1f} s vs {m['bare_read_seconds']:.2f} s = {ratio:.2f}× | "
               + ("yes" if ratio <= 3 else "**no**") + " |",
               f"| peak RSS ≤ 4 GB (1M) | {m['peak_job_rss_mb'] / 1024:.2f} GB (largest single job; 2 jobs may run at once) | "
               + ("yes" if m["peak_job_rss_mb"] <= 4096 else "**no**") + " |",
-              f"| linear growth: 1M vs 100k ≤ 12× | {m['pipeline_seconds'] / h['pipeline_seconds']:.1f}× | yes |",
-              f"| no-op rerun ≤ 3 s | {m['noop_rerun_seconds']:.2f} s | yes |",
+              f"| linear growth: 1M vs 100k ≤ 12× | {m['pipeline_seconds'] / h['pipeline_seconds']:.1f}× | "
+              + ("yes" if m['pipeline_seconds'] / h['pipeline_seconds'] <= 12 else "**no**") + " |",
+              f"| no-op rerun ≤ 3 s | {m['noop_rerun_seconds']:.2f} s | " + ("yes" if m['noop_rerun_seconds'] <= 3 else "**no**") + " |",
               f"| design-based estimation ≥ 10× faster than R `survey` | {R['r_estimation_seconds']:.1f} s (R) vs "
               f"{m['estimation_stage_seconds']:.2f} s = {R['r_estimation_seconds'] / m['estimation_stage_seconds']:.0f}× | yes |",
               "| changing one country's raw file reruns only its jobs and the report | tested "
@@ -43,16 +49,24 @@ def main() -> None:
               f"R: `benchmarks/r_survey_benchmark.R` ({R['r_version']}, survey {R['survey']}) builds `svydesign(ids=~cluster,",
               "strata=~stratum, weights=~weight, nest=TRUE)` per wave and runs `svymean` plus `svyby(~item, ~sex, svymean)` for",
               f"each indicator on a CSV of the same cleaned data; reading that CSV took a further {R['r_read_seconds']:.1f} s (not counted).", "",
-              "## Why the 3× target is missed, and what would close it", "",
-              "- Cleaning is the largest stage. It reads both files (the floor), then harmonises about 40 columns one by one",
-              "  (value labels, missing codes, ranges), writes the cleaning log (1.2M per-value missing-code rows at 1M) and Parquet.",
-              "  Candidates: one counted log row per variable and code; conversions in numpy on the code arrays;",
-              "  pyreadstat's `read_file_multiprocessing` (not tried).",
-              "- Shifts make two passes of domain totals: contrast and interaction. They could share one.",
-              "- Fixed costs of about 15 s (Python and Snakemake start-up per job, two charts of about 5 s each) do not grow with",
-              "  respondents; they are why 10k takes 12 s.", "",
-              "Before the domain-totals rewrite the same 1M run took 95 s with a 6.7 GB peak (a long respondent × indicator",
-              "reshape); estimates needed 2.3 GB and shifts 3.1 GB already at 100k.", ""]
+              "## What the 1M figure rests on", "",
+              "The first measurement of this benchmark was 49.4 s (5.8× the read; 95 s before domain totals replaced a",
+              "respondent × indicator reshape). What brought it down, in order of effect:", "",
+              "- Cleaning works per distinct raw value (a column is factorised once; labels, missing codes and numbers are",
+              "  looked up per distinct value) and cleans the two source files in parallel: this process takes the first,",
+              "  a worker process the second. Each part comes back with its indicator columns (nullable Int8), its",
+              "  duplicate-interview check and its log part already ordered, so the parent only joins them.",
+              "- The Parquet file (about 2 s to encode at 1M) and the 1.2-million-row cleaning log are encoded in background",
+              "  threads while the cross-file checks run; CSVs are formatted column-wise with pyarrow (the same bytes as",
+              "  pandas, 20× faster; `tests/test_csv_files.py`), and the per-country log is a byte-level join.",
+              "- Domain totals take one pass per indicator over the cross-classification wave × sex × stratum × PSU; every",
+              "  grouping is summed from those cells. One `statistics` job reads the needed columns once (indicators",
+              "  straight to float arrays) and the estimates and the shifts share one design pass.",
+              "- Scheduling: the statistics and the charts have priority; the report no longer waits for the display tables.", "",
+              "What is left is mostly fixed cost, the same at 10k: about 2 s of Snakemake start-up, about 5 s for the two",
+              "charts (30 indicators by sex make a 67-inch-tall figure; PNG encoding alone takes 0.9 s) and about 1.5 s for",
+              "the display tables, report and manifest. The 1M-specific part is the read (the floor), the Parquet encoding",
+              "and the statistics' read and totals.", ""]
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
 
 
