@@ -13,6 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import analysis.clean
 import analysis.resources
 from analysis.clean import clean_dataset, write_clean_outputs
 from analysis.config import load_project
@@ -26,8 +27,10 @@ from .conftest import copy_project
 
 @pytest.fixture
 def parallel(monkeypatch):
-    """Every dataset counts as large: its source files are cleaned in parallel processes."""
+    """Every dataset counts as large: its source files are cleaned in parallel processes and its Parquet file
+    and cleaning log are encoded in background threads."""
     monkeypatch.setattr(analysis.resources, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(analysis.clean, "BACKGROUND_ENCODE_ROWS", 0)
 
 
 def test_parallel_cleaning_equals_sequential(project, cleaned, parallel, tmp_path):
@@ -36,6 +39,7 @@ def test_parallel_cleaning_equals_sequential(project, cleaned, parallel, tmp_pat
         assert analysis.resources.source_processes(project["root"], project["countries"][country]["datasets"][dataset]
                                                    ["sources"], 2) == 2
         sequential, par = cleaned[(country, dataset)], clean_dataset(project, country, dataset, workers=2)
+        assert sequential.parquet is None and par.parquet is not None and par.log_csv is not None
         for part in ("data", "exclusions", "log", "accounting"):
             pd.testing.assert_frame_equal(getattr(sequential, part), getattr(par, part))
         one, two = tmp_path / "one", tmp_path / "two"
@@ -125,3 +129,20 @@ def test_indicators_read_as_floats_equal_nullable_integers(tmp_path):
         assert read[col].dtype == float
         np.testing.assert_array_equal(read[col].to_numpy(), data[col].to_numpy(dtype=float, na_value=np.nan))
     assert list(read["wave"]) == list(data["wave"])
+
+
+def test_failed_check_with_background_encoding_leaves_one_message_and_no_outputs(tmp_path, parallel, capsys):
+    """Large data are encoded in background threads while the checks run; a failing check still stops the
+    run with one message, exit status 2 and no partial outputs."""
+    from analysis.cli import main
+    root = copy_project(tmp_path)
+    path = root / "config/indicators.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("      waves:\n      - baseline\n      - endline\n",
+                                                             "      waves:\n      - baseline\n      - midline\n", 1),
+                    encoding="utf-8")
+    out = root / "data/processed/rwanda"
+    status = main(["--root", str(root), "clean", "--country", "rwanda", "--dataset", "respondents",
+                   "--out-dir", str(out), "--workers", "2"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("ERROR:") == 1 and "no valid answer in wave 'midline'" in err
+    assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
