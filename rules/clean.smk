@@ -9,10 +9,9 @@ rule clean_dataset:
         indicators="config/indicators.yaml",
     output:
         data="data/processed/{country}/{dataset}.parquet",
-        # per-dataset logs are intermediate: combine_logs joins them into the country's logs, then they go
-        exclusions=temp("data/processed/{country}/logs/{dataset}.exclusions.csv"),
-        log=temp("data/processed/{country}/logs/{dataset}.cleaning_log.csv"),
-        accounting=temp("data/processed/{country}/logs/{dataset}.row_accounting.csv"),
+        exclusions="data/processed/{country}/logs/{dataset}.exclusions.csv",
+        log="data/processed/{country}/logs/{dataset}.cleaning_log.csv",
+        accounting="data/processed/{country}/logs/{dataset}.row_accounting.csv",
     log:
         "logs/{country}/clean_{dataset}.log",
     benchmark:

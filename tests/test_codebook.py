@@ -71,3 +71,12 @@ def test_every_row_is_mapped_missing_or_unknown(codes):
     missing = raw.index.isin(log["row_index"])
     reported = raw.index.isin(unknown["row_index"])
     assert ((coded.astype(int) + missing.astype(int) + reported.astype(int)) == raw.notna().astype(int)).all()
+
+
+def test_recode_to_null_makes_the_value_missing_not_unknown():
+    raw = pd.Series([2.0, 1.0, 2.0])
+    for null in (None, float("nan")):
+        values, _, unknown = convert_column("v", raw, {"recode": {"No": null}}, {1.0: "Yes", 2.0: "No"})
+        assert _as_list(values) == [None, "Yes", None]
+        assert unknown.empty
+        assert list(values.cat.categories) == ["Yes"]

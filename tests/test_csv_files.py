@@ -39,3 +39,24 @@ def test_concatenate_keeps_bytes_and_checks_headers(tmp_path):
     b.write_text("x,z\n2,c\n")
     with pytest.raises(ValueError, match="header"):
         concatenate_csv([a, b], out)
+
+
+def test_other_column_types_are_written_exactly_as_pandas_writes_them():
+    frame = pd.DataFrame({"when": pd.to_datetime(["2020-01-01", "2020-01-02"]), "x": [-0.0, 1.5],
+                          "mixed": pd.Series([1, 1.0], dtype=object), "flag": pd.Series([True, 1], dtype=object),
+                          "text": ["a", "b,c"]})
+    for cols in (["when", "text"], ["x", "text"], ["mixed", "text"], ["flag", "text"]):
+        assert csv_bytes(frame[cols]) == _pandas(frame[cols]), cols
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(TEXT, st.integers(0, 9)), max_size=40))
+def test_chunked_formatting_gives_the_same_bytes(rows):
+    import analysis.csv_files
+    frame = pd.DataFrame(rows, columns=["text", "row"]).astype({"text": object})
+    old = analysis.csv_files.CHUNK_ROWS
+    try:
+        analysis.csv_files.CHUNK_ROWS = 3
+        assert csv_bytes(frame) == _pandas(frame)
+    finally:
+        analysis.csv_files.CHUNK_ROWS = old

@@ -371,7 +371,7 @@ def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, con
 def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indicators: list[dict], country: str):
     """Everything that concerns one source file: harmonise, exclude, check codes, derive, warn, log, count, and
     (respondents) the indicator columns. Returns (kept rows, exclusions, log, row accounting). Runs in a worker
-    process for large datasets, so it takes and returns only picklable values."""
+    process for large datasets, so it takes and returns only picklable values (a `SourceResult`)."""
     frame, log, unknown, n_raw = harmonise_source(root, dataset, source, config_file)
     id_var = dataset.get("record_id", "respondent_id")
     excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file)
@@ -379,6 +379,7 @@ def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indi
     unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep])] if len(unknown) else unknown
     if len(unknown_kept):
         raise _unknown_error(unknown_kept, frame, source, config_file)
+    record_ids = frame[id_var] if id_var in frame else None    # as harmonised: `derive` may overwrite the column
     kept = frame if keep.all() else frame[keep].copy()
     extra_logs = []
     kept = derive(kept, dataset.get("derive", {}), extra_logs)
@@ -387,8 +388,8 @@ def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indi
     log = pd.concat([log if keep.all() else log[log["row_index"].isin(kept.index)]] + extra_logs, ignore_index=True)
     log["source_file"], log["wave"] = source["file"], source["wave"]
     log["source_row"] = log["row_index"].astype(int) + 1
-    log["record_id"] = frame[id_var].reindex(log["row_index"]).array if id_var in frame else None
-    excluded["record_id"] = frame.loc[excluded.index, id_var].to_numpy() if id_var in frame else None
+    log["record_id"] = record_ids.reindex(log["row_index"]).array if record_ids is not None else None
+    excluded["record_id"] = record_ids.loc[excluded.index].to_numpy() if record_ids is not None else None
     check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
     accounting = {"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw, "kept": len(kept),
                   "excluded": len(excluded)}

@@ -101,7 +101,11 @@ def cmd_crosstab(args) -> None:
 
 def _write_table(table, out: str) -> None:
     with atomic_outputs([Path(out)]) as (tmp,):
-        table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
+        _write_csv_table(table, tmp)
+
+
+def _write_csv_table(table, path: Path) -> None:
+    table.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
 
 
 def _country_inputs(args):
@@ -129,15 +133,18 @@ def cmd_statistics(args) -> None:
     project, country, design, data = _country_inputs(args)
     cfg = project["config"]
     passes = DesignPasses(data)
+    tables = {}
     if args.estimates:
-        table = estimate_table(data, project["indicators"], args.country, design, country.get("estimate_groups", ["sex"]),
-                               cfg.get("min_group_n", 30), cfg.get("alpha", 0.05), passes)
-        _write_table(table, args.estimates)
+        tables[args.estimates] = estimate_table(data, project["indicators"], args.country, design,
+                                                country.get("estimate_groups", ["sex"]), cfg.get("min_group_n", 30),
+                                                cfg.get("alpha", 0.05), passes)
     if args.shifts:
-        table = shift_table(data, project["indicators"], args.country, design, country.get("published_baselines"),
-                            cfg.get("alpha", 0.05), cfg.get("multiplicity_family", "country"), cfg.get("min_group_n", 30),
-                            passes)
-        _write_table(table, args.shifts)
+        tables[args.shifts] = shift_table(data, project["indicators"], args.country, design,
+                                          country.get("published_baselines"), cfg.get("alpha", 0.05),
+                                          cfg.get("multiplicity_family", "country"), cfg.get("min_group_n", 30), passes)
+    with atomic_outputs([Path(p) for p in tables]) as temps:     # both tables or neither
+        for tmp, table in zip(temps, tables.values()):
+            _write_csv_table(table, tmp)
 
 
 def cmd_new_country(args) -> None:

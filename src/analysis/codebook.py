@@ -141,6 +141,10 @@ def missing_mask(variable: str, distinct: Distinct, spec: dict, declared: set) -
     return mask, _log_per_distinct(variable, mask, distinct, "NA", "missing code -> NA")
 
 
+def _is_null(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def _categories(labels: list) -> list:
     """Categories in the order `astype('category')` gives: sorted when the labels compare, else as met."""
     distinct = list(dict.fromkeys(labels))
@@ -157,20 +161,21 @@ def _categorical(variable: str, distinct: Distinct, spec: dict, value_labels: di
     canonical = {_key(k, numeric, fold): k for k in (mapping or {})}
     mapping = {_key(k, numeric, fold): v for k, v in (mapping or {}).items()}
     recode = spec.get("recode") or {}
-    labels = [mapping.get(k) for k in distinct.keys]
-    labels = [None if lab is None or (isinstance(lab, float) and np.isnan(lab)) else recode.get(lab, lab) for lab in labels]
-    known = distinct.rows([lab is not None for lab in labels], False, bool)
+    mapped = [mapping.get(k) for k in distinct.keys]
+    known = distinct.rows([not _is_null(m) for m in mapped], False, bool)
     unknown = usable & ~known
+    # `recode` after the map; a label recoded to null becomes missing (not unknown)
+    labels = [None if _is_null(m) else recode.get(m, m) for m in mapped]
+    labels = [None if _is_null(lab) else lab for lab in labels]
     if fold and not numeric:
         # logged when the raw text differs from the codebook's spelling of the same code
         spelled = distinct.rows([str(canonical.get(k)) for k in distinct.keys], "None", object)
         changed = usable & ~unknown & (spelled != raw.astype(str).to_numpy(dtype=object))
-        mapped = distinct.rows([mapping.get(k) for k in distinct.keys], None, object)
-        logs.append(_log(variable, changed, raw, mapped, "normalise case/spacing before coding"))
+        logs.append(_log(variable, changed, raw, distinct.rows(mapped, None, object), "normalise case/spacing before coding"))
     categories = _categories([lab for lab in labels if lab is not None])
     position = {lab: i for i, lab in enumerate(categories)}
     codes = distinct.rows([position.get(lab, -1) for lab in labels], -1, np.int64)
-    codes[~(usable & ~unknown)] = -1
+    codes[~usable | unknown] = -1
     # as `astype('category')`: only labels that occur in usable rows become categories
     present = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
     codes = np.append(np.cumsum(present) - 1, -1)[codes]
