@@ -80,3 +80,10 @@ def test_recode_to_null_makes_the_value_missing_not_unknown():
         assert _as_list(values) == [None, "Yes", None]
         assert unknown.empty
         assert list(values.cat.categories) == ["Yes"]
+
+
+def test_text_codes_matching_numeric_keys_are_logged_only_when_respelled():
+    raw = pd.Series(["1", " 1", "2", None])
+    values, log, unknown = convert_column("v", raw, {"values": {1: "Yes", 2: "No"}, "normalise_text": True})
+    assert _as_list(values) == ["Yes", "Yes", "No", None] and unknown.empty
+    assert log["row_index"].tolist() == [1]

@@ -146,3 +146,16 @@ def test_failed_check_with_background_encoding_leaves_one_message_and_no_outputs
     err = capsys.readouterr().err
     assert status == 2 and err.count("ERROR:") == 1 and "no valid answer in wave 'midline'" in err
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=50))
+def test_combinations_are_numbered_in_order_even_past_int64(rows):
+    """Three columns of 2**30 levels each would overflow an int64 key: the numbering must still follow the
+    lexicographic order of the rows' values, and each combination's representative row must hold them."""
+    from analysis.domains import _combine
+    values = np.array(rows, dtype=np.int64)
+    code, first = _combine([(values[:, i] * 2**25, 2**30) for i in range(3)])
+    distinct = sorted(set(map(tuple, values.tolist())))
+    assert [distinct.index(tuple(r)) for r in values.tolist()] == list(code)
+    assert [tuple(r) for r in values[first].tolist()] == distinct

@@ -55,6 +55,21 @@ def test_design_based_shifts_match_r_svyglm(sample):
         assert row["df"] == ref["df"]
 
 
+def test_domains_are_subsets_of_the_design_as_in_r(sample):
+    """Some people of another sex (whole PSUs among them): the by-sex changes and the interaction use every
+    PSU for the variance and only the PSUs that answered for the degrees of freedom, as R svyglm on subset()."""
+    ref = REF["subset_interaction"]
+    d = sample.copy()
+    d.loc[d["psu"].isin(ref["other_psus"]) | (np.arange(len(d)) % ref["other_every"] == 0), "sex"] = "Other"
+    shifts = shift_table(d, IND, "x", CLUSTERED, min_group_n=1).set_index("group")
+    for group, key in (("Female", "subset_wave_Female"), ("Male", "subset_wave_Male"), (INTERACTION, "subset_interaction")):
+        ref, row = REF[key], shifts.loc[group]
+        assert row["diff_pp"] / 100 == pytest.approx(ref["estimate"], rel=REL)
+        assert row["diff_pp"] / 100 / row["statistic"] == pytest.approx(ref["se"], rel=REL)
+        assert row["p_value"] == pytest.approx(ref["p_value"], rel=REL)
+        assert row["df"] == ref["df"]
+
+
 def test_weights_of_one_reproduce_unweighted_estimates(sample):
     endline = sample[sample["wave"] == "endline"].assign(one=1.0)
     srs = estimate_table(endline, IND, "x", Design("independent"), [], min_group_n=1).iloc[0]

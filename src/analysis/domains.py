@@ -57,42 +57,53 @@ def _group_codes(data: pd.DataFrame, group_var: str) -> tuple[np.ndarray, np.nda
     return codes, np.asarray(names, dtype=object).astype(str)
 
 
+def _combine(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Number the combinations of integer columns (each given with its number of levels), in lexicographic order.
+
+    Returns (the combination of each row, one row of each combination). The mixed-radix key is renumbered
+    whenever the next column would overflow int64, so any number of grouping levels is safe.
+    """
+    key, span = np.zeros(len(columns[0][0]), dtype=np.int64), 1
+    for values, size in columns:
+        if span * size >= 2**62:
+            key, uniques = pd.factorize(key, sort=True)
+            span = len(uniques)
+        key, span = key * size + values, span * size
+    code, uniques = pd.factorize(key, sort=True)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[code[::-1]] = np.arange(len(code) - 1, -1, -1)
+    return code, first
+
+
 def _cells(data: pd.DataFrame, lay: Layout, group_vars: list[str], by_psu: bool):
     """Cross-classify respondents once: wave x every group variable (missing = own level) x stratum [x PSU].
 
-    Returns (cell of each respondent, decoded parts of each non-empty cell, group codes/names per variable).
+    Returns (cell of each respondent, the parts of each cell, group codes/names per variable).
     """
     groups = {gv: _group_codes(data, gv) for gv in group_vars}
-    n_psu = len(lay.psus) if by_psu else 1
-    key = lay.wave.astype(np.int64)
-    for codes, names in groups.values():
-        key = key * (len(names) + 1) + np.where(codes >= 0, codes, len(names))
-    key = (key * len(lay.strata) + lay.stratum) * n_psu + (lay.psu if by_psu else 0)
-    cell, cells = pd.factorize(key, sort=True)
-    cells = np.asarray(cells, dtype=np.int64)
-    parts = {"psu": cells % n_psu}
-    rest = cells // n_psu
-    parts["stratum"], rest = rest % len(lay.strata), rest // len(lay.strata)
-    for gv in reversed(group_vars):
-        size = len(groups[gv][1]) + 1
-        parts[gv], rest = rest % size, rest // size
-    parts["wave"] = rest
-    return cell, parts, groups
+    columns = {"wave": (lay.wave.astype(np.int64), len(lay.waves))}
+    for gv, (codes, names) in groups.items():
+        columns[gv] = (np.where(codes >= 0, codes, len(names)), len(names) + 1)
+    columns["stratum"] = (lay.stratum, len(lay.strata))
+    columns["psu"] = (lay.psu, len(lay.psus)) if by_psu else (np.zeros(len(data), dtype=np.int64), 1)
+    cell, first = _combine(list(columns.values()))
+    return cell, {name: values[first] for name, (values, _) in columns.items()}, groups
 
 
 def _margin(parts: dict, gv: str, groups: dict, n_psu: int, n_strata: int):
     """Map every cell to its domain x stratum x PSU row for one grouping (overall, or one group variable)."""
+    n_cells = len(parts["wave"])
     if gv == OVERALL:
-        group, names, ok = np.zeros(len(parts["wave"]), dtype=np.int64), np.array([ALL], dtype=object), \
-            np.ones(len(parts["wave"]), dtype=bool)
+        group, names, ok = np.zeros(n_cells, dtype=np.int64), np.array([ALL], dtype=object), np.ones(n_cells, dtype=bool)
     else:
         names = groups[gv][1]
         group, ok = parts[gv], parts[gv] < len(names)      # the last level is "missing": not a domain
-    key = ((parts["wave"] * len(names) + group) * n_strata + parts["stratum"]) * n_psu + parts["psu"]
-    rows, inverse = np.unique(key[ok], return_inverse=True)
-    decoded = {"psu": rows % n_psu, "stratum": (rows // n_psu) % n_strata,
-               "group": (rows // n_psu // n_strata) % len(names), "wave": rows // n_psu // n_strata // len(names)}
-    return ok, inverse, len(rows), decoded, names
+    columns = [(parts["wave"][ok], int(parts["wave"].max(initial=0)) + 1), (group[ok], len(names)),
+               (parts["stratum"][ok], n_strata), (parts["psu"][ok], n_psu)]
+    inverse, first = _combine(columns)
+    decoded = {"wave": columns[0][0][first], "group": columns[1][0][first], "stratum": columns[2][0][first],
+               "psu": columns[3][0][first]}
+    return ok, inverse, len(first), decoded, names
 
 
 def domain_totals(values: dict[str, np.ndarray], data: pd.DataFrame, lay: Layout, group_vars: list[str],

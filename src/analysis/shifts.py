@@ -125,13 +125,14 @@ def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_col
     `pass_` is a `design_pass`. `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "sex",
     "Female")) to coefficients. PSUs shared by the domains are combined PSU by PSU; without clusters the domains
     are disjoint sets of respondents, so their moments add (s) and add with squared coefficients (s2). Domains
-    are subsets of the whole design (PSU counts per stratum from all respondents, as R's `subset()`). Degrees
-    of freedom: the design's PSUs minus strata minus the contrast's extra parameters, as R svyglm.
+    are subsets of the whole design, as R's `subset()`: PSU counts per stratum from all respondents for the
+    variance, degrees of freedom from the PSUs that answered (`_contrast_df`), as R svyglm.
     """
     lay, totals, domains = pass_
     coef = pd.DataFrame([(*key, c) for key, c in contrast.items()], columns=contrast_cols + ["coef"])
+    involved = totals.merge(coef[contrast_cols], on=contrast_cols)     # domain x stratum [x PSU] rows with answers
     if lay.clustered:
-        infl = psu_influence(totals.merge(coef[contrast_cols], on=contrast_cols), domains).merge(coef, on=contrast_cols)
+        infl = psu_influence(involved, domains).merge(coef, on=contrast_cols)
         infl["t"] = infl["t"] * infl["coef"]
         t = infl.groupby(cell_keys + ["stratum", "psu"], observed=True)["t"].sum().rename("t").reset_index()
         moments = t.assign(t2=t["t"] ** 2).groupby(cell_keys + ["stratum"], observed=True).agg(
@@ -146,12 +147,24 @@ def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_col
     est["part"] = est["p"] * est["coef"]
     parts = est.groupby(cell_keys, observed=True).agg(estimate=("part", "sum"), terms=("part", "size")).reset_index()
     cells = parts[parts["terms"] == len(contrast)].drop(columns="terms").merge(var, on=cell_keys)
-    design_df = int(n_h["n_h"].sum() - len(n_h)) - (len(contrast) - 1)
-    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"].clip(lower=0)), design_df, alpha)
-    out = cells.assign(statistic=stat, p_value=p, diff_ci_low=100 * low, diff_ci_high=100 * high, df=float(design_df),
-                       test="design-based Wald t (linearised)", ci_method=f"design-based Wald t (df={design_df})",
-                       mid_p=np.nan)
+    cells = cells.merge(_contrast_df(involved, cell_keys, lay.clustered, len(contrast)), on=cell_keys)
+    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"].clip(lower=0)), cells["df"], alpha)
+    out = cells.assign(statistic=stat, p_value=p, diff_ci_low=100 * low, diff_ci_high=100 * high,
+                       test="design-based Wald t (linearised)",
+                       ci_method=[f"design-based Wald t (df={int(d)})" for d in cells["df"]], mid_p=np.nan)
     return out, domains
+
+
+def _contrast_df(involved: pd.DataFrame, cell_keys: list[str], clustered: bool, n_terms: int) -> pd.DataFrame:
+    """Degrees of freedom per cell as R `svyglm` on a `subset()` of the design: the PSUs (respondents when
+    unclustered) with an answer in the contrast's domains, minus their strata, minus the contrast's extra
+    parameters. The variance itself uses every PSU of the design (`psu_counts`)."""
+    if clustered:
+        psus = involved.drop_duplicates(cell_keys + ["stratum", "psu"]).groupby(cell_keys, observed=True).size()
+    else:
+        psus = involved.groupby(cell_keys, observed=True)["n"].sum()
+    strata = involved.drop_duplicates(cell_keys + ["stratum"]).groupby(cell_keys, observed=True).size()
+    return (psus - strata - (n_terms - 1)).astype(float).rename("df").reset_index()
 
 
 def _design_shift_rows(data, ids, design, group_vars, alpha, full_pass=None) -> pd.DataFrame:
