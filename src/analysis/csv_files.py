@@ -57,7 +57,12 @@ def _field(values: pd.Series) -> pa.Array:
     if values.dtype.kind in "iu" and not isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
         return pc.cast(pa.array(values), pa.large_string())
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = pa.array([str(u) for u in uniques] + [None], type=pa.large_string())
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:   # arrow-backed text: no Python strings
+        text = pa.array(uniques, from_pandas=True)
+        text = pc.cast(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text, pa.large_string())
+        text = pa.concat_arrays([text, pa.array([None], type=pa.large_string())])
+    else:
+        text = pa.array([str(u) for u in uniques] + [None], type=pa.large_string())
     codes = np.where(codes >= 0, codes, len(uniques))
     return pc.take(_quoted(text), pa.array(codes))
 
