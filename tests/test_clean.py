@@ -155,3 +155,25 @@ def test_check_row_accounting(kept, excluded, ok):
     else:
         with pytest.raises(RowAccountingError):
             check_row_accounting("f", 4, kept, excluded)
+
+
+def test_missing_text_in_a_consistency_check_is_logged_as_NA():
+    from analysis.clean import consistency_warnings
+    frame = pd.DataFrame({"village": pd.array(["a", None, "b"], dtype="string"), "age": [30, 40, None]})
+    log = consistency_warnings(frame, [{"when": [{"variable": "village", "missing": True}], "warning": "no village"},
+                                       {"when": {"variable": "age", "missing": True}, "warning": "no age"}], "cfg")
+    assert log[["row_index", "raw_value"]].values.tolist() == [[1, "NA"], [2, "NA"]]
+
+
+def test_respondents_without_an_id_column_get_the_core_columns_message(tmp_path):
+    root = copy_project(tmp_path)
+    path = root / "config/countries/rwanda.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["datasets"]["respondents"]["variables"]["respondent_key"] = doc["datasets"]["respondents"]["variables"].pop("respondent_id")
+    for source in doc["datasets"]["respondents"]["sources"]:
+        if "respondent_id" in source.get("columns", {}):
+            source["columns"]["respondent_key"] = source["columns"].pop("respondent_id")
+    doc["datasets"]["respondents"]["record_id"] = "respondent_key"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError, match="lack harmonised column"):
+        clean_dataset(load_project(root), "rwanda", "respondents")

@@ -227,7 +227,7 @@ def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: s
         hit = evaluate(frame, check["when"], config_file)
         conds = check["when"] if isinstance(check["when"], list) else [check["when"]]
         variables = [c["variable"] for c in conds]
-        raw = frame.loc[hit, variables].astype(str).agg(" | ".join, axis=1)
+        raw = frame.loc[hit, variables].astype(object).fillna("NA").astype(str).agg(" | ".join, axis=1)
         out.append(pd.DataFrame({"row_index": frame.index[hit], "variable": ", ".join(variables),
                                  "raw_value": raw.to_numpy(), "clean_value": raw.to_numpy(),
                                  "rule": check["warning"], "severity": "warning"}))
@@ -423,16 +423,16 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     parquet = _in_background(parquet_bytes, data) if large else None
     log_csv = _in_background(csv_bytes, log) if large else None
     if dataset.get("role") == "respondents":
+        missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
+        if missing:
+            raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
+                             fix="define them under `variables:` or `derive:` of the respondents dataset")
         waves = [p.accounting["wave"] for p in parts]
         one_file_per_wave = len(set(waves)) == len(waves) and all(p.duplicates is not None for p in parts)
         check_unique_respondents(data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None)
         check_panel_matching(data, dataset.get("design", {}), config_file)
         check_indicators(data, project["indicators"], country, config_file)
         check_design_values(data, dataset.get("design", {}), config_file)
-        missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
-        if missing:
-            raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
-                             fix="define them under `variables:` or `derive:` of the respondents dataset")
     accounting = pd.DataFrame([p.accounting for p in parts]).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
     return CleanResult(data, exclusions.reset_index(drop=True), log, accounting, parquet, log_csv)
 
