@@ -113,12 +113,12 @@ def _country_inputs(args):
     import pyarrow.parquet as pq
 
     from .config import load_project
-    from .estimates import design_of
+    from .estimates import design_of, indicator_ids
     project = load_project(args.root)
     country = project["countries"][args.country]
     design = design_of(country)
     available = set(pq.read_schema(args.data).names)
-    ids = [i["id"] for i in project["indicators"] if args.country in i.get("countries", {}) and i["id"] in available]
+    ids = indicator_ids(project["indicators"], args.country, available)
     wanted = ["respondent_id", "wave", "sex", *country.get("estimate_groups", ["sex"]), *ids,
               *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v]]
     from .domains import read_respondents

@@ -195,6 +195,14 @@ def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFr
     return m.groupby(keys, observed=True)["v"].sum()
 
 
+def design_pass(values: dict[str, np.ndarray], data: pd.DataFrame, cluster: str | None, weight: str | None,
+                strata: str | None, group_vars: list[str]):
+    """(layout, domain totals by stratum [and PSU], domain estimates): what every estimate and contrast needs."""
+    lay = layout(data, cluster, weight, strata)
+    totals = domain_totals(values, data, lay, group_vars, by_psu=lay.clustered)
+    return lay, totals, domain_estimates(totals)
+
+
 class DesignPasses:
     """Design passes of one respondent table: (layout, domain totals, domain estimates) per indicator set, design
     and grouping, made once and shared (the estimates and the shifts of a country need the same pass)."""
@@ -205,9 +213,7 @@ class DesignPasses:
     def get(self, ids: list[str], cluster: str | None, weight: str | None, strata: str | None, group_vars: list[str]):
         key = (tuple(ids), cluster, weight, strata, tuple(group_vars))
         if key not in self._made:
-            lay = layout(self.data, cluster, weight, strata)
-            totals = domain_totals(indicator_values(self.data, ids), self.data, lay, group_vars, by_psu=lay.clustered)
-            self._made[key] = (lay, totals, domain_estimates(totals))
+            self._made[key] = design_pass(indicator_values(self.data, ids), self.data, cluster, weight, strata, group_vars)
         return self._made[key]
 
 

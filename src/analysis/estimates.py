@@ -50,8 +50,10 @@ def design_of(country_cfg: dict) -> Design:
                   strata=spec.get("strata"), panel_key=spec.get("panel_key"), ci_method=spec.get("ci_method", "logit"))
 
 
-def indicator_ids(indicators: list[dict], country: str, data: pd.DataFrame) -> list[str]:
-    return [i["id"] for i in indicators if country in i.get("countries", {}) and i["id"] in data.columns]
+def indicator_ids(indicators: list[dict], country: str, data) -> list[str]:
+    """This country's indicators present in `data` (a DataFrame, or the names of its columns)."""
+    columns = set(getattr(data, "columns", data))
+    return [i["id"] for i in indicators if country in i.get("countries", {}) and i["id"] in columns]
 
 
 def _srs_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[str], alpha: float) -> pd.DataFrame:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from .domains import (ALL, OVERALL, DesignPasses, domain_estimates, domain_totals, indicator_values, layout, linearised_moments,
-                      psu_counts, psu_influence, variance_from_moments)
+from .domains import (ALL, OVERALL, DesignPasses, design_pass, domain_estimates, domain_totals, indicator_values,
+                      layout, linearised_moments, psu_counts, psu_influence, variance_from_moments)
 from .estimates import Design, indicator_ids
 from .proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
                           two_proportion_chi2, wald_diff_test)
@@ -112,17 +112,14 @@ def _paired_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
         deff=1.0).drop(columns=list("abcd"))
 
 
-def design_pass(values: dict, frame: pd.DataFrame, design: Design, group_vars: list[str]):
-    """Layout, domain totals (by stratum and PSU) and domain estimates: what every contrast of these data needs."""
-    lay = layout(frame, design.cluster, design.weight, design.strata)
-    totals = domain_totals(values, frame, lay, group_vars, by_psu=lay.clustered)
-    return lay, totals, domain_estimates(totals)
+def _design_pass(values: dict, frame: pd.DataFrame, design: Design, group_vars: list[str]):
+    return design_pass(values, frame, design.cluster, design.weight, design.strata, group_vars)
 
 
 def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_cols: list[str], contrast: dict[tuple, float]):
     """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t test.
 
-    `pass_` is a `design_pass`. `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "sex",
+    `pass_` is a `domains.design_pass`. `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "sex",
     "Female")) to coefficients. PSUs shared by the domains are combined PSU by PSU; without clusters the domains
     are disjoint sets of respondents, so their moments add (s) and add with squared coefficients (s2). Domains
     are subsets of the whole design, as R's `subset()`: PSU counts per stratum from all respondents for the
@@ -178,13 +175,13 @@ def _design_shift_rows(data, ids, design, group_vars, alpha, full_pass=None) -> 
         levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)))   # linearised mean of each matched person's change (endline - baseline)
         persons, yb, ye = _pairs(data, ids, design, group_vars)
         change = {i: ye[i] - yb[i] for i in ids}
-        out, domains = _linearised_contrast(design_pass(change, persons, design, group_vars), alpha, CELL, ["wave"],
+        out, domains = _linearised_contrast(_design_pass(change, persons, design, group_vars), alpha, CELL, ["wave"],
                                             {("change",): 1.0})
         d = domains.set_index(CELL)
         srs_var = ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
         out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars), on=CELL, how="left")
     else:
-        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
+        full_pass = full_pass or _design_pass(indicator_values(data, ids), data, design, group_vars)
         out, domains = _linearised_contrast(full_pass, alpha, CELL, ["wave"], {("endline",): 1.0, ("baseline",): -1.0})
         levels = _by_wave(domains)       # the wave-level estimates of the same pass
         lv = levels.set_index(CELL)
@@ -205,7 +202,7 @@ def _interaction_rows(data, ids, design, alpha, full_pass=None) -> pd.DataFrame:
         return pd.DataFrame()
     if design.design_based and design.type == "panel":   # women's mean change minus men's, matched people
         persons, yb, ye = _pairs(sexed, ids, design, ["sex"])
-        out, _ = _linearised_contrast(design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"]), alpha,
+        out, _ = _linearised_contrast(_design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"]), alpha,
                                       ["indicator"], ["wave", "group_var", "group"],
                                       {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0})
         out["test"] = "design-based Wald t (difference in mean change, women - men)"
@@ -213,7 +210,7 @@ def _interaction_rows(data, ids, design, alpha, full_pass=None) -> pd.DataFrame:
         coef = {("endline", "sex", "Female"): 1.0, ("baseline", "sex", "Female"): -1.0,
                 ("endline", "sex", "Male"): -1.0, ("baseline", "sex", "Male"): 1.0}
         # the domains women and men of the whole design (as R's subset()): the shift pass already has their totals
-        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
+        full_pass = full_pass or _design_pass(indicator_values(data, ids), data, design, ["sex"])
         out, _ = _linearised_contrast(full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef)
         out["test"] = "design-based Wald t (wave x sex interaction)"
     else:
