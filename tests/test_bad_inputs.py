@@ -43,6 +43,9 @@ class Case:
     target: str
     expect: list[str]                       # substrings the message must contain (file, column/key, row, fix)
     command: list[str] = field(default_factory=list)   # default: snakemake <target>
+    # cases that must *work* (exit 0) give exit_code=0 and a `check(root, proc)` that asserts the result
+    exit_code: int = 2
+    check: Callable[[Path, subprocess.CompletedProcess], None] | None = None
 
 
 # --- mutation helpers -----------------------------------------------------------------------------
@@ -250,21 +253,35 @@ def run_case(case: Case, root: Path, debug: bool = False) -> subprocess.Complete
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
 
 
+def check_outcome(case: Case, root: Path, proc: subprocess.CompletedProcess) -> None:
+    """The contract of a bad-input case: exit status, one message naming place and fix, no partial output."""
+    message = proc.stderr
+    assert "Traceback" not in message, message[-3000:]
+    assert "INTERNAL ERROR" not in message, message[-3000:]
+    if case.exit_code == 0:
+        assert proc.returncode == 0, f"{case.name}: exit {proc.returncode}\n{message[-3000:]}"
+        for needle in case.expect:
+            assert needle in proc.stdout + message, f"{case.name}: {needle!r} not in output"
+    else:
+        assert proc.returncode != 0, f"{case.name}: the run succeeded"
+        if not case.command or case.command[0] != f"{BIN}/snakemake":
+            assert proc.returncode == case.exit_code, f"{case.name}: exit {proc.returncode}\n{message[-3000:]}"
+        assert message.count("ERROR:") == 1, message[-3000:]
+        for needle in case.expect:
+            assert needle in message, f"{case.name}: {needle!r} not in\n{message[-2500:]}"
+        assert "fix:" in message
+        if case.target:
+            assert not (root / case.target).exists(), "partial output left behind"
+    leftovers = [p for d in ("data/processed", "reports") for p in (root / d).rglob("*.tmp")] if (root / "reports").exists() else []
+    assert not leftovers
+    if case.check:
+        case.check(root, proc)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case, tmp_path):
     root = copy_project(tmp_path)
-    proc = run_case(case, root)
-    message = proc.stderr
-    assert proc.returncode != 0, f"{case.name}: the run succeeded"
-    assert "Traceback" not in message, message[-3000:]
-    assert message.count("ERROR:") == 1, message[-3000:]
-    for needle in case.expect:
-        assert needle in message, f"{case.name}: {needle!r} not in\n{message[-2500:]}"
-    assert "fix:" in message
-    if case.target:
-        assert not (root / case.target).exists(), "partial output left behind"
-    leftovers = [p for d in ("data/processed", "reports") for p in (root / d).rglob("*.tmp")] if (root / "reports").exists() else []
-    assert not leftovers
+    check_outcome(case, root, run_case(case, root))
 
 
 def test_debug_flag_shows_traceback(tmp_path):
@@ -274,15 +291,26 @@ def test_debug_flag_shows_traceback(tmp_path):
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
 
+def all_cases() -> list[Case]:
+    """Every bad-input case: this module's and those of tests/test_bad_inputs_*.py (each defines CASES)."""
+    import importlib
+    cases = list(CASES)
+    for path in sorted(Path(__file__).parent.glob("test_bad_inputs_*.py")):
+        cases += importlib.import_module(f"tests.{path.stem}").CASES
+    return cases
+
+
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 30
+    cases = all_cases()
+    assert len({c.name for c in cases}) == len(cases), "case names must be unique"
+    assert len(cases) >= 80
 
 
 def corpus_table() -> str:
     """Markdown table: case, what was broken, the first lines of the message the user sees."""
     import tempfile
     lines = ["| case | broken input | message the user sees |", "|---|---|---|"]
-    for case in CASES:
+    for case in all_cases():
         with tempfile.TemporaryDirectory() as tmp:
             proc = run_case(case, copy_project(Path(tmp)))
         msg = [l.strip() for l in proc.stderr.splitlines() if re.match(r"\s*(ERROR:|where:|fix:)", l)][:3]
