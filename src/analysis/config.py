@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,22 +25,111 @@ def _schema(name: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
+MAX_EXPANDED_NODES = 200_000   # a config this large is an alias bomb, not a survey (the shipped ones: < 5,000)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one: a second `alpha:` would
+    change every CI) and documents whose aliases expand beyond MAX_EXPANDED_NODES ("billion laughs")."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:     # the keys as written (merged `<<: *anchor` keys may be overridden)
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                except TypeError:        # an unhashable key: SafeLoader explains it below
+                    break
+                if duplicate:
+                    raise _DuplicateKey(key, seen[key], key_node.start_mark.line + 1)
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, first_line: int, line: int):
+        self.key, self.first_line, self.line = key, first_line, line
+
+
+def _expanded_size(root_node) -> int:
+    """Number of nodes the document has once every alias is expanded (memoised: linear in distinct nodes)."""
+    sizes: dict[int, int] = {}
+    stack = [(root_node, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        kids = []
+        if isinstance(node, yaml.SequenceNode):
+            kids = node.value
+        elif isinstance(node, yaml.MappingNode):
+            kids = [n for pair in node.value for n in pair]
+        if children_done or not kids:
+            sizes[id(node)] = min(1 + sum(sizes.get(id(k), 1) for k in kids), 10 * MAX_EXPANDED_NODES)
+            continue
+        stack.append((node, True))
+        stack.extend((k, False) for k in kids if id(k) not in sizes)
+    return sizes[id(root_node)]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _join_surrogates(node, path: str, file: str):
+    """Strings with JSON-style UTF-16 surrogate escapes ("\\ud83d\\ude00"): valid pairs become the character they
+    encode; a lone surrogate (not text in any encoding) is an InputError naming the key."""
+    if isinstance(node, dict):
+        return {_join_surrogates(k, path, file): _join_surrogates(v, f"{path}.{k}" if path else str(k), file)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_join_surrogates(v, f"{path}[{i}]", file) for i, v in enumerate(node)]
+    if isinstance(node, str) and _SURROGATE.search(node):
+        try:
+            return node.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"text at {path or '(top level)'} holds a lone UTF-16 surrogate escape, which is not a "
+                             "character", file=file, key=path or None,
+                             fix="write the character itself (the file is UTF-8), or a complete surrogate pair such as "
+                                 "\\ud83d\\ude00") from None
+    return node
+
+
 def read_yaml(path: Path) -> dict:
-    """Parse a YAML file; a syntax error or a missing file becomes an InputError."""
+    """Parse a YAML file strictly: a syntax error, a duplicate key, an alias bomb, a lone surrogate escape or a
+    missing file becomes an InputError naming the file and line."""
     if not path.exists():
         raise InputError("configuration file not found", file=str(path),
                          fix="create it, or correct the path that points to it")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"configuration is not valid UTF-8 text (byte {exc.start})", file=str(path),
+                         fix="save the file as UTF-8") from None
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise InputError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values", file=str(path),
+                             fix="write the configuration out without deeply nested anchors and aliases (&name / *name)")
+        doc = loader.construct_document(node) if node is not None else None
+    except _DuplicateKey as dup:
+        raise InputError(f"key '{dup.key}' appears twice in one mapping (lines {dup.first_line} and {dup.line}); "
+                         "YAML would silently keep only the last one", file=str(path), key=str(dup.key), row=dup.line,
+                         fix="keep one of them (merge their contents if both are meant)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=str(path),
+        raise InputError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}", file=str(path),
                          row=(mark.line + 1) if mark else None,
                          fix="correct the YAML syntax at that line (indentation, a missing ':' or quote)") from None
+    finally:
+        loader.dispose()
     if not isinstance(doc, dict):
         raise InputError("configuration must be a YAML mapping (key: value)", file=str(path),
                          fix="start the file with top-level keys as shown in README.md")
-    return doc
+    return _join_surrogates(doc, "", str(path))
 
 
 def _path_text(path) -> str:
@@ -75,6 +165,9 @@ def validate(document: dict, schema_name: str, source: str) -> None:
             raise InputError(f"unknown key '{extra[0]}' at {where}", file=source, key=extra[0],
                              fix=(f"did you mean '{near[0]}'? " if near else "") +
                                  f"{err.schema.get('description', 'allowed keys')}")
+    if "propertyNames" in err.schema_path:
+        raise InputError(f"invalid name {err.instance!r} under {where}", file=source, key=str(err.instance),
+                         fix=f"rename it: {err.schema.get('description', err.message)}")
     if err.validator == "required":
         raise InputError(f"{err.message} at {where}", file=source, fix="add the missing key (see README.md, 'Configuration')")
     if err.validator == "enum":
@@ -111,6 +204,103 @@ def check_design(country: dict, source: str) -> None:
                                      f"or remove `{key}:` from the design")
 
 
+# columns every respondents dataset carries besides its variables; an indicator column may not take their names
+RESERVED_COLUMNS = {"respondent_id", "wave", "sex", "age", "age_band", "social_group", "location", "cluster", "weight",
+                    "source_file", "source_row"}
+
+
+def _walk(node, path=""):
+    """(path, key, value) of every mapping entry in a nested config document."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            here = f"{path}.{k}" if path else str(k)
+            yield here, k, v
+            yield from _walk(v, here)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, f"{path}[{i}]")
+
+
+def check_regular_expressions(document: dict, source: str) -> None:
+    """Every `matches:` condition holds a valid regular expression (checked before any data are read)."""
+    for path, key, value in _walk(document):
+        if key == "matches" and isinstance(value, str):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise InputError(f"invalid regular expression {value!r} at {path}: {exc}", file=source, key=path,
+                                 fix="correct the pattern (Python `re` syntax; escape literal characters such as "
+                                     "( ) [ ] . * + ? with a backslash)") from None
+
+
+def check_codebook(country: dict, source: str) -> None:
+    """Codebook settings that must agree with themselves: a valid_range runs from its minimum to its maximum."""
+    for name, dataset in country["datasets"].items():
+        for variable, spec in dataset.get("variables", {}).items():
+            low_high = spec.get("valid_range")
+            if low_high and low_high[0] > low_high[1]:
+                raise InputError(f"valid_range of variable '{variable}' is reversed: {low_high}", file=source,
+                                 key=f"datasets.{name}.variables.{variable}.valid_range",
+                                 fix=f"write it as [minimum, maximum]: [{low_high[1]}, {low_high[0]}]")
+
+
+def check_sources(country: dict, source: str, root: Path, data_roots: list[Path]) -> None:
+    """Each raw file exists, lies under data/raw/ (or a configured external data root) after following symlinks,
+    and is listed once per dataset (the same file under two waves would compare a wave with itself)."""
+    for name, dataset in country["datasets"].items():
+        seen: dict[str, str] = {}
+        for i, src in enumerate(dataset["sources"]):
+            where = f"datasets.{name}.sources[{i}]"
+            for key in ("file", "xlsform"):
+                if not src.get(key):
+                    continue
+                path = root / src[key]
+                if not path.exists():
+                    raise InputError(f"{'raw file' if key == 'file' else 'XLSForm'} named in config does not exist",
+                                     file=src[key], key=key,
+                                     fix=f"put it at that path or correct `{key}:` in {source}")
+                real = path.resolve()
+                if not any(real.is_relative_to(base) for base in data_roots):
+                    raise InputError(f"{where}.{key} points outside the raw-data folder"
+                                     + (f" (a symlink to {real})" if path.is_symlink() or real != path.absolute() else ""),
+                                     file=src[key], key=key,
+                                     fix="copy the export under data/raw/<country>/, or name the folder that holds it as "
+                                         "`external_data_root:` in config/config.yaml")
+            resolved = str((root / src["file"]).resolve())
+            if resolved in seen:
+                raise InputError(f"the same raw file is listed for wave '{seen[resolved]}' and wave '{src['wave']}'",
+                                 file=src["file"], key=f"{where}.file",
+                                 fix="give each wave its own export (a file listed twice would compare a wave with "
+                                     "itself), or list the file once")
+            seen[resolved] = src["wave"]
+
+
+def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> None:
+    """An indicator's 0/1 column may not take the name of a core column, or of a variable or derived variable other
+    than the one it reads (it would silently overwrite it). An indicator named after the item it reads replaces that
+    item by its 0/1 coding in the processed data."""
+    dataset = country["datasets"].get("respondents")
+    if not dataset:
+        return
+    taken = set(dataset.get("variables", {})) | set(dataset.get("derive", {}))
+    for ind in indicators:
+        how = ind.get("countries", {}).get(country["country"])
+        if how is None:
+            continue
+        if ind["id"] in RESERVED_COLUMNS or (ind["id"] in taken and how.get("variable") != ind["id"]):
+            raise InputError(f"indicator id '{ind['id']}' is also the name of a variable or core column of the "
+                             "respondents dataset; its 0/1 column would overwrite that variable", file=source,
+                             key=ind["id"], fix=f"rename the indicator (e.g. '{ind['id']}_share')")
+
+
+def _data_roots(root: Path, config: dict) -> list[Path]:
+    roots = [(root / "data" / "raw").resolve()]
+    if config.get("external_data_root"):
+        external = Path(config["external_data_root"])
+        roots.append((external if external.is_absolute() else root / external).resolve())
+    return roots
+
+
 def merge_country_indicators(indicators: list[dict], country: dict, source: str) -> list[dict]:
     """Add a country's own `indicators:` (mappings of existing ids, or new definitions) to the global list."""
     by_id = {i["id"]: i for i in indicators}
@@ -140,6 +330,7 @@ def load_project(root: Path) -> dict:
     cfg_path = root / "config" / "config.yaml"
     config = read_yaml(cfg_path)
     validate(config, "config", str(cfg_path.relative_to(root)))
+    data_roots = _data_roots(root, config)
     countries = {}
     for name in config["countries"]:
         path = root / "config" / "countries" / f"{name}.yaml"
@@ -155,13 +346,9 @@ def load_project(root: Path) -> dict:
             raise InputError(f"country config declares country '{country['country']}' but is listed as '{name}'",
                              file=str(path.relative_to(root)), key="country",
                              fix=f"set `country: {name}` or rename the file")
-        for dataset in country["datasets"].values():
-            for src in dataset["sources"]:
-                for key in ("file", "xlsform"):
-                    if src.get(key) and not (root / src[key]).exists():
-                        raise InputError(f"{'raw file' if key == 'file' else 'XLSForm'} named in config does not exist",
-                                         file=src[key], key=key,
-                                         fix=f"put it at that path or correct `{key}:` in {path.relative_to(root)}")
+        check_sources(country, str(path.relative_to(root)), root, data_roots)
+        check_codebook(country, str(path.relative_to(root)))
+        check_regular_expressions(country, str(path.relative_to(root)))
         countries[name] = country
     ind_path = root / "config" / "indicators.yaml"
     indicators = read_yaml(ind_path)
@@ -169,4 +356,6 @@ def load_project(root: Path) -> dict:
     merged = indicators["indicators"]
     for name, country in countries.items():
         merged = merge_country_indicators(merged, country, f"config/countries/{name}.yaml")
+    for name, country in countries.items():
+        check_indicator_ids(country, merged, f"config/countries/{name}.yaml")
     return {"config": config, "countries": countries, "indicators": merged, "root": root}
