@@ -275,6 +275,48 @@ def check_sources(country: dict, source: str, root: Path, data_roots: list[Path]
             seen[resolved] = src["wave"]
 
 
+def _unknown_name(name: str, known: set[str], where: str, source: str, what: str = "variable") -> InputError:
+    near = difflib.get_close_matches(name, sorted(known), n=1)
+    return InputError(f"{where} names {what} '{name}', which is not defined", file=source, key=where,
+                      fix=(f"did you mean '{near[0]}'? " if near else "")
+                      + "define it under `variables:` (or `derive:` before this point), or correct the name")
+
+
+def check_references(country: dict, source: str) -> None:
+    """Every variable a dataset's config refers to exists where it is used: derivations read variables or earlier
+    derivations; `duplicate_of`, `record_id`, table dimensions and `estimate_groups` name variables of the dataset;
+    a table names a dataset of the country."""
+    for name, dataset in country["datasets"].items():
+        known = set(dataset.get("variables", {})) | {"wave", "source_file", "source_row"}
+        for target, spec in dataset.get("derive", {}).items():
+            where = f"datasets.{name}.derive.{target}"
+            for ref in [spec.get(k) for k in ("from", "copy", "fallback")] + list(spec.get("concat", [])):
+                if ref is not None and ref not in known:
+                    raise _unknown_name(ref, known, where, source)
+            known.add(target)
+        harmonised = set(dataset.get("variables", {})) | {"wave"}     # exclusions run before the derivations
+        for i, rule in enumerate(dataset.get("exclusions", [])):
+            for ref in rule.get("duplicate_of", []):
+                if ref not in harmonised:
+                    raise _unknown_name(ref, harmonised, f"datasets.{name}.exclusions[{i}].duplicate_of", source)
+        if dataset.get("record_id") and dataset["record_id"] not in known:
+            raise _unknown_name(dataset["record_id"], known, f"datasets.{name}.record_id", source)
+        if dataset.get("role") == "respondents":
+            for group in country.get("estimate_groups", []):
+                if group not in known:
+                    raise _unknown_name(group, known, "estimate_groups", source)
+    for table_id, table in country.get("tables", {}).items():
+        dataset = country["datasets"].get(table.get("dataset"))
+        if dataset is None:
+            raise _unknown_name(str(table.get("dataset")), set(country["datasets"]), f"tables.{table_id}.dataset",
+                                source, what="dataset")
+        known = set(dataset.get("variables", {})) | set(dataset.get("derive", {})) | {"wave"}
+        dims = [table.get("rows")] + list(table.get("columns", []))
+        for dim in [d for d in dims if isinstance(d, dict) and "variable" in d]:
+            if dim["variable"] not in known:
+                raise _unknown_name(dim["variable"], known, f"tables.{table_id}", source)
+
+
 def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> None:
     """An indicator's 0/1 column may not take the name of a core column, or of a variable or derived variable other
     than the one it reads (it would silently overwrite it). An indicator named after the item it reads replaces that
@@ -349,6 +391,7 @@ def load_project(root: Path) -> dict:
         check_sources(country, str(path.relative_to(root)), root, data_roots)
         check_codebook(country, str(path.relative_to(root)))
         check_regular_expressions(country, str(path.relative_to(root)))
+        check_references(country, str(path.relative_to(root)))
         countries[name] = country
     ind_path = root / "config" / "indicators.yaml"
     indicators = read_yaml(ind_path)
