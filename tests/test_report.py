@@ -64,3 +64,45 @@ def test_figure_files_are_300_dpi_png_and_svg(workdir):
         assert png.with_suffix(".svg").exists()
         dpi = Image.open(png).info["dpi"]
         assert round(dpi[0]) == 300
+
+
+# --- the cleaning section: counts by rule (unit tests, no pipeline run) ----------------------------------
+def _cells(html: str) -> list[list[str]]:
+    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)]
+
+
+def test_cleaning_summary_counts_flagged_rows_exclusions_and_changes_by_rule():
+    import pandas as pd
+
+    from figures.report import cleaning_summary_html
+    exclusions = pd.DataFrame({"rule": ["dup", "dup", "no_consent"], "dataset": "respondents",
+                               "reason": ["duplicate of row 4", "duplicate of row 9", "no <consent>"]})
+    log = pd.DataFrame({"dataset": "respondents", "source_file": ["a.sav"] * 5 + ["b.sav"],
+                        "source_row": ["1", "1", "2", "3", "3", "1"],
+                        "rule": ["panel id pairs two people", "panel id pairs two people", "future date",
+                                 "missing code -> NA", "missing code -> NA", "panel id pairs two people"],
+                        "severity": ["warning", "warning", "warning", "change", "change", "warning"]})
+    excluded, flagged, changed = (_cells(t) for t in cleaning_summary_html(exclusions, log))
+    assert excluded[1:] == [["dup", "per row, in <code>exclusions.csv</code>", "2"],
+                            ["no_consent", "no &lt;consent&gt;", "1"]]
+    # a row flagged twice by one rule (sex and age) counts once; the same row number in another file counts again
+    assert flagged[1:] == [["future date", "1"], ["panel id pairs two people", "2"]]
+    assert changed[1:] == [["missing code -&gt; NA", "2", "1"]]
+
+
+def test_cleaning_summary_says_when_nothing_was_excluded_or_flagged():
+    import pandas as pd
+
+    from figures.report import cleaning_summary_html
+    empty_log = pd.DataFrame(columns=["dataset", "source_file", "source_row", "rule", "severity"])
+    parts = cleaning_summary_html(pd.DataFrame(columns=["rule", "reason"]), empty_log)
+    assert parts == ["<p>No row was excluded.</p>", "<p>No row was flagged with a warning.</p>"]
+
+
+def test_privacy_sentence_lists_published_free_text():
+    from figures.report import privacy_html
+    project = {"countries": {"x": {"datasets": {"survey": {"variables": {
+        "other": {"type": "text", "publish": True}, "village": {"type": "text"}, "q1": {}}}}}}}
+    assert "(published: x/survey: other)" in privacy_html(project)
+    project["countries"]["x"]["datasets"]["survey"]["variables"]["other"]["publish"] = False
+    assert "(no free text is published)" in privacy_html(project)

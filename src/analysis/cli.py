@@ -105,7 +105,10 @@ def _write_table(table, out: str) -> None:
 
 
 def _write_csv_table(table, path: Path) -> None:
-    table.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+    """A results table as CSV: floats to 10 significant digits, text neutralised against spreadsheet formulas
+    (`csv_files`; read it back with `csv_files.read_output_csv`)."""
+    from .csv_files import write_csv
+    write_csv(table, path, float_format="%.10g")
 
 
 def _country_inputs(args):

@@ -19,8 +19,9 @@ TOTAL = "Total"
 JOIN = " | "
 
 
-def _dimension(frame: pd.DataFrame, dims: list[dict], where: str) -> tuple[pd.Series, list[str], list[str]]:
-    """Labels of each row of `frame` on one axis, the axis' category order, and the variables used."""
+def _dimension(frame: pd.DataFrame, dims: list[dict], where: str) -> tuple[pd.Series, list[str], dict[str, tuple]]:
+    """Labels of each row of `frame` on one axis, the axis' category order, and each label's categories (one per
+    variable: a label may itself contain " | ", so the joined label is never split again)."""
     parts, orders = [], []
     for dim in dims:
         var = dim["variable"]
@@ -35,16 +36,23 @@ def _dimension(frame: pd.DataFrame, dims: list[dict], where: str) -> tuple[pd.Se
     combined = parts[0].astype(str).where(parts[0].notna(), None)
     for part in parts[1:]:
         combined = (combined + JOIN + part.astype(str)).where(combined.notna() & part.notna(), None)
-    full_order = [JOIN.join(map(str, combo)) for combo in pd.MultiIndex.from_product(orders)] if len(orders) > 1 \
-        else [str(x) for x in orders[0]]
-    return combined, full_order, [d["variable"] for d in dims]
+    combos = list(pd.MultiIndex.from_product(orders)) if len(orders) > 1 else [(x,) for x in orders[0]]
+    parts_of = {}
+    for combo in combos:
+        label = JOIN.join(map(str, combo))
+        if parts_of.setdefault(label, combo) != combo:
+            raise InputError(f"table {where} categories {parts_of[label]} and {combo} both read '{label}' once joined "
+                             f"with '{JOIN}'", key=dims[0]["variable"],
+                             fix=f"relabel one of them (`labels:` of the table's {where} dimension) so that no two "
+                                 "combinations read the same")
+    return combined, list(parts_of), parts_of
 
 
 def crosstab(frame: pd.DataFrame, rows: list[dict], columns: list[dict], percent: str = "total",
              total_label: str = TOTAL) -> pd.DataFrame:
     """Counts and percentages of every row × column cell, with row and column totals (margins)."""
-    row_lab, row_order, _ = _dimension(frame, rows, "row")
-    col_lab, col_order, _ = _dimension(frame, columns, "column")
+    row_lab, row_order, row_parts = _dimension(frame, rows, "row")
+    col_lab, col_order, col_parts = _dimension(frame, columns, "column")
     unexpected = sorted(set(row_lab.dropna()) - set(row_order)) + sorted(set(col_lab.dropna()) - set(col_order))
     if unexpected:
         raise InputError(f"table has categories not in its `order:` list: {unexpected}",
@@ -73,10 +81,9 @@ def crosstab(frame: pd.DataFrame, rows: list[dict], columns: list[dict], percent
     })
     tidy["percent_base"] = percent
     # one column per dimension variable too, so multi-variable axes stay filterable ("Total" on margins)
-    for axis, dims in (("row", rows), ("column", columns)):
-        parts = tidy[axis].astype(str).str.split(JOIN, regex=False, expand=True) if len(dims) > 1 else tidy[[axis]]
+    for axis, dims, parts_of in (("row", rows, row_parts), ("column", columns, col_parts)):
         for i, dim in enumerate(dims):
-            part = parts.iloc[:, i] if len(dims) > 1 else parts[axis]
+            part = tidy[axis].map({label: str(parts[i]) for label, parts in parts_of.items()})
             tidy[dim["variable"]] = part.where(tidy[axis] != total_label, total_label).to_numpy()
     return tidy
 

@@ -4,6 +4,9 @@ Sections: what the data are (with the synthetic-reconstruction caveat) and how t
 the paper's Figures 1-3; per country the design, every estimate and shift with its test; the audit
 summary and findings. Beside every number stands its claim id (cells the paper prints) or its
 provenance id (`est:`/`shift:` rows), so any value can be traced with `python -m analysis.audit show`.
+Per country, the cleaning section counts the rows excluded by each rule, the rows kept with a flag by each
+warning rule of the cleaning log, and the values changed by each cleaning rule. Every text from config or
+data is HTML-escaped (`html.escape`, quotes included); the CSVs are read with `read_output_csv`.
 """
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .tables import pct, num, pvalue
+from analysis.csv_files import read_output_csv
+
+from .tables import column_headers, num, pct, pvalue
 
 CSS = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
@@ -28,12 +33,15 @@ nav ul{columns:2} code{background:#f4f4f4;padding:0 .2em}
 """
 
 
+LOG_COUNTED = {"dataset", "source_file", "source_row", "rule", "severity"}   # the cleaning-log columns the report reads
+
+
 @dataclass
 class CountryInputs:
     name: str
     label: str
     design: str
-    tables: dict[str, tuple[str, pd.DataFrame]]      # table id -> (title, tidy crosstab)
+    tables: dict[str, tuple[str, pd.DataFrame, list[str]]]   # table id -> (title, tidy crosstab, column variables)
     charts: dict[str, Path]                            # chart id -> PNG path
     estimates: pd.DataFrame
     shifts: pd.DataFrame
@@ -68,7 +76,10 @@ def _cell_claims(claims: pd.DataFrame, registry: dict) -> dict[tuple, str]:
     return out
 
 
-def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: dict, status: dict) -> str:
+def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: dict, status: dict,
+                  column_vars: list[str] | None = None) -> str:
+    """A crosstab with counts (and percents beneath), claim ids under the cells the paper prints; a column of several
+    variables is headed by their categories joined with " · "."""
     rows = list(dict.fromkeys(tidy["row"]))
     cols = list(dict.fromkeys(tidy["column"]))
     idx = tidy.set_index(["row", "column"])
@@ -84,15 +95,16 @@ def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: 
                 mark = ""
                 if cid:
                     cls = "bad" if status.get(cid) in ("differs", "impossible") else ""
-                    mark = f'<span class="id {cls}" title="claim {cid}: {status.get(cid, "")}">{_e(cid)}</span>'
+                    mark = f'<span class="id {cls}" title="claim {_e(cid)}: {_e(status.get(cid, ""))}">{_e(cid)}</span>'
                 cells.append(f"{text}{mark}")
             out_rows.append(cells)
-    return _table([""] + [c.replace(" | ", " · ") for c in cols], out_rows)
+    headers = column_headers(tidy, column_vars or [])
+    return _table([""] + [" · ".join(headers[c]) if c in headers else c for c in cols], out_rows)
 
 
 def estimates_html(country: str, est: pd.DataFrame, labels: dict) -> str:
     e = est[est["group_var"].isin(["overall", "sex"])]
-    rows = [[_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">est:{country}/{r.indicator}/{r.wave}/{r.group}</span>',
+    rows = [[_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">{_e(f"est:{country}/{r.indicator}/{r.wave}/{r.group}")}</span>',
              _e(r.group), _e(r.wave), str(r.n), pct(r.percent), f"{num(r.ci_low)}–{num(r.ci_high)}", _e(r.ci_method),
              num(r.deff, 2)] for r in e.itertuples()]
     return _table(["Indicator", "Group", "Wave", "n", "%", "95% CI", "CI method", "deff"], rows, numeric_from=3)
@@ -103,46 +115,93 @@ def shifts_html(country: str, sh: pd.DataFrame, labels: dict, alpha: float) -> s
     for r in sh.itertuples():
         sig = r.p_holm < alpha
         change = f'<span class="{"sig" if sig else ""}">{num(r.diff_pp)}{"*" if sig else ""}</span>'
-        rows.append([_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">shift:{country}/{r.indicator}/{r.group}</span>',
+        rows.append([_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">{_e(f"shift:{country}/{r.indicator}/{r.group}")}</span>',
                      _e(r.group), pct(r.baseline_pct), pct(r.endline_pct), change, f"{num(r.diff_ci_low)} to {num(r.diff_ci_high)}",
                      _e(r.test), pvalue(r.p_value), pvalue(r.p_holm), pvalue(r.p_bh), num(r.cohens_h, 2)])
     return _table(["Indicator", "Group", "Baseline", "Endline", "Change (pp)", "95% CI", "Test", "p", "Holm p", "BH p",
                    "Cohen's h"], rows, numeric_from=2)
 
 
+def _rows_by_rule(log: pd.DataFrame) -> pd.DataFrame:
+    """Per rule: distinct raw rows (dataset, file, row) and log lines, ordered by rule."""
+    keys = [k for k in ("dataset", "source_file", "source_row") if k in log.columns]
+    rows = log.drop_duplicates(["rule", *keys]).groupby("rule", sort=True).size()
+    return pd.DataFrame({"rows": rows, "entries": log.groupby("rule", sort=True).size()}).reset_index()
+
+
+def cleaning_summary_html(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) -> list[str]:
+    """Three counts by rule: rows excluded; rows kept with a flag (cleaning-log warnings: e.g. panel ids pairing
+    different people, interview dates in the future, a category named "None"); values changed."""
+    out = []
+    if len(exclusions):
+        excluded = exclusions.groupby("rule", sort=True).agg(reason=("reason", "first"), reasons=("reason", "nunique"),
+                                                             rows=("rule", "size")).reset_index()
+        out.append(_table(["Exclusion rule", "Reason", "Rows excluded"],
+                          [[_e(r.rule), _e(r.reason) if r.reasons == 1 else "per row, in <code>exclusions.csv</code>",
+                            str(r.rows)] for r in excluded.itertuples()], numeric_from=2))
+    else:
+        out.append("<p>No row was excluded.</p>")
+    severity = cleaning_log["severity"].astype(str) if len(cleaning_log) else pd.Series(dtype=str)
+    warnings, changes = cleaning_log[severity.eq("warning").to_numpy()], cleaning_log[severity.eq("change").to_numpy()]
+    if len(warnings):
+        flagged = _rows_by_rule(warnings)
+        out.append(_table(["Kept with a flag (warning)", "Rows flagged"],
+                          [[_e(r.rule), str(r.rows)] for r in flagged.itertuples()]))
+    else:
+        out.append("<p>No row was flagged with a warning.</p>")
+    if len(changes):
+        changed = _rows_by_rule(changes)
+        out.append(_table(["Cleaning rule (change)", "Values changed", "Rows"],
+                          [[_e(r.rule), str(r.entries), str(r.rows)] for r in changed.itertuples()]))
+    other = cleaning_log[~severity.isin(["warning", "change"]).to_numpy()] if len(cleaning_log) else cleaning_log
+    if len(other):
+        counts = other.groupby(["severity", "rule"], sort=True).size().reset_index(name="n")
+        out.append(_table(["Severity", "Cleaning rule", "Entries"],
+                          [[_e(r.severity), _e(r.rule), str(r.n)] for r in counts.itertuples()], numeric_from=2))
+    return out
+
+
+def privacy_html(project: dict) -> str:
+    """What the report can say about identifiers and free text, from the config (HTML)."""
+    published = sorted(f"{country}/{dataset}: {variable}" for country, cfg in project["countries"].items()
+                       for dataset, spec in cfg.get("datasets", {}).items()
+                       for variable, v in (spec.get("variables") or {}).items() if isinstance(v, dict) and v.get("publish"))
+    return ("Columns declared as direct identifiers (<code>pii:</code>) are never read past ingest, so they never leave "
+            "<code>data/raw/</code>. Free-text answers (<code>type: text</code>) stay out of the processed data and logs "
+            "unless their variable says <code>publish: true</code>, and published text has phone numbers, e-mail addresses "
+            "and the values of <code>pii:</code> columns replaced by placeholders ("
+            + (f"published: {_e(', '.join(published))}" if published else "no free text is published") + ").")
+
+
 def render_report(title: str, caveat_html: str, countries: list[CountryInputs], claims: pd.DataFrame,
-                  consistency: pd.DataFrame, registry: dict, labels: dict, alpha: float, code_version: str) -> str:
+                  consistency: pd.DataFrame, registry: dict, labels: dict, alpha: float, code_version: str,
+                  privacy: str) -> str:
     status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}
     cell_claims = _cell_claims(claims, registry)
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title><style>{CSS}</style></head><body>",
              f"<h1>{_e(title)}</h1>", f'<div class="banner">{caveat_html}</div>',
              "<nav><b>Contents</b><ul><li><a href=#data>Data and cleaning</a></li><li><a href=#figures>Figures 1–3</a></li>"
-             + "".join(f"<li><a href=#{c.name}>{_e(c.label)}: estimates and shifts</a></li>" for c in countries)
+             + "".join(f'<li><a href="#{_e(c.name)}">{_e(c.label)}: estimates and shifts</a></li>' for c in countries)
              + "<li><a href=#audit>Audit of the paper's numbers</a></li></ul></nav>",
              "<h2 id=data>Data and cleaning</h2>",
              "<p>Every raw row is either kept or listed in <code>exclusions.csv</code> with its reason; every changed "
-             "or flagged value is in <code>cleaning_log.csv</code>. Direct identifiers never leave <code>data/raw/</code>.</p>"]
+             "or flagged value is in <code>cleaning_log.csv</code>, and a flagged row is kept, not changed. "
+             f"{privacy}</p>"]
     for c in countries:
         acc = [[_e(r.source_file), _e(r.wave), str(r.raw_rows), str(r.kept), str(r.excluded)] for r in c.accounting.itertuples()]
         parts += [f"<h3>{_e(c.label)}</h3>", f"<p>Design: <code>{_e(c.design)}</code></p>",
                   _table(["Raw file", "Wave", "Raw rows", "Kept", "Excluded"], acc, numeric_from=2)]
-        if len(c.exclusions):
-            reasons = c.exclusions.groupby("rule").size().reset_index(name="n")
-            parts.append(_table(["Exclusion rule", "Rows"], [[_e(r.rule), str(r.n)] for r in reasons.itertuples()]))
-        if len(c.cleaning_log):
-            rules = c.cleaning_log.groupby(["severity", "rule"]).size().reset_index(name="n")
-            parts.append(_table(["Severity", "Cleaning rule", "Values"], [[_e(r.severity), _e(r.rule), str(r.n)]
-                                                                          for r in rules.itertuples()], numeric_from=2))
+        parts += cleaning_summary_html(c.exclusions, c.cleaning_log)
     parts.append("<h2 id=figures>The paper's Figures 1–3</h2><p>Cell by cell as recomputed; the small grey id under a "
                  "number is its claim in the audit (red: the printed value differs or is impossible).</p>")
     for c in countries:
-        for table_id, (ttitle, tidy) in c.tables.items():
+        for table_id, (ttitle, tidy, column_vars) in c.tables.items():
             parts.append(f"<h3>{_e(ttitle)}</h3>")
             if table_id in c.charts:
                 parts.append(_img(c.charts[table_id], ttitle))
-            parts.append(crosstab_html(c.name, table_id, tidy, cell_claims, status))
+            parts.append(crosstab_html(c.name, table_id, tidy, cell_claims, status, column_vars))
     for c in countries:
-        parts += [f"<h2 id={c.name}>{_e(c.label)}: estimates and shifts</h2>", f"<p>Design: <code>{_e(c.design)}</code>. "
+        parts += [f'<h2 id="{_e(c.name)}">{_e(c.label)}: estimates and shifts</h2>', f"<p>Design: <code>{_e(c.design)}</code>. "
                   "Percentages of valid answers; 95% confidence intervals; shifts are endline − baseline in percentage points, "
                   f"* = Holm-adjusted p &lt; {alpha}.</p>"]
         for chart_id in ("dumbbell", "forest"):
@@ -150,7 +209,7 @@ def render_report(title: str, caveat_html: str, countries: list[CountryInputs], 
                 parts.append(_img(c.charts[chart_id], f"{c.label}: {chart_id}"))
         parts += ["<h3>Shifts</h3>", shifts_html(c.name, c.shifts, labels, alpha),
                   "<h3>Estimates (overall and by sex)</h3>", estimates_html(c.name, c.estimates, labels),
-                  f"<p>All groups (age band, social group) are in <code>reports/tables/{c.name}/estimates.csv</code>.</p>"]
+                  f"<p>All groups (age band, social group) are in <code>reports/tables/{_e(c.name)}/estimates.csv</code>.</p>"]
     parts.append("<h2 id=audit>Audit of the paper's numbers</h2>")
     if len(claims):
         counts = claims["status"].value_counts()
@@ -191,18 +250,19 @@ def build_report(root: Path, out: Path) -> None:
     for name, cfg in project["countries"].items():
         tables_dir, processed = root / "reports" / "tables" / name, root / "data" / "processed" / name
         figures_dir = root / "reports" / "figures" / name
-        tables = {tid: (t.get("title", tid), pd.read_csv(tables_dir / f"{tid}.csv")) for tid, t in cfg.get("tables", {}).items()}
+        tables = {tid: (t.get("title", tid), read_output_csv(tables_dir / f"{tid}.csv"), [d["variable"] for d in t["columns"]])
+                  for tid, t in cfg.get("tables", {}).items()}
         charts = {p.stem: p for p in sorted(figures_dir.glob("*.png"))}
-        read = lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""])  # noqa: E731
+        log = read_output_csv(processed / "cleaning_log.csv", usecols=lambda c: c in LOG_COUNTED, dtype=str)
         countries.append(CountryInputs(
-            name, cfg["label"], design_of(cfg).label, tables, charts, read(tables_dir / "estimates.csv"),
-            read(tables_dir / "shifts.csv"), read(processed / "row_accounting.csv"), read(processed / "exclusions.csv"),
-            read(processed / "cleaning_log.csv")))
+            name, cfg["label"], design_of(cfg).label, tables, charts, read_output_csv(tables_dir / "estimates.csv"),
+            read_output_csv(tables_dir / "shifts.csv"), read_output_csv(processed / "row_accounting.csv"),
+            read_output_csv(processed / "exclusions.csv"), log))
     audit_dir = root / "reports" / "audit"
     registry_path = project["config"].get("claims")
     if registry_path and (audit_dir / "claims.csv").exists():
-        claims = pd.read_csv(audit_dir / "claims.csv")
-        consistency = pd.read_csv(audit_dir / "consistency.csv")
+        claims = read_output_csv(audit_dir / "claims.csv")
+        consistency = read_output_csv(audit_dir / "consistency.csv")
         registry = yaml.safe_load((root / registry_path).read_text(encoding="utf-8"))
     else:
         claims, consistency, registry = pd.DataFrame(), pd.DataFrame(), {}
@@ -212,7 +272,7 @@ def build_report(root: Path, out: Path) -> None:
     synthetic = any(cfg.get("synthetic_data") for cfg in project["countries"].values())
     html_text = render_report(title, CAVEAT if synthetic else "Source: the raw exports under data/raw/.",
                               countries, claims, consistency, registry, labels, project["config"].get("alpha", 0.05),
-                              code_version(root))
+                              code_version(root), privacy_html(project))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")
 

@@ -2,7 +2,8 @@
 a source line under each figure, and a byte-reproducible `save_figure`.
 
 Nothing here changes global matplotlib state at import time: `figure_style()` is a context manager
-that applies the style's rcParams only inside its `with` block.
+that applies the style's rcParams only inside its `with` block. Inside it, text is never interpreted:
+mathtext (`$...$`) and usetex are off, so labels from config and data are drawn character for character.
 
     with figure_style():
         fig = new_figure(7.0, 4.0)
@@ -63,6 +64,10 @@ RC: dict[str, object] = {
     "font.sans-serif": [FONT_FAMILY],
     "font.size": BASE_SIZE,
     "mathtext.fontset": "dejavusans",
+    # text is drawn as written ("$x$" stays "$x$": no mathtext, no LaTeX), whatever a local matplotlibrc says;
+    # charts take their labels from config and data
+    "text.parse_math": False,
+    "text.usetex": False,
     "text.color": TEXT,
     "axes.titlesize": BASE_SIZE + 0.5,
     "axes.titleweight": "bold",

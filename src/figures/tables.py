@@ -3,6 +3,8 @@
 One `DisplayTable` (title, a DataFrame of formatted cells, optional row groups, column spanners and notes)
 is built per table; HTML and LaTeX come from the same object through great_tables, Markdown from the
 same cells. Numbers are formatted as the paper prints them: percentages rounded half up to one decimal.
+Text from config or data comes out literally: great_tables escapes HTML and LaTeX, `escaping.markdown_text`
+escapes Markdown (HTML entities, backslash before Markdown punctuation).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import numpy as np
 import pandas as pd
 from great_tables import GT
 
+from analysis.csv_files import read_output_csv
+from analysis.escaping import markdown_text
 from analysis.rounding import round_half_up
 
 JOIN = " | "
@@ -47,8 +51,10 @@ class DisplayTable:
 
     def to_markdown(self) -> str:
         cols = [c for c in self.body.columns if c != self.group_col]
-        labels = [self.column_labels.get(c, c) for c in cols]
-        out = [f"**{self.title}**", "", "| " + " | ".join(_md(x) for x in labels) + " |",
+        spanner_of = {c: top for top, spanned in self.spanners.items() for c in spanned}
+        labels = [" · ".join([spanner_of[c], self.column_labels.get(c, c)]) if c in spanner_of
+                  else self.column_labels.get(c, c) for c in cols]     # one header row: the spanner before each label
+        out = [f"**{_md(self.title)}**", "", "| " + " | ".join(_md(x) for x in labels) + " |",
                "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
         last_group = None
         for _, row in self.body.iterrows():
@@ -69,8 +75,8 @@ class DisplayTable:
         return paths
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|")
+def _md(text) -> str:
+    return markdown_text(text)
 
 
 def pct(value, decimals: int = 1) -> str:
@@ -87,8 +93,22 @@ def pvalue(p) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[str], show_percent: bool = True) -> DisplayTable:
-    """A paper-style crosstab: for each row a count line and, beneath it, a percent line."""
+def column_headers(tidy: pd.DataFrame, column_vars: list[str]) -> dict[str, tuple[str, str]]:
+    """{column label: (spanner, header)} of a crosstab whose columns combine several variables: the first variable's
+    category spans the rest, joined with " | ". Read from the tidy table's own per-variable columns, never by
+    splitting the label (a category may itself contain " | ")."""
+    if len(column_vars) < 2 or not set(column_vars) <= set(tidy.columns):
+        return {}
+    cells = tidy.drop_duplicates("column")
+    parts = zip(cells["column"], *(cells[v].astype(str) for v in column_vars))
+    return {label: (top, JOIN.join(rest)) for label, top, *rest in parts
+            if label == JOIN.join([top, *rest])}      # not the margin ("Total" in every variable)
+
+
+def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[str], show_percent: bool = True,
+                     column_vars: list[str] | None = None) -> DisplayTable:
+    """A paper-style crosstab: for each row a count line and, beneath it, a percent line; with two or more column
+    variables (`column_vars`), the first one's categories span the others."""
     rows = list(dict.fromkeys(tidy["row"]))
     cols = list(dict.fromkeys(tidy["column"]))
     grid_n = tidy.pivot(index="row", columns="column", values="n").loc[rows, cols]
@@ -102,9 +122,10 @@ def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[
     body = pd.DataFrame(records)
     body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
     spanners, labels = {}, {}
+    headers = column_headers(tidy, column_vars or [])
     for c in cols:
-        if JOIN in c:
-            top, sub = c.split(JOIN, 1)
+        if c in headers:
+            top, sub = headers[c]
             spanners.setdefault(top, []).append(c)
             labels[c] = sub
     return DisplayTable(table_id, title, body, group_col="row" if show_percent else None, spanners=spanners,
@@ -156,18 +177,19 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
     labels = {i["id"]: i["label"] for i in project["indicators"]}
     if name in cfg.get("tables", {}):
         spec = cfg["tables"][name]
-        tidy = pd.read_csv(tables_dir / f"{name}.csv")
+        tidy = read_output_csv(tables_dir / f"{name}.csv")
         base = {"row": "row percentages", "column": "column percentages", "total": "percentages of the grand total"}
         display = crosstab_display(tidy, name, spec.get("title", name),
                                    [f"Counts with {base[spec['percent']]} beneath (rounded half up).{synthetic}"],
-                                   show_percent=spec.get("show_percent", True))
+                                   show_percent=spec.get("show_percent", True),
+                                   column_vars=[d["variable"] for d in spec["columns"]])
     elif name == "estimates_table":
-        display = estimates_display(pd.read_csv(tables_dir / "estimates.csv"), labels, f"{country}_estimates",
+        display = estimates_display(read_output_csv(tables_dir / "estimates.csv"), labels, f"{country}_estimates",
                                     f"{cfg['label']}: indicator estimates by wave, overall and by sex",
                                     [f"Percent of valid answers (95% CI); all groups in estimates.csv.{synthetic}"])
     elif name == "shifts_table":
         alpha = project["config"].get("alpha", 0.05)
-        display = shifts_display(pd.read_csv(tables_dir / "shifts.csv"), labels, f"{country}_shifts",
+        display = shifts_display(read_output_csv(tables_dir / "shifts.csv"), labels, f"{country}_shifts",
                                  f"{cfg['label']}: baseline to endline shifts", [synthetic.strip()] if synthetic else [], alpha)
     else:
         raise KeyError(f"no display table '{name}' for {country}")

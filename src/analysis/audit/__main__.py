@@ -10,9 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from ..cli import atomic_outputs, run_guarded
+from ..csv_files import read_output_csv
 from ..errors import InputError
 
 
@@ -33,7 +32,7 @@ def cmd_show(args) -> None:
     claims_path, prov_path = out / "claims.csv", out / "provenance.json"
     if not claims_path.exists():
         raise InputError("no audit yet", file=str(claims_path), fix="run `make report` first")
-    claims = pd.read_csv(claims_path, dtype=str, keep_default_na=False).set_index("id")
+    claims = read_output_csv(claims_path, dtype=str, keep_default_na=False).set_index("id")
     if args.claim_id not in claims.index:
         near = [i for i in claims.index if args.claim_id.split("_")[0] in i][:8]
         raise InputError(f"unknown claim id '{args.claim_id}'", file=str(claims_path), key=args.claim_id,

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..conditions import evaluate
+from ..csv_files import read_output_csv
 from ..errors import InputError
 from ..estimates import design_of, estimate_table
 
@@ -88,7 +89,7 @@ class Recomputer:
             if not path.exists():
                 raise InputError("audit input not found (run the pipeline first)", file=str(path),
                                  fix="run `make report` so that the tables exist")
-            self._cache[path] = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+            self._cache[path] = pd.read_parquet(path) if path.suffix == ".parquet" else read_output_csv(path)
         return self._cache[path]
 
     def _record(self, claim: dict, inputs: list[Path], method: str, function: str, **extra) -> dict:

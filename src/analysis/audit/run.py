@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import read_yaml, validate
+from ..csv_files import write_csv
+from ..escaping import markdown_text
 from ..errors import InputError
 from . import checks
 from .recompute import Recomputer
@@ -130,9 +132,12 @@ def audit(project: dict, registry: dict, recomputer: Recomputer | None = None) -
 
 
 def render_findings(result: AuditResult) -> str:
-    """findings.md: the paper's internal inconsistencies, each with its arithmetic and a label."""
+    """findings.md: the paper's internal inconsistencies, each with its arithmetic and a label. Text from the
+    registry or the checks is Markdown-escaped (`escaping.markdown_text`), so it shows literally."""
     c, k = result.claims, result.consistency
-    lines = [f"# Audit findings: {result.registry['paper']['title'].split(':')[0]} ({result.registry['paper']['year']})", "",
+    md = markdown_text
+    paper = result.registry["paper"]
+    lines = [f"# Audit findings: {md(paper['title'].split(':')[0])} ({md(paper['year'])})", "",
              "> Recomputed values come from the shipped **synthetic reconstructions** of the survey data (see",
              "> data/raw/README.md), so `reproduced`/`differs` for survey estimates describes the reconstruction.",
              "> The findings below use only the paper's own printed numbers and hold whatever the data.", "",
@@ -144,13 +149,13 @@ def render_findings(result: AuditResult) -> str:
     n = 0
     for _, r in k[~k["passed"]].iterrows():
         n += 1
-        lines.append(f"{n}. **{r['id']}** ({r['check']}, {r['label']}): {r['detail']}. Claims: {r['claims']}."
-                     + (f" {r['note']}" if r["note"] else ""))
+        lines.append(f"{n}. **{md(r['id'])}** ({md(r['check'])}, {md(r['label'])}): {md(r['detail'])}. "
+                     f"Claims: {md(r['claims'])}." + (f" {md(r['note'])}" if r["note"] else ""))
     fig = c[(c["status"] == "differs") & c["provenance_id"].notna() & c["section"].str.startswith("Figure")
             & (c["unit"] == "percent")]
     for _, r in fig.iterrows():
         n += 1
-        lines.append(f"{n}. **{r['id']}** (printed percentage vs printed counts, proven): {r['section']} prints "
+        lines.append(f"{n}. **{md(r['id'])}** (printed percentage vs printed counts, proven): {md(r['section'])} prints "
                      f"{r['printed']:.{int(r['decimals'])}f}% but its own counts give {r['recomputed']:.3f}%.")
     # figure cells print their own counts, so a percentage that misses them is reported above instead
     gran = c[c["check"].str.contains("granularity") & c["detail"].str.contains("impossible")
@@ -159,7 +164,7 @@ def render_findings(result: AuditResult) -> str:
         n += 1
         label = "proven" if r["status"] == "impossible" else "conditional on no item non-response"
         text = next(part for part in r["detail"].split(" | ") if "impossible" in part)
-        lines.append(f"{n}. **{r['id']}** (granularity, {label}): {text}.")
+        lines.append(f"{n}. **{md(r['id'])}** (granularity, {label}): {md(text)}.")
     if n == 0:
         lines.append("None found.")
     prov = {p["claim_id"]: p for p in result.provenance}
@@ -168,17 +173,17 @@ def render_findings(result: AuditResult) -> str:
         lines += ["", "## Printed changes and the tests behind them", "",
                   "The paper reports these changes; the pipeline's test of each shift (design from config) says:", ""]
         for cl in changes:
-            lines.append(f"- **{cl['id']}** ({cl['section']}, printed {cl['printed']:+g} {cl['unit']}): "
-                         f"{prov[cl['id']]['method']}")
+            lines.append(f"- **{md(cl['id'])}** ({md(cl['section'])}, printed {cl['printed']:+g} {md(cl['unit'])}): "
+                         f"{md(prov[cl['id']]['method'])}")
     lines += ["", "## Consistency checks that hold", ""]
-    lines += [f"- {r['id']} ({r['check']}): {r['detail']}" for _, r in k[k["passed"]].iterrows()] or ["- none"]
+    lines += [f"- {md(r['id'])} ({md(r['check'])}): {md(r['detail'])}" for _, r in k[k["passed"]].iterrows()] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
 def write_audit(result: AuditResult, claims_path: Path, consistency_path: Path, findings_path: Path,
                 provenance_path: Path) -> None:
-    result.claims.to_csv(claims_path, index=False, lineterminator="\n", float_format="%.10g")
-    result.consistency.to_csv(consistency_path, index=False, lineterminator="\n")
+    write_csv(result.claims, claims_path, float_format="%.10g")    # text neutralised against spreadsheet formulas
+    write_csv(result.consistency, consistency_path)
     findings_path.write_text(render_findings(result), encoding="utf-8")
     provenance_path.write_text(json.dumps(result.provenance, indent=1, ensure_ascii=False, default=str) + "\n",
                                encoding="utf-8")
