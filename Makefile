@@ -17,8 +17,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# `python -m analysis run` = snakemake --rerun-incomplete, after clearing what a killed run leaves behind
+# (a stale lock when no Snakemake works here, orphaned temporary files); exit 2 bad input, 3 a bug.
 report: $(STAMP)
-	$(BIN)/snakemake --cores all
+	$(BIN)/python -m analysis run --cores all
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -19,7 +19,8 @@ rule audit:
         "logs/benchmarks/audit.tsv"
     params:
         py=PY,
+        config=lambda w: config_digest(PROJECT, "audit"),
     conda:
         ENV
     shell:
-        "{params.py}.audit run --claims {input.claims} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py}.audit run --claims {input.claims:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

@@ -5,8 +5,6 @@ rule clean_dataset:
     input:
         code=CODE,
         raw=lambda w: raw_files(w.country, w.dataset),
-        country_config="config/countries/{country}.yaml",
-        indicators="config/indicators.yaml",
     output:
         data="data/processed/{country}/{dataset}.parquet",
         exclusions="data/processed/{country}/logs/{dataset}.exclusions.csv",
@@ -19,12 +17,14 @@ rule clean_dataset:
     threads: clean_threads
     params:
         py=PY,
+        config=config_of("clean", country="country", dataset="dataset"),
+        raw_content=lambda w: raw_content(w.country, w.dataset),
     conda:
         ENV
     shell:
-        "{params.py} clean --country {wildcards.country} --dataset {wildcards.dataset} --out-dir data/processed/{wildcards.country}"
-        " --workers {threads}"
-        " 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} clean --country {wildcards.country:q} --dataset {wildcards.dataset:q}"
+        " --out-dir data/processed/{wildcards.country:q} --workers {threads}"
+        " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
 
 rule combine_logs:
@@ -39,9 +39,9 @@ rule combine_logs:
         "logs/benchmarks/{country}/combine_logs.tsv"
     params:
         py=PY,
-        datasets=lambda w: " ".join(datasets(w.country)),
+        datasets=lambda w: datasets(w.country),
     conda:
         ENV
     shell:
-        "{params.py} combine-logs --dir data/processed/{wildcards.country} --datasets {params.datasets}"
-        " 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} combine-logs --dir data/processed/{wildcards.country:q} --datasets {params.datasets:q}"
+        " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

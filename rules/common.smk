@@ -1,4 +1,9 @@
 # Shared helpers: read and validate the whole configuration once, at workflow start.
+# Shell commands get only wildcards (constrained below) and file paths, each quoted with `:q`; no config text.
+# Each job's params carry a digest of the configuration it reads (analysis.workflow), so Snakemake reruns it
+# when that changes (rerun trigger `params`), and a digest of its raw files' contents where it reads any.
+import re
+import shlex
 import sys
 
 SRC = str(Path(workflow.basedir) / "src")
@@ -7,6 +12,7 @@ sys.path.insert(0, SRC)
 from analysis.config import load_project  # noqa: E402
 from analysis.errors import InputError  # noqa: E402
 from analysis.resources import source_processes  # noqa: E402
+from analysis.workflow import config_digest, display_job, raw_digest  # noqa: E402
 
 try:
     PROJECT = load_project(Path(workflow.basedir))
@@ -20,8 +26,29 @@ CODE = sorted(str(p) for p in Path(SRC, "analysis").rglob("*.py"))
 FIGURE_CODE = sorted(str(p) for p in Path(SRC, "figures").rglob("*.py"))
 ENV = "../environment.yml"
 # the workflow always runs the code of its own checkout (also when another copy is pip-installed)
-PY = f"PYTHONPATH={SRC} python -m analysis"
-FIG = f"PYTHONPATH={SRC} python -m figures"
+PY = f"PYTHONPATH={shlex.quote(SRC)} python -m analysis"
+FIG = f"PYTHONPATH={shlex.quote(SRC)} python -m figures"
+ROOT = Path(workflow.basedir)
+
+
+def config_of(job, **where):
+    """A param: the digest of the configuration slice `job` reads (where: wildcard names -> wildcard attributes)."""
+    return lambda w: config_digest(PROJECT, job, **{k: getattr(w, v) for k, v in where.items()})
+
+
+def raw_content(country, dataset):
+    """SHA-256 of the dataset's raw files (cached by stat): a replaced file reruns the job, whatever its mtime."""
+    return raw_digest(ROOT, raw_files(country, dataset))
+
+
+def all_raw_files():
+    return sorted({f for c in COUNTRIES for d in datasets(c) for f in raw_files(c, d)})
+
+
+def config_files():
+    """Every configuration file (the manifest records their hashes)."""
+    return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "config").rglob("*")
+                  if p.is_file() and p.suffix in (".yaml", ".json"))
 
 
 def datasets(country):
@@ -70,18 +97,16 @@ def chart_outputs():
     return out
 
 
-def chart_data(country, dataset):
-    """What the data are, for a chart's source line (from config; says 'synthetic' when it is)."""
-    cfg = PROJECT["countries"][country]
-    text = cfg["datasets"][dataset].get("description", f"{cfg['label']} {dataset}")
-    return f"synthetic reconstruction of {text} (not real responses)" if cfg.get("synthetic_data") else text
+def alternatives(names):
+    """A regular expression matching exactly these names (escaped: a name is config text), or nothing."""
+    return "|".join(re.escape(n) for n in sorted(names)) or "^$"
 
 
 # every configured crosstab (regular expression for the crosstab rule's wildcard)
-TABLES = "|".join(sorted({t for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})})) or "^$"
+TABLES = alternatives({t for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})})
 # configured crosstabs that have a chart (regular expression for the chart_table rule's wildcard)
-CHART_TABLES = "|".join(sorted({t for c in COUNTRIES for t, spec in PROJECT["countries"][c].get("tables", {}).items()
-                                if spec.get("chart")})) or "^$"
+CHART_TABLES = alternatives({t for c in COUNTRIES for t, spec in PROJECT["countries"][c].get("tables", {}).items()
+                             if spec.get("chart")})
 
 
 def display_table_names(country):
@@ -100,6 +125,10 @@ def display_table_outputs():
 
 def table_outputs():
     return [f"reports/tables/{c}/{t}.csv" for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})]
+
+
+# every display table (regular expression for the display_table rule's wildcard)
+DISPLAY_NAMES = alternatives({n for c in COUNTRIES for n in display_table_names(c)})
 
 
 wildcard_constraints:

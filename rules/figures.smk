@@ -1,4 +1,5 @@
 # Charts, display tables (HTML, Markdown, LaTeX) and the one self-contained report.
+# The chart and table commands read their text (source line, labels, titles) from the config themselves.
 
 
 rule chart_table:
@@ -16,14 +17,13 @@ rule chart_table:
         "logs/benchmarks/{country}/chart_{table}.tsv"
     params:
         py=FIG,
-        chart=lambda w: PROJECT["countries"][w.country]["tables"][w.table]["chart"],
-        data=lambda w: chart_data(w.country, PROJECT["countries"][w.country]["tables"][w.table]["dataset"]),
+        config=config_of("chart_table", country="country", table="table"),
     conda:
         ENV
     shell:
-        "{params.py} {params.chart} --country {wildcards.country} --table {wildcards.table} "
-        "--out-stem reports/figures/{wildcards.country}/{wildcards.table} --data '{params.data}' > {log} 2>&1"
-        " || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} table --country {wildcards.country:q} --table {wildcards.table:q}"
+        " --out-stem reports/figures/{wildcards.country:q}/{wildcards.table:q} > {log:q} 2>&1"
+        " || {{ cat {log:q} >&2; exit 2; }}"
 
 
 rule chart_shifts:
@@ -31,7 +31,6 @@ rule chart_shifts:
         code=FIGURE_CODE,
         estimates="reports/tables/{country}/estimates.csv",
         shifts="reports/tables/{country}/shifts.csv",
-        indicators="config/indicators.yaml",
     output:
         png=report("reports/figures/{country}/{chart}.png", category="Shifts", subcategory="{country}"),
         svg="reports/figures/{country}/{chart}.svg",
@@ -44,13 +43,13 @@ rule chart_shifts:
     priority: 20   # the longest jobs after the statistics: start them before the small ones
     params:
         py=FIG,
-        data=lambda w: chart_data(w.country, "respondents"),
+        config=config_of("chart_shifts", country="country"),
     conda:
         ENV
     shell:
-        "{params.py} {wildcards.chart} --country {wildcards.country} --indicators {input.indicators} "
-        "--out-stem reports/figures/{wildcards.country}/{wildcards.chart} --data '{params.data}' > {log} 2>&1"
-        " || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} {wildcards.chart:q} --country {wildcards.country:q}"
+        " --out-stem reports/figures/{wildcards.country:q}/{wildcards.chart:q} > {log:q} 2>&1"
+        " || {{ cat {log:q} >&2; exit 2; }}"
 
 
 rule display_table:
@@ -61,6 +60,8 @@ rule display_table:
         html="reports/tables/{country}/{name}.html",
         md="reports/tables/{country}/{name}.md",
         tex="reports/tables/{country}/{name}.tex",
+    wildcard_constraints:
+        name=DISPLAY_NAMES,
     log:
         "logs/{country}/display_{name}.log",
     benchmark:
@@ -68,16 +69,18 @@ rule display_table:
     priority: 10
     params:
         py=FIG,
+        config=lambda w: config_digest(PROJECT, display_job(PROJECT, w.country, w.name), country=w.country, table=w.name),
     conda:
         ENV
     shell:
-        "{params.py}.tables --country {wildcards.country} --name {wildcards.name} "
-        "--out-stem reports/tables/{wildcards.country}/{wildcards.name} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py}.tables --country {wildcards.country:q} --name {wildcards.name:q}"
+        " --out-stem reports/tables/{wildcards.country:q}/{wildcards.name:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
 
 rule html_report:
     input:
         code=CODE + FIGURE_CODE,
+        claims=PROJECT["config"].get("claims", []),   # the paper's title and the claims' cells
         charts=chart_outputs(),   # the report renders its tables from the CSVs, not from the display tables
         audit=audit_outputs(),
         statistics=statistics_outputs(),
@@ -91,15 +94,17 @@ rule html_report:
     priority: 10
     params:
         py=FIG,
+        config=lambda w: config_digest(PROJECT, "report"),
     conda:
         ENV
     shell:
-        "{params.py}.report --out {output} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py}.report --out {output:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
 
 rule manifest:
     input:
         code=CODE,
+        config=config_files(),   # the manifest records every config file's hash, comments included
         everything=clean_outputs() + table_outputs() + statistics_outputs() + audit_outputs() + chart_outputs()
         + display_table_outputs() + ["reports/report.html"],
     output:
@@ -110,7 +115,8 @@ rule manifest:
         "logs/benchmarks/manifest.tsv"
     params:
         py=PY,
+        inputs_content=lambda w: raw_digest(ROOT, all_raw_files() + config_files()),   # also when a file got OLDER
     conda:
         ENV
     shell:
-        "{params.py} manifest --out {output} 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} manifest --out {output:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

@@ -6,9 +6,6 @@ rule statistics:
     input:
         code=CODE,
         data="data/processed/{country}/respondents.parquet",
-        country_config="config/countries/{country}.yaml",
-        project_config="config/config.yaml",
-        indicators="config/indicators.yaml",
     output:
         estimates="reports/tables/{country}/estimates.csv",
         shifts="reports/tables/{country}/shifts.csv",
@@ -19,9 +16,10 @@ rule statistics:
     priority: 10   # on the critical path to the report (combining logs can wait)
     params:
         py=PY,
+        config=config_of("statistics", country="country"),
     conda:
         ENV
     shell:
-        "{params.py} statistics --country {wildcards.country} --data {input.data}"
-        " --estimates {output.estimates} --shifts {output.shifts}"
-        " 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} statistics --country {wildcards.country:q} --data {input.data:q}"
+        " --estimates {output.estimates:q} --shifts {output.shifts:q}"
+        " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

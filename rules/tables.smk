@@ -5,7 +5,6 @@ rule crosstab:
     input:
         code=CODE,
         data=lambda w: f"data/processed/{w.country}/{PROJECT['countries'][w.country]['tables'][w.table]['dataset']}.parquet",
-        country_config="config/countries/{country}.yaml",
     output:
         "reports/tables/{country}/{table}.csv",
     wildcard_constraints:
@@ -16,8 +15,9 @@ rule crosstab:
         "logs/benchmarks/{country}/crosstab_{table}.tsv"
     params:
         py=PY,
+        config=config_of("crosstab", country="country", table="table"),
     conda:
         ENV
     shell:
-        "{params.py} crosstab --country {wildcards.country} --table {wildcards.table} --data {input.data} --out {output}"
-        " 2> {log} || {{ cat {log} >&2; exit 2; }}"
+        "{params.py} crosstab --country {wildcards.country:q} --table {wildcards.table:q} --data {input.data:q}"
+        " --out {output:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

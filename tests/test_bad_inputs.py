@@ -1,8 +1,9 @@
-"""Bad-input corpus: each case breaks a copy of the repository and runs the real entry point (snakemake).
+"""Bad-input corpus: each case breaks a copy of the repository and runs the real entry point (`python -m analysis run`,
+what `make report` runs: Snakemake, exit 2 for bad input, 3 for a bug).
 
-Every case must: exit non-zero; print one clear message (ERROR: ... where: ... fix: ...) naming the
-file and, where it applies, the column or key and the row; leave no partial output for the failed job
-and no temporary files; and show no Python traceback (unless PEACE_DEBUG=1, checked once).
+Every case must: exit with its status (2 unless it expects success); print one clear message (ERROR: ... where:
+... fix: ...) naming the file and, where it applies, the column or key and the row; leave no partial output for
+the failed job and no temporary files; and show no Python traceback (unless PEACE_DEBUG=1, checked once).
 `python -m tests.test_bad_inputs` prints the corpus as a table: case, the message the user sees.
 """
 from __future__ import annotations
@@ -249,8 +250,13 @@ def run_case(case: Case, root: Path, debug: bool = False) -> subprocess.Complete
     env = _env(root)
     if debug:
         env["PEACE_DEBUG"] = "1"
-    command = case.command or [f"{BIN}/snakemake", "--cores", "1", case.target]
+    command = case.command or run_command(case.target)
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+
+
+def run_command(*targets: str) -> list[str]:
+    """`python -m analysis run` (what `make report` runs): Snakemake with the project's exit codes (2 bad input)."""
+    return [sys.executable, "-m", "analysis", "run", "--cores", "1", *[t for t in targets if t]]
 
 
 def check_outcome(case: Case, root: Path, proc: subprocess.CompletedProcess) -> None:
@@ -264,8 +270,7 @@ def check_outcome(case: Case, root: Path, proc: subprocess.CompletedProcess) -> 
             assert needle in proc.stdout + message, f"{case.name}: {needle!r} not in output"
     else:
         assert proc.returncode != 0, f"{case.name}: the run succeeded"
-        if not case.command or case.command[0] != f"{BIN}/snakemake":
-            assert proc.returncode == case.exit_code, f"{case.name}: exit {proc.returncode}\n{message[-3000:]}"
+        assert proc.returncode == case.exit_code, f"{case.name}: exit {proc.returncode}\n{message[-3000:]}"
         assert message.count("ERROR:") == 1, message[-3000:]
         for needle in case.expect:
             assert needle in message, f"{case.name}: {needle!r} not in\n{message[-2500:]}"

@@ -13,9 +13,13 @@ Commands
   statistics --country C --data PARQUET [--estimates CSV] [--shifts CSV]
                                          indicator x wave x group estimates with CIs and design effects, and
                                          baseline -> endline shifts tested as the country's design requires
+  run [TARGET...] [--cores N]            the whole pipeline (Snakemake; `make report`), recovering by itself
+                                         from an interrupted run (stale lock, incomplete outputs, temporary files)
 
 Bad input prints one message (file, column, row, fix) and exits with status 2, leaving no partial
-outputs. Set PEACE_DEBUG=1 (or pass --debug) to see the Python traceback as well.
+outputs; a bug prints one INTERNAL ERROR line and exits with status 3. Set PEACE_DEBUG=1 (or pass --debug) to
+see the Python traceback as well. Output files get the usual permissions (0666 minus the umask), like any file the
+user creates.
 """
 from __future__ import annotations
 
@@ -29,9 +33,40 @@ from pathlib import Path
 from .errors import InputError
 
 
+def _umask_without_changing_it() -> int | None:
+    """The process umask from /proc/self/status (Linux >= 4.7): reading it there changes nothing (os.umask can only
+    be read by setting it, which races with threads creating files)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _umask_at_import() -> int:
+    mask = os.umask(0o022)       # set and restored once, at import, before any thread of ours writes a file
+    os.umask(mask)
+    return mask
+
+
+_IMPORT_UMASK = _umask_without_changing_it()
+_IMPORT_UMASK = _umask_at_import() if _IMPORT_UMASK is None else _IMPORT_UMASK
+
+
+def output_mode() -> int:
+    """Permission bits of a new output file: 0o666 minus the umask (0644 under umask 022, 0640 under 027)."""
+    mask = _umask_without_changing_it()
+    return 0o666 & ~(_IMPORT_UMASK if mask is None else mask)
+
+
 @contextmanager
 def atomic_outputs(paths: list[Path]):
-    """Yield temporary paths; move them into place only if the block succeeds (no partial outputs)."""
+    """Yield temporary paths; move them into place only if the block succeeds (no partial outputs).
+
+    The temporaries are private while written (mkstemp: 0600); the final files get `output_mode()`, as if created
+    with open(), so a research group reads them under its umask."""
     temps = []
     try:
         for p in paths:
@@ -40,7 +75,9 @@ def atomic_outputs(paths: list[Path]):
             os.close(fd)
             temps.append(Path(tmp))
         yield temps
+        mode = output_mode()
         for tmp, final in zip(temps, paths):
+            os.chmod(tmp, mode)
             os.replace(tmp, final)
     finally:
         for tmp in temps:
@@ -187,6 +224,11 @@ def cmd_verify(args) -> None:
     print(f"verified: every input and output matches {args.manifest}")
 
 
+def cmd_run(args) -> int:
+    from .runner import run_pipeline
+    return run_pipeline(args.root, args.targets, args.cores, args.snakemake_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -228,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--estimates", help="write the estimates table here")
     p.add_argument("--shifts", help="write the shifts table here")
     p.set_defaults(func=cmd_statistics)
+    p = sub.add_parser("run", help="the whole pipeline (or TARGET files), recovering from an interrupted run")
+    p.add_argument("targets", nargs="*", help="output files to build (default: everything)")
+    p.add_argument("--cores", default="all", help="cores Snakemake may use (default: all)")
+    p.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
+                   help="the rest of the command line goes to Snakemake unchanged (e.g. --snakemake-args -n)")
+    p.set_defaults(func=cmd_run)
     return parser
 
 
@@ -238,7 +286,7 @@ def run_guarded(command, args, debug: bool = False) -> int:
     """
     debug = debug or os.environ.get("PEACE_DEBUG") == "1"
     try:
-        command(args)
+        status = command(args)
     except InputError as exc:
         if debug:
             raise
@@ -250,7 +298,7 @@ def run_guarded(command, args, debug: bool = False) -> int:
         print(f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline; rerun with "
               "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
         return 3
-    return 0
+    return status if isinstance(status, int) else 0      # a command may return its own exit status (run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,9 +56,10 @@ def hash_files(root: Path, files: list[str], workers: int | None = None) -> dict
 
 
 def build_manifest(project: dict) -> dict:
+    from .workflow import file_hashes
     root = Path(project["root"])
-    return {
-        "inputs": hash_files(root, input_files(project)),
+    return {   # inputs (raw exports, config): hashes cached by stat key, as the workflow's rerun check hashed them
+        "inputs": file_hashes(root, input_files(project)),
         "outputs": hash_files(root, output_files(root)),
         "packages": package_versions(root),
         "python": platform.python_version(),
@@ -66,11 +67,35 @@ def build_manifest(project: dict) -> dict:
     }
 
 
+def read_manifest(path: Path, shown: str | None = None) -> dict:
+    """The manifest as written by `build_manifest`; missing, truncated or not JSON -> InputError (exit 2) naming the
+    file as `shown` (default: the path)."""
+    shown = shown or str(path)
+    rewrite = "run `make report`, which rewrites it (or restore the file from where it was published)"
+    if not path.exists():
+        raise InputError("no manifest to verify against", file=shown, fix="run `make report` first")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the manifest is not UTF-8 text (byte {exc.start})", file=shown, fix=rewrite) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the manifest is truncated or is not JSON ({exc.msg}: line {exc.lineno}, column {exc.colno})",
+                         file=shown, row=exc.lineno, fix=rewrite) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the manifest ({exc.strerror})", file=shown, fix=rewrite) from None
+    for kind in ("inputs", "outputs"):
+        part = manifest.get(kind) if isinstance(manifest, dict) else None
+        if not isinstance(part, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in part.items()):
+            raise InputError(f"the manifest has no valid `{kind}` (a mapping of file to SHA-256)", file=shown,
+                             key=kind, fix=rewrite)
+    return manifest
+
+
 def verify(root: Path, manifest_path: Path) -> list[str]:
     """Problems found when re-hashing the files named in a manifest (empty list: everything matches)."""
-    if not manifest_path.exists():
-        raise InputError("no manifest to verify against", file=str(manifest_path), fix="run `make report` first")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    root, manifest_path = Path(root), Path(manifest_path)
+    shown = manifest_path.relative_to(root) if manifest_path.is_relative_to(root) else manifest_path
+    manifest = read_manifest(manifest_path, str(shown))
     problems = []
     for kind in ("inputs", "outputs"):
         for rel, digest in manifest[kind].items():

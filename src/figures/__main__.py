@@ -1,6 +1,7 @@
 """Command line: `python -m figures <chart> --out-stem PATH [options]` writes PATH.png and PATH.svg.
 
 Charts (and the tables they read from <tables-dir>/<country>/)
+  table          <table>.csv, drawn as the chart its `tables:` entry in the country's config names (the pipeline)
   pyramid        <table>.csv, a sex x age-band crosstab (e.g. --table figure1_sex_by_age)
   social-groups  <table>.csv, a social-group x sex crosstab
   figure3        <table>.csv, collection type x (location | respondent group)
@@ -8,17 +9,24 @@ Charts (and the tables they read from <tables-dir>/<country>/)
   forest         shifts.csv
 
 Options
+  --root DIR           the project (default: the current directory); its config gives what is not passed
   --country C          a folder under --tables-dir (a country of config/config.yaml); required
-  --table NAME         the crosstab to draw (pyramid, social-groups, figure3)
+  --table NAME         the crosstab to draw (table, pyramid, social-groups, figure3)
   --tables-dir DIR     default reports/tables
-  --indicators FILE    indicator labels, default config/indicators.yaml (dumbbell, forest)
-  --data TEXT          what the data are, e.g. "synthetic reconstruction of ... (not real responses)";
-                       the source line is "Source: <data>; n = ..." (the pipeline passes it from config)
+  --indicators FILE    indicator labels from this YAML file (dumbbell, forest); default: the project's
+                       indicators (config/indicators.yaml merged with the country's own `indicators:`)
+  --data TEXT          what the data are; the source line is "Source: <data>; n = ...". Default, from the
+                       project config: the dataset's `description:` (else "<label> <dataset>"), said to be a
+                       "synthetic reconstruction of ... (not real responses)" when the country has
+                       `synthetic_data: true` (a country the config does not have: the tables' folder).
+                       Config text never passes through a shell: the pipeline passes only the country and
+                       table names.
   --source TEXT        the whole source line instead
   --title TEXT         chart title (default: built from the chart and the country)
 
-A missing or unreadable input prints one line starting with "ERROR:" and exits with status 2.
-Set PEACE_DEBUG=1 to see the Python traceback instead.
+A missing or unreadable input, or a config mistake, prints one message starting with "ERROR:" and exits with
+status 2; a bug prints one "INTERNAL ERROR:" line and exits with status 3. Set PEACE_DEBUG=1 to see the Python
+traceback instead.
 """
 from __future__ import annotations
 
@@ -28,7 +36,7 @@ import sys
 from pathlib import Path
 
 CHARTS = {   # chart: the tables it reads (None: the crosstab named by --table)
-    "pyramid": [None], "social-groups": [None], "figure3": [None],
+    "table": [None], "pyramid": [None], "social-groups": [None], "figure3": [None],
     "dumbbell": ["estimates.csv", "shifts.csv"], "forest": ["shifts.csv"],
 }
 FIX = "fix: run the pipeline first (from the repository root: snakemake --cores 2)"
@@ -42,13 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m figures", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("chart", choices=sorted(CHARTS))
+    p.add_argument("--root", default=Path.cwd(), type=Path, help="the project (default: the current directory)")
     p.add_argument("--out-stem", required=True, type=Path, help="write OUT_STEM.png and OUT_STEM.svg")
     p.add_argument("--country", required=True)
     p.add_argument("--table", default=None)
     p.add_argument("--tables-dir", default=Path("reports/tables"), type=Path)
-    p.add_argument("--indicators", default=Path("config/indicators.yaml"), type=Path)
+    p.add_argument("--indicators", default=None, type=Path, help="indicator labels (default: the project's)")
     p.add_argument("--source", default=None, help="the whole source line (default: built from --data and the table's n)")
-    p.add_argument("--data", default=None, help="what the data are, for the source line (the pipeline passes it from config)")
+    p.add_argument("--data", default=None, help="what the data are, for the source line (default: from the config)")
     p.add_argument("--title", default=None)
     return p
 
@@ -95,6 +104,54 @@ def _wave_n(chart: str, table) -> str:
         return ""
 
 
+def data_description(project: dict, country: str, dataset: str) -> str:
+    """What the data are, for a chart's source line: the dataset's `description:` (else "<label> <dataset>"),
+    called a synthetic reconstruction when the country config says `synthetic_data: true`."""
+    cfg = project["countries"][country]
+    text = cfg["datasets"].get(dataset, {}).get("description") or f"{cfg['label']} {dataset}"
+    return f"synthetic reconstruction of {text} (not real responses)" if cfg.get("synthetic_data") else text
+
+
+class _Project:
+    """The project config, read once and only when a chart needs it (a configured chart, source line or labels)."""
+
+    def __init__(self, root: Path):
+        self.root, self._project = root, None
+
+    def exists(self) -> bool:
+        return (Path(self.root) / "config" / "config.yaml").is_file()
+
+    def get(self) -> dict:
+        if self._project is None:
+            from analysis.config import load_project
+            self._project = load_project(self.root)
+        return self._project
+
+    def country(self, country: str) -> dict:
+        countries = self.get()["countries"]
+        if country not in countries:
+            raise CliError(f"ERROR: country '{country}' is not listed in config/config.yaml; "
+                           f"fix: use one of {', '.join(countries)}")
+        return countries[country]
+
+    def table(self, country: str, table: str) -> dict:
+        tables = self.country(country).get("tables", {})
+        if table not in tables:
+            raise CliError(f"ERROR: table '{table}' is not configured for {country}; "
+                           f"fix: use one of {', '.join(tables) or '(none: add one under `tables:`)'}")
+        return tables[table]
+
+
+def _configured_data(project: _Project, country: str, table: str | None) -> str:
+    """The source line's description of the data drawn: the table's dataset, or the respondents (shift charts).
+    A chart drawn by hand from tables of a country (or table) the config does not have: the tables' folder."""
+    cfg = project.get()["countries"].get(country) if project.exists() else None
+    if cfg is None or (table and table not in cfg.get("tables", {})):
+        return f"reports/tables/{country}"
+    dataset = cfg["tables"][table]["dataset"] if table else "respondents"
+    return data_description(project.get(), country, dataset)
+
+
 def _default_title(chart: str, country: str) -> str:
     c = _country_name(country)
     return {
@@ -116,31 +173,52 @@ def run(args) -> list[Path]:
     folder = args.tables_dir / country
     data = {name: _read(folder / name) for name in tables}
     first = data[tables[0]]
-    source = args.source or _default_source(args.chart, args.data or f"reports/tables/{country}", first)
-    title = args.title or _default_title(args.chart, country)
+    project = _Project(args.root)
+    chart = args.chart
+    if chart == "table":
+        spec = project.table(country, args.table)
+        if not spec.get("chart"):
+            raise CliError(f"ERROR: table '{args.table}' of {country} has no `chart:`; "
+                           "fix: add `chart:` to the table in the country's config, or name the chart")
+        chart = spec["chart"]
+    source = args.source or _default_source(chart, args.data or _configured_data(project, country, args.table), first)
+    title = args.title or _default_title(chart, country)
 
-    if args.chart == "pyramid":
+    if chart == "pyramid":
         return charts.population_pyramid(first, args.out_stem, source, title=title)
-    if args.chart == "social-groups":
+    if chart == "social-groups":
         return charts.social_groups_by_sex(first, args.out_stem, source, title=title)
-    if args.chart == "figure3":
+    if chart == "figure3":
         return charts.participants_figure3(first, args.out_stem, source, title=title)
-    if not args.indicators.is_file():
+    if args.indicators is None:
+        if not project.exists():
+            raise CliError(f"ERROR: no project config in {args.root} to take indicator labels from; "
+                           "fix: run from the repository root, pass --root, or pass --indicators FILE")
+        labels = {i["id"]: i["label"] for i in project.get()["indicators"]}
+    elif not args.indicators.is_file():
         raise CliError(f"ERROR: missing indicator labels {args.indicators}; "
-                       "fix: pass --indicators config/indicators.yaml (run from the repository root)")
-    labels = charts.load_indicator_labels(args.indicators)
-    if args.chart == "dumbbell":
+                       "fix: pass an existing YAML file, or leave --indicators out to use the project's")
+    else:
+        labels = charts.load_indicator_labels(args.indicators)
+    if chart == "dumbbell":
         return charts.dumbbell(data["estimates.csv"], data["shifts.csv"], args.out_stem, source, labels,
                                title=title)
     return charts.forest_plot(data["shifts.csv"], args.out_stem, source, labels, title=title)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from analysis.errors import InputError
+
     args = _parser().parse_args(argv)
     debug = os.environ.get("PEACE_DEBUG") == "1"
     try:
         for path in run(args):
             print(path)
+    except InputError as exc:                  # the project config (read for the source line or labels)
+        if debug:
+            raise
+        print(exc.render(), file=sys.stderr)
+        return 2
     except CliError as exc:
         if debug:
             raise
@@ -151,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"ERROR: {exc}; fix: regenerate the tables with the pipeline", file=sys.stderr)
         return 2
+    except Exception as exc:                    # a bug, not bad input: one line (exit 3), as `python -m analysis`
+        if debug:
+            raise
+        print(f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline; rerun with "
+              "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
+        return 3
     return 0
 
 
