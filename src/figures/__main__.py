@@ -63,11 +63,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read(path: Path):
-    import pandas as pd
+    """A table the pipeline wrote (text cells neutralised against spreadsheet formulas are restored)."""
+    from analysis.csv_files import read_output_csv
     if not path.is_file():
         raise CliError(f"ERROR: missing input {path}; {FIX}")
     try:
-        return pd.read_csv(path)
+        return read_output_csv(path)
     except Exception as exc:      # empty or corrupt CSV
         raise CliError(f"ERROR: cannot read {path} ({type(exc).__name__}: {exc}); {FIX}") from exc
 
