@@ -177,3 +177,154 @@ def test_respondents_without_an_id_column_get_the_core_columns_message(tmp_path)
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(InputError, match="lack harmonised column"):
         clean_dataset(load_project(root), "rwanda", "respondents")
+
+
+# --- issue 13: checks that flag nothing, free text, bands, indicator values, panels, dates -----------------
+def test_a_check_that_flags_nothing_gives_an_empty_typed_log():
+    from analysis.clean import consistency_warnings
+    frame = pd.DataFrame({"age": pd.array([30, 40], dtype="Int64"), "sex": ["F", "M"]})
+    log = consistency_warnings(frame, [{"when": [{"variable": "age", "greater_than": 150},
+                                                 {"variable": "sex", "equals": "F"}], "warning": "too old"}], "cfg")
+    assert log.empty and list(log.columns) == ["row_index", "variable", "raw_value", "clean_value", "rule", "severity"]
+
+
+def test_withheld_text_is_not_shown_in_a_check():
+    from analysis.clean import consistency_warnings
+    frame = pd.DataFrame({"note": pd.array(["call 0788123456", "x"], dtype="string"), "age": [15, 40]})
+    log = consistency_warnings(frame, [{"when": [{"variable": "age", "less_than": 18}, {"variable": "note", "missing": False}],
+                                        "warning": "young"}], "cfg", withheld={"note"})
+    assert log["raw_value"].tolist() == ["15 | [withheld free text]"]
+
+
+def test_shipped_free_text_stays_out_of_processed_data_and_logs(cleaned, project):
+    from analysis.clean import dataset_text_policy
+    for (country, name), result in cleaned.items():
+        dataset = project["countries"][country]["datasets"][name]
+        withheld = dataset_text_policy(dataset).withheld
+        assert not withheld & set(result.data.columns)
+        assert not result.log["variable"].isin(list(withheld)).any()
+    withheld_rw = dataset_text_policy(project["countries"]["rwanda"]["datasets"]["respondents"]).withheld
+    assert {"social_group_other", "village", "enumerator", "submission_id"} <= withheld_rw
+    assert "respondent_id" not in withheld_rw and "cluster" in cleaned[("rwanda", "respondents")].data.columns
+
+
+def test_text_policy_keeps_ids_and_design_keys_and_withholds_copies():
+    from analysis.free_text import text_policy
+    dataset = {"record_id": "pid", "design": {"type": "panel", "panel_key": "pid", "cluster": "cluster"},
+               "variables": {"pid": {"type": "text"}, "village": {"type": "text"}, "other": {"type": "text", "publish": True},
+                             "sex": {}},
+               "derive": {"cluster": {"concat": ["sex", "village"]}, "other_copy": {"copy": "village"},
+                          "note": {"copy": "other"}}}
+    policy = text_policy(dataset)
+    assert policy.withheld == {"village", "other_copy"} and policy.scanned == {"other"}
+
+
+def test_redaction_counts_without_values_and_only_whole_words():
+    from analysis.free_text import redact, redaction_rule
+    text = pd.Series(["Ask Amina Karimova on +992 93 555 1234 or amina.k@mail.tj", "Aminata came", None, "on 2023-05-01"],
+                     index=[10, 11, 12, 13], dtype="string")
+    pii = pd.DataFrame({"name": ["Amina Karimova", "Amina Karimova", "X", "Y"]}, index=[10, 11, 12, 13])
+    out, counts = redact(text, pii)
+    assert out.tolist()[0] == "Ask [redacted identifier] on [redacted phone] or [redacted e-mail]"
+    assert out.iloc[1] == "Aminata came" and pd.isna(out.iloc[2]) and out.iloc[3] == "on 2023-05-01"
+    assert counts.values.tolist() == [[10, 1, 1, 1]]
+    rule = redaction_rule(counts).iloc[0]
+    assert "Amina" not in rule and "1 phone number" in rule and "1 e-mail address" in rule and "1 identifier" in rule
+
+
+def test_band_coverage_stops_when_used_and_warns_otherwise():
+    from analysis.clean import band_coverage
+    frame = pd.DataFrame({"age": pd.array([20, 40, None, 70], dtype="Int64"), "band": ["18–35", "36–60", None, None],
+                          "source_row": [1, 2, 3, 4]})
+    derivations = {"band": {"from": "age", "bands": [{"label": "18–35", "min": 18, "max": 35},
+                                                     {"label": "36–60", "min": 36, "max": 60}]}}
+    log = band_coverage(frame, derivations, {}, "cfg", {"file": "raw.csv"})
+    assert log[["row_index", "raw_value", "severity"]].values.tolist() == [[3, "70", "warning"]]
+    with pytest.raises(InputError, match=r"'band' leaves 1 kept row\(s\) outside every band: 'age' = 70") as err:
+        band_coverage(frame, derivations, {"band": ["table 'f1'"]}, "cfg", {"file": "raw.csv"})
+    assert "raw.csv, row 4" in err.value.problem and "table 'f1'" in err.value.fix and err.value.key == "band"
+
+
+def test_indicator_values_are_checked_against_labels_codes_or_data():
+    from analysis.clean import check_indicator_values
+    project = {"countries": {"c": {"indicators": []}},
+               "indicators": [{"id": "ind", "countries": {"c": {"variable": "n", "positive": ["1"]}}}]}
+    with pytest.raises(InputError, match="write 1 without quotes"):
+        check_indicator_values(project, "c", {"n": None}, {"n": {0, 1}})
+    project["indicators"][0]["countries"]["c"]["positive"] = [1]
+    check_indicator_values(project, "c", {"n": None}, {"n": {0.0, 1.0}})          # 1 == 1.0: fine
+    with pytest.raises(InputError, match="labels, not the raw codes"):
+        check_indicator_values(project, "c", {"n": {"Yes", "No"}}, {})
+
+
+def test_merged_value_sets_follow_derivations():
+    from analysis.clean import SourceResult, merge_value_sets
+    parts = [SourceResult(None, None, None, {}, None, {"a": {"x"}, "t": None}),
+             SourceResult(None, None, None, {}, None, {"a": {"y"}, "age": None})]
+    dataset = {"derive": {"b": {"copy": "a"}, "band": {"from": "age", "bands": [{"label": "L", "min": 0, "max": 1}]},
+                          "m": {"from": "a", "map": {"x": "X", "y": None}}, "k": {"concat": ["a", "a"]}}}
+    merged = merge_value_sets(parts, dataset)
+    assert merged["a"] == {"x", "y"} and merged["b"] == {"x", "y"} and merged["band"] == {"L"}
+    assert merged["m"] == {"X"} and merged["k"] is None and merged["t"] is None
+
+
+def _panel(ages_0, ages_1, sexes_1=None):
+    n = len(ages_0)
+    ids = [f"p{i}" for i in range(n)]
+    frame = pd.DataFrame({"respondent_id": ids * 2, "wave": ["base"] * n + ["end"] * n,
+                          "sex": pd.Categorical(["F"] * n + (sexes_1 or ["F"] * n)),
+                          "age": pd.array(ages_0 + ages_1, dtype="Int64"),
+                          "source_file": ["b.csv"] * n + ["e.csv"] * n, "source_row": list(range(1, n + 1)) * 2})
+    return frame
+
+
+def test_panel_pairs_that_may_be_two_people_are_flagged():
+    from analysis.clean import panel_consistency_warnings
+    design = {"type": "panel", "panel_key": "respondent_id"}
+    frame = _panel([30, 40, 50, 60, 20], [32, 42, 52, 75, None], ["F", "F", "M", "F", "F"])
+    flags = panel_consistency_warnings(frame, design, ["base", "end"], "respondent_id")
+    assert flags[["source_file", "source_row", "variable", "raw_value"]].values.tolist() == [
+        ["e.csv", 3, "sex", "F (base) | M (end)"], ["e.csv", 4, "age", "60 (base) | 75 (end)"]]
+    assert "expected 2 (the median change)" in flags["rule"].iloc[1] and set(flags["severity"]) == {"warning"}
+    # with the time between the waves configured, a uniform 2-year change of a 6-year study is flagged throughout
+    design["panel_consistency"] = {"years_between_waves": 6, "age_tolerance_years": 1}
+    flags = panel_consistency_warnings(frame, design, ["base", "end"], "respondent_id")
+    assert (flags["variable"] == "age").sum() == 4 and "expected 6 (years_between_waves)" in flags["rule"].iloc[-1]
+    assert panel_consistency_warnings(frame, {"type": "independent"}, ["base", "end"], "respondent_id").empty
+
+
+def test_dates_after_fieldwork_or_in_the_future_are_flagged():
+    import datetime
+    from analysis.clean import late_dates
+    frame = pd.DataFrame({"date": ["2023-05-01", "2023-06-15", None, "2031-01-01"]})
+    dataset = {"variables": {"date": {"type": "date"}}}
+    log = late_dates(frame, dataset, {"file": "r.csv"}, "cfg", today=datetime.date(2030, 1, 1))
+    assert log[["row_index", "raw_value"]].values.tolist() == [[3, "2031-01-01"]]
+    assert log["rule"].iloc[0] == "date in the future (after the day of the run); kept, check it"
+    log = late_dates(frame, dataset, {"file": "r.csv", "fieldwork_end": "2023-05-31"}, "cfg")
+    assert log["row_index"].tolist() == [1, 3] and "(2023-05-31)" in log["rule"].iloc[0]
+
+
+def test_blank_rows_are_excluded_first_and_counted(tmp_path):
+    (tmp_path / "raw.csv").write_text("pid,consent\np1,Yes\n\n,\np4,\np5,No\n", encoding="utf-8")
+    dataset = {"role": "register", "record_id": "pid", "sources": [{"wave": "w", "file": "raw.csv", "format": "csv"}],
+               "variables": {"pid": {"type": "text"}, "consent": {"values": {"Yes": "Yes", "No": "No"}}},
+               "exclusions": [{"id": "no_consent", "reason": "no consent", "when": {"variable": "consent", "not_equals": "Yes"}}]}
+    project = {"root": tmp_path, "countries": {"c": {"country": "c", "datasets": {"d": dataset}}}, "indicators": []}
+    result = clean_dataset(project, "c", "d")
+    assert result.exclusions[["source_row", "rule"]].values.tolist() == [
+        [2, "blank_row"], [3, "blank_row"], [4, "no_consent"], [5, "no_consent"]]
+    assert result.data["source_row"].tolist() == [1]
+    assert result.accounting[["raw_rows", "kept", "excluded"]].values.tolist() == [[5, 1, 4]]
+
+
+def test_an_unknown_code_that_decides_an_exclusion_stops_the_run():
+    """"maybe" in consent reads as missing; `not_equals: Yes` must not quietly exclude the interview as refused."""
+    from analysis.clean import decided_by_unknown
+    unknown = pd.DataFrame({"row_index": [0, 1, 2, 5], "variable": ["consent", "q1", "consent", "consent"]})
+    excluded = pd.DataFrame({"rule": ["no_consent", "test", "test"]}, index=[0, 1, 2])
+    rules = [{"id": "test", "when": {"variable": "enumerator", "matches": "^test"}},
+             {"id": "no_consent", "when": {"variable": "consent", "not_equals": "Yes"}}]
+    # row 0: excluded because of its unknown consent; rows 1, 2: test submissions (unknowns elsewhere do not matter);
+    # row 5: kept (reported anyway)
+    assert decided_by_unknown(unknown, excluded, rules).tolist() == [True, False, False, False]

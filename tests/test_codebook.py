@@ -87,3 +87,17 @@ def test_text_codes_matching_numeric_keys_are_logged_only_when_respelled():
     values, log, unknown = convert_column("v", raw, {"values": {1: "Yes", 2: "No"}, "normalise_text": True})
     assert _as_list(values) == ["Yes", "Yes", "No", None] and unknown.empty
     assert log["row_index"].tolist() == [1]
+
+
+def test_infinite_or_nan_text_in_a_number_column_is_unknown_not_a_number():
+    values, _, unknown = convert_column("w", pd.Series(["1.5", "inf", "-Infinity", "nan", "1e999", "2"]), {"type": "number"})
+    assert _as_list(values) == [1.5, None, None, None, None, 2.0]
+    assert unknown["raw_value"].tolist() == ["inf", "-Infinity", "nan", "1e999"]
+    _, _, unknown = convert_column("n", pd.Series(["3", "inf"]), {"type": "integer"})   # crashed in Int64 before
+    assert unknown["raw_value"].tolist() == ["inf"]
+
+
+def test_categories_named_none_and_na_stay_text():
+    values, log, unknown = convert_column("v", pd.Series(["None", "NA", "null", ""]),
+                                          {"values": {"None": "None", "NA": "NA", "null": "null"}})
+    assert _as_list(values) == ["None", "NA", "null", None] and unknown.empty and log.empty

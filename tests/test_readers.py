@@ -70,3 +70,129 @@ def test_missing_sheet_is_reported(tmp_path):
     pd.DataFrame({"a": [1]}).to_excel(tmp_path / "one.xlsx", index=False)
     with pytest.raises(InputError, match="sheet"):
         read_source(tmp_path, _source("one.xlsx", "xlsx", sheet="data"))
+
+
+# --- values and rows as written --------------------------------------------------------------------
+def test_none_na_and_null_text_are_values_not_missing(tmp_path):
+    rel = _write(tmp_path, "words.csv", b"id,answer\n1,None\n2,NA\n3,null\n4,N/A\n5,nan\n6,\n")
+    frame = read_source(tmp_path, _source(rel, "csv")).frame
+    assert frame["answer"].tolist() == ["None", "NA", "null", "N/A", "nan", ""]
+
+
+def test_none_in_an_xlsx_and_an_xlsform_choice_stays_text(tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.append(["id", "answer"])
+    book.active.append([1, "None"])
+    book.active.append([2, "NA"])
+    book.save(tmp_path / "words.xlsx")
+    assert read_source(tmp_path, _source("words.xlsx", "xlsx")).frame["answer"].tolist() == ["None", "NA"]
+    form = openpyxl.Workbook()
+    form.active.title = "survey"
+    form.active.append(["type", "name", "label"])
+    form.active.append(["select_one yn", "answer", "Answer"])
+    choices = form.create_sheet("choices")
+    choices.append(["list_name", "name", "label"])
+    choices.append(["yn", "None", "None"])
+    choices.append(["yn", "NA", "NA"])
+    form.save(tmp_path / "form.xlsx")
+    table = read_source(tmp_path, _source("words.xlsx", "xlsx", xlsform="form.xlsx"))
+    assert table.value_labels["answer"] == {"None": "None", "NA": "NA"}
+
+
+def test_blank_csv_lines_are_rows_and_marked_blank(tmp_path):
+    rel = _write(tmp_path, "gaps.csv", b"id,answer\n1,a\n\n3,c\n , \n5,e\n")
+    table = read_source(tmp_path, _source(rel, "csv"))
+    assert table.frame["id"].tolist() == ["1", "", "3", " ", "5"]       # row i + 1 is data row i + 1 of the file
+    assert table.blank.tolist() == [False, True, False, True, False]
+
+
+def test_empty_xlsx_rows_are_rows_and_marked_blank(tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    for row in (["id", "answer"], [1, "a"], [None, None], [3, "c"], ["", "  "], [5, "e"]):
+        book.active.append(row)
+    book.save(tmp_path / "gaps.xlsx")
+    table = read_source(tmp_path, _source("gaps.xlsx", "xlsx"))
+    assert table.frame["id"].tolist() == ["1", "", "3", "", "5"]
+    assert table.blank.tolist() == [False, True, False, True, False]
+
+
+def test_spss_blank_rows_are_marked(tmp_path):
+    import pyreadstat
+    frame = pd.DataFrame({"id": ["a", "", "c"], "x": [1.0, None, 3.0]})
+    pyreadstat.write_sav(frame, str(tmp_path / "gaps.sav"))
+    assert read_source(tmp_path, _source("gaps.sav", "spss")).blank.tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize("payload, column", [
+    (b"id,Sex,age,Sex\n1,F,30,M\n", "Sex"),
+    (b"id,Sex,age, Sex \n1,F,30,M\n", "Sex"),
+])
+def test_duplicate_csv_header_is_an_error(tmp_path, payload, column):
+    rel = _write(tmp_path, "dupe.csv", payload)
+    with pytest.raises(InputError, match="names column 'Sex' 2 times") as err:
+        read_source(tmp_path, _source(rel, "csv"))
+    assert err.value.column == column and err.value.file == rel and "unique name" in err.value.fix
+
+
+def test_empty_header_cells_are_not_duplicates(tmp_path):
+    rel = _write(tmp_path, "trailing.csv", b"id,age,,\n1,30,,\n")
+    assert list(read_source(tmp_path, _source(rel, "csv")).frame.columns[:2]) == ["id", "age"]
+
+
+def test_duplicate_xlsx_header_is_an_error(tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.append(["id", "age", "age"])
+    book.active.append([1, 30, 31])
+    book.save(tmp_path / "dupe.xlsx")
+    with pytest.raises(InputError, match="names column 'age' 2 times"):
+        read_source(tmp_path, _source("dupe.xlsx", "xlsx"))
+
+
+def _formula_book(path: Path, cell_xml: bytes):
+    """An .xlsx whose cell B2 is written as `cell_xml` (what Excel, LibreOffice or a script stores)."""
+    import zipfile
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.append(["id", "age"])
+    book.active.append([1, 99])
+    book.save(path)
+    with zipfile.ZipFile(path) as src:
+        members = {name: src.read(name) for name in src.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    start = sheet.index(b'<c r="B2"')
+    end = sheet.index(b"</c>", start) + 4
+    members["xl/worksheets/sheet1.xml"] = sheet[:start] + cell_xml + sheet[end:]
+    with zipfile.ZipFile(path, "w") as out:
+        for name, payload in members.items():
+            out.writestr(name, payload)
+
+
+@pytest.mark.parametrize("cell_xml, value", [
+    (b'<c r="B2"><f>20+5</f><v>25</v></c>', "25"),                   # Excel/LibreOffice: value cached
+    (b'<c r="B2" t="str"><f>IF(1,"","x")</f><v></v></c>', ""),       # cached empty text: a real empty answer
+    (b'<c r="B2" t="n"><v>31</v></c>', "31"),                        # no formula at all
+])
+def test_cached_formulas_read_as_their_values(tmp_path, cell_xml, value):
+    _formula_book(tmp_path / "f.xlsx", cell_xml)
+    assert read_source(tmp_path, _source("f.xlsx", "xlsx")).frame["age"].tolist() == [value]
+
+
+@pytest.mark.parametrize("cell_xml", [b'<c r="B2"><f>20+5</f><v /></c>', b'<c r="B2"><f>20+5</f></c>',
+                                      b'<c r="B2" s="0"><f t="shared" ref="B2" si="0">20+5</f><v></v></c>'])
+def test_uncached_formula_is_an_error_naming_column_and_row(tmp_path, cell_xml):
+    _formula_book(tmp_path / "f.xlsx", cell_xml)
+    with pytest.raises(InputError, match="no cached value") as err:
+        read_source(tmp_path, _source("f.xlsx", "xlsx"))
+    assert err.value.column == "age" and err.value.row == 1 and "LibreOffice" in err.value.fix
+
+
+def test_header_row_must_be_the_first_row(tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active["A2"], book.active["B2"], book.active["A3"] = "id", "age", 1
+    book.save(tmp_path / "late.xlsx")
+    with pytest.raises(InputError, match="first row of the sheet is empty"):
+        read_source(tmp_path, _source("late.xlsx", "xlsx"))

@@ -5,17 +5,26 @@ Public surface:
   write_clean_outputs(result, data_path, exclusions_path, log_path, accounting_path)
 
 Per source file (`clean_source`): read -> harmonise every codebook variable (codebook.convert_column) ->
-exclusions in config order (first matching rule gives the reason) -> unknown codes in kept rows stop the
-run -> derived variables -> consistency warnings -> indicators. The invariant raw rows = kept + excluded
-is checked for every file before anything is written. Raw columns not named in the codebook (direct
-identifiers among them) are never copied. Then, over all sources: one interview per person and wave,
-panel ids that match, indicators with answers in every wave, usable design variables.
+blank rows (every cell empty) excluded as "blank row", then exclusions in config order (first matching rule
+gives the reason) -> unknown codes in kept rows stop the run -> published free text redacted
+(analysis.free_text) -> derived variables (bands must cover every value a table, indicator or design uses)
+-> consistency warnings -> dates after the end of fieldwork flagged -> indicators -> withheld free text
+dropped. The invariant raw rows = kept + excluded is checked for every file before anything is written. Raw
+columns not named in the codebook (direct identifiers among them) are never copied. Then, over all sources:
+one interview per person and wave, panel ids that match (and pairs whose sex or age disagree flagged),
+indicator values that the variable can take, indicators with answers in every wave, usable design variables.
+
+The cleaning log's `severity` is `change` (a value was changed, e.g. a missing code or a respelling) or
+`warning` (a value kept as it is but flagged: consistency checks, uncovered band values of an unused derived
+variable, panel pairs that may be two people, dates after the end of fieldwork or in the future).
 
 Large datasets (analysis.resources.source_processes) clean their source files in parallel processes,
 one per file; results and errors arrive in config order, exactly as in a sequential run.
 """
 from __future__ import annotations
 
+import datetime
+import difflib
 import io
 import multiprocessing
 import threading
@@ -28,10 +37,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, empty_log
+from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, display_values, empty_log
 from .conditions import evaluate
 from .csv_files import csv_bytes, write_csv
 from .errors import InputError
+from .free_text import WITHHELD, redact, redaction_rule, text_policy
 from .readers import read_source
 from .resources import source_processes
 
@@ -42,6 +52,8 @@ EXCLUSION_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"
 BACKGROUND_ENCODE_ROWS = 100_000   # smaller data are encoded when written: threads are not worth it
 CLEANING_LOG_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"] + LOG_COLUMNS
 ACCOUNTING_COLUMNS = ["dataset", "source_file", "wave", "raw_rows", "kept", "excluded"]
+BLANK_ROW = {"rule": "blank_row", "reason": "blank row"}
+DEFAULT_AGE_TOLERANCE_YEARS = 2
 
 
 class RowAccountingError(AssertionError):
@@ -76,6 +88,8 @@ class SourceResult:
     log: pd.DataFrame                       # ordered by row and variable
     accounting: dict
     duplicates: pd.DataFrame | None         # respondents: rows of ids interviewed twice in this file
+    value_sets: dict | None = None          # variable -> the values it can take (None: not enumerable)
+    observed: dict | None = None            # indicator variable without value set -> values seen in kept rows
 
 
 def _in_background(make, *args) -> Future:
@@ -97,16 +111,56 @@ def _raw_column(source: dict, variable: str, spec: dict) -> str:
     return source.get("columns", {}).get(variable, spec.get("source", variable))
 
 
-def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
-    """Read one raw file and convert every codebook variable. Returns (frame, log, unknown, n_raw)."""
+def _is_null(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def possible_values(spec: dict, value_labels: dict | None, multi_choices: set | None) -> set | None:
+    """The harmonised values a codebook variable can take, when they can be listed: a categorical's `values:` map
+    or the file's value labels (XLSForm choices) after `recode:`, a multi's choices, a constant. None for text,
+    numbers and dates (their values are whatever the data hold)."""
+    if "constant" in spec:
+        return set() if _is_null(spec["constant"]) else {spec["constant"]}
+    kind = spec.get("type", "categorical")
+    if kind == "multi":
+        return set(spec.get("choices", [])) or set(multi_choices or ())
+    if kind != "categorical":
+        return None
+    mapping = value_labels if spec.get("values", "labels") == "labels" else spec["values"]
+    recode = spec.get("recode") or {}
+    out = set()
+    for label in (mapping or {}).values():
+        if not _is_null(label):
+            label = recode.get(label, label)
+            if not _is_null(label):
+                out.add(label)
+    return out
+
+
+@dataclass
+class Harmonised:
+    """One raw file with every codebook variable converted (see `harmonise_source`)."""
+    frame: pd.DataFrame               # harmonised variables + source_file, source_row, wave (raw row order)
+    log: pd.DataFrame                 # changed values
+    unknown: pd.DataFrame             # raw values without a mapping (row_index, variable, raw_value, raw_column)
+    n_raw: int
+    blank: np.ndarray                 # rows whose every raw cell is empty
+    value_sets: dict                  # variable -> possible_values (variables present in this file)
+    pii: pd.DataFrame | None          # the raw `pii:` columns, when published free text must be scanned for them
+
+
+def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str, keep_pii: bool = False) -> Harmonised:
+    """Read one raw file and convert every codebook variable. `keep_pii`: also hand back the raw PII columns
+    (to redact them from published free text; they never reach an output)."""
     table = read_source(root, source)
     raw = table.frame
     pii = set(dataset.get("pii", []))
     wave = source["wave"]
-    columns, logs, unknowns = {}, [], []
+    columns, logs, unknowns, value_sets = {}, [], [], {}
     for variable, spec in dataset["variables"].items():
         if "constant" in spec:
             columns[variable] = pd.Series(spec["constant"], index=raw.index, dtype=object)
+            value_sets[variable] = possible_values(spec, None, None)
             continue
         col = _raw_column(source, variable, spec)
         if col in pii:
@@ -126,6 +180,7 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
         values, log, unknown = convert_column(variable, raw[col], spec, table.value_labels.get(col),
                                               table.missing_values.get(col, set()), table.multi_choice.get(col))
         columns[variable] = values
+        value_sets[variable] = possible_values(spec, table.value_labels.get(col), table.multi_choice.get(col))
         logs.append(log)
         unknowns.append(unknown.assign(raw_column=col))
     frame = pd.DataFrame(columns, index=raw.index)
@@ -136,16 +191,22 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str):
     log = pd.concat(logs, ignore_index=True) if logs else empty_log()
     log = log.astype({c: ARROW_TEXT for c in LOG_COLUMNS})   # arrow buffers: cheap to pass between processes
     unknown = pd.concat(unknowns, ignore_index=True) if unknowns else pd.DataFrame(columns=["row_index", "variable", "raw_value"])
-    return frame, log, unknown, len(raw)
+    pii_frame = None
+    if keep_pii:
+        present = [c for c in raw.columns if c in pii]
+        pii_frame = pd.DataFrame({c: display_values(raw[c]) for c in present}, index=raw.index).where(raw[present].notna())
+    blank = table.blank if table.blank is not None else np.zeros(len(raw), dtype=bool)
+    return Harmonised(frame, log, unknown, len(raw), blank, value_sets, pii_frame)
 
 
-def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: list[dict], country: str, workers: int = 1):
+def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: list[dict], country: str, workers: int = 1,
+                    consumers: dict | None = None):
     """Yield `clean_source` of every source in config order; large files are cleaned in parallel (processes).
 
     Errors surface in source order, as in a sequential run: the first source's problem is reported first.
     """
     sources = dataset["sources"]
-    args = [(root, dataset, source, config_file, indicators, country) for source in sources]
+    args = [(root, dataset, source, config_file, indicators, country, consumers) for source in sources]
     processes = source_processes(root, sources, workers)
     if processes < 2:
         for a in args:
@@ -165,10 +226,14 @@ def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: lis
                 future.cancel()
 
 
-def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str) -> pd.DataFrame:
-    """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match wins."""
+def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str, blank: np.ndarray | None = None) -> pd.DataFrame:
+    """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match wins.
+    `blank` rows (every raw cell empty) come first, with rule `blank_row` and reason "blank row"."""
     reason = pd.Series(None, index=frame.index, dtype=object)
     rule_id = pd.Series(None, index=frame.index, dtype=object)
+    if blank is not None and blank.any():
+        reason[blank] = BLANK_ROW["reason"]
+        rule_id[blank] = BLANK_ROW["rule"]
     for i, rule in enumerate(rules):
         open_rows = reason.isna().to_numpy()
         if "duplicate_of" in rule:
@@ -187,6 +252,23 @@ def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str) -
     out["rule"] = rule_id[reason.notna()]
     out["reason"] = reason[reason.notna()]
     return out
+
+
+def decided_by_unknown(unknown: pd.DataFrame, excluded: pd.DataFrame, rules: list[dict]) -> np.ndarray:
+    """Unknown values (rows of `unknown`) that decided their row's exclusion: the rule that excluded the row reads
+    that variable. An unknown consent code ("maybe") reads as missing, and `not_equals: "Yes"` would exclude the
+    interview as if consent were refused; such a value must stop the run like one in a kept row. (Unknown values
+    in other variables of an excluded row, e.g. a test submission, do not matter.)"""
+    reads: dict[str, set] = {}
+    for i, rule in enumerate(rules):
+        variables = set(rule["duplicate_of"]) if "duplicate_of" in rule else set(_condition_variables(rule["when"]))
+        reads.setdefault(rule.get("id", f"exclusion_{i + 1}"), set()).update(variables)
+    deciding = [(rule, variable) for rule, variables in reads.items() for variable in variables]
+    if not deciding or excluded.empty:
+        return np.zeros(len(unknown), dtype=bool)
+    probe = pd.MultiIndex.from_arrays([excluded["rule"].reindex(unknown["row_index"].to_numpy()).to_numpy(dtype=object),
+                                       unknown["variable"].to_numpy(dtype=object)])
+    return probe.isin(pd.MultiIndex.from_tuples(deciding))
 
 
 def derive(frame: pd.DataFrame, derivations: dict, log_rows: list) -> pd.DataFrame:
@@ -220,18 +302,107 @@ def derive(frame: pd.DataFrame, derivations: dict, log_rows: list) -> pd.DataFra
     return frame
 
 
-def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: str) -> pd.DataFrame:
-    """Flag (never change) rows that break a stated consistency rule; one log row per flagged row."""
+def _shown_values(frame: pd.DataFrame, variables: list[str], withheld=frozenset()) -> pd.Series:
+    """The values of `variables` in each row as text joined by " | " (missing: NA; withheld free text: a
+    placeholder), column by column."""
+    parts = [pd.Series(WITHHELD, index=frame.index, dtype=object) if v in withheld
+             else frame[v].astype(object).fillna("NA").astype(str) for v in variables]
+    return parts[0].str.cat(parts[1:], sep=" | ") if len(parts) > 1 else parts[0]
+
+
+def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: str, withheld=frozenset()) -> pd.DataFrame:
+    """Flag (never change) rows that break a stated consistency rule; one log row per flagged row. The values of
+    withheld free-text variables are not shown."""
     out = []
     for check in checks:
         hit = evaluate(frame, check["when"], config_file)
+        if not hit.any():
+            continue
         conds = check["when"] if isinstance(check["when"], list) else [check["when"]]
         variables = [c["variable"] for c in conds]
-        raw = frame.loc[hit, variables].astype(object).fillna("NA").astype(str).agg(" | ".join, axis=1)
+        raw = _shown_values(frame[hit], variables, withheld).to_numpy(dtype=object)
         out.append(pd.DataFrame({"row_index": frame.index[hit], "variable": ", ".join(variables),
-                                 "raw_value": raw.to_numpy(), "clean_value": raw.to_numpy(),
-                                 "rule": check["warning"], "severity": "warning"}))
+                                 "raw_value": raw, "clean_value": raw, "rule": check["warning"], "severity": "warning"}))
     return pd.concat(out, ignore_index=True) if out else empty_log()
+
+
+def _listing(values: pd.Series, limit: int = 8) -> str:
+    """Distinct values, sorted, at most `limit` of them, with the range for numbers."""
+    distinct = pd.Series(values.dropna().unique())
+    numeric = pd.to_numeric(distinct, errors="coerce")
+    if numeric.notna().all():
+        distinct = distinct.iloc[np.argsort(numeric.to_numpy(dtype=float), kind="stable")]
+        shown = ", ".join(display_values(distinct.astype(float))[:limit])
+        span = f" (from {display_values(pd.Series([numeric.min()]))[0]} to {display_values(pd.Series([numeric.max()]))[0]})"
+    else:
+        shown = ", ".join(repr(v) for v in sorted(map(str, distinct))[:limit])
+        span = ""
+    return shown + (f", … ({len(distinct)} distinct)" if len(distinct) > limit else "") + (span if len(distinct) > 1 else "")
+
+
+def band_coverage(frame: pd.DataFrame, derivations: dict, consumers: dict, config_file: str, source: dict) -> pd.DataFrame:
+    """Derived `bands:` must cover every present value of their source variable. A band variable used by an
+    indicator, a table, `estimate_groups` or the design (`consumers`) stops the run when a value falls outside
+    every band (the value would read as missing, and a share over the other bands as 100%); otherwise each such
+    row is a warning in the cleaning log."""
+    logs = []
+    for name, spec in derivations.items():
+        if "bands" not in spec:
+            continue
+        values = frame[spec["from"]]
+        uncovered = (values.notna() & frame[name].isna()).to_numpy(dtype=bool)
+        if not uncovered.any():
+            continue
+        outside = values[uncovered]
+        if name in consumers:
+            first = frame.loc[uncovered, "source_row"].iloc[0]
+            raise InputError(f"derived variable '{name}' leaves {int(uncovered.sum())} kept row(s) outside every band: "
+                             f"'{spec['from']}' = {_listing(outside)} (first in {source['file']}, row {first})",
+                             file=config_file, key=name,
+                             fix=f"add bands covering these values under `derive.{name}.bands` (a band holds min <= value "
+                                 "<= max: leave no gap between bands, e.g. 35 and 36 for fractional values), or exclude "
+                                 f"those rows with an `exclusions:` rule; '{name}' is used by {consumers[name][0]}")
+        logs.append(pd.DataFrame({"row_index": frame.index[uncovered], "variable": name,
+                                  "raw_value": display_values(outside), "clean_value": "NA",
+                                  "rule": f"value of '{spec['from']}' outside every band of '{name}' -> NA", "severity": "warning"}))
+    return pd.concat(logs, ignore_index=True) if logs else empty_log()
+
+
+def _fieldwork_end(source: dict, config_file: str) -> str | None:
+    """`fieldwork_end` of a source as YYYY-MM-DD (YAML may give a date or a text)."""
+    end = source.get("fieldwork_end")
+    if end is None:
+        return None
+    if isinstance(end, datetime.datetime):
+        end = end.date()
+    try:
+        return end.isoformat() if isinstance(end, datetime.date) else datetime.date.fromisoformat(str(end)).isoformat()
+    except ValueError:
+        raise InputError(f"`fieldwork_end: {end!r}` is not a date", file=config_file, key="fieldwork_end",
+                         fix="write the last day of fieldwork of this wave as YYYY-MM-DD, e.g. 2023-06-30") from None
+
+
+def late_dates(frame: pd.DataFrame, dataset: dict, source: dict, config_file: str, today: datetime.date | None = None) -> pd.DataFrame:
+    """Warnings for `type: date` values after the source's `fieldwork_end` or, when none is configured, after the
+    day of the run (UTC): an interview cannot take place in the future. Kept as they are."""
+    dates = [v for v, spec in dataset["variables"].items() if spec.get("type") == "date" and v in frame.columns]
+    if not dates:
+        return empty_log()
+    end = _fieldwork_end(source, config_file)
+    if end is None:
+        limit = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
+        rule = "date in the future (after the day of the run); kept, check it"
+    else:
+        limit, rule = end, f"date after the end of fieldwork ({end}); kept, check it"
+    logs = []
+    for var in dates:
+        text = frame[var].astype(object)
+        late = (text.notna() & (text.astype(str) > limit)).to_numpy(dtype=bool)
+        if late.any():
+            shown = text[late].astype(str).to_numpy()
+            logs.append(pd.DataFrame({"row_index": frame.index[late], "variable": var, "raw_value": shown,
+                                      "clean_value": shown, "rule": rule, "severity": "warning"}))
+    return pd.concat(logs, ignore_index=True) if logs else empty_log()
 
 
 def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
@@ -270,7 +441,7 @@ def check_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, 
         how = ind.get("countries", {}).get(country)
         if not how:
             continue
-        if how["variable"] not in frame.columns:
+        if ind["id"] not in frame.columns:      # add_indicator_columns found no such variable
             raise InputError(f"indicator '{ind['id']}' reads variable '{how['variable']}', which the dataset does not have",
                              file=config_file, key=ind["id"],
                              fix=f"define '{how['variable']}' under `variables:` or correct the indicator's `variable:`")
@@ -330,7 +501,7 @@ def check_panel_matching(frame: pd.DataFrame, design: dict, config_file: str, mi
 
 
 def check_design_values(frame: pd.DataFrame, design: dict, config_file: str) -> None:
-    """Weights must be positive numbers and clusters known for every kept respondent."""
+    """Weights must be positive finite numbers and clusters known for every kept respondent."""
     for key in ("weight", "cluster", "strata", "panel_key"):
         var = design.get(key)
         if not var:
@@ -338,13 +509,13 @@ def check_design_values(frame: pd.DataFrame, design: dict, config_file: str) -> 
         values = frame[var]
         bad = values.isna()
         if key == "weight":
-            num = pd.to_numeric(values, errors="coerce")
-            bad = num.isna() | (num <= 0)
+            num = pd.to_numeric(values, errors="coerce").astype(float)
+            bad = ~(np.isfinite(num) & (num > 0))          # NaN, text, inf, 0 and negatives
         if bad.any():
             first = frame.loc[bad].iloc[0]
             raise InputError(f"design {key} '{var}' is missing or invalid for {int(bad.sum())} kept respondent(s)",
                              file=str(first["source_file"]), column=var, row=int(first["source_row"]),
-                             fix=f"give every respondent a {'positive weight' if key == 'weight' else key}, "
+                             fix=f"give every respondent a {'positive weight (a finite number above 0)' if key == 'weight' else key}, "
                                  "or exclude those rows with an `exclusions:` rule")
 
 
@@ -370,24 +541,55 @@ def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, con
                           "or correct the raw export")
 
 
-def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indicators: list[dict], country: str):
-    """Everything that concerns one source file: harmonise, exclude, check codes, derive, warn, log, count, and
-    (respondents) the indicator columns. Returns (kept rows, exclusions, log, row accounting). Runs in a worker
-    process for large datasets, so it takes and returns only picklable values (a `SourceResult`)."""
-    frame, log, unknown, n_raw = harmonise_source(root, dataset, source, config_file)
+def redact_free_text(kept: pd.DataFrame, log: pd.DataFrame, scanned, pii: pd.DataFrame | None):
+    """Redact phone numbers, e-mail addresses and the row's own PII values from published free text
+    (analysis.free_text), in the kept rows and in their log rows. Returns (kept, log, redaction log rows)."""
+    logs = []
+    for var in sorted(v for v in scanned if v in kept.columns):
+        kept[var], counts = redact(kept[var], pii)
+        if len(counts):
+            logs.append(pd.DataFrame({"row_index": counts["row_index"].to_numpy(), "variable": var, "raw_value": WITHHELD,
+                                      "clean_value": kept.loc[counts["row_index"], var].to_numpy(dtype=object),
+                                      "rule": redaction_rule(counts).to_numpy(), "severity": "change"}))
+        mine = (log["variable"] == var).to_numpy(dtype=bool)
+        if mine.any():
+            rows = log.loc[mine, "row_index"].to_numpy()
+            raw, _ = redact(pd.Series(log.loc[mine, "raw_value"].to_numpy(), index=rows).astype(ARROW_TEXT),
+                            pii.reindex(rows) if pii is not None else None)
+            log.loc[mine, "raw_value"] = raw.to_numpy(dtype=object)
+            log.loc[mine, "clean_value"] = kept[var].reindex(rows).astype(object).fillna("NA").to_numpy(dtype=object)
+    return kept, log, logs
+
+
+def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indicators: list[dict], country: str,
+                 consumers: dict | None = None):
+    """Everything that concerns one source file: harmonise, exclude, check codes, redact, derive, warn, log, count,
+    and (respondents) the indicator columns. Returns (kept rows, exclusions, log, row accounting). Runs in a worker
+    process for large datasets, so it takes and returns only picklable values (a `SourceResult`).
+    `consumers`: variable -> what uses it (tables, indicators, design), for `band_coverage`."""
+    policy = dataset_text_policy(dataset)
+    h = harmonise_source(root, dataset, source, config_file, keep_pii=bool(policy.scanned))
+    frame, log, unknown, n_raw = h.frame, h.log, h.unknown, h.n_raw
     id_var = dataset.get("record_id", "respondent_id")
-    excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file)
+    excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file, h.blank)
     keep = ~frame.index.isin(excluded.index)
-    unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep])] if len(unknown) else unknown
+    unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep]) |
+                           decided_by_unknown(unknown, excluded, dataset.get("exclusions", []))] if len(unknown) else unknown
     if len(unknown_kept):
         raise _unknown_error(unknown_kept, frame, source, config_file)
     record_ids = frame[id_var] if id_var in frame else None    # as harmonised: `derive` may overwrite the column
     kept = frame if keep.all() else frame[keep].copy()
-    extra_logs = []
-    kept = derive(kept, dataset.get("derive", {}), extra_logs)
-    extra_logs.append(consistency_warnings(kept, dataset.get("checks", []), config_file))
+    log = log if keep.all() else log[log["row_index"].isin(kept.index)]
+    kept, log, extra_logs = redact_free_text(kept, log, policy.scanned, h.pii)
+    derivations = dataset.get("derive", {})
+    kept = derive(kept, derivations, extra_logs)
+    extra_logs.append(band_coverage(kept, derivations, consumers or {}, config_file, source))
+    extra_logs.append(consistency_warnings(kept, dataset.get("checks", []), config_file, policy.withheld))
+    extra_logs.append(late_dates(kept, dataset, source, config_file))
     extra_logs = [e.astype({c: ARROW_TEXT for c in LOG_COLUMNS}) for e in extra_logs]
-    log = pd.concat([log if keep.all() else log[log["row_index"].isin(kept.index)]] + extra_logs, ignore_index=True)
+    if policy.withheld:
+        log = log[~log["variable"].isin(list(policy.withheld)).to_numpy(dtype=bool)]
+    log = pd.concat([log] + extra_logs, ignore_index=True)
     log["source_file"], log["wave"] = source["file"], source["wave"]
     log["source_row"] = log["row_index"].astype(int) + 1
     log["record_id"] = record_ids.reindex(log["row_index"]).array if record_ids is not None else None
@@ -395,11 +597,259 @@ def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indi
     check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
     accounting = {"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw, "kept": len(kept),
                   "excluded": len(excluded)}
-    duplicates = None
+    duplicates, observed = None, None
     if dataset.get("role") == "respondents":
         kept = add_indicator_columns(kept, indicators, country)
         duplicates = duplicate_interviews(kept) if "respondent_id" in kept else None
-    return SourceResult(kept, excluded, _compact_log(_sorted_log(log)), accounting, duplicates)
+        observed = observed_values(kept, indicators, country, h.value_sets, derivations)
+    dropped = [c for c in policy.withheld if c in kept.columns]
+    if dropped:
+        kept = kept.drop(columns=dropped)
+    return SourceResult(kept, excluded, _compact_log(_sorted_log(log)), accounting, duplicates, h.value_sets, observed)
+
+
+def dataset_text_policy(dataset: dict):
+    """analysis.free_text.text_policy, with the core respondent columns always published in a respondents dataset."""
+    return text_policy(dataset, CORE_RESPONDENT_COLUMNS if dataset.get("role") == "respondents" else ())
+
+
+def _condition_variables(conditions) -> list[str]:
+    conds = conditions if isinstance(conditions, list) else [conditions]
+    return [c.get("variable") for c in conds if isinstance(c, dict)]
+
+
+def consumers_of(project: dict, country: str, dataset_name: str) -> dict[str, list[str]]:
+    """Variable -> what uses it in the results: the country's indicators, the tables of this dataset (rows, columns,
+    filter), `estimate_groups` and the design (respondents)."""
+    cfg = project["countries"][country]
+    dataset = cfg["datasets"][dataset_name]
+    uses: dict[str, list[str]] = {}
+
+    def add(variable, what):
+        if variable:
+            uses.setdefault(variable, []).append(what)
+    for name, table in (cfg.get("tables") or {}).items():
+        if table.get("dataset") != dataset_name:
+            continue
+        add(table.get("rows", {}).get("variable"), f"table '{name}'")
+        for col in table.get("columns", []):
+            add(col.get("variable"), f"table '{name}'")
+        for variable in _condition_variables(table.get("filter") or []):
+            add(variable, f"the filter of table '{name}'")
+    if dataset.get("role") == "respondents":
+        for ind in project["indicators"]:
+            how = ind.get("countries", {}).get(country)
+            if how:
+                add(how["variable"], f"indicator '{ind['id']}'")
+        for group in cfg.get("estimate_groups", []):
+            add(group, "`estimate_groups`")
+        for key in ("panel_key", "cluster", "strata", "weight"):
+            add(dataset.get("design", {}).get(key), f"the design's `{key}`")
+    return uses
+
+
+def check_withheld_not_shown(consumers: dict, withheld, config_file: str) -> None:
+    """A table or an estimate group cannot show withheld free text."""
+    for variable, uses in consumers.items():
+        shown = [u for u in uses if "table" in u or "estimate_groups" in u]
+        if variable in withheld and shown:
+            raise InputError(f"{shown[0]} uses '{variable}', a free-text variable (type: text) that is kept out of the "
+                             "processed data", file=config_file, key=variable,
+                             fix=f"add `publish: true` to variable '{variable}' under `variables:` (its text is then "
+                                 "published with phone numbers, e-mail addresses and `pii:` values redacted), or use "
+                                 "another variable")
+
+
+def merge_value_sets(parts: list, dataset: dict) -> dict:
+    """Union over source files of the values each variable can take (None: not enumerable), then the derived
+    variables: bands -> their labels (+ the fallback's values), map -> the mapped values, copy -> the copied
+    variable's, constant -> itself, concat -> not enumerable."""
+    merged: dict = {}
+    for part in parts:
+        for variable, values in (part.value_sets or {}).items():
+            if variable in merged and merged[variable] is None or values is None:
+                merged[variable] = None
+            else:
+                merged[variable] = merged.get(variable, set()) | values
+    for name, spec in dataset.get("derive", {}).items():
+        if "bands" in spec:
+            fallback = merged.get(spec["fallback"], None) if spec.get("fallback") else set()
+            merged[name] = None if fallback is None else {b["label"] for b in spec["bands"]} | fallback
+        elif "map" in spec:
+            merged[name] = {v for v in spec["map"].values() if not _is_null(v)}
+        elif "copy" in spec:
+            merged[name] = merged.get(spec["copy"])
+        elif "constant" in spec:
+            merged[name] = set() if _is_null(spec["constant"]) else {spec["constant"]}
+        else:
+            merged[name] = None
+    return merged
+
+
+def _value_sets_by_derivation(value_sets: dict, derivations: dict) -> dict:
+    return merge_value_sets([SourceResult(None, None, None, {}, None, value_sets)], {"derive": derivations})
+
+
+def observed_values(kept: pd.DataFrame, indicators: list[dict], country: str, value_sets: dict, derivations: dict) -> dict:
+    """For indicator variables whose values cannot be listed from the codebook: the values in these kept rows
+    (for `any_of`: the space-separated choices)."""
+    known = _value_sets_by_derivation(value_sets, derivations)
+    out = {}
+    for ind in indicators:
+        how = ind.get("countries", {}).get(country)
+        if not how or how["variable"] not in kept.columns or known.get(how["variable"]) is not None:
+            continue
+        values = kept[how["variable"]].dropna()
+        if "any_of" in how:
+            values = values.astype(str).str.split().explode().dropna()
+        out[how["variable"]] = set(pd.unique(values.to_numpy(dtype=object)))
+    return out
+
+
+def _indicator_file(project: dict, country: str, indicator_id: str) -> str:
+    own = {i.get("id") for i in project["countries"][country].get("indicators", [])}
+    return f"config/countries/{country}.yaml" if indicator_id in own else "config/indicators.yaml"
+
+
+YAML_BOOLEAN_WORDS = {"yes", "no", "true", "false", "on", "off", "y", "n"}
+
+
+def _is_known(value, allowed: set) -> bool:
+    try:
+        return value in allowed
+    except TypeError:            # an unhashable value from config: never a value of the data
+        return False
+
+
+def _unknown_value_hint(value, allowed: set) -> str:
+    """The start of a fix for a config value that the variable never takes: the near match, the YAML boolean
+    trap (unquoted Yes/No are true/false), numbers written as text, codes where labels are meant."""
+    names = sorted(map(str, allowed))
+    words = [a for a in names if a.casefold() in YAML_BOOLEAN_WORDS]
+    if isinstance(value, bool) and words:
+        same = [a for a in words if (a.casefold() in ("yes", "true", "on", "y")) == value] or words
+        return (f"YAML reads an unquoted yes/no/true/false/on/off as {str(value).lower()}: put the label in quotes "
+                f"(e.g. \"{same[0]}\"); ")
+    near = [a for a in names if a.casefold() == str(value).casefold()] or \
+        difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+    if near and near[0] == str(value):
+        return f"write {near[0]} without quotes (the variable holds numbers); "
+    if near:
+        return f"did you mean {near[0]!r}? "
+    if not isinstance(value, str) and all(isinstance(a, str) for a in allowed):
+        return f"the variable holds labels, not the raw codes: list the labels (e.g. {sorted(allowed)[-1]!r}); "
+    return ""
+
+
+def _value_listing(allowed: set) -> str:
+    return ", ".join(repr(a) for a in sorted(allowed, key=str)[:12]) + (", …" if len(allowed) > 12 else "")
+
+
+def check_indicator_values(project: dict, country: str, value_sets: dict, observed: dict) -> None:
+    """Every value an indicator lists under `positive:`, `any_of:` or `missing:` is one its variable can take (its
+    labels or codes after the codebook; for text and numbers, a value in the data). `positive: [1]` where the
+    labels are Yes/No, or "Strongly Agree" where the label is "Strongly agree", would silently give a wrong share."""
+    for ind in project["indicators"]:
+        how = ind.get("countries", {}).get(country)
+        if not how:
+            continue
+        variable = how["variable"]
+        allowed, where = value_sets.get(variable), "its labels and codes"
+        if allowed is None:
+            allowed, where = observed.get(variable), "the values in the data"
+        if not allowed:
+            continue            # unknown variable or no answers: check_indicators says so
+        for key in ("positive", "any_of", "missing"):
+            for value in how.get(key) or []:
+                if _is_known(value, allowed):
+                    continue
+                raise InputError(f"indicator '{ind['id']}' lists {value!r} under `{key}:`, but '{variable}' never takes "
+                                 f"that value ({where}: {_value_listing(allowed)})",
+                                 file=_indicator_file(project, country, ind["id"]), key=ind["id"],
+                                 fix=f"{_unknown_value_hint(value, allowed)}write the value exactly as the harmonised "
+                                     "variable holds it (case, spacing, labels after `values:`/`recode:`)")
+
+
+def check_condition_values(dataset: dict, tables: dict, dataset_name: str, value_sets: dict, config_file: str) -> None:
+    """The values that exclusion rules, checks and table filters compare a categorical variable with
+    (`equals`, `not_equals`, `in`, `not_in`) are values it can take. `{variable: consent, not_equals: Yes}`
+    unquoted in YAML compares with the boolean true and would exclude every interview; a misspelt label would
+    match nothing. Variables whose values cannot be listed (text, numbers) are not checked."""
+    rules = [(f"exclusion rule '{r.get('id', i + 1)}'", r["when"]) for i, r in enumerate(dataset.get("exclusions", []))
+             if "when" in r]
+    rules += [(f"check '{c['warning']}'", c["when"]) for c in dataset.get("checks", [])]
+    rules += [(f"the filter of table '{n}'", t["filter"]) for n, t in (tables or {}).items()
+              if t.get("dataset") == dataset_name and t.get("filter")]
+    for where, conditions in rules:
+        for cond in conditions if isinstance(conditions, list) else [conditions]:
+            allowed = value_sets.get(cond.get("variable"))
+            if not allowed:
+                continue
+            for op in ("equals", "not_equals", "in", "not_in"):
+                if op not in cond:
+                    continue
+                values = cond[op] if isinstance(cond[op], list) else [cond[op]]
+                for value in values:
+                    if _is_null(value) or _is_known(value, allowed):
+                        continue
+                    raise InputError(f"{where} compares '{cond['variable']}' with {value!r} (`{op}:`), a value it never "
+                                     f"takes ({_value_listing(allowed)})", file=config_file, key=cond["variable"],
+                                     fix=f"{_unknown_value_hint(value, allowed)}write the value exactly as the harmonised "
+                                         "variable holds it (case, spacing, labels after `values:`/`recode:`)")
+
+
+def panel_consistency_warnings(data: pd.DataFrame, design: dict, waves: list[str], id_var: str) -> pd.DataFrame:
+    """Panel pairs that may be two different people, flagged (kept) in the cleaning log at the later interview:
+    sex differs, or the change in age between consecutive waves is further than `age_tolerance_years` (default
+    2) from the expected change. The expected change is `design.panel_consistency.years_between_waves` when
+    given, else the median change of all pairs of those two waves (the time between the waves as the data
+    show it). Returns log rows with CLEANING_LOG_COLUMNS except `dataset` (empty when nothing is flagged)."""
+    if design.get("type") != "panel" or not design.get("panel_key"):
+        return pd.DataFrame()
+    key = design["panel_key"]
+    options = design.get("panel_consistency") or {}
+    tolerance = float(options.get("age_tolerance_years", DEFAULT_AGE_TOLERANCE_YEARS))
+    gap = options.get("years_between_waves")
+    columns = list(dict.fromkeys(c for c in (key, "sex", "age", "source_file", "source_row", id_var) if c in data.columns))
+    out = []
+    for earlier, later in zip(waves, waves[1:]):
+        a = data.loc[(data["wave"] == earlier).to_numpy() & data[key].notna().to_numpy(), columns]
+        b = data.loc[(data["wave"] == later).to_numpy() & data[key].notna().to_numpy(), columns]
+        pairs = a.merge(b, on=key, suffixes=("_0", ""))
+        if pairs.empty:
+            continue
+        flags = []
+        if "sex" in pairs:
+            s0, s1 = pairs["sex_0"].astype(object), pairs["sex"].astype(object)
+            differs = (s0.notna() & s1.notna() & (s0 != s1)).to_numpy(dtype=bool)
+            flags.append((differs, "sex", s0, s1,
+                          f"panel id may pair two different people: sex differs between '{earlier}' and '{later}' "
+                          "(kept; check the id)"))
+        if "age" in pairs:
+            a0 = pd.to_numeric(pairs["age_0"], errors="coerce").astype(float)
+            a1 = pd.to_numeric(pairs["age"], errors="coerce").astype(float)
+            change = a1 - a0
+            if change.notna().any():
+                expected = float(gap) if gap is not None else float(change.median())
+                basis = "years_between_waves" if gap is not None else "the median change"
+                off = (change.notna() & ((change - expected).abs() > tolerance)).to_numpy(dtype=bool)
+                flags.append((off, "age", pairs["age_0"], pairs["age"],
+                              f"panel id may pair two different people: age changes by more than {tolerance:g} years "
+                              f"from the expected {expected:g} ({basis}) between '{earlier}' and '{later}' "
+                              "(kept; check the id)"))
+        for hit, variable, v0, v1, rule in flags:
+            if not hit.any():
+                continue
+            shown = (v0[hit].astype(object).fillna("NA").astype(str) + f" ({earlier}) | " +
+                     v1[hit].astype(object).fillna("NA").astype(str).to_numpy() + f" ({later})").to_numpy(dtype=object)
+            rows = pairs[hit]
+            out.append(pd.DataFrame({"source_file": rows["source_file"].to_numpy(), "wave": later,
+                                     "source_row": rows["source_row"].to_numpy(dtype=np.int64),
+                                     "record_id": rows[id_var if id_var != key else key].to_numpy(dtype=object)
+                                     if id_var in rows else None,
+                                     "variable": variable, "raw_value": shown, "clean_value": shown, "rule": rule,
+                                     "severity": "warning"}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
 def clean_dataset(project: dict, country: str, dataset_name: str, workers: int = 1) -> CleanResult:
@@ -408,7 +858,9 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     cfg = project["countries"][country]
     dataset = cfg["datasets"][dataset_name]
     config_file = f"config/countries/{country}.yaml"
-    parts = list(cleaned_sources(root, dataset, config_file, project["indicators"], country, workers))
+    consumers = consumers_of(project, country, dataset_name)
+    check_withheld_not_shown(consumers, dataset_text_policy(dataset).withheld, config_file)
+    parts = list(cleaned_sources(root, dataset, config_file, project["indicators"], country, workers, consumers))
     data = pd.concat([p.kept for p in parts], ignore_index=True)
     lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
     data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
@@ -419,10 +871,10 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     else:
         log = _sorted_log(_concat_logs([p.log for p in parts]))
     log = log.assign(dataset=dataset_name)[CLEANING_LOG_COLUMNS].reset_index(drop=True)
-    large = len(data) >= BACKGROUND_ENCODE_ROWS
-    parquet = _in_background(parquet_bytes, data) if large else None
-    log_csv = _in_background(csv_bytes, log) if large else None
-    if dataset.get("role") == "respondents":
+    respondents = dataset.get("role") == "respondents"
+    value_sets = merge_value_sets(parts, dataset)
+    check_condition_values(dataset, cfg.get("tables"), dataset_name, value_sets, config_file)
+    if respondents:
         missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
         if missing:
             raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
@@ -430,7 +882,21 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
         waves = [p.accounting["wave"] for p in parts]
         one_file_per_wave = len(set(waves)) == len(waves) and all(p.duplicates is not None for p in parts)
         check_unique_respondents(data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None)
+        flagged = panel_consistency_warnings(data, dataset.get("design", {}), list(dict.fromkeys(waves)),
+                                             dataset.get("record_id", "respondent_id"))
+        if len(flagged):
+            flagged = flagged.assign(dataset=dataset_name).astype({c: ARROW_TEXT for c in LOG_COLUMNS})
+            log = _sorted_log(pd.concat([log, flagged[CLEANING_LOG_COLUMNS]], ignore_index=True)).reset_index(drop=True)
+    large = len(data) >= BACKGROUND_ENCODE_ROWS
+    parquet = _in_background(parquet_bytes, data) if large else None
+    log_csv = _in_background(csv_bytes, log) if large else None
+    if respondents:
         check_panel_matching(data, dataset.get("design", {}), config_file)
+        observed: dict = {}
+        for p in parts:
+            for variable, values in (p.observed or {}).items():
+                observed[variable] = observed.get(variable, set()) | values
+        check_indicator_values(project, country, value_sets, observed)
         check_indicators(data, project["indicators"], country, config_file)
         check_design_values(data, dataset.get("design", {}), config_file)
     accounting = pd.DataFrame([p.accounting for p in parts]).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]

@@ -184,9 +184,11 @@ def _categorical(variable: str, distinct: Distinct, spec: dict, value_labels: di
 
 
 def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """Raw values as floats (NaN when not a number), computed per distinct value."""
+    """Raw values as floats (NaN when not a finite number: "inf" or "1e999" is not an answer), computed per
+    distinct value."""
     per_value = np.asarray(distinct.uniques, dtype=float) if distinct.numeric else \
         pd.to_numeric(pd.Series(distinct.uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
+    per_value = np.where(np.isfinite(per_value), per_value, np.nan)
     num = np.where(usable, distinct.rows(per_value, np.nan, float), np.nan)
     return pd.Series(num, index=distinct.raw.index), usable & np.isnan(num)
 

@@ -3,13 +3,28 @@
 A RawTable keeps raw codes untouched plus the metadata the codebook needs: value labels, user-missing
 codes and variable labels. SPSS/Stata metadata come from pyreadstat; KoboToolbox/ODK metadata come from
 the form's XLSForm (`survey` and `choices` sheets). Every failure is an InputError naming the file.
+
+What counts as a value: every cell is read as text or number exactly as written. Only a truly empty cell (and,
+later, a declared missing code) is missing: "None", "NA", "N/A", "null" or "nan" in a cell are ordinary text,
+so a category called "None" stays "None" (pandas' `na_values` are switched off).
+
+Rows: frame row i is data row i + 1 of the file (the spreadsheet row minus the header), always. Blank lines of a
+CSV and empty rows of a sheet are therefore kept as rows; `blank` marks the rows whose every cell is empty (or
+only spaces), and the cleaning excludes them with the reason "blank row", so raw rows = kept + excluded and the
+`source_row` of every later row is its true number. (Empty rows after the last data row of an .xlsx sheet are
+not data and are not read.) A header that names a column twice, and an .xlsx formula cell without a cached
+value, stop the run: either would silently change a variable.
 """
 from __future__ import annotations
 
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 
@@ -26,6 +41,7 @@ class RawTable:
     missing_values: dict[str, set] = field(default_factory=dict)    # column -> declared user-missing codes
     variable_labels: dict[str, str] = field(default_factory=dict)
     multi_choice: dict[str, set] = field(default_factory=dict)      # select_multiple column -> allowed choice names
+    blank: np.ndarray | None = None                                 # rows whose every cell is empty (read_source)
 
 
 @dataclass
@@ -67,17 +83,61 @@ def read_stata(path: Path, display: str) -> RawTable:
                     dict(zip(meta.column_names, meta.column_labels or [])))
 
 
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty or only whitespace. Columns are looked at in turn, each only for the rows
+    still blank, so a file whose first column is always filled costs one pass over that column."""
+    candidates = np.arange(len(frame))
+    for j in range(frame.shape[1]):
+        if not len(candidates):
+            break
+        col = frame.iloc[candidates, j]
+        empty = col.isna().to_numpy(dtype=bool)
+        if not pd.api.types.is_numeric_dtype(col):
+            empty = empty | (col.astype(str).str.strip() == "").to_numpy(dtype=bool)
+        candidates = candidates[empty]
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[candidates] = True
+    return mask
+
+
+def check_unique_headers(header: list, display: str) -> None:
+    """A column named twice in the header row is an InputError (pandas would rename the second `Sex.1`, and the
+    codebook would silently read only the first)."""
+    names = [str(h).strip() for h in header if not _is_empty_cell(h)]
+    seen, dupes = set(), []
+    for name in names:
+        if name in seen and name not in dupes:
+            dupes.append(name)
+        seen.add(name)
+    if dupes:
+        positions = [i + 1 for i, h in enumerate(header) if not _is_empty_cell(h) and str(h).strip() == dupes[0]]
+        raise InputError(f"the header names column '{dupes[0]}' {len(positions)} times (columns "
+                         f"{', '.join(map(str, positions))})" + (f"; also {', '.join(repr(d) for d in dupes[1:4])}"
+                                                                  if len(dupes) > 1 else ""),
+                         file=display, column=dupes[0],
+                         fix="give every column a unique name in the export (rename or delete the extra column) and "
+                             "map the one you mean under `columns:` in the country config")
+
+
+def _is_empty_cell(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+
+
 def read_csv(path: Path, display: str, sep: str = ",", encoding: str = "utf-8") -> RawTable:
     try:
-        frame = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False)
+        header = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, header=None,
+                             nrows=1).iloc[0].tolist()
+        check_unique_headers(header, display)
+        frame = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise InputError(f"text is not valid {encoding} (byte {exc.start} on line {line})", file=display,
                          row=line - 1 if line > 1 else None,
                          fix="set `encoding:` for this source in the country config (e.g. cp1251 or latin-1), "
                              "or re-save the file as UTF-8") from None
-    except pd.errors.EmptyDataError:
-        raise InputError("CSV file has no header row", file=display, fix="re-export the data with column headers") from None
+    except (pd.errors.EmptyDataError, IndexError):
+        raise InputError("CSV file has no header row (its first line is empty)", file=display,
+                         fix="re-export the data with column headers in the first line (delete empty lines above them)") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"CSV cannot be parsed ({exc})", file=display,
                          fix=f"check the separator (`sep:` is {sep!r}) and quoting, or re-export the file") from None
@@ -86,12 +146,102 @@ def read_csv(path: Path, display: str, sep: str = ",", encoding: str = "utf-8") 
 
 def read_xlsx(path: Path, display: str, sheet: str | int = 0) -> RawTable:
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl")
+        cells = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl", header=None)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(f"cannot read Excel file ({exc})", file=display,
                          fix="the file is corrupt, truncated or lacks that sheet: re-export it as .xlsx "
                              "or correct `sheet:` in the country config") from None
+    if cells.empty:
+        raise InputError("the sheet is empty (no header row)", file=display,
+                         fix="re-export the data with column headers, or correct `sheet:` in the country config")
+    header = cells.iloc[0].tolist()
+    if all(_is_empty_cell(h) for h in header):
+        raise InputError("the first row of the sheet is empty; it must hold the column names", file=display,
+                         fix="delete the empty rows above the header row (or re-export the data with headers in row 1)")
+    check_unique_headers(header, display)
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = [str(h) if not _is_empty_cell(h) else f"Unnamed: {i}" for i, h in enumerate(header)]
+    check_formulas_cached(path, display, sheet, frame.columns)
     return RawTable(frame, display)
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_START = re.compile(rb"<(?:\w+:)?c\s[^>]*>")
+_ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]+)</(?:\w+:)?v>")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _sheet_xml_path(archive: zipfile.ZipFile, sheet: str | int) -> str | None:
+    """The zip member holding `sheet` (a name or a 0-based position), from workbook.xml and its relationships."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).findall("m:sheets/m:sheet", ns)
+    chosen = sheets[sheet] if isinstance(sheet, int) else next((e for e in sheets if e.get("name") == sheet), None)
+    if chosen is None:
+        return None
+    rid = chosen.get(f"{{{ns['r']}}}id")
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def uncached_formulas(path: Path, sheet: str | int) -> list[str]:
+    """References ("B7") of formula cells that carry no cached value. Such a cell reads as empty, though the
+    spreadsheet shows a number: files written by scripts (openpyxl, pandas) store formulas without results.
+    A formula whose cached result is text (t="str", possibly empty) or an error counts as cached.
+    One byte search when the sheet has no formula; otherwise one look at each formula cell."""
+    with zipfile.ZipFile(path) as archive:
+        member = _sheet_xml_path(archive, sheet)
+        if member is None or member not in archive.namelist():
+            return []
+        xml = archive.read(member)
+    if not _FORMULA.search(xml):
+        return []
+    refs = []
+    for found in _FORMULA.finditer(xml):
+        window_start = max(0, found.start() - 1024)
+        cells = list(_CELL_START.finditer(xml, window_start, found.start()))
+        closing = _CELL_END.search(xml, found.end())
+        if not cells or closing is None:
+            continue
+        attrs = dict(_ATTR.findall(cells[-1].group(0)))
+        if attrs.get(b"t") in (b"str", b"e", b"b") or _VALUE.search(xml, found.end(), closing.start()):
+            continue
+        refs.append(attrs.get(b"r", b"?").decode())
+    return refs
+
+
+def check_formulas_cached(path: Path, display: str, sheet: str | int, columns) -> None:
+    """An .xlsx formula cell without a cached value is an InputError naming the column and row (it would read as
+    an empty cell, i.e. a missing answer, while Excel shows a value)."""
+    try:
+        refs = uncached_formulas(path, sheet)
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+        return                                   # pandas read the sheet; an unusual layout is not our concern
+    if not refs:
+        return
+    parsed = _REF.fullmatch(refs[0])
+    column, row = None, None
+    if parsed:
+        number = _column_number(parsed.group(1))
+        column = str(columns[number - 1]) if number <= len(columns) else parsed.group(1)
+        row = int(parsed.group(2)) - 1 or "header"
+    raise InputError(f"{len(refs)} formula cell(s) have no cached value and would read as empty "
+                     f"(first: cell {refs[0]}{', ' + ', '.join(refs[1:4]) if len(refs) > 1 else ''})",
+                     file=display, column=column, row=row,
+                     fix="open the file in Excel or LibreOffice and save it, so that the formulas' values are stored, "
+                         "or export the sheet as CSV and read that instead")
 
 
 def read_xlsform(path: Path, display: str) -> XLSForm:
@@ -134,6 +284,15 @@ def apply_xlsform(table: RawTable, form: XLSForm) -> RawTable:
         while len(parts) > 1 and parts[0] in form.groups:
             parts = parts[1:]
         renamed[col] = "/".join(parts)
+    by_name: dict[str, list[str]] = {}
+    for col, name in renamed.items():
+        by_name.setdefault(name, []).append(col)
+    clash = next((cols for cols in by_name.values() if len(cols) > 1), None)
+    if clash:
+        raise InputError(f"columns {', '.join(repr(c) for c in clash)} all become '{renamed[clash[0]]}' once the "
+                         "form's group names are removed", file=table.file, column=clash[0],
+                         fix="give the questions unique names in the XLSForm (and re-export), or drop the extra column "
+                             "from the export")
     frame = table.frame.rename(columns=renamed)
     labels, multi = {}, {}
     for name, q in form.questions.items():
@@ -164,7 +323,8 @@ def read_source(root: Path, source: dict) -> RawTable:
         raise InputError(f"unknown format '{fmt}'", file=display, fix="use spss, stata, csv or xlsx")
     if source.get("xlsform"):
         table = apply_xlsform(table, read_xlsform(root / source["xlsform"], source["xlsform"]))
-    if table.frame.empty:
-        raise InputError("raw file has a header but no data rows", file=display,
-                         fix="re-export the data; an export with zero submissions cannot be analysed")
+    table.blank = blank_rows(table.frame)
+    if table.blank.all():
+        raise InputError("raw file has a header but no data rows" + (" (only blank rows)" if len(table.frame) else ""),
+                         file=display, fix="re-export the data; an export with zero submissions cannot be analysed")
     return table
