@@ -175,3 +175,192 @@ def test_weighted_clustered_panel_matches_r():
     assert row["statistic"] == pytest.approx(ref["t"], rel=REL)
     assert row["p_value"] == pytest.approx(ref["p_value"], rel=REL)
     assert row["df"] == ref["df"]
+
+
+# --- degenerate designs and unusual waves (issue 13): a reason for every missing number ---------------------------
+from scipy import stats  # noqa: E402
+
+from analysis.errors import InputError  # noqa: E402
+from analysis.estimates import check_variance_estimable, wave_order  # noqa: E402
+from analysis.domains import layout  # noqa: E402
+from analysis.proportions import wald_diff_test  # noqa: E402
+from analysis.shifts import SHIFT_COLUMNS  # noqa: E402
+from analysis.survey_design import korn_graubard_ci, logit_ci  # noqa: E402
+
+
+def test_korn_graubard_at_zero_and_one_is_clopper_pearson_with_df_adjusted_n():
+    """p = 0 or 1: n* = n (design effect 1), df-adjusted; the limits are Clopper-Pearson's for 0 (or n) of n*_df.
+    Clopper-Pearson for 0 of n: [0, 1 - (alpha/2)^(1/n)] = [0, qbeta(1 - alpha/2, 1, n)] (R binom.test)."""
+    n, df = 50, 10
+    n_df = n * (stats.t.ppf(0.025, n - 1) / stats.t.ppf(0.025, df)) ** 2
+    low, high = korn_graubard_ci([0.0, 1.0], [0.0, 0.0], [n, n], [df, df])
+    assert low[0] == 0 and high[0] == pytest.approx(1 - 0.025 ** (1 / n_df), rel=1e-12)
+    assert high[0] == pytest.approx(stats.beta.ppf(0.975, 1, n_df), rel=1e-12)
+    assert high[1] == 1 and low[1] == pytest.approx(0.025 ** (1 / n_df), rel=1e-12)
+    # df = n - 1: no adjustment, exactly R binom.test(0, 50)$conf.int = [0, 0.07112174]
+    _, high = korn_graubard_ci(0.0, 0.0, n, n - 1)
+    assert float(high) == pytest.approx(0.0711217, abs=5e-8)
+    assert float(high) == pytest.approx(stats.binomtest(0, n).proportion_ci(method="exact").high, rel=1e-12)
+
+
+def test_undefined_intervals_and_tests_are_nan_never_zero_width_or_p_one():
+    low, high = logit_ci([0.0, 1.0, 0.3, 0.3], [0.0, 0.0, 0.0, 0.05], [10, 10, 10, 0])
+    assert np.isnan(low).all() and np.isnan(high).all()      # logit undefined; zero SE; df 0 (no t quantile)
+    low, high = korn_graubard_ci([0.3, 0.3], [0.0, 0.05], [40, 40], [10, 0])
+    assert np.isnan(low).all() and np.isnan(high).all()      # zero SE at 0 < p < 1; df 0
+    stat, p, low, high = wald_diff_test([0.5, 0.2, 0.2], [0.0, 0.1, 0.1], [10, 10, 0])
+    assert np.isnan(stat[[0, 2]]).all() and np.isnan(p[[0, 2]]).all() and np.isnan(low[[0, 2]]).all()
+    assert stat[1] == pytest.approx(2.0) and p[1] == pytest.approx(2 * stats.t.sf(2.0, 10))
+
+
+def _clustered(rows):
+    """A design from (wave, stratum, psu, sex, y) tuples, weight 1."""
+    d = pd.DataFrame(rows, columns=["wave", "stratum", "psu", "sex", "y"])
+    return d.assign(respondent_id=np.arange(len(d)).astype(str), w=1.0, ind=d["y"].astype("Int64"))
+
+
+def _grid(waves=("baseline", "endline"), strata=("A", "B"), psus=3, per_psu=10,
+          share=lambda w, s, c, i: i < 2 + c + (s == "B") + (w == "endline") * (1 + c % 2)):
+    """Waves x strata x PSUs of `per_psu` respondents, alternately women and men; by default PSU c of stratum s
+    answers yes 2 + c (+1 in stratum B) times in 10 at baseline, 1 or 2 more at endline."""
+    return _clustered([(w, s, f"{s}{c}", "Female" if i % 2 else "Male", int(share(w, s, c, i)))
+                       for w in waves for s in strata for c in range(psus) for i in range(per_psu)])
+
+
+DESIGN = Design("independent", cluster="psu", weight="w", strata="stratum")
+
+
+def test_one_cluster_lonely_psu_and_single_psu_strata_stop_with_the_place_and_the_options():
+    one = _grid().assign(psu="X")
+    with pytest.raises(InputError) as e:
+        estimate_table(one, IND, "x", DESIGN, [])
+    assert "every respondent in wave 'baseline' is in one cluster ('X' of design variable 'psu')" in str(e.value)
+    assert e.value.key == "datasets.respondents.design.cluster" and "remove `cluster:`" in e.value.fix
+    lonely = _grid()
+    lonely.loc[lonely["psu"] == "B0", "stratum"] = "C"
+    with pytest.raises(InputError) as e:
+        shift_table(lonely, IND, "x", DESIGN)                  # the shifts stop as the estimates do
+    assert "stratum 'C' has a single cluster (PSU) in wave 'baseline' ('B0'), a 'lonely PSU'" in str(e.value)
+    assert e.value.key == "datasets.respondents.design.strata" and e.value.file == "config/countries/x.yaml"
+    assert "map: {'C': 'A', 'A': 'A', 'B': 'B'}" in e.value.fix and "remove `strata:`" in e.value.fix
+    paired = _grid(psus=1)
+    with pytest.raises(InputError, match=r"every stratum in wave 'baseline' has a single cluster \(PSU\) "
+                                         r"\(e\.g\. 'A': 'A0', 'B': 'B0'\)"):
+        estimate_table(paired, IND, "x", DESIGN, [])
+    weighted = _grid().assign(psu=None, stratum="A")
+    weighted.loc[weighted.index[0], "stratum"] = "B"           # stratum B: one respondent, unclustered design
+    with pytest.raises(InputError, match="stratum 'B' has a single respondent in wave 'baseline'"):
+        estimate_table(weighted, IND, "x", Design("independent", weight="w", strata="stratum"), [])
+    # the same check, from a layout: the matched pairs of a panel are named by `scope`
+    with pytest.raises(InputError, match="every respondent among the pairs is in one cluster"):
+        check_variance_estimable(layout(one, "psu", "w", "stratum"), DESIGN, "x", scope="among the pairs")
+
+
+def test_zero_and_full_shares_get_korn_graubard_and_a_note():
+    d = _grid(share=lambda w, s, c, i: w == "endline")           # 0% at baseline, 100% at endline
+    est = estimate_table(d, IND, "x", DESIGN, [], min_group_n=1).set_index("wave")
+    n_df = lambda r: r["n"] * (stats.t.ppf(0.025, r["n"] - 1) / stats.t.ppf(0.025, r["df"])) ** 2  # noqa: E731
+    base, end = est.loc["baseline"], est.loc["endline"]
+    assert base["df"] == 4 and base["percent"] == 0 and base["se_pp"] == 0 and np.isnan(base["deff"])
+    assert base["ci_low"] == 0 and base["ci_high"] == pytest.approx(100 * (1 - 0.025 ** (1 / n_df(base))), rel=1e-9)
+    assert end["ci_high"] == 100 and end["ci_low"] == pytest.approx(100 * 0.025 ** (1 / n_df(end)), rel=1e-9)
+    assert (est["ci_method"] == "design-based beta (n_eff = n)").all()
+    assert base["note"].startswith("0%: no design variance") and end["note"].startswith("100%: no design variance")
+    sh = shift_table(d, IND, "x", DESIGN, min_group_n=1).set_index("group")
+    overall = sh.loc["All"]
+    assert overall["diff_pp"] == 100 and np.isnan(overall["p_value"]) and np.isnan(overall["statistic"])
+    assert np.isnan(overall["diff_ci_low"]) and np.isnan(overall["p_holm"]) and overall["significant_holm"] is None
+    assert overall["note"] == ("not estimable: every answer is 0% in wave 'baseline' and 100% in wave 'endline', "
+                               "so the change has no design variance and there is no test or interval")
+    assert np.isnan(sh.loc[INTERACTION, "p_value"]) and sh.loc[INTERACTION, "note"].startswith("not estimable")
+
+
+def test_a_group_in_one_cluster_or_without_variance_is_not_estimable():
+    d = _grid()
+    d.loc[d["psu"] == "A0", "sex"] = "Other"                      # all 'Other' answers from one PSU
+    est = estimate_table(d, IND, "x", DESIGN, ["sex"], min_group_n=1)
+    other = est[(est["group"] == "Other") & (est["wave"] == "baseline")].iloc[0]
+    assert other["percent"] == pytest.approx(20.0) and other["n"] == 10            # the percent is kept
+    assert np.isnan(other["ci_low"]) and np.isnan(other["se_pp"]) and np.isnan(other["deff"]) and other["ci_method"] == ""
+    assert other["note"] == ("not estimable: all 10 answers of this group come from one cluster ('A0'), "
+                             "so the design gives no variance")
+    flat = _grid(share=lambda w, s, c, i: i % 2 == 0)            # every PSU exactly 50%: no design variance
+    row = estimate_table(flat, IND, "x", DESIGN, [], min_group_n=1).iloc[0]
+    assert row["percent"] == pytest.approx(50.0) and np.isnan(row["ci_low"]) and np.isnan(row["se_pp"])
+    assert row["note"] == "not estimable: zero design variance (every cluster has the same weighted share), so no interval"
+    assert estimate_table(_grid(), IND, "x", DESIGN, ["sex"], min_group_n=1)["note"].eq("").all()
+
+
+def test_a_contrast_without_degrees_of_freedom_has_no_test():
+    """Women answer in two PSUs of one stratum only: df = 2 PSUs - 1 stratum - 1 = 0, so no t test (R svyglm on
+    the subset would have no residual df either)."""
+    d = _grid(psus=4)
+    d["sex"] = np.where(d["psu"].isin(["A0", "A1"]), "Female", "Male")
+    women = shift_table(d, IND, "x", DESIGN, min_group_n=1).set_index("group").loc["Female"]
+    assert women["df"] == 0 and np.isnan(women["p_value"]) and np.isnan(women["diff_ci_low"])
+    assert women["note"] == "not estimable: 2 clusters with answers in 1 strata leave 0 degrees of freedom, too few for a t test"
+
+
+def _srs(rows):
+    d = pd.DataFrame(rows, columns=["wave", "sex", "y"])
+    return d.assign(respondent_id=np.arange(len(d)).astype(str), ind=d["y"].astype("Int64"))
+
+
+def test_a_group_absent_from_a_wave_says_so():
+    """A women-only baseline: the men's shift and the women - men row are reported as not estimable, with why."""
+    rows = [("baseline", "Female", i % 3 == 0) for i in range(60)] + \
+           [("endline", s, i % 2 == 0) for s in ("Female", "Male") for i in range(60)]
+    sh = shift_table(_srs(rows), IND, "x", Design("independent"), min_group_n=30).set_index("group")
+    men = sh.loc["Male"]
+    assert men["baseline_n"] == 0 and men["endline_n"] == 60 and men["endline_pct"] == pytest.approx(50.0)
+    assert np.isnan(men["baseline_pct"]) and np.isnan(men["diff_pp"]) and np.isnan(men["p_value"])
+    assert men["note"] == ("not estimable: no Male respondents answered in wave 'baseline', so there is no change to "
+                           "estimate") and men["direction_improved"] is None
+    assert sh.loc[INTERACTION, "note"] == ("not estimable: the women - men difference in change needs both sexes in "
+                                           "both waves (no Male answers in wave 'baseline')")
+    assert sh.loc["Female", "p_value"] > 0 and sh.loc["Female", "note"] == ""
+    assert sh["p_holm"].notna().sum() == 2                       # All and Female: the not estimable rows are no family
+
+
+def test_srs_interaction_without_variance_and_panel_without_discordant_pairs_say_so():
+    rows = [(w, s, w == "endline") for w in ("baseline", "endline") for s in ("Female", "Male") for _ in range(40)]
+    inter = shift_table(_srs(rows), IND, "x", Design("independent"), min_group_n=1).set_index("group").loc[INTERACTION]
+    assert inter["diff_pp"] == 0 and np.isnan(inter["p_value"]) and inter["note"].startswith("not estimable: every share")
+    panel = _panel(np.random.default_rng(3))
+    panel["ind"] = pd.array(np.zeros(len(panel), dtype=int), dtype="Int64")
+    row = shift_table(panel, IND, "x", Design("panel", panel_key="respondent_id")).iloc[0]
+    assert row["test"] == "McNemar exact (binomial)" and row["p_value"] == 1.0       # exact test, labelled
+    assert row["note"] == "no discordant pairs (nobody changed answer): exact p = 1"
+
+
+def test_waves_follow_the_configured_order_whatever_their_names():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(120)], "wave": ["baseline"] * 60 + ["endline"] * 60,
+                          "sex": "Female", "ind": (rng.random(120) < np.r_[np.full(60, .3), np.full(60, .6)]).astype(int)})
+    frame["ind"] = frame["ind"].astype("Int64")
+    named = shift_table(frame, IND, "x", Design("independent")).iloc[0]
+    renamed = frame.assign(wave=frame["wave"].map({"baseline": "pre", "endline": "post"}))   # 'post' sorts first
+    row = shift_table(renamed, IND, "x", Design("independent", waves=("pre", "post"))).iloc[0]
+    assert (row["baseline_wave"], row["endline_wave"]) == ("pre", "post")
+    assert row["diff_pp"] == pytest.approx(named["diff_pp"]) and row["p_value"] == pytest.approx(named["p_value"])
+    est = estimate_table(renamed, IND, "x", Design("independent", waves=("pre", "post")), [])
+    assert list(est["wave"]) == ["pre", "post"]
+    assert wave_order(Design("independent"), ["endline", "2000", "baseline"]) == ["baseline", "2000", "endline"]
+    assert wave_order(Design("independent", waves=("b", "a", "c")), ["a", "b"]) == ["b", "a"]
+
+
+def test_one_wave_gives_a_header_only_table_or_published_rows_and_three_waves_compare_first_with_last():
+    rng = np.random.default_rng(2)
+    one = pd.DataFrame({"respondent_id": [str(i) for i in range(80)], "wave": "2023", "sex": "Female",
+                        "ind": (rng.random(80) < 0.5).astype(int)}).astype({"ind": "Int64"})
+    empty = shift_table(one, IND, "x", Design("independent", waves=("2023",)))
+    assert list(empty.columns) == SHIFT_COLUMNS and empty.empty
+    pub = [{"indicator": "ind", "percent": 40.0, "n": 100}]
+    row = shift_table(one, IND, "x", Design("independent", waves=("2023",)), published_baselines=pub).iloc[0]
+    assert row["baseline_source"] == "published" and row["endline_n"] == 80 and row["endline_wave"] == "2023"
+    three = pd.concat([one.assign(wave=w) for w in ("baseline", "midline", "endline")], ignore_index=True)
+    three["respondent_id"] = np.arange(len(three)).astype(str)
+    sh = shift_table(three, IND, "x", Design("independent", waves=("baseline", "midline", "endline")))
+    assert (sh["baseline_wave"] == "baseline").all() and (sh["endline_wave"] == "endline").all()
+    assert sh["note"].str.startswith("compares the first wave 'baseline' with the last 'endline' (not compared: "
+                                     "'midline'").all()

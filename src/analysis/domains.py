@@ -12,7 +12,7 @@ w^2 sums. `variance_from_moments` applies the with-replacement formula sum_h n_h
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ class Layout:
     psus: np.ndarray
     w: np.ndarray
     clustered: bool
+    n_h: dict = field(default_factory=dict, repr=False, compare=False)   # psu_counts, made once per `waves`
 
 
 def layout(data: pd.DataFrame, cluster: str | None, weight: str | None, strata: str | None) -> Layout:
@@ -181,16 +182,29 @@ def psu_influence(totals: pd.DataFrame, domains: pd.DataFrame) -> pd.DataFrame:
 
 
 def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
-    """n_h: PSUs per stratum (per wave when `waves`), from all respondents of the design."""
-    frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
-    keys = (["wave"] if waves else []) + ["stratum"]
-    return frame.groupby(keys, observed=True)["psu"].nunique().rename("n_h").reset_index()
+    """n_h: PSUs per stratum (per wave when `waves`), from all respondents of the design (kept on the layout: the
+    design check, the estimates and the shifts of one pass share it)."""
+    if waves not in lay.n_h:
+        frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
+        keys = (["wave"] if waves else []) + ["stratum"]
+        lay.n_h[waves] = frame.groupby(keys, observed=True)["psu"].nunique().rename("n_h").reset_index()
+    return lay.n_h[waves].copy()
+
+
+ZERO_SPREAD = 1e-12   # a stratum's centred sum of squares below this share of the uncentred one is rounding noise
 
 
 def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFrame, n_h_keys: list[str]) -> pd.Series:
-    """sum over strata of n_h/(n_h - 1) (s2 - s^2 / n_h); a stratum with one PSU contributes nothing."""
+    """sum over strata of n_h/(n_h - 1) (s2 - s^2 / n_h).
+
+    A stratum whose PSU totals are all equal (s2 - s^2/n_h at most ZERO_SPREAD x s2: cancellation error only, e.g.
+    every answer 0 or 1, or one PSU with answers) contributes exactly 0, so a zero variance is exactly 0 and
+    callers can say so. A stratum with one PSU contributes nothing here: callers stop before
+    (estimates.check_variance_estimable), as R survey does by default.
+    """
     m = moments.merge(n_h, on=n_h_keys + ["stratum"], how="left")
-    contrib = m["n_h"] / (m["n_h"] - 1) * (m["s2"] - m["s"] ** 2 / m["n_h"])
+    spread = m["s2"] - m["s"] ** 2 / m["n_h"]
+    contrib = m["n_h"] / (m["n_h"] - 1) * spread.where(spread > ZERO_SPREAD * m["s2"], 0.0)
     m["v"] = contrib.where(m["n_h"] > 1, 0.0)
     return m.groupby(keys, observed=True)["v"].sum()
 

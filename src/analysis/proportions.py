@@ -53,7 +53,9 @@ def two_proportion_chi2(k1, n1, k2, n2):
     """Pearson chi-square test of a 2x2 table without continuity correction (= pooled z-test squared).
 
     Same as R `prop.test(c(k1, k2), c(n1, n2), correct = FALSE)`. Returns (statistic, p_value,
-    smallest expected cell count).
+    smallest expected cell count). When both proportions are 0 (or both 1) the pooled variance is 0 and the
+    statistic is set to 0 (p = 1, where R gives NaN); the smallest expected count is then 0, so callers that
+    switch to Fisher's exact test below an expected count of 5 (analysis.shifts) report the exact p = 1.
     """
     from scipy import stats
     k1, n1, k2, n2 = (np.asarray(x, float) for x in (k1, n1, k2, n2))
@@ -123,14 +125,21 @@ def newcombe_paired_diff_ci(a, b, c, d, alpha: float = 0.05):
 def wald_diff_test(estimate, se, df=None, alpha: float = 0.05):
     """Wald test and interval for an estimate with standard error; t with `df` if given, else normal.
 
-    Returns (statistic, p_value, low, high).
+    Returns (statistic, p_value, low, high). A zero (or missing) standard error, or df < 1, gives NaN for all
+    four, never a statistic of 0 and p = 1: the test needs a variance (callers say why it is missing).
     """
     from scipy import stats
     estimate, se = np.asarray(estimate, float), np.asarray(se, float)
+    usable = se > 0
+    if df is not None:
+        df = np.asarray(df, float)
+        usable = usable & (df >= 1)
+        df = np.where(df >= 1, df, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        stat = np.where(se > 0, estimate / se, 0.0)
-    if df is None:
-        p, q = 2 * stats.norm.sf(np.abs(stat)), _z(alpha)
-    else:
-        p, q = 2 * stats.t.sf(np.abs(stat), df), stats.t.ppf(1 - alpha / 2, df)
-    return stat, p, estimate - q * se, estimate + q * se
+        stat = np.where(usable, estimate / np.where(usable, se, 1.0), np.nan)
+        if df is None:
+            p, q = 2 * stats.norm.sf(np.abs(stat)), _z(alpha)
+        else:
+            p, q = 2 * stats.t.sf(np.abs(stat), df), stats.t.ppf(1 - alpha / 2, df)
+        low, high = estimate - q * se, estimate + q * se
+    return stat, p, np.where(usable, low, np.nan), np.where(usable, high, np.nan)

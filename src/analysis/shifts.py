@@ -2,6 +2,11 @@
 
 Public surface: `shift_table(data, indicators, country, design, published_baselines, alpha, family)`.
 
+Waves: "baseline" is the first wave of the respondents dataset's `sources:` and "endline" the last (any names:
+`baseline_wave` and `endline_wave` say which); a country with one wave has no microdata shifts (the table is
+empty, or holds only published-baseline rows); with more than two waves the first is compared with the last and
+the `note` says so (multi-wave trends are issue 16).
+
 Designs (from the country config, never from code):
 - independent cross-sections, simple random samples: difference with Newcombe's hybrid score CI;
   Pearson chi-square (= two-proportion z-test), or Fisher's exact test when an expected count < 5.
@@ -17,6 +22,13 @@ Designs (from the country config, never from code):
   (`baseline_source = published`), compared as an independent sample.
 Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a country).
 Cohen's h is the effect size of every change. Percent columns are 0-100; differences in percentage points.
+
+Never a p-value from a zero variance: a design-based contrast with zero variance (0% -> 100%, the same 0% in
+both waves, answers from one PSU) or df < 1 keeps its difference but has no test or interval, and a group
+absent from a wave (e.g. men in a women-only baseline) still gets its row (and the women - men row); the
+`note` column says "not estimable: ..." and why (empty when nothing needs saying); such rows take no part in
+the Holm / BH adjustment. Simple random samples use exact tests where the chi-square would have no variance
+(Fisher for 0% vs 0%; McNemar exact with no discordant pairs gives p = 1, noted).
 """
 from __future__ import annotations
 
@@ -26,24 +38,34 @@ from statsmodels.stats.multitest import multipletests
 
 from .domains import (ALL, OVERALL, DesignPasses, design_pass, domain_estimates, domain_totals, indicator_values,
                       layout, linearised_moments, psu_counts, psu_influence, variance_from_moments)
-from .estimates import Design, indicator_ids
+from .estimates import NOT_ESTIMABLE, Design, check_variance_estimable, indicator_ids, wave_order
 from .proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
                           two_proportion_chi2, wald_diff_test)
 
 SHIFT_COLUMNS = ["country", "indicator", "group_var", "group", "design", "baseline_source", "baseline_n", "baseline_k",
                  "baseline_pct", "endline_n", "endline_k", "endline_pct", "diff_pp", "diff_ci_low", "diff_ci_high",
                  "ci_method", "test", "statistic", "df", "p_value", "mid_p", "p_holm", "p_bh", "cohens_h", "deff",
-                 "unmatched_baseline", "unmatched_endline", "improvement", "direction_improved", "significant_holm"]
+                 "unmatched_baseline", "unmatched_endline", "improvement", "direction_improved", "significant_holm",
+                 "baseline_wave", "endline_wave", "note"]
 CELL = ["indicator", "group_var", "group"]
 INTERACTION = "sex: Female - Male"
+ZERO_SHARES = (NOT_ESTIMABLE + "every share is 0% or 100%, so the difference in change has no variance and there is "
+               "no test or interval")
 
 
-def _by_wave(domains: pd.DataFrame, columns=("n", "k", "p")) -> pd.DataFrame:
-    """One row per cell with baseline_* and endline_* columns from per-wave domain estimates."""
-    wide = domains[domains["wave"].isin(["baseline", "endline"])].pivot_table(
-        index=CELL, columns="wave", values=list(columns), observed=True)
+def _by_wave(domains: pd.DataFrame, waves: tuple[str, str], columns=("n", "k", "p")) -> pd.DataFrame:
+    """One row per cell with baseline_* (first wave of `waves`) and endline_* (last) columns from per-wave domain
+    estimates; cells without both waves are left out (`_absent_rows` reports them)."""
+    first, last = waves
+    sub = domains[domains["wave"].isin([first, last])]
+    sub = sub.assign(wave=sub["wave"].map({first: "baseline", last: "endline"}))
+    wanted = [f"{w}_{c}" for w in ("baseline", "endline") for c in columns]
+    if sub.empty:
+        return pd.DataFrame(columns=CELL + wanted)
+    wide = sub.pivot_table(index=CELL, columns="wave", values=list(columns), observed=True)
     wide.columns = [f"{wave}_{stat}" for stat, wave in wide.columns]
-    return wide.dropna(subset=[f"{w}_{c}" for w in ("baseline", "endline") for c in columns]).reset_index()
+    wide = wide.reindex(columns=wanted)
+    return wide.dropna(subset=wanted).reset_index()
 
 
 def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -61,13 +83,15 @@ def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
                         mid_p=np.nan, deff=1.0)
 
 
-def _pairs(data: pd.DataFrame, ids: list[str], design: Design, group_vars: list[str]) -> tuple[pd.DataFrame, dict, dict]:
-    """Matched people: their baseline design columns and, per indicator, baseline and endline answers."""
+def _pairs(data: pd.DataFrame, ids: list[str], design: Design, group_vars: list[str],
+           waves: tuple[str, str]) -> tuple[pd.DataFrame, dict, dict]:
+    """Matched people: their baseline design columns and, per indicator, baseline and endline answers
+    (baseline = the first of `waves`, endline = the last)."""
     key = design.panel_key
     keep = [key] + [c for c in (design.cluster, design.weight, design.strata, *group_vars) if c] + ids
     keep = list(dict.fromkeys(keep))
-    base = data.loc[data["wave"] == "baseline", keep]
-    end = data.loc[data["wave"] == "endline", [key] + ids]
+    base = data.loc[data["wave"] == waves[0], keep]
+    end = data.loc[data["wave"] == waves[1], [key] + ids]
     merged = base.merge(end, on=key, how="inner", suffixes=("", "__end"))
     yb = indicator_values(merged, ids)
     ye = {i: merged[f"{i}__end"].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for i in ids}
@@ -75,7 +99,8 @@ def _pairs(data: pd.DataFrame, ids: list[str], design: Design, group_vars: list[
     return persons, yb, ye
 
 
-def _unmatched(data: pd.DataFrame, ids: list[str], persons: pd.DataFrame, yb: dict, ye: dict, group_vars: list[str]):
+def _unmatched(data: pd.DataFrame, ids: list[str], persons: pd.DataFrame, yb: dict, ye: dict, group_vars: list[str],
+               waves: tuple[str, str]):
     """Per cell: answers in one wave without a partner answer in the other (reported, never silently dropped)."""
     lay_all = layout(data, None, None, None)
     valid = domain_estimates(domain_totals(indicator_values(data, ids), data, lay_all, group_vars, by_psu=False))
@@ -84,14 +109,14 @@ def _unmatched(data: pd.DataFrame, ids: list[str], persons: pd.DataFrame, yb: di
     paired = domain_estimates(domain_totals(both, persons, lay_p, group_vars, by_psu=False))[CELL + ["n"]]
     counts = valid.pivot_table(index=CELL, columns="wave", values="n", observed=True).reset_index()
     counts = counts.merge(paired.rename(columns={"n": "pairs"}), on=CELL, how="left").fillna({"pairs": 0})
-    return counts.assign(unmatched_baseline=counts.get("baseline", 0) - counts["pairs"],
-                         unmatched_endline=counts.get("endline", 0) - counts["pairs"])[
+    return counts.assign(unmatched_baseline=counts.get(waves[0], 0) - counts["pairs"],
+                         unmatched_endline=counts.get(waves[1], 0) - counts["pairs"])[
         CELL + ["unmatched_baseline", "unmatched_endline"]]
 
 
-def _paired_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
+def _paired_rows(data, ids, design, group_vars, alpha, waves) -> pd.DataFrame:
     """McNemar and Newcombe paired CI per cell, from respondents answering in both waves."""
-    persons, yb, ye = _pairs(data, ids, design, group_vars)
+    persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
     tables = {}
     for name, cond in (("a", lambda b, e: (b == 1) & (e == 1)), ("b", lambda b, e: (b == 1) & (e == 0)),
                        ("c", lambda b, e: (b == 0) & (e == 1)), ("d", lambda b, e: (b == 0) & (e == 0))):
@@ -99,7 +124,7 @@ def _paired_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
         tables[name] = domain_estimates(domain_totals(vals, persons, layout(persons, None, None, None), group_vars,
                                                       by_psu=False)).set_index(CELL)["k"]
     cells = pd.DataFrame(tables).fillna(0).reset_index()
-    cells = cells.merge(_unmatched(data, ids, persons, yb, ye, group_vars), on=CELL, how="left")
+    cells = cells.merge(_unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left")
     a, b, c, d = (cells[x].to_numpy(float) for x in "abcd")
     n = a + b + c + d
     mc = mcnemar_test(b, c)
@@ -109,7 +134,8 @@ def _paired_rows(data, ids, design, group_vars, alpha) -> pd.DataFrame:
         diff_ci_low=100 * low, diff_ci_high=100 * high, ci_method="Newcombe paired score (method 10)",
         test=np.where(mc["exact"], "McNemar exact (binomial)", "McNemar chi-square (no continuity correction)"),
         statistic=mc["statistic"], df=np.where(mc["exact"], np.nan, 1.0), p_value=mc["p_value"], mid_p=mc["mid_p"],
-        deff=1.0).drop(columns=list("abcd"))
+        deff=1.0, note=np.where(b + c == 0, "no discordant pairs (nobody changed answer): exact p = 1", "")
+    ).drop(columns=list("abcd"))
 
 
 def _design_pass(values: dict, frame: pd.DataFrame, design: Design, group_vars: list[str]):
@@ -145,11 +171,21 @@ def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_col
     parts = est.groupby(cell_keys, observed=True).agg(estimate=("part", "sum"), terms=("part", "size")).reset_index()
     cells = parts[parts["terms"] == len(contrast)].drop(columns="terms").merge(var, on=cell_keys)
     cells = cells.merge(_contrast_df(involved, cell_keys, lay.clustered, len(contrast)), on=cell_keys)
-    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"].clip(lower=0)), cells["df"], alpha)
+    cells["var"] = cells["var"].clip(lower=0)
+    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"]), cells["df"], alpha)
+    zero, few = (cells["var"] <= 0).to_numpy(), (cells["df"] < 1).to_numpy()
+    units = "clusters" if lay.clustered else "respondents"
+    note = np.select(
+        [zero, few],
+        [NOT_ESTIMABLE + "the change has no design variance (every cluster changes alike), so no test or interval",
+         NOT_ESTIMABLE + cells["psus"].astype(int).astype(str) + f" {units} with answers in "
+         + cells["strata"].astype(int).astype(str) + " strata leave " + cells["df"].astype(int).astype(str)
+         + " degrees of freedom, too few for a t test"], "")
     out = cells.assign(statistic=stat, p_value=p, diff_ci_low=100 * low, diff_ci_high=100 * high,
                        test="design-based Wald t (linearised)",
-                       ci_method=[f"design-based Wald t (df={int(d)})" for d in cells["df"]], mid_p=np.nan)
-    return out, domains
+                       ci_method=[f"design-based Wald t (df={int(d)})" for d in cells["df"]], mid_p=np.nan, note=note)
+    out.loc[zero | few, "ci_method"] = ""
+    return out.drop(columns=["psus", "strata"]), domains
 
 
 def _contrast_df(involved: pd.DataFrame, cell_keys: list[str], clustered: bool, n_terms: int) -> pd.DataFrame:
@@ -161,54 +197,77 @@ def _contrast_df(involved: pd.DataFrame, cell_keys: list[str], clustered: bool, 
     else:
         psus = involved.groupby(cell_keys, observed=True)["n"].sum()
     strata = involved.drop_duplicates(cell_keys + ["stratum"]).groupby(cell_keys, observed=True).size()
-    return (psus - strata - (n_terms - 1)).astype(float).rename("df").reset_index()
+    df = (psus - strata - (n_terms - 1)).astype(float)
+    return pd.DataFrame({"df": df, "psus": psus, "strata": strata}).reset_index()
 
 
-def _design_shift_rows(data, ids, design, group_vars, alpha, full_pass=None) -> pd.DataFrame:
+def _design_shift_rows(data, ids, design, group_vars, alpha, waves, country, full_pass=None) -> pd.DataFrame:
     """Design-based change per cell; deff = variance / SRS variance of the same difference.
 
     `full_pass`: the `design_pass` of all respondents (independent samples), when already made.
     """
+    first, last = waves
     if design.type == "panel":
         values = indicator_values(data, ids)
         lay = layout(data, None, design.weight, None)
-        levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)))   # linearised mean of each matched person's change (endline - baseline)
-        persons, yb, ye = _pairs(data, ids, design, group_vars)
+        levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)), waves)
+        # linearised mean of each matched person's change (endline - baseline)
+        persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
         change = {i: ye[i] - yb[i] for i in ids}
-        out, domains = _linearised_contrast(_design_pass(change, persons, design, group_vars), alpha, CELL, ["wave"],
-                                            {("change",): 1.0})
+        pass_ = _design_pass(change, persons, design, group_vars)
+        check_variance_estimable(pass_[0], design, country,
+                                 scope=f"among the respondents matched between waves '{first}' and '{last}'")
+        out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0})
         d = domains.set_index(CELL)
         srs_var = ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
-        out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars), on=CELL, how="left")
+        out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL,
+                                                how="left")
     else:
         full_pass = full_pass or _design_pass(indicator_values(data, ids), data, design, group_vars)
-        out, domains = _linearised_contrast(full_pass, alpha, CELL, ["wave"], {("endline",): 1.0, ("baseline",): -1.0})
-        levels = _by_wave(domains)       # the wave-level estimates of the same pass
+        check_variance_estimable(full_pass[0], design, country)
+        out, domains = _linearised_contrast(full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0})
+        levels = _by_wave(domains, waves)       # the wave-level estimates of the same pass
         lv = levels.set_index(CELL)
         srs_var = (lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
                    + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)).rename("srs_var").reset_index()
         out = out.merge(srs_var, on=CELL)
     out = levels.merge(out, on=CELL)
-    out["deff"] = np.where(out["srs_var"] > 0, out["var"] / out["srs_var"], np.nan)
+    out["deff"] = np.where((out["srs_var"] > 0) & (out["var"] > 0), out["var"] / out["srs_var"], np.nan)
     out["diff_pp"] = 100 * out["estimate"]   # the linearised contrast itself (matched pairs for a panel)
     out["p_b"], out["p_e"] = out["baseline_p"], out["endline_p"]
+    out["note"] = np.where(out["var"] <= 0, _zero_variance_note(out["p_b"], out["p_e"], waves), out["note"])
     return out.drop(columns=["var", "estimate", "srs_var", "baseline_p", "endline_p"])
 
 
-def _interaction_rows(data, ids, design, alpha, full_pass=None) -> pd.DataFrame:
-    """Change among women minus change among men, per indicator (`full_pass` as in `_design_shift_rows`)."""
+def _zero_variance_note(p_b: pd.Series, p_e: pd.Series, waves: tuple[str, str]) -> np.ndarray:
+    """Why a design-based change has no variance: every answer alike in both waves, or too few clusters."""
+    alike = p_b.isin([0.0, 1.0]) & p_e.isin([0.0, 1.0])
+    levels = (f"{NOT_ESTIMABLE}every answer is " + (100 * p_b).map("{:.0f}%".format) + f" in wave '{waves[0]}' and "
+              + (100 * p_e).map("{:.0f}%".format) + f" in wave '{waves[1]}', so the change has no design variance "
+              "and there is no test or interval")
+    other = (NOT_ESTIMABLE + "the change has no design variance (its answers come from too few clusters, or "
+             "every cluster changes alike), so no test or interval")
+    return np.where(alike, levels, other)
+
+
+def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) -> pd.DataFrame:
+    """Change among women minus change among men, per indicator (`full_pass` as in `_design_shift_rows`).
+    Indicators without both sexes in both waves get no row here (`_absent_interactions` says why)."""
+    first, last = waves
     sexed = data[data["sex"].isin(["Female", "Male"])]
     if sexed["sex"].nunique() < 2:
         return pd.DataFrame()
     if design.design_based and design.type == "panel":   # women's mean change minus men's, matched people
-        persons, yb, ye = _pairs(sexed, ids, design, ["sex"])
-        out, _ = _linearised_contrast(_design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"]), alpha,
-                                      ["indicator"], ["wave", "group_var", "group"],
+        persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
+        pass_ = _design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
+        check_variance_estimable(pass_[0], design, country,
+                                 scope=f"among the women and men matched between waves '{first}' and '{last}'")
+        out, _ = _linearised_contrast(pass_, alpha, ["indicator"], ["wave", "group_var", "group"],
                                       {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0})
         out["test"] = "design-based Wald t (difference in mean change, women - men)"
     elif design.design_based:
-        coef = {("endline", "sex", "Female"): 1.0, ("baseline", "sex", "Female"): -1.0,
-                ("endline", "sex", "Male"): -1.0, ("baseline", "sex", "Male"): 1.0}
+        coef = {(last, "sex", "Female"): 1.0, (first, "sex", "Female"): -1.0,
+                (last, "sex", "Male"): -1.0, (first, "sex", "Male"): 1.0}
         # the domains women and men of the whole design (as R's subset()): the shift pass already has their totals
         full_pass = full_pass or _design_pass(indicator_values(data, ids), data, design, ["sex"])
         out, _ = _linearised_contrast(full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef)
@@ -218,23 +277,79 @@ def _interaction_rows(data, ids, design, alpha, full_pass=None) -> pd.DataFrame:
             return pd.DataFrame()   # paired interaction needs matched pairs by sex; not part of the shipped designs
         lay = layout(sexed, None, None, None)
         d = domain_estimates(domain_totals(indicator_values(sexed, ids), sexed, lay, ["sex"], by_psu=False))
-        d = d[d["group_var"] == "sex"]
-        p = d.pivot_table(index="indicator", columns=["group", "wave"], values="p", observed=True)
-        n = d.pivot_table(index="indicator", columns=["group", "wave"], values="n", observed=True)
+        d = d[(d["group_var"] == "sex") & d["wave"].isin([first, last])]
+        columns = pd.MultiIndex.from_product([["Female", "Male"], [first, last]])
+        p, n = (d.pivot_table(index="indicator", columns=["group", "wave"], values=v, observed=True)
+                .reindex(columns=columns) for v in ("p", "n"))
         var = (p * (1 - p) / n).sum(axis=1, min_count=4)
-        est = (p[("Female", "endline")] - p[("Female", "baseline")]) - (p[("Male", "endline")] - p[("Male", "baseline")])
+        est = (p[("Female", last)] - p[("Female", first)]) - (p[("Male", last)] - p[("Male", first)])
         stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var.to_numpy()), None, alpha)
         out = pd.DataFrame({"indicator": est.index, "estimate": est.to_numpy(), "statistic": stat, "p_value": pv,
                             "diff_ci_low": 100 * low, "diff_ci_high": 100 * high, "df": np.nan,
-                            "test": "Wald z (difference of differences, unpooled)", "ci_method": "Wald", "mid_p": np.nan})
+                            "test": "Wald z (difference of differences, unpooled)", "ci_method": "Wald",
+                            "mid_p": np.nan, "note": np.where(var.to_numpy() > 0, "", ZERO_SHARES)})
+        out.loc[var.to_numpy() <= 0, "ci_method"] = ""
         out = out[np.isfinite(out["estimate"])]
     out["group_var"], out["group"] = "sex", INTERACTION
     out["diff_pp"] = 100 * out["estimate"]
     return out.drop(columns=["estimate", "var"], errors="ignore")
 
 
-def published_baseline_rows(endline_cells: pd.DataFrame, published: list[dict], alpha: float) -> pd.DataFrame:
-    """Endline microdata against a published baseline percent and n (no baseline microdata)."""
+def _absent_rows(cells: pd.DataFrame, done: set, both: list[str], waves: tuple[str, str], design: Design,
+                 min_group_n: int) -> pd.DataFrame:
+    """Rows for the cells of two-wave indicators that have answers but no shift: a group absent from a wave
+    (e.g. men in a women-only baseline) or, in a panel, without matched pairs. Percent and n as far as they
+    exist, no test, and the reason in `note`. A group needs `min_group_n` answers in the wave it has."""
+    first, last = waves
+    sub = cells[cells["indicator"].isin(both) & cells["wave"].isin([first, last])]
+    if sub.empty:
+        return pd.DataFrame()
+    wide = {v: sub.pivot_table(index=CELL, columns="wave", values=v, observed=True, aggfunc="sum")
+            .reindex(columns=[first, last]) for v in ("n", "k", "p")}
+    rows = wide["n"].fillna(0).astype(int).rename(columns={first: "baseline_n", last: "endline_n"})
+    rows = rows[[key not in done for key in rows.index]]
+    rows = rows[(rows.index.get_level_values("group_var") == OVERALL) | (rows.max(axis=1) >= min_group_n)]
+    if rows.empty:
+        return pd.DataFrame()
+    rows["baseline_k"] = wide["k"][first].reindex(rows.index).fillna(0).to_numpy()
+    rows["endline_k"] = wide["k"][last].reindex(rows.index).fillna(0).to_numpy()
+    rows["p_b"], rows["p_e"] = wide["p"][first].reindex(rows.index), wide["p"][last].reindex(rows.index)
+    group = rows.index.get_level_values("group").astype(str)
+    reason = np.select(
+        [rows["baseline_n"].to_numpy() == 0, rows["endline_n"].to_numpy() == 0],
+        ["no " + group + f" respondents answered in wave '{w}'" for w in (first, last)],
+        ("no " + group + " respondent answered in both waves (no matched pairs)") if design.type == "panel"
+        else "no estimate of the change")
+    rows["note"] = NOT_ESTIMABLE + pd.Series(reason, index=rows.index) + ", so there is no change to estimate"
+    if design.type == "panel":
+        rows["unmatched_baseline"], rows["unmatched_endline"] = rows["baseline_n"], rows["endline_n"]
+    return rows.reset_index().assign(baseline_source="microdata", _absent=True)
+
+
+def _absent_interactions(cells: pd.DataFrame, done: set, both: list[str], waves: tuple[str, str]) -> pd.DataFrame:
+    """A women - men row for each two-wave indicator without one, saying which sex and wave have no answers."""
+    first, last = waves
+    sexed = cells[(cells["group_var"] == "sex") & cells["group"].isin(["Female", "Male"])
+                  & cells["wave"].isin([first, last]) & (cells["n"] > 0)]
+    rows = []
+    for indicator in both:
+        if indicator in done:
+            continue
+        mine = sexed[sexed["indicator"] == indicator]
+        have = set(zip(mine["group"], mine["wave"]))
+        missing = [f"no {sex} answers in wave '{wave}'" for sex in ("Female", "Male") for wave in (first, last)
+                   if (sex, wave) not in have]
+        why = "; ".join(missing) if missing else "no estimate"
+        rows.append({"indicator": indicator, "group_var": "sex", "group": INTERACTION, "baseline_source": "microdata",
+                     "note": f"{NOT_ESTIMABLE}the women - men difference in change needs both sexes in both waves "
+                             f"({why})"})
+    return pd.DataFrame(rows)
+
+
+def published_baseline_rows(endline_cells: pd.DataFrame, published: list[dict], alpha: float,
+                            endline: str = "endline") -> pd.DataFrame:
+    """Endline microdata (wave `endline`, the last wave) against a published baseline percent and n (no baseline
+    microdata)."""
     if not published:
         return pd.DataFrame()
     pub = pd.DataFrame(published)
@@ -242,14 +357,15 @@ def published_baseline_rows(endline_cells: pd.DataFrame, published: list[dict], 
     pub["group"] = pub["group"] if "group" in pub else ALL
     pub["baseline_n"] = pub["n"].astype(float)
     pub["baseline_k"] = np.round(pub["percent"] / 100 * pub["n"])
-    end = endline_cells[endline_cells["wave"] == "endline"][CELL + ["n", "k"]].rename(
+    end = endline_cells[endline_cells["wave"] == endline][CELL + ["n", "k"]].rename(
         columns={"n": "endline_n", "k": "endline_k"})
     cells = pub[CELL + ["baseline_n", "baseline_k"]].merge(end, on=CELL)
     return _independent_rows(cells, alpha).assign(baseline_source="published")
 
 
 def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
-    """Holm and Benjamini-Hochberg adjusted p-values within each family of rows."""
+    """Holm and Benjamini-Hochberg adjusted p-values within each family of rows (rows without a p-value, i.e.
+    not estimable, are not part of the family)."""
     keys = {"country": ["country"], "indicator": ["country", "indicator"], "group_var": ["country", "group_var"]}[family]
     table = table.copy()
     table["p_holm"], table["p_bh"] = np.nan, np.nan
@@ -262,6 +378,12 @@ def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
     return table
 
 
+def _join_notes(*notes) -> pd.Series:
+    """Join non-empty notes with '; ' (element-wise over Series or scalars)."""
+    frame = pd.concat([pd.Series(n) if not isinstance(n, pd.Series) else n for n in notes], axis=1)
+    return frame.apply(lambda r: "; ".join(str(x) for x in r if isinstance(x, str) and x), axis=1)
+
+
 def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design: Design,
                 published_baselines: list[dict] | None = None, alpha: float = 0.05, family: str = "country",
                 min_group_n: int = 30, passes: DesignPasses | None = None) -> pd.DataFrame:
@@ -269,53 +391,86 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
 
     `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
     ids = indicator_ids(indicators, country, data)
+    order = wave_order(design, data["wave"].dropna().unique())
+    waves = (order[0], order[-1]) if order else ("baseline", "endline")
     group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
     # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
     full_pass = (passes or DesignPasses(data)).get(ids, design.cluster, design.weight, design.strata, group_vars) \
         if design.design_based and design.type != "panel" else None
-    cells = full_pass[2] if full_pass else domain_estimates(domain_totals(indicator_values(data, ids), data,
-                                                                          layout(data, None, None, None), group_vars,
-                                                                          by_psu=False))
-    two_wave = cells.groupby(CELL, observed=True)["wave"].nunique()
-    both = sorted(set(two_wave[two_wave == 2].index.get_level_values("indicator")))
+    cells = full_pass[2] if full_pass else domain_estimates(domain_totals(
+        indicator_values(data, ids), data, layout(data, None, design.weight if design.design_based else None, None),
+        group_vars, by_psu=False))
+    both = []
+    if len(order) >= 2:
+        overall = cells[(cells["group_var"] == OVERALL) & cells["wave"].isin(waves) & (cells["n"] > 0)]
+        per = overall.groupby("indicator", observed=True)["wave"].nunique()
+        both = sorted(per[per == 2].index)
     if not both:
         body = pd.DataFrame(columns=CELL)
     elif design.design_based:
-        body = _design_shift_rows(data, both, design, group_vars, alpha, full_pass)
+        body = _design_shift_rows(data, both, design, group_vars, alpha, waves, country, full_pass)
     elif design.type == "panel":
-        body = _paired_rows(data, both, design, group_vars, alpha)
+        body = _paired_rows(data, both, design, group_vars, alpha, waves)
     else:
-        body = _independent_rows(_by_wave(cells, ("n", "k")), alpha)
+        body = _independent_rows(_by_wave(cells, waves, ("n", "k")), alpha)
     body["baseline_source"] = "microdata"
-    parts = [body, _interaction_rows(data, both, design, alpha, full_pass) if both else pd.DataFrame()]
     done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
+    inter = _interaction_rows(data, both, design, alpha, waves, country, full_pass) if both else pd.DataFrame()
+    parts = [body, _absent_rows(cells, done, both, waves, design, min_group_n), inter]
+    paired_srs = design.type == "panel" and not design.design_based     # no women - men rows (see _interaction_rows)
+    if "sex" in group_vars and {"Female", "Male"} <= set(data["sex"].dropna().unique()) and not paired_srs:
+        parts.append(_absent_interactions(cells, set(inter["indicator"]) if len(inter) else set(), both, waves))
+    microdata = [p for p in parts if len(p)]
+    for part in microdata:
+        part["baseline_wave"], part["endline_wave"] = waves
     published = [p for p in (published_baselines or []) if p["indicator"] in ids and
                  (p["indicator"], p.get("group_var", OVERALL), p.get("group", ALL)) not in done]
-    parts.append(published_baseline_rows(cells, published, alpha))
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    pub_rows = published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
+    if len(pub_rows):
+        pub_rows["endline_wave"] = waves[1]
+    if not len(microdata) and not len(pub_rows):      # one wave and no published baseline: header only
+        return pd.DataFrame(columns=SHIFT_COLUMNS)
+    table = pd.concat([p for p in microdata + [pub_rows] if len(p)], ignore_index=True)
+    for col in ("note", "p_b", "p_e", "_absent", "baseline_wave", "endline_wave"):
+        if col not in table:
+            table[col] = np.nan
     for w in ("baseline", "endline"):
-        table[f"{w}_pct"] = 100 * table[f"{w}_k"] / table[f"{w}_n"]
-    if "p_e" in table:   # design-based: weighted percents
-        table["baseline_pct"] = np.where(table["p_b"].notna(), 100 * table["p_b"], table["baseline_pct"])
-        table["endline_pct"] = np.where(table["p_e"].notna(), 100 * table["p_e"], table["endline_pct"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table[f"{w}_pct"] = 100 * table[f"{w}_k"].astype(float) / table[f"{w}_n"].astype(float)
+    # design-based: weighted percents
+    table["baseline_pct"] = np.where(table["p_b"].notna(), 100 * table["p_b"].astype(float), table["baseline_pct"])
+    table["endline_pct"] = np.where(table["p_e"].notna(), 100 * table["p_e"].astype(float), table["endline_pct"])
     is_inter = table["group"] == INTERACTION
     given = table["diff_pp"] if "diff_pp" in table else pd.Series(np.nan, index=table.index)
     table["diff_pp"] = given.fillna(table["endline_pct"] - table["baseline_pct"])
     table["cohens_h"] = np.where(is_inter, np.nan, cohens_h(table["endline_pct"] / 100, table["baseline_pct"] / 100))
-    small = (~is_inter) & (table["group_var"] != OVERALL) & ((table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
+    absent = table["_absent"].eq(True)
+    small = (~is_inter) & (~absent) & (table["group_var"] != OVERALL) & (
+        (table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
     table = table[~small].copy()
+    is_inter = is_inter[~small]
     table["country"], table["design"] = country, design.label
     improvement = {i["id"]: i["improvement"] for i in indicators}
     table["improvement"] = table["indicator"].map(improvement)
     sign = np.where(table["improvement"] == "increase", 1, -1)
-    table["direction_improved"] = np.where(is_inter[~small], None, np.sign(table["diff_pp"]) * sign > 0)
+    table["direction_improved"] = np.where(is_inter | table["diff_pp"].isna(), None,
+                                           np.sign(table["diff_pp"]) * sign > 0)
     for col in ("unmatched_baseline", "unmatched_endline", "deff", "mid_p", "df", "statistic"):
         if col not in table:
             table[col] = np.nan
     table = adjust_pvalues(table, family)
     table["significant_holm"] = table["p_holm"] < alpha
-    order = {ind: i for i, ind in enumerate(ids)}
-    table["_o1"] = table["indicator"].map(order)
+    if table["p_holm"].isna().any():
+        table["significant_holm"] = table["significant_holm"].astype(object).where(table["p_holm"].notna(), None)
+    if len(order) > 2:
+        between = ", ".join(f"'{w}'" for w in order[1:-1])
+        compared = (f"compares the first wave '{waves[0]}' with the last '{waves[1]}' (not compared: {between}; "
+                    "trends over several waves are not estimated)")
+        table["note"] = _join_notes(table["note"], pd.Series(np.where(table["baseline_source"] != "published",
+                                                                      compared, ""), index=table.index))
+    table["note"] = table["note"].where(table["note"].notna(), "")
+    order_of = {ind: i for i, ind in enumerate(ids)}
+    table["_o1"] = table["indicator"].map(order_of)
     table["_o2"] = np.select([table["group_var"] == OVERALL, table["group"] == INTERACTION], [0, 2], 1)
     table = table.sort_values(["_o1", "_o2", "group"], kind="stable")
     return table[SHIFT_COLUMNS].reset_index(drop=True)

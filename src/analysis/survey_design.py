@@ -20,28 +20,47 @@ import numpy as np
 
 
 def logit_ci(p, se, df, alpha: float = 0.05):
-    """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df), back-transformed."""
+    """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df), back-transformed.
+
+    Undefined (NaN, never a zero-width interval) where the logit is: p = 0 or 1, a zero standard error, or
+    df < 1. Callers use `korn_graubard_ci` at p = 0 or 1 and report the other cases as not estimable."""
     from scipy import stats
-    p, se = np.asarray(p, float), np.asarray(se, float)
-    q = stats.t.ppf(1 - alpha / 2, df)
+    p, se, df = np.asarray(p, float), np.asarray(se, float), np.asarray(df, float)
+    defined = (p > 0) & (p < 1) & (se > 0) & (df >= 1)
     with np.errstate(invalid="ignore", divide="ignore"):
+        q = stats.t.ppf(1 - alpha / 2, np.where(df >= 1, df, np.nan))
         centre = np.log(p / (1 - p))
         half = q * se / (p * (1 - p))
         low, high = 1 / (1 + np.exp(-(centre - half))), 1 / (1 + np.exp(-(centre + half)))
-    degenerate = (p <= 0) | (p >= 1)
-    return np.where(degenerate, p, low), np.where(degenerate, p, high)
+    return np.where(defined, low, np.nan), np.where(defined, high, np.nan)
 
 
 def korn_graubard_ci(p, se, n, df, alpha: float = 0.05):
-    """R `svyciprop(method = "beta")` (Korn & Graubard 1998): Clopper-Pearson with effective n."""
+    """R `svyciprop(method = "beta")` (Korn & Graubard 1998): Clopper-Pearson with an effective sample size.
+
+    n* = p (1 - p) / se^2 (n over the design effect), adjusted for the design's degrees of freedom:
+    n*_df = n* (t_{n-1, alpha/2} / t_{df, alpha/2})^2; limits Beta(alpha/2; n*_df p, n*_df (1 - p) + 1) and
+    Beta(1 - alpha/2; n*_df p + 1, n*_df (1 - p)).
+    At p = 0 or 1 the design variance is 0 and n* undefined (R returns NaN). Then n* = n, the respondents
+    answering (design effect taken as 1): the convention of the NCHS data presentation standards for
+    proportions (Parker et al. 2017, Vital Health Stat 2(175)) and of CDC's R `surveytable::svyciprop_adjusted`
+    ("limit case: set to sample size"). It is still df-adjusted as above, so p = 0 gives
+    [0, 1 - (alpha/2)^(1/n*_df)], the Clopper-Pearson interval of 0 successes in n*_df trials (surveytable
+    skips the df adjustment there, giving a narrower interval). Callers label these rows.
+    NaN where not defined: a zero standard error with 0 < p < 1, or df < 1 (no t quantile).
+    """
     from scipy import stats
-    p, se, n = np.asarray(p, float), np.asarray(se, float), np.asarray(n, float)
+    p, se, n, df = (np.asarray(x, float) for x in (p, se, n, df))
+    extreme = (p <= 0) | (p >= 1)
+    defined = (extreme | (se > 0)) & (df >= 1) & (n >= 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = np.where(se > 0, p * (1 - p) / se**2, n)
-        n_eff = n_eff * (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
-        low = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-        high = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
-    return np.nan_to_num(low, nan=0.0), np.nan_to_num(high, nan=1.0)
+        n_eff = np.where(extreme, n, p * (1 - p) / se**2)
+        t_n = stats.t.ppf(alpha / 2, np.where(n > 1, n - 1, np.nan))
+        t_df = stats.t.ppf(alpha / 2, np.where(df >= 1, df, np.nan))
+        n_eff = n_eff * np.where(n > 1, t_n / t_df, 1.0) ** 2
+        low = np.where(p <= 0, 0.0, stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1))
+        high = np.where(p >= 1, 1.0, stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
+    return np.where(defined, low, np.nan), np.where(defined, high, np.nan)
 
 
 def design_effect(var, p, n):

@@ -392,26 +392,66 @@ def _design_of(df: pd.DataFrame | None) -> str | None:
     return designs.pop() if len(designs) == 1 else None
 
 
+NOT_SIGNIFICANT_DASHES, UNTESTED_DASHES = (0, (2, 1.5)), (0, (0.5, 1.5))   # dumbbell arrows
+
+
+def _compared_waves(estimates: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
+    """The waves a change is drawn between: the shifts table's `baseline_wave` and `endline_wave` (the first and
+    last configured waves, any names); else the first and last wave of the estimates table, which lists waves in
+    the configured order. One wave gives a one-element list."""
+    if shifts is not None and {"baseline_wave", "endline_wave"} <= set(shifts.columns):
+        pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
+        if len(pairs):
+            return [str(pairs["baseline_wave"].iloc[0]), str(pairs["endline_wave"].iloc[0])]
+    waves = _ordered_unique(estimates["wave"].astype(str)) if "wave" in estimates.columns else []
+    return waves[:1] + waves[-1:] if len(waves) > 1 else waves
+
+
+def _wave_title(wave: str) -> str:
+    """'baseline' -> 'Baseline', '2019' -> '2019' (legend labels)."""
+    return wave[:1].upper() + wave[1:]
+
+
+def _no_interval(row) -> bool:
+    return bool(pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]))
+
+
+def _not_estimable_note(rows: int, table: str) -> str:
+    return (f" {rows} row{'s' if rows != 1 else ''} without an interval (not estimable: see the `note` column of "
+            f"{table})." if rows else "")
+
+
 # --- dumbbell: baseline -> endline per indicator ----------------------------------------------------
 def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source: str,
                    labels: Mapping[str, str] | None = None, *, title: str | None = None) -> Figure:
     """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the data
     have Female and Male rows), for the indicators measured in both waves. Arrows run from baseline to
-    endline; solid arrows mark changes that are significant after Holm adjustment (from `shifts`)."""
+    endline; solid arrows mark changes that are significant after Holm adjustment (from `shifts`).
+
+    "Baseline" and "endline" are the first and last waves, whatever their names (`_compared_waves`). With one
+    wave the chart shows that wave's estimates without arrows. A point without an interval (not estimable,
+    see the table's `note`) is drawn without bars and counted in the note."""
     _require(estimates, ["indicator", "wave", "group_var", "group", "n", "percent", "ci_low", "ci_high"],
              "estimates table")
     est = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
     est["group"] = est["group"].astype(str)
     est["indicator"] = est["indicator"].astype(str)
+    est["wave"] = est["wave"].astype(str)
+    compared = _compared_waves(est, shifts)
+    if len(compared) == 1:
+        return _build_one_wave(est, compared[0], source, labels, shifts, title=title)
+    w_from, w_to = compared
     waves = est.pivot_table(index=["indicator", "group"], columns="wave",
-                            values=["percent", "ci_low", "ci_high", "n"], aggfunc="first", sort=False)
-    if not {"baseline", "endline"} <= set(waves.columns.get_level_values(1)):
-        raise ValueError("estimates table: no indicator has both a baseline and an endline estimate")
-    both = waves.dropna(subset=[("percent", "baseline"), ("percent", "endline")])
-    sig = {}
+                            values=["percent", "ci_low", "ci_high", "n"], aggfunc="first", sort=False, dropna=False)
+    if not {w_from, w_to} <= set(waves.columns.get_level_values(1)):
+        raise ValueError(f"estimates table: no indicator has estimates in both waves '{w_from}' and '{w_to}'")
+    both = waves.dropna(subset=[("percent", w_from), ("percent", w_to)])
+    sig, untested = {}, set()
     if shifts is not None and {"indicator", "group", "significant_holm"} <= set(shifts.columns):
-        sig = dict(zip(zip(shifts["indicator"].astype(str), shifts["group"].astype(str)),
-                       _as_bool(shifts["significant_holm"])))
+        keys = list(zip(shifts["indicator"].astype(str), shifts["group"].astype(str)))
+        sig = dict(zip(keys, _as_bool(shifts["significant_holm"])))
+        if "p_value" in shifts.columns:     # not estimable: no test (see the table's `note`)
+            untested = {k for k, p in zip(keys, shifts["p_value"]) if pd.isna(p)}
     improvement = _improvement_by_indicator(shifts)
     order = _ordered_unique(shifts["indicator"].astype(str)) if shifts is not None else []
     order += [i for i in _ordered_unique(est["indicator"]) if i not in order]
@@ -425,12 +465,12 @@ def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source:
             groups = ["All"]                        # split by sex only when both sexes are there
         blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
     if not blocks:
-        raise ValueError("estimates table: no indicator has an overall baseline and endline estimate")
+        raise ValueError(f"estimates table: no indicator has overall estimates in both waves '{w_from}' and '{w_to}'")
     multi = _is_multi(blocks)
     label_of = {row: lab for lab, rows in blocks for row in rows}
 
     def tick(ind: str, g: str) -> str:
-        nb, ne = both.loc[(ind, g), ("n", "baseline")], both.loc[(ind, g), ("n", "endline")]
+        nb, ne = both.loc[(ind, g), ("n", w_from)], both.loc[(ind, g), ("n", w_to)]
         head = GROUP_NAMES.get(g, g) if multi else _wrap(label_of[(ind, g)], WRAP_LABEL)
         return f"{head}\n{_n_text(nb, ne)}"
 
@@ -438,28 +478,32 @@ def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source:
     tick_lines = sum(t.count("\n") + 1 for t in ticks.values())
     fig = new_figure(style.FIG_WIDTH, _height_for(blocks, tick_lines))
     off = 0.17
-    any_sig = any_nonsig = False
+    any_sig = any_nonsig = any_untested = False
+    no_interval = 0
     panels = _panels(fig, blocks)
     for ax, _, rows in panels:
         ys = np.arange(len(rows))[::-1].astype(float)
         for y, (ind, g) in zip(ys, rows):
             r = both.loc[(ind, g)]
-            b, e = r[("percent", "baseline")], r[("percent", "endline")]
+            b, e = r[("percent", w_from)], r[("percent", w_to)]
             is_sig = bool(sig.get((ind, g), False))
+            is_untested = (ind, g) in untested
             any_sig |= is_sig
-            any_nonsig |= not is_sig
+            any_nonsig |= not is_sig and not is_untested
+            any_untested |= is_untested
+            dashes = "-" if is_sig else UNTESTED_DASHES if is_untested else NOT_SIGNIFICANT_DASHES
             ax.annotate("", xy=(e, y - off), xytext=(b, y + off),
                         arrowprops=dict(arrowstyle="-|>", mutation_scale=9, shrinkA=4, shrinkB=4,
                                         lw=1.3 if is_sig else 1.0,
-                                        color=style.TEXT if is_sig else style.OKABE_ITO["grey"],
-                                        linestyle="-" if is_sig else (0, (2, 1.5))),
-                        annotation_clip=False, gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'ns'}")
-            for wave, yy, colour, face in (("baseline", y + off, style.BASELINE, "white"),
-                                           ("endline", y - off, style.ENDLINE, style.ENDLINE)):
+                                        color=style.TEXT if is_sig else style.OKABE_ITO["grey"], linestyle=dashes),
+                        annotation_clip=False,
+                        gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'untested' if is_untested else 'ns'}")
+            for wave, yy, colour, face in ((w_from, y + off, style.BASELINE, "white"),
+                                           (w_to, y - off, style.ENDLINE, style.ENDLINE)):
                 p, lo, hi = r[("percent", wave)], r[("ci_low", wave)], r[("ci_high", wave)]
-                eb = ax.errorbar([p], [yy], xerr=[[p - lo], [hi - p]], fmt="o", ms=5.5, mfc=face, mec=colour,
-                                 mew=1.4, ecolor=colour, elinewidth=1.3, capsize=2.5, capthick=1.0, zorder=3)
-                eb.lines[0].set_gid(f"dumbbell:{ind}:{g}:{wave}")      # the point (not the caps)
+                point = _estimate_point(ax, p, lo, hi, yy, colour, face)
+                point.set_gid(f"dumbbell:{ind}:{g}:{wave}")      # the point (not the caps)
+                no_interval += bool(pd.isna(lo) or pd.isna(hi))
         ax.set_yticks(ys, labels=[ticks[row] for row in rows])
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlim(0, 100)
@@ -468,20 +512,79 @@ def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source:
         ax.grid(axis="x", which="major")
     ax.set_xlabel("Percent of respondents (%)")
     handles = [Line2D([], [], marker="o", ls="-", color=style.BASELINE, mfc="white", mew=1.4, ms=5.5,
-                      label="Baseline (95% CI)"),
-               Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label="Endline (95% CI)")]
+                      label=f"{_wave_title(w_from)} (95% CI)"),
+               Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label=f"{_wave_title(w_to)} (95% CI)")]
     if any_sig:
         handles.append(Line2D([], [], color=style.TEXT, lw=1.3, label="Change: Holm-adjusted p < 0.05"))
     if any_nonsig:
-        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=(0, (2, 1.5)),
+        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=NOT_SIGNIFICANT_DASHES,
                               label="Change: not significant"))
-    add_header(fig, title or "Baseline and endline, indicators measured in both waves", handles=handles)
+    if any_untested:
+        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=UNTESTED_DASHES,
+                              label="Change: not estimable (no test)"))
+    add_header(fig, title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves", handles=handles)
     design = _design_of(shifts)
     tests = {"panel": " (paired tests on respondents matched across waves)",
              "independent": " (tests for independent samples)"}.get(design or "", "")
     add_source_note(fig, source, note=f"Points: percent of respondents, with 95% CIs ({_ci_methods(estimates)}); "
-                    f"n = respondents answering at baseline {ARROW} endline. Arrows run from baseline to endline; "
-                    f"solid arrows: change significant after Holm adjustment{tests}.")
+                    f"n = respondents answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to {w_to}; "
+                    f"solid arrows: change significant after Holm adjustment{tests}."
+                    + _not_estimable_note(no_interval, "the estimates table"))
+    _fit_panel_titles(fig, panels)
+    return fig
+
+
+def _estimate_point(ax, p: float, lo: float, hi: float, y: float, colour: str, face: str):
+    """A percent with its 95% CI bars, or without bars when there is no interval (not estimable); returns the
+    point's Line2D."""
+    if pd.isna(lo) or pd.isna(hi):
+        return ax.plot([p], [y], marker="o", ls="", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3)[0]
+    eb = ax.errorbar([p], [y], xerr=[[p - lo], [hi - p]], fmt="o", ms=5.5, mfc=face, mec=colour, mew=1.4,
+                     ecolor=colour, elinewidth=1.3, capsize=2.5, capthick=1.0, zorder=3)
+    return eb.lines[0]
+
+
+def _build_one_wave(est: pd.DataFrame, wave: str, source: str, labels: Mapping[str, str] | None,
+                    shifts: pd.DataFrame | None, *, title: str | None = None) -> Figure:
+    """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no arrows."""
+    rows = est[est["wave"] == wave].drop_duplicates(["indicator", "group"]).set_index(["indicator", "group"])
+    improvement = _improvement_by_indicator(shifts)
+    blocks = []
+    for ind in _ordered_unique(rows.index.get_level_values("indicator")):
+        groups = [g for g in ("All", "Female", "Male") if (ind, g) in rows.index]
+        if "All" not in groups:
+            continue
+        if not {"Female", "Male"} <= set(groups):
+            groups = ["All"]
+        blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
+    if not blocks:
+        raise ValueError(f"estimates table: no overall estimate in wave {wave}")
+    multi = _is_multi(blocks)
+    label_of = {row: lab for lab, rs in blocks for row in rs}
+    ticks = {row: (GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label_of[row], WRAP_LABEL))
+             + f"\nn = {_fmt_n(rows.loc[row, 'n'])}" for _, rs in blocks for row in rs}
+    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values())))
+    panels = _panels(fig, blocks)
+    no_interval = 0
+    for ax, _, rs in panels:
+        ys = np.arange(len(rs))[::-1].astype(float)
+        for y, (ind, g) in zip(ys, rs):
+            r = rows.loc[(ind, g)]
+            point = _estimate_point(ax, r["percent"], r["ci_low"], r["ci_high"], y, style.ENDLINE, style.ENDLINE)
+            point.set_gid(f"dumbbell:{ind}:{g}:{wave}")
+            no_interval += _no_interval(r)
+        ax.set_yticks(ys, labels=[ticks[row] for row in rs])
+        ax.set_ylim(-0.6, len(rs) - 0.4)
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_locator(MultipleLocator(20))
+        ax.xaxis.set_minor_locator(MultipleLocator(10))
+        ax.grid(axis="x", which="major")
+    ax.set_xlabel("Percent of respondents (%)")
+    handles = [Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label=f"{_wave_title(wave)} (95% CI)")]
+    add_header(fig, title or f"Indicators in {wave} (one wave: no change to show)", handles=handles)
+    add_source_note(fig, source, note=f"Points: percent of respondents, with 95% CIs ({_ci_methods(est)}); "
+                    f"n = respondents answering. The data have one wave ({wave}), so there is no change to show."
+                    + _not_estimable_note(no_interval, "the estimates table"))
     _fit_panel_titles(fig, panels)
     return fig
 
@@ -506,18 +609,29 @@ def _fmt_pp(v: float) -> str:
 def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, str] | None = None, *,
                       title: str | None = None, include_interactions: bool = True) -> Figure:
     """Endline - baseline difference (percentage points) with 95% CI per shift row (overall, by sex and,
-    optionally, the women-minus-men difference in change); filled markers = Holm-adjusted p < 0.05."""
-    _require(shifts, ["indicator", "group_var", "group", "diff_pp", "diff_ci_low", "diff_ci_high",
-                      "significant_holm"], "shifts table")
+    optionally, the women-minus-men difference in change); filled markers = Holm-adjusted p < 0.05.
+
+    Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose change has no
+    interval (not estimable, see the table's `note`) is a hollow marker without bars, labelled "not estimable";
+    rows without a difference (a group absent from a wave) are counted in the note. A table without rows (one
+    wave of data) gives a chart that says so."""
+    columns = ["indicator", "group_var", "group", "diff_pp", "diff_ci_low", "diff_ci_high", "significant_holm"]
+    if shifts.empty and set(columns) <= set(shifts.columns):
+        return _build_no_shifts(source, title=title)
+    _require(shifts, columns, "shifts table")
+    compared = _compared_waves(pd.DataFrame({"wave": []}), shifts) or ["baseline", "endline"]
+    w_from, w_to = compared[0], compared[-1]
     s = shifts[shifts["group_var"].isin(["overall", "sex"])].copy()
     s["indicator"] = s["indicator"].astype(str)
     s["group"] = s["group"].astype(str)
     s["kind"] = s["group"].map(_group_kind)
     if not include_interactions:
         s = s[s["kind"] != "interaction"]
+    without_diff = int(s["diff_pp"].isna().sum())
     s = s.dropna(subset=["diff_pp"])
     if s.empty:
-        raise ValueError("shifts table: no overall or by-sex rows with a difference")
+        return _build_no_shifts(source, title=title, reason=f"no overall or by-sex row has a difference "
+                                f"({without_diff} not estimable: see the `note` column of the shifts table)")
     s["sig"] = _as_bool(s["significant_holm"])
     rank = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}
     improvement = _improvement_by_indicator(shifts)
@@ -548,13 +662,15 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
     ticks = [[tick(lab, r) for r in rows] for lab, rows in blocks]
     tick_lines = sum(t.count("\n") + 1 for tt in ticks for t in tt)
     fig = new_figure(style.FIG_WIDTH, _height_for(blocks, tick_lines))
-    lo, hi = _nice_limits(float(s["diff_ci_low"].min()), float(s["diff_ci_high"].max()))
+    lo, hi = _nice_limits(float(s["diff_ci_low"].fillna(s["diff_pp"]).min()),
+                          float(s["diff_ci_high"].fillna(s["diff_pp"]).max()))
     panels = _panels(fig, blocks)
     all_ticks = iter(t for tt in ticks for t in tt)
     kinds_seen: list[str] = []
     # Two text columns right of the plot, at fixed offsets (inches) measured from their widest entry.
-    ci_text = {id(r): f"{_fmt_pp(float(r['diff_pp']))} ({_fmt_pp(float(r['diff_ci_low']))} to "
-                      f"{_fmt_pp(float(r['diff_ci_high']))})" for _, rows in blocks for r in rows}
+    ci_text = {id(r): (f"{_fmt_pp(float(r['diff_pp']))} (not estimable)" if _no_change_interval(r) else
+                       f"{_fmt_pp(float(r['diff_pp']))} ({_fmt_pp(float(r['diff_ci_low']))} to "
+                       f"{_fmt_pp(float(r['diff_ci_high']))})") for _, rows in blocks for r in rows}
     p_text = {id(r): _fmt_p(r.get("p_holm")) for _, rows in blocks for r in rows}
     col1 = 0.15
     w1 = _text_width_in(fig, ["Change (95% CI)", *ci_text.values()], fontsize=style.SMALL_SIZE, fontweight="bold")
@@ -569,10 +685,13 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
             if kind not in kinds_seen:
                 kinds_seen.append(kind)
             d, dl, dh = float(r["diff_pp"]), float(r["diff_ci_low"]), float(r["diff_ci_high"])
-            eb = ax.errorbar([d], [y], xerr=[[d - dl], [dh - d]], fmt=marker, ms=6.5, mew=1.4, mec=colour,
-                             mfc=colour if r["sig"] else "white", ecolor=colour, elinewidth=1.4, capsize=2.5,
-                             zorder=3)
-            eb.lines[0].set_gid(f"forest:{r['indicator']}:{r['group']}:{'sig' if r['sig'] else 'ns'}")
+            if _no_change_interval(r):
+                point = ax.plot([d], [y], marker=marker, ls="", ms=6.5, mew=1.4, mec=colour, mfc="white", zorder=3)[0]
+            else:
+                point = ax.errorbar([d], [y], xerr=[[d - dl], [dh - d]], fmt=marker, ms=6.5, mew=1.4, mec=colour,
+                                    mfc=colour if r["sig"] else "white", ecolor=colour, elinewidth=1.4, capsize=2.5,
+                                    zorder=3).lines[0]
+            point.set_gid(f"forest:{r['indicator']}:{r['group']}:{'sig' if r['sig'] else 'ns'}")
             ax.text(1, y, ci_text[id(r)], transform=_right_of(ax, col1), ha="left", va="center",
                     fontsize=style.SMALL_SIZE)
             ax.text(1, y, p_text[id(r)], transform=_right_of(ax, col2), ha="right", va="center",
@@ -587,7 +706,7 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
                     va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
             ax.text(1, 1.0, "Holm p", transform=_right_of(ax, col2, ax.transAxes), ha="right",
                     va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
-    ax.set_xlabel(f"Change, endline {MINUS} baseline (percentage points)")
+    ax.set_xlabel(f"Change, {w_to} {MINUS} {w_from} (percentage points)")
     ax.xaxis.set_major_locator(MultipleLocator(_tick_step(hi - lo)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt_pp(v)[:-2] if round(v) else "0"))
 
@@ -601,26 +720,48 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
     handles += [Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, label="Holm-adjusted p < 0.05"),
                 Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, mfc="white", mew=1.4,
                        label="Not significant (hollow)")]
-    add_header(fig, title or "Change between baseline and endline", handles=handles)
+    add_header(fig, title or f"Change between {w_from} and {w_to}", handles=handles)
     main = s[s["kind"] != "interaction"]
     methods = ", ".join(_ordered_unique(main["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
-    note = f"Points: endline {MINUS} baseline in percentage points; bars: 95% CI ({methods})."
+    note = f"Points: {w_to} {MINUS} {w_from} in percentage points; bars: 95% CI ({methods})."
     if common_n is not None:
         note += (f" n = {_n_text(*common_n, design).removeprefix('n = ')} for every row"
                  + (" (respondents matched across waves, paired tests)." if design == "panel" else
-                    f" (baseline {ARROW} endline)."))
+                    f" ({w_from} {ARROW} {w_to})."))
     elif design == "panel":
         note += " Paired design: n = respondents matched across waves."
     else:
-        note += f" n = respondents at baseline {ARROW} endline."
+        note += f" n = respondents at {w_from} {ARROW} {w_to}."
     inter = s[s["kind"] == "interaction"]
     if len(inter):
         imethods = ", ".join(_ordered_unique(inter["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
         note += (f" 'Women {MINUS} Men' rows: the women's change minus the men's change"
                  + (f" ({imethods} CI)." if imethods else "."))
     note += " Filled markers and bold p: Holm-adjusted p < 0.05; hollow markers: not significant."
+    unestimable = int(sum(_no_change_interval(r) for _, rows in blocks for r in rows))
+    if unestimable or without_diff:
+        note += (f" Not estimable (no interval or test, see the `note` column of the shifts table): {unestimable} "
+                 f"row{'s' if unestimable != 1 else ''} drawn without bars"
+                 + (f", {without_diff} without a difference not drawn." if without_diff else "."))
     add_source_note(fig, source, note=note)
     _fit_panel_titles(fig, panels)
+    return fig
+
+
+def _no_change_interval(row) -> bool:
+    return bool(pd.isna(row["diff_ci_low"]) or pd.isna(row["diff_ci_high"]))
+
+
+def _build_no_shifts(source: str, *, title: str | None = None, reason: str | None = None) -> Figure:
+    """The forest chart of a country without shift rows (one wave of data): a figure that says so."""
+    fig = new_figure(style.FIG_WIDTH, 2.6)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    text = ("No change to show: " + (reason or "the shifts table has no rows (the data have one wave, or no "
+                                                "indicator was measured in two waves)"))
+    ax.text(0.5, 0.5, _wrap(text, 70), ha="center", va="center", transform=ax.transAxes, gid="forest-empty")
+    add_header(fig, title or "Change between waves")
+    add_source_note(fig, source)
     return fig
 
 
