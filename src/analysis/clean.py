@@ -226,7 +226,8 @@ def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: lis
                 future.cancel()
 
 
-def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str, blank: np.ndarray | None = None) -> pd.DataFrame:
+def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str,
+                     blank: np.ndarray | None = None) -> pd.DataFrame:
     """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match wins.
     `blank` rows (every raw cell empty) come first, with rule `blank_row` and reason "blank row"."""
     reason = pd.Series(None, index=frame.index, dtype=object)
@@ -337,7 +338,8 @@ def _listing(values: pd.Series, limit: int = 8) -> str:
     else:
         shown = ", ".join(repr(v) for v in sorted(map(str, distinct))[:limit])
         span = ""
-    return shown + (f", … ({len(distinct)} distinct)" if len(distinct) > limit else "") + (span if len(distinct) > 1 else "")
+    more = f", … ({len(distinct)} distinct)" if len(distinct) > limit else ""
+    return shown + more + (span if len(distinct) > 1 else "")
 
 
 def band_coverage(frame: pd.DataFrame, derivations: dict, consumers: dict, config_file: str, source: dict) -> pd.DataFrame:
@@ -364,7 +366,8 @@ def band_coverage(frame: pd.DataFrame, derivations: dict, consumers: dict, confi
                                  f"those rows with an `exclusions:` rule; '{name}' is used by {consumers[name][0]}")
         logs.append(pd.DataFrame({"row_index": frame.index[uncovered], "variable": name,
                                   "raw_value": display_values(outside), "clean_value": "NA",
-                                  "rule": f"value of '{spec['from']}' outside every band of '{name}' -> NA", "severity": "warning"}))
+                                  "rule": f"value of '{spec['from']}' outside every band of '{name}' -> NA",
+                                  "severity": "warning"}))
     return pd.concat(logs, ignore_index=True) if logs else empty_log()
 
 
@@ -382,7 +385,8 @@ def _fieldwork_end(source: dict, config_file: str) -> str | None:
                          fix="write the last day of fieldwork of this wave as YYYY-MM-DD, e.g. 2023-06-30") from None
 
 
-def late_dates(frame: pd.DataFrame, dataset: dict, source: dict, config_file: str, today: datetime.date | None = None) -> pd.DataFrame:
+def late_dates(frame: pd.DataFrame, dataset: dict, source: dict, config_file: str,
+               today: datetime.date | None = None) -> pd.DataFrame:
     """Warnings for `type: date` values after the source's `fieldwork_end` or, when none is configured, after the
     day of the run (UTC): an interview cannot take place in the future. Kept as they are."""
     dates = [v for v, spec in dataset["variables"].items() if spec.get("type") == "date" and v in frame.columns]
@@ -515,7 +519,8 @@ def check_design_values(frame: pd.DataFrame, design: dict, config_file: str) -> 
             first = frame.loc[bad].iloc[0]
             raise InputError(f"design {key} '{var}' is missing or invalid for {int(bad.sum())} kept respondent(s)",
                              file=str(first["source_file"]), column=var, row=int(first["source_row"]),
-                             fix=f"give every respondent a {'positive weight (a finite number above 0)' if key == 'weight' else key}, "
+                             fix="give every respondent a "
+                                 f"{'positive weight (a finite number above 0)' if key == 'weight' else key}, "
                                  "or exclude those rows with an `exclusions:` rule")
 
 
