@@ -54,11 +54,14 @@ def write_country(root: Path, n: int, seed: int = 1) -> list[Path]:
     return paths
 
 
+YES_QUOTED = '"Yes"'   # unquoted, YAML reads Yes as the boolean true
+
+
 def country_config() -> str:
     items = "\n".join(f"      item{i + 1:02d}: {{}}" for i in range(N_ITEMS))
     indicators = "\n".join(
         f"  - {{id: bench_item{i + 1:02d}, label: \"Benchmark item {i + 1}\", improvement: increase, "
-        f"variable: item{i + 1:02d}, positive: [{'Yes' if i < N_ITEMS // 2 else 'Agree, Strongly agree'}]}}"
+        f"variable: item{i + 1:02d}, positive: [{YES_QUOTED if i < N_ITEMS // 2 else 'Agree, Strongly agree'}]}}"
         for i in range(N_ITEMS))
     return f"""country: bench
 label: "Benchmark (synthetic)"
