@@ -113,8 +113,20 @@ def set_row(col, row, value):
     return change
 
 
-def rwanda(doc):
+def respondents(doc):
+    """The respondents dataset of a country config document."""
     return doc["datasets"]["respondents"]
+
+
+rwanda = respondents
+
+
+def both(*mutations):
+    """One mutation made of several, applied in order."""
+    def run(root):
+        for mutate in mutations:
+            mutate(root)
+    return run
 
 
 def _only_sheet(root):

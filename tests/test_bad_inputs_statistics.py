@@ -32,15 +32,7 @@ MIDLINE_DTA = "data/raw/example_country/example_midline_surveycto.dta"
 SHIPPED_TRUST_DIFF, SHIPPED_TRUST_P = 13.62900459, 0.0001345916673
 
 
-def both(*mutations):
-    def run(root):
-        for m in mutations:
-            m(root)
-    return run
-
-
-def respondents(doc):
-    return doc["datasets"]["respondents"]
+both, respondents = bad.both, bad.respondents
 
 
 def derive(**derivations):

@@ -422,6 +422,16 @@ def _not_estimable_note(rows: int, table: str) -> str:
 
 
 # --- dumbbell: baseline -> endline per indicator ----------------------------------------------------
+def _percent_axis(ax, ys, labels: list[str]) -> None:
+    """A panel of rows at `ys` (labelled) against a 0-100% axis with gridlines every 20 points."""
+    ax.set_yticks(ys, labels=labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_locator(MultipleLocator(20))
+    ax.xaxis.set_minor_locator(MultipleLocator(10))
+    ax.grid(axis="x", which="major")
+
+
 def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source: str,
                    labels: Mapping[str, str] | None = None, *, title: str | None = None) -> Figure:
     """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the data
@@ -504,12 +514,7 @@ def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source:
                 point = _estimate_point(ax, p, lo, hi, yy, colour, face)
                 point.set_gid(f"dumbbell:{ind}:{g}:{wave}")      # the point (not the caps)
                 no_interval += bool(pd.isna(lo) or pd.isna(hi))
-        ax.set_yticks(ys, labels=[ticks[row] for row in rows])
-        ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.set_xlim(0, 100)
-        ax.xaxis.set_major_locator(MultipleLocator(20))
-        ax.xaxis.set_minor_locator(MultipleLocator(10))
-        ax.grid(axis="x", which="major")
+        _percent_axis(ax, ys, [ticks[row] for row in rows])
     ax.set_xlabel("Percent of respondents (%)")
     handles = [Line2D([], [], marker="o", ls="-", color=style.BASELINE, mfc="white", mew=1.4, ms=5.5,
                       label=f"{_wave_title(w_from)} (95% CI)"),
@@ -573,12 +578,7 @@ def _build_one_wave(est: pd.DataFrame, wave: str, source: str, labels: Mapping[s
             point = _estimate_point(ax, r["percent"], r["ci_low"], r["ci_high"], y, style.ENDLINE, style.ENDLINE)
             point.set_gid(f"dumbbell:{ind}:{g}:{wave}")
             no_interval += _no_interval(r)
-        ax.set_yticks(ys, labels=[ticks[row] for row in rs])
-        ax.set_ylim(-0.6, len(rs) - 0.4)
-        ax.set_xlim(0, 100)
-        ax.xaxis.set_major_locator(MultipleLocator(20))
-        ax.xaxis.set_minor_locator(MultipleLocator(10))
-        ax.grid(axis="x", which="major")
+        _percent_axis(ax, ys, [ticks[row] for row in rs])
     ax.set_xlabel("Percent of respondents (%)")
     handles = [Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label=f"{_wave_title(wave)} (95% CI)")]
     add_header(fig, title or f"Indicators in {wave} (one wave: no change to show)", handles=handles)
