@@ -106,3 +106,61 @@ def test_privacy_sentence_lists_published_free_text():
     assert "(published: x/survey: other)" in privacy_html(project)
     project["countries"]["x"]["datasets"]["survey"]["variables"]["other"]["publish"] = False
     assert "(no free text is published)" in privacy_html(project)
+
+
+# --- estimates and shifts: waves by name, "–" and notes for what is not estimable (unit tests) ------------------
+def _country(estimates, shifts):
+    import pandas as pd
+
+    from figures.report import CountryInputs
+    return CountryInputs("x", "X <land>", "design", {}, {}, estimates, shifts, pd.DataFrame(), pd.DataFrame(),
+                         pd.DataFrame())
+
+
+def test_report_shifts_name_the_waves_and_dash_not_estimable_cells_with_their_note():
+    import html as html_lib
+
+    from figures.report import estimates_and_shifts_html
+
+    from .test_display_not_estimable import NO_MEN, ONE_CLUSTER, estimates_frame, shifts_frame
+    text = "\n".join(estimates_and_shifts_html(_country(estimates_frame(), shifts_frame()), {}, 0.05))
+    assert "shifts are 2000 − 1999 in percentage points" in text and "endline" not in text
+    shifts_table, estimates_table = text.split("<h3>Estimates")
+    head = _cells(shifts_table)[0]
+    assert head[:4] == ["Indicator", "Group", "1999", "2000"]
+    male = next(r for r in _cells(shifts_table) if r[1] == "Male")
+    assert male[2:] == ["–", "50.0%", '<span class="">–</span><sup>[1]</sup>', "–", "–", "–", "–", "–", "–"]
+    assert "s" not in male
+    assert f"<p class=id>{html_lib.escape('[1] ' + NO_MEN)}</p>" in shifts_table
+    women_men = next(r for r in _cells(shifts_table) if r[1] == "sex: Female - Male")
+    assert women_men[2:4] == ["–", "–"]            # no baseline or endline percent of a difference: not "s"
+    bad = next(r for r in _cells(estimates_table) if r[1] == "Male" and r[2] == "2000" and "[1]" in r[4])
+    assert bad[3:] == ["23", "45.0%<sup>[1]</sup>", "–", "–", "–"]
+    assert html_lib.escape("[1] " + ONE_CLUSTER) in estimates_table and "<b>V&1</b>" not in estimates_table
+
+
+def test_report_country_with_one_wave_says_there_are_no_shifts():
+    from analysis.shifts import SHIFT_COLUMNS
+    import pandas as pd
+
+    from figures.report import estimates_and_shifts_html
+
+    from .test_display_not_estimable import estimates_frame
+    one = estimates_frame()
+    one = one[one["wave"] == "1999"]
+    text = "\n".join(estimates_and_shifts_html(_country(one, pd.DataFrame(columns=SHIFT_COLUMNS)), {}, 0.05))
+    assert "<p>No shifts: this country has one wave (&#x27;1999&#x27;), so there is no change to estimate.</p>" in text
+    assert "one wave of data, so no shifts." in text and "−" not in text and "Holm" not in text
+    assert text.count("<table>") == 1 and "<h3>Estimates (overall and by sex)</h3>" in text    # estimates still shown
+
+
+def test_report_crosstab_shows_s_only_for_suppressed_cells():
+    import numpy as np
+    import pandas as pd
+
+    from figures.report import crosstab_html
+    tidy = pd.DataFrame({"row": ["A", "A", "B", "B"], "column": ["x", "Total", "x", "Total"],
+                         "n": [np.nan, 3, 0, 0], "percent": [np.nan, 100.0, np.nan, np.nan],
+                         "suppressed": [True, False, False, False]})
+    rows = _cells(crosstab_html("c", "t", tidy, {}, {}))
+    assert rows[1:] == [["<b>A</b>", "s", "3"], ["%", "s", "100.0%"], ["<b>B</b>", "0", "0"], ["%", "–", "–"]]

@@ -92,16 +92,26 @@ def _default_source(chart: str, data: str, table) -> str:
 
 
 def _wave_n(chart: str, table) -> str:
-    """'; n = up to 442 (baseline) and 404 (endline) respondents per indicator' from the overall rows."""
+    """'; n = up to 442 (baseline) and 404 (endline) respondents per indicator' from the overall rows, the waves
+    named as configured: the first and last wave of estimates.csv (dumbbell; one wave: that wave alone), or the
+    shifts' `baseline_wave` and `endline_wave` (forest). '' when the table has no overall row or no such columns."""
+    def text(wave) -> str:     # a wave read as a number comes back as written (1999, not 1999.0)
+        return str(int(wave)) if isinstance(wave, float) and wave.is_integer() else str(wave)
+
     try:
         overall = table[table["group_var"] == "overall"]
         if chart == "dumbbell":
-            by_wave = overall.groupby("wave")["n"].max()
-            b, e = by_wave.get("baseline"), by_wave.get("endline")
+            by_wave = overall.dropna(subset=["wave"]).groupby(overall["wave"].map(text), sort=False)["n"].max()
+            counts = list(by_wave.items())
+            counts = counts[:1] + counts[-1:] if len(counts) > 1 else counts
         else:
-            b, e = overall["baseline_n"].max(), overall["endline_n"].max()
-        return f"; n = up to {int(b):,} (baseline) and {int(e):,} (endline) respondents per indicator"
-    except (KeyError, TypeError, ValueError):
+            named = overall.dropna(subset=["baseline_wave", "endline_wave"])
+            first, last = named["baseline_wave"].iloc[0], named["endline_wave"].iloc[0]
+            counts = [(text(first), overall["baseline_n"].max()), (text(last), overall["endline_n"].max())]
+        if not counts:
+            return ""
+        return "; n = up to " + " and ".join(f"{int(n):,} ({w})" for w, n in counts) + " respondents per indicator"
+    except (KeyError, IndexError, TypeError, ValueError):
         return ""
 
 
@@ -153,14 +163,38 @@ def _configured_data(project: _Project, country: str, table: str | None) -> str:
     return data_description(project.get(), country, dataset)
 
 
-def _default_title(chart: str, country: str) -> str:
+def _default_title(chart: str, country: str, tables=None) -> str:
+    """The chart's title. Dumbbell and forest name the waves they compare, read from `tables` ({file name: frame},
+    as `run` reads them): the shifts' `baseline_wave` and `endline_wave`, else the first and last wave of
+    estimates.csv; one wave, or a shifts table without rows, says there is no change to show. Without tables,
+    the waves are called the first and the last."""
+    def text(wave) -> str:     # a wave read as a number comes back as written (1999, not 1999.0)
+        return str(int(wave)) if isinstance(wave, float) and wave.is_integer() else str(wave)
+
     c = _country_name(country)
+    tables = tables or {}
+    shifts, estimates = tables.get("shifts.csv"), tables.get("estimates.csv")
+    waves = []
+    if shifts is not None and {"baseline_wave", "endline_wave"} <= set(shifts.columns):
+        pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
+        waves = [text(pairs["baseline_wave"].iloc[0]), text(pairs["endline_wave"].iloc[0])] if len(pairs) else []
+    if not waves and estimates is not None and "wave" in estimates.columns:
+        order = list(dict.fromkeys(text(w) for w in estimates["wave"].dropna()))
+        waves = order[:1] + order[-1:] if len(order) > 1 else order
+    if len(waves) == 2:
+        dumbbell, forest = f"{c}: indicators at {waves[0]} and {waves[1]}", f"{c}: change from {waves[0]} to {waves[1]}"
+    elif len(waves) == 1:
+        dumbbell = forest = f"{c}: indicators at {waves[0]} (one wave: no change to show)"
+    else:
+        dumbbell = f"{c}: indicators at the first and last wave"
+        forest = (f"{c}: no change to show (no shifts)" if shifts is not None and not len(shifts)
+                  else f"{c}: change from the first to the last wave")
     return {
         "pyramid": f"{c}: endline respondents by sex and age band",
         "social-groups": f"{c}: endline respondents by social group and sex",
         "figure3": f"{c}: qualitative participants by location, group and method",
-        "dumbbell": f"{c}: indicators at baseline and endline",
-        "forest": f"{c}: change from baseline to endline",
+        "dumbbell": dumbbell,
+        "forest": forest,
     }[chart]
 
 

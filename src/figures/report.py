@@ -7,6 +7,10 @@ provenance id (`est:`/`shift:` rows), so any value can be traced with `python -m
 Per country, the cleaning section counts the rows excluded by each rule, the rows kept with a flag by each
 warning rule of the cleaning log, and the values changed by each cleaning rule. Every text from config or
 data is HTML-escaped (`html.escape`, quotes included); the CSVs are read with `read_output_csv`.
+Empty cells follow the display tables (tables.py): "s" only for a suppressed crosstab cell, "–" for a number that
+does not exist or is not estimable, whose `note` is a numbered mark in the row and a numbered line under the
+table. Waves are named as configured (the shifts' `baseline_wave` and `endline_wave`); a country without shifts
+(one wave) says so instead of showing an empty table.
 """
 from __future__ import annotations
 
@@ -19,7 +23,9 @@ import pandas as pd
 
 from analysis.csv_files import read_output_csv
 
-from .tables import column_headers, num, pct, pvalue
+from .tables import (MISSING, PUBLISHED, SUPPRESSED, column_headers, compared_waves, count_cell, estimate_waves,
+                     interval, no_shifts_text, note_texts, num, pct, pvalue, row_notes, suppressed_flags, wave_text,
+                     wave_title)
 
 CSS = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
@@ -82,15 +88,15 @@ def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: 
     variables is headed by their categories joined with " · "."""
     rows = list(dict.fromkeys(tidy["row"]))
     cols = list(dict.fromkeys(tidy["column"]))
-    idx = tidy.set_index(["row", "column"])
+    idx = tidy.assign(_suppressed=suppressed_flags(tidy)).set_index(["row", "column"])
     show_pct = not table_id.startswith("figure3")
     out_rows = []
     for r in rows:
         for field in (["n", "percent"] if show_pct else ["n"]):
             cells = [f"<b>{_e(r)}</b>" if field == "n" else "%"]
             for c in cols:
-                v = idx.loc[(r, c), field]
-                text = ("s" if pd.isna(v) else str(int(v))) if field == "n" else pct(v)
+                v, hidden = idx.loc[(r, c), field], bool(idx.loc[(r, c), "_suppressed"])
+                text = count_cell(v, hidden) if field == "n" else SUPPRESSED if hidden else pct(v)
                 cid = cell_claims.get((country, table_id, r, c, field))
                 mark = ""
                 if cid:
@@ -102,24 +108,66 @@ def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: 
     return _table([""] + [" · ".join(headers[c]) if c in headers else c for c in cols], out_rows)
 
 
+def _mark(mark: str) -> str:
+    return f"<sup>{_e(mark.strip())}</sup>" if mark else ""
+
+
+def _notes_list(lines: list[str]) -> str:
+    """The notes under a table (`tables.row_notes`), each escaped."""
+    return "".join(f'<p class=id>{_e(line)}</p>' for line in lines)
+
+
 def estimates_html(country: str, est: pd.DataFrame, labels: dict) -> str:
+    """Every overall and by-sex estimate, one row each; an empty percent, interval or design effect reads "–" and
+    the row's `note` is a mark after its percent, the note under the table."""
     e = est[est["group_var"].isin(["overall", "sex"])]
-    rows = [[_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">{_e(f"est:{country}/{r.indicator}/{r.wave}/{r.group}")}</span>',
-             _e(r.group), _e(r.wave), str(r.n), pct(r.percent), f"{num(r.ci_low)}–{num(r.ci_high)}", _e(r.ci_method),
-             num(r.deff, 2)] for r in e.itertuples()]
-    return _table(["Indicator", "Group", "Wave", "n", "%", "95% CI", "CI method", "deff"], rows, numeric_from=3)
+    marks = row_notes(note_texts(e))
+    rows = [[_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">{_e(f"est:{country}/{r.indicator}/{wave_text(r.wave)}/{r.group}")}</span>',
+             _e(r.group), _e(wave_text(r.wave)), str(r.n), pct(r.percent) + _mark(m), interval(r.ci_low, r.ci_high),
+             _e(r.ci_method) or MISSING, num(r.deff, 2)] for r, m in zip(e.itertuples(), marks.marks)]
+    return _table(["Indicator", "Group", "Wave", "n", "%", "95% CI", "CI method", "deff"], rows, numeric_from=3) \
+        + _notes_list(marks.lines)
 
 
 def shifts_html(country: str, sh: pd.DataFrame, labels: dict, alpha: float) -> str:
+    """Every shift, the first and last waves headed by their names (`baseline_wave`, `endline_wave`); what cannot
+    be estimated reads "–" and the row's `note` is a mark after its change, the note under the table."""
+    first, last = compared_waves(sh) or ("baseline", "endline")
+    published = sh["baseline_source"].eq("published") if "baseline_source" in sh else pd.Series(False, index=sh.index)
+    texts = note_texts(sh)
+    marks = row_notes(texts.mask(published & texts.eq(""), PUBLISHED))
     rows = []
-    for r in sh.itertuples():
+    for r, m in zip(sh.itertuples(), marks.marks):
         sig = r.p_holm < alpha
-        change = f'<span class="{"sig" if sig else ""}">{num(r.diff_pp)}{"*" if sig else ""}</span>'
+        change = f'<span class="{"sig" if sig else ""}">{num(r.diff_pp)}{"*" if sig else ""}</span>{_mark(m)}'
         rows.append([_e(labels.get(r.indicator, r.indicator)) + f'<span class="id">{_e(f"shift:{country}/{r.indicator}/{r.group}")}</span>',
-                     _e(r.group), pct(r.baseline_pct), pct(r.endline_pct), change, f"{num(r.diff_ci_low)} to {num(r.diff_ci_high)}",
-                     _e(r.test), pvalue(r.p_value), pvalue(r.p_holm), pvalue(r.p_bh), num(r.cohens_h, 2)])
-    return _table(["Indicator", "Group", "Baseline", "Endline", "Change (pp)", "95% CI", "Test", "p", "Holm p", "BH p",
-                   "Cohen's h"], rows, numeric_from=2)
+                     _e(r.group), pct(r.baseline_pct), pct(r.endline_pct), change, interval(r.diff_ci_low, r.diff_ci_high, " to "),
+                     _e(r.test) or MISSING, pvalue(r.p_value), pvalue(r.p_holm), pvalue(r.p_bh), num(r.cohens_h, 2)])
+    heads = [wave_title(first), wave_title(last)]
+    return _table(["Indicator", "Group", *(heads if heads[0] != heads[1] else [first, last]), "Change (pp)", "95% CI",
+                   "Test", "p", "Holm p", "BH p", "Cohen's h"], rows, numeric_from=2) + _notes_list(marks.lines)
+
+
+def estimates_and_shifts_html(c: "CountryInputs", labels: dict, alpha: float) -> list[str]:
+    """A country's section: the sentence saying what a shift is (between the waves it compares), the charts, the
+    shifts (or why there are none) and the estimates."""
+    waves = estimate_waves(c.estimates)
+    pair = compared_waves(c.shifts)
+    if len(c.shifts):
+        first, last = pair or ("baseline", "endline")
+        what = f"shifts are {_e(last)} − {_e(first)} in percentage points, * = Holm-adjusted p &lt; {alpha}."
+        shifts = shifts_html(c.name, c.shifts, labels, alpha)
+    else:
+        what = ("one wave of data, so no shifts." if len(waves) == 1 else "no shifts (no indicator has answers in two waves).")
+        shifts = f"<p>{_e(no_shifts_text(waves))}</p>"
+    parts = [f'<h2 id="{_e(c.name)}">{_e(c.label)}: estimates and shifts</h2>', f"<p>Design: <code>{_e(c.design)}</code>. "
+             f"Percentages of valid answers; 95% confidence intervals; {what}</p>"]
+    for chart_id in ("dumbbell", "forest"):
+        if chart_id in c.charts:
+            parts.append(_img(c.charts[chart_id], f"{c.label}: {chart_id}"))
+    return parts + ["<h3>Shifts</h3>", shifts, "<h3>Estimates (overall and by sex)</h3>",
+                    estimates_html(c.name, c.estimates, labels),
+                    f"<p>All groups (age band, social group) are in <code>reports/tables/{_e(c.name)}/estimates.csv</code>.</p>"]
 
 
 def _rows_by_rule(log: pd.DataFrame) -> pd.DataFrame:
@@ -201,15 +249,7 @@ def render_report(title: str, caveat_html: str, countries: list[CountryInputs], 
                 parts.append(_img(c.charts[table_id], ttitle))
             parts.append(crosstab_html(c.name, table_id, tidy, cell_claims, status, column_vars))
     for c in countries:
-        parts += [f'<h2 id="{_e(c.name)}">{_e(c.label)}: estimates and shifts</h2>', f"<p>Design: <code>{_e(c.design)}</code>. "
-                  "Percentages of valid answers; 95% confidence intervals; shifts are endline − baseline in percentage points, "
-                  f"* = Holm-adjusted p &lt; {alpha}.</p>"]
-        for chart_id in ("dumbbell", "forest"):
-            if chart_id in c.charts:
-                parts.append(_img(c.charts[chart_id], f"{c.label}: {chart_id}"))
-        parts += ["<h3>Shifts</h3>", shifts_html(c.name, c.shifts, labels, alpha),
-                  "<h3>Estimates (overall and by sex)</h3>", estimates_html(c.name, c.estimates, labels),
-                  f"<p>All groups (age band, social group) are in <code>reports/tables/{_e(c.name)}/estimates.csv</code>.</p>"]
+        parts += estimates_and_shifts_html(c, labels, alpha)
     parts.append("<h2 id=audit>Audit of the paper's numbers</h2>")
     if len(claims):
         counts = claims["status"].value_counts()
@@ -255,8 +295,10 @@ def build_report(root: Path, out: Path) -> None:
         charts = {p.stem: p for p in sorted(figures_dir.glob("*.png"))}
         log = read_output_csv(processed / "cleaning_log.csv", usecols=lambda c: c in LOG_COUNTED, dtype=str)
         countries.append(CountryInputs(
-            name, cfg["label"], design_of(cfg).label, tables, charts, read_output_csv(tables_dir / "estimates.csv"),
-            read_output_csv(tables_dir / "shifts.csv"), read_output_csv(processed / "row_accounting.csv"),
+            name, cfg["label"], design_of(cfg).label, tables, charts,
+            read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
+            read_output_csv(tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}),
+            read_output_csv(processed / "row_accounting.csv"),
             read_output_csv(processed / "exclusions.csv"), log))
     audit_dir = root / "reports" / "audit"
     registry_path = project["config"].get("claims")

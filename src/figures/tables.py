@@ -5,6 +5,14 @@ is built per table; HTML and LaTeX come from the same object through great_table
 same cells. Numbers are formatted as the paper prints them: percentages rounded half up to one decimal.
 Text from config or data comes out literally: great_tables escapes HTML and LaTeX, `escaping.markdown_text`
 escapes Markdown (HTML entities, backslash before Markdown punctuation).
+
+Empty cells say why they are empty: "s" only for a cell hidden by small-cell suppression (a crosstab of public
+mode flags it in its `suppressed` column); "–" (en dash) for a number that does not exist or cannot be estimated.
+The `note` of an estimate or shift (estimates.csv, shifts.csv: why it is not estimable, or how an unusual interval
+was made) is shown as a numbered mark "[1]" in the row (estimates: in the wave's cell; shifts: after the group) and
+"[1] <note>" under the table; a note that every row shares is said once under the table, without marks. Waves
+are named as configured, in the order of estimates.csv, and shifts compare `baseline_wave` with `endline_wave`
+(the first and last waves, whatever their names).
 """
 from __future__ import annotations
 
@@ -31,9 +39,11 @@ class DisplayTable:
     spanners: dict[str, list[str]] = field(default_factory=dict)
     column_labels: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    stub: bool = True                                    # the first column labels the rows
 
     def gt(self) -> GT:
-        table = GT(self.body, id=self.id, rowname_col=self.body.columns[0], groupname_col=self.group_col)
+        table = GT(self.body, id=self.id, rowname_col=self.body.columns[0] if self.stub else None,
+                   groupname_col=self.group_col)
         table = table.tab_header(title=self.title)
         for label, cols in self.spanners.items():
             table = table.tab_spanner(label=label, columns=cols)
@@ -62,7 +72,10 @@ class DisplayTable:
                 last_group = row[self.group_col]
                 out.append("| **" + _md(str(last_group)) + "** |" + " |" * (len(cols) - 1))
             out.append("| " + " | ".join(_md(str(row[c])) for c in cols) + " |")
-        out += [""] + [f"_{_md(n)}_" for n in self.notes]
+        for note in self.notes:                # a paragraph each (consecutive lines would run together)
+            out += ["", f"_{_md(note)}_"]
+        if not self.notes:
+            out.append("")
         return "\n".join(out) + "\n"
 
     def write(self, out_stem: Path) -> list[Path]:
@@ -79,18 +92,102 @@ def _md(text) -> str:
     return markdown_text(text)
 
 
+SUPPRESSED = "s"     # a cell hidden by small-cell suppression (disclosure), and nothing else
+MISSING = "–"        # en dash: no such number, or not estimable (the row's note says why)
+
+
+def _missing(value) -> bool:
+    return value is None or pd.isna(value)
+
+
 def pct(value, decimals: int = 1) -> str:
-    return "s" if value is None or pd.isna(value) else f"{round_half_up(float(value), decimals):.{decimals}f}%"
+    """'12.3%' (rounded half up); an empty value gives '–'. Suppressed cells are marked "s" by the caller."""
+    return MISSING if _missing(value) else f"{round_half_up(float(value), decimals):.{decimals}f}%"
 
 
 def num(value, decimals: int = 1) -> str:
-    return "–" if value is None or pd.isna(value) else f"{round_half_up(float(value), decimals):.{decimals}f}"
+    return MISSING if _missing(value) else f"{round_half_up(float(value), decimals):.{decimals}f}"
+
+
+def interval(low, high, sep: str = "–") -> str:
+    """'40.1–50.2' (percentage points, one decimal); '–' alone when the interval is not estimable."""
+    return MISSING if _missing(low) and _missing(high) else f"{num(low)}{sep}{num(high)}"
+
+
+def suppressed_flags(tidy: pd.DataFrame) -> pd.Series:
+    """True where a crosstab cell is hidden by small-cell suppression (its `suppressed` column, written in public
+    mode as True/False); all False for a table without the column (paper mode)."""
+    if "suppressed" not in tidy.columns:
+        return pd.Series(False, index=tidy.index)
+    return tidy["suppressed"].astype(str).str.strip().str.lower().isin(["true", "1", "1.0"])
+
+
+def wave_text(value) -> str:
+    """A wave name as configured: a name read from a CSV as a number (1999, or 1999.0 beside empty cells) comes
+    back as the text it was."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if _missing(value) else str(value)
+
+
+def wave_title(wave) -> str:
+    """A wave as a column heading: its name with the first letter capitalised ("baseline" -> "Baseline")."""
+    text = wave_text(wave)
+    return text[:1].upper() + text[1:]
+
+
+def estimate_waves(estimates: pd.DataFrame) -> list[str]:
+    """The waves of estimates.csv in the order they appear (the configured order)."""
+    if "wave" not in estimates.columns:
+        return []
+    return list(dict.fromkeys(wave_text(w) for w in estimates["wave"] if not _missing(w)))
+
+
+def compared_waves(shifts: pd.DataFrame) -> tuple[str, str] | None:
+    """(first, last): the waves the shifts compare, from the first row naming both (`baseline_wave`,
+    `endline_wave`); None for a table without rows or without those columns (e.g. written before they existed)."""
+    if not {"baseline_wave", "endline_wave"} <= set(shifts.columns):
+        return None
+    pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
+    if not len(pairs):
+        return None
+    return wave_text(pairs["baseline_wave"].iloc[0]), wave_text(pairs["endline_wave"].iloc[0])
+
+
+def note_texts(table: pd.DataFrame) -> pd.Series:
+    """The `note` of each row as text, '' where there is none (an all-empty column reads back as NaN)."""
+    if "note" not in table.columns:
+        return pd.Series("", index=table.index, dtype=object)
+    return table["note"].map(lambda n: "" if _missing(n) else str(n).strip())
+
+
+@dataclass
+class RowNotes:
+    """Footnotes for per-row notes: `marks[i]` (" [k]" or "") goes after row i's cell; `lines` go under the table
+    ("[k] note", then the notes every row shares, said once without a mark)."""
+    marks: list[str]
+    lines: list[str]
+
+
+def row_notes(notes: pd.Series) -> RowNotes:
+    """Number the distinct non-empty notes in order of first appearance (identical notes share a number); a note
+    on every row of a table of two or more rows gets no mark and is said once."""
+    texts = [str(n) for n in notes]
+    if len(texts) > 1 and texts[0] and len(set(texts)) == 1:
+        return RowNotes([""] * len(texts), [texts[0]])
+    number = {n: k for k, n in enumerate(dict.fromkeys(t for t in texts if t), 1)}
+    return RowNotes([f" [{number[t]}]" if t else "" for t in texts], [f"[{k}] {n}" for n, k in number.items()])
 
 
 def pvalue(p) -> str:
     if p is None or pd.isna(p):
         return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def count_cell(n, suppressed: bool) -> str:
+    """A crosstab count: "s" when suppressed, "–" when there is none, else the whole number."""
+    return SUPPRESSED if suppressed else MISSING if _missing(n) else f"{int(n)}"
 
 
 def column_headers(tidy: pd.DataFrame, column_vars: list[str]) -> dict[str, tuple[str, str]]:
@@ -108,17 +205,20 @@ def column_headers(tidy: pd.DataFrame, column_vars: list[str]) -> dict[str, tupl
 def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[str], show_percent: bool = True,
                      column_vars: list[str] | None = None) -> DisplayTable:
     """A paper-style crosstab: for each row a count line and, beneath it, a percent line; with two or more column
-    variables (`column_vars`), the first one's categories span the others."""
+    variables (`column_vars`), the first one's categories span the others. A suppressed cell reads "s"; a percent
+    that does not exist (a line whose total is 0) reads "–"."""
     rows = list(dict.fromkeys(tidy["row"]))
     cols = list(dict.fromkeys(tidy["column"]))
     grid_n = tidy.pivot(index="row", columns="column", values="n").loc[rows, cols]
     grid_p = tidy.pivot(index="row", columns="column", values="percent").loc[rows, cols]
+    hidden = tidy.assign(_s=suppressed_flags(tidy)).pivot(index="row", columns="column", values="_s").loc[rows, cols]
+    hidden = hidden.fillna(False).astype(bool)
     records = []
     for r in rows:
-        records.append({"row": r, "measure": "n", **{c: "s" if pd.isna(grid_n.loc[r, c]) else f"{int(grid_n.loc[r, c])}"
-                                                     for c in cols}})
+        records.append({"row": r, "measure": "n", **{c: count_cell(grid_n.loc[r, c], hidden.loc[r, c]) for c in cols}})
         if show_percent:
-            records.append({"row": r, "measure": "%", **{c: pct(grid_p.loc[r, c]) for c in cols}})
+            records.append({"row": r, "measure": "%", **{c: SUPPRESSED if hidden.loc[r, c] else pct(grid_p.loc[r, c])
+                                                         for c in cols}})
     body = pd.DataFrame(records)
     body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
     spanners, labels = {}, {}
@@ -133,37 +233,74 @@ def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[
 
 
 def estimates_display(estimates: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str]) -> DisplayTable:
-    """Overall and by-sex estimates: percent (95% CI) and n per wave."""
+    """Overall and by-sex estimates: percent (95% CI) and n per wave, one column per wave in the order of
+    estimates.csv, headed "<Wave> % (95% CI)". An interval that is not estimable reads "–"; a row's `note` is a
+    mark in its cell and a line under the table (module docstring)."""
     e = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
-    e["cell"] = [f"{pct(p)} ({num(lo)}–{num(hi)}); n={n}" for p, lo, hi, n in zip(e["percent"], e["ci_low"], e["ci_high"], e["n"])]
+    e["wave"] = e["wave"].map(wave_text)
+    waves = estimate_waves(e)
+    marks = row_notes(note_texts(e))
+    e["cell"] = [f"{pct(p)} ({interval(lo, hi)}); n={n}{m}"
+                 for p, lo, hi, n, m in zip(e["percent"], e["ci_low"], e["ci_high"], e["n"], marks.marks)]
     wide = e.pivot_table(index=["indicator", "group"], columns="wave", values="cell", aggfunc="first", sort=False)
-    wide = wide.reindex(columns=[w for w in ("baseline", "endline") if w in wide.columns]).fillna("–").reset_index()
+    wide = wide.reindex(columns=waves).fillna(MISSING).reset_index()
     wide["indicator"] = wide["indicator"].map(lambda i: labels.get(i, i))
-    body = wide.rename(columns={"group": "Group", "baseline": "Baseline % (95% CI)", "endline": "Endline % (95% CI)"})
-    return DisplayTable(table_id, title, body[["Group", "indicator"] + [c for c in body.columns if c.endswith("CI)")]],
-                        group_col="indicator", notes=notes)
+    headings = [f"{wave_title(w)} % (95% CI)" for w in waves]
+    if len(set(headings)) < len(headings):          # waves differing only in case ("a", "A"): as configured
+        headings = [f"{w} % (95% CI)" for w in waves]
+    body = wide.rename(columns={"group": "Group", **dict(zip(waves, headings))})
+    return DisplayTable(table_id, title, body[["Group", "indicator"] + headings], group_col="indicator",
+                        notes=notes + marks.lines)
+
+
+PUBLISHED = "baseline percent and n as published (no baseline microdata)"
+
+
+def no_shifts_text(waves: list[str] | None = None) -> str:
+    """Why a country has no shifts (shifts.csv without rows), from the waves of its estimates when known."""
+    if waves is not None and len(waves) == 1:
+        return f"No shifts: this country has one wave ('{waves[0]}'), so there is no change to estimate."
+    if waves:
+        return (f"No shifts: no indicator has answers in both the first wave ('{waves[0]}') and the last "
+                f"('{waves[-1]}'), so there is no change to estimate.")
+    return ("No shifts: no indicator of this country has answers in two waves (a country with one wave has "
+            "estimates only), so there is no change to estimate.")
 
 
 def shifts_display(shifts: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str],
-                   alpha: float = 0.05) -> DisplayTable:
-    """Shifts: baseline and endline percent, difference (95% CI), test, p, Holm and BH p, significance mark."""
+                   alpha: float = 0.05, waves: list[str] | None = None) -> DisplayTable:
+    """Shifts: percent in the first and last wave (headed by `baseline_wave` and `endline_wave`), difference
+    (95% CI), test, p, Holm and BH p, significance mark. What cannot be estimated reads "–" and the row's `note`
+    is a mark after its group and a line under the table. A table without rows gives one line saying why
+    (`waves`: the country's waves, from its estimates, make the reason exact)."""
+    if not len(shifts):
+        return DisplayTable(table_id, title, pd.DataFrame({"Shifts": [no_shifts_text(waves)]}), notes=notes,
+                            stub=False)
     s = shifts.copy()
+    first, last = compared_waves(s) or ("baseline", "endline")
     mark = np.where(s["p_holm"] < alpha, "*", "")
+    published = s["baseline_source"].eq("published") if "baseline_source" in s else pd.Series(False, index=s.index)
+    row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
+    marks = row_notes(row_note)
     body = pd.DataFrame({
         "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
-        "Group": s["group"],
-        "Baseline": [pct(x) if pd.notna(x) else "–" for x in s["baseline_pct"]],
-        "Endline": [pct(x) if pd.notna(x) else "–" for x in s["endline_pct"]],
-        "Change, pp (95% CI)": [f"{num(d):>5} ({num(lo)} to {num(hi)}){m}" for d, lo, hi, m in
+        "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
+        "Baseline": [pct(x) for x in s["baseline_pct"]],
+        "Endline": [pct(x) for x in s["endline_pct"]],
+        "Change, pp (95% CI)": [f"{num(d):>5} ({interval(lo, hi, ' to ')}){m}" for d, lo, hi, m in
                                 zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)],
-        "Test": s["test"],
+        "Test": s["test"].map(lambda t: MISSING if _missing(t) else t),
         "p": [pvalue(p) for p in s["p_value"]],
         "Holm p": [pvalue(p) for p in s["p_holm"]],
         "BH p": [pvalue(p) for p in s["p_bh"]],
     })
+    heads = {"Baseline": wave_title(first), "Endline": wave_title(last)}
+    if heads["Baseline"] == heads["Endline"]:       # waves differing only in case: as configured
+        heads = {"Baseline": first, "Endline": last}
     return DisplayTable(table_id, title, body[["Group", "indicator", "Baseline", "Endline", "Change, pp (95% CI)", "Test", "p",
                                                "Holm p", "BH p"]], group_col="indicator",
-                        notes=notes + [f"* Holm-adjusted p < {alpha} (family: all shifts of the country)."])
+                        column_labels={k: v for k, v in heads.items() if k != v},
+                        notes=notes + [f"* Holm-adjusted p < {alpha} (family: all shifts of the country)."] + marks.lines)
 
 
 def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> list[Path]:
@@ -184,13 +321,17 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
                                    show_percent=spec.get("show_percent", True),
                                    column_vars=[d["variable"] for d in spec["columns"]])
     elif name == "estimates_table":
-        display = estimates_display(read_output_csv(tables_dir / "estimates.csv"), labels, f"{country}_estimates",
+        display = estimates_display(read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}), labels,
+                                    f"{country}_estimates",
                                     f"{cfg['label']}: indicator estimates by wave, overall and by sex",
                                     [f"Percent of valid answers (95% CI); all groups in estimates.csv.{synthetic}"])
     elif name == "shifts_table":
         alpha = project["config"].get("alpha", 0.05)
-        display = shifts_display(read_output_csv(tables_dir / "shifts.csv"), labels, f"{country}_shifts",
-                                 f"{cfg['label']}: baseline to endline shifts", [synthetic.strip()] if synthetic else [], alpha)
+        shifts = read_output_csv(tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str})
+        first, last = compared_waves(shifts) or ("baseline", "endline")
+        title = f"{cfg['label']}: {first} to {last} shifts" if len(shifts) else f"{cfg['label']}: shifts"
+        display = shifts_display(shifts, labels, f"{country}_shifts", title, [synthetic.strip()] if synthetic else [],
+                                 alpha)
     else:
         raise KeyError(f"no display table '{name}' for {country}")
     return display.write(out_stem)
