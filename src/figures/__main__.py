@@ -67,8 +67,8 @@ def _read(path: Path):
     from analysis.csv_files import read_output_csv
     if not path.is_file():
         raise CliError(f"ERROR: missing input {path}; {FIX}")
-    try:
-        return read_output_csv(path)
+    try:   # wave names stay as written ("1999", "01"), never numbers
+        return read_output_csv(path, dtype={c: str for c in ("wave", "baseline_wave", "endline_wave")})
     except Exception as exc:      # empty or corrupt CSV
         raise CliError(f"ERROR: cannot read {path} ({type(exc).__name__}: {exc}); {FIX}") from exc
 
@@ -217,7 +217,7 @@ def run(args) -> list[Path]:
                            "fix: add `chart:` to the table in the country's config, or name the chart")
         chart = spec["chart"]
     source = args.source or _default_source(chart, args.data or _configured_data(project, country, args.table), first)
-    title = args.title or _default_title(chart, country)
+    title = args.title or _default_title(chart, country, data)
 
     if chart == "pyramid":
         return charts.population_pyramid(first, args.out_stem, source, title=title)
