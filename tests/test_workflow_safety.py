@@ -102,6 +102,19 @@ def test_table_title_changes_its_display_table_only(project):
     assert changed == WHOLE | {"display_crosstab:rwanda:figure1_sex_by_age"}
 
 
+def test_table_dimension_reruns_the_crosstab_and_the_cleaning_that_checks_it(project):
+    """The cleaning checks the variables and filter values a dataset's tables use (bands, free text), so a table's
+    rows rerun its dataset's cleaning as well as the crosstab."""
+    changed = _changed_jobs(project, lambda p: p["countries"]["rwanda"]["tables"]["figure1_sex_by_age"]["rows"]
+                            .update(variable="age_band"))
+    assert changed == WHOLE | {"crosstab:rwanda:figure1_sex_by_age", "clean:rwanda:respondents"}
+
+
+def test_estimate_groups_rerun_the_cleaning_and_the_statistics(project):
+    changed = _changed_jobs(project, lambda p: p["countries"]["example_country"].update(estimate_groups=["sex"]))
+    assert changed == WHOLE | {"clean:example_country:respondents", "statistics:example_country"}
+
+
 def test_unclassified_key_reaches_every_job(project):
     """A key the READERS tables do not name reruns everything (too much, never too little)."""
     changed = _changed_jobs(project, lambda p: p["config"].update(some_future_option=1))

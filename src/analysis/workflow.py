@@ -50,7 +50,7 @@ COUNTRY_READERS: dict[str, tuple[str, ...]] = {
     "label": (CHART_TABLE, CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "synthetic_data": (CHART_TABLE, CHART_SHIFTS, DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "published_baselines": (STATISTICS,),
-    "estimate_groups": (STATISTICS,),
+    "estimate_groups": (CLEAN, STATISTICS),   # clean: banded and free-text variables used as groups are checked
     "datasets": (), "tables": (), "indicators": (),   # sliced per job below (country indicators are merged)
 }
 # a dataset of a country config (clean reads all of it, except what only describes it)
@@ -104,6 +104,9 @@ def config_slice(project: dict, job: str, country: str | None = None, dataset: s
         out["dataset"] = _read_by(DATASET_READERS, cfg["datasets"][dataset], job)
     if spec:
         out["table"] = _read_by(TABLE_READERS, spec, job)
+    if job == CLEAN:   # the cleaning checks the variables and filter values that this dataset's tables use
+        out["tables"] = {name: {k: t.get(k) for k in ("filter", "rows", "columns")}
+                         for name, t in cfg.get("tables", {}).items() if t.get("dataset") == dataset}
     if job != CLEAN or cfg["datasets"].get(dataset, {}).get("role") == "respondents":
         out["indicators"] = indicator_slice(project["indicators"], country, job)
     return out
