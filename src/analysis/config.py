@@ -1,7 +1,7 @@
 """Load and validate the YAML configuration against the JSON Schemas in config/schemas/.
 
-Public surface: `load_project(root)` -> dict with keys `config`, `countries` (name -> country config),
-`indicators`; `validate(document, schema_name, source)`. Every failure is an InputError that names
+Public surface: `load_project(root)` -> `analysis.model.Project` (typed, every default applied);
+`validate(document, schema_name, source)`. Every failure is an InputError that names
 the file and the offending key, suggests the nearest allowed key for typos, and says what to change.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from .errors import InputError
+from .model import Country, Indicator, Project, Settings
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 
@@ -401,4 +402,7 @@ def load_project(root: Path) -> dict:
         merged = merge_country_indicators(merged, country, f"config/countries/{name}.yaml")
     for name, country in countries.items():
         check_indicator_ids(country, merged, f"config/countries/{name}.yaml")
-    return {"config": config, "countries": countries, "indicators": merged, "root": root}
+    return Project(root=root, settings=Settings.model_validate(config),
+                   countries={name: Country.model_validate(c) for name, c in countries.items()},
+                   indicators=[Indicator.model_validate(i) for i in merged],
+                   documents={"config": config, "countries": countries, "indicators": merged})

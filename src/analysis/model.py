@@ -1,0 +1,432 @@
+"""The typed project model: what `config/*.yaml` say, validated once, with every default applied here and only here.
+
+`load_project(root)` (analysis.config) checks the YAML against config/schemas/*.schema.json (the messages a user
+reads) and the cross-references between keys, then builds a `Project` from these classes. Every other module
+reads configuration through these attributes, never by string keys, so a setting's name, type and default are
+written once. The models forbid unknown keys (the schemas already refused them; a model/schema mismatch is a
+bug caught by tests/test_model.py) and are frozen: nothing downstream changes the configuration.
+
+A YAML value written as `null` and a key left out differ for a few settings (`equals: null` means "missing";
+`constant: null` derives an empty column): `Condition.operator` and `Variable.has_constant` keep the difference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Scalar = Any  # str | int | float | bool | None, kept exactly as YAML read it (1 and "1" differ for codebooks)
+
+DEFAULT_ALPHA = 0.05
+DEFAULT_MIN_GROUP_N = 30
+DEFAULT_DISCLOSURE_K = 5
+DEFAULT_RECORD_ID = "respondent_id"
+DEFAULT_AGE_TOLERANCE_YEARS = 2.0
+OVERALL = "overall"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=())
+
+
+# --- project settings (config/config.yaml) --------------------------------------------------------------------
+class Disclosure(_Model):
+    """Small-cell suppression of public outputs: `paper` prints every cell; `public` suppresses counts below k."""
+
+    mode: Literal["paper", "public"] = "paper"
+    k: int = DEFAULT_DISCLOSURE_K
+
+
+class Settings(_Model):
+    """config/config.yaml. `alpha` is a proportion (0.05 = 95% intervals); `percent_decimals` the decimals of
+    percentages in display tables, charts and the report."""
+
+    countries: list[str]
+    alpha: float = DEFAULT_ALPHA
+    percent_decimals: int = 1
+    min_group_n: int = DEFAULT_MIN_GROUP_N
+    multiplicity_family: Literal["country", "indicator", "group_var"] = "country"
+    claims: str | None = None
+    disclosure: Disclosure = Disclosure()
+    external_data_root: str | None = None
+
+    @property
+    def confidence_percent(self) -> str:
+        """'95' for alpha 0.05, '90' for 0.1, '99.5' for 0.005: the label of the intervals."""
+        return f"{100 * (1 - self.alpha):g}"
+
+
+# --- row conditions -------------------------------------------------------------------------------------------
+OPERATORS = ("equals", "not_equals", "in", "not_in", "matches", "less_than", "greater_than", "missing")
+
+
+class Condition(_Model):
+    """`{variable, <operator>: value}`; the semantics of each operator are in analysis.conditions."""
+
+    variable: str
+    equals: Scalar = None
+    not_equals: Scalar = None
+    in_: list[Scalar] | None = Field(None, alias="in")
+    not_in: list[Scalar] | None = None
+    matches: str | None = None
+    less_than: float | None = None
+    greater_than: float | None = None
+    missing: bool | None = None
+
+    @property
+    def operators(self) -> list[tuple[str, Any]]:
+        """(operator, value) for each operator written (a `null` value counts: `equals: null`)."""
+        written = {("in" if name == "in_" else name) for name in self.model_fields_set} - {"variable"}
+        return [(op, getattr(self, "in_" if op == "in" else op)) for op in OPERATORS if op in written]
+
+
+def _as_list(value):
+    return [value] if isinstance(value, dict) else value
+
+
+Conditions = Annotated[list[Condition], Field(min_length=1)]
+
+
+class ConditionRule(_Model):
+    """An exclusion: rows where every condition holds leave the clean data, with `reason`."""
+
+    id: str
+    reason: str
+    when: Conditions
+
+    _list = field_validator("when", mode="before")(_as_list)
+
+
+class DuplicateRule(_Model):
+    """An exclusion: later rows repeating the values of `duplicate_of` (in file order) leave the clean data."""
+
+    id: str
+    reason: str
+    duplicate_of: list[str]
+
+
+Exclusion = Union[ConditionRule, DuplicateRule]
+
+
+class Check(_Model):
+    """A consistency check: rows where every condition holds are flagged (kept) with `warning`."""
+
+    warning: str
+    when: Conditions
+
+    _list = field_validator("when", mode="before")(_as_list)
+
+
+# --- codebook -------------------------------------------------------------------------------------------------
+class Variable(_Model):
+    """A codebook variable: where it is read (`source`, else its own name), its type and value rules."""
+
+    type: Literal["categorical", "integer", "number", "text", "multi", "date"] = "categorical"
+    source: str | None = None
+    values: Literal["labels"] | dict[Scalar, Scalar] = "labels"
+    recode: dict[Scalar, Scalar] = {}
+    missing: list[Scalar] = []
+    normalise_text: bool = False
+    normalise: Literal["none", "title", "lower", "upper"] = "none"
+    valid_range: list[float] | None = None
+    waves: list[str] | None = None
+    optional: bool = False
+    choices: list[str] = []
+    format: str | None = None
+    constant: Scalar = None
+    out_of_range: Literal["missing", "error"] = "missing"
+    publish: bool = False
+
+    @property
+    def has_constant(self) -> bool:
+        """True when the config writes `constant:` (even `constant: null`): no raw column is read."""
+        return "constant" in self.model_fields_set
+
+    def in_wave(self, wave: str) -> bool:
+        return self.waves is None or wave in self.waves
+
+
+class Band(_Model):
+    label: str
+    min: float
+    max: float
+
+
+class BandsDerivation(_Model):
+    """Numeric bands of `from` (e.g. age bands), inclusive at both ends; `fallback` fills rows with no value."""
+
+    from_: str = Field(alias="from")
+    bands: Annotated[list[Band], Field(min_length=1)]
+    fallback: str | None = None
+
+
+class CopyDerivation(_Model):
+    copy_of: str = Field(alias="copy")
+
+
+class ConcatDerivation(_Model):
+    concat: Annotated[list[str], Field(min_length=1)]
+    sep: str = " / "
+
+
+class MapDerivation(_Model):
+    from_: str = Field(alias="from")
+    map: dict[Scalar, Scalar]
+
+
+class ConstantDerivation(_Model):
+    constant: Scalar
+
+
+Derivation = Union[BandsDerivation, CopyDerivation, ConcatDerivation, MapDerivation, ConstantDerivation]
+
+
+def derivation_inputs(spec: Derivation) -> list[str]:
+    """The variables a derivation reads."""
+    if isinstance(spec, (BandsDerivation, MapDerivation)):
+        return [spec.from_] + ([spec.fallback] if isinstance(spec, BandsDerivation) and spec.fallback else [])
+    if isinstance(spec, CopyDerivation):
+        return [spec.copy_of]
+    if isinstance(spec, ConcatDerivation):
+        return list(spec.concat)
+    return []
+
+
+# --- sources and design ---------------------------------------------------------------------------------------
+class Source(_Model):
+    """A raw export: one wave's file, its format and reading options; `columns` renames raw columns per wave."""
+
+    wave: str
+    file: str
+    format: Literal["spss", "stata", "csv", "xlsx"]
+    sep: str = ","
+    encoding: str = "utf-8"
+    sheet: str | int = 0
+    xlsform: str | None = None
+    columns: dict[str, str] = {}
+    fieldwork_end: str | None = None
+
+    @field_validator("wave", mode="before")
+    @classmethod
+    def _wave_text(cls, value):
+        return str(value)
+
+
+class PanelConsistency(_Model):
+    """Tolerance for flagging panel pairs whose age changed by other than the expected years."""
+
+    age_tolerance_years: float = DEFAULT_AGE_TOLERANCE_YEARS
+    years_between_waves: float | None = None
+
+
+class Design(_Model):
+    """The sampling design of a respondents dataset, as R `svydesign` would be told it.
+
+    `type`: independent samples per wave, or a panel (the same people, matched by `panel_key`). `cluster`
+    (PSU), `strata` and `weight` name harmonised variables; any of them makes the estimates design-based.
+    `ci_method`: logit or beta (Korn-Graubard) intervals for design-based proportions. `waves`: the dataset's
+    waves in the order of its sources (first = the comparison's start), filled in from `sources:`."""
+
+    type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
+    panel_key: str | None = None
+    cluster: str | None = None
+    weight: str | None = None
+    strata: str | None = None
+    ci_method: Literal["logit", "beta"] = "logit"
+    panel_consistency: PanelConsistency = PanelConsistency()
+    waves: tuple[str, ...] = ()
+
+    @property
+    def design_based(self) -> bool:
+        return bool(self.cluster or self.weight)
+
+    @property
+    def is_panel(self) -> bool:
+        return self.type == "panel"
+
+    def columns(self) -> dict[str, str]:
+        """The structured design columns of estimates and shifts tables ('' where a setting is absent)."""
+        return {"design_type": self.type, "cluster": self.cluster or "", "strata": self.strata or "",
+                "weight": self.weight or ""}
+
+
+class Dataset(_Model):
+    """One dataset of a country: raw sources per wave, codebook, exclusions, derivations, checks and design."""
+
+    role: Literal["respondents", "register"]
+    description: str | None = None
+    design: Design = Design()
+    record_id: str | None = None
+    pii: list[str] = []
+    sources: Annotated[list[Source], Field(min_length=1)]
+    variables: dict[str, Variable]
+    exclusions: list[Exclusion] = []
+    derive: dict[str, Derivation] = {}
+    checks: list[Check] = []
+
+    @model_validator(mode="after")
+    def _design_waves(self):
+        waves = tuple(dict.fromkeys(s.wave for s in self.sources))
+        if self.design.waves != waves:
+            object.__setattr__(self, "design", self.design.model_copy(update={"waves": waves}))
+        return self
+
+    @property
+    def record_key(self) -> str:
+        """The variable identifying a record (default respondent_id)."""
+        return self.record_id or DEFAULT_RECORD_ID
+
+    @property
+    def waves(self) -> tuple[str, ...]:
+        return self.design.waves
+
+
+# --- tables ---------------------------------------------------------------------------------------------------
+class Dimension(_Model):
+    """A crosstab dimension: the variable, its category order and display labels."""
+
+    variable: str
+    order: list[Scalar] | None = None
+    labels: dict[Scalar, str] = {}
+
+
+class Table(_Model):
+    """A configured crosstab (the paper's tables and figures)."""
+
+    title: str | None = None
+    dataset: str
+    filter: list[Condition] | None = None
+    rows: Dimension
+    columns: Annotated[list[Dimension], Field(min_length=1)]
+    percent: Literal["row", "column", "total"]
+    total_label: str = "TOTAL"
+    chart: Literal["pyramid", "social-groups", "figure3"] | None = None
+    show_percent: bool = True
+
+    _list = field_validator("filter", mode="before")(_as_list)
+
+
+class PublishedBaseline(_Model):
+    """A baseline percent and n from a publication, standing in for missing baseline microdata."""
+
+    indicator: str
+    group_var: str = OVERALL
+    group: str = "all"
+    percent: float
+    n: int
+    source: str
+
+
+# --- indicators -----------------------------------------------------------------------------------------------
+class ShareMapping(_Model):
+    """How a country measures a share indicator: 1 where `variable` takes a `positive` value, 0 otherwise,
+    missing where it is missing (or one of `missing`)."""
+
+    variable: str
+    positive: Annotated[list[Scalar], Field(min_length=1)]
+    missing: list[Scalar] = []
+    waves: list[str] | None = None
+
+
+class AnyOfMapping(_Model):
+    """A share indicator from a select-multiple question: 1 where any of the `any_of` choices is ticked."""
+
+    variable: str
+    any_of: Annotated[list[str], Field(min_length=1)]
+    waves: list[str] | None = None
+
+
+IndicatorMapping = Union[ShareMapping, AnyOfMapping]
+
+
+class Indicator(_Model):
+    """An outcome indicator: a share (percent) whose `improvement` direction is an increase or a decrease;
+    `countries` says how each country measures it."""
+
+    id: str
+    label: str
+    question: str | None = None
+    improvement: Literal["increase", "decrease"]
+    paper_claims: list[str] = []
+    countries: dict[str, IndicatorMapping]
+
+    @model_validator(mode="after")
+    def _question(self):
+        if self.question is None:
+            object.__setattr__(self, "question", self.label)
+        return self
+
+
+class CountryIndicator(_Model):
+    """A country's `indicators:` entry: a mapping of an existing id, or a new indicator (label, improvement)."""
+
+    id: str
+    label: str | None = None
+    question: str | None = None
+    improvement: Literal["increase", "decrease"] | None = None
+    variable: str
+    positive: list[Scalar] | None = None
+    any_of: list[str] | None = None
+    missing: list[Scalar] | None = None
+    waves: list[str] | None = None
+
+    def mapping(self) -> dict:
+        """The keys that say how the country measures it (validated as an IndicatorMapping by the caller)."""
+        return self.model_dump(include={"variable", "positive", "any_of", "missing", "waves"}, exclude_unset=True)
+
+
+# --- country and project --------------------------------------------------------------------------------------
+class Country(_Model):
+    """config/countries/<name>.yaml."""
+
+    country: str
+    label: str
+    synthetic_data: bool = False
+    datasets: dict[str, Dataset]
+    tables: dict[str, Table] = {}
+    published_baselines: list[PublishedBaseline] = []
+    estimate_groups: list[str] = ["sex"]
+    indicators: list[CountryIndicator] = []
+
+    @property
+    def name(self) -> str:
+        return self.country
+
+    @property
+    def respondents(self) -> Dataset | None:
+        """The dataset of role respondents (estimates, shifts, charts), if any."""
+        return next((d for d in self.datasets.values() if d.role == "respondents"), None)
+
+    @property
+    def design(self) -> Design:
+        """The respondents' design (independent samples without clusters or weights when there is none)."""
+        return self.respondents.design if self.respondents else Design()
+
+    def describe(self, dataset: str) -> str:
+        """What a dataset's data are, for a chart's source line: its `description:`, else "<label> <dataset>"."""
+        found = self.datasets.get(dataset)
+        return (found.description if found and found.description else None) or f"{self.label} {dataset}"
+
+
+class Project(_Model):
+    """Everything configured: settings, countries (in the order config.yaml lists them) and the indicators
+    (config/indicators.yaml merged with the countries' own). `documents` keeps the YAML as read, for the
+    workflow's digests of the configuration each job depends on (analysis.workflow)."""
+
+    root: Path
+    settings: Settings
+    countries: dict[str, Country]
+    indicators: list[Indicator]
+    documents: dict[str, Any] = {}
+
+    def country(self, name: str) -> Country:
+        return self.countries[name]
+
+    def indicators_of(self, country: str) -> list[Indicator]:
+        """The indicators a country measures, in configured order."""
+        return [i for i in self.indicators if country in i.countries]
+
+    def indicator_labels(self) -> dict[str, str]:
+        return {i.id: i.label for i in self.indicators}
