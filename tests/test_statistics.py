@@ -8,13 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.estimates import Design, design_of, estimate_table
+from analysis.estimates import estimate_table
+from analysis.model import Design, Indicator, PublishedBaseline, ShareMapping
 from analysis.shifts import INTERACTION, shift_table
 
 FIX = Path(__file__).parent / "fixtures" / "reference"
 REF = json.loads((FIX / "reference_values.json").read_text())
 REL = 1e-6
-IND = [{"id": "ind", "improvement": "increase", "countries": {"x": {}}}]
+IND = [Indicator(id="ind", label="ind", improvement="increase",
+                 countries={"x": ShareMapping(variable="ind", positive=[1])})]
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +28,12 @@ def sample():
     return d
 
 
-CLUSTERED = Design("independent", cluster="psu_id", weight="w", strata="stratum")
+CLUSTERED = Design(type="independent", cluster="psu_id", weight="w", strata="stratum")
 
 
 @pytest.mark.parametrize("method", ["logit", "beta"])
 def test_design_based_estimates_match_r_survey(sample, method):
-    design = Design("independent", cluster="psu_id", weight="w", strata="stratum", ci_method=method)
+    design = Design(type="independent", cluster="psu_id", weight="w", strata="stratum", ci_method=method)
     est = estimate_table(sample, IND, "x", design, ["sex"], min_group_n=1).set_index(["wave", "group"])
     for ref in REF["svymean"]:
         row = est.loc[(ref["wave"], "All" if ref["group"] == "overall" else ref["group"])]
@@ -72,8 +74,8 @@ def test_domains_are_subsets_of_the_design_as_in_r(sample):
 
 def test_weights_of_one_reproduce_unweighted_estimates(sample):
     endline = sample[sample["wave"] == "endline"].assign(one=1.0)
-    srs = estimate_table(endline, IND, "x", Design("independent"), [], min_group_n=1).iloc[0]
-    weighted = estimate_table(endline, IND, "x", Design("independent", weight="one"), [], min_group_n=1).iloc[0]
+    srs = estimate_table(endline, IND, "x", Design(type="independent"), [], min_group_n=1).iloc[0]
+    weighted = estimate_table(endline, IND, "x", Design(type="independent", weight="one"), [], min_group_n=1).iloc[0]
     assert weighted["percent"] == pytest.approx(srs["percent"]) and weighted["k"] == srs["k"]
     assert weighted["se_pp"] / 100 == pytest.approx(REF["srs_check"]["se"], rel=REL)   # R svydesign(ids=~1)
     assert weighted["deff"] == pytest.approx(1.0)
@@ -91,7 +93,7 @@ def _panel(rng, n=80, p0=0.3, p1=0.6):
 def test_panel_routes_to_mcnemar_and_counts_unmatched():
     frame = _panel(np.random.default_rng(1))
     frame = frame.drop(index=[0, 1, 2, 150])   # P0-P2 lose their baseline row, P70 its endline row
-    row = shift_table(frame, IND, "x", Design("panel", panel_key="respondent_id")).iloc[0]
+    row = shift_table(frame, IND, "x", Design(type="panel", panel_key="respondent_id")).iloc[0]
     assert row["test"].startswith("McNemar")
     assert row["unmatched_baseline"] == 1 and row["unmatched_endline"] == 3
     assert row["baseline_n"] == row["endline_n"] == 76
@@ -100,7 +102,7 @@ def test_panel_routes_to_mcnemar_and_counts_unmatched():
 def test_independent_switches_to_fisher_with_small_expected_counts():
     frame = pd.DataFrame({"respondent_id": [str(i) for i in range(24)], "wave": ["baseline"] * 12 + ["endline"] * 12,
                           "sex": "Female", "ind": [1] * 1 + [0] * 11 + [1] * 8 + [0] * 4}).astype({"ind": "Int64"})
-    row = shift_table(frame, IND, "x", Design("independent")).iloc[0]
+    row = shift_table(frame, IND, "x", Design(type="independent")).iloc[0]
     assert row["test"] == "Fisher exact"
     assert 0 < row["p_value"] < 1
 
@@ -108,15 +110,15 @@ def test_independent_switches_to_fisher_with_small_expected_counts():
 def test_summary_only_baseline_row():
     end = pd.DataFrame({"respondent_id": [str(i) for i in range(100)], "wave": "endline", "sex": "Female",
                         "ind": [1] * 60 + [0] * 40}).astype({"ind": "Int64"})
-    pub = [{"indicator": "ind", "percent": 42.0, "n": 120, "source": "paper, section 3.2.1"}]
-    row = shift_table(end, IND, "x", Design("independent"), published_baselines=pub).iloc[0]
+    pub = [PublishedBaseline(indicator="ind", percent=42.0, n=120, source="paper, section 3.2.1")]
+    row = shift_table(end, IND, "x", Design(type="independent"), published_baselines=pub).iloc[0]
     assert row["baseline_source"] == "published" and row["baseline_k"] == 50 and row["baseline_n"] == 120
     assert row["diff_pp"] == pytest.approx(60 - 100 * 50 / 120)
 
 
 def test_shipped_designs_come_from_config(project):
-    assert design_of(project["countries"]["rwanda"]).type == "independent"
-    assert design_of(project["countries"]["tajikistan"]).type == "panel"
+    assert project.countries["rwanda"].design.type == "independent"
+    assert project.countries["tajikistan"].design.type == "panel"
 
 
 @settings(max_examples=30, deadline=None)
@@ -128,14 +130,14 @@ def test_swapping_waves_negates_difference_and_keeps_p(seed):
                           "sex": rng.choice(["Female", "Male"], 2 * n),
                           "ind": (rng.random(2 * n) < rng.uniform(0.1, 0.9)).astype(int)}).astype({"ind": "Int64"})
     swapped = frame.assign(wave=frame["wave"].map({"baseline": "endline", "endline": "baseline"}))
-    a = shift_table(frame, IND, "x", Design("independent"), min_group_n=1).set_index("group")
-    b = shift_table(swapped, IND, "x", Design("independent"), min_group_n=1).set_index("group")
+    a = shift_table(frame, IND, "x", Design(type="independent"), min_group_n=1).set_index("group")
+    b = shift_table(swapped, IND, "x", Design(type="independent"), min_group_n=1).set_index("group")
     assert np.allclose(a["diff_pp"], -b["diff_pp"])
     assert np.allclose(a["p_value"], b["p_value"])
     assert ((a["p_value"] >= 0) & (a["p_value"] <= 1)).all()
     inside = (a["diff_ci_low"] <= a["diff_pp"] + 1e-9) & (a["diff_pp"] <= a["diff_ci_high"] + 1e-9)
     assert inside.all()
-    shuffled = shift_table(frame.sample(frac=1, random_state=seed), IND, "x", Design("independent"), min_group_n=1)
+    shuffled = shift_table(frame.sample(frac=1, random_state=seed), IND, "x", Design(type="independent"), min_group_n=1)
     pd.testing.assert_frame_equal(shuffled.set_index("group"), a)
 
 
@@ -158,7 +160,7 @@ def test_design_based_invariants(seed):
 def test_shipped_shift_tables(project):
     """Every shipped shift row has the columns the issue asks for and a valid test."""
     from analysis.shifts import SHIFT_COLUMNS
-    required = ["indicator", "group", "design", "baseline_n", "baseline_k", "baseline_pct", "endline_n", "endline_k",
+    required = ["indicator", "group", "design_type", "cluster", "strata", "weight", "baseline_n", "baseline_k", "baseline_pct", "endline_n", "endline_k",
                 "endline_pct", "diff_pp", "diff_ci_low", "diff_ci_high", "test", "statistic", "p_value", "p_holm", "p_bh",
                 "cohens_h"]
     assert set(required) <= set(SHIFT_COLUMNS)
@@ -168,7 +170,7 @@ def test_weighted_clustered_panel_matches_r():
     pn = pd.read_csv(FIX / "panel_sample.csv")
     long = pd.concat([pn.assign(wave="baseline", ind=pn["y_baseline"]), pn.assign(wave="endline", ind=pn["y_endline"])])
     long = long.assign(respondent_id=long["id"], sex="Female", psu_id=long["stratum"].astype(str) + "/" + long["psu"])
-    design = Design("panel", panel_key="respondent_id", cluster="psu_id", weight="w", strata="stratum")
+    design = Design(type="panel", panel_key="respondent_id", cluster="psu_id", weight="w", strata="stratum")
     row = shift_table(long.astype({"ind": "Int64"}), IND, "x", design).iloc[0]
     ref = REF["panel_change"]
     assert row["diff_pp"] / 100 == pytest.approx(ref["estimate"], rel=REL)
@@ -227,7 +229,7 @@ def _grid(waves=("baseline", "endline"), strata=("A", "B"), psus=3, per_psu=10,
                        for w in waves for s in strata for c in range(psus) for i in range(per_psu)])
 
 
-DESIGN = Design("independent", cluster="psu", weight="w", strata="stratum")
+DESIGN = Design(type="independent", cluster="psu", weight="w", strata="stratum")
 
 
 def test_one_cluster_lonely_psu_and_single_psu_strata_stop_with_the_place_and_the_options():
@@ -250,7 +252,7 @@ def test_one_cluster_lonely_psu_and_single_psu_strata_stop_with_the_place_and_th
     weighted = _grid().assign(psu=None, stratum="A")
     weighted.loc[weighted.index[0], "stratum"] = "B"           # stratum B: one respondent, unclustered design
     with pytest.raises(InputError, match="stratum 'B' has a single respondent in wave 'baseline'"):
-        estimate_table(weighted, IND, "x", Design("independent", weight="w", strata="stratum"), [])
+        estimate_table(weighted, IND, "x", Design(type="independent", weight="w", strata="stratum"), [])
     # the same check, from a layout: the matched pairs of a panel are named by `scope`
     with pytest.raises(InputError, match="every respondent among the pairs is in one cluster"):
         check_variance_estimable(layout(one, "psu", "w", "stratum"), DESIGN, "x", scope="among the pairs")
@@ -310,7 +312,7 @@ def test_a_group_absent_from_a_wave_says_so():
     """A women-only baseline: the men's shift and the women - men row are reported as not estimable, with why."""
     rows = [("baseline", "Female", i % 3 == 0) for i in range(60)] + \
            [("endline", s, i % 2 == 0) for s in ("Female", "Male") for i in range(60)]
-    sh = shift_table(_srs(rows), IND, "x", Design("independent"), min_group_n=30).set_index("group")
+    sh = shift_table(_srs(rows), IND, "x", Design(type="independent"), min_group_n=30).set_index("group")
     men = sh.loc["Male"]
     assert men["baseline_n"] == 0 and men["endline_n"] == 60 and men["endline_pct"] == pytest.approx(50.0)
     assert np.isnan(men["baseline_pct"]) and np.isnan(men["diff_pp"]) and np.isnan(men["p_value"])
@@ -324,11 +326,11 @@ def test_a_group_absent_from_a_wave_says_so():
 
 def test_srs_interaction_without_variance_and_panel_without_discordant_pairs_say_so():
     rows = [(w, s, w == "endline") for w in ("baseline", "endline") for s in ("Female", "Male") for _ in range(40)]
-    inter = shift_table(_srs(rows), IND, "x", Design("independent"), min_group_n=1).set_index("group").loc[INTERACTION]
+    inter = shift_table(_srs(rows), IND, "x", Design(type="independent"), min_group_n=1).set_index("group").loc[INTERACTION]
     assert inter["diff_pp"] == 0 and np.isnan(inter["p_value"]) and inter["note"].startswith("not estimable: every share")
     panel = _panel(np.random.default_rng(3))
     panel["ind"] = pd.array(np.zeros(len(panel), dtype=int), dtype="Int64")
-    row = shift_table(panel, IND, "x", Design("panel", panel_key="respondent_id")).iloc[0]
+    row = shift_table(panel, IND, "x", Design(type="panel", panel_key="respondent_id")).iloc[0]
     assert row["test"] == "McNemar exact (binomial)" and row["p_value"] == 1.0       # exact test, labelled
     assert row["note"] == "no discordant pairs (nobody changed answer): exact p = 1"
 
@@ -338,29 +340,29 @@ def test_waves_follow_the_configured_order_whatever_their_names():
     frame = pd.DataFrame({"respondent_id": [str(i) for i in range(120)], "wave": ["baseline"] * 60 + ["endline"] * 60,
                           "sex": "Female", "ind": (rng.random(120) < np.r_[np.full(60, .3), np.full(60, .6)]).astype(int)})
     frame["ind"] = frame["ind"].astype("Int64")
-    named = shift_table(frame, IND, "x", Design("independent")).iloc[0]
+    named = shift_table(frame, IND, "x", Design(type="independent")).iloc[0]
     renamed = frame.assign(wave=frame["wave"].map({"baseline": "pre", "endline": "post"}))   # 'post' sorts first
-    row = shift_table(renamed, IND, "x", Design("independent", waves=("pre", "post"))).iloc[0]
+    row = shift_table(renamed, IND, "x", Design(type="independent", waves=("pre", "post"))).iloc[0]
     assert (row["baseline_wave"], row["endline_wave"]) == ("pre", "post")
     assert row["diff_pp"] == pytest.approx(named["diff_pp"]) and row["p_value"] == pytest.approx(named["p_value"])
-    est = estimate_table(renamed, IND, "x", Design("independent", waves=("pre", "post")), [])
+    est = estimate_table(renamed, IND, "x", Design(type="independent", waves=("pre", "post")), [])
     assert list(est["wave"]) == ["pre", "post"]
-    assert wave_order(Design("independent"), ["endline", "2000", "baseline"]) == ["baseline", "2000", "endline"]
-    assert wave_order(Design("independent", waves=("b", "a", "c")), ["a", "b"]) == ["b", "a"]
+    assert wave_order(Design(type="independent"), ["endline", "2000", "baseline"]) == ["baseline", "2000", "endline"]
+    assert wave_order(Design(type="independent", waves=("b", "a", "c")), ["a", "b"]) == ["b", "a"]
 
 
 def test_one_wave_gives_a_header_only_table_or_published_rows_and_three_waves_compare_first_with_last():
     rng = np.random.default_rng(2)
     one = pd.DataFrame({"respondent_id": [str(i) for i in range(80)], "wave": "2023", "sex": "Female",
                         "ind": (rng.random(80) < 0.5).astype(int)}).astype({"ind": "Int64"})
-    empty = shift_table(one, IND, "x", Design("independent", waves=("2023",)))
+    empty = shift_table(one, IND, "x", Design(type="independent", waves=("2023",)))
     assert list(empty.columns) == SHIFT_COLUMNS and empty.empty
-    pub = [{"indicator": "ind", "percent": 40.0, "n": 100}]
-    row = shift_table(one, IND, "x", Design("independent", waves=("2023",)), published_baselines=pub).iloc[0]
+    pub = [PublishedBaseline(indicator="ind", percent=40.0, n=100, source="test")]
+    row = shift_table(one, IND, "x", Design(type="independent", waves=("2023",)), published_baselines=pub).iloc[0]
     assert row["baseline_source"] == "published" and row["endline_n"] == 80 and row["endline_wave"] == "2023"
     three = pd.concat([one.assign(wave=w) for w in ("baseline", "midline", "endline")], ignore_index=True)
     three["respondent_id"] = np.arange(len(three)).astype(str)
-    sh = shift_table(three, IND, "x", Design("independent", waves=("baseline", "midline", "endline")))
+    sh = shift_table(three, IND, "x", Design(type="independent", waves=("baseline", "midline", "endline")))
     assert (sh["baseline_wave"] == "baseline").all() and (sh["endline_wave"] == "endline").all()
     assert sh["note"].str.startswith("compares the first wave 'baseline' with the last 'endline' (not compared: "
                                      "'midline'").all()

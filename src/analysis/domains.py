@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .model import ALL, OVERALL
+
 DOMAIN = ["indicator", "wave", "group_var", "group"]
 SUMS = ["n", "k", "k2", "sum_w", "sum_wy", "sum_w2", "sum_w2y", "sum_w2yy"]
-OVERALL, ALL = "overall", "All"
 
 
 @dataclass

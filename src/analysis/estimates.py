@@ -1,6 +1,6 @@
 """Estimates: indicator x wave x group -> n, k, percent, 95% CI, design effect (one table per country).
 
-Public surface: `design_of(country_cfg)`, `indicator_ids(...)`, `estimate_table(data, indicators, country,
+Public surface: `indicator_ids(...)`, `estimate_table(data, indicators, country,
 design, group_vars, min_group_n, alpha)`. Sums come from analysis.domains (bincount per indicator, no long
 reshaping), so memory grows with respondents, not respondents x indicators.
 
@@ -21,48 +21,15 @@ Waves come in the configured order of the respondents dataset's sources (`Design
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from .domains import (DOMAIN, OVERALL, DesignPasses, Layout, domain_estimates, domain_totals, indicator_values,
                       layout, linearised_moments, psu_counts, variance_from_moments)
 from .errors import InputError
+from .model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Design, Indicator
 from .proportions import wilson_ci
 from .survey_design import design_effect, korn_graubard_ci, logit_ci
-
-
-@dataclass(frozen=True)
-class Design:
-    """A country's survey design as declared in its config (`datasets.respondents.design`)."""
-
-    type: str                    # independent | panel
-    cluster: str | None = None
-    weight: str | None = None
-    strata: str | None = None
-    panel_key: str | None = None
-    ci_method: str = "logit"     # for design-based CIs: logit | beta
-    waves: tuple[str, ...] = ()  # the respondents dataset's waves in the order of its `sources:` (first = from)
-
-    @property
-    def design_based(self) -> bool:
-        return bool(self.cluster or self.weight)
-
-    @property
-    def label(self) -> str:
-        parts = [self.type] + [f"{k}={v}" for k, v in (("cluster", self.cluster), ("weight", self.weight),
-                                                           ("strata", self.strata)) if v]
-        return "; ".join(parts)
-
-
-def design_of(country_cfg: dict) -> Design:
-    respondents = country_cfg["datasets"]["respondents"]
-    spec = respondents.get("design", {"type": "independent"})
-    waves = tuple(dict.fromkeys(str(s["wave"]) for s in respondents.get("sources", []) if "wave" in s))
-    return Design(type=spec["type"], cluster=spec.get("cluster"), weight=spec.get("weight"),
-                  strata=spec.get("strata"), panel_key=spec.get("panel_key"), ci_method=spec.get("ci_method", "logit"),
-                  waves=waves)
 
 
 def wave_order(design: Design, present) -> list[str]:
@@ -144,10 +111,10 @@ def check_variance_estimable(lay: Layout, design: Design, country: str, scope: s
     raise InputError(problem, file=config, key="datasets.respondents.design.strata", column=design.strata, fix=fix)
 
 
-def indicator_ids(indicators: list[dict], country: str, data) -> list[str]:
+def indicator_ids(indicators: list[Indicator], country: str, data) -> list[str]:
     """This country's indicators present in `data` (a DataFrame, or the names of its columns)."""
     columns = set(getattr(data, "columns", data))
-    return [i["id"] for i in indicators if country in i.get("countries", {}) and i["id"] in columns]
+    return [i.id for i in indicators if country in i.countries and i.id in columns]
 
 
 def _srs_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[str], alpha: float) -> pd.DataFrame:
@@ -210,8 +177,8 @@ def _design_notes(cells: pd.DataFrame, extreme: np.ndarray, flat: np.ndarray, si
         "").astype(object)
 
 
-def estimate_table(data: pd.DataFrame, indicators: list[dict], country: str, design: Design,
-                   group_vars: list[str], min_group_n: int = 30, alpha: float = 0.05,
+def estimate_table(data: pd.DataFrame, indicators: list[Indicator], country: str, design: Design,
+                   group_vars: list[str], min_group_n: int = DEFAULT_MIN_GROUP_N, alpha: float = DEFAULT_ALPHA,
                    passes: DesignPasses | None = None) -> pd.DataFrame:
     """Every indicator x wave x group estimate of one country, tidy (see module docstring).
 
@@ -236,7 +203,7 @@ def estimate_table(data: pd.DataFrame, indicators: list[dict], country: str, des
                               key=lambda s: s.map(sort_keys[s.name]) if s.name in sort_keys else s, kind="stable")
     out = pd.DataFrame({
         "country": country, "indicator": cells["indicator"], "wave": cells["wave"], "group_var": cells["group_var"],
-        "group": cells["group"], "design": design.label, "n": cells["n"].astype(int), "k": cells["k"].astype(int),
+        "group": cells["group"], **design.columns(), "n": cells["n"].astype(int), "k": cells["k"].astype(int),
         "percent": 100 * cells["p"], "ci_low": 100 * cells["ci_low"], "ci_high": 100 * cells["ci_high"],
         "se_pp": 100 * cells["se"], "ci_method": cells["ci_method"], "df": cells["df"], "deff": cells["deff"],
         "note": cells["note"] if "note" in cells else "",

@@ -24,7 +24,8 @@ DEFAULT_MIN_GROUP_N = 30
 DEFAULT_DISCLOSURE_K = 5
 DEFAULT_RECORD_ID = "respondent_id"
 DEFAULT_AGE_TOLERANCE_YEARS = 2.0
-OVERALL = "overall"
+OVERALL, ALL = "overall", "All"   # the group_var and group of whole-sample rows
+DESIGN_COLUMNS = ["design_type", "cluster", "strata", "weight"]   # structured design columns of estimates/shifts
 
 
 class _Model(BaseModel):
@@ -246,10 +247,17 @@ class Design(_Model):
     def is_panel(self) -> bool:
         return self.type == "panel"
 
+    @property
+    def label(self) -> str:
+        """A one-line description for readers, e.g. "panel; cluster=village; weight=w" (never parsed)."""
+        parts = [self.type] + [f"{k}={v}" for k, v in (("cluster", self.cluster), ("weight", self.weight),
+                                                           ("strata", self.strata)) if v]
+        return "; ".join(parts)
+
     def columns(self) -> dict[str, str]:
         """The structured design columns of estimates and shifts tables ('' where a setting is absent)."""
-        return {"design_type": self.type, "cluster": self.cluster or "", "strata": self.strata or "",
-                "weight": self.weight or ""}
+        values = (self.type, self.cluster or "", self.strata or "", self.weight or "")
+        return dict(zip(DESIGN_COLUMNS, values))
 
 
 class Dataset(_Model):
@@ -313,7 +321,7 @@ class PublishedBaseline(_Model):
 
     indicator: str
     group_var: str = OVERALL
-    group: str = "all"
+    group: str = ALL
     percent: float
     n: int
     source: str

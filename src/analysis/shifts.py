@@ -38,11 +38,12 @@ from statsmodels.stats.multitest import multipletests
 
 from .domains import (ALL, OVERALL, DesignPasses, design_pass, domain_estimates, domain_totals, indicator_values,
                       layout, linearised_moments, psu_counts, psu_influence, variance_from_moments)
-from .estimates import NOT_ESTIMABLE, Design, check_variance_estimable, indicator_ids, wave_order
+from .estimates import NOT_ESTIMABLE, check_variance_estimable, indicator_ids, wave_order
+from .model import DESIGN_COLUMNS, DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Design, Indicator, PublishedBaseline
 from .proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
                           two_proportion_chi2, wald_diff_test)
 
-SHIFT_COLUMNS = ["country", "indicator", "group_var", "group", "design", "baseline_source", "baseline_n", "baseline_k",
+SHIFT_COLUMNS = ["country", "indicator", "group_var", "group", *DESIGN_COLUMNS, "baseline_source", "baseline_n", "baseline_k",
                  "baseline_pct", "endline_n", "endline_k", "endline_pct", "diff_pp", "diff_ci_low", "diff_ci_high",
                  "ci_method", "test", "statistic", "df", "p_value", "mid_p", "p_holm", "p_bh", "cohens_h", "deff",
                  "unmatched_baseline", "unmatched_endline", "improvement", "direction_improved", "significant_holm",
@@ -207,7 +208,7 @@ def _design_shift_rows(data, ids, design, group_vars, alpha, waves, country, ful
     `full_pass`: the `design_pass` of all respondents (independent samples), when already made.
     """
     first, last = waves
-    if design.type == "panel":
+    if design.is_panel:
         values = indicator_values(data, ids)
         lay = layout(data, None, design.weight, None)
         levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)), waves)
@@ -257,7 +258,7 @@ def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) 
     sexed = data[data["sex"].isin(["Female", "Male"])]
     if sexed["sex"].nunique() < 2:
         return pd.DataFrame()
-    if design.design_based and design.type == "panel":   # women's mean change minus men's, matched people
+    if design.design_based and design.is_panel:   # women's mean change minus men's, matched people
         persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
         pass_ = _design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
         check_variance_estimable(pass_[0], design, country,
@@ -273,7 +274,7 @@ def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) 
         out, _ = _linearised_contrast(full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef)
         out["test"] = "design-based Wald t (wave x sex interaction)"
     else:
-        if design.type == "panel":
+        if design.is_panel:
             return pd.DataFrame()   # paired interaction needs matched pairs by sex; not part of the shipped designs
         lay = layout(sexed, None, None, None)
         d = domain_estimates(domain_totals(indicator_values(sexed, ids), sexed, lay, ["sex"], by_psu=False))
@@ -318,10 +319,10 @@ def _absent_rows(cells: pd.DataFrame, done: set, both: list[str], waves: tuple[s
     reason = np.select(
         [rows["baseline_n"].to_numpy() == 0, rows["endline_n"].to_numpy() == 0],
         ["no " + group + f" respondents answered in wave '{w}'" for w in (first, last)],
-        ("no " + group + " respondent answered in both waves (no matched pairs)") if design.type == "panel"
+        ("no " + group + " respondent answered in both waves (no matched pairs)") if design.is_panel
         else "no estimate of the change")
     rows["note"] = NOT_ESTIMABLE + pd.Series(reason, index=rows.index) + ", so there is no change to estimate"
-    if design.type == "panel":
+    if design.is_panel:
         rows["unmatched_baseline"], rows["unmatched_endline"] = rows["baseline_n"], rows["endline_n"]
     return rows.reset_index().assign(baseline_source="microdata", _absent=True)
 
@@ -346,15 +347,13 @@ def _absent_interactions(cells: pd.DataFrame, done: set, both: list[str], waves:
     return pd.DataFrame(rows)
 
 
-def published_baseline_rows(endline_cells: pd.DataFrame, published: list[dict], alpha: float,
+def published_baseline_rows(endline_cells: pd.DataFrame, published: list[PublishedBaseline], alpha: float,
                             endline: str = "endline") -> pd.DataFrame:
     """Endline microdata (wave `endline`, the last wave) against a published baseline percent and n (no baseline
     microdata)."""
     if not published:
         return pd.DataFrame()
-    pub = pd.DataFrame(published)
-    pub["group_var"] = pub["group_var"] if "group_var" in pub else OVERALL
-    pub["group"] = pub["group"] if "group" in pub else ALL
+    pub = pd.DataFrame([p.model_dump() for p in published])
     pub["baseline_n"] = pub["n"].astype(float)
     pub["baseline_k"] = np.round(pub["percent"] / 100 * pub["n"])
     end = endline_cells[endline_cells["wave"] == endline][CELL + ["n", "k"]].rename(
@@ -384,9 +383,9 @@ def _join_notes(*notes) -> pd.Series:
     return frame.apply(lambda r: "; ".join(str(x) for x in r if isinstance(x, str) and x), axis=1)
 
 
-def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design: Design,
-                published_baselines: list[dict] | None = None, alpha: float = 0.05, family: str = "country",
-                min_group_n: int = 30, passes: DesignPasses | None = None) -> pd.DataFrame:
+def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, design: Design,
+                published_baselines: list[PublishedBaseline] = (), alpha: float = DEFAULT_ALPHA,
+                family: str = "country", min_group_n: int = DEFAULT_MIN_GROUP_N, passes: DesignPasses | None = None) -> pd.DataFrame:
     """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring.
 
     `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
@@ -396,7 +395,7 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
     group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
     # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
     full_pass = (passes or DesignPasses(data)).get(ids, design.cluster, design.weight, design.strata, group_vars) \
-        if design.design_based and design.type != "panel" else None
+        if design.design_based and not design.is_panel else None
     cells = full_pass[2] if full_pass else domain_estimates(domain_totals(
         indicator_values(data, ids), data, layout(data, None, design.weight if design.design_based else None, None),
         group_vars, by_psu=False))
@@ -409,7 +408,7 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
         body = pd.DataFrame(columns=CELL)
     elif design.design_based:
         body = _design_shift_rows(data, both, design, group_vars, alpha, waves, country, full_pass)
-    elif design.type == "panel":
+    elif design.is_panel:
         body = _paired_rows(data, both, design, group_vars, alpha, waves)
     else:
         body = _independent_rows(_by_wave(cells, waves, ("n", "k")), alpha)
@@ -417,14 +416,13 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
     done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
     inter = _interaction_rows(data, both, design, alpha, waves, country, full_pass) if both else pd.DataFrame()
     parts = [body, _absent_rows(cells, done, both, waves, design, min_group_n), inter]
-    paired_srs = design.type == "panel" and not design.design_based     # no women - men rows (see _interaction_rows)
+    paired_srs = design.is_panel and not design.design_based     # no women - men rows (see _interaction_rows)
     if "sex" in group_vars and {"Female", "Male"} <= set(data["sex"].dropna().unique()) and not paired_srs:
         parts.append(_absent_interactions(cells, set(inter["indicator"]) if len(inter) else set(), both, waves))
     microdata = [p for p in parts if len(p)]
     for part in microdata:
         part["baseline_wave"], part["endline_wave"] = waves
-    published = [p for p in (published_baselines or []) if p["indicator"] in ids and
-                 (p["indicator"], p.get("group_var", OVERALL), p.get("group", ALL)) not in done]
+    published = [p for p in published_baselines if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done]
     pub_rows = published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
     if len(pub_rows):
         pub_rows["endline_wave"] = waves[1]
@@ -449,8 +447,10 @@ def shift_table(data: pd.DataFrame, indicators: list[dict], country: str, design
         (table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
     table = table[~small].copy()
     is_inter = is_inter[~small]
-    table["country"], table["design"] = country, design.label
-    improvement = {i["id"]: i["improvement"] for i in indicators}
+    table["country"] = country
+    for col, value in design.columns().items():
+        table[col] = value
+    improvement = {i.id: i.improvement for i in indicators}
     table["improvement"] = table["indicator"].map(improvement)
     sign = np.where(table["improvement"] == "increase", 1, -1)
     table["direction_improved"] = np.where(is_inter | table["diff_pp"].isna(), None,
