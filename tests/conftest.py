@@ -21,7 +21,7 @@ def project():
 def cleaned(project):
     """{(country, dataset): CleanResult} for every dataset of every configured country."""
     return {(c, d): clean_dataset(project, c, d)
-            for c, cfg in project["countries"].items() for d in cfg["datasets"]}
+            for c, cfg in project.countries.items() for d in cfg.datasets}
 
 
 def copy_project(dest: Path) -> Path:

@@ -9,6 +9,8 @@ import yaml
 from analysis.clean import CORE_RESPONDENT_COLUMNS, RowAccountingError, clean_dataset
 from analysis.config import load_project
 from analysis.errors import InputError
+from analysis.model import (BandsDerivation, Check, ConditionRule, Country, Dataset, Design, Indicator, Project, Settings,
+                            Source)
 
 from .conftest import ROOT, copy_project
 
@@ -74,20 +76,19 @@ def test_indicators_are_zero_one_or_missing(cleaned, project):
     for (country, dataset), result in cleaned.items():
         if dataset != "respondents":
             continue
-        for ind in project["indicators"]:
-            if country in ind["countries"]:
-                values = set(result.data[ind["id"]].dropna().astype(int))
-                assert values <= {0, 1} and values, f"{country}/{ind['id']}"
+        for ind in project.indicators_of(country):
+            values = set(result.data[ind.id].dropna().astype(int))
+            assert values <= {0, 1} and values, f"{country}/{ind.id}"
 
 
 def test_no_pii_in_clean_data(cleaned, project):
     for (country, dataset), result in cleaned.items():
-        pii = project["countries"][country]["datasets"][dataset]["pii"]
+        pii = project.countries[country].datasets[dataset].pii
         frames = [result.data, result.exclusions, result.log]
         for frame in frames:
             assert not set(pii) & set(frame.columns)
         # and no identifier values: read them from the raw files and look for them in every output
-        for src in project["countries"][country]["datasets"][dataset]["sources"]:
+        for src in project.countries[country].datasets[dataset].sources:
             from analysis.readers import read_source
             raw = read_source(ROOT, src).frame
             cols = [c for c in raw.columns if c in pii]
@@ -96,13 +97,30 @@ def test_no_pii_in_clean_data(cleaned, project):
             assert names and not any(name in text for name in names)
 
 
-def _tiny_project(tmp_path: Path, mutate) -> dict:
+def _tiny_project(tmp_path: Path, mutate) -> Project:
     root = copy_project(tmp_path)
     path = root / "config" / "countries" / "tajikistan.yaml"
     cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
     mutate(cfg, root)
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return load_project(root)
+
+
+def _dataset(**written) -> Dataset:
+    """A register dataset as the model reads it from YAML (one source, no variables unless given)."""
+    return Dataset.model_validate({"role": "register", "sources": [{"wave": "w", "file": "raw.csv", "format": "csv"}],
+                                   "variables": {}, **written})
+
+
+def _project(datasets: dict, indicators: list[dict], root: Path = ROOT) -> Project:
+    """A project of one country "c" with these datasets (YAML mappings) and indicators."""
+    return Project(root=root, settings=Settings(countries=["c"]),
+                   countries={"c": Country.model_validate({"country": "c", "label": "C", "datasets": datasets})},
+                   indicators=[Indicator.model_validate(i) for i in indicators])
+
+
+def _checks(*written) -> list[Check]:
+    return [Check.model_validate(c) for c in written]
 
 
 def test_unknown_code_stops_with_file_column_row_and_fix(tmp_path):
@@ -160,8 +178,8 @@ def test_check_row_accounting(kept, excluded, ok):
 def test_missing_text_in_a_consistency_check_is_logged_as_NA():
     from analysis.clean import consistency_warnings
     frame = pd.DataFrame({"village": pd.array(["a", None, "b"], dtype="string"), "age": [30, 40, None]})
-    log = consistency_warnings(frame, [{"when": [{"variable": "village", "missing": True}], "warning": "no village"},
-                                       {"when": {"variable": "age", "missing": True}, "warning": "no age"}], "cfg")
+    log = consistency_warnings(frame, _checks({"when": [{"variable": "village", "missing": True}], "warning": "no village"},
+                                              {"when": {"variable": "age", "missing": True}, "warning": "no age"}), "cfg")
     assert log[["row_index", "raw_value"]].values.tolist() == [[1, "NA"], [2, "NA"]]
 
 
@@ -183,38 +201,39 @@ def test_respondents_without_an_id_column_get_the_core_columns_message(tmp_path)
 def test_a_check_that_flags_nothing_gives_an_empty_typed_log():
     from analysis.clean import consistency_warnings
     frame = pd.DataFrame({"age": pd.array([30, 40], dtype="Int64"), "sex": ["F", "M"]})
-    log = consistency_warnings(frame, [{"when": [{"variable": "age", "greater_than": 150},
-                                                 {"variable": "sex", "equals": "F"}], "warning": "too old"}], "cfg")
+    log = consistency_warnings(frame, _checks({"when": [{"variable": "age", "greater_than": 150},
+                                                        {"variable": "sex", "equals": "F"}], "warning": "too old"}), "cfg")
     assert log.empty and list(log.columns) == ["row_index", "variable", "raw_value", "clean_value", "rule", "severity"]
 
 
 def test_withheld_text_is_not_shown_in_a_check():
     from analysis.clean import consistency_warnings
     frame = pd.DataFrame({"note": pd.array(["call 0788123456", "x"], dtype="string"), "age": [15, 40]})
-    log = consistency_warnings(frame, [{"when": [{"variable": "age", "less_than": 18}, {"variable": "note", "missing": False}],
-                                        "warning": "young"}], "cfg", withheld={"note"})
+    log = consistency_warnings(frame, _checks({"when": [{"variable": "age", "less_than": 18},
+                                                        {"variable": "note", "missing": False}], "warning": "young"}),
+                               "cfg", withheld={"note"})
     assert log["raw_value"].tolist() == ["15 | [withheld free text]"]
 
 
 def test_shipped_free_text_stays_out_of_processed_data_and_logs(cleaned, project):
     from analysis.clean import dataset_text_policy
     for (country, name), result in cleaned.items():
-        dataset = project["countries"][country]["datasets"][name]
+        dataset = project.countries[country].datasets[name]
         withheld = dataset_text_policy(dataset).withheld
         assert not withheld & set(result.data.columns)
         assert not result.log["variable"].isin(list(withheld)).any()
-    withheld_rw = dataset_text_policy(project["countries"]["rwanda"]["datasets"]["respondents"]).withheld
+    withheld_rw = dataset_text_policy(project.countries["rwanda"].datasets["respondents"]).withheld
     assert {"social_group_other", "village", "enumerator", "submission_id"} <= withheld_rw
     assert "respondent_id" not in withheld_rw and "cluster" in cleaned[("rwanda", "respondents")].data.columns
 
 
 def test_text_policy_keeps_ids_and_design_keys_and_withholds_copies():
     from analysis.free_text import text_policy
-    dataset = {"record_id": "pid", "design": {"type": "panel", "panel_key": "pid", "cluster": "cluster"},
-               "variables": {"pid": {"type": "text"}, "village": {"type": "text"}, "other": {"type": "text", "publish": True},
-                             "sex": {}},
-               "derive": {"cluster": {"concat": ["sex", "village"]}, "other_copy": {"copy": "village"},
-                          "note": {"copy": "other"}}}
+    dataset = _dataset(record_id="pid", design={"type": "panel", "panel_key": "pid", "cluster": "cluster"},
+                       variables={"pid": {"type": "text"}, "village": {"type": "text"},
+                                  "other": {"type": "text", "publish": True}, "sex": {}},
+                       derive={"cluster": {"concat": ["sex", "village"]}, "other_copy": {"copy": "village"},
+                               "note": {"copy": "other"}})
     policy = text_policy(dataset)
     assert policy.withheld == {"village", "other_copy"} and policy.scanned == {"other"}
 
@@ -236,33 +255,34 @@ def test_band_coverage_stops_when_used_and_warns_otherwise():
     from analysis.clean import band_coverage
     frame = pd.DataFrame({"age": pd.array([20, 40, None, 70], dtype="Int64"), "band": ["18–35", "36–60", None, None],
                           "source_row": [1, 2, 3, 4]})
-    derivations = {"band": {"from": "age", "bands": [{"label": "18–35", "min": 18, "max": 35},
-                                                     {"label": "36–60", "min": 36, "max": 60}]}}
-    log = band_coverage(frame, derivations, {}, "cfg", {"file": "raw.csv"})
+    derivations = {"band": BandsDerivation.model_validate({"from": "age", "bands": [{"label": "18–35", "min": 18, "max": 35},
+                                                                                 {"label": "36–60", "min": 36, "max": 60}]})}
+    source = Source(wave="w", file="raw.csv", format="csv")
+    log = band_coverage(frame, derivations, {}, "cfg", source)
     assert log[["row_index", "raw_value", "severity"]].values.tolist() == [[3, "70", "warning"]]
     with pytest.raises(InputError, match=r"'band' leaves 1 kept row\(s\) outside every band: 'age' = 70") as err:
-        band_coverage(frame, derivations, {"band": ["table 'f1'"]}, "cfg", {"file": "raw.csv"})
+        band_coverage(frame, derivations, {"band": ["table 'f1'"]}, "cfg", source)
     assert "raw.csv, row 4" in err.value.problem and "table 'f1'" in err.value.fix and err.value.key == "band"
 
 
 def test_indicator_values_are_checked_against_labels_codes_or_data():
     from analysis.clean import check_indicator_values
-    project = {"countries": {"c": {"indicators": []}},
-               "indicators": [{"id": "ind", "countries": {"c": {"variable": "n", "positive": ["1"]}}}]}
+    def project(positive):
+        return _project({}, [{"id": "ind", "label": "Ind", "improvement": "increase",
+                              "countries": {"c": {"variable": "n", "positive": positive}}}])
     with pytest.raises(InputError, match="write 1 without quotes"):
-        check_indicator_values(project, "c", {"n": None}, {"n": {0, 1}})
-    project["indicators"][0]["countries"]["c"]["positive"] = [1]
-    check_indicator_values(project, "c", {"n": None}, {"n": {0.0, 1.0}})          # 1 == 1.0: fine
+        check_indicator_values(project(["1"]), "c", {"n": None}, {"n": {0, 1}})
+    check_indicator_values(project([1]), "c", {"n": None}, {"n": {0.0, 1.0}})          # 1 == 1.0: fine
     with pytest.raises(InputError, match="labels, not the raw codes"):
-        check_indicator_values(project, "c", {"n": {"Yes", "No"}}, {})
+        check_indicator_values(project([1]), "c", {"n": {"Yes", "No"}}, {})
 
 
 def test_merged_value_sets_follow_derivations():
     from analysis.clean import SourceResult, merge_value_sets
     parts = [SourceResult(None, None, None, {}, None, {"a": {"x"}, "t": None}),
              SourceResult(None, None, None, {}, None, {"a": {"y"}, "age": None})]
-    dataset = {"derive": {"b": {"copy": "a"}, "band": {"from": "age", "bands": [{"label": "L", "min": 0, "max": 1}]},
-                          "m": {"from": "a", "map": {"x": "X", "y": None}}, "k": {"concat": ["a", "a"]}}}
+    dataset = _dataset(derive={"b": {"copy": "a"}, "band": {"from": "age", "bands": [{"label": "L", "min": 0, "max": 1}]},
+                               "m": {"from": "a", "map": {"x": "X", "y": None}}, "k": {"concat": ["a", "a"]}})
     merged = merge_value_sets(parts, dataset)
     assert merged["a"] == {"x", "y"} and merged["b"] == {"x", "y"} and merged["band"] == {"L"}
     assert merged["m"] == {"X"} and merged["k"] is None and merged["t"] is None
@@ -280,28 +300,29 @@ def _panel(ages_0, ages_1, sexes_1=None):
 
 def test_panel_pairs_that_may_be_two_people_are_flagged():
     from analysis.clean import panel_consistency_warnings
-    design = {"type": "panel", "panel_key": "respondent_id"}
+    design = Design(type="panel", panel_key="respondent_id")
     frame = _panel([30, 40, 50, 60, 20], [32, 42, 52, 75, None], ["F", "F", "M", "F", "F"])
     flags = panel_consistency_warnings(frame, design, ["base", "end"], "respondent_id")
     assert flags[["source_file", "source_row", "variable", "raw_value"]].values.tolist() == [
         ["e.csv", 3, "sex", "F (base) | M (end)"], ["e.csv", 4, "age", "60 (base) | 75 (end)"]]
     assert "expected 2 (the median change)" in flags["rule"].iloc[1] and set(flags["severity"]) == {"warning"}
     # with the time between the waves configured, a uniform 2-year change of a 6-year study is flagged throughout
-    design["panel_consistency"] = {"years_between_waves": 6, "age_tolerance_years": 1}
+    design = Design.model_validate({"type": "panel", "panel_key": "respondent_id",
+                                    "panel_consistency": {"years_between_waves": 6, "age_tolerance_years": 1}})
     flags = panel_consistency_warnings(frame, design, ["base", "end"], "respondent_id")
     assert (flags["variable"] == "age").sum() == 4 and "expected 6 (years_between_waves)" in flags["rule"].iloc[-1]
-    assert panel_consistency_warnings(frame, {"type": "independent"}, ["base", "end"], "respondent_id").empty
+    assert panel_consistency_warnings(frame, Design(type="independent"), ["base", "end"], "respondent_id").empty
 
 
 def test_dates_after_fieldwork_or_in_the_future_are_flagged():
     import datetime
     from analysis.clean import late_dates
     frame = pd.DataFrame({"date": ["2023-05-01", "2023-06-15", None, "2031-01-01"]})
-    dataset = {"variables": {"date": {"type": "date"}}}
-    log = late_dates(frame, dataset, {"file": "r.csv"}, "cfg", today=datetime.date(2030, 1, 1))
+    dataset = _dataset(variables={"date": {"type": "date"}})
+    log = late_dates(frame, dataset, Source(wave="w", file="r.csv", format="csv"), "cfg", today=datetime.date(2030, 1, 1))
     assert log[["row_index", "raw_value"]].values.tolist() == [[3, "2031-01-01"]]
     assert log["rule"].iloc[0] == "date in the future (after the day of the run); kept, check it"
-    log = late_dates(frame, dataset, {"file": "r.csv", "fieldwork_end": "2023-05-31"}, "cfg")
+    log = late_dates(frame, dataset, Source(wave="w", file="r.csv", format="csv", fieldwork_end="2023-05-31"), "cfg")
     assert log["row_index"].tolist() == [1, 3] and "(2023-05-31)" in log["rule"].iloc[0]
 
 
@@ -310,8 +331,7 @@ def test_blank_rows_are_excluded_first_and_counted(tmp_path):
     dataset = {"role": "register", "record_id": "pid", "sources": [{"wave": "w", "file": "raw.csv", "format": "csv"}],
                "variables": {"pid": {"type": "text"}, "consent": {"values": {"Yes": "Yes", "No": "No"}}},
                "exclusions": [{"id": "no_consent", "reason": "no consent", "when": {"variable": "consent", "not_equals": "Yes"}}]}
-    project = {"root": tmp_path, "countries": {"c": {"country": "c", "datasets": {"d": dataset}}}, "indicators": []}
-    result = clean_dataset(project, "c", "d")
+    result = clean_dataset(_project({"d": dataset}, [], root=tmp_path), "c", "d")
     assert result.exclusions[["source_row", "rule"]].values.tolist() == [
         [2, "blank_row"], [3, "blank_row"], [4, "no_consent"], [5, "no_consent"]]
     assert result.data["source_row"].tolist() == [1]
@@ -323,8 +343,9 @@ def test_an_unknown_code_that_decides_an_exclusion_stops_the_run():
     from analysis.clean import decided_by_unknown
     unknown = pd.DataFrame({"row_index": [0, 1, 2, 5], "variable": ["consent", "q1", "consent", "consent"]})
     excluded = pd.DataFrame({"rule": ["no_consent", "test", "test"]}, index=[0, 1, 2])
-    rules = [{"id": "test", "when": {"variable": "enumerator", "matches": "^test"}},
-             {"id": "no_consent", "when": {"variable": "consent", "not_equals": "Yes"}}]
+    rules = [ConditionRule.model_validate(r) for r in (
+        {"id": "test", "reason": "test", "when": {"variable": "enumerator", "matches": "^test"}},
+        {"id": "no_consent", "reason": "no consent", "when": {"variable": "consent", "not_equals": "Yes"}})]
     # row 0: excluded because of its unknown consent; rows 1, 2: test submissions (unknowns elsewhere do not matter);
     # row 5: kept (reported anyway)
     assert decided_by_unknown(unknown, excluded, rules).tolist() == [True, False, False, False]

@@ -2,9 +2,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from analysis.conditions import evaluate
 from analysis.errors import InputError
+from analysis.model import Condition
 
 FRAME = pd.DataFrame({
     "consent": pd.Categorical(["Yes", "No", None, "Yes"]),
@@ -12,6 +14,11 @@ FRAME = pd.DataFrame({
     "age": pd.array([17, 30, None, 18], dtype="Int64"),
     "note": ["a", None, "b", "c"],
 })
+
+
+def conditions(written) -> list[Condition]:
+    """Conditions as the model reads them from YAML (one mapping or a list of them)."""
+    return [Condition.model_validate(c) for c in (written if isinstance(written, list) else [written])]
 
 
 @pytest.mark.parametrize("condition, expected", [
@@ -31,7 +38,7 @@ FRAME = pd.DataFrame({
     ([{"variable": "consent", "not_equals": "Yes"}, {"variable": "consent", "missing": False}], [0, 1, 0, 0]),
 ])
 def test_operators_and_missing_values(condition, expected):
-    assert evaluate(FRAME, condition).astype(int).tolist() == expected
+    assert evaluate(FRAME, conditions(condition)).astype(int).tolist() == expected
 
 
 @pytest.mark.parametrize("positive, negative", [("equals", "not_equals"), ("in", "not_in")])
@@ -39,30 +46,36 @@ def test_operators_and_missing_values(condition, expected):
 def test_negations_are_exact(positive, negative, column):
     value = FRAME[column].dropna().iloc[0]
     arg = [value] if positive == "in" else value
-    hit = evaluate(FRAME, {"variable": column, positive: arg})
-    assert np.array_equal(evaluate(FRAME, {"variable": column, negative: arg}), ~hit)
+    hit = evaluate(FRAME, conditions({"variable": column, positive: arg}))
+    assert np.array_equal(evaluate(FRAME, conditions({"variable": column, negative: arg})), ~hit)
 
 
 def test_text_that_is_not_a_number_never_compares():
     frame = pd.DataFrame({"x": ["5", "abc", None, "50"]})
-    assert evaluate(frame, {"variable": "x", "less_than": 10}).tolist() == [True, False, False, False]
+    assert evaluate(frame, conditions({"variable": "x", "less_than": 10})).tolist() == [True, False, False, False]
 
 
 @pytest.mark.parametrize("condition, message", [
     ({"variable": "enumerator", "matches": "(unclosed"}, "not a valid regular expression"),
     ({"variable": "enumeratr", "equals": "x"}, "unknown variable 'enumeratr'"),
-    ({"variable": "age", "equals": 1, "in": [1]}, "exactly one operator"),
-    ({"variable": "age", "in": 5}, "needs a list"),
-    ({"variable": "age", "less_than": "18"}, "needs a number"),
+    ({"variable": "age", "equals": 1, "in": [1]}, r"exactly one operator, found \['equals', 'in'\]"),
+    ({"variable": "age"}, "exactly one operator, found none"),
 ])
 def test_bad_conditions_are_input_errors(condition, message):
     with pytest.raises(InputError, match=message) as err:
-        evaluate(FRAME, condition, "config/countries/x.yaml")
+        evaluate(FRAME, conditions(condition), "config/countries/x.yaml")
     assert err.value.file == "config/countries/x.yaml" and err.value.fix
+
+
+@pytest.mark.parametrize("condition", [{"variable": "age", "in": 5}, {"variable": "age", "less_than": "a number"}])
+def test_values_of_the_wrong_kind_never_reach_a_condition(condition):
+    """A list for in/not_in, a number for less_than/greater_than: the model's types (after the schema's messages)."""
+    with pytest.raises(ValidationError):
+        Condition.model_validate(condition)
 
 
 def test_matches_uses_python_regex_on_every_column_type():
     """One regex dialect (Python `re`) whatever the column's storage: arrow text, categories or objects."""
     for values in (pd.array(["ab1", "xy"], dtype="string"), pd.Categorical(["ab1", "xy"]), ["ab1", "xy"]):
         frame = pd.DataFrame({"v": values})
-        assert evaluate(frame, {"variable": "v", "matches": r"(?<=b)\d"}).tolist() == [True, False]
+        assert evaluate(frame, conditions({"variable": "v", "matches": r"(?<=b)\d"})).tolist() == [True, False]

@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 
 from analysis.crosstab import crosstab
 from analysis.errors import InputError
+from analysis.model import Dimension
 
-SEX = [{"variable": "sex", "order": ["F", "M"], "labels": {"F": "Women", "M": "Men"}}]
-BAND = [{"variable": "band", "order": ["young", "old"]}]
+SEX = [Dimension(variable="sex", order=["F", "M"], labels={"F": "Women", "M": "Men"})]
+BAND = [Dimension(variable="band", order=["young", "old"])]
 
 
 def _frame():
@@ -34,7 +35,7 @@ def test_total_and_column_percent():
 
 def test_two_column_dimensions_are_joined_in_order():
     f = _frame().assign(place=["a", "b", "a", "b", "a", "a"])
-    t = crosstab(f, BAND, [{"variable": "place", "order": ["a", "b"]}] + SEX, "total")
+    t = crosstab(f, BAND, [Dimension(variable="place", order=["a", "b"])] + SEX, "total")
     assert list(t["column"].unique()) == ["a | Women", "a | Men", "b | Women", "b | Men", "Total"]
     assert t.loc[t["column"] == "b | Men", ["place", "sex"]].drop_duplicates().values.tolist() == [["b", "Men"]]
     assert set(t.loc[t["column"] == "Total", "place"]) == {"Total"}

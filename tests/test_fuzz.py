@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from analysis.clean import clean_dataset
 from analysis.errors import InputError
+from analysis.model import Country, Project, Settings, Source
 from analysis.readers import read_source
 
 DATASET = {
@@ -36,9 +37,9 @@ row = st.fixed_dictionaries({"pid": st.sampled_from(["p1", "p2", "p3", "p4", "p5
                              "place": messy_text, "tags": messy_text})
 
 
-def _project(root: Path) -> dict:
-    return {"root": root, "countries": {"fz": {"country": "fz", "label": "Fuzz", "datasets": {"d": DATASET}}},
-            "indicators": [], "config": {}}
+def _project(root: Path) -> Project:
+    return Project(root=root, settings=Settings(countries=["fz"]), indicators=[],
+                   countries={"fz": Country.model_validate({"country": "fz", "label": "Fuzz", "datasets": {"d": DATASET}})})
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,7 +69,7 @@ def test_readers_on_random_bytes_raise_only_input_errors(payload, fmt):
         root = Path(tmp)
         (root / "f").write_bytes(payload)
         try:
-            table = read_source(root, {"wave": "w", "file": "f", "format": fmt})
+            table = read_source(root, Source(wave="w", file="f", format=fmt))
         except InputError as exc:
             assert exc.file == "f" and exc.fix
             return

@@ -330,15 +330,16 @@ def test_crosstab_keeps_categories_that_contain_the_join_separator():
 
     from analysis.crosstab import crosstab
     from analysis.errors import InputError
+    from analysis.model import Dimension
     frame = pd.DataFrame({"kind": ["x", "y", "x"], "place": ["a | b", "c", "c"], "group": ["d", "e | f", "d"]})
-    dims = [{"variable": "place", "order": ["a | b", "c"]}, {"variable": "group", "order": ["d", "e | f"]}]
-    tidy = crosstab(frame, [{"variable": "kind"}], dims)
+    dims = [Dimension(variable="place", order=["a | b", "c"]), Dimension(variable="group", order=["d", "e | f"])]
+    tidy = crosstab(frame, [Dimension(variable="kind")], dims)
     cell = tidy[(tidy["row"] == "y") & (tidy["column"] == "c | e | f")]
     assert cell[["place", "group", "n"]].values.tolist() == [["c", "e | f", 1]]
     assert set(tidy["place"]) == {"a | b", "c", "Total"} and set(tidy["group"]) == {"d", "e | f", "Total"}
-    ambiguous = [{"variable": "place", "order": ["a | b", "a"]}, {"variable": "group", "order": ["c", "b | c"]}]
+    ambiguous = [Dimension(variable="place", order=["a | b", "a"]), Dimension(variable="group", order=["c", "b | c"])]
     with pytest.raises(InputError, match="both read 'a \\| b \\| c'"):
-        crosstab(frame.assign(place="a", group="c"), [{"variable": "kind"}], ambiguous)
+        crosstab(frame.assign(place="a", group="c"), [Dimension(variable="kind")], ambiguous)
 
 
 def test_audit_csvs_are_neutralised_and_show_prints_the_text_literally(tmp_path, capsys):

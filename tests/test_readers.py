@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import InputError
+from analysis.model import Source
 from analysis.readers import read_source, read_xlsform
 
 from .conftest import ROOT
@@ -13,8 +14,8 @@ SAV = "data/raw/rwanda/rwanda_endline_2023_ona.sav"
 XLSFORM = "data/raw/tajikistan/lwd_women_survey_xlsform.xlsx"
 
 
-def _source(file, fmt, **kw):
-    return {"wave": "w", "file": file, "format": fmt, **kw}
+def _source(file, fmt, **kw) -> Source:
+    return Source(wave="w", file=file, format=fmt, **kw)
 
 
 def test_spss_keeps_codes_labels_and_user_missing():

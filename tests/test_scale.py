@@ -35,9 +35,8 @@ def parallel(monkeypatch):
 
 def test_parallel_cleaning_equals_sequential(project, cleaned, parallel, tmp_path):
     for country, dataset in (("rwanda", "respondents"), ("tajikistan", "respondents")):
-        assert len(project["countries"][country]["datasets"][dataset]["sources"]) == 2
-        assert analysis.resources.source_processes(project["root"], project["countries"][country]["datasets"][dataset]
-                                                   ["sources"], 2) == 2
+        sources = project.countries[country].datasets[dataset].sources
+        assert len(sources) == 2 and analysis.resources.source_processes(project.root, sources, 2) == 2
         sequential, par = cleaned[(country, dataset)], clean_dataset(project, country, dataset, workers=2)
         assert sequential.parquet is None and par.parquet is not None and par.log_csv is not None
         for part in ("data", "exclusions", "log", "accounting"):

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from analysis.crosstab import crosstab
+from analysis.model import Dimension
 from analysis.suppression import suppress_crosstab, suppression_mask
 
 
@@ -35,7 +36,7 @@ def test_no_single_hidden_cell_in_any_published_line(counts, k):
 @given(st.lists(st.tuples(st.sampled_from("ABCD"), st.sampled_from("xyz")), min_size=1, max_size=80), st.integers(2, 6))
 def test_tidy_suppression_hides_margin_when_it_would_reveal(pairs, k):
     frame = pd.DataFrame(pairs, columns=["r", "c"])
-    dims = lambda v, o: [{"variable": v, "order": o}]      # noqa: E731
+    dims = lambda v, o: [Dimension(variable=v, order=o)]      # noqa: E731
     tidy = crosstab(frame, dims("r", list("ABCD")), dims("c", list("xyz")), "total")
     out = suppress_crosstab(tidy, k)
     grid = out.pivot(index="row", columns="column", values="n")

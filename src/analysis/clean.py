@@ -28,6 +28,7 @@ import difflib
 import io
 import multiprocessing
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,10 @@ from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, display_values, e
 from .conditions import evaluate
 from .csv_files import csv_bytes, write_csv
 from .errors import InputError
-from .free_text import WITHHELD, redact, redaction_rule, text_policy
+from .free_text import WITHHELD, TextPolicy, redact, redaction_rule, text_policy
+from .model import (AnyOfMapping, BandsDerivation, Check, ConcatDerivation, Condition, ConditionRule, ConstantDerivation,
+                    CopyDerivation, Dataset, Derivation, Design, DuplicateRule, Exclusion, Indicator, IndicatorMapping,
+                    MapDerivation, Project, ShareMapping, Source, Table, Variable)
 from .readers import read_source
 from .resources import source_processes
 
@@ -53,7 +57,6 @@ BACKGROUND_ENCODE_ROWS = 100_000   # smaller data are encoded when written: thre
 CLEANING_LOG_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"] + LOG_COLUMNS
 ACCOUNTING_COLUMNS = ["dataset", "source_file", "wave", "raw_rows", "kept", "excluded"]
 BLANK_ROW = {"rule": "blank_row", "reason": "blank row"}
-DEFAULT_AGE_TOLERANCE_YEARS = 2
 
 
 class RowAccountingError(AssertionError):
@@ -107,27 +110,29 @@ def _in_background(make, *args) -> Future:
     return future
 
 
-def _raw_column(source: dict, variable: str, spec: dict) -> str:
-    return source.get("columns", {}).get(variable, spec.get("source", variable))
+def _raw_column(source: Source, variable: str, spec: Variable) -> str:
+    """The raw column a variable is read from: this source's `columns:` mapping, else its `source:`, else its name."""
+    if variable in source.columns:
+        return source.columns[variable]
+    return variable if spec.source is None else spec.source
 
 
 def _is_null(value) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def possible_values(spec: dict, value_labels: dict | None, multi_choices: set | None) -> set | None:
+def possible_values(spec: Variable, value_labels: dict | None, multi_choices: set | None) -> set | None:
     """The harmonised values a codebook variable can take, when they can be listed: a categorical's `values:` map
     or the file's value labels (XLSForm choices) after `recode:`, a multi's choices, a constant. None for text,
     numbers and dates (their values are whatever the data hold)."""
-    if "constant" in spec:
-        return set() if _is_null(spec["constant"]) else {spec["constant"]}
-    kind = spec.get("type", "categorical")
-    if kind == "multi":
-        return set(spec.get("choices", [])) or set(multi_choices or ())
-    if kind != "categorical":
+    if spec.has_constant:
+        return set() if _is_null(spec.constant) else {spec.constant}
+    if spec.type == "multi":
+        return set(spec.choices) or set(multi_choices or ())
+    if spec.type != "categorical":
         return None
-    mapping = value_labels if spec.get("values", "labels") == "labels" else spec["values"]
-    recode = spec.get("recode") or {}
+    mapping = value_labels if spec.values == "labels" else spec.values
+    recode = spec.recode
     out = set()
     for label in (mapping or {}).values():
         if not _is_null(label):
@@ -149,26 +154,25 @@ class Harmonised:
     pii: pd.DataFrame | None          # the raw `pii:` columns, when published free text must be scanned for them
 
 
-def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str, keep_pii: bool = False) -> Harmonised:
+def harmonise_source(root: Path, dataset: Dataset, source: Source, config_file: str, keep_pii: bool = False) -> Harmonised:
     """Read one raw file and convert every codebook variable. `keep_pii`: also hand back the raw PII columns
     (to redact them from published free text; they never reach an output)."""
     table = read_source(root, source)
     raw = table.frame
-    pii = set(dataset.get("pii", []))
-    wave = source["wave"]
+    pii = set(dataset.pii)
+    wave = source.wave
     columns, logs, unknowns, value_sets = {}, [], [], {}
-    for variable, spec in dataset["variables"].items():
-        if "constant" in spec:
-            columns[variable] = pd.Series(spec["constant"], index=raw.index, dtype=object)
+    for variable, spec in dataset.variables.items():
+        if spec.has_constant:
+            columns[variable] = pd.Series(spec.constant, index=raw.index, dtype=object)
             value_sets[variable] = possible_values(spec, None, None)
             continue
         col = _raw_column(source, variable, spec)
         if col in pii:
             raise InputError(f"variable '{variable}' is read from '{col}', which is listed under `pii`", file=config_file,
                              column=col, fix="direct identifiers may not become analysis variables: remove the mapping")
-        in_wave = wave in spec.get("waves", [wave])
         if col not in raw.columns:
-            if in_wave and not spec.get("optional", False):
+            if spec.in_wave(wave) and not spec.optional:
                 near = [c for c in raw.columns if variable.split("_")[0].lower() in str(c).lower()][:5]
                 raise InputError(f"column '{col}' (for variable '{variable}') is not in the file", file=table.file,
                                  column=col,
@@ -186,7 +190,7 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str, 
     frame = pd.DataFrame(columns, index=raw.index)
     frame.insert(0, "wave", wave)
     frame.insert(0, "source_row", raw.index.to_numpy() + 1)
-    frame.insert(0, "source_file", source["file"])
+    frame.insert(0, "source_file", source.file)
     logs = [log for log in logs if len(log)]
     log = pd.concat(logs, ignore_index=True) if logs else empty_log()
     log = log.astype({c: ARROW_TEXT for c in LOG_COLUMNS})   # arrow buffers: cheap to pass between processes
@@ -199,13 +203,13 @@ def harmonise_source(root: Path, dataset: dict, source: dict, config_file: str, 
     return Harmonised(frame, log, unknown, len(raw), blank, value_sets, pii_frame)
 
 
-def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: list[dict], country: str, workers: int = 1,
-                    consumers: dict | None = None):
+def cleaned_sources(root: Path, dataset: Dataset, config_file: str, indicators: list[Indicator], country: str,
+                    workers: int = 1, consumers: dict | None = None) -> Iterator[SourceResult]:
     """Yield `clean_source` of every source in config order; large files are cleaned in parallel (processes).
 
     Errors surface in source order, as in a sequential run: the first source's problem is reported first.
     """
-    sources = dataset["sources"]
+    sources = dataset.sources
     args = [(root, dataset, source, config_file, indicators, country, consumers) for source in sources]
     processes = source_processes(root, sources, workers)
     if processes < 2:
@@ -226,7 +230,7 @@ def cleaned_sources(root: Path, dataset: dict, config_file: str, indicators: lis
                 future.cancel()
 
 
-def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str,
+def apply_exclusions(frame: pd.DataFrame, rules: list[Exclusion], config_file: str,
                      blank: np.ndarray | None = None) -> pd.DataFrame:
     """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match wins.
     `blank` rows (every raw cell empty) come first, with rule `blank_row` and reason "blank row"."""
@@ -235,35 +239,35 @@ def apply_exclusions(frame: pd.DataFrame, rules: list[dict], config_file: str,
     if blank is not None and blank.any():
         reason[blank] = BLANK_ROW["reason"]
         rule_id[blank] = BLANK_ROW["rule"]
-    for i, rule in enumerate(rules):
+    for rule in rules:
         open_rows = reason.isna().to_numpy()
-        if "duplicate_of" in rule:
-            keys = rule["duplicate_of"]
+        if isinstance(rule, DuplicateRule):
+            keys = rule.duplicate_of
             candidates = frame[open_rows]
             dup = candidates.duplicated(subset=keys, keep="first") & candidates[keys].notna().all(axis=1)
             first_row = candidates.groupby(keys, dropna=True)["source_row"].transform("first")
             hit_index = candidates.index[dup.to_numpy()]
-            reason[hit_index] = [f"{rule['reason']} (same {', '.join(keys)} as row {r})" for r in first_row[dup]]
+            reason[hit_index] = [f"{rule.reason} (same {', '.join(keys)} as row {r})" for r in first_row[dup]]
         else:
-            hit = evaluate(frame, rule["when"], config_file) & open_rows
+            hit = evaluate(frame, rule.when, config_file) & open_rows
             hit_index = frame.index[hit]
-            reason[hit_index] = rule["reason"]
-        rule_id[hit_index] = rule.get("id", f"exclusion_{i + 1}")
+            reason[hit_index] = rule.reason
+        rule_id[hit_index] = rule.id
     out = frame.loc[reason.notna(), ["source_file", "wave", "source_row"]].copy()
     out["rule"] = rule_id[reason.notna()]
     out["reason"] = reason[reason.notna()]
     return out
 
 
-def decided_by_unknown(unknown: pd.DataFrame, excluded: pd.DataFrame, rules: list[dict]) -> np.ndarray:
+def decided_by_unknown(unknown: pd.DataFrame, excluded: pd.DataFrame, rules: list[Exclusion]) -> np.ndarray:
     """Unknown values (rows of `unknown`) that decided their row's exclusion: the rule that excluded the row reads
     that variable. An unknown consent code ("maybe") reads as missing, and `not_equals: "Yes"` would exclude the
     interview as if consent were refused; such a value must stop the run like one in a kept row. (Unknown values
     in other variables of an excluded row, e.g. a test submission, do not matter.)"""
     reads: dict[str, set] = {}
-    for i, rule in enumerate(rules):
-        variables = set(rule["duplicate_of"]) if "duplicate_of" in rule else set(_condition_variables(rule["when"]))
-        reads.setdefault(rule.get("id", f"exclusion_{i + 1}"), set()).update(variables)
+    for rule in rules:
+        variables = set(rule.duplicate_of) if isinstance(rule, DuplicateRule) else set(_condition_variables(rule.when))
+        reads.setdefault(rule.id, set()).update(variables)
     deciding = [(rule, variable) for rule, variables in reads.items() for variable in variables]
     if not deciding or excluded.empty:
         return np.zeros(len(unknown), dtype=bool)
@@ -272,34 +276,39 @@ def decided_by_unknown(unknown: pd.DataFrame, excluded: pd.DataFrame, rules: lis
     return probe.isin(pd.MultiIndex.from_tuples(deciding))
 
 
-def derive(frame: pd.DataFrame, derivations: dict, log_rows: list) -> pd.DataFrame:
+def _bands(frame: pd.DataFrame, name: str, spec: BandsDerivation, log_rows: list) -> pd.Series:
+    """Numeric `from` -> the label of the band holding it (min <= value <= max); rows without one take the
+    `fallback` variable's value when it is a band label (logged)."""
+    values = pd.to_numeric(frame[spec.from_], errors="coerce")
+    band = pd.Series(None, index=frame.index, dtype=object)
+    for b in spec.bands:
+        band[(values >= b.min) & (values <= b.max)] = b.label
+    if spec.fallback:
+        fb = frame[spec.fallback]
+        use = band.isna() & fb.isin([b.label for b in spec.bands])
+        band[use] = fb[use]
+        log_rows.append(pd.DataFrame({"row_index": frame.index[use], "variable": name,
+                                      "raw_value": frame.loc[use, spec.from_].astype(str).replace("<NA>", "NA"),
+                                      "clean_value": fb[use].astype(str), "severity": "change",
+                                      "rule": f"{name} taken from '{spec.fallback}' ({spec.from_} missing)"}))
+    return band
+
+
+def derive(frame: pd.DataFrame, derivations: dict[str, Derivation], log_rows: list) -> pd.DataFrame:
     """Add derived variables: bands (numeric -> labelled bands, with a fallback variable), copy, concat, map, constant."""
     for name, spec in derivations.items():
-        if "bands" in spec:
-            values = pd.to_numeric(frame[spec["from"]], errors="coerce")
-            labels = [b["label"] for b in spec["bands"]]
-            band = pd.Series(None, index=frame.index, dtype=object)
-            for b in spec["bands"]:
-                band[(values >= b["min"]) & (values <= b["max"])] = b["label"]
-            if spec.get("fallback"):
-                fb = frame[spec["fallback"]]
-                use = band.isna() & fb.isin(labels)
-                band[use] = fb[use]
-                log_rows.append(pd.DataFrame({"row_index": frame.index[use], "variable": name,
-                                              "raw_value": frame.loc[use, spec["from"]].astype(str).replace("<NA>", "NA"),
-                                              "clean_value": fb[use].astype(str), "severity": "change",
-                                              "rule": f"{name} taken from '{spec['fallback']}' ({spec['from']} missing)"}))
-            frame[name] = band
-        elif "concat" in spec:
-            parts = [frame[c].astype(str) for c in spec["concat"]]
-            joined = parts[0].str.cat(parts[1:], sep=spec.get("sep", " / "))
-            frame[name] = joined.where(frame[spec["concat"]].notna().all(axis=1), None)
-        elif "map" in spec:
-            frame[name] = frame[spec["from"]].map(spec["map"]).astype(object)
-        elif "copy" in spec:
-            frame[name] = frame[spec["copy"]]
-        else:
-            frame[name] = spec["constant"]
+        if isinstance(spec, BandsDerivation):
+            frame[name] = _bands(frame, name, spec, log_rows)
+        elif isinstance(spec, ConcatDerivation):
+            parts = [frame[c].astype(str) for c in spec.concat]
+            joined = parts[0].str.cat(parts[1:], sep=spec.sep)
+            frame[name] = joined.where(frame[spec.concat].notna().all(axis=1), None)
+        elif isinstance(spec, MapDerivation):
+            frame[name] = frame[spec.from_].map(spec.map).astype(object)
+        elif isinstance(spec, CopyDerivation):
+            frame[name] = frame[spec.copy_of]
+        elif isinstance(spec, ConstantDerivation):
+            frame[name] = spec.constant
     return frame
 
 
@@ -311,19 +320,18 @@ def _shown_values(frame: pd.DataFrame, variables: list[str], withheld=frozenset(
     return parts[0].str.cat(parts[1:], sep=" | ") if len(parts) > 1 else parts[0]
 
 
-def consistency_warnings(frame: pd.DataFrame, checks: list[dict], config_file: str, withheld=frozenset()) -> pd.DataFrame:
+def consistency_warnings(frame: pd.DataFrame, checks: list[Check], config_file: str, withheld=frozenset()) -> pd.DataFrame:
     """Flag (never change) rows that break a stated consistency rule; one log row per flagged row. The values of
     withheld free-text variables are not shown."""
     out = []
     for check in checks:
-        hit = evaluate(frame, check["when"], config_file)
+        hit = evaluate(frame, check.when, config_file)
         if not hit.any():
             continue
-        conds = check["when"] if isinstance(check["when"], list) else [check["when"]]
-        variables = [c["variable"] for c in conds]
+        variables = _condition_variables(check.when)
         raw = _shown_values(frame[hit], variables, withheld).to_numpy(dtype=object)
         out.append(pd.DataFrame({"row_index": frame.index[hit], "variable": ", ".join(variables),
-                                 "raw_value": raw, "clean_value": raw, "rule": check["warning"], "severity": "warning"}))
+                                 "raw_value": raw, "clean_value": raw, "rule": check.warning, "severity": "warning"}))
     return pd.concat(out, ignore_index=True) if out else empty_log()
 
 
@@ -342,16 +350,17 @@ def _listing(values: pd.Series, limit: int = 8) -> str:
     return shown + more + (span if len(distinct) > 1 else "")
 
 
-def band_coverage(frame: pd.DataFrame, derivations: dict, consumers: dict, config_file: str, source: dict) -> pd.DataFrame:
+def band_coverage(frame: pd.DataFrame, derivations: dict[str, Derivation], consumers: dict, config_file: str,
+                  source: Source) -> pd.DataFrame:
     """Derived `bands:` must cover every present value of their source variable. A band variable used by an
     indicator, a table, `estimate_groups` or the design (`consumers`) stops the run when a value falls outside
     every band (the value would read as missing, and a share over the other bands as 100%); otherwise each such
     row is a warning in the cleaning log."""
     logs = []
     for name, spec in derivations.items():
-        if "bands" not in spec:
+        if not isinstance(spec, BandsDerivation):
             continue
-        values = frame[spec["from"]]
+        values = frame[spec.from_]
         uncovered = (values.notna() & frame[name].isna()).to_numpy(dtype=bool)
         if not uncovered.any():
             continue
@@ -359,37 +368,35 @@ def band_coverage(frame: pd.DataFrame, derivations: dict, consumers: dict, confi
         if name in consumers:
             first = frame.loc[uncovered, "source_row"].iloc[0]
             raise InputError(f"derived variable '{name}' leaves {int(uncovered.sum())} kept row(s) outside every band: "
-                             f"'{spec['from']}' = {_listing(outside)} (first in {source['file']}, row {first})",
+                             f"'{spec.from_}' = {_listing(outside)} (first in {source.file}, row {first})",
                              file=config_file, key=name,
                              fix=f"add bands covering these values under `derive.{name}.bands` (a band holds min <= value "
                                  "<= max: leave no gap between bands, e.g. 35 and 36 for fractional values), or exclude "
                                  f"those rows with an `exclusions:` rule; '{name}' is used by {consumers[name][0]}")
         logs.append(pd.DataFrame({"row_index": frame.index[uncovered], "variable": name,
                                   "raw_value": display_values(outside), "clean_value": "NA",
-                                  "rule": f"value of '{spec['from']}' outside every band of '{name}' -> NA",
+                                  "rule": f"value of '{spec.from_}' outside every band of '{name}' -> NA",
                                   "severity": "warning"}))
     return pd.concat(logs, ignore_index=True) if logs else empty_log()
 
 
-def _fieldwork_end(source: dict, config_file: str) -> str | None:
-    """`fieldwork_end` of a source as YYYY-MM-DD (YAML may give a date or a text)."""
-    end = source.get("fieldwork_end")
+def _fieldwork_end(source: Source, config_file: str) -> str | None:
+    """`fieldwork_end` of a source as YYYY-MM-DD (the schema asks for that form; the date must exist too)."""
+    end = source.fieldwork_end
     if end is None:
         return None
-    if isinstance(end, datetime.datetime):
-        end = end.date()
     try:
-        return end.isoformat() if isinstance(end, datetime.date) else datetime.date.fromisoformat(str(end)).isoformat()
+        return datetime.date.fromisoformat(end).isoformat()
     except ValueError:
         raise InputError(f"`fieldwork_end: {end!r}` is not a date", file=config_file, key="fieldwork_end",
                          fix="write the last day of fieldwork of this wave as YYYY-MM-DD, e.g. 2023-06-30") from None
 
 
-def late_dates(frame: pd.DataFrame, dataset: dict, source: dict, config_file: str,
+def late_dates(frame: pd.DataFrame, dataset: Dataset, source: Source, config_file: str,
                today: datetime.date | None = None) -> pd.DataFrame:
     """Warnings for `type: date` values after the source's `fieldwork_end` or, when none is configured, after the
     day of the run (UTC): an interview cannot take place in the future. Kept as they are."""
-    dates = [v for v, spec in dataset["variables"].items() if spec.get("type") == "date" and v in frame.columns]
+    dates = [v for v, spec in dataset.variables.items() if spec.type == "date" and v in frame.columns]
     if not dates:
         return empty_log()
     end = _fieldwork_end(source, config_file)
@@ -417,44 +424,50 @@ def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
     return values.isin(wanted).to_numpy(dtype=bool)
 
 
-def add_indicator_columns(frame: pd.DataFrame, indicators: list[dict], country: str) -> pd.DataFrame:
+def _measured(indicators: list[Indicator], country: str) -> list[tuple[Indicator, IndicatorMapping]]:
+    """(indicator, how the country measures it) for the indicators this country measures, in configured order."""
+    return [(ind, ind.countries[country]) for ind in indicators if country in ind.countries]
+
+
+def _missing_codes(how: IndicatorMapping) -> list:
+    """The values an indicator counts as missing besides missing answers (`missing:`; none for `any_of`)."""
+    return how.missing if isinstance(how, ShareMapping) else []
+
+
+def add_indicator_columns(frame: pd.DataFrame, indicators: list[Indicator], country: str) -> pd.DataFrame:
     """One 0/1/NA column per indicator defined for this country (named by indicator id); indicators whose
     variable is absent are left to `check_indicators`, which reports them."""
-    for ind in indicators:
-        how = ind.get("countries", {}).get(country)
-        if not how or how["variable"] not in frame.columns:
+    for ind, how in _measured(indicators, country):
+        if how.variable not in frame.columns:
             continue
-        src = frame[how["variable"]]
-        if "any_of" in how:
+        src = frame[how.variable]
+        if isinstance(how, AnyOfMapping):
             tokens = src.astype(str).str.split()
-            positive = tokens.explode().isin(how["any_of"]).groupby(level=0).any().reindex(frame.index, fill_value=False)
+            positive = tokens.explode().isin(how.any_of).groupby(level=0).any().reindex(frame.index, fill_value=False)
             positive = positive.to_numpy(dtype=bool)
         else:
-            positive = _value_in(src, how["positive"])
-        invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, how.get("missing", []))
+            positive = _value_in(src, how.positive)
+        invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, _missing_codes(how))
         # 0/1 with NA: one byte a value (nullable Int8), in memory, between processes and in the Parquet file
-        frame[ind["id"]] = pd.arrays.IntegerArray(positive.astype(np.int8), invalid)
+        frame[ind.id] = pd.arrays.IntegerArray(positive.astype(np.int8), invalid)
     return frame
 
 
-def check_indicators(frame: pd.DataFrame, indicators: list[dict], country: str, config_file: str = "config") -> None:
+def check_indicators(frame: pd.DataFrame, indicators: list[Indicator], country: str, config_file: str = "config") -> None:
     """Every indicator of this country reads an existing variable and has valid answers in every wave it is
     declared for (`waves`, default: all waves)."""
     wave_code, wave_names = pd.factorize(frame["wave"], sort=True)
-    for ind in indicators:
-        how = ind.get("countries", {}).get(country)
-        if not how:
-            continue
-        if ind["id"] not in frame.columns:      # add_indicator_columns found no such variable
-            raise InputError(f"indicator '{ind['id']}' reads variable '{how['variable']}', which the dataset does not have",
-                             file=config_file, key=ind["id"],
-                             fix=f"define '{how['variable']}' under `variables:` or correct the indicator's `variable:`")
-        valid = frame[ind["id"]].notna().to_numpy(dtype=bool)
+    for ind, how in _measured(indicators, country):
+        if ind.id not in frame.columns:      # add_indicator_columns found no such variable
+            raise InputError(f"indicator '{ind.id}' reads variable '{how.variable}', which the dataset does not have",
+                             file=config_file, key=ind.id,
+                             fix=f"define '{how.variable}' under `variables:` or correct the indicator's `variable:`")
+        valid = frame[ind.id].notna().to_numpy(dtype=bool)
         valid_by_wave = dict(zip(wave_names, np.bincount(wave_code, weights=valid, minlength=len(wave_names))))
-        for wave in how.get("waves") or list(valid_by_wave):
+        for wave in how.waves or list(valid_by_wave):
             if valid_by_wave.get(wave, 0) == 0:
-                raise InputError(f"indicator '{ind['id']}' has no valid answer in wave '{wave}' "
-                                 f"(variable '{how['variable']}')", file=config_file, key=ind["id"],
+                raise InputError(f"indicator '{ind.id}' has no valid answer in wave '{wave}' "
+                                 f"(variable '{how.variable}')", file=config_file, key=ind.id,
                                  fix=f"map the item for wave '{wave}' under that source's `columns:`, check its codes, "
                                      f"or list only the waves that have it under the indicator's `waves:`")
 
@@ -483,11 +496,11 @@ def check_unique_respondents(frame: pd.DataFrame, duplicates: pd.DataFrame | Non
                              "`exclusions:` rule that identifies it (e.g. by submission_id)")
 
 
-def check_panel_matching(frame: pd.DataFrame, design: dict, config_file: str, min_share: float = 0.5) -> None:
+def check_panel_matching(frame: pd.DataFrame, design: Design, config_file: str, min_share: float = 0.5) -> None:
     """A panel must match most respondents across waves; otherwise the ids are probably not the same key."""
-    if design.get("type") != "panel":
+    if not design.is_panel:
         return
-    key = design["panel_key"]
+    key = design.panel_key
     waves = frame.groupby("wave")[key].agg(lambda ids: set(ids.dropna()))
     if len(waves) < 2:
         return
@@ -504,10 +517,10 @@ def check_panel_matching(frame: pd.DataFrame, design: dict, config_file: str, mi
                              "were interviewed")
 
 
-def check_design_values(frame: pd.DataFrame, design: dict, config_file: str) -> None:
+def check_design_values(frame: pd.DataFrame, design: Design, config_file: str) -> None:
     """Weights must be positive finite numbers and clusters known for every kept respondent."""
-    for key in ("weight", "cluster", "strata", "panel_key"):
-        var = design.get(key)
+    for key, var in (("weight", design.weight), ("cluster", design.cluster), ("strata", design.strata),
+                     ("panel_key", design.panel_key)):
         if not var:
             continue
         values = frame[var]
@@ -536,12 +549,12 @@ def check_row_accounting(file: str, n_raw: int, kept_rows, excluded_rows) -> Non
                              f"{sorted(counts[counts > 1].index)[:10]})")
 
 
-def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: dict, config_file: str) -> InputError:
+def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: Source, config_file: str) -> InputError:
     counts = unknown.groupby(["raw_column", "variable", "raw_value"]).size().reset_index(name="n")
     first = unknown.iloc[0]
     listing = "; ".join(f"{r.raw_column}={r.raw_value!r} ({r.n} rows)" for r in counts.head(8).itertuples())
     return InputError(f"{len(unknown)} raw value(s) have no mapping in the codebook: {listing}",
-                      file=source["file"], column=str(first["raw_column"]), row=int(first["row_index"]) + 1,
+                      file=source.file, column=str(first["raw_column"]), row=int(first["row_index"]) + 1,
                       fix=f"add these values to `values:` (or `missing:`) of variable '{first['variable']}' in {config_file}, "
                           "or correct the raw export")
 
@@ -566,8 +579,8 @@ def redact_free_text(kept: pd.DataFrame, log: pd.DataFrame, scanned, pii: pd.Dat
     return kept, log, logs
 
 
-def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indicators: list[dict], country: str,
-                 consumers: dict | None = None):
+def clean_source(root: Path, dataset: Dataset, source: Source, config_file: str, indicators: list[Indicator],
+                 country: str, consumers: dict | None = None) -> SourceResult:
     """Everything that concerns one source file: harmonise, exclude, check codes, redact, derive, warn, log, count,
     and (respondents) the indicator columns. Returns (kept rows, exclusions, log, row accounting). Runs in a worker
     process for large datasets, so it takes and returns only picklable values (a `SourceResult`).
@@ -575,35 +588,35 @@ def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indi
     policy = dataset_text_policy(dataset)
     h = harmonise_source(root, dataset, source, config_file, keep_pii=bool(policy.scanned))
     frame, log, unknown, n_raw = h.frame, h.log, h.unknown, h.n_raw
-    id_var = dataset.get("record_id", "respondent_id")
-    excluded = apply_exclusions(frame, dataset.get("exclusions", []), config_file, h.blank)
+    id_var = dataset.record_key
+    excluded = apply_exclusions(frame, dataset.exclusions, config_file, h.blank)
     keep = ~frame.index.isin(excluded.index)
     unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep]) |
-                           decided_by_unknown(unknown, excluded, dataset.get("exclusions", []))] if len(unknown) else unknown
+                           decided_by_unknown(unknown, excluded, dataset.exclusions)] if len(unknown) else unknown
     if len(unknown_kept):
         raise _unknown_error(unknown_kept, frame, source, config_file)
     record_ids = frame[id_var] if id_var in frame else None    # as harmonised: `derive` may overwrite the column
     kept = frame if keep.all() else frame[keep].copy()
     log = log if keep.all() else log[log["row_index"].isin(kept.index)]
     kept, log, extra_logs = redact_free_text(kept, log, policy.scanned, h.pii)
-    derivations = dataset.get("derive", {})
+    derivations = dataset.derive
     kept = derive(kept, derivations, extra_logs)
     extra_logs.append(band_coverage(kept, derivations, consumers or {}, config_file, source))
-    extra_logs.append(consistency_warnings(kept, dataset.get("checks", []), config_file, policy.withheld))
+    extra_logs.append(consistency_warnings(kept, dataset.checks, config_file, policy.withheld))
     extra_logs.append(late_dates(kept, dataset, source, config_file))
     extra_logs = [e.astype({c: ARROW_TEXT for c in LOG_COLUMNS}) for e in extra_logs]
     if policy.withheld:
         log = log[~log["variable"].isin(list(policy.withheld)).to_numpy(dtype=bool)]
     log = pd.concat([log] + extra_logs, ignore_index=True)
-    log["source_file"], log["wave"] = source["file"], source["wave"]
+    log["source_file"], log["wave"] = source.file, source.wave
     log["source_row"] = log["row_index"].astype(int) + 1
     log["record_id"] = record_ids.reindex(log["row_index"]).array if record_ids is not None else None
     excluded["record_id"] = record_ids.loc[excluded.index].to_numpy() if record_ids is not None else None
-    check_row_accounting(source["file"], n_raw, kept["source_row"], excluded["source_row"])
-    accounting = {"source_file": source["file"], "wave": source["wave"], "raw_rows": n_raw, "kept": len(kept),
+    check_row_accounting(source.file, n_raw, kept["source_row"], excluded["source_row"])
+    accounting = {"source_file": source.file, "wave": source.wave, "raw_rows": n_raw, "kept": len(kept),
                   "excluded": len(excluded)}
     duplicates, observed = None, None
-    if dataset.get("role") == "respondents":
+    if dataset.role == "respondents":
         kept = add_indicator_columns(kept, indicators, country)
         duplicates = duplicate_interviews(kept) if "respondent_id" in kept else None
         observed = observed_values(kept, indicators, country, h.value_sets, derivations)
@@ -613,43 +626,43 @@ def clean_source(root: Path, dataset: dict, source: dict, config_file: str, indi
     return SourceResult(kept, excluded, _compact_log(_sorted_log(log)), accounting, duplicates, h.value_sets, observed)
 
 
-def dataset_text_policy(dataset: dict):
+def dataset_text_policy(dataset: Dataset) -> TextPolicy:
     """analysis.free_text.text_policy, with the core respondent columns always published in a respondents dataset."""
-    return text_policy(dataset, CORE_RESPONDENT_COLUMNS if dataset.get("role") == "respondents" else ())
+    return text_policy(dataset, CORE_RESPONDENT_COLUMNS if dataset.role == "respondents" else ())
 
 
-def _condition_variables(conditions) -> list[str]:
-    conds = conditions if isinstance(conditions, list) else [conditions]
-    return [c.get("variable") for c in conds if isinstance(c, dict)]
+def _condition_variables(conditions: list[Condition]) -> list[str]:
+    return [c.variable for c in conditions]
 
 
-def consumers_of(project: dict, country: str, dataset_name: str) -> dict[str, list[str]]:
+def _table_uses(tables: dict[str, Table], dataset_name: str) -> list[tuple[str, str]]:
+    """(variable, what) for the rows, columns and filter of each table of this dataset."""
+    uses = []
+    for name, table in tables.items():
+        if table.dataset != dataset_name:
+            continue
+        uses += [(dim.variable, f"table '{name}'") for dim in [table.rows] + table.columns]
+        uses += [(v, f"the filter of table '{name}'") for v in _condition_variables(table.filter or [])]
+    return uses
+
+
+def consumers_of(project: Project, country: str, dataset_name: str) -> dict[str, list[str]]:
     """Variable -> what uses it in the results: the country's indicators, the tables of this dataset (rows, columns,
     filter), `estimate_groups` and the design (respondents)."""
-    cfg = project["countries"][country]
-    dataset = cfg["datasets"][dataset_name]
+    cfg = project.countries[country]
+    dataset = cfg.datasets[dataset_name]
+    found = _table_uses(cfg.tables, dataset_name)
+    if dataset.role == "respondents":
+        found += [(how.variable, f"indicator '{ind.id}'") for ind, how in _measured(project.indicators, country)]
+        found += [(group, "`estimate_groups`") for group in cfg.estimate_groups]
+        design = dataset.design
+        found += [(variable, f"the design's `{key}`") for key, variable in
+                  (("panel_key", design.panel_key), ("cluster", design.cluster), ("strata", design.strata),
+                   ("weight", design.weight))]
     uses: dict[str, list[str]] = {}
-
-    def add(variable, what):
+    for variable, what in found:
         if variable:
             uses.setdefault(variable, []).append(what)
-    for name, table in (cfg.get("tables") or {}).items():
-        if table.get("dataset") != dataset_name:
-            continue
-        add(table.get("rows", {}).get("variable"), f"table '{name}'")
-        for col in table.get("columns", []):
-            add(col.get("variable"), f"table '{name}'")
-        for variable in _condition_variables(table.get("filter") or []):
-            add(variable, f"the filter of table '{name}'")
-    if dataset.get("role") == "respondents":
-        for ind in project["indicators"]:
-            how = ind.get("countries", {}).get(country)
-            if how:
-                add(how["variable"], f"indicator '{ind['id']}'")
-        for group in cfg.get("estimate_groups", []):
-            add(group, "`estimate_groups`")
-        for key in ("panel_key", "cluster", "strata", "weight"):
-            add(dataset.get("design", {}).get(key), f"the design's `{key}`")
     return uses
 
 
@@ -665,7 +678,7 @@ def check_withheld_not_shown(consumers: dict, withheld, config_file: str) -> Non
                                  "another variable")
 
 
-def merge_value_sets(parts: list, dataset: dict) -> dict:
+def merge_value_sets(parts: list, dataset: Dataset) -> dict:
     """Union over source files of the values each variable can take (None: not enumerable), then the derived
     variables: bands -> their labels (+ the fallback's values), map -> the mapped values, copy -> the copied
     variable's, constant -> itself, concat -> not enumerable."""
@@ -676,43 +689,44 @@ def merge_value_sets(parts: list, dataset: dict) -> dict:
                 merged[variable] = None
             else:
                 merged[variable] = merged.get(variable, set()) | values
-    for name, spec in dataset.get("derive", {}).items():
-        if "bands" in spec:
-            fallback = merged.get(spec["fallback"], None) if spec.get("fallback") else set()
-            merged[name] = None if fallback is None else {b["label"] for b in spec["bands"]} | fallback
-        elif "map" in spec:
-            merged[name] = {v for v in spec["map"].values() if not _is_null(v)}
-        elif "copy" in spec:
-            merged[name] = merged.get(spec["copy"])
-        elif "constant" in spec:
-            merged[name] = set() if _is_null(spec["constant"]) else {spec["constant"]}
+    return _with_derived(merged, dataset.derive)
+
+
+def _with_derived(merged: dict, derivations: dict[str, Derivation]) -> dict:
+    """`merged` (variable -> possible values) with the values of each derived variable added, in config order."""
+    for name, spec in derivations.items():
+        if isinstance(spec, BandsDerivation):
+            fallback = merged.get(spec.fallback, None) if spec.fallback else set()
+            merged[name] = None if fallback is None else {b.label for b in spec.bands} | fallback
+        elif isinstance(spec, MapDerivation):
+            merged[name] = {v for v in spec.map.values() if not _is_null(v)}
+        elif isinstance(spec, CopyDerivation):
+            merged[name] = merged.get(spec.copy_of)
+        elif isinstance(spec, ConstantDerivation):
+            merged[name] = set() if _is_null(spec.constant) else {spec.constant}
         else:
             merged[name] = None
     return merged
 
 
-def _value_sets_by_derivation(value_sets: dict, derivations: dict) -> dict:
-    return merge_value_sets([SourceResult(None, None, None, {}, None, value_sets)], {"derive": derivations})
-
-
-def observed_values(kept: pd.DataFrame, indicators: list[dict], country: str, value_sets: dict, derivations: dict) -> dict:
+def observed_values(kept: pd.DataFrame, indicators: list[Indicator], country: str, value_sets: dict,
+                    derivations: dict[str, Derivation]) -> dict:
     """For indicator variables whose values cannot be listed from the codebook: the values in these kept rows
     (for `any_of`: the space-separated choices)."""
-    known = _value_sets_by_derivation(value_sets, derivations)
+    known = _with_derived(dict(value_sets), derivations)
     out = {}
-    for ind in indicators:
-        how = ind.get("countries", {}).get(country)
-        if not how or how["variable"] not in kept.columns or known.get(how["variable"]) is not None:
+    for _, how in _measured(indicators, country):
+        if how.variable not in kept.columns or known.get(how.variable) is not None:
             continue
-        values = kept[how["variable"]].dropna()
-        if "any_of" in how:
+        values = kept[how.variable].dropna()
+        if isinstance(how, AnyOfMapping):
             values = values.astype(str).str.split().explode().dropna()
-        out[how["variable"]] = set(pd.unique(values.to_numpy(dtype=object)))
+        out[how.variable] = set(pd.unique(values.to_numpy(dtype=object)))
     return out
 
 
-def _indicator_file(project: dict, country: str, indicator_id: str) -> str:
-    own = {i.get("id") for i in project["countries"][country].get("indicators", [])}
+def _indicator_file(project: Project, country: str, indicator_id: str) -> str:
+    own = {i.id for i in project.countries[country].indicators}
     return f"config/countries/{country}.yaml" if indicator_id in own else "config/indicators.yaml"
 
 
@@ -750,71 +764,78 @@ def _value_listing(allowed: set) -> str:
     return ", ".join(repr(a) for a in sorted(allowed, key=str)[:12]) + (", …" if len(allowed) > 12 else "")
 
 
-def check_indicator_values(project: dict, country: str, value_sets: dict, observed: dict) -> None:
+def _listed_values(how: IndicatorMapping) -> list[tuple[str, list]]:
+    """(key, values) of the values an indicator mapping lists: `positive:` and `missing:`, or `any_of:`."""
+    if isinstance(how, AnyOfMapping):
+        return [("any_of", how.any_of)]
+    return [("positive", how.positive), ("missing", how.missing)]
+
+
+def check_indicator_values(project: Project, country: str, value_sets: dict, observed: dict) -> None:
     """Every value an indicator lists under `positive:`, `any_of:` or `missing:` is one its variable can take (its
     labels or codes after the codebook; for text and numbers, a value in the data). `positive: [1]` where the
     labels are Yes/No, or "Strongly Agree" where the label is "Strongly agree", would silently give a wrong share."""
-    for ind in project["indicators"]:
-        how = ind.get("countries", {}).get(country)
-        if not how:
-            continue
-        variable = how["variable"]
+    for ind, how in _measured(project.indicators, country):
+        variable = how.variable
         allowed, where = value_sets.get(variable), "its labels and codes"
         if allowed is None:
             allowed, where = observed.get(variable), "the values in the data"
         if not allowed:
             continue            # unknown variable or no answers: check_indicators says so
-        for key in ("positive", "any_of", "missing"):
-            for value in how.get(key) or []:
+        for key, values in _listed_values(how):
+            for value in values:
                 if _is_known(value, allowed):
                     continue
-                raise InputError(f"indicator '{ind['id']}' lists {value!r} under `{key}:`, but '{variable}' never takes "
+                raise InputError(f"indicator '{ind.id}' lists {value!r} under `{key}:`, but '{variable}' never takes "
                                  f"that value ({where}: {_value_listing(allowed)})",
-                                 file=_indicator_file(project, country, ind["id"]), key=ind["id"],
+                                 file=_indicator_file(project, country, ind.id), key=ind.id,
                                  fix=f"{_unknown_value_hint(value, allowed)}write the value exactly as the harmonised "
                                      "variable holds it (case, spacing, labels after `values:`/`recode:`)")
 
 
-def check_condition_values(dataset: dict, tables: dict, dataset_name: str, value_sets: dict, config_file: str) -> None:
+def _compared_conditions(dataset: Dataset, tables: dict[str, Table], dataset_name: str) -> list[tuple[str, list]]:
+    """(where, conditions) of the exclusion rules, checks and filters of this dataset's tables."""
+    rules = [(f"exclusion rule '{r.id}'", r.when) for r in dataset.exclusions if isinstance(r, ConditionRule)]
+    rules += [(f"check '{c.warning}'", c.when) for c in dataset.checks]
+    rules += [(f"the filter of table '{n}'", t.filter) for n, t in tables.items()
+              if t.dataset == dataset_name and t.filter]
+    return rules
+
+
+def check_condition_values(dataset: Dataset, tables: dict[str, Table], dataset_name: str, value_sets: dict,
+                           config_file: str) -> None:
     """The values that exclusion rules, checks and table filters compare a categorical variable with
     (`equals`, `not_equals`, `in`, `not_in`) are values it can take. `{variable: consent, not_equals: Yes}`
     unquoted in YAML compares with the boolean true and would exclude every interview; a misspelt label would
     match nothing. Variables whose values cannot be listed (text, numbers) are not checked."""
-    rules = [(f"exclusion rule '{r.get('id', i + 1)}'", r["when"]) for i, r in enumerate(dataset.get("exclusions", []))
-             if "when" in r]
-    rules += [(f"check '{c['warning']}'", c["when"]) for c in dataset.get("checks", [])]
-    rules += [(f"the filter of table '{n}'", t["filter"]) for n, t in (tables or {}).items()
-              if t.get("dataset") == dataset_name and t.get("filter")]
-    for where, conditions in rules:
-        for cond in conditions if isinstance(conditions, list) else [conditions]:
-            allowed = value_sets.get(cond.get("variable"))
+    for where, conditions in _compared_conditions(dataset, tables, dataset_name):
+        for cond in conditions:
+            allowed = value_sets.get(cond.variable)
             if not allowed:
                 continue
-            for op in ("equals", "not_equals", "in", "not_in"):
-                if op not in cond:
+            for op, compared in cond.operators:
+                if op not in ("equals", "not_equals", "in", "not_in"):
                     continue
-                values = cond[op] if isinstance(cond[op], list) else [cond[op]]
-                for value in values:
+                for value in compared if isinstance(compared, list) else [compared]:
                     if _is_null(value) or _is_known(value, allowed):
                         continue
-                    raise InputError(f"{where} compares '{cond['variable']}' with {value!r} (`{op}:`), a value it never "
-                                     f"takes ({_value_listing(allowed)})", file=config_file, key=cond["variable"],
+                    raise InputError(f"{where} compares '{cond.variable}' with {value!r} (`{op}:`), a value it never "
+                                     f"takes ({_value_listing(allowed)})", file=config_file, key=cond.variable,
                                      fix=f"{_unknown_value_hint(value, allowed)}write the value exactly as the harmonised "
                                          "variable holds it (case, spacing, labels after `values:`/`recode:`)")
 
 
-def panel_consistency_warnings(data: pd.DataFrame, design: dict, waves: list[str], id_var: str) -> pd.DataFrame:
+def panel_consistency_warnings(data: pd.DataFrame, design: Design, waves: list[str], id_var: str) -> pd.DataFrame:
     """Panel pairs that may be two different people, flagged (kept) in the cleaning log at the later interview:
     sex differs, or the change in age between consecutive waves is further than `age_tolerance_years` (default
     2) from the expected change. The expected change is `design.panel_consistency.years_between_waves` when
     given, else the median change of all pairs of those two waves (the time between the waves as the data
     show it). Returns log rows with CLEANING_LOG_COLUMNS except `dataset` (empty when nothing is flagged)."""
-    if design.get("type") != "panel" or not design.get("panel_key"):
+    if not design.is_panel or not design.panel_key:
         return pd.DataFrame()
-    key = design["panel_key"]
-    options = design.get("panel_consistency") or {}
-    tolerance = float(options.get("age_tolerance_years", DEFAULT_AGE_TOLERANCE_YEARS))
-    gap = options.get("years_between_waves")
+    key = design.panel_key
+    tolerance = design.panel_consistency.age_tolerance_years
+    gap = design.panel_consistency.years_between_waves
     columns = list(dict.fromkeys(c for c in (key, "sex", "age", "source_file", "source_row", id_var) if c in data.columns))
     out = []
     for earlier, later in zip(waves, waves[1:]):
@@ -857,15 +878,15 @@ def panel_consistency_warnings(data: pd.DataFrame, design: dict, waves: list[str
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
-def clean_dataset(project: dict, country: str, dataset_name: str, workers: int = 1) -> CleanResult:
+def clean_dataset(project: Project, country: str, dataset_name: str, workers: int = 1) -> CleanResult:
     """Clean every source of one dataset of one country (see module docstring); `workers` processes read sources."""
-    root = project["root"]
-    cfg = project["countries"][country]
-    dataset = cfg["datasets"][dataset_name]
+    root = project.root
+    cfg = project.countries[country]
+    dataset = cfg.datasets[dataset_name]
     config_file = f"config/countries/{country}.yaml"
     consumers = consumers_of(project, country, dataset_name)
     check_withheld_not_shown(consumers, dataset_text_policy(dataset).withheld, config_file)
-    parts = list(cleaned_sources(root, dataset, config_file, project["indicators"], country, workers, consumers))
+    parts = list(cleaned_sources(root, dataset, config_file, project.indicators, country, workers, consumers))
     data = pd.concat([p.kept for p in parts], ignore_index=True)
     lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
     data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
@@ -876,9 +897,9 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     else:
         log = _sorted_log(_concat_logs([p.log for p in parts]))
     log = log.assign(dataset=dataset_name)[CLEANING_LOG_COLUMNS].reset_index(drop=True)
-    respondents = dataset.get("role") == "respondents"
+    respondents = dataset.role == "respondents"
     value_sets = merge_value_sets(parts, dataset)
-    check_condition_values(dataset, cfg.get("tables"), dataset_name, value_sets, config_file)
+    check_condition_values(dataset, cfg.tables, dataset_name, value_sets, config_file)
     if respondents:
         missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
         if missing:
@@ -887,8 +908,7 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
         waves = [p.accounting["wave"] for p in parts]
         one_file_per_wave = len(set(waves)) == len(waves) and all(p.duplicates is not None for p in parts)
         check_unique_respondents(data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None)
-        flagged = panel_consistency_warnings(data, dataset.get("design", {}), list(dict.fromkeys(waves)),
-                                             dataset.get("record_id", "respondent_id"))
+        flagged = panel_consistency_warnings(data, dataset.design, list(dict.fromkeys(waves)), dataset.record_key)
         if len(flagged):
             flagged = flagged.assign(dataset=dataset_name).astype({c: ARROW_TEXT for c in LOG_COLUMNS})
             log = _sorted_log(pd.concat([log, flagged[CLEANING_LOG_COLUMNS]], ignore_index=True)).reset_index(drop=True)
@@ -896,14 +916,14 @@ def clean_dataset(project: dict, country: str, dataset_name: str, workers: int =
     parquet = _in_background(parquet_bytes, data) if large else None
     log_csv = _in_background(csv_bytes, log) if large else None
     if respondents:
-        check_panel_matching(data, dataset.get("design", {}), config_file)
+        check_panel_matching(data, dataset.design, config_file)
         observed: dict = {}
         for p in parts:
             for variable, values in (p.observed or {}).items():
                 observed[variable] = observed.get(variable, set()) | values
         check_indicator_values(project, country, value_sets, observed)
-        check_indicators(data, project["indicators"], country, config_file)
-        check_design_values(data, dataset.get("design", {}), config_file)
+        check_indicators(data, project.indicators, country, config_file)
+        check_design_values(data, dataset.design, config_file)
     accounting = pd.DataFrame([p.accounting for p in parts]).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
     return CleanResult(data, exclusions.reset_index(drop=True), log, accounting, parquet, log_csv)
 

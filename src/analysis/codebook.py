@@ -1,6 +1,6 @@
 """Codebook: turn one raw column into one harmonised column, logging every changed value.
 
-A variable spec (from `datasets.<name>.variables` in a country config) says how:
+A variable spec (`analysis.model.Variable`, from `datasets.<name>.variables` in a country config) says how:
   type: categorical | integer | number | text | multi | date     (default categorical)
   values: labels | {raw: harmonised, ...}   categorical map; `labels` uses the file's own value labels
                                             (SPSS/Stata metadata or the XLSForm choices)
@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .model import Variable
 
 LOG_COLUMNS = ["variable", "raw_value", "clean_value", "rule", "severity"]
 
@@ -132,9 +134,9 @@ def _log_per_distinct(variable: str, mask: np.ndarray, distinct: Distinct, clean
                          "rule": _text_column([rule], constant), "severity": _text_column(["change"], constant)})
 
 
-def missing_mask(variable: str, distinct: Distinct, spec: dict, declared: set) -> tuple[np.ndarray, pd.DataFrame]:
+def missing_mask(variable: str, distinct: Distinct, spec: Variable, declared: set) -> tuple[np.ndarray, pd.DataFrame]:
     """Rows whose raw value is a missing code (declared in the file or in config); logged."""
-    codes = {_key(c, distinct.numeric, distinct.fold) for c in list(spec.get("missing", [])) + list(declared)}
+    codes = {_key(c, distinct.numeric, distinct.fold) for c in list(spec.missing) + list(declared)}
     if not codes:
         return np.zeros(len(distinct.codes), dtype=bool), empty_log()
     mask = distinct.isin(codes) & ~distinct.blank
@@ -154,13 +156,14 @@ def _categories(labels: list) -> list:
         return distinct
 
 
-def _categorical(variable: str, distinct: Distinct, spec: dict, value_labels: dict | None, usable: np.ndarray, logs: list):
+def _categorical(variable: str, distinct: Distinct, spec: Variable, value_labels: dict | None, usable: np.ndarray,
+                 logs: list):
     """Map codes to labels (file labels or an explicit map), then `recode`. Returns (values, unknown)."""
     numeric, fold, raw = distinct.numeric, distinct.fold, distinct.raw
-    mapping = value_labels if spec.get("values", "labels") == "labels" else spec["values"]
+    mapping = value_labels if spec.values == "labels" else spec.values
     canonical = {_key(k, numeric, fold): k for k in (mapping or {})}
     mapping = {_key(k, numeric, fold): v for k, v in (mapping or {}).items()}
-    recode = spec.get("recode") or {}
+    recode = spec.recode
     mapped = [mapping.get(k) for k in distinct.keys]
     known = distinct.rows([not _is_null(m) for m in mapped], False, bool)
     unknown = usable & ~known
@@ -193,55 +196,72 @@ def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndar
     return pd.Series(num, index=distinct.raw.index), usable & np.isnan(num)
 
 
-def convert_column(variable: str, raw: pd.Series, spec: dict, value_labels: dict | None = None,
+def _numeric(variable: str, distinct: Distinct, spec: Variable, usable: np.ndarray, logs: list):
+    """An integer or number variable: floats, unknown when not a number (or not whole for integers); values
+    outside `valid_range` become missing (logged), or unknown with `out_of_range: error`. Returns (values, unknown)."""
+    out, unknown = _numbers(distinct, usable)
+    if spec.type == "integer":
+        unknown |= usable & ~unknown & (np.nan_to_num(out.to_numpy()) % 1 != 0)
+    out = out.where(~unknown)
+    if spec.valid_range is not None:
+        lo, hi = spec.valid_range
+        bad = (out.notna() & ((out < lo) | (out > hi))).to_numpy()
+        if spec.out_of_range == "error":
+            unknown |= bad          # reported like an unknown code: the run stops unless the row is excluded
+        else:
+            rule = f"out of valid range [{_bound(lo)}, {_bound(hi)}] -> NA"
+            logs.append(_log(variable, bad, distinct.raw, "NA", rule))
+            out = out.where(~bad)
+    return (out.astype("Float64") if spec.type == "number" else out.round().astype("Int64")), unknown
+
+
+def _bound(value: float) -> str:
+    """A bound as the YAML wrote it (the model reads numbers as floats): 12 for 12.0, 0.5 for 0.5."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _text(variable: str, spec: Variable, raw: pd.Series, usable: np.ndarray, logs: list):
+    """A text or date variable: spacing (and with `normalise:`, case) made canonical, logged when changed; dates
+    parsed with `format` (unknown when they do not parse) and written YYYY-MM-DD. Returns (values, unknown)."""
+    text = _norm_text(raw.where(usable, ""))
+    if spec.normalise != "none":
+        text = getattr(text.str, spec.normalise)()
+    changed = usable & (text != raw.astype(str)).to_numpy(dtype=bool)
+    logs.append(_log(variable, changed, raw, text.to_numpy(), f"normalise text ({spec.normalise}, spacing)"))
+    values = text.where(usable).astype("string")   # stays in arrow buffers (no Python object per row)
+    if spec.type != "date":
+        return values, np.zeros(len(raw), dtype=bool)
+    parsed = pd.to_datetime(values, format=spec.format, errors="coerce")
+    unknown = usable & parsed.isna().to_numpy()
+    return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None).astype(object), unknown
+
+
+def _multi(spec: Variable, raw: pd.Series, usable: np.ndarray, multi_choices: set | None):
+    """A select-multiple variable: space-separated choices, unknown when one is not a choice. Returns (values, unknown)."""
+    allowed = set(spec.choices) or set(multi_choices or ())
+    tokens = raw.where(usable, "").astype(str).str.split()
+    exploded = tokens.explode()
+    bad_token = exploded.notna() & ~exploded.isin(allowed)
+    unknown = bad_token.groupby(level=0).any().reindex(raw.index, fill_value=False).to_numpy() & usable
+    return tokens.str.join(" ").where(usable & ~unknown, None).astype(object), unknown
+
+
+def convert_column(variable: str, raw: pd.Series, spec: Variable, value_labels: dict | None = None,
                    declared_missing: set | None = None, multi_choices: set | None = None):
     """Harmonise one raw column. Returns (values, log rows, unknown rows)."""
-    kind = spec.get("type", "categorical")
     logs = []
-    distinct = Distinct(raw, bool(spec.get("normalise_text")))
-    blank = distinct.blank
+    distinct = Distinct(raw, spec.normalise_text)
     is_missing, missing_log = missing_mask(variable, distinct, spec, declared_missing or set())
     logs.append(missing_log)
-    usable = ~blank & ~is_missing
-    unknown = np.zeros(len(raw), dtype=bool)
-
-    if kind in ("integer", "number"):
-        out, unknown = _numbers(distinct, usable)
-        if kind == "integer":
-            unknown |= usable & ~unknown & (np.nan_to_num(out.to_numpy()) % 1 != 0)
-        out = out.where(~unknown)
-        if "valid_range" in spec:
-            lo, hi = spec["valid_range"]
-            bad = (out.notna() & ((out < lo) | (out > hi))).to_numpy()
-            if spec.get("out_of_range", "missing") == "error":
-                unknown |= bad          # reported like an unknown code: the run stops unless the row is excluded
-            else:
-                logs.append(_log(variable, bad, raw, "NA", f"out of valid range [{lo}, {hi}] -> NA"))
-                out = out.where(~bad)
-        values = out.astype("Float64") if kind == "number" else out.round().astype("Int64")
-    elif kind in ("text", "date"):
-        text = _norm_text(raw.where(usable, ""))
-        mode = spec.get("normalise", "none")
-        if mode != "none":
-            text = getattr(text.str, mode)()
-        changed = usable & (text != raw.astype(str)).to_numpy(dtype=bool)
-        logs.append(_log(variable, changed, raw, text.to_numpy(), f"normalise text ({mode}, spacing)"))
-        values = text.where(usable).astype("string")   # stays in arrow buffers (no Python object per row)
-        if kind == "date":
-            parsed = pd.to_datetime(values, format=spec.get("format"), errors="coerce")
-            unknown = usable & parsed.isna().to_numpy()
-            values = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None).astype(object)
-    elif kind == "multi":
-        allowed = set(spec.get("choices", [])) or set(multi_choices or ())
-        tokens = raw.where(usable, "").astype(str).str.split()
-        exploded = tokens.explode()
-        bad_token = exploded.notna() & ~exploded.isin(allowed)
-        bad = bad_token.groupby(level=0).any().reindex(raw.index, fill_value=False).to_numpy() & usable
-        unknown = bad
-        values = tokens.str.join(" ").where(usable & ~bad, None).astype(object)
+    usable = ~distinct.blank & ~is_missing
+    if spec.type in ("integer", "number"):
+        values, unknown = _numeric(variable, distinct, spec, usable, logs)
+    elif spec.type in ("text", "date"):
+        values, unknown = _text(variable, spec, raw, usable, logs)
+    elif spec.type == "multi":
+        values, unknown = _multi(spec, raw, usable, multi_choices)
     else:
         values, unknown = _categorical(variable, distinct, spec, value_labels, usable, logs)
-
     unknown_rows = pd.DataFrame({"row_index": raw.index[unknown], "variable": variable,
                                  "raw_value": display_values(raw[unknown])})
     log = pd.concat([frame for frame in logs if len(frame)], ignore_index=True) if any(len(f) for f in logs) else empty_log()

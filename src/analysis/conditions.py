@@ -1,6 +1,7 @@
 """Row conditions written in config (exclusion rules, consistency checks, table and claim filters).
 
-A condition is a mapping `{variable: <name>, <op>: <value>}`; a list of conditions means all must hold.
+A condition is written `{variable: <name>, <op>: <value>}` (an `analysis.model.Condition`); a list of conditions
+means all must hold.
 
 Missing values (an empty cell, a missing code, a value outside `valid_range`) have one rule per operator:
 
@@ -21,7 +22,8 @@ missing values from such a rule, add `{variable: consent, missing: false}` to a 
 
 Values compare as they are after harmonisation (labels such as "Yes", numbers for integer/number variables).
 A condition on an unknown variable, with no or several operators, or with an invalid regular expression is an
-InputError naming the source and the fix. Work is done once per distinct value of the column, not per row.
+InputError naming the source and the fix (a value of the wrong kind never gets here: the schema and the model
+refuse it). Work is done once per distinct value of the column, not per row.
 """
 from __future__ import annotations
 
@@ -31,8 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-
-OPERATORS = ("equals", "not_equals", "in", "not_in", "matches", "less_than", "greater_than", "missing")
+from .model import OPERATORS, Condition
 
 
 def _is_null(value) -> bool:
@@ -81,26 +82,21 @@ def _present_hit(col: pd.Series, op: str, value, source: str, var: str) -> np.nd
     return _spread(codes, per_value)
 
 
-def _one(frame: pd.DataFrame, cond: dict, source: str) -> np.ndarray:
-    var = cond.get("variable")
+def _one(frame: pd.DataFrame, cond: Condition, source: str) -> np.ndarray:
+    var = cond.variable
     if var not in frame.columns:
         raise InputError(f"condition refers to unknown variable '{var}'", file=source, column=var,
                          fix=f"use one of the dataset's variables: {', '.join(sorted(map(str, frame.columns)))}")
-    ops = [op for op in OPERATORS if op in cond]
-    if len(ops) != 1:
-        raise InputError(f"condition on '{var}' needs exactly one operator, found {ops or 'none'}", file=source,
-                         fix=f"use one of: {', '.join(OPERATORS)}")
+    written = cond.operators
+    if len(written) != 1:
+        raise InputError(f"condition on '{var}' needs exactly one operator, found {[op for op, _ in written] or 'none'}",
+                         file=source, fix=f"use one of: {', '.join(OPERATORS)}")
     col = frame[var]
-    op, value = ops[0], cond[ops[0]]
+    op, value = written[0]
     missing = col.isna().to_numpy(dtype=bool)
     if op == "missing":
         return missing if value else ~missing
-    if op in ("in", "not_in") and not isinstance(value, (list, tuple)):
-        raise InputError(f"`{op}:` on '{var}' needs a list of values, got {value!r}", file=source, column=var,
-                         key=op, fix=f"write `{op}: [{value!r}]`")
-    if op in ("less_than", "greater_than") and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise InputError(f"`{op}:` on '{var}' needs a number, got {value!r}", file=source, column=var, key=op,
-                         fix=f"write a number, e.g. `{op}: 18`")
+    # the value's kind (a list for in/not_in, a number for less_than/greater_than) is the model's type
     if op in ("equals", "not_equals"):
         null_wanted = _is_null(value)
     elif op in ("in", "not_in"):
@@ -112,10 +108,9 @@ def _one(frame: pd.DataFrame, cond: dict, source: str) -> np.ndarray:
     return ~hit if op != base else hit
 
 
-def evaluate(frame: pd.DataFrame, conditions: dict | list, source: str = "config") -> np.ndarray:
+def evaluate(frame: pd.DataFrame, conditions: list[Condition], source: str = "config") -> np.ndarray:
     """Boolean mask of the rows of `frame` satisfying every condition (see the module docstring for missing values)."""
-    conds = conditions if isinstance(conditions, list) else [conditions]
     mask = np.ones(len(frame), dtype=bool)
-    for cond in conds:
+    for cond in conditions:
         mask &= _one(frame, cond, source)
     return mask

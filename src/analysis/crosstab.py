@@ -14,23 +14,24 @@ import pandas as pd
 
 from .conditions import evaluate
 from .errors import InputError
+from .model import Dimension, Table
 
 TOTAL = "Total"
 JOIN = " | "
 
 
-def _dimension(frame: pd.DataFrame, dims: list[dict], where: str) -> tuple[pd.Series, list[str], dict[str, tuple]]:
+def _dimension(frame: pd.DataFrame, dims: list[Dimension], where: str) -> tuple[pd.Series, list[str], dict[str, tuple]]:
     """Labels of each row of `frame` on one axis, the axis' category order, and each label's categories (one per
     variable: a label may itself contain " | ", so the joined label is never split again)."""
     parts, orders = [], []
     for dim in dims:
-        var = dim["variable"]
+        var = dim.variable
         if var not in frame.columns:
             raise InputError(f"table {where} dimension uses unknown variable '{var}'", column=var,
                              fix=f"use one of: {', '.join(map(str, frame.columns))}")
-        labels = dim.get("labels", {})
+        labels = dim.labels
         values = frame[var].astype(object)
-        order = list(dim.get("order") or sorted(values.dropna().unique(), key=str))
+        order = list(dim.order or sorted(values.dropna().unique(), key=str))
         parts.append(values.replace(labels).astype(object) if labels else values)
         orders.append([labels.get(v, v) for v in order])
     combined = parts[0].astype(str).where(parts[0].notna(), None)
@@ -42,13 +43,13 @@ def _dimension(frame: pd.DataFrame, dims: list[dict], where: str) -> tuple[pd.Se
         label = JOIN.join(map(str, combo))
         if parts_of.setdefault(label, combo) != combo:
             raise InputError(f"table {where} categories {parts_of[label]} and {combo} both read '{label}' once joined "
-                             f"with '{JOIN}'", key=dims[0]["variable"],
+                             f"with '{JOIN}'", key=dims[0].variable,
                              fix=f"relabel one of them (`labels:` of the table's {where} dimension) so that no two "
                                  "combinations read the same")
     return combined, list(parts_of), parts_of
 
 
-def crosstab(frame: pd.DataFrame, rows: list[dict], columns: list[dict], percent: str = "total",
+def crosstab(frame: pd.DataFrame, rows: list[Dimension], columns: list[Dimension], percent: str = "total",
              total_label: str = TOTAL) -> pd.DataFrame:
     """Counts and percentages of every row × column cell, with row and column totals (margins)."""
     row_lab, row_order, row_parts = _dimension(frame, rows, "row")
@@ -84,12 +85,11 @@ def crosstab(frame: pd.DataFrame, rows: list[dict], columns: list[dict], percent
     for axis, dims, parts_of in (("row", rows, row_parts), ("column", columns, col_parts)):
         for i, dim in enumerate(dims):
             part = tidy[axis].map({label: str(parts[i]) for label, parts in parts_of.items()})
-            tidy[dim["variable"]] = part.where(tidy[axis] != total_label, total_label).to_numpy()
+            tidy[dim.variable] = part.where(tidy[axis] != total_label, total_label).to_numpy()
     return tidy
 
 
-def figure_table(data: pd.DataFrame, table_cfg: dict) -> pd.DataFrame:
+def figure_table(data: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Apply a table's filter and build its crosstab (the table spec comes from the country config)."""
-    frame = data[evaluate(data, table_cfg["filter"])] if table_cfg.get("filter") else data
-    return crosstab(frame, [table_cfg["rows"]], table_cfg["columns"], table_cfg["percent"],
-                    table_cfg.get("total_label", TOTAL))
+    frame = data[evaluate(data, table.filter)] if table.filter else data
+    return crosstab(frame, [table.rows], table.columns, table.percent, table.total_label)

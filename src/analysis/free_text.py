@@ -34,6 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .model import ConcatDerivation, CopyDerivation, Dataset, Derivation
+
 ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 WITHHELD = "[withheld free text]"
 EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
@@ -48,23 +50,30 @@ class TextPolicy:
     scanned: frozenset       # published free-text variables whose text is redacted
 
 
-def identifiers(dataset: dict) -> set[str]:
+def identifiers(dataset: Dataset) -> set[str]:
     """Record id and design keys: codes the analysis needs, published whatever their type."""
-    design = dataset.get("design", {})
-    keys = {dataset.get("record_id", "respondent_id"), "respondent_id"}
-    return keys | {design[k] for k in ("panel_key", "cluster", "strata") if design.get(k)}
+    design = dataset.design
+    return {dataset.record_key, "respondent_id"} | {key for key in (design.panel_key, design.cluster, design.strata) if key}
 
 
-def text_policy(dataset: dict, core_columns=()) -> TextPolicy:
+def _derived_from(spec: Derivation) -> list[str]:
+    """The variables whose text a derivation carries over (`copy:`, `concat:`); `map:`, `bands:` and `constant:`
+    give only values written in the config."""
+    if isinstance(spec, CopyDerivation):
+        return [spec.copy_of]
+    return list(spec.concat) if isinstance(spec, ConcatDerivation) else []
+
+
+def text_policy(dataset: Dataset, core_columns=()) -> TextPolicy:
     """Which variables are withheld and which are redacted (module docstring). `core_columns`: columns the
     analysis always needs (the core respondent columns), published like identifiers."""
-    variables = dataset["variables"]
+    variables = dataset.variables
     ids = identifiers(dataset) | set(core_columns)
-    text = {v for v, spec in variables.items() if spec.get("type") == "text"}
-    published = {v for v in text if variables[v].get("publish")}
+    text = {v for v, spec in variables.items() if spec.type == "text"}
+    published = {v for v in text if variables[v].publish}
     withheld = text - published - ids
-    for name, spec in dataset.get("derive", {}).items():
-        sources = [spec["copy"]] if "copy" in spec else list(spec.get("concat", []))
+    for name, spec in dataset.derive.items():
+        sources = _derived_from(spec)
         if name not in ids and any(s in withheld for s in sources):
             withheld.add(name)
         elif name in withheld and not any(s in withheld for s in sources):

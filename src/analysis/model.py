@@ -309,7 +309,7 @@ class Table(_Model):
     rows: Dimension
     columns: Annotated[list[Dimension], Field(min_length=1)]
     percent: Literal["row", "column", "total"]
-    total_label: str = "TOTAL"
+    total_label: str = "Total"
     chart: Literal["pyramid", "social-groups", "figure3"] | None = None
     show_percent: bool = True
 

@@ -29,6 +29,7 @@ import pandas as pd
 import pyreadstat
 
 from .errors import InputError
+from .model import Source
 
 
 @dataclass
@@ -305,24 +306,24 @@ def apply_xlsform(table: RawTable, form: XLSForm) -> RawTable:
     return RawTable(frame, table.file, labels, {}, {k: v["label"] for k, v in form.questions.items()}, multi)
 
 
-def read_source(root: Path, source: dict) -> RawTable:
+def read_source(root: Path, source: Source) -> RawTable:
     """Read one `sources:` entry of a country config (format, options, optional XLSForm)."""
-    path = root / source["file"]
-    display = source["file"]
+    path = root / source.file
+    display = source.file
     _check_file(path, display)
-    fmt = source["format"]
+    fmt = source.format
     if fmt == "spss":
         table = read_spss(path, display)
     elif fmt == "stata":
         table = read_stata(path, display)
     elif fmt == "csv":
-        table = read_csv(path, display, sep=source.get("sep", ","), encoding=source.get("encoding", "utf-8"))
+        table = read_csv(path, display, sep=source.sep, encoding=source.encoding)
     elif fmt == "xlsx":
-        table = read_xlsx(path, display, sheet=source.get("sheet", 0))
+        table = read_xlsx(path, display, sheet=source.sheet)
     else:  # the schema only allows the formats above
         raise InputError(f"unknown format '{fmt}'", file=display, fix="use spss, stata, csv or xlsx")
-    if source.get("xlsform"):
-        table = apply_xlsform(table, read_xlsform(root / source["xlsform"], source["xlsform"]))
+    if source.xlsform:
+        table = apply_xlsform(table, read_xlsform(root / source.xlsform, source.xlsform))
     table.blank = blank_rows(table.frame)
     if table.blank.all():
         raise InputError("raw file has a header but no data rows" + (" (only blank rows)" if len(table.frame) else ""),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .model import Source
 from .readers import RawTable, read_source
 
 FORMATS = {".sav": "spss", ".zsav": "spss", ".dta": "stata", ".csv": "csv", ".xlsx": "xlsx"}
@@ -93,7 +94,7 @@ def draft_country_config(root: Path, name: str, files: list[str], xlsform: str |
         if xlsform:
             src["xlsform"] = xlsform
         sources.append(src)
-        tables.append(read_source(root, src))
+        tables.append(read_source(root, Source.model_validate(src)))
     columns = list(dict.fromkeys(c for t in tables for c in t.frame.columns))
     guesses = {role: _guess(columns, role) for role in GUESSES}
     pii = [c for c in columns if PII.search(c.split("/")[-1]) and c not in guesses.values()]
