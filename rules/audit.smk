@@ -4,7 +4,7 @@
 rule audit:
     input:
         code=CODE,
-        claims=PROJECT["config"].get("claims", []),
+        claims=PROJECT.settings.claims or [],
         tables=table_outputs(),
         statistics=statistics_outputs(),
         data=clean_outputs(),

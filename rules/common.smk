@@ -20,7 +20,7 @@ except InputError as exc:  # one clear message, no traceback
     sys.stderr.write(exc.render() + "\n")
     sys.exit(2)
 
-COUNTRIES = list(PROJECT["countries"])
+COUNTRIES = list(PROJECT.countries)
 # the analysis code is an input of every rule: changing a function reruns the jobs that use it
 CODE = sorted(str(p) for p in Path(SRC, "analysis").rglob("*.py"))
 FIGURE_CODE = sorted(str(p) for p in Path(SRC, "figures").rglob("*.py"))
@@ -52,18 +52,18 @@ def config_files():
 
 
 def datasets(country):
-    return list(PROJECT["countries"][country]["datasets"])
+    return list(PROJECT.countries[country].datasets)
 
 
 def raw_files(country, dataset):
-    sources = PROJECT["countries"][country]["datasets"][dataset]["sources"]
-    files = {s["file"] for s in sources} | {s["xlsform"] for s in sources if s.get("xlsform")}
+    sources = PROJECT.countries[country].datasets[dataset].sources
+    files = {s.file for s in sources} | {s.xlsform for s in sources if s.xlsform}
     return sorted(files)
 
 
 def clean_threads(wildcards):
     """One core per source file for large datasets (their files are read in parallel), else one."""
-    sources = PROJECT["countries"][wildcards.country]["datasets"][wildcards.dataset]["sources"]
+    sources = PROJECT.countries[wildcards.country].datasets[wildcards.dataset].sources
     return source_processes(Path(workflow.basedir), sources)
 
 
@@ -83,7 +83,7 @@ def statistics_outputs():
 
 
 def audit_outputs():
-    if not PROJECT["config"].get("claims"):
+    if not PROJECT.settings.claims:
         return []
     return [f"reports/audit/{name}" for name in ("claims.csv", "consistency.csv", "findings.md", "provenance.json")]
 
@@ -91,8 +91,8 @@ def audit_outputs():
 def chart_outputs():
     out = []
     for c in COUNTRIES:
-        tables = PROJECT["countries"][c].get("tables", {})
-        out += [f"reports/figures/{c}/{t}.png" for t, spec in tables.items() if spec.get("chart")]
+        tables = PROJECT.countries[c].tables
+        out += [f"reports/figures/{c}/{t}.png" for t, spec in tables.items() if spec.chart]
         out += [f"reports/figures/{c}/{chart}.png" for chart in ("dumbbell", "forest")]
     return out
 
@@ -103,18 +103,17 @@ def alternatives(names):
 
 
 # every configured crosstab (regular expression for the crosstab rule's wildcard)
-TABLES = alternatives({t for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})})
+TABLES = alternatives({t for c in COUNTRIES for t in PROJECT.countries[c].tables})
 # configured crosstabs that have a chart (regular expression for the chart_table rule's wildcard)
-CHART_TABLES = alternatives({t for c in COUNTRIES for t, spec in PROJECT["countries"][c].get("tables", {}).items()
-                             if spec.get("chart")})
+CHART_TABLES = alternatives({t for c in COUNTRIES for t, spec in PROJECT.countries[c].tables.items() if spec.chart})
 
 
 def display_table_names(country):
-    return list(PROJECT["countries"][country].get("tables", {})) + ["estimates_table", "shifts_table"]
+    return list(PROJECT.countries[country].tables) + ["estimates_table", "shifts_table"]
 
 
 def display_table_inputs(country, name):
-    if name in PROJECT["countries"][country].get("tables", {}):
+    if name in PROJECT.countries[country].tables:
         return [f"reports/tables/{country}/{name}.csv"]
     return [f"reports/tables/{country}/{name.removesuffix('_table')}.csv"]
 
@@ -124,7 +123,7 @@ def display_table_outputs():
 
 
 def table_outputs():
-    return [f"reports/tables/{c}/{t}.csv" for c in COUNTRIES for t in PROJECT["countries"][c].get("tables", {})]
+    return [f"reports/tables/{c}/{t}.csv" for c in COUNTRIES for t in PROJECT.countries[c].tables]
 
 
 # every display table (regular expression for the display_table rule's wildcard)

@@ -80,7 +80,7 @@ rule display_table:
 rule html_report:
     input:
         code=CODE + FIGURE_CODE,
-        claims=PROJECT["config"].get("claims", []),   # the paper's title and the claims' cells
+        claims=PROJECT.settings.claims or [],   # the paper's title and the claims' cells
         charts=chart_outputs(),   # the report renders its tables from the CSVs, not from the display tables
         audit=audit_outputs(),
         statistics=statistics_outputs(),

@@ -4,7 +4,7 @@
 rule crosstab:
     input:
         code=CODE,
-        data=lambda w: f"data/processed/{w.country}/{PROJECT['countries'][w.country]['tables'][w.table]['dataset']}.parquet",
+        data=lambda w: f"data/processed/{w.country}/{PROJECT.countries[w.country].tables[w.table].dataset}.parquet",
     output:
         "reports/tables/{country}/{table}.csv",
     wildcard_constraints:

@@ -146,7 +146,9 @@ def test_registry_rejects_bad_recompute_kind(tmp_path):
 def test_shipped_registry_is_valid_and_large():
     from .conftest import ROOT
     registry = load_registry(ROOT / "config/claims/peace_of_mind_2023.yaml", ROOT)
-    assert len(registry["claims"]) > 200
+    assert len(registry.claims) > 200 and registry.consistency
+    assert {c.recompute.kind for c in registry.claims} == {"figure_cell", "estimate", "shift", "change", "count",
+                                                           "arithmetic", "external"}
 
 
 def test_show_command_prints_provenance(pipeline_root):

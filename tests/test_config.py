@@ -21,7 +21,7 @@ def root(tmp_path):
 
 
 def test_shipped_config_is_valid(project):
-    assert set(project["countries"]) == {"rwanda", "tajikistan", "example_country"}
+    assert set(project.countries) == {"rwanda", "tajikistan", "example_country"}
 
 
 def test_typo_in_key_suggests_the_right_one(root):

@@ -39,7 +39,7 @@ def _model_key_sets() -> set[frozenset]:
                       if name not in ("waves",) or c is not model.Design) for c in classes}
 
 
-@pytest.mark.parametrize("schema", ["config", "country", "indicators"])
+@pytest.mark.parametrize("schema", ["config", "country", "indicators", "claims"])
 def test_every_schema_object_has_a_model_with_the_same_keys(schema):
     doc = json.loads((ROOT / "config" / "schemas" / f"{schema}.schema.json").read_text(encoding="utf-8"))
     models = _model_key_sets()

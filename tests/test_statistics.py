@@ -119,6 +119,7 @@ def test_summary_only_baseline_row():
 def test_shipped_designs_come_from_config(project):
     assert project.countries["rwanda"].design.type == "independent"
     assert project.countries["tajikistan"].design.type == "panel"
+    assert project.countries["tajikistan"].design.waves == ("baseline", "endline")
 
 
 @settings(max_examples=30, deadline=None)

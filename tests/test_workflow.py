@@ -56,11 +56,11 @@ def test_no_direct_identifier_in_any_output(workdir, project):
     from analysis.readers import read_source
     workdir, _ = workdir
     columns, values = set(), set()
-    for country in project["countries"].values():
-        for dataset in country["datasets"].values():
-            for src in dataset["sources"]:
+    for country in project.countries.values():
+        for dataset in country.datasets.values():
+            for src in dataset.sources:
                 table = read_source(workdir, src).frame
-                cols = [c for c in table.columns if c in dataset["pii"]]
+                cols = [c for c in table.columns if c in dataset.pii]
                 columns |= set(cols)
                 # values of 6+ characters: a 4-letter placeholder such as "TEST" also occurs in record ids
                 values |= {str(v) for v in table[cols].to_numpy().ravel() if len(str(v)) >= 6}

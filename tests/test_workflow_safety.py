@@ -32,20 +32,23 @@ BIN = str(Path(sys.executable).parent)
 def _jobs(project):
     """Every job of the shipped workflow as (job, where)."""
     out = [(job, {}) for job in workflow.WHOLE_PROJECT_JOBS]
-    for c, cfg in project["countries"].items():
-        out += [("clean", {"country": c, "dataset": d}) for d in cfg["datasets"]]
+    for c, cfg in project.countries.items():
+        out += [("clean", {"country": c, "dataset": d}) for d in cfg.datasets]
         out += [("statistics", {"country": c}), ("chart_shifts", {"country": c}),
                 ("display_estimates", {"country": c}), ("display_shifts", {"country": c})]
-        for t, spec in cfg.get("tables", {}).items():
+        for t, spec in cfg.tables.items():
             out += [("crosstab", {"country": c, "table": t}), ("display_crosstab", {"country": c, "table": t})]
-            out += [("chart_table", {"country": c, "table": t})] if spec.get("chart") else []
+            out += [("chart_table", {"country": c, "table": t})] if spec.chart else []
     return out
 
 
 def _changed_jobs(project, change) -> set[str]:
-    """Names of the jobs (job:country[:dataset|table]) whose config digest changes when `change` edits the project."""
-    edited = copy.deepcopy(project)
-    change(edited)
+    """Names of the jobs (job:country[:dataset|table]) whose config digest changes when `change` edits the
+    configuration as written: `change(p)` edits a copy of `project.documents` (p["config"], p["countries"][c],
+    p["indicators"]: the YAML the digests are cut from), as a user edits the YAML files."""
+    documents = copy.deepcopy(project.documents)
+    change(documents)
+    edited = project.model_copy(update={"documents": documents})
     return {":".join([job, *where.values()]) for job, where in _jobs(project)
             if workflow.config_digest(project, job, **where) != workflow.config_digest(edited, job, **where)}
 
@@ -59,21 +62,21 @@ WHOLE = {"audit", "report", "manifest"}
 
 def test_disclosure_changes_only_the_crosstabs(project):
     changed = _changed_jobs(project, lambda p: p["config"].update(disclosure={"mode": "public", "k": 5}))
-    tables = {f"crosstab:{c}:{t}" for c, cfg in project["countries"].items() for t in cfg.get("tables", {})}
+    tables = {f"crosstab:{c}:{t}" for c, cfg in project.countries.items() for t in cfg.tables}
     assert tables and changed == tables | WHOLE
 
 
 def test_alpha_changes_statistics_and_what_prints_the_level(project):
     changed = _changed_jobs(project, lambda p: p["config"].update(alpha=0.1))
-    assert changed == WHOLE | {f"{job}:{c}" for c in project["countries"]
+    assert changed == WHOLE | {f"{job}:{c}" for c in project.countries
                                for job in ("statistics", "chart_shifts", "display_shifts")}
 
 
 def test_indicator_label_changes_charts_and_display_tables_of_its_countries(project):
-    ind = next(i for i in project["indicators"] if i["id"] == "support_use_of_arms")
-    changed = _changed_jobs(project, lambda p: next(i for i in p["indicators"] if i["id"] == ind["id"])
+    ind = next(i for i in project.indicators if i.id == "support_use_of_arms")
+    changed = _changed_jobs(project, lambda p: next(i for i in p["indicators"] if i["id"] == ind.id)
                             .update(label="Arms: 'yes' $x$ <b>"))
-    assert changed == WHOLE | {f"{job}:{c}" for c in ind["countries"]
+    assert changed == WHOLE | {f"{job}:{c}" for c in ind.countries
                                for job in ("chart_shifts", "display_estimates", "display_shifts")}
 
 
@@ -280,12 +283,13 @@ def test_damaged_manifest_is_an_input_error(tmp_path, text):
 # --- the chart's source line comes from config, not from the command line -------------------------------------
 def test_chart_source_line_from_config(project):
     from figures.__main__ import data_description
-    edited = copy.deepcopy(project)
-    text = data_description(edited, "rwanda", "respondents")
+    text = data_description(project, "rwanda", "respondents")
     assert text.startswith("synthetic reconstruction of the Rwanda participant survey") and text.endswith("(not real responses)")
-    edited["countries"]["rwanda"]["synthetic_data"] = False
-    edited["countries"]["rwanda"]["datasets"]["respondents"].pop("description")
-    edited["countries"]["rwanda"]["label"] = "Côte d'Ivoire"
+    rwanda = project.countries["rwanda"]
+    undescribed = rwanda.datasets["respondents"].model_copy(update={"description": None})
+    rwanda = rwanda.model_copy(update={"synthetic_data": False, "label": "Côte d'Ivoire",
+                                       "datasets": {**rwanda.datasets, "respondents": undescribed}})
+    edited = project.model_copy(update={"countries": {**project.countries, "rwanda": rwanda}})
     assert data_description(edited, "rwanda", "respondents") == "Côte d'Ivoire respondents"
 
 

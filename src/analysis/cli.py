@@ -87,17 +87,17 @@ def atomic_outputs(paths: list[Path]):
 def cmd_validate(args) -> None:
     from .config import load_project
     project = load_project(args.root)
-    print(f"config OK: {len(project['countries'])} countries, {len(project['indicators'])} indicators")
+    print(f"config OK: {len(project.countries)} countries, {len(project.indicators)} indicators")
 
 
 def cmd_clean(args) -> None:
     from .clean import clean_dataset, write_clean_outputs
     from .config import load_project
     project = load_project(args.root)
-    if args.country not in project["countries"]:
+    if args.country not in project.countries:
         raise InputError(f"country '{args.country}' is not listed in config/config.yaml", file="config/config.yaml",
-                         fix=f"add it under `countries:` (listed: {', '.join(project['countries'])})")
-    datasets = project["countries"][args.country]["datasets"]
+                         fix=f"add it under `countries:` (listed: {', '.join(project.countries)})")
+    datasets = project.countries[args.country].datasets
     if args.dataset not in datasets:
         raise InputError(f"dataset '{args.dataset}' is not defined for {args.country}",
                          file=f"config/countries/{args.country}.yaml", fix=f"use one of: {', '.join(datasets)}")
@@ -123,16 +123,16 @@ def cmd_crosstab(args) -> None:
     from .config import load_project
     from .crosstab import figure_table
     project = load_project(args.root)
-    table_cfg = project["countries"][args.country].get("tables", {}).get(args.table)
+    table_cfg = project.countries[args.country].tables.get(args.table)
     if table_cfg is None:
         raise InputError(f"table '{args.table}' is not defined for {args.country}",
                          file=f"config/countries/{args.country}.yaml", fix="define it under `tables:`")
     import pandas as pd
     table = figure_table(pd.read_parquet(args.data), table_cfg)
-    disclosure = project["config"].get("disclosure", {"mode": "paper"})
-    if disclosure.get("mode") == "public":
+    disclosure = project.settings.disclosure
+    if disclosure.mode == "public":
         from .suppression import suppress_crosstab
-        table = suppress_crosstab(table, disclosure.get("k", 5)).assign(suppression_k=disclosure.get("k", 5))
+        table = suppress_crosstab(table, disclosure.k).assign(suppression_k=disclosure.k)
     _write_table(table, args.out)
 
 
@@ -153,13 +153,13 @@ def _country_inputs(args):
     import pyarrow.parquet as pq
 
     from .config import load_project
-    from .estimates import design_of, indicator_ids
+    from .estimates import indicator_ids
     project = load_project(args.root)
-    country = project["countries"][args.country]
-    design = design_of(country)
+    country = project.countries[args.country]
+    design = country.design
     available = set(pq.read_schema(args.data).names)
-    ids = indicator_ids(project["indicators"], args.country, available)
-    wanted = ["respondent_id", "wave", "sex", *country.get("estimate_groups", ["sex"]), *ids,
+    ids = indicator_ids(project.indicators, args.country, available)
+    wanted = ["respondent_id", "wave", "sex", *country.estimate_groups, *ids,
               *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v]]
     from .domains import read_respondents
     return project, country, design, read_respondents(args.data, [c for c in dict.fromkeys(wanted) if c in available], ids)
@@ -171,17 +171,16 @@ def cmd_statistics(args) -> None:
     from .estimates import estimate_table
     from .shifts import shift_table
     project, country, design, data = _country_inputs(args)
-    cfg = project["config"]
+    settings = project.settings
     passes = DesignPasses(data)
     tables = {}
     if args.estimates:
-        tables[args.estimates] = estimate_table(data, project["indicators"], args.country, design,
-                                                country.get("estimate_groups", ["sex"]), cfg.get("min_group_n", 30),
-                                                cfg.get("alpha", 0.05), passes)
+        tables[args.estimates] = estimate_table(data, project.indicators, args.country, design,
+                                                country.estimate_groups, settings.min_group_n, settings.alpha, passes)
     if args.shifts:
-        tables[args.shifts] = shift_table(data, project["indicators"], args.country, design,
-                                          country.get("published_baselines"), cfg.get("alpha", 0.05),
-                                          cfg.get("multiplicity_family", "country"), cfg.get("min_group_n", 30), passes)
+        tables[args.shifts] = shift_table(data, project.indicators, args.country, design,
+                                          country.published_baselines, settings.alpha, settings.multiplicity_family,
+                                          settings.min_group_n, passes)
     with atomic_outputs([Path(p) for p in tables]) as temps:     # both tables or neither
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)

@@ -14,19 +14,20 @@ from pathlib import Path
 
 from .audit.recompute import code_version, sha256
 from .errors import InputError
+from .model import Project
 
 OUTPUT_DIRS = ("data/processed", "reports")
 EXCLUDED = {"reports/manifest.json", "reports/snakemake-report.html"}
 
 
-def input_files(project: dict) -> list[str]:
+def input_files(project: Project) -> list[str]:
     """Raw files, forms and configuration the outputs depend on (paths relative to the root)."""
-    root = Path(project["root"])
+    root = Path(project.root)
     files = {str(p.relative_to(root)) for p in (root / "config").rglob("*") if p.is_file() and p.suffix in (".yaml", ".json")}
-    for country in project["countries"].values():
-        for dataset in country["datasets"].values():
-            for src in dataset["sources"]:
-                files |= {src[k] for k in ("file", "xlsform") if src.get(k)}
+    for country in project.countries.values():
+        for dataset in country.datasets.values():
+            for src in dataset.sources:
+                files |= {f for f in (src.file, src.xlsform) if f}
     return sorted(files)
 
 
@@ -55,9 +56,9 @@ def hash_files(root: Path, files: list[str], workers: int | None = None) -> dict
         return dict(zip(files, pool.map(lambda f: sha256(str(root / f)), files)))
 
 
-def build_manifest(project: dict) -> dict:
+def build_manifest(project: Project) -> dict:
     from .workflow import file_hashes
-    root = Path(project["root"])
+    root = Path(project.root)
     return {   # inputs (raw exports, config): hashes cached by stat key, as the workflow's rerun check hashed them
         "inputs": file_hashes(root, input_files(project)),
         "outputs": hash_files(root, output_files(root)),

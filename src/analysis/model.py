@@ -82,6 +82,10 @@ class Condition(_Model):
         written = {("in" if name == "in_" else name) for name in self.model_fields_set} - {"variable"}
         return [(op, getattr(self, "in_" if op == "in" else op)) for op in OPERATORS if op in written]
 
+    def written(self) -> dict:
+        """The condition as a mapping with its YAML keys: variable, then each operator written."""
+        return {"variable": self.variable, **dict(self.operators)}
+
 
 def _as_list(value):
     return [value] if isinstance(value, dict) else value
@@ -438,3 +442,285 @@ class Project(_Model):
 
     def indicator_labels(self) -> dict[str, str]:
         return {i.id: i.label for i in self.indicators}
+
+
+# --- claims registry (config/claims/<paper>.yaml) ---------------------------------------------------------------
+class Paper(_Model):
+    """The publication whose claims are registered."""
+
+    title: str
+    publisher: str | None = None
+    year: int
+    source: str | None = None
+
+    @property
+    def short_title(self) -> str:
+        """The title before its first colon ('Peace of mind' of 'Peace of mind: Integrating ...')."""
+        return self.title.split(":")[0]
+
+
+class ClaimCondition(_Model):
+    """A filter of a recomputed claim: `{variable, equals: v}` or `{variable, in: [...]}`."""
+
+    variable: str
+    equals: Scalar = None
+    in_: list[Scalar] | None = Field(None, alias="in")
+
+    @property
+    def operators(self) -> list[tuple[str, Any]]:
+        """(operator, value) for each operator written, in the order of `Condition.operators`."""
+        return [(op, getattr(self, "in_" if op == "in" else op)) for op in ("equals", "in")
+                if ("in_" if op == "in" else op) in self.model_fields_set]
+
+    @property
+    def condition(self) -> Condition:
+        """The same filter as a row `Condition` (what analysis.conditions evaluates)."""
+        return Condition.model_validate(self.written())
+
+    def written(self) -> dict:
+        """The filter as written: variable, then its operators."""
+        return {"variable": self.variable, **dict(self.operators)}
+
+
+class FigureCellSpec(_Model):
+    """A cell of a configured crosstab (`tables:` of a country), recomputed from the processed data."""
+
+    country: str
+    table: str
+    row: str
+    column: str
+    field: Literal["n", "percent"]
+
+
+class EstimateSpec(_Model):
+    """A wave's estimate of an indicator for a group (`group_var: overall` = all respondents), optionally among
+    the respondents a filter keeps."""
+
+    country: str
+    indicator: str
+    wave: Literal["baseline", "endline"]
+    group_var: str = OVERALL
+    group: str = "All"
+    filter: list[ClaimCondition] = []
+    field: Literal["percent", "n", "k"]
+
+
+class ShiftSpec(_Model):
+    """A row of the country's shifts table."""
+
+    country: str
+    indicator: str
+    group_var: str = OVERALL
+    group: str = "All"
+    field: Literal["diff_pp", "baseline_pct", "endline_pct", "relative_change_pct"]
+
+
+class ChangeSpec(_Model):
+    """Endline minus baseline of the wave-level estimates, in percentage points or relative percent."""
+
+    country: str
+    indicator: str
+    group_var: str = OVERALL
+    group: str = "All"
+    kind: Literal["pp", "relative"]
+
+
+class CountSpec(_Model):
+    """The rows of a processed dataset (that a filter keeps)."""
+
+    country: str
+    dataset: str
+    filter: list[ClaimCondition] = []
+
+
+class ArithmeticSpec(_Model):
+    """An expression over other claims' printed values: `of` names each claim id used in `expression`."""
+
+    expression: str
+    of: dict[str, str]
+
+
+class ExternalSpec(_Model):
+    """Not recomputable from these data: where the number comes from."""
+
+    source: str
+
+
+class _Recompute(_Model):
+    """A claim's `recompute:` mapping: one key, the kind, holding its spec."""
+
+    @property
+    def kind(self) -> str:
+        return next(iter(type(self).model_fields))
+
+    @property
+    def spec(self):
+        return getattr(self, self.kind)
+
+
+class RecomputeFigureCell(_Recompute):
+    figure_cell: FigureCellSpec
+
+
+class RecomputeEstimate(_Recompute):
+    estimate: EstimateSpec
+
+
+class RecomputeShift(_Recompute):
+    shift: ShiftSpec
+
+
+class RecomputeChange(_Recompute):
+    change: ChangeSpec
+
+
+class RecomputeCount(_Recompute):
+    count: CountSpec
+
+
+class RecomputeArithmetic(_Recompute):
+    arithmetic: ArithmeticSpec
+
+
+class RecomputeExternal(_Recompute):
+    external: ExternalSpec
+
+
+Recompute = Union[RecomputeFigureCell, RecomputeEstimate, RecomputeShift, RecomputeChange, RecomputeCount,
+                  RecomputeArithmetic, RecomputeExternal]
+
+
+class Claim(_Model):
+    """A number the paper prints (`printed`, percent as 0-100, to `decimals`), with how it is recomputed.
+    `bound`: the printed number is exact (rounded), a lower or upper bound, or approximate. `derived`: an
+    arithmetic anchor for a consistency check, not a number the paper prints."""
+
+    id: str
+    section: str
+    quote: str
+    printed: float
+    decimals: int
+    unit: Literal["percent", "pp", "relative_percent", "count", "year", "ratio"]
+    group: str | None = None
+    wave: Literal["baseline", "endline", "change", "none"] | None = None
+    base_n: int | None = None
+    base_note: str | None = None
+    bound: Literal["exact", "more_than", "less_than", "about"] = "exact"
+    recompute: Recompute
+    note: str | None = None
+    derived: bool = False
+
+
+class SumCheck(_Model):
+    """The parts add up to the printed total (counts exactly, percents within rounding)."""
+
+    id: str
+    check: Literal["sum"]
+    total: str
+    parts: Annotated[list[str], Field(min_length=2)]
+    note: str = ""
+
+    @property
+    def claims(self) -> list[str]:
+        return [self.total, *self.parts]
+
+
+class WeightedPart(_Model):
+    claim: str
+    n: int
+
+
+class WeightedAverageCheck(_Model):
+    """The overall percent lies within the n-weighted range of its parts' percents."""
+
+    id: str
+    check: Literal["weighted_average"]
+    overall: str
+    parts: Annotated[list[WeightedPart], Field(min_length=2)]
+    note: str = ""
+
+    @property
+    def claims(self) -> list[str]:
+        return [self.overall, *[p.claim for p in self.parts]]
+
+
+class ChangeCheck(_Model):
+    """The printed change agrees with the printed baseline and endline levels."""
+
+    id: str
+    check: Literal["change"]
+    change: str
+    baseline: str
+    endline: str
+    kind: Literal["pp", "relative"] = "pp"
+    note: str = ""
+
+    @property
+    def claims(self) -> list[str]:
+        return [self.change, self.baseline, self.endline]
+
+
+class CrossTableCheck(_Model):
+    """Counts of one table against another (`relation` between the sums of `left` and `right`)."""
+
+    id: str
+    check: Literal["cross_table"]
+    note: str = ""
+    statement: str
+    left: Annotated[list[str], Field(min_length=1)]
+    right: Annotated[list[str], Field(min_length=1)]
+    relation: Literal["left<=right", "left>=right", "left==right"]
+
+    @property
+    def claims(self) -> list[str]:
+        return [*self.left, *self.right]
+
+
+class ItemisedTotalCheck(_Model):
+    """A stated total against counts itemised elsewhere."""
+
+    id: str
+    check: Literal["itemised_total"]
+    total: str
+    items: Annotated[list[str], Field(min_length=1)]
+    note: str = ""
+
+    @property
+    def claims(self) -> list[str]:
+        return [self.total, *self.items]
+
+
+class SubgroupPart(_Model):
+    change: str
+    endline_n: int
+
+
+class SubgroupChangeCheck(_Model):
+    """The overall change can follow from its parts' changes (with the same composition at both waves)."""
+
+    id: str
+    check: Literal["subgroup_change"]
+    overall_change: str
+    parts: Annotated[list[SubgroupPart], Field(min_length=2)]
+    note: str = ""
+
+    @property
+    def claims(self) -> list[str]:
+        return [self.overall_change, *[p.change for p in self.parts]]
+
+
+ConsistencyCheck = Annotated[Union[SumCheck, WeightedAverageCheck, ChangeCheck, CrossTableCheck, ItemisedTotalCheck,
+                                   SubgroupChangeCheck], Field(discriminator="check")]
+
+
+class ClaimsRegistry(_Model):
+    """config/claims/<paper>.yaml: the paper, its claims (in registry order) and consistency checks over them."""
+
+    paper: Paper
+    claims: Annotated[list[Claim], Field(min_length=1)]
+    consistency: list[ConsistencyCheck] = []
+
+    def figure_cells(self) -> dict[tuple[str, str, str, str, str], str]:
+        """(country, table, row, column, field) -> id of the claim recomputed from that crosstab cell."""
+        return {(s.country, s.table, s.row, s.column, s.field): c.id for c in self.claims
+                if isinstance(s := c.recompute.spec, FigureCellSpec)}

@@ -10,6 +10,10 @@
   by (device, inode, size, mtime_ns, ctime_ns) in .snakemake/peace-of-mind/raw-hashes.json: a no-op rerun only stats
   the files (ctime cannot be set back by a user, so replaced content always changes the key).
 
+The slices are cut from `Project.documents`, the YAML as read (not the model, whose defaults and types would make
+a key written with its default value, or 1 written as 1.0, a different configuration): a digest changes exactly when
+what the user wrote for the job changes. Which tables, datasets and roles exist is read from the model.
+
 Which job reads which configuration key is written down once, in the READERS tables below. A key that a table does
 not name goes into EVERY job's slice: an unclassified key reruns too much, never too little
 (tests/test_workflow_safety.py checks that every key of the JSON schemas is classified). When a job starts reading
@@ -24,6 +28,10 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Project
 
 CLEAN, CROSSTAB, STATISTICS = "clean", "crosstab", "statistics"
 CHART_TABLE, CHART_SHIFTS = "chart_table", "chart_shifts"
@@ -84,36 +92,40 @@ def _read_by(readers: dict[str, tuple[str, ...]], mapping: dict, job: str) -> di
     return {k: v for k, v in mapping.items() if job in readers.get(k, JOBS)}
 
 
-def config_slice(project: dict, job: str, country: str | None = None, dataset: str | None = None,
+def config_slice(project: Project, job: str, country: str | None = None, dataset: str | None = None,
                  table: str | None = None) -> dict:
-    """The configuration one job reads (a JSON-able dict); `project` as from `analysis.config.load_project`.
+    """The configuration one job reads (a JSON-able dict), cut from `project.documents` (the YAML as read by
+    `analysis.config.load_project`).
 
     job: one of JOBS. Per-country jobs need `country`; clean needs `dataset`; crosstab, chart_table and
     display_crosstab need `table`. The audit, report and manifest read the whole project.
     """
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; expected one of {', '.join(JOBS)}")
+    documents = project.documents
     if job in WHOLE_PROJECT_JOBS:
-        return {k: v for k, v in project.items() if k != "root"}
-    cfg = project["countries"][country]
-    spec = cfg.get("tables", {}).get(table, {}) if table else {}
-    dataset = dataset or spec.get("dataset") or ("respondents" if job in (STATISTICS, CHART_SHIFTS) else None)
-    out = {"config": _read_by(PROJECT_READERS, project["config"], job),
-           "country": _read_by(COUNTRY_READERS, cfg, job)}
-    if dataset and dataset in cfg["datasets"]:
-        out["dataset"] = _read_by(DATASET_READERS, cfg["datasets"][dataset], job)
-    if spec:
-        out["table"] = _read_by(TABLE_READERS, spec, job)
+        return dict(documents)
+    cfg = project.countries[country]
+    written = documents["countries"][country]
+    spec = cfg.tables.get(table) if table else None
+    dataset = dataset or (spec.dataset if spec else None) or ("respondents" if job in (STATISTICS, CHART_SHIFTS) else None)
+    out = {"config": _read_by(PROJECT_READERS, documents["config"], job),
+           "country": _read_by(COUNTRY_READERS, written, job)}
+    if dataset and dataset in cfg.datasets:
+        out["dataset"] = _read_by(DATASET_READERS, written["datasets"][dataset], job)
+    if spec is not None:
+        out["table"] = _read_by(TABLE_READERS, written["tables"][table], job)
     if job == CLEAN:   # the cleaning checks the variables and filter values that this dataset's tables use
-        out["tables"] = {name: {k: t.get(k) for k in ("filter", "rows", "columns")}
-                         for name, t in cfg.get("tables", {}).items() if t.get("dataset") == dataset}
-    if job != CLEAN or cfg["datasets"].get(dataset, {}).get("role") == "respondents":
-        out["indicators"] = indicator_slice(project["indicators"], country, job)
+        out["tables"] = {name: {k: written["tables"][name].get(k) for k in ("filter", "rows", "columns")}
+                         for name, t in cfg.tables.items() if t.dataset == dataset}
+    if job != CLEAN or (dataset in cfg.datasets and cfg.datasets[dataset].role == "respondents"):
+        out["indicators"] = indicator_slice(documents["indicators"], country, job)
     return out
 
 
 def indicator_slice(indicators: list[dict], country: str, job: str) -> list[dict]:
-    """What `job` reads of each of this country's indicators (other countries' mappings left out)."""
+    """What `job` reads of each of this country's indicators (other countries' mappings left out), from the
+    indicators as written (`Project.documents["indicators"]`: config/indicators.yaml merged with the countries' own)."""
     out = []
     for ind in indicators:
         if country not in ind.get("countries", {}):
@@ -126,9 +138,9 @@ def indicator_slice(indicators: list[dict], country: str, job: str) -> list[dict
     return out
 
 
-def display_job(project: dict, country: str, name: str) -> str:
+def display_job(project: Project, country: str, name: str) -> str:
     """The config-slice job of a display table: a configured crosstab, `estimates_table` or `shifts_table`."""
-    if name in project["countries"][country].get("tables", {}):
+    if name in project.countries[country].tables:
         return DISPLAY_CROSSTAB
     return {"estimates_table": DISPLAY_ESTIMATES, "shifts_table": DISPLAY_SHIFTS}[name]
 
@@ -152,7 +164,7 @@ def digest(value) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
-def config_digest(project: dict, job: str, **where) -> str:
+def config_digest(project: Project, job: str, **where) -> str:
     """SHA-256 of `config_slice(project, job, **where)`: a Snakemake param that changes when the job's config does."""
     return digest(config_slice(project, job, **where))
 

@@ -25,7 +25,9 @@ import pandas as pd
 from ..conditions import evaluate
 from ..csv_files import read_output_csv
 from ..errors import InputError
-from ..estimates import design_of, estimate_table
+from ..estimates import estimate_table
+from ..model import (OVERALL, ArithmeticSpec, ChangeSpec, Claim, ClaimCondition, Condition, CountSpec, EstimateSpec,
+                     ExternalSpec, FigureCellSpec, Project, ShiftSpec)
 
 
 @dataclass
@@ -73,12 +75,27 @@ def safe_eval(expression: str, names: dict[str, float]) -> float:
     return float(walk(ast.parse(expression, mode="eval")))
 
 
+def _conditions_text(conditions: list[Condition | ClaimCondition] | None) -> str:
+    """A filter for a provenance record: 'none', one condition as its mapping, several as a list of mappings."""
+    if conditions is None:
+        return "none"
+    written = [c.written() for c in conditions]
+    return str(written[0] if len(written) == 1 else written)
+
+
+def _filter_text(condition: ClaimCondition) -> str:
+    """'variable operator value' of a claim's filter (the value of `equals`, else of `in`)."""
+    written = dict(condition.operators)
+    operator_name = next(iter(written), "")
+    return f"{condition.variable} {operator_name} {written.get('equals', written.get('in'))}"
+
+
 class Recomputer:
     """Recomputes claims for one project root; caches the tables and datasets it reads."""
 
-    def __init__(self, project: dict, tables_dir: Path | None = None, processed_dir: Path | None = None):
+    def __init__(self, project: Project, tables_dir: Path | None = None, processed_dir: Path | None = None):
         self.project = project
-        self.root = Path(project["root"])
+        self.root = Path(project.root)
         self.tables_dir = tables_dir or self.root / "reports" / "tables"
         self.processed_dir = processed_dir or self.root / "data" / "processed"
         self.version = code_version(self.root)
@@ -92,70 +109,73 @@ class Recomputer:
             self._cache[path] = pd.read_parquet(path) if path.suffix == ".parquet" else read_output_csv(path)
         return self._cache[path]
 
-    def _record(self, claim: dict, inputs: list[Path], method: str, function: str, **extra) -> dict:
-        return {"provenance_id": f"prov:{claim['id']}", "claim_id": claim["id"], "method": method, "function": function,
+    def _record(self, claim: Claim, inputs: list[Path], method: str, function: str, **extra) -> dict:
+        return {"provenance_id": f"prov:{claim.id}", "claim_id": claim.id, "method": method, "function": function,
                 "inputs": [{"path": str(p.relative_to(self.root)) if p.is_relative_to(self.root) else str(p),
                             "sha256": sha256(str(p))} for p in inputs],
                 "code_version": self.version, **extra}
 
-    def recompute(self, claim: dict, printed_by_id: dict[str, float]) -> Recomputed:
-        kind, spec = next(iter(claim["recompute"].items()))
-        return getattr(self, f"_{kind}")(claim, spec, printed_by_id)
+    def recompute(self, claim: Claim, printed_by_id: dict[str, float]) -> Recomputed:
+        return getattr(self, f"_{claim.recompute.kind}")(claim, claim.recompute.spec, printed_by_id)
 
-    def _figure_cell(self, claim, spec, _):
+    def _estimates(self, country: str, data: pd.DataFrame, group_var: str) -> pd.DataFrame:
+        """Every estimate of the country's indicators in `data`, for all respondents or by one group variable."""
+        return estimate_table(data, self.project.indicators, country, self.project.countries[country].design,
+                              [group_var] if group_var != OVERALL else [], min_group_n=1,
+                              alpha=self.project.settings.alpha)
+
+    def _figure_cell(self, claim: Claim, spec: FigureCellSpec, _):
         # recomputed from the processed data with the table's own function and config (never from a table that
         # public-mode suppression may have thinned)
         from ..crosstab import figure_table
-        table_cfg = self.project["countries"][spec["country"]]["tables"][spec["table"]]
-        path = self.processed_dir / spec["country"] / f"{table_cfg['dataset']}.parquet"
-        key = ("table", spec["country"], spec["table"])
+        table_cfg = self.project.countries[spec.country].tables[spec.table]
+        path = self.processed_dir / spec.country / f"{table_cfg.dataset}.parquet"
+        key = ("table", spec.country, spec.table)
         if key not in self._cache:
             self._cache[key] = figure_table(self._read(path), table_cfg)
         table = self._cache[key]
-        hit = table[(table["row"] == spec["row"]) & (table["column"] == spec["column"])]
+        hit = table[(table["row"] == spec.row) & (table["column"] == spec.column)]
         if len(hit) != 1:
-            raise InputError(f"claim {claim['id']}: no cell row={spec['row']!r}, column={spec['column']!r} in {spec['table']}",
-                             key=claim["id"], fix="correct the row/column labels in the claims registry")
+            raise InputError(f"claim {claim.id}: no cell row={spec.row!r}, column={spec.column!r} in {spec.table}",
+                             key=claim.id, fix="correct the row/column labels in the claims registry")
         cell = hit.iloc[0]
-        return Recomputed(float(cell[spec["field"]]), self._record(
-            claim, [path], f"crosstab cell of {spec['table']} ({cell['percent_base']} percent)" if spec["field"] == "percent"
-            else f"crosstab count of {spec['table']}", "analysis.crosstab.figure_table",
-            filters=f"{table_cfg.get('filter', 'none')}; row={spec['row']}; column={spec['column']}", n=int(cell["n"])))
+        return Recomputed(float(cell[spec.field]), self._record(
+            claim, [path], f"crosstab cell of {spec.table} ({cell['percent_base']} percent)" if spec.field == "percent"
+            else f"crosstab count of {spec.table}", "analysis.crosstab.figure_table",
+            filters=f"{_conditions_text(table_cfg.filter)}; row={spec.row}; column={spec.column}", n=int(cell["n"])))
 
-    def _estimate(self, claim, spec, _):
-        country = spec["country"]
-        path = self.processed_dir / country / "respondents.parquet"
+    def _estimate(self, claim: Claim, spec: EstimateSpec, _):
+        path = self.processed_dir / spec.country / "respondents.parquet"
         data = self._read(path)
-        data = data[data["wave"] == spec["wave"]]
-        filters = [f"wave == {spec['wave']}"]
-        if spec.get("filter"):
-            data = data[evaluate(data, spec["filter"], "claims registry")]
-            filters += [f"{c['variable']} {next(k for k in c if k != 'variable')} {c.get('equals', c.get('in'))}" for c in spec["filter"]]
-        group_var, group = spec.get("group_var", "overall"), spec.get("group", "All")
-        design = design_of(self.project["countries"][country])
-        table = estimate_table(data, self.project["indicators"], country, design,
-                               [group_var] if group_var != "overall" else [], min_group_n=1)
-        hit = table[(table["indicator"] == spec["indicator"]) & (table["group_var"] == group_var) & (table["group"] == group)]
+        data = data[data["wave"] == spec.wave]
+        filters = [f"wave == {spec.wave}"]
+        if spec.filter:
+            data = data[evaluate(data, [c.condition for c in spec.filter], "claims registry")]
+            filters += [_filter_text(c) for c in spec.filter]
+        table = self._estimates(spec.country, data, spec.group_var)
+        hit = table[(table["indicator"] == spec.indicator) & (table["group_var"] == spec.group_var)
+                    & (table["group"] == spec.group)]
         if len(hit) != 1:
-            raise InputError(f"claim {claim['id']}: no estimate for {spec['indicator']} / {group_var}={group}", key=claim["id"],
-                             fix="check the indicator id and group in the claims registry")
+            raise InputError(f"claim {claim.id}: no estimate for {spec.indicator} / {spec.group_var}={spec.group}",
+                             key=claim.id, fix="check the indicator id and group in the claims registry")
         row = hit.iloc[0]
-        if group_var != "overall":
-            filters.append(f"{group_var} == {group}")
-        return Recomputed(float(row[spec["field"]]), self._record(
-            claim, [path], f"proportion of valid answers, {row['ci_method']} 95% CI [{row['ci_low']:.2f}, {row['ci_high']:.2f}]",
+        if spec.group_var != OVERALL:
+            filters.append(f"{spec.group_var} == {spec.group}")
+        return Recomputed(float(row[spec.field]), self._record(
+            claim, [path], f"proportion of valid answers, {row['ci_method']} {self.project.settings.confidence_percent}% "
+                           f"CI [{row['ci_low']:.2f}, {row['ci_high']:.2f}]",
             "analysis.estimates.estimate_table", filters="; ".join(filters), n=int(row["n"]), k=int(row["k"])))
 
-    def _shift(self, claim, spec, _):
-        path = self.tables_dir / spec["country"] / "shifts.csv"
+    def _shift(self, claim: Claim, spec: ShiftSpec, _):
+        path = self.tables_dir / spec.country / "shifts.csv"
         table = self._read(path)
-        group_var, group = spec.get("group_var", "overall"), spec.get("group", "All")
-        hit = table[(table["indicator"] == spec["indicator"]) & (table["group_var"] == group_var) & (table["group"] == group)]
+        group_var, group = spec.group_var, spec.group
+        hit = table[(table["indicator"] == spec.indicator) & (table["group_var"] == group_var) & (table["group"] == group)]
         if len(hit) != 1:
-            raise InputError(f"claim {claim['id']}: no shift row for {spec['indicator']} / {group_var}={group}", file=str(path),
-                             key=claim["id"], fix="check the indicator id and group in the claims registry")
+            raise InputError(f"claim {claim.id}: no shift row for {spec.indicator} / {group_var}={group}", file=str(path),
+                             key=claim.id, fix="check the indicator id and group in the claims registry")
         row = hit.iloc[0]
-        field = spec["field"]
+        field = spec.field
         value = (100 * (row["endline_pct"] / row["baseline_pct"] - 1) if field == "relative_change_pct" else row[field])
         return Recomputed(float(value), self._record(
             claim, [path], f"{row['test']}; p = {row['p_value']:.3g}, Holm p = {row['p_holm']:.3g}; CI {row['ci_method']}",
@@ -163,58 +183,56 @@ class Recomputer:
             n=f"baseline {int(row['baseline_n'])}, endline {int(row['endline_n'])}",
             k=f"baseline {int(row['baseline_k'])}, endline {int(row['endline_k'])}"))
 
-    def _change(self, claim, spec, _):
-        country = spec["country"]
-        path = self.processed_dir / country / "respondents.parquet"
+    def _change(self, claim: Claim, spec: ChangeSpec, _):
+        path = self.processed_dir / spec.country / "respondents.parquet"
         data = self._read(path)
-        group_var, group = spec.get("group_var", "overall"), spec.get("group", "All")
-        design = design_of(self.project["countries"][country])
-        table = estimate_table(data, self.project["indicators"], country, design,
-                               [group_var] if group_var != "overall" else [], min_group_n=1)
-        hit = table[(table["indicator"] == spec["indicator"]) & (table["group_var"] == group_var) & (table["group"] == group)]
+        group_var, group = spec.group_var, spec.group
+        table = self._estimates(spec.country, data, group_var)
+        hit = table[(table["indicator"] == spec.indicator) & (table["group_var"] == group_var) & (table["group"] == group)]
         levels = hit.set_index("wave")
         if not {"baseline", "endline"} <= set(levels.index):
-            raise InputError(f"claim {claim['id']}: {spec['indicator']} lacks a baseline or endline estimate", key=claim["id"],
+            raise InputError(f"claim {claim.id}: {spec.indicator} lacks a baseline or endline estimate", key=claim.id,
                              fix="check the indicator id and group in the claims registry")
         b, e = levels.loc["baseline"], levels.loc["endline"]
-        value = e["percent"] - b["percent"] if spec["kind"] == "pp" else 100 * (e["percent"] / b["percent"] - 1)
-        shifts_path = self.tables_dir / country / "shifts.csv"
+        value = e["percent"] - b["percent"] if spec.kind == "pp" else 100 * (e["percent"] / b["percent"] - 1)
+        shifts_path = self.tables_dir / spec.country / "shifts.csv"
         test = ""
         if shifts_path.exists():
             sh = self._read(shifts_path)
-            row = sh[(sh["indicator"] == spec["indicator"]) & (sh["group_var"] == group_var) & (sh["group"] == group)]
+            row = sh[(sh["indicator"] == spec.indicator) & (sh["group_var"] == group_var) & (sh["group"] == group)]
             if len(row):
                 r = row.iloc[0]
-                on = (f"{int(r['baseline_n'])} matched pairs" if str(r["design"]).startswith("panel")
+                on = (f"{int(r['baseline_n'])} matched pairs" if r["design_type"] == "panel"
                       else f"{int(r['baseline_n'])} baseline and {int(r['endline_n'])} endline respondents")
                 test = f"; the shift's test ({r['test']}, on {on}): p = {r['p_value']:.3g}, Holm p = {r['p_holm']:.3g}"
         return Recomputed(float(value), self._record(
-            claim, [path], f"{'difference' if spec['kind'] == 'pp' else 'relative change'} of wave-level estimates "
+            claim, [path], f"{'difference' if spec.kind == 'pp' else 'relative change'} of wave-level estimates "
                            f"{b['percent']:.2f}% -> {e['percent']:.2f}%{test}",
             "analysis.estimates.estimate_table", filters=f"{group_var} == {group}",
             n=f"baseline {int(b['n'])}, endline {int(e['n'])}", k=f"baseline {int(b['k'])}, endline {int(e['k'])}"))
 
-    def _count(self, claim, spec, _):
-        path = self.processed_dir / spec["country"] / f"{spec['dataset']}.parquet"
+    def _count(self, claim: Claim, spec: CountSpec, _):
+        path = self.processed_dir / spec.country / f"{spec.dataset}.parquet"
         data = self._read(path)
-        if spec.get("filter"):
-            data = data[evaluate(data, spec["filter"], "claims registry")]
-        return Recomputed(float(len(data)), self._record(claim, [path], "row count", "len(dataset)",
-                                                         filters=str(spec.get("filter") or "none"), n=len(data)))
+        if spec.filter:
+            data = data[evaluate(data, [c.condition for c in spec.filter], "claims registry")]
+        return Recomputed(float(len(data)), self._record(
+            claim, [path], "row count", "len(dataset)",
+            filters=str([c.written() for c in spec.filter]) if spec.filter else "none", n=len(data)))
 
-    def _arithmetic(self, claim, spec, printed):
-        missing = [cid for cid in spec["of"].values() if cid not in printed]
+    def _arithmetic(self, claim: Claim, spec: ArithmeticSpec, printed):
+        missing = [cid for cid in spec.of.values() if cid not in printed]
         if missing:
-            raise InputError(f"claim {claim['id']} refers to unknown claims {missing}", key=claim["id"],
+            raise InputError(f"claim {claim.id} refers to unknown claims {missing}", key=claim.id,
                              fix="use ids of claims in the registry")
-        names = {name: printed[cid] for name, cid in spec["of"].items()}
-        value = safe_eval(spec["expression"], names)
-        return Recomputed(value, {"provenance_id": f"prov:{claim['id']}", "claim_id": claim["id"],
-                                  "method": f"arithmetic over printed values: {spec['expression']} with "
-                                            + ", ".join(f"{k}={spec['of'][k]} ({v:g})" for k, v in names.items()),
+        names = {name: printed[cid] for name, cid in spec.of.items()}
+        value = safe_eval(spec.expression, names)
+        return Recomputed(value, {"provenance_id": f"prov:{claim.id}", "claim_id": claim.id,
+                                  "method": f"arithmetic over printed values: {spec.expression} with "
+                                            + ", ".join(f"{k}={spec.of[k]} ({v:g})" for k, v in names.items()),
                                   "function": "analysis.audit.recompute.safe_eval", "inputs": [], "code_version": self.version})
 
-    def _external(self, claim, spec, _):
-        return Recomputed(None, {"provenance_id": f"prov:{claim['id']}", "claim_id": claim["id"],
-                                 "method": f"not recomputable here: {spec['source']}", "function": None, "inputs": [],
+    def _external(self, claim: Claim, spec: ExternalSpec, _):
+        return Recomputed(None, {"provenance_id": f"prov:{claim.id}", "claim_id": claim.id,
+                                 "method": f"not recomputable here: {spec.source}", "function": None, "inputs": [],
                                  "code_version": self.version})

@@ -15,6 +15,8 @@ from ..config import read_yaml, validate
 from ..csv_files import write_csv
 from ..escaping import markdown_text
 from ..errors import InputError
+from ..model import (ChangeCheck, Claim, ClaimsRegistry, ConsistencyCheck, CrossTableCheck, ItemisedTotalCheck, Project,
+                     SumCheck, WeightedAverageCheck)
 from . import checks
 from .recompute import Recomputer
 
@@ -28,36 +30,34 @@ class AuditResult:
     claims: pd.DataFrame
     consistency: pd.DataFrame
     provenance: list[dict]
-    registry: dict
+    registry: ClaimsRegistry
 
 
-def load_registry(path: Path, root: Path) -> dict:
+def load_registry(path: Path, root: Path) -> ClaimsRegistry:
     """Read and validate a claims registry; check that ids are unique and references resolve."""
     source = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    registry = read_yaml(path)
-    validate(registry, "claims", source)
-    ids = [c["id"] for c in registry["claims"]]
+    document = read_yaml(path)
+    validate(document, "claims", source)
+    registry = ClaimsRegistry.model_validate(document)
+    ids = [c.id for c in registry.claims]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise InputError(f"duplicate claim ids {dupes}", file=source, key=dupes[0], fix="give every claim a unique id")
     known = set(ids)
-    for check in registry.get("consistency", []):
-        refs = [v for k, v in check.items() if k in ("total", "overall", "change", "baseline", "endline", "overall_change")]
-        refs += [r if isinstance(r, str) else r.get("claim", r.get("change")) for k in ("parts", "items", "left", "right")
-                 for r in check.get(k, [])]
-        unknown = [r for r in refs if r not in known]
+    for check in registry.consistency:
+        unknown = [r for r in check.claims if r not in known]
         if unknown:
-            raise InputError(f"consistency check {check['id']} refers to unknown claims {unknown}", file=source,
-                             key=check["id"], fix="use ids of claims in the registry")
+            raise InputError(f"consistency check {check.id} refers to unknown claims {unknown}", file=source,
+                             key=check.id, fix="use ids of claims in the registry")
     return registry
 
 
-def _claim_row(claim: dict, recomputer: Recomputer, printed: dict) -> tuple[dict, dict]:
+def _claim_row(claim: Claim, recomputer: Recomputer, printed: dict) -> tuple[dict, dict]:
     result = recomputer.recompute(claim, printed)
-    decimals, bound = claim["decimals"], claim.get("bound", "exact")
+    decimals, bound = claim.decimals, claim.bound
     checks_run, details, status = [], [], None
-    if claim["unit"] == "percent" and claim.get("base_n") and bound == "exact":
-        g = checks.granularity(claim["printed"], decimals, claim["base_n"])
+    if claim.unit == "percent" and claim.base_n and bound == "exact":
+        g = checks.granularity(claim.printed, decimals, claim.base_n)
         checks_run.append("granularity")
         details.append(g.detail)
         if not g.passed and "largest_n" not in g.values:
@@ -66,66 +66,57 @@ def _claim_row(claim: dict, recomputer: Recomputer, printed: dict) -> tuple[dict
         status = status or "not_recomputable"
         details.append(result.provenance["method"])
     else:
-        c = checks.compare_printed(claim["printed"], result.value, decimals, bound)
+        c = checks.compare_printed(claim.printed, result.value, decimals, bound)
         checks_run.insert(0, "recompute")
         details.insert(0, c.detail)
         status = status or ("reproduced" if c.passed else "differs")
-    if claim.get("derived"):   # an anchor for a consistency check, not a number the paper prints
+    if claim.derived:   # an anchor for a consistency check, not a number the paper prints
         status = "derived"
-    row = {"id": claim["id"], "section": claim["section"], "quote": claim["quote"], "unit": claim["unit"],
-           "group": claim.get("group"), "wave": claim.get("wave"), "base_n": claim.get("base_n"),
-           "printed": claim["printed"], "decimals": decimals, "recomputed": result.value, "status": status,
+    row = {"id": claim.id, "section": claim.section, "quote": claim.quote, "unit": claim.unit,
+           "group": claim.group, "wave": claim.wave, "base_n": claim.base_n,
+           "printed": claim.printed, "decimals": decimals, "recomputed": result.value, "status": status,
            "check": "; ".join(checks_run) or "none", "detail": " | ".join(details),
            "provenance_id": result.provenance["provenance_id"]}
     return row, result.provenance
 
 
-def _consistency_row(check: dict, claims: dict[str, dict]) -> dict:
-    p = {cid: c["printed"] for cid, c in claims.items()}
-    d = {cid: c["decimals"] for cid, c in claims.items()}
-    kind = check["check"]
-    if kind == "sum":
-        unit = claims[check["total"]]["unit"]
-        res = checks.check_sum(p[check["total"]], [p[x] for x in check["parts"]], d[check["total"]], unit)
-        refs = [check["total"], *check["parts"]]
-    elif kind == "weighted_average":
-        parts = [(p[x["claim"]], x["n"]) for x in check["parts"]]
-        res = checks.check_weighted_average(p[check["overall"]], d[check["overall"]], parts,
-                                            max(d[x["claim"]] for x in check["parts"]),
-                                            claims[check["overall"]].get("bound", "exact"))
-        refs = [check["overall"], *[x["claim"] for x in check["parts"]]]
-    elif kind == "change":
-        res = checks.check_change(p[check["change"]], d[check["change"]], p[check["baseline"]], p[check["endline"]],
-                                  max(d[check["baseline"]], d[check["endline"]]), check.get("kind", "pp"))
-        refs = [check["change"], check["baseline"], check["endline"]]
-    elif kind == "cross_table":
-        res = checks.check_cross_table([p[x] for x in check["left"]], [p[x] for x in check["right"]], check["relation"],
-                                       check["statement"])
-        refs = [*check["left"], *check["right"]]
-    elif kind == "itemised_total":
-        res = checks.check_itemised_total(p[check["total"]], [p[x] for x in check["items"]])
-        refs = [check["total"], *check["items"]]
+def _consistency_row(check: ConsistencyCheck, claims: dict[str, Claim]) -> dict:
+    p = {cid: c.printed for cid, c in claims.items()}
+    d = {cid: c.decimals for cid, c in claims.items()}
+    if isinstance(check, SumCheck):
+        res = checks.check_sum(p[check.total], [p[x] for x in check.parts], d[check.total], claims[check.total].unit)
+    elif isinstance(check, WeightedAverageCheck):
+        parts = [(p[x.claim], x.n) for x in check.parts]
+        res = checks.check_weighted_average(p[check.overall], d[check.overall], parts,
+                                            max(d[x.claim] for x in check.parts), claims[check.overall].bound)
+    elif isinstance(check, ChangeCheck):
+        res = checks.check_change(p[check.change], d[check.change], p[check.baseline], p[check.endline],
+                                  max(d[check.baseline], d[check.endline]), check.kind)
+    elif isinstance(check, CrossTableCheck):
+        res = checks.check_cross_table([p[x] for x in check.left], [p[x] for x in check.right], check.relation,
+                                       check.statement)
+    elif isinstance(check, ItemisedTotalCheck):
+        res = checks.check_itemised_total(p[check.total], [p[x] for x in check.items])
         if not res.passed:
             res.label = "conditional"   # two counts of possibly different activities: inconsistent if they are the same
-    else:   # subgroup_change
-        parts = [(p[x["change"]], x["endline_n"]) for x in check["parts"]]
-        res = checks.check_subgroup_change(p[check["overall_change"]], d[check["overall_change"]], parts,
-                                           max(d[x["change"]] for x in check["parts"]))
-        refs = [check["overall_change"], *[x["change"] for x in check["parts"]]]
-    return {"id": check["id"], "check": kind, "passed": res.passed, "label": "" if res.passed else res.label,
-            "detail": res.detail, "claims": "; ".join(refs), "note": check.get("note", "")}
+    else:   # SubgroupChangeCheck
+        parts = [(p[x.change], x.endline_n) for x in check.parts]
+        res = checks.check_subgroup_change(p[check.overall_change], d[check.overall_change], parts,
+                                           max(d[x.change] for x in check.parts))
+    return {"id": check.id, "check": check.check, "passed": res.passed, "label": "" if res.passed else res.label,
+            "detail": res.detail, "claims": "; ".join(check.claims), "note": check.note}
 
 
-def audit(project: dict, registry: dict, recomputer: Recomputer | None = None) -> AuditResult:
+def audit(project: Project, registry: ClaimsRegistry, recomputer: Recomputer | None = None) -> AuditResult:
     recomputer = recomputer or Recomputer(project)
-    claims = {c["id"]: c for c in registry["claims"]}
-    printed = {cid: c["printed"] for cid, c in claims.items()}
+    claims = {c.id: c for c in registry.claims}
+    printed = {cid: c.printed for cid, c in claims.items()}
     rows, provenance = [], []
-    for claim in registry["claims"]:
+    for claim in registry.claims:
         row, prov = _claim_row(claim, recomputer, printed)
         rows.append(row)
         provenance.append(prov)
-    consistency = [_consistency_row(c, claims) for c in registry.get("consistency", [])]
+    consistency = [_consistency_row(c, claims) for c in registry.consistency]
     return AuditResult(pd.DataFrame(rows, columns=CLAIM_COLUMNS),
                        pd.DataFrame(consistency, columns=["id", "check", "passed", "label", "detail", "claims", "note"]),
                        provenance, registry)
@@ -136,8 +127,8 @@ def render_findings(result: AuditResult) -> str:
     registry or the checks is Markdown-escaped (`escaping.markdown_text`), so it shows literally."""
     c, k = result.claims, result.consistency
     md = markdown_text
-    paper = result.registry["paper"]
-    lines = [f"# Audit findings: {md(paper['title'].split(':')[0])} ({md(paper['year'])})", "",
+    paper = result.registry.paper
+    lines = [f"# Audit findings: {md(paper.short_title)} ({md(paper.year)})", "",
              "> Recomputed values come from the shipped **synthetic reconstructions** of the survey data (see",
              "> data/raw/README.md), so `reproduced`/`differs` for survey estimates describes the reconstruction.",
              "> The findings below use only the paper's own printed numbers and hold whatever the data.", "",
@@ -168,13 +159,13 @@ def render_findings(result: AuditResult) -> str:
     if n == 0:
         lines.append("None found.")
     prov = {p["claim_id"]: p for p in result.provenance}
-    changes = [cl for cl in result.registry["claims"] if {"shift", "change"} & set(cl["recompute"])]
+    changes = [cl for cl in result.registry.claims if cl.recompute.kind in ("shift", "change")]
     if changes:
         lines += ["", "## Printed changes and the tests behind them", "",
                   "The paper reports these changes; the pipeline's test of each shift (design from config) says:", ""]
         for cl in changes:
-            lines.append(f"- **{md(cl['id'])}** ({md(cl['section'])}, printed {cl['printed']:+g} {md(cl['unit'])}): "
-                         f"{md(prov[cl['id']]['method'])}")
+            lines.append(f"- **{md(cl.id)}** ({md(cl.section)}, printed {cl.printed:+g} {md(cl.unit)}): "
+                         f"{md(prov[cl.id]['method'])}")
     lines += ["", "## Consistency checks that hold", ""]
     lines += [f"- {md(r['id'])} ({md(r['check'])}): {md(r['detail'])}" for _, r in k[k["passed"]].iterrows()] or ["- none"]
     return "\n".join(lines) + "\n"
