@@ -84,3 +84,35 @@ def test_derivations_are_told_apart_by_their_keys():
     assert kinds == {"b": "BandsDerivation", "m": "MapDerivation", "c": "CopyDerivation",
                      "k": "ConcatDerivation", "z": "ConstantDerivation"}
     assert dataset.derive["m"].map == {1: "a"}      # keys keep their YAML type
+
+
+def _schema_objects(node) -> list[dict]:
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("properties"), dict):
+            found.append(node)
+        for value in node.values():
+            found += _schema_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _schema_objects(value)
+    return found
+
+
+@pytest.mark.parametrize("schema", ["config", "country", "indicators", "claims"])
+def test_a_key_the_schema_lets_a_user_leave_out_has_a_default_in_the_model(schema):
+    """Otherwise a schema-valid configuration would fail to build the model (an internal error)."""
+    doc = json.loads((ROOT / "config" / "schemas" / f"{schema}.schema.json").read_text(encoding="utf-8"))
+    classes = [c for c in vars(model).values()
+               if isinstance(c, type) and issubclass(c, BaseModel) and c is not model._Model]
+    problems = []
+    for obj in _schema_objects(doc):
+        keys, required = set(obj["properties"]), set(obj.get("required", []))
+        for cls in classes:
+            fields = {(f.alias or name): f for name, f in cls.model_fields.items()}
+            if set(fields) - ({"waves"} if cls is model.Design else set()) != keys:
+                continue
+            needed = {k for k, f in fields.items() if f.is_required()}
+            if not needed <= required:
+                problems.append((cls.__name__, sorted(needed - required)))
+    assert not problems, f"model fields required where the schema makes them optional: {problems}"

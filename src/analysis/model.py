@@ -97,7 +97,7 @@ Conditions = Annotated[list[Condition], Field(min_length=1)]
 class ConditionRule(_Model):
     """An exclusion: rows where every condition holds leave the clean data, with `reason`."""
 
-    id: str
+    id: str | None = None   # default: exclusion_<position> (Dataset fills it in)
     reason: str
     when: Conditions
 
@@ -107,7 +107,7 @@ class ConditionRule(_Model):
 class DuplicateRule(_Model):
     """An exclusion: later rows repeating the values of `duplicate_of` (in file order) leave the clean data."""
 
-    id: str
+    id: str | None = None   # default: exclusion_<position> (Dataset fills it in)
     reason: str
     duplicate_of: list[str]
 
@@ -277,6 +277,13 @@ class Dataset(_Model):
     exclusions: list[Exclusion] = []
     derive: dict[str, Derivation] = {}
     checks: list[Check] = []
+
+    @model_validator(mode="after")
+    def _exclusion_ids(self):
+        """An exclusion without `id:` is named by its position: exclusion_1, exclusion_2, ..."""
+        named = [r if r.id else r.model_copy(update={"id": f"exclusion_{i + 1}"}) for i, r in enumerate(self.exclusions)]
+        object.__setattr__(self, "exclusions", named)
+        return self
 
     @model_validator(mode="after")
     def _design_waves(self):
