@@ -28,8 +28,8 @@ TABLES = {"figure1_sex_by_age": "rwanda", "figure2_social_group_by_sex": "rwanda
 def tables(project, cleaned):
     out = {}
     for name, country in TABLES.items():
-        cfg = project["countries"][country]["tables"][name]
-        out[name] = figure_table(cleaned[(country, cfg["dataset"])].data, cfg).set_index(["row", "column"])
+        table = project.countries[country].tables[name]
+        out[name] = figure_table(cleaned[(country, table.dataset)].data, table).set_index(["row", "column"])
     return out
 
 
