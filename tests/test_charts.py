@@ -21,10 +21,11 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from PIL import Image
 
+from analysis.model import Design
 from figures import charts
 from figures.style import DPI, OKABE_ITO, figure_style
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_project
 
 SOURCE = "Source: synthetic reconstruction of a test survey (not real responses); n = 404."
 LABELS = {
@@ -99,9 +100,12 @@ def fig3() -> pd.DataFrame:
     return t.assign(percent=0.0, percent_base="total")
 
 
-def estimate_row(ind, wave, gv, g, n, pct, design="independent"):
+INDEPENDENT, PANEL = Design(), Design(type="panel", panel_key="respondent_id")
+
+
+def estimate_row(ind, wave, gv, g, n, pct, design=INDEPENDENT):
     half = 100 * 1.96 * np.sqrt(pct / 100 * (1 - pct / 100) / n)
-    return {"country": "testland", "indicator": ind, "wave": wave, "group_var": gv, "group": g, "design": design,
+    return {"country": "testland", "indicator": ind, "wave": wave, "group_var": gv, "group": g, **design.columns(),
             "n": n, "k": round(n * pct / 100), "percent": pct, "ci_low": max(0.0, pct - half),
             "ci_high": min(100.0, pct + half), "se_pp": half / 1.96, "ci_method": "wilson", "df": np.nan,
             "deff": 1.0}
@@ -134,7 +138,7 @@ def shifts() -> pd.DataFrame:
                               ("sex", "sex: Female - Male", np.nan, np.nan)):
             sig = (ind, g) in SIGNIFICANT
             rows.append({"country": "testland", "indicator": ind, "group_var": gv, "group": g,
-                         "design": "independent", "baseline_n": nb, "endline_n": ne, "diff_pp": d,
+                         **INDEPENDENT.columns(), "baseline_n": nb, "endline_n": ne, "diff_pp": d,
                          "diff_ci_low": d - 8, "diff_ci_high": d + 8,
                          "ci_method": "Wald" if ":" in g else "Newcombe hybrid score",
                          "p_holm": 0.0004 if sig else 0.6, "improvement": imp, "significant_holm": sig})
@@ -147,7 +151,7 @@ def panel_shifts() -> pd.DataFrame:
     rows = []
     for i in range(13):
         d = (-1) ** i * (5 + 4 * i)
-        rows.append({"indicator": f"ind_{i}", "group_var": "overall", "group": "All", "design": "panel",
+        rows.append({"indicator": f"ind_{i}", "group_var": "overall", "group": "All", **PANEL.columns(),
                      "baseline_n": 114, "endline_n": 114, "diff_pp": d, "diff_ci_low": d - 9, "diff_ci_high": d + 9,
                      "ci_method": "Newcombe paired score (method 10)", "p_holm": 0.01 if i % 4 else 0.2,
                      "improvement": "decrease" if i % 3 == 0 else "increase", "significant_holm": bool(i % 4)})
@@ -165,9 +169,9 @@ def panel_estimates(panel_shifts) -> pd.DataFrame:
     rows = []
     for i, r in panel_shifts.iterrows():
         b = 20 + 4 * i
-        rows.append(estimate_row(r["indicator"], "baseline", "overall", "All", 120, b, "panel"))
+        rows.append(estimate_row(r["indicator"], "baseline", "overall", "All", 120, b, PANEL))
         rows.append(estimate_row(r["indicator"], "endline", "overall", "All", 114, min(99.0, max(1.0, b + r["diff_pp"])),
-                                 "panel"))
+                                 PANEL))
     return pd.DataFrame(rows)
 
 
@@ -466,6 +470,72 @@ def test_forest_single_group_panel_design(panel_shifts, panel_labels):
     assert_readable(fig)
 
 
+def note_text(fig) -> str:
+    return unwrap(next(t.get_text() for t in fig.texts if t.get_gid() == "source-note"))
+
+
+def legend_texts(fig) -> list[str]:
+    return [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+
+
+# --- design, significance level and decimals come from the structured columns and the settings -------------
+EXAMPLE_DESIGN = Design(type="panel", panel_key="respondent_id", cluster="cluster", weight="weight", strata="stratum")
+
+
+def test_panel_design_with_clusters_and_weights_is_paired(estimates, shifts, panel_shifts, panel_labels):
+    """A panel with clusters, strata and weights (the example country) is paired: `design_type` says so."""
+    clustered = panel_shifts.assign(**EXAMPLE_DESIGN.columns())
+    assert "n = 114 matched for every row (respondents matched across waves, paired tests)." in \
+        note_text(build(charts.build_forest_plot, clustered, SOURCE, panel_labels))
+    by_sex = shifts.assign(**EXAMPLE_DESIGN.columns())
+    assert "Paired design: n = respondents matched across waves." in \
+        note_text(build(charts.build_forest_plot, by_sex, SOURCE, LABELS))
+    assert "(paired tests on respondents matched across waves)" in \
+        note_text(build(charts.build_dumbbell, estimates.assign(**EXAMPLE_DESIGN.columns()), by_sex, SOURCE, LABELS))
+    assert "(tests for independent samples)" in note_text(build(charts.build_dumbbell, estimates, shifts, SOURCE, LABELS))
+
+
+def test_design_is_never_parsed_from_the_old_text_column(estimates, shifts, panel_shifts, panel_labels):
+    """Tables without `design_type` say nothing about the design, whatever a free-text `design` column says."""
+    legacy = "panel; cluster=village; weight=w"
+    old = panel_shifts.drop(columns=list(INDEPENDENT.columns())).assign(design=legacy)
+    note = note_text(build(charts.build_forest_plot, old, SOURCE, panel_labels))
+    assert "paired tests" not in note and "matched" not in note and "n = 114 → 114 for every row" in note
+    by_sex = shifts.drop(columns=list(INDEPENDENT.columns())).assign(design=legacy)
+    note = note_text(build(charts.build_dumbbell, estimates, by_sex, SOURCE, LABELS))
+    assert "paired tests" not in note and "independent samples" not in note
+
+
+@pytest.mark.parametrize("alpha, text", [(0.1, "0.1"), (0.01, "0.01"), (0.005, "0.005")])
+def test_legends_and_notes_name_the_significance_level(estimates, shifts, alpha, text):
+    forest = build(charts.build_forest_plot, shifts, SOURCE, LABELS, alpha=alpha)
+    assert f"Holm-adjusted p < {text}" in legend_texts(forest)
+    assert f"Filled markers and bold p: Holm-adjusted p < {text};" in note_text(forest)
+    dumbbell = build(charts.build_dumbbell, estimates, shifts, SOURCE, LABELS, alpha=alpha)
+    assert f"Change: Holm-adjusted p < {text}" in legend_texts(dumbbell)
+    for fig in (forest, dumbbell):
+        assert not any("0.05" in t.get_text() for t in visible_texts(fig))
+
+
+def test_default_significance_level_is_the_models(shifts):
+    from analysis.model import DEFAULT_ALPHA, proportion_text
+    assert proportion_text(DEFAULT_ALPHA) == "0.05"
+    assert "Holm-adjusted p < 0.05" in legend_texts(build(charts.build_forest_plot, shifts, SOURCE, LABELS))
+
+
+@pytest.mark.parametrize("decimals, change", [(0, "+16 (+8 to +24)"), (1, "+16.0 (+8.0 to +24.0)"),
+                                              (2, "+16.00 (+8.00 to +24.00)")])
+def test_forest_changes_have_percent_decimals(shifts, decimals, change):
+    fig = build(charts.build_forest_plot, shifts, SOURCE, LABELS, percent_decimals=decimals)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert change in texts
+    use_of_arms = f"{-4.4:+.{decimals}f} ({-12.4:+.{decimals}f} to {3.6:+.{decimals}f})".replace("-", "−")
+    assert use_of_arms in texts
+    ticks = [t.get_text() for t in drawn_ticklabels(fig.axes[-1].xaxis)]
+    assert "0" in ticks and all("." not in t for t in ticks)          # whole-point ticks, whatever the decimals
+    assert_readable(fig)
+
+
 # --- command line ---------------------------------------------------------------------------------------
 def run_cli(*args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg", **(extra_env or {})}
@@ -494,14 +564,67 @@ def test_cli_bad_table_is_one_clear_line(tmp_path):
     assert len(res.stderr.strip().splitlines()) == 1
 
 
+def draw_in_process(monkeypatch, root: Path, *argv: str) -> dict:
+    """{out-stem name: Figure} of charts drawn by `python -m figures` in this process (save_figure captured)."""
+    from figures.__main__ import main
+    made = {}
+
+    def capture(fig, out_stem):
+        with figure_style():
+            fig.canvas.draw()
+        made[Path(out_stem).name] = fig
+        return []
+
+    monkeypatch.setattr(charts, "save_figure", capture)
+    assert main(["--root", str(root), *argv]) == 0
+    return made
+
+
+def test_cli_takes_labels_alpha_decimals_from_the_project(tmp_path, monkeypatch, estimates, shifts):
+    """The example country's own indicators are labelled (no raw ids); alpha and percent_decimals come from
+    config/config.yaml."""
+    (tmp_path / "project").mkdir()
+    root = copy_project(tmp_path / "project")
+    config = root / "config" / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("alpha: 0.05", "alpha: 0.1").replace("percent_decimals: 1", "percent_decimals: 2"),
+                      encoding="utf-8")
+    ids = {"marriage_ok": "trust_other_groups", "leave_children": "safe_at_night", "use_of_arms": "stress_weekly",
+           "endline_only": "mixed_group_member"}
+    folder = tmp_path / "tables" / "example_country"
+    folder.mkdir(parents=True)
+    estimates.replace({"indicator": ids}).assign(**EXAMPLE_DESIGN.columns()).to_csv(folder / "estimates.csv", index=False)
+    shifts.replace({"indicator": ids}).assign(**EXAMPLE_DESIGN.columns()).to_csv(folder / "shifts.csv", index=False)
+    made = {}
+    for chart in ("dumbbell", "forest"):
+        made.update(draw_in_process(monkeypatch, root, chart, "--country", "example_country", "--tables-dir",
+                                    str(tmp_path / "tables"), "--out-stem", str(tmp_path / "out" / chart)))
+    for chart, fig in made.items():
+        drawn = " ".join(unwrap(t.get_text()) for t in visible_texts(fig))
+        assert "Trusts people from other groups (somewhat or very much)" in drawn, chart
+        assert "Felt stressed at least once a week (past month) (lower is better)" in drawn, chart
+        assert not any(i in drawn for i in ids.values()), chart                  # no raw ids
+        assert "p < 0.1" in drawn and "0.05" not in drawn, chart
+        assert ("paired tests" if chart == "dumbbell" else "Paired design") in note_text(fig), chart
+    forest_texts = [t.get_text() for ax in made["forest"].axes for t in ax.texts]
+    assert "+16.00 (+8.00 to +24.00)" in forest_texts
+
+
+def test_cli_has_no_indicator_file_option(tmp_path):
+    res = run_cli("forest", "--country", "rwanda", "--indicators", "config/indicators.yaml",
+                  "--out-stem", str(tmp_path / "x"))
+    assert res.returncode == 2 and "--indicators" in res.stderr
+    assert not hasattr(charts, "load_indicator_labels")
+
+
 # --- the pipeline's own tables, when present ------------------------------------------------------
 TABLES = ROOT / "reports" / "tables"
 
 
 @pytest.mark.skipif(not (TABLES / "rwanda" / "shifts.csv").is_file() or
                     not (TABLES / "tajikistan" / "shifts.csv").is_file(), reason="pipeline outputs not built")
-def test_pipeline_tables_draw_readably():
-    labels = charts.load_indicator_labels(ROOT / "config" / "indicators.yaml")
+def test_pipeline_tables_draw_readably(project):
+    labels = project.indicator_labels()
     read = lambda c, name: pd.read_csv(TABLES / c / name)   # noqa: E731
     figs = [
         build(charts.build_population_pyramid, read("rwanda", "figure1_sex_by_age.csv"), SOURCE),

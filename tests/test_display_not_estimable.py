@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis.escaping import markdown_text
+from analysis.model import Design
 from figures.tables import (crosstab_display, estimates_display, row_notes, shifts_display, wave_text)
 
 # a note naming a cluster with HTML, Markdown and LaTeX metacharacters: it must come out literally everywhere
@@ -44,7 +45,7 @@ def estimates_frame(waves=("1999", "2000")) -> pd.DataFrame:
 
 
 def shift_row(indicator, group, group_var="sex", **values) -> dict:
-    row = {"country": "x", "indicator": indicator, "group_var": group_var, "group": group, "design": "d",
+    row = {"country": "x", "indicator": indicator, "group_var": group_var, "group": group, **Design().columns(),
            "baseline_source": "microdata", "baseline_n": 100, "baseline_pct": 40.0, "endline_n": 90, "endline_pct": 50.0,
            "diff_pp": 10.0, "diff_ci_low": 2.0, "diff_ci_high": 18.0, "test": "chi-square", "p_value": 0.01,
            "p_holm": 0.02, "p_bh": 0.02, "cohens_h": 0.2, "baseline_wave": "1999", "endline_wave": "2000", "note": np.nan}
@@ -147,6 +148,38 @@ def test_shifts_display_shared_note_said_once_without_marks():
     assert "\\[1\\]" not in md and md.count("not compared") == 1 and "&lt;m&gt;" in md
 
 
+# --- percent_decimals -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("decimals, estimate, change, baseline", [
+    (0, "40% (30–50); n=100", "10 (2 to 18)\\*", "40%"),
+    (1, "40.0% (30.0–50.0); n=100", "10.0 (2.0 to 18.0)\\*", "40.0%"),
+    (2, "40.00% (30.00–50.00); n=100", "10.00 (2.00 to 18.00)\\*", "40.00%"),
+])
+def test_percentages_have_percent_decimals(decimals, estimate, change, baseline):
+    est = estimates_display(estimates_frame(), LABELS, "x", "T", [], percent_decimals=decimals).to_markdown()
+    assert md_cells(est)[2][1] == estimate
+    rows = {c[0]: c for c in md_cells(shifts_display(shifts_frame(), LABELS, "x", "T", [],
+                                                     percent_decimals=decimals).to_markdown())[1:]}
+    assert rows["All"][1:4] == [baseline, "50" + baseline[2:], change]
+    assert rows["All"][5:] == ["0.010", "0.020", "0.020"]              # p values keep three decimals
+    tidy = pd.DataFrame({"row": ["A", "A"], "column": ["x", "Total"], "n": [1, 3], "percent": [100 / 3, 100.0]})
+    cells = md_cells(crosstab_display(tidy, "t", "T", [], percent_decimals=decimals).to_markdown())
+    assert cells[3][1:] == [f"{round(100 / 3, decimals):.{decimals}f}%", f"{100:.{decimals}f}%"]
+    assert cells[2][1:] == ["1", "3"]                                   # counts are counts
+
+
+def test_percent_decimals_round_half_up():
+    tidy = pd.DataFrame({"row": ["A"], "column": ["x"], "n": [1], "percent": [12.345]})
+    assert md_cells(crosstab_display(tidy, "t", "T", [], percent_decimals=2).to_markdown())[3][1] == "12.35%"
+    assert md_cells(crosstab_display(tidy.assign(percent=12.5), "t", "T", [], percent_decimals=0).to_markdown())[3][1] \
+        == "13%"
+
+
+def test_shifts_display_names_alpha_as_written():
+    md = shifts_display(shifts_frame(), LABELS, "x", "T", [], alpha=0.1).to_markdown()
+    assert "Holm-adjusted p &lt; 0.1 (family" in md         # Markdown escapes "<"
+    assert "0.05" not in md
+
+
 # --- crosstabs: "s" is suppression only ----------------------------------------------------------------------
 def test_crosstab_s_only_for_suppressed_cells_and_dash_for_a_missing_percent():
     tidy = pd.DataFrame({"row": ["A", "A", "B", "B"], "column": ["x", "Total", "x", "Total"],
@@ -209,3 +242,26 @@ def test_render_named_table_reads_waves_1999_2000_from_the_csvs(tmp_path):
     write_csv(pd.DataFrame(columns=SHIFT_COLUMNS), folder / "shifts.csv")
     render_named_table(root, "example_country", "shifts_table", folder / "shifts_table")
     assert "No shifts:" in (folder / "shifts_table.html").read_text(encoding="utf-8")
+
+
+def test_render_named_table_takes_percent_decimals_and_alpha_from_the_config(tmp_path):
+    from analysis.csv_files import write_csv
+    from figures.tables import render_named_table
+
+    from .conftest import copy_project
+    root = copy_project(tmp_path)
+    config = root / "config" / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("alpha: 0.05", "alpha: 0.1").replace("percent_decimals: 1", "percent_decimals: 2"),
+                      encoding="utf-8")
+    folder = root / "reports" / "tables" / "example_country"
+    folder.mkdir(parents=True)
+    write_csv(estimates_frame().assign(indicator="trust_other_groups"), folder / "estimates.csv")
+    write_csv(shifts_frame().assign(indicator="trust_other_groups"), folder / "shifts.csv")
+    render_named_table(root, "example_country", "estimates_table", folder / "estimates_table")
+    render_named_table(root, "example_country", "shifts_table", folder / "shifts_table")
+    md = (folder / "estimates_table.md").read_text(encoding="utf-8")
+    assert "40.00% (30.00–50.00); n=100" in md
+    assert "Trusts people from other groups (somewhat or very much)" in md        # the country's own indicator
+    shifts_md = (folder / "shifts_table.md").read_text(encoding="utf-8")
+    assert "10.00 (2.00 to 18.00)\\*" in shifts_md and "Holm-adjusted p &lt; 0.1 (family" in shifts_md

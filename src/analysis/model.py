@@ -12,6 +12,7 @@ A YAML value written as `null` and a key left out differ for a few settings (`eq
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Scalar = Any  # str | int | float | bool | None, kept exactly as YAML read it (1 and "1" differ for codebooks)
 
 DEFAULT_ALPHA = 0.05
+DEFAULT_PERCENT_DECIMALS = 1
 DEFAULT_MIN_GROUP_N = 30
 DEFAULT_DISCLOSURE_K = 5
 DEFAULT_RECORD_ID = "respondent_id"
@@ -46,7 +48,7 @@ class Settings(_Model):
 
     countries: list[str]
     alpha: float = DEFAULT_ALPHA
-    percent_decimals: int = 1
+    percent_decimals: int = DEFAULT_PERCENT_DECIMALS
     min_group_n: int = DEFAULT_MIN_GROUP_N
     multiplicity_family: Literal["country", "indicator", "group_var"] = "country"
     claims: str | None = None
@@ -57,6 +59,18 @@ class Settings(_Model):
     def confidence_percent(self) -> str:
         """'95' for alpha 0.05, '90' for 0.1, '99.5' for 0.005: the label of the intervals."""
         return f"{100 * (1 - self.alpha):g}"
+
+    @property
+    def alpha_text(self) -> str:
+        """'0.05' for alpha 0.05, '0.1' for 0.1: the significance level as printed ("p < 0.05")."""
+        return proportion_text(self.alpha)
+
+
+def proportion_text(value: float) -> str:
+    """A proportion as written, without exponent or trailing zeros: 0.05 -> '0.05', 0.1 -> '0.1',
+    1e-05 -> '0.00001' (for printing `alpha` in legends and notes)."""
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # --- row conditions -------------------------------------------------------------------------------------------

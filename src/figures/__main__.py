@@ -13,8 +13,6 @@ Options
   --country C          a folder under --tables-dir (a country of config/config.yaml); required
   --table NAME         the crosstab to draw (table, pyramid, social-groups, figure3)
   --tables-dir DIR     default reports/tables
-  --indicators FILE    indicator labels from this YAML file (dumbbell, forest); default: the project's
-                       indicators (config/indicators.yaml merged with the country's own `indicators:`)
   --data TEXT          what the data are; the source line is "Source: <data>; n = ...". Default, from the
                        project config: the dataset's `description:` (else "<label> <dataset>"), said to be a
                        "synthetic reconstruction of ... (not real responses)" when the country has
@@ -23,6 +21,9 @@ Options
                        table names.
   --source TEXT        the whole source line instead
   --title TEXT         chart title (default: built from the chart and the country)
+
+Dumbbell and forest take from the project: the indicator labels (config/indicators.yaml merged with the
+countries' own `indicators:`), the significance level `alpha` and `percent_decimals` (config/config.yaml).
 
 A missing or unreadable input, or a config mistake, prints one message starting with "ERROR:" and exits with
 status 2; a bug prints one "INTERNAL ERROR:" line and exits with status 3. Set PEACE_DEBUG=1 to see the Python
@@ -34,6 +35,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from analysis.model import Country, Project, Table
 
 CHARTS = {   # chart: the tables it reads (None: the crosstab named by --table)
     "table": [None], "pyramid": [None], "social-groups": [None], "figure3": [None],
@@ -55,7 +60,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--country", required=True)
     p.add_argument("--table", default=None)
     p.add_argument("--tables-dir", default=Path("reports/tables"), type=Path)
-    p.add_argument("--indicators", default=None, type=Path, help="indicator labels (default: the project's)")
     p.add_argument("--source", default=None, help="the whole source line (default: built from --data and the table's n)")
     p.add_argument("--data", default=None, help="what the data are, for the source line (default: from the config)")
     p.add_argument("--title", default=None)
@@ -115,12 +119,12 @@ def _wave_n(chart: str, table) -> str:
         return ""
 
 
-def data_description(project: dict, country: str, dataset: str) -> str:
+def data_description(project: Project, country: str, dataset: str) -> str:
     """What the data are, for a chart's source line: the dataset's `description:` (else "<label> <dataset>"),
     called a synthetic reconstruction when the country config says `synthetic_data: true`."""
-    cfg = project["countries"][country]
-    text = cfg["datasets"].get(dataset, {}).get("description") or f"{cfg['label']} {dataset}"
-    return f"synthetic reconstruction of {text} (not real responses)" if cfg.get("synthetic_data") else text
+    cfg = project.countries[country]
+    text = cfg.describe(dataset)
+    return f"synthetic reconstruction of {text} (not real responses)" if cfg.synthetic_data else text
 
 
 class _Project:
@@ -132,21 +136,21 @@ class _Project:
     def exists(self) -> bool:
         return (Path(self.root) / "config" / "config.yaml").is_file()
 
-    def get(self) -> dict:
+    def get(self) -> Project:
         if self._project is None:
             from analysis.config import load_project
             self._project = load_project(self.root)
         return self._project
 
-    def country(self, country: str) -> dict:
-        countries = self.get()["countries"]
+    def country(self, country: str) -> Country:
+        countries = self.get().countries
         if country not in countries:
             raise CliError(f"ERROR: country '{country}' is not listed in config/config.yaml; "
                            f"fix: use one of {', '.join(countries)}")
         return countries[country]
 
-    def table(self, country: str, table: str) -> dict:
-        tables = self.country(country).get("tables", {})
+    def table(self, country: str, table: str) -> Table:
+        tables = self.country(country).tables
         if table not in tables:
             raise CliError(f"ERROR: table '{table}' is not configured for {country}; "
                            f"fix: use one of {', '.join(tables) or '(none: add one under `tables:`)'}")
@@ -156,10 +160,10 @@ class _Project:
 def _configured_data(project: _Project, country: str, table: str | None) -> str:
     """The source line's description of the data drawn: the table's dataset, or the respondents (shift charts).
     A chart drawn by hand from tables of a country (or table) the config does not have: the tables' folder."""
-    cfg = project.get()["countries"].get(country) if project.exists() else None
-    if cfg is None or (table and table not in cfg.get("tables", {})):
+    cfg = project.get().countries.get(country) if project.exists() else None
+    if cfg is None or (table and table not in cfg.tables):
         return f"reports/tables/{country}"
-    dataset = cfg["tables"][table]["dataset"] if table else "respondents"
+    dataset = cfg.tables[table].dataset if table else "respondents"
     return data_description(project.get(), country, dataset)
 
 
@@ -212,10 +216,10 @@ def run(args) -> list[Path]:
     chart = args.chart
     if chart == "table":
         spec = project.table(country, args.table)
-        if not spec.get("chart"):
+        if not spec.chart:
             raise CliError(f"ERROR: table '{args.table}' of {country} has no `chart:`; "
                            "fix: add `chart:` to the table in the country's config, or name the chart")
-        chart = spec["chart"]
+        chart = spec.chart
     source = args.source or _default_source(chart, args.data or _configured_data(project, country, args.table), first)
     title = args.title or _default_title(chart, country, data)
 
@@ -225,20 +229,15 @@ def run(args) -> list[Path]:
         return charts.social_groups_by_sex(first, args.out_stem, source, title=title)
     if chart == "figure3":
         return charts.participants_figure3(first, args.out_stem, source, title=title)
-    if args.indicators is None:
-        if not project.exists():
-            raise CliError(f"ERROR: no project config in {args.root} to take indicator labels from; "
-                           "fix: run from the repository root, pass --root, or pass --indicators FILE")
-        labels = {i["id"]: i["label"] for i in project.get()["indicators"]}
-    elif not args.indicators.is_file():
-        raise CliError(f"ERROR: missing indicator labels {args.indicators}; "
-                       "fix: pass an existing YAML file, or leave --indicators out to use the project's")
-    else:
-        labels = charts.load_indicator_labels(args.indicators)
+    if not project.exists():
+        raise CliError(f"ERROR: no project config in {args.root} to take indicator labels, alpha and "
+                       "percent_decimals from; fix: run from the repository root, or pass --root")
+    labels, settings = project.get().indicator_labels(), project.get().settings
     if chart == "dumbbell":
         return charts.dumbbell(data["estimates.csv"], data["shifts.csv"], args.out_stem, source, labels,
-                               title=title)
-    return charts.forest_plot(data["shifts.csv"], args.out_stem, source, labels, title=title)
+                               title=title, alpha=settings.alpha)
+    return charts.forest_plot(data["shifts.csv"], args.out_stem, source, labels, title=title, alpha=settings.alpha,
+                              percent_decimals=settings.percent_decimals)
 
 
 def main(argv: list[str] | None = None) -> int:

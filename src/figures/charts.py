@@ -18,11 +18,12 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+from analysis.model import DEFAULT_ALPHA, DEFAULT_PERCENT_DECIMALS, proportion_text
 
 from . import style
 from .style import add_header, add_source_note, add_title, figure_style, new_figure, save_figure
@@ -41,13 +42,6 @@ WRAP_LABEL = 40       # characters per line for indicator labels on the y axis
 
 
 # --- small helpers --------------------------------------------------------------------------------
-def load_indicator_labels(path: Path) -> dict[str, str]:
-    """{indicator id: label} from config/indicators.yaml (a list under `indicators:`)."""
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
-    return {str(i["id"]): str(i.get("label") or i["id"]) for i in doc.get("indicators", [])}
-
-
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -386,13 +380,16 @@ def _ci_methods(df: pd.DataFrame) -> str:
 
 
 def _design_of(df: pd.DataFrame | None) -> str | None:
-    if df is None or "design" not in df.columns:
+    """The design type the rows share (`design_type` of estimates.csv and shifts.csv, written from
+    `model.Design.columns()`: 'independent', 'panel', ...); None when the column is absent or the rows differ."""
+    if df is None or "design_type" not in df.columns:
         return None
-    designs = set(df["design"].dropna().astype(str))
+    designs = set(df["design_type"].dropna().astype(str))
     return designs.pop() if len(designs) == 1 else None
 
 
 NOT_SIGNIFICANT_DASHES, UNTESTED_DASHES = (0, (2, 1.5)), (0, (0.5, 1.5))   # dumbbell arrows
+DUMBBELL_OFFSET = 0.17   # baseline point above, endline point below the row's centre
 
 
 def _compared_waves(estimates: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
@@ -432,109 +429,155 @@ def _percent_axis(ax, ys, labels: list[str]) -> None:
     ax.grid(axis="x", which="major")
 
 
-def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source: str,
-                   labels: Mapping[str, str] | None = None, *, title: str | None = None) -> Figure:
-    """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the data
-    have Female and Male rows), for the indicators measured in both waves. Arrows run from baseline to
-    endline; solid arrows mark changes that are significant after Holm adjustment (from `shifts`).
+def _sex_blocks(indicators: Sequence[str], present, labels: Mapping[str, str] | None,
+                improvement: Mapping[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """One block per indicator that has an overall row in `present` (a collection of (indicator, group)): its
+    label and rows, All, Female and Male when both sexes are there, else All alone."""
+    blocks = []
+    for ind in indicators:
+        groups = [g for g in ("All", "Female", "Male") if (ind, g) in present]
+        if "All" not in groups:
+            continue
+        if not {"Female", "Male"} <= set(groups):
+            groups = ["All"]                        # split by sex only when both sexes are there
+        blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
+    return blocks
 
-    "Baseline" and "endline" are the first and last waves, whatever their names (`_compared_waves`). With one
-    wave the chart shows that wave's estimates without arrows. A point without an interval (not estimable,
-    see the table's `note`) is drawn without bars and counted in the note."""
+
+def _overall_and_sex(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The overall and by-sex rows of an estimates table, indicator, wave and group as text."""
     _require(estimates, ["indicator", "wave", "group_var", "group", "n", "percent", "ci_low", "ci_high"],
              "estimates table")
     est = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
     est["group"] = est["group"].astype(str)
     est["indicator"] = est["indicator"].astype(str)
     est["wave"] = est["wave"].astype(str)
-    compared = _compared_waves(est, shifts)
-    if len(compared) == 1:
-        return _build_one_wave(est, compared[0], source, labels, shifts, title=title)
-    w_from, w_to = compared
+    return est
+
+
+def _both_waves(est: pd.DataFrame, w_from: str, w_to: str) -> pd.DataFrame:
+    """Percent, interval and n per (indicator, group) and wave, for the rows estimated in both compared waves."""
     waves = est.pivot_table(index=["indicator", "group"], columns="wave",
                             values=["percent", "ci_low", "ci_high", "n"], aggfunc="first", sort=False, dropna=False)
     if not {w_from, w_to} <= set(waves.columns.get_level_values(1)):
         raise ValueError(f"estimates table: no indicator has estimates in both waves '{w_from}' and '{w_to}'")
-    both = waves.dropna(subset=[("percent", w_from), ("percent", w_to)])
+    return waves.dropna(subset=[("percent", w_from), ("percent", w_to)])
+
+
+def _shift_status(shifts: pd.DataFrame | None) -> tuple[dict, set]:
+    """({(indicator, group): Holm-significant}, {(indicator, group) without a test}) from the shifts table."""
     sig, untested = {}, set()
     if shifts is not None and {"indicator", "group", "significant_holm"} <= set(shifts.columns):
         keys = list(zip(shifts["indicator"].astype(str), shifts["group"].astype(str)))
         sig = dict(zip(keys, _as_bool(shifts["significant_holm"])))
         if "p_value" in shifts.columns:     # not estimable: no test (see the table's `note`)
             untested = {k for k, p in zip(keys, shifts["p_value"]) if pd.isna(p)}
-    improvement = _improvement_by_indicator(shifts)
-    order = _ordered_unique(shifts["indicator"].astype(str)) if shifts is not None else []
-    order += [i for i in _ordered_unique(est["indicator"]) if i not in order]
+    return sig, untested
 
-    blocks = []
-    for ind in order:
-        groups = [g for g in ("All", "Female", "Male") if (ind, g) in both.index]
-        if "All" not in groups:
-            continue
-        if not {"Female", "Male"} <= set(groups):
-            groups = ["All"]                        # split by sex only when both sexes are there
-        blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
+
+def _dumbbell_order(est: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
+    """Indicators in the order of the shifts table, then those only the estimates table has."""
+    order = _ordered_unique(shifts["indicator"].astype(str)) if shifts is not None else []
+    return order + [i for i in _ordered_unique(est["indicator"]) if i not in order]
+
+
+def _dumbbell_tick(both: pd.DataFrame, row: tuple[str, str], label: str, multi: bool, w_from: str,
+                   w_to: str) -> str:
+    nb, ne = both.loc[row, ("n", w_from)], both.loc[row, ("n", w_to)]
+    head = GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label, WRAP_LABEL)
+    return f"{head}\n{_n_text(nb, ne)}"
+
+
+def _draw_dumbbell_row(ax, r: pd.Series, row: tuple[str, str], y: float, w_from: str, w_to: str,
+                       is_sig: bool, is_untested: bool) -> int:
+    """One row: the arrow from the first to the last wave and both points; returns how many points have no
+    interval."""
+    ind, g = row
+    b, e = r[("percent", w_from)], r[("percent", w_to)]
+    off = DUMBBELL_OFFSET
+    dashes = "-" if is_sig else UNTESTED_DASHES if is_untested else NOT_SIGNIFICANT_DASHES
+    ax.annotate("", xy=(e, y - off), xytext=(b, y + off),
+                arrowprops=dict(arrowstyle="-|>", mutation_scale=9, shrinkA=4, shrinkB=4,
+                                lw=1.3 if is_sig else 1.0,
+                                color=style.TEXT if is_sig else style.OKABE_ITO["grey"], linestyle=dashes),
+                annotation_clip=False,
+                gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'untested' if is_untested else 'ns'}")
+    no_interval = 0
+    for wave, yy, colour, face in ((w_from, y + off, style.BASELINE, "white"),
+                                   (w_to, y - off, style.ENDLINE, style.ENDLINE)):
+        p, lo, hi = r[("percent", wave)], r[("ci_low", wave)], r[("ci_high", wave)]
+        point = _estimate_point(ax, p, lo, hi, yy, colour, face)
+        point.set_gid(f"dumbbell:{ind}:{g}:{wave}")      # the point (not the caps)
+        no_interval += bool(pd.isna(lo) or pd.isna(hi))
+    return no_interval
+
+
+def _dumbbell_handles(w_from: str, w_to: str, seen: set[str], alpha: float) -> list[Line2D]:
+    """The legend: both waves, then the kinds of arrow drawn (`seen`: 'sig', 'ns', 'untested')."""
+    handles = [Line2D([], [], marker="o", ls="-", color=style.BASELINE, mfc="white", mew=1.4, ms=5.5,
+                      label=f"{_wave_title(w_from)} (95% CI)"),
+               Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label=f"{_wave_title(w_to)} (95% CI)")]
+    if "sig" in seen:
+        handles.append(Line2D([], [], color=style.TEXT, lw=1.3,
+                              label=f"Change: Holm-adjusted p < {proportion_text(alpha)}"))
+    if "ns" in seen:
+        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=NOT_SIGNIFICANT_DASHES,
+                              label="Change: not significant"))
+    if "untested" in seen:
+        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=UNTESTED_DASHES,
+                              label="Change: not estimable (no test)"))
+    return handles
+
+
+def _dumbbell_note(estimates: pd.DataFrame, shifts: pd.DataFrame | None, w_from: str, w_to: str,
+                   no_interval: int) -> str:
+    tests = {"panel": " (paired tests on respondents matched across waves)",
+             "independent": " (tests for independent samples)"}.get(_design_of(shifts) or "", "")
+    return (f"Points: percent of respondents, with 95% CIs ({_ci_methods(estimates)}); "
+            f"n = respondents answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to {w_to}; "
+            f"solid arrows: change significant after Holm adjustment{tests}."
+            + _not_estimable_note(no_interval, "the estimates table"))
+
+
+def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source: str,
+                   labels: Mapping[str, str] | None = None, *, title: str | None = None,
+                   alpha: float = DEFAULT_ALPHA) -> Figure:
+    """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the data
+    have Female and Male rows), for the indicators measured in both waves. Arrows run from baseline to
+    endline; solid arrows mark changes that are significant after Holm adjustment (from `shifts`; the legend
+    says "p < `alpha`", the project's significance level).
+
+    "Baseline" and "endline" are the first and last waves, whatever their names (`_compared_waves`). With one
+    wave the chart shows that wave's estimates without arrows. A point without an interval (not estimable,
+    see the table's `note`) is drawn without bars and counted in the note."""
+    est = _overall_and_sex(estimates)
+    compared = _compared_waves(est, shifts)
+    if len(compared) == 1:
+        return _build_one_wave(est, compared[0], source, labels, shifts, title=title)
+    w_from, w_to = compared
+    both = _both_waves(est, w_from, w_to)
+    sig, untested = _shift_status(shifts)
+    blocks = _sex_blocks(_dumbbell_order(est, shifts), both.index, labels, _improvement_by_indicator(shifts))
     if not blocks:
         raise ValueError(f"estimates table: no indicator has overall estimates in both waves '{w_from}' and '{w_to}'")
     multi = _is_multi(blocks)
-    label_of = {row: lab for lab, rows in blocks for row in rows}
-
-    def tick(ind: str, g: str) -> str:
-        nb, ne = both.loc[(ind, g), ("n", w_from)], both.loc[(ind, g), ("n", w_to)]
-        head = GROUP_NAMES.get(g, g) if multi else _wrap(label_of[(ind, g)], WRAP_LABEL)
-        return f"{head}\n{_n_text(nb, ne)}"
-
-    ticks = {row: tick(*row) for _, rows in blocks for row in rows}
-    tick_lines = sum(t.count("\n") + 1 for t in ticks.values())
-    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, tick_lines))
-    off = 0.17
-    any_sig = any_nonsig = any_untested = False
+    ticks = {row: _dumbbell_tick(both, row, label, multi, w_from, w_to) for label, rows in blocks for row in rows}
+    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values())))
+    seen: set[str] = set()
     no_interval = 0
     panels = _panels(fig, blocks)
     for ax, _, rows in panels:
         ys = np.arange(len(rows))[::-1].astype(float)
-        for y, (ind, g) in zip(ys, rows):
-            r = both.loc[(ind, g)]
-            b, e = r[("percent", w_from)], r[("percent", w_to)]
-            is_sig = bool(sig.get((ind, g), False))
-            is_untested = (ind, g) in untested
-            any_sig |= is_sig
-            any_nonsig |= not is_sig and not is_untested
-            any_untested |= is_untested
-            dashes = "-" if is_sig else UNTESTED_DASHES if is_untested else NOT_SIGNIFICANT_DASHES
-            ax.annotate("", xy=(e, y - off), xytext=(b, y + off),
-                        arrowprops=dict(arrowstyle="-|>", mutation_scale=9, shrinkA=4, shrinkB=4,
-                                        lw=1.3 if is_sig else 1.0,
-                                        color=style.TEXT if is_sig else style.OKABE_ITO["grey"], linestyle=dashes),
-                        annotation_clip=False,
-                        gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'untested' if is_untested else 'ns'}")
-            for wave, yy, colour, face in ((w_from, y + off, style.BASELINE, "white"),
-                                           (w_to, y - off, style.ENDLINE, style.ENDLINE)):
-                p, lo, hi = r[("percent", wave)], r[("ci_low", wave)], r[("ci_high", wave)]
-                point = _estimate_point(ax, p, lo, hi, yy, colour, face)
-                point.set_gid(f"dumbbell:{ind}:{g}:{wave}")      # the point (not the caps)
-                no_interval += bool(pd.isna(lo) or pd.isna(hi))
+        for y, row in zip(ys, rows):
+            is_sig, is_untested = bool(sig.get(row, False)), row in untested
+            seen |= {kind for kind, drawn in (("sig", is_sig), ("untested", is_untested),
+                                              ("ns", not (is_sig or is_untested))) if drawn}
+            no_interval += _draw_dumbbell_row(ax, both.loc[row], row, y, w_from, w_to, is_sig, is_untested)
         _percent_axis(ax, ys, [ticks[row] for row in rows])
     ax.set_xlabel("Percent of respondents (%)")
-    handles = [Line2D([], [], marker="o", ls="-", color=style.BASELINE, mfc="white", mew=1.4, ms=5.5,
-                      label=f"{_wave_title(w_from)} (95% CI)"),
-               Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label=f"{_wave_title(w_to)} (95% CI)")]
-    if any_sig:
-        handles.append(Line2D([], [], color=style.TEXT, lw=1.3, label="Change: Holm-adjusted p < 0.05"))
-    if any_nonsig:
-        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=NOT_SIGNIFICANT_DASHES,
-                              label="Change: not significant"))
-    if any_untested:
-        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=UNTESTED_DASHES,
-                              label="Change: not estimable (no test)"))
-    add_header(fig, title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves", handles=handles)
-    design = _design_of(shifts)
-    tests = {"panel": " (paired tests on respondents matched across waves)",
-             "independent": " (tests for independent samples)"}.get(design or "", "")
-    add_source_note(fig, source, note=f"Points: percent of respondents, with 95% CIs ({_ci_methods(estimates)}); "
-                    f"n = respondents answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to {w_to}; "
-                    f"solid arrows: change significant after Holm adjustment{tests}."
-                    + _not_estimable_note(no_interval, "the estimates table"))
+    add_header(fig, title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves",
+               handles=_dumbbell_handles(w_from, w_to, seen, alpha))
+    add_source_note(fig, source, note=_dumbbell_note(estimates, shifts, w_from, w_to, no_interval))
     _fit_panel_titles(fig, panels)
     return fig
 
@@ -553,15 +596,8 @@ def _build_one_wave(est: pd.DataFrame, wave: str, source: str, labels: Mapping[s
                     shifts: pd.DataFrame | None, *, title: str | None = None) -> Figure:
     """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no arrows."""
     rows = est[est["wave"] == wave].drop_duplicates(["indicator", "group"]).set_index(["indicator", "group"])
-    improvement = _improvement_by_indicator(shifts)
-    blocks = []
-    for ind in _ordered_unique(rows.index.get_level_values("indicator")):
-        groups = [g for g in ("All", "Female", "Male") if (ind, g) in rows.index]
-        if "All" not in groups:
-            continue
-        if not {"Female", "Male"} <= set(groups):
-            groups = ["All"]
-        blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
+    blocks = _sex_blocks(_ordered_unique(rows.index.get_level_values("indicator")), rows.index, labels,
+                         _improvement_by_indicator(shifts))
     if not blocks:
         raise ValueError(f"estimates table: no overall estimate in wave {wave}")
     multi = _is_multi(blocks)
@@ -590,37 +626,36 @@ def _build_one_wave(est: pd.DataFrame, wave: str, source: str, labels: Mapping[s
 
 
 def dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, out_stem: Path, source: str,
-             labels: Mapping[str, str] | None = None, *, title: str | None = None) -> list[Path]:
+             labels: Mapping[str, str] | None = None, *, title: str | None = None,
+             alpha: float = DEFAULT_ALPHA) -> list[Path]:
     """Baseline -> endline dumbbell chart -> [<out_stem>.png, <out_stem>.svg]."""
-    return _draw(build_dumbbell, out_stem, estimates, shifts, source, labels, title=title)
+    return _draw(build_dumbbell, out_stem, estimates, shifts, source, labels, title=title, alpha=alpha)
 
 
 # --- forest plot of shifts -------------------------------------------------------------------------
+FOREST_RANK = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}   # row order within an indicator
+CHANGE_HEAD, P_HEAD = "Change (95% CI)", "Holm p"                      # the text columns right of the plot
+
+
 def _fmt_p(p) -> str:
     if p is None or pd.isna(p):
         return ""
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _fmt_pp(v: float) -> str:
-    return f"{v:+.1f}".replace("-", MINUS)
+def _fmt_pp(v: float, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
+    """'+3.2' / '−1.0': a change in percentage points, signed, with `decimals` decimals."""
+    return f"{v:+.{decimals}f}".replace("-", MINUS)
 
 
-def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, str] | None = None, *,
-                      title: str | None = None, include_interactions: bool = True) -> Figure:
-    """Endline - baseline difference (percentage points) with 95% CI per shift row (overall, by sex and,
-    optionally, the women-minus-men difference in change); filled markers = Holm-adjusted p < 0.05.
+def _pp_tick(v: float, _pos=None) -> str:
+    """An x tick of the forest plot (whole percentage points: the ticks are multiples of 5)."""
+    return _fmt_pp(v, 0) if round(v) else "0"
 
-    Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose change has no
-    interval (not estimable, see the table's `note`) is a hollow marker without bars, labelled "not estimable";
-    rows without a difference (a group absent from a wave) are counted in the note. A table without rows (one
-    wave of data) gives a chart that says so."""
-    columns = ["indicator", "group_var", "group", "diff_pp", "diff_ci_low", "diff_ci_high", "significant_holm"]
-    if shifts.empty and set(columns) <= set(shifts.columns):
-        return _build_no_shifts(source, title=title)
-    _require(shifts, columns, "shifts table")
-    compared = _compared_waves(pd.DataFrame({"wave": []}), shifts) or ["baseline", "endline"]
-    w_from, w_to = compared[0], compared[-1]
+
+def _forest_rows(shifts: pd.DataFrame, include_interactions: bool) -> tuple[pd.DataFrame, int]:
+    """The overall and by-sex rows (and women-minus-men rows, if included) that have a difference, with their
+    `kind` and `sig`; and how many such rows have no difference."""
     s = shifts[shifts["group_var"].isin(["overall", "sex"])].copy()
     s["indicator"] = s["indicator"].astype(str)
     s["group"] = s["group"].astype(str)
@@ -629,98 +664,119 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
         s = s[s["kind"] != "interaction"]
     without_diff = int(s["diff_pp"].isna().sum())
     s = s.dropna(subset=["diff_pp"])
-    if s.empty:
-        return _build_no_shifts(source, title=title, reason=f"no overall or by-sex row has a difference "
-                                f"({without_diff} not estimable: see the `note` column of the shifts table)")
     s["sig"] = _as_bool(s["significant_holm"])
-    rank = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}
-    improvement = _improvement_by_indicator(shifts)
-    design = _design_of(s)
+    return s, without_diff
+
+
+def _forest_blocks(s: pd.DataFrame, labels: Mapping[str, str] | None,
+                   improvement: Mapping[str, str]) -> list[tuple[str, list[pd.Series]]]:
+    """One block per indicator: its label and its rows (overall, women, men, then the interaction)."""
     blocks = []
     for ind in _ordered_unique(s["indicator"]):
         sub = s[s["indicator"] == ind]
-        sub = sub.iloc[sorted(range(len(sub)), key=lambda i: (rank.get(sub["kind"].iloc[i], 9), i))]
+        sub = sub.iloc[sorted(range(len(sub)), key=lambda i: (FOREST_RANK.get(sub["kind"].iloc[i], 9), i))]
         blocks.append((_label_for(ind, labels, improvement.get(ind)), [r for _, r in sub.iterrows()]))
-    multi = _is_multi(blocks)
+    return blocks
 
-    # One indicator per row and the same n everywhere (a panel): say n once, in the note, and give the
-    # labels the room (narrower wrap) so the plot keeps its width.
+
+def _common_n(s: pd.DataFrame, multi: bool) -> tuple | None:
+    """(baseline n, endline n) when every row has the same n and each indicator has one row (a panel): the n is
+    then said once, in the note; else None."""
     main_rows = s[s["kind"] != "interaction"]
     ns = set(zip(main_rows.get("baseline_n", pd.Series(dtype=float)), main_rows.get("endline_n", pd.Series(dtype=float))))
-    common_n = next(iter(ns)) if (not multi and len(ns) == 1 and all(pd.notna(v) for v in next(iter(ns)))) else None
-    wrap_width = WRAP_LABEL - 8 if common_n else WRAP_LABEL
+    return next(iter(ns)) if (not multi and len(ns) == 1 and all(pd.notna(v) for v in next(iter(ns)))) else None
 
-    def tick(ind_label: str, r) -> str:
-        if r["kind"] == "interaction":
-            head = f"{_interaction_label(r['group'])}\n(difference in change)"
-            return head if multi else f"{_wrap(ind_label, wrap_width)}\n{head}"
-        head = GROUP_NAMES.get(r["group"], r["group"]) if multi else _wrap(ind_label, wrap_width)
-        if common_n is None and pd.notna(r.get("baseline_n")) and pd.notna(r.get("endline_n")):
-            head += "\n" + _n_text(r["baseline_n"], r["endline_n"], design)
-        return head
 
-    ticks = [[tick(lab, r) for r in rows] for lab, rows in blocks]
-    tick_lines = sum(t.count("\n") + 1 for tt in ticks for t in tt)
-    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, tick_lines))
-    lo, hi = _nice_limits(float(s["diff_ci_low"].fillna(s["diff_pp"]).min()),
-                          float(s["diff_ci_high"].fillna(s["diff_pp"]).max()))
-    panels = _panels(fig, blocks)
-    all_ticks = iter(t for tt in ticks for t in tt)
-    kinds_seen: list[str] = []
-    # Two text columns right of the plot, at fixed offsets (inches) measured from their widest entry.
-    ci_text = {id(r): (f"{_fmt_pp(float(r['diff_pp']))} (not estimable)" if _no_change_interval(r) else
-                       f"{_fmt_pp(float(r['diff_pp']))} ({_fmt_pp(float(r['diff_ci_low']))} to "
-                       f"{_fmt_pp(float(r['diff_ci_high']))})") for _, rows in blocks for r in rows}
-    p_text = {id(r): _fmt_p(r.get("p_holm")) for _, rows in blocks for r in rows}
+def _forest_tick(label: str, r: pd.Series, *, multi: bool, wrap_width: int, with_n: bool,
+                 design: str | None) -> str:
+    if r["kind"] == "interaction":
+        head = f"{_interaction_label(r['group'])}\n(difference in change)"
+        return head if multi else f"{_wrap(label, wrap_width)}\n{head}"
+    head = GROUP_NAMES.get(r["group"], r["group"]) if multi else _wrap(label, wrap_width)
+    if with_n and pd.notna(r.get("baseline_n")) and pd.notna(r.get("endline_n")):
+        head += "\n" + _n_text(r["baseline_n"], r["endline_n"], design)
+    return head
+
+
+def _change_text(r: pd.Series, decimals: int) -> str:
+    """'+3.2 (−1.0 to +7.4)', or '+3.2 (not estimable)' for a change without an interval."""
+    d = _fmt_pp(float(r["diff_pp"]), decimals)
+    if _no_change_interval(r):
+        return f"{d} (not estimable)"
+    return f"{d} ({_fmt_pp(float(r['diff_ci_low']), decimals)} to {_fmt_pp(float(r['diff_ci_high']), decimals)})"
+
+
+def _forest_columns(fig: Figure, changes: list[str], ps: list[str]) -> tuple[float, float]:
+    """Offsets (inches right of the Axes) of the change column's left edge and the p column's right edge,
+    measured from their widest entry."""
     col1 = 0.15
-    w1 = _text_width_in(fig, ["Change (95% CI)", *ci_text.values()], fontsize=style.SMALL_SIZE, fontweight="bold")
-    w2 = _text_width_in(fig, ["Holm p", *p_text.values()], fontsize=style.SMALL_SIZE, fontweight="bold")
-    col2 = col1 + w1 + 0.15 + w2             # right edge of the p column
-    for pi, (ax, _, rows) in enumerate(panels):
-        ys = np.arange(len(rows))[::-1].astype(float)
-        for y, r in zip(ys, rows):
-            kind = r["kind"]
-            colour = GROUP_COLOURS.get(kind, style.INTERACTION)
-            marker = GROUP_MARKERS.get(kind, INTERACTION_MARKER)
-            if kind not in kinds_seen:
-                kinds_seen.append(kind)
-            d, dl, dh = float(r["diff_pp"]), float(r["diff_ci_low"]), float(r["diff_ci_high"])
-            if _no_change_interval(r):
-                point = ax.plot([d], [y], marker=marker, ls="", ms=6.5, mew=1.4, mec=colour, mfc="white", zorder=3)[0]
-            else:
-                point = ax.errorbar([d], [y], xerr=[[d - dl], [dh - d]], fmt=marker, ms=6.5, mew=1.4, mec=colour,
-                                    mfc=colour if r["sig"] else "white", ecolor=colour, elinewidth=1.4, capsize=2.5,
-                                    zorder=3).lines[0]
-            point.set_gid(f"forest:{r['indicator']}:{r['group']}:{'sig' if r['sig'] else 'ns'}")
-            ax.text(1, y, ci_text[id(r)], transform=_right_of(ax, col1), ha="left", va="center",
-                    fontsize=style.SMALL_SIZE)
-            ax.text(1, y, p_text[id(r)], transform=_right_of(ax, col2), ha="right", va="center",
-                    fontsize=style.SMALL_SIZE, fontweight="bold" if r["sig"] else "normal")
-        ax.set_yticks(ys, labels=[next(all_ticks) for _ in rows])
-        ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.set_xlim(lo, hi)
-        ax.axvline(0, color=style.TEXT, lw=0.9, zorder=2)
-        ax.grid(axis="x")
-        if pi == 0:
-            ax.text(1, 1.0, "Change (95% CI)", transform=_right_of(ax, col1, ax.transAxes), ha="left",
-                    va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
-            ax.text(1, 1.0, "Holm p", transform=_right_of(ax, col2, ax.transAxes), ha="right",
-                    va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
-    ax.set_xlabel(f"Change, {w_to} {MINUS} {w_from} (percentage points)")
-    ax.xaxis.set_major_locator(MultipleLocator(_tick_step(hi - lo)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt_pp(v)[:-2] if round(v) else "0"))
+    w1 = _text_width_in(fig, [CHANGE_HEAD, *changes], fontsize=style.SMALL_SIZE, fontweight="bold")
+    w2 = _text_width_in(fig, [P_HEAD, *ps], fontsize=style.SMALL_SIZE, fontweight="bold")
+    return col1, col1 + w1 + 0.15 + w2
 
+
+def _draw_forest_row(ax, y: float, r: pd.Series, change: str, p: str, cols: tuple[float, float]) -> None:
+    """One shift: its point (filled when Holm-significant) with its interval, and its change and p texts."""
+    kind = r["kind"]
+    colour = GROUP_COLOURS.get(kind, style.INTERACTION)
+    marker = GROUP_MARKERS.get(kind, INTERACTION_MARKER)
+    d, dl, dh = float(r["diff_pp"]), float(r["diff_ci_low"]), float(r["diff_ci_high"])
+    if _no_change_interval(r):
+        point = ax.plot([d], [y], marker=marker, ls="", ms=6.5, mew=1.4, mec=colour, mfc="white", zorder=3)[0]
+    else:
+        point = ax.errorbar([d], [y], xerr=[[d - dl], [dh - d]], fmt=marker, ms=6.5, mew=1.4, mec=colour,
+                            mfc=colour if r["sig"] else "white", ecolor=colour, elinewidth=1.4, capsize=2.5,
+                            zorder=3).lines[0]
+    point.set_gid(f"forest:{r['indicator']}:{r['group']}:{'sig' if r['sig'] else 'ns'}")
+    ax.text(1, y, change, transform=_right_of(ax, cols[0]), ha="left", va="center", fontsize=style.SMALL_SIZE)
+    ax.text(1, y, p, transform=_right_of(ax, cols[1]), ha="right", va="center",
+            fontsize=style.SMALL_SIZE, fontweight="bold" if r["sig"] else "normal")
+
+
+def _forest_panel(ax, ys, ticks: list[str], limits: tuple[float, float], cols: tuple[float, float] | None) -> None:
+    """A panel's y labels, limits, zero line and grid; `cols`: the column headings, over the first panel."""
+    ax.set_yticks(ys, labels=ticks)
+    ax.set_ylim(-0.6, len(ticks) - 0.4)
+    ax.set_xlim(*limits)
+    ax.axvline(0, color=style.TEXT, lw=0.9, zorder=2)
+    ax.grid(axis="x")
+    if cols:
+        ax.text(1, 1.0, CHANGE_HEAD, transform=_right_of(ax, cols[0], ax.transAxes), ha="left",
+                va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
+        ax.text(1, 1.0, P_HEAD, transform=_right_of(ax, cols[1], ax.transAxes), ha="right",
+                va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
+
+
+def _draw_forest_panels(panels, cells: list[tuple], limits: tuple[float, float], cols: tuple[float, float]) -> None:
+    """Draw each panel's rows; `cells`: (row, tick label, change text, p text) of every row, top to bottom."""
+    cells = iter(cells)
+    for pi, (ax, _, rs) in enumerate(panels):
+        ys = np.arange(len(rs))[::-1].astype(float)
+        panel = [next(cells) for _ in rs]
+        for y, (r, _, change, p) in zip(ys, panel):
+            _draw_forest_row(ax, y, r, change, p, cols)
+        _forest_panel(ax, ys, [tick for _, tick, _, _ in panel], limits, cols if pi == 0 else None)
+
+
+def _forest_handles(kinds: list[str], alpha: float) -> list[Line2D]:
+    """The legend: a marker per kind of row (`kinds`, when the rows are split by group), then filled/hollow."""
     handles = []
-    if multi:
-        for kind in kinds_seen:
-            name = (GROUP_NAMES.get(kind, kind) if kind != "interaction"
-                    else f"Women {MINUS} Men (difference in change)")
-            handles.append(Line2D([], [], ls="", marker=GROUP_MARKERS.get(kind, INTERACTION_MARKER), ms=6.5,
-                                  color=GROUP_COLOURS.get(kind, style.INTERACTION), label=name))
-    handles += [Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, label="Holm-adjusted p < 0.05"),
-                Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, mfc="white", mew=1.4,
-                       label="Not significant (hollow)")]
-    add_header(fig, title or f"Change between {w_from} and {w_to}", handles=handles)
+    for kind in kinds:
+        name = (GROUP_NAMES.get(kind, kind) if kind != "interaction"
+                else f"Women {MINUS} Men (difference in change)")
+        handles.append(Line2D([], [], ls="", marker=GROUP_MARKERS.get(kind, INTERACTION_MARKER), ms=6.5,
+                              color=GROUP_COLOURS.get(kind, style.INTERACTION), label=name))
+    return handles + [Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT,
+                             label=f"Holm-adjusted p < {proportion_text(alpha)}"),
+                      Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, mfc="white", mew=1.4,
+                             label="Not significant (hollow)")]
+
+
+def _forest_note(s: pd.DataFrame, rows: list[pd.Series], waves: tuple[str, str], common_n: tuple | None,
+                 design: str | None, without_diff: int, alpha: float) -> str:
+    """The note under the forest plot: what points and bars are, the n, the interaction rows, significance and
+    what was not estimable."""
+    w_from, w_to = waves
     main = s[s["kind"] != "interaction"]
     methods = ", ".join(_ordered_unique(main["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
     note = f"Points: {w_to} {MINUS} {w_from} in percentage points; bars: 95% CI ({methods})."
@@ -737,13 +793,61 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
         imethods = ", ".join(_ordered_unique(inter["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
         note += (f" 'Women {MINUS} Men' rows: the women's change minus the men's change"
                  + (f" ({imethods} CI)." if imethods else "."))
-    note += " Filled markers and bold p: Holm-adjusted p < 0.05; hollow markers: not significant."
-    unestimable = int(sum(_no_change_interval(r) for _, rows in blocks for r in rows))
+    note += (f" Filled markers and bold p: Holm-adjusted p < {proportion_text(alpha)}; "
+             "hollow markers: not significant.")
+    unestimable = int(sum(_no_change_interval(r) for r in rows))
     if unestimable or without_diff:
         note += (f" Not estimable (no interval or test, see the `note` column of the shifts table): {unestimable} "
                  f"row{'s' if unestimable != 1 else ''} drawn without bars"
                  + (f", {without_diff} without a difference not drawn." if without_diff else "."))
-    add_source_note(fig, source, note=note)
+    return note
+
+
+def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, str] | None = None, *,
+                      title: str | None = None, include_interactions: bool = True, alpha: float = DEFAULT_ALPHA,
+                      percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> Figure:
+    """Endline - baseline difference (percentage points, `percent_decimals` decimals) with 95% CI per shift row
+    (overall, by sex and, optionally, the women-minus-men difference in change); filled markers = Holm-adjusted
+    p < `alpha` (the table's `significant_holm`).
+
+    Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose change has no
+    interval (not estimable, see the table's `note`) is a hollow marker without bars, labelled "not estimable";
+    rows without a difference (a group absent from a wave) are counted in the note. A table without rows (one
+    wave of data) gives a chart that says so. A panel design (`design_type`) is said to be paired."""
+    columns = ["indicator", "group_var", "group", "diff_pp", "diff_ci_low", "diff_ci_high", "significant_holm"]
+    if shifts.empty and set(columns) <= set(shifts.columns):
+        return _build_no_shifts(source, title=title)
+    _require(shifts, columns, "shifts table")
+    compared = _compared_waves(pd.DataFrame({"wave": []}), shifts) or ["baseline", "endline"]
+    w_from, w_to = compared[0], compared[-1]
+    s, without_diff = _forest_rows(shifts, include_interactions)
+    if s.empty:
+        return _build_no_shifts(source, title=title, reason=f"no overall or by-sex row has a difference "
+                                f"({without_diff} not estimable: see the `note` column of the shifts table)")
+    design = _design_of(s)
+    blocks = _forest_blocks(s, labels, _improvement_by_indicator(shifts))
+    multi = _is_multi(blocks)
+    rows = [r for _, rs in blocks for r in rs]
+    # One indicator per row and the same n everywhere (a panel): say n once, in the note, and give the
+    # labels the room (narrower wrap) so the plot keeps its width.
+    common_n = _common_n(s, multi)
+    tick_of = dict(multi=multi, wrap_width=WRAP_LABEL - 8 if common_n else WRAP_LABEL, with_n=common_n is None,
+                   design=design)
+    ticks = [_forest_tick(label, r, **tick_of) for label, rs in blocks for r in rs]
+    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks)))
+    limits = _nice_limits(float(s["diff_ci_low"].fillna(s["diff_pp"]).min()),
+                          float(s["diff_ci_high"].fillna(s["diff_pp"]).max()))
+    panels = _panels(fig, blocks)
+    changes, ps = [_change_text(r, percent_decimals) for r in rows], [_fmt_p(r.get("p_holm")) for r in rows]
+    cols = _forest_columns(fig, changes, ps)
+    _draw_forest_panels(panels, list(zip(rows, ticks, changes, ps)), limits, cols)
+    ax = panels[-1][0]
+    ax.set_xlabel(f"Change, {w_to} {MINUS} {w_from} (percentage points)")
+    ax.xaxis.set_major_locator(MultipleLocator(_tick_step(limits[1] - limits[0])))
+    ax.xaxis.set_major_formatter(FuncFormatter(_pp_tick))
+    kinds = _ordered_unique(r["kind"] for r in rows) if multi else []
+    add_header(fig, title or f"Change between {w_from} and {w_to}", handles=_forest_handles(kinds, alpha))
+    add_source_note(fig, source, note=_forest_note(s, rows, (w_from, w_to), common_n, design, without_diff, alpha))
     _fit_panel_titles(fig, panels)
     return fig
 
@@ -773,6 +877,8 @@ def _tick_step(span: float) -> float:
 
 
 def forest_plot(shifts: pd.DataFrame, out_stem: Path, source: str, labels: Mapping[str, str] | None = None,
-                *, title: str | None = None, include_interactions: bool = True) -> list[Path]:
+                *, title: str | None = None, include_interactions: bool = True, alpha: float = DEFAULT_ALPHA,
+                percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> list[Path]:
     """Forest plot of baseline -> endline shifts -> [<out_stem>.png, <out_stem>.svg]."""
-    return _draw(build_forest_plot, out_stem, shifts, source, labels, title=title, include_interactions=include_interactions)
+    return _draw(build_forest_plot, out_stem, shifts, source, labels, title=title,
+                 include_interactions=include_interactions, alpha=alpha, percent_decimals=percent_decimals)

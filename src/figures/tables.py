@@ -2,7 +2,8 @@
 
 One `DisplayTable` (title, a DataFrame of formatted cells, optional row groups, column spanners and notes)
 is built per table; HTML and LaTeX come from the same object through great_tables, Markdown from the
-same cells. Numbers are formatted as the paper prints them: percentages rounded half up to one decimal.
+same cells. Numbers are formatted as the paper prints them: percentages (and percentage-point differences and
+intervals) rounded half up to `percent_decimals` decimals (config/config.yaml; one by default).
 Text from config or data comes out literally: great_tables escapes HTML and LaTeX, `escaping.markdown_text`
 escapes Markdown (HTML entities, backslash before Markdown punctuation).
 
@@ -25,6 +26,7 @@ from great_tables import GT
 
 from analysis.csv_files import read_output_csv
 from analysis.escaping import markdown_text
+from analysis.model import DEFAULT_ALPHA, DEFAULT_PERCENT_DECIMALS, proportion_text
 from analysis.rounding import round_half_up
 
 JOIN = " | "
@@ -100,18 +102,18 @@ def _missing(value) -> bool:
     return value is None or pd.isna(value)
 
 
-def pct(value, decimals: int = 1) -> str:
+def pct(value, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
     """'12.3%' (rounded half up); an empty value gives '–'. Suppressed cells are marked "s" by the caller."""
     return MISSING if _missing(value) else f"{round_half_up(float(value), decimals):.{decimals}f}%"
 
 
-def num(value, decimals: int = 1) -> str:
+def num(value, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
     return MISSING if _missing(value) else f"{round_half_up(float(value), decimals):.{decimals}f}"
 
 
-def interval(low, high, sep: str = "–") -> str:
-    """'40.1–50.2' (percentage points, one decimal); '–' alone when the interval is not estimable."""
-    return MISSING if _missing(low) and _missing(high) else f"{num(low)}{sep}{num(high)}"
+def interval(low, high, sep: str = "–", decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
+    """'40.1–50.2' (percentage points, `decimals` decimals); '–' alone when the interval is not estimable."""
+    return MISSING if _missing(low) and _missing(high) else f"{num(low, decimals)}{sep}{num(high, decimals)}"
 
 
 def suppressed_flags(tidy: pd.DataFrame) -> pd.Series:
@@ -203,10 +205,11 @@ def column_headers(tidy: pd.DataFrame, column_vars: list[str]) -> dict[str, tupl
 
 
 def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[str], show_percent: bool = True,
-                     column_vars: list[str] | None = None) -> DisplayTable:
-    """A paper-style crosstab: for each row a count line and, beneath it, a percent line; with two or more column
-    variables (`column_vars`), the first one's categories span the others. A suppressed cell reads "s"; a percent
-    that does not exist (a line whose total is 0) reads "–"."""
+                     column_vars: list[str] | None = None,
+                     percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> DisplayTable:
+    """A paper-style crosstab: for each row a count line and, beneath it, a percent line (`percent_decimals`
+    decimals); with two or more column variables (`column_vars`), the first one's categories span the others. A
+    suppressed cell reads "s"; a percent that does not exist (a line whose total is 0) reads "–"."""
     rows = list(dict.fromkeys(tidy["row"]))
     cols = list(dict.fromkeys(tidy["column"]))
     grid_n = tidy.pivot(index="row", columns="column", values="n").loc[rows, cols]
@@ -217,8 +220,8 @@ def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[
     for r in rows:
         records.append({"row": r, "measure": "n", **{c: count_cell(grid_n.loc[r, c], hidden.loc[r, c]) for c in cols}})
         if show_percent:
-            records.append({"row": r, "measure": "%", **{c: SUPPRESSED if hidden.loc[r, c] else pct(grid_p.loc[r, c])
-                                                         for c in cols}})
+            records.append({"row": r, "measure": "%", **{c: SUPPRESSED if hidden.loc[r, c]
+                                                         else pct(grid_p.loc[r, c], percent_decimals) for c in cols}})
     body = pd.DataFrame(records)
     body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
     spanners, labels = {}, {}
@@ -232,15 +235,18 @@ def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[
                         column_labels=labels, notes=notes)
 
 
-def estimates_display(estimates: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str]) -> DisplayTable:
+def estimates_display(estimates: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str],
+                      percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> DisplayTable:
     """Overall and by-sex estimates: percent (95% CI) and n per wave, one column per wave in the order of
-    estimates.csv, headed "<Wave> % (95% CI)". An interval that is not estimable reads "–"; a row's `note` is a
-    mark in its cell and a line under the table (module docstring)."""
+    estimates.csv, headed "<Wave> % (95% CI)"; percent and interval with `percent_decimals` decimals. An interval
+    that is not estimable reads "–"; a row's `note` is a mark in its cell and a line under the table (module
+    docstring)."""
     e = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
     e["wave"] = e["wave"].map(wave_text)
     waves = estimate_waves(e)
     marks = row_notes(note_texts(e))
-    e["cell"] = [f"{pct(p)} ({interval(lo, hi)}); n={n}{m}"
+    d = percent_decimals
+    e["cell"] = [f"{pct(p, d)} ({interval(lo, hi, decimals=d)}); n={n}{m}"
                  for p, lo, hi, n, m in zip(e["percent"], e["ci_low"], e["ci_high"], e["n"], marks.marks)]
     wide = e.pivot_table(index=["indicator", "group"], columns="wave", values="cell", aggfunc="first", sort=False)
     wide = wide.reindex(columns=waves).fillna(MISSING).reset_index()
@@ -268,11 +274,13 @@ def no_shifts_text(waves: list[str] | None = None) -> str:
 
 
 def shifts_display(shifts: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str],
-                   alpha: float = 0.05, waves: list[str] | None = None) -> DisplayTable:
+                   alpha: float = DEFAULT_ALPHA, waves: list[str] | None = None,
+                   percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> DisplayTable:
     """Shifts: percent in the first and last wave (headed by `baseline_wave` and `endline_wave`), difference
-    (95% CI), test, p, Holm and BH p, significance mark. What cannot be estimated reads "–" and the row's `note`
-    is a mark after its group and a line under the table. A table without rows gives one line saying why
-    (`waves`: the country's waves, from its estimates, make the reason exact)."""
+    (95% CI), test, p, Holm and BH p, significance mark (Holm p < `alpha`); percentages, differences and intervals
+    with `percent_decimals` decimals. What cannot be estimated reads "–" and the row's `note` is a mark after its
+    group and a line under the table. A table without rows gives one line saying why (`waves`: the country's
+    waves, from its estimates, make the reason exact)."""
     if not len(shifts):
         return DisplayTable(table_id, title, pd.DataFrame({"Shifts": [no_shifts_text(waves)]}), notes=notes,
                             stub=False)
@@ -282,12 +290,13 @@ def shifts_display(shifts: pd.DataFrame, labels: dict[str, str], table_id: str, 
     published = s["baseline_source"].eq("published") if "baseline_source" in s else pd.Series(False, index=s.index)
     row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
     marks = row_notes(row_note)
+    d = percent_decimals
     body = pd.DataFrame({
         "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
         "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
-        "Baseline": [pct(x) for x in s["baseline_pct"]],
-        "Endline": [pct(x) for x in s["endline_pct"]],
-        "Change, pp (95% CI)": [f"{num(d):>5} ({interval(lo, hi, ' to ')}){m}" for d, lo, hi, m in
+        "Baseline": [pct(x, d) for x in s["baseline_pct"]],
+        "Endline": [pct(x, d) for x in s["endline_pct"]],
+        "Change, pp (95% CI)": [f"{num(diff, d):>5} ({interval(lo, hi, ' to ', d)}){m}" for diff, lo, hi, m in
                                 zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)],
         "Test": s["test"].map(lambda t: MISSING if _missing(t) else t),
         "p": [pvalue(p) for p in s["p_value"]],
@@ -300,7 +309,8 @@ def shifts_display(shifts: pd.DataFrame, labels: dict[str, str], table_id: str, 
     return DisplayTable(table_id, title, body[["Group", "indicator", "Baseline", "Endline", "Change, pp (95% CI)", "Test", "p",
                                                "Holm p", "BH p"]], group_col="indicator",
                         column_labels={k: v for k, v in heads.items() if k != v},
-                        notes=notes + [f"* Holm-adjusted p < {alpha} (family: all shifts of the country)."] + marks.lines)
+                        notes=notes + [f"* Holm-adjusted p < {proportion_text(alpha)} (family: all shifts of the country)."]
+                        + marks.lines)
 
 
 def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> list[Path]:
@@ -308,30 +318,31 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
     from analysis.config import load_project
 
     project = load_project(root)
-    cfg = project["countries"][country]
+    cfg = project.countries[country]
+    decimals = project.settings.percent_decimals
     tables_dir = root / "reports" / "tables" / country
-    synthetic = " Synthetic reconstruction: not real responses." if cfg.get("synthetic_data") else ""
-    labels = {i["id"]: i["label"] for i in project["indicators"]}
-    if name in cfg.get("tables", {}):
-        spec = cfg["tables"][name]
+    synthetic = " Synthetic reconstruction: not real responses." if cfg.synthetic_data else ""
+    labels = project.indicator_labels()
+    if name in cfg.tables:
+        spec = cfg.tables[name]
         tidy = read_output_csv(tables_dir / f"{name}.csv")
         base = {"row": "row percentages", "column": "column percentages", "total": "percentages of the grand total"}
-        display = crosstab_display(tidy, name, spec.get("title", name),
-                                   [f"Counts with {base[spec['percent']]} beneath (rounded half up).{synthetic}"],
-                                   show_percent=spec.get("show_percent", True),
-                                   column_vars=[d["variable"] for d in spec["columns"]])
+        display = crosstab_display(tidy, name, name if spec.title is None else spec.title,
+                                   [f"Counts with {base[spec.percent]} beneath (rounded half up).{synthetic}"],
+                                   show_percent=spec.show_percent,
+                                   column_vars=[d.variable for d in spec.columns], percent_decimals=decimals)
     elif name == "estimates_table":
         display = estimates_display(read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}), labels,
                                     f"{country}_estimates",
-                                    f"{cfg['label']}: indicator estimates by wave, overall and by sex",
-                                    [f"Percent of valid answers (95% CI); all groups in estimates.csv.{synthetic}"])
+                                    f"{cfg.label}: indicator estimates by wave, overall and by sex",
+                                    [f"Percent of valid answers (95% CI); all groups in estimates.csv.{synthetic}"],
+                                    percent_decimals=decimals)
     elif name == "shifts_table":
-        alpha = project["config"].get("alpha", 0.05)
         shifts = read_output_csv(tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str})
         first, last = compared_waves(shifts) or ("baseline", "endline")
-        title = f"{cfg['label']}: {first} to {last} shifts" if len(shifts) else f"{cfg['label']}: shifts"
+        title = f"{cfg.label}: {first} to {last} shifts" if len(shifts) else f"{cfg.label}: shifts"
         display = shifts_display(shifts, labels, f"{country}_shifts", title, [synthetic.strip()] if synthetic else [],
-                                 alpha)
+                                 project.settings.alpha, percent_decimals=decimals)
     else:
         raise KeyError(f"no display table '{name}' for {country}")
     return display.write(out_stem)
