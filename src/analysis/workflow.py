@@ -45,7 +45,7 @@ CHARTS = (CHART_TABLE, CHART_SHIFTS)
 PROJECT_READERS: dict[str, tuple[str, ...]] = {
     "countries": (),                 # which jobs exist (the job list), not what one job computes
     "alpha": (STATISTICS, CHART_SHIFTS, DISPLAY_SHIFTS),
-    "percent_decimals": (),
+    "percent_decimals": (CHART_SHIFTS, DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "min_group_n": (STATISTICS,),
     "multiplicity_family": (STATISTICS,),
     "claims": (),                    # the audit's registry: a file input of the audit
