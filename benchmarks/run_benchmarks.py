@@ -69,9 +69,9 @@ def _stages(root: Path) -> dict:
 
 def estimation_seconds(root: Path) -> float:
     code = ("import time,sys;sys.path.insert(0,'src');import pandas as pd;from pathlib import Path;"
-            "from analysis.config import load_project;from analysis.estimates import design_of, estimate_table;"
+            "from analysis.config import load_project;from analysis.estimates import estimate_table;"
             "p=load_project(Path('.'));d=pd.read_parquet('data/processed/bench/respondents.parquet');"
-            "t=time.perf_counter();e=estimate_table(d,p['indicators'],'bench',design_of(p['countries']['bench']),['sex'],1);"
+            "t=time.perf_counter();e=estimate_table(d,p.indicators,'bench',p.countries['bench'].design,['sex'],1);"
             "print(time.perf_counter()-t, len(e))")
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     return float(out.stdout.split()[0])
