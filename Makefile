@@ -1,5 +1,7 @@
 # The README's two commands: `make report` (install + full pipeline) and `make test` (install + tests).
 # Installs exact pins from requirements.lock into .venv; nothing prompts for input.
+# Another Python gets its own venv: `make test PYTHON=python3.13 VENV=.venv313` (the lock installs on 3.11-3.13);
+# PYTEST_ARGS picks tests, e.g. PYTEST_ARGS="tests/test_proportions.py".
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,7 +25,7 @@ report: $(STAMP)
 	$(BIN)/python -m analysis run --cores all
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 raw: $(STAMP)
 	$(BIN)/python -m synthetic

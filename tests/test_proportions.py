@@ -1,12 +1,15 @@
 """Proportion methods against independent references: R (tests/fixtures/reference/reference_values.json,
 made by make_reference_values.R), published worked examples, and statsmodels."""
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from analysis.proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
@@ -119,3 +122,57 @@ def test_paired_interval_reduces_to_independent_combination_when_phi_is_zero():
     p1, p2 = (a + b) / n, (a + c) / n
     assert low == pytest.approx(p1 - p2 - np.hypot(p1 - l1, u2 - p2))
     assert high == pytest.approx(p1 - p2 + np.hypot(u1 - p1, p2 - l2))
+
+
+# The closed forms this module computed before it called statsmodels, kept as an independent reference.
+def _wilson_closed_form(k, n, alpha):
+    z = stats.norm.ppf(1 - alpha / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def _newcombe_closed_form(k1, n1, k2, n2, alpha):
+    p1, p2 = k1 / n1, k2 / n2
+    (l1, u1), (l2, u2) = _wilson_closed_form(k1, n1, alpha), _wilson_closed_form(k2, n2, alpha)
+    return p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def _cohens_h_closed_form(p1, p2):
+    return 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))
+
+
+wide_counts = st.integers(1, 10**6).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n)))
+alphas = st.floats(0.001, 0.5)
+
+
+@given(st.lists(st.tuples(wide_counts, wide_counts), min_size=1, max_size=20), alphas)
+def test_statsmodels_calls_equal_the_closed_forms(pairs, alpha):
+    (k1, n1), (k2, n2) = (np.array(x, float).T for x in zip(*pairs))     # one array call over all the pairs
+    for ours, reference in ((wilson_ci(k1, n1, alpha), _wilson_closed_form(k1, n1, alpha)),
+                            (newcombe_diff_ci(k1, n1, k2, n2, alpha), _newcombe_closed_form(k1, n1, k2, n2, alpha))):
+        assert all(isinstance(x, np.ndarray) and x.shape == k1.shape for x in ours)
+        np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cohens_h(k1 / n1, k2 / n2), _cohens_h_closed_form(k1 / n1, k2 / n2), rtol=0, atol=1e-12)
+
+
+def test_empty_or_missing_counts_give_nan_without_warnings():
+    k, n = np.array([0, 3, np.nan, 2, 1]), np.array([0, 0, 5, np.nan, 4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        low, high = wilson_ci(k, n)
+        dlow, dhigh = newcombe_diff_ci(k, n, 1, 4)
+        rlow, rhigh = newcombe_diff_ci(1, 4, k, n)
+    for x in (low, high, dlow, dhigh, rlow, rhigh):
+        assert np.isnan(x[:4]).all() and np.isfinite(x[4])
+    assert np.isnan(cohens_h(np.nan, 0.5))
+
+
+def test_pandas_counts_give_numpy_limits_at_zero_and_one():
+    k, n = pd.Series([0, 7], index=[10, 11]), pd.Series([7, 7], index=[10, 11])
+    low, high = wilson_ci(k, n)
+    assert isinstance(low, np.ndarray) and isinstance(high, np.ndarray)
+    assert low[0] == pytest.approx(0, abs=1e-15) and high[1] == pytest.approx(1, abs=1e-15)
+    assert 0 <= low[0] and high[1] <= 1
+    assert isinstance(cohens_h(k / n, 0.5), np.ndarray)

@@ -39,7 +39,7 @@ def output_files(root: Path) -> list[str]:
 def package_versions(root: Path) -> dict[str, str]:
     lock = root / "requirements.lock"
     names = ([line.split("==")[0] for line in lock.read_text().splitlines() if "==" in line] if lock.exists() else
-             ["snakemake", "pandas", "numpy", "scipy", "statsmodels", "pingouin", "matplotlib", "pyreadstat", "pyarrow",
+             ["snakemake", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "pyreadstat", "pyarrow",
               "great-tables", "jsonschema", "pyyaml", "openpyxl"])
     out = {}
     for name in names:
