@@ -367,7 +367,7 @@ def merge_country_indicators(indicators: list[dict], country: dict, source: str)
     return indicators
 
 
-def load_project(root: Path) -> dict:
+def load_project(root: Path) -> Project:
     """Read config/config.yaml, every listed country config and config/indicators.yaml; validate all."""
     root = Path(root)
     cfg_path = root / "config" / "config.yaml"
