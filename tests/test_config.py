@@ -89,3 +89,12 @@ def test_bad_exclusion_rule_shape(root):
     with pytest.raises(InputError) as err:
         load_project(root)
     assert "exclusions[4]" in err.value.problem
+
+
+def test_label_language_needs_an_xlsform_beside_it(root):
+    _edit(root, "config/countries/rwanda.yaml",
+          lambda d: d["datasets"]["respondents"]["sources"][0].update(label_language="English (en)"))
+    with pytest.raises(InputError) as err:
+        load_project(root)
+    assert err.value.problem == "`label_language` at datasets.respondents.sources[0] needs `xlsform` beside it"
+    assert err.value.key == "label_language" and "add `xlsform:`" in err.value.fix

@@ -11,6 +11,7 @@ from analysis.errors import InputError
 from analysis.scaffold import draft_country_config
 
 from .conftest import ROOT, copy_project
+from .test_readers import _two_language_form
 
 DTA = ["data/raw/example_country/example_baseline_surveycto.dta", "data/raw/example_country/example_endline_surveycto.dta"]
 
@@ -54,6 +55,20 @@ def test_scaffold_reads_xlsform_and_spss_metadata():
     sav = yaml.safe_load(draft_country_config(ROOT, "s", ["data/raw/rwanda/rwanda_endline_2023_ona.sav"]))
     assert sav["datasets"]["respondents"]["variables"]["q_use_of_arms"]["missing"] == [98, 99]   # SPSS user-missing
 
+
+
+def test_scaffold_reads_a_two_language_xlsform_in_the_chosen_language(tmp_path):
+    _two_language_form(tmp_path / "form.xlsx")
+    (tmp_path / "baseline.csv").write_text("village;intro/consent;household/fruits;household/fruits/apple;household/fruits/pear"
+                                           "\nA;yes;apple pear;1;1\nB;other;pear;0;1\n", encoding="utf-8")
+    text = draft_country_config(tmp_path, "k", ["baseline.csv"], "form.xlsx", "Français (fr)")
+    assert "--label-language 'Français (fr)'" in text
+    assert "consent: {source: consent}   # Êtes-vous d'accord ?: yes=Oui, no=Non, other=Other" in text
+    src = yaml.safe_load(text)["datasets"]["respondents"]["sources"][0]
+    assert src["xlsform"] == "form.xlsx" and src["label_language"] == "Français (fr)"
+    with pytest.raises(InputError) as err:
+        draft_country_config(tmp_path, "k", ["baseline.csv"], "form.xlsx")
+    assert "'English (en)', 'Français (fr)'" in err.value.problem and "--label-language" in err.value.fix
 
 def test_todo_values_stop_the_run(tmp_path):
     root = copy_project(tmp_path)

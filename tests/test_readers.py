@@ -197,3 +197,148 @@ def test_header_row_must_be_the_first_row(tmp_path):
     book.save(tmp_path / "late.xlsx")
     with pytest.raises(InputError, match="first row of the sheet is empty"):
         read_source(tmp_path, _source("late.xlsx", "xlsx"))
+
+
+# --- XLSForms (parsed by pyxform; spec: https://xlsform.org/en/) -------------------------------------
+EN, FR = "English (en)", "Français (fr)"
+
+
+def _form(path: Path, survey: list[list], choices: list[list] | None = None, settings: list[list] | None = None) -> None:
+    """An XLSForm workbook with these rows (the first row of each sheet is its header)."""
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.title = "survey"
+    for name, rows in (("survey", survey), ("choices", choices), ("settings", settings)):
+        if rows is not None:
+            sheet = book["survey"] if name == "survey" else book.create_sheet(name)
+            for row in rows:
+                sheet.append(row)
+    book.save(path)
+
+
+def _two_language_form(path: Path, default_language: str | None = None) -> None:
+    """A Kobo-style form with labels in English and French, a group, a repeat, or_other and a select_multiple."""
+    _form(path,
+          [["type", "name", f"label::{EN}", f"label::{FR}"],
+           ["begin_group", "intro", "Introduction", "Introduction (fr)"],
+           ["select_one yn or_other", "consent", "Do you agree?", "Êtes-vous d'accord ?"],
+           ["end_group", "", "", ""],
+           ["begin_repeat", "household", "Household member", "Membre du ménage"],
+           ["select_multiple fruit", "fruits", "Fruits eaten", "Fruits mangés"],
+           ["integer", "age", "Age", "Âge"],
+           ["end_repeat", "", "", ""]],
+          [["list_name", "name", f"label::{EN}", f"label::{FR}"],
+           ["yn", "yes", "Yes", "Oui"],
+           ["yn", "no", "No", "Non"],
+           ["fruit", "apple", "Apple", "Pomme"],
+           ["fruit", "pear", "Pear", "Poire"]],
+          [["form_id", "default_language"], ["two", default_language]] if default_language else None)
+
+
+def test_two_language_form_gives_the_labels_of_the_chosen_language(tmp_path):
+    _two_language_form(tmp_path / "form.xlsx")
+    english = read_xlsform(tmp_path / "form.xlsx", "form.xlsx", label_language=EN)
+    assert english.choices == {"yn": {"yes": "Yes", "no": "No", "other": "Other"},
+                               "fruit": {"apple": "Apple", "pear": "Pear"}}
+    assert english.questions["consent"] == {"type": "select_one", "list": "yn", "label": "Do you agree?"}
+    french = read_xlsform(tmp_path / "form.xlsx", "form.xlsx", label_language=FR)
+    assert french.choices == {"yn": {"yes": "Oui", "no": "Non", "other": "Other"},
+                              "fruit": {"apple": "Pomme", "pear": "Poire"}}
+    assert french.questions["age"]["label"] == "Âge"
+
+
+def test_default_language_of_the_settings_sheet_is_used_unless_one_is_chosen(tmp_path):
+    _two_language_form(tmp_path / "form.xlsx", default_language=FR)
+    assert read_xlsform(tmp_path / "form.xlsx", "form.xlsx").choices["yn"] == {"yes": "Oui", "no": "Non", "other": "Other"}
+    assert read_xlsform(tmp_path / "form.xlsx", "form.xlsx", EN).choices["yn"] == {"yes": "Yes", "no": "No", "other": "Other"}
+
+
+def test_several_languages_and_none_chosen_is_an_error_naming_them(tmp_path):
+    _two_language_form(tmp_path / "form.xlsx")
+    with pytest.raises(InputError) as err:
+        read_xlsform(tmp_path / "form.xlsx", "form.xlsx")
+    assert err.value.problem == f"the XLSForm has labels in 2 languages ('{EN}', '{FR}') and none is chosen"
+    assert err.value.file == "form.xlsx" and err.value.key == "label_language"
+    assert "`label_language:`" in err.value.fix and f"'{EN}', '{FR}'" in err.value.fix
+
+
+def test_label_language_not_in_the_form_is_an_error_naming_the_available_ones(tmp_path):
+    _two_language_form(tmp_path / "form.xlsx", default_language=EN)
+    with pytest.raises(InputError) as err:
+        read_xlsform(tmp_path / "form.xlsx", "form.xlsx", label_language="English")
+    assert err.value.problem == f"label_language 'English' is not a language of the XLSForm's labels (it has '{EN}', '{FR}')"
+    assert err.value.key == "label_language" and f"'{EN}', '{FR}'" in err.value.fix
+
+
+def test_a_choice_without_a_label_in_the_chosen_language_is_an_error(tmp_path):
+    _form(tmp_path / "form.xlsx", [["type", "name", f"label::{EN}", f"label::{FR}"], ["select_one yn", "q", "Q", "Q"]],
+          [["list_name", "name", f"label::{EN}", f"label::{FR}"], ["yn", "yes", "Yes", None], ["yn", "no", "No", "Non"]])
+    assert read_xlsform(tmp_path / "form.xlsx", "form.xlsx", EN).choices["yn"] == {"yes": "Yes", "no": "No"}
+    with pytest.raises(InputError) as err:
+        read_xlsform(tmp_path / "form.xlsx", "form.xlsx", FR)
+    assert err.value.problem == f"choice 'yes' of list 'yn' has no label in {FR}"
+    assert f"`label::{FR}`" in err.value.fix
+
+
+def test_kobo_export_of_a_two_language_form(tmp_path):
+    """The whole reader: group and repeat paths stripped from the headers, labels of the chosen language attached,
+    or_other's 'other' choice and `<name>_other` question, select_multiple's dummies and choices."""
+    _two_language_form(tmp_path / "form.xlsx")
+    (tmp_path / "export.csv").write_text(
+        "intro/consent;intro/consent_other;household/fruits;household/fruits/apple;household/fruits/pear;household/age\n"
+        "yes;;apple pear;1;1;30\nother;maybe;pear;0;1;41\n", encoding="utf-8")
+    table = read_source(tmp_path, _source("export.csv", "csv", sep=";", xlsform="form.xlsx", label_language=EN))
+    assert list(table.frame.columns) == ["consent", "consent_other", "fruits", "fruits/apple", "fruits/pear", "age"]
+    assert table.value_labels == {"consent": {"yes": "Yes", "no": "No", "other": "Other"},
+                                  "fruits": {"apple": "Apple", "pear": "Pear"}}
+    assert table.multi_choice == {"fruits": {"apple", "pear"}}
+    assert table.variable_labels["consent"] == "Do you agree?" and table.variable_labels["fruits"] == "Fruits eaten"
+    assert table.variable_labels["consent_other"] == "Specify other."          # pyxform's text question for or_other
+
+
+def test_or_other_adds_other_to_the_list_and_a_text_question(tmp_path):
+    _form(tmp_path / "form.xlsx", [["type", "name", "label"], ["select_one yn or_other", "q", "Q"],
+                                   ["select_multiple fruit or_other", "m", "M"]],
+          [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["fruit", "apple", "Apple"]])
+    form = read_xlsform(tmp_path / "form.xlsx", "form.xlsx")
+    assert form.choices == {"yn": {"yes": "Yes", "other": "Other"}, "fruit": {"apple": "Apple", "other": "Other"}}
+    assert form.questions["q_other"]["type"] == "text" and form.questions["m_other"]["type"] == "text"
+    assert form.questions["m"] == {"type": "select_multiple", "list": "fruit", "label": "M"}
+
+
+def test_groups_and_repeats_nested_in_any_order_are_groups(tmp_path):
+    _form(tmp_path / "form.xlsx", [["type", "name", "label"], ["begin group", "outer", "Outer"],
+                                   ["begin repeat", "people", "People"], ["begin_group", "inner", "Inner"],
+                                   ["text", "note_text", "Note"], ["end_group", "", ""], ["end repeat", "", ""],
+                                   ["end group", "", ""], ["text", "after", "After"]])
+    form = read_xlsform(tmp_path / "form.xlsx", "form.xlsx")
+    assert form.groups == {"outer", "people", "inner"}                    # pyxform's own `meta` group is not one
+    assert set(form.questions) == {"note_text", "after"}
+
+
+@pytest.mark.parametrize("payload, problem", [
+    (b"not a spreadsheet" * 50, "cannot read XLSForm: not a spreadsheet pyxform can read (Argument 'definition' was "
+                                "not recognized as a supported type."),
+    (b"PK\x03\x04 broken zip", "cannot read XLSForm: not a spreadsheet pyxform can read"),
+])
+def test_corrupt_xlsform_is_an_error_naming_the_file(tmp_path, payload, problem):
+    (tmp_path / "form.xlsx").write_bytes(payload)
+    with pytest.raises(InputError) as err:
+        read_xlsform(tmp_path / "form.xlsx", "data/raw/x/form.xlsx")
+    assert err.value.problem.startswith(problem) and err.value.file == "data/raw/x/form.xlsx"
+    assert "download the form's XLSForm again" in err.value.fix
+
+
+@pytest.mark.parametrize("survey, choices, message", [
+    ([["type", "name", "label"], ["begin_group", "g", "G"], ["text", "q", "Q"]], None,
+     "[row : 2] Unmatched 'begin_group'. No matching 'end_group' was found for the name 'g'."),
+    ([["type", "name", "label"], ["select_one nolist", "q", "Q"]], [["list_name", "name", "label"], ["yn", "yes", "Yes"]],
+     "[row : 2] List name not in choices sheet: nolist"),
+    ([["type", "name", "label"], ["select_one yn", "q", "Q"]], None, "There should be a choices sheet in this xlsform."),
+])
+def test_invalid_xlsform_is_an_error_quoting_pyxform(tmp_path, survey, choices, message):
+    _form(tmp_path / "form.xlsx", survey, choices)
+    with pytest.raises(InputError) as err:
+        read_xlsform(tmp_path / "form.xlsx", "form.xlsx")
+    assert err.value.problem.startswith(f"cannot read XLSForm: pyxform rejects it ({message}")
+    assert err.value.file == "form.xlsx" and "xlsform.org" in err.value.fix

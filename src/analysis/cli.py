@@ -2,7 +2,8 @@
 
 Commands
   validate                               check every config file against its schema
-  new-country NAME FILE... [--xlsform F] draft config/countries/NAME.yaml from the exports' metadata
+  new-country NAME FILE... [--xlsform F [--label-language L]]
+                                         draft config/countries/NAME.yaml from the exports' metadata
   manifest [--out reports/manifest.json] SHA-256 of every input and output, package versions, git commit
   verify [--manifest reports/manifest.json]  re-check every file against the manifest
   clean --country C --dataset D --out-dir DIR [--workers N]
@@ -188,12 +189,15 @@ def cmd_statistics(args) -> None:
 
 def cmd_new_country(args) -> None:
     from .scaffold import draft_country_config
+    if args.label_language and not args.xlsform:
+        raise InputError("--label-language needs --xlsform", fix="name the form's XLSForm with --xlsform, or drop "
+                                                                 "--label-language")
     out = args.root / "config" / "countries" / f"{args.name}.yaml"
     if out.exists() and not args.force:
         raise InputError("a config for this country already exists", file=str(out.relative_to(args.root)),
                          fix="edit it, choose another name, or pass --force to overwrite it")
     try:
-        text = draft_country_config(args.root, args.name, args.files, args.xlsform)
+        text = draft_country_config(args.root, args.name, args.files, args.xlsform, args.label_language)
     except ValueError as exc:
         raise InputError(str(exc), fix="convert the export to SPSS, Stata, CSV or XLSX") from None
     with atomic_outputs([out]) as (tmp,):
@@ -261,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("files", nargs="+", help="raw exports, paths from the project root (e.g. data/raw/x/baseline.dta)")
     p.add_argument("--xlsform", default=None, help="the form's XLSForm (KoboToolbox/ODK exports)")
+    p.add_argument("--label-language", default=None,
+                   help='the XLSForm labels to read, e.g. "English (en)" (a form in several languages)')
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_new_country)
     p = sub.add_parser("statistics")

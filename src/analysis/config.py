@@ -171,6 +171,11 @@ def validate(document: dict, schema_name: str, source: str) -> None:
                          fix=f"rename it: {err.schema.get('description', err.message)}")
     if err.validator == "required":
         raise InputError(f"{err.message} at {where}", file=source, fix="add the missing key (see README.md, 'Configuration')")
+    if err.validator == "dependentRequired":
+        key, needed = next((k, [n for n in v if n not in err.instance]) for k, v in err.validator_value.items()
+                           if k in err.instance and any(n not in err.instance for n in v))
+        raise InputError(f"`{key}` at {where} needs `{'`, `'.join(needed)}` beside it", file=source, key=key,
+                         fix=f"add `{needed[0]}:` to this entry, or remove `{key}:` (it applies only with it)")
     if err.validator == "enum":
         raise InputError(f"invalid value {err.instance!r} at {where}", file=source,
                          fix=f"use one of: {', '.join(map(str, err.validator_value))}")

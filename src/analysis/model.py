@@ -224,6 +224,7 @@ class Source(_Model):
     encoding: str = "utf-8"
     sheet: str | int = 0
     xlsform: str | None = None
+    label_language: str | None = None   # the XLSForm language whose labels are read (see readers.read_xlsform)
     columns: dict[str, str] = {}
     fieldwork_end: str | None = None
 

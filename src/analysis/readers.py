@@ -2,7 +2,8 @@
 
 A RawTable keeps raw codes untouched plus the metadata the codebook needs: value labels, user-missing
 codes and variable labels. SPSS/Stata metadata come from pyreadstat; KoboToolbox/ODK metadata come from
-the form's XLSForm (`survey` and `choices` sheets). Every failure is an InputError naming the file.
+the form's XLSForm, parsed by pyxform (labels in one language: `label_language:`). Every failure is an InputError
+naming the file.
 
 What counts as a value: every cell is read as text or number exactly as written. Only a truly empty cell (and,
 later, a declared missing code) is missing: "None", "NA", "N/A", "null" or "nan" in a cell are ordinary text,
@@ -27,6 +28,10 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 import pyreadstat
+from pyxform.constants import DEFAULT_LANGUAGE_VALUE
+from pyxform.errors import PyXFormError
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import get_xlsform
 
 from .errors import InputError
 from .model import Source
@@ -47,11 +52,11 @@ class RawTable:
 
 @dataclass
 class XLSForm:
-    """The parts of an XLSForm a reader needs: question types, choice lists, group names."""
+    """The parts of an XLSForm a reader needs: question types, choice lists, group names; labels in one language."""
 
-    questions: dict[str, dict]         # name -> {"type": ..., "list": choice list name or None, "label": ...}
-    choices: dict[str, dict[str, str]]  # list name -> {choice name: label}
-    groups: set[str]
+    questions: dict[str, dict]         # name -> {"type": "select_one" etc., "list": choice list name or None, "label": ...}
+    choices: dict[str, dict[str, str]]  # list name -> {choice name: label}, in the choices sheet's order
+    groups: set[str]                    # names of groups and repeats
 
 
 def _check_file(path: Path, display: str) -> None:
@@ -245,33 +250,106 @@ def check_formulas_cached(path: Path, display: str, sheet: str | int, columns) -
                          "or export the sheet as CSV and read that instead")
 
 
-def read_xlsform(path: Path, display: str) -> XLSForm:
-    """Parse an XLSForm's `survey` and `choices` sheets (the codebook of Kobo/ODK exports)."""
+def read_xlsform(path: Path, display: str, label_language: str | None = None) -> XLSForm:
+    """Parse an XLSForm (the codebook of Kobo/ODK exports) with pyxform, the converter KoboToolbox and ODK use.
+
+    The spec is https://xlsform.org/en/. pyxform reads the workbook and checks it as ODK would (an invalid form is
+    an InputError quoting pyxform); this reads its result: every question of the `survey` sheet with its type and
+    choice list, the names of groups and repeats (#grouping-questions, #repeats), and every list of the `choices`
+    sheet. `select_one x or_other` adds the choice 'other' labelled "Other" to list x and a text question
+    `<name>_other` (#specify-other). Labels are those of one language (#multiple-language-support), see
+    `_label_language`: a column `label::English (en)` holds the language "English (en)"; a plain `label` column is
+    the form's `default_language` (pyxform's "default" when the settings sheet names none).
+    """
     _check_file(path, display)
     try:
-        survey = pd.read_excel(path, sheet_name="survey", dtype=str, keep_default_na=False)
-        choices = pd.read_excel(path, sheet_name="choices", dtype=str, keep_default_na=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"cannot read XLSForm ({exc})", file=display,
-                         fix="supply the form's XLSForm with `survey` and `choices` sheets") from None
-    for sheet, frame, cols in (("survey", survey, {"type", "name"}), ("choices", choices, {"list_name", "name"})):
-        if not cols <= set(frame.columns):
-            raise InputError(f"XLSForm sheet '{sheet}' lacks columns {sorted(cols - set(frame.columns))}", file=display,
-                             fix="use a standard XLSForm (see xlsform.org)")
+        workbook = get_xlsform(xlsform=str(path))
+    except PyXFormError as exc:
+        raise InputError(f"cannot read XLSForm: not a spreadsheet pyxform can read ({exc})", file=display,
+                         fix="the file is corrupt or not an XLSForm: download the form's XLSForm again from "
+                             "KoboToolbox/ODK and put it at this path") from None
+    try:
+        form = workbook_to_json(workbook_dict=workbook, fallback_form_name=workbook.fallback_form_name)
+    except Exception as exc:   # PyXFormError; anything else pyxform raises on a malformed sheet, named with its type
+        detail = str(exc) if isinstance(exc, PyXFormError) else f"{type(exc).__name__}: {exc}"
+        raise InputError(f"cannot read XLSForm: pyxform rejects it ({detail})", file=display,
+                         fix="correct the form where pyxform's message says (sheet and row; the XLSForm spec is at "
+                             "xlsform.org), or download the XLSForm the data were collected with again") from None
+    sections = [e for e in form["children"] if not (e["name"] == "meta" and e["type"] == "group")]  # pyxform's meta
+    language = _label_language(_languages(sections, form.get("choices", {}), form["default_language"]),
+                               form["default_language"], label_language, display)
     questions, groups = {}, set()
-    for qtype, name, label in zip(survey["type"], survey["name"], survey.get("label", survey["name"])):
-        parts = qtype.split()
-        if not parts:
-            continue
-        if parts[0] in ("begin_group", "begin_repeat", "begin") and name:
-            groups.add(name)
-        elif name:
-            questions[name] = {"type": parts[0], "list": parts[1] if len(parts) > 1 else None, "label": label}
-    lists: dict[str, dict[str, str]] = {}
-    label_col = "label" if "label" in choices.columns else "name"
-    for lst, name, label in zip(choices["list_name"], choices["name"], choices[label_col]):
-        lists.setdefault(lst, {})[name] = label
-    return XLSForm(questions, lists, groups)
+    stack = list(reversed(sections))
+    while stack:
+        element = stack.pop()
+        if "children" in element:                      # a group or a repeat
+            groups.add(element["name"])
+            stack.extend(reversed(element["children"]))
+        else:
+            questions[element["name"]] = {"type": _SELECT_TYPES.get(element["type"], element["type"]),
+                                          "list": element.get("list_name"),
+                                          "label": _in_language(element.get("label"), language) or ""}
+    choices: dict[str, dict[str, str]] = {}
+    for list_name, items in form.get("choices", {}).items():
+        choices[list_name] = {}
+        for item in items:
+            label = _in_language(item.get("label"), language)
+            if label is None:                           # pyxform only warns; the label would be the data value
+                unnamed = language == DEFAULT_LANGUAGE_VALUE
+                raise InputError(f"choice '{item['name']}' of list '{list_name}' has no label"
+                                 + ("" if unnamed else f" in {language}"), file=display,
+                                 key=None if unnamed else "label_language",
+                                 fix="fill its `label` cell on the choices sheet" if unnamed else
+                                     f"fill its `label::{language}` cell on the choices sheet, or choose another "
+                                     "`label_language:` in the country config")
+            choices[list_name][item["name"]] = label
+    return XLSForm(questions, choices, groups)
+
+
+_SELECT_TYPES = {"select one": "select_one", "select all that apply": "select_multiple"}   # pyxform's -> XLSForm's
+
+
+def _in_language(label, language: str) -> str | None:
+    """A label in `language`: pyxform gives {language: text} for translated labels and plain text for a label
+    without a language (or one it wrote itself, such as or_other's "Specify other."), which serves any language."""
+    return label.get(language) if isinstance(label, dict) else label
+
+
+def _languages(sections: list[dict], choice_lists: dict[str, list[dict]], default_language: str) -> list[str]:
+    """The languages of the form's question and choice labels (the `label::<language>` suffixes; a plain `label`
+    column beside them is pyxform's "default"), or just `default_language` when no label names one."""
+    found, stack = set(), list(sections) + [item for items in choice_lists.values() for item in items]
+    while stack:
+        element = stack.pop()
+        if isinstance(element.get("label"), dict):
+            found |= set(element["label"])
+        stack.extend(element.get("children", []))
+    return sorted(found) or [default_language]
+
+
+def _label_language(languages: list[str], default_language: str, wanted: str | None, display: str) -> str:
+    """The language to take labels in: `label_language:` from the config; else the form's `default_language`
+    setting (settings sheet); else the form's only language. Several languages and none chosen stop the run."""
+    listed = ", ".join(f"'{lang}'" + (" (the plain `label` column)" if lang == DEFAULT_LANGUAGE_VALUE else "")
+                       for lang in languages)
+    choose = (f"set `label_language:` next to `xlsform:` in this source's entry of the country config (the "
+              f"new-country command: --label-language) to one of {listed}")
+    if wanted is not None:
+        if wanted not in languages:
+            raise InputError(f"label_language '{wanted}' is not a language of the XLSForm's labels (it has {listed})",
+                             file=display, key="label_language", fix=choose)
+        return wanted
+    if default_language != DEFAULT_LANGUAGE_VALUE:     # the settings sheet names a default_language
+        if default_language not in languages:
+            raise InputError(f"the XLSForm's default_language '{default_language}' (settings sheet) has no labels "
+                             f"(the form has {listed})", file=display, key="default_language",
+                             fix=f"correct default_language in the form's settings sheet, or {choose}")
+        return default_language
+    if len(languages) > 1:
+        raise InputError(f"the XLSForm has labels in {len(languages)} languages ({listed}) and none is chosen",
+                         file=display, key="label_language",
+                         fix=f"{choose} (or name the form's default_language in its settings sheet)")
+    return languages[0]
 
 
 def apply_xlsform(table: RawTable, form: XLSForm) -> RawTable:
@@ -323,7 +401,8 @@ def read_source(root: Path, source: Source) -> RawTable:
     else:  # the schema only allows the formats above
         raise InputError(f"unknown format '{fmt}'", file=display, fix="use spss, stata, csv or xlsx")
     if source.xlsform:
-        table = apply_xlsform(table, read_xlsform(root / source.xlsform, source.xlsform))
+        form = read_xlsform(root / source.xlsform, source.xlsform, source.label_language)
+        table = apply_xlsform(table, form)
     table.blank = blank_rows(table.frame)
     if table.blank.all():
         raise InputError("raw file has a header but no data rows" + (" (only blank rows)" if len(table.frame) else ""),

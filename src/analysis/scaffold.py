@@ -9,6 +9,7 @@ starting with "TODO", which the config loader refuses, so nothing runs on a gues
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -79,8 +80,10 @@ def _describe(table: RawTable, col: str) -> tuple[dict, str]:
     return {"type": "text"}, f"{label} (free text, {len(distinct)} distinct values)".strip()
 
 
-def draft_country_config(root: Path, name: str, files: list[str], xlsform: str | None = None) -> str:
-    """YAML text of a draft `config/countries/<name>.yaml` for the given raw files (paths from `root`)."""
+def draft_country_config(root: Path, name: str, files: list[str], xlsform: str | None = None,
+                         label_language: str | None = None) -> str:
+    """YAML text of a draft `config/countries/<name>.yaml` for the given raw files (paths from `root`); labels from
+    the XLSForm in `label_language` (needed for a form in several languages without a default_language)."""
     sources, tables = [], []
     for i, f in enumerate(files):
         fmt = FORMATS.get(Path(f).suffix.lower())
@@ -93,13 +96,17 @@ def draft_country_config(root: Path, name: str, files: list[str], xlsform: str |
                 src["sep"] = ";"
         if xlsform:
             src["xlsform"] = xlsform
+            if label_language:
+                src["label_language"] = label_language
         sources.append(src)
         tables.append(read_source(root, Source.model_validate(src)))
     columns = list(dict.fromkeys(c for t in tables for c in t.frame.columns))
     guesses = {role: _guess(columns, role) for role in GUESSES}
     pii = [c for c in columns if PII.search(c.split("/")[-1]) and c not in guesses.values()]
     lines = [f"# Drafted by `python -m analysis new-country {name} {' '.join(files)}`"
-             + (f" --xlsform {xlsform}" if xlsform else "") + " from the exports' own metadata.",
+             + (f" --xlsform {xlsform}" if xlsform else "")
+             + (f" --label-language {shlex.quote(label_language)}" if xlsform and label_language else "")
+             + " from the exports' own metadata.",
              "# Every value starting with TODO needs a person's decision: the pipeline refuses to run while one remains.",
              "# Then add the country to `countries:` in config/config.yaml. See README.md, 'Add a country'.",
              f"country: {name}",
@@ -119,7 +126,7 @@ def draft_country_config(root: Path, name: str, files: list[str], xlsform: str |
         lines.append(f"      - wave: {_yaml_str(src['wave'])}")
         lines.append(f"        file: {src['file']}")
         lines.append(f"        format: {src['format']}")
-        for key in ("sep", "xlsform"):
+        for key in ("sep", "xlsform", "label_language"):
             if key in src:
                 lines.append(f"        {key}: {_yaml_str(src[key])}")
         absent = [c for c in columns if c not in table.frame.columns]
