@@ -267,7 +267,7 @@ def decided_by_unknown(unknown: pd.DataFrame, excluded: pd.DataFrame, rules: lis
     reads: dict[str, set] = {}
     for rule in rules:
         variables = set(rule.duplicate_of) if isinstance(rule, DuplicateRule) else set(_condition_variables(rule.when))
-        reads.setdefault(rule.id, set()).update(variables)
+        reads.setdefault(str(rule.id), set()).update(variables)
     deciding = [(rule, variable) for rule, variables in reads.items() for variable in variables]
     if not deciding or excluded.empty:
         return np.zeros(len(unknown), dtype=bool)
@@ -651,7 +651,7 @@ def consumers_of(project: Project, country: str, dataset_name: str) -> dict[str,
     filter), `estimate_groups` and the design (respondents)."""
     cfg = project.countries[country]
     dataset = cfg.datasets[dataset_name]
-    found = _table_uses(cfg.tables, dataset_name)
+    found: list[tuple[str | None, str]] = list(_table_uses(cfg.tables, dataset_name))
     if dataset.role == "respondents":
         found += [(how.variable, f"indicator '{ind.id}'") for ind, how in _measured(project.indicators, country)]
         found += [(group, "`estimate_groups`") for group in cfg.estimate_groups]

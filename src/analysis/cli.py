@@ -52,8 +52,7 @@ def _umask_at_import() -> int:
     return mask
 
 
-_IMPORT_UMASK = _umask_without_changing_it()
-_IMPORT_UMASK = _umask_at_import() if _IMPORT_UMASK is None else _IMPORT_UMASK
+_IMPORT_UMASK: int = _umask_without_changing_it() or _umask_at_import()
 
 
 def output_mode() -> int:
@@ -68,13 +67,13 @@ def atomic_outputs(paths: list[Path]):
 
     The temporaries are private while written (mkstemp: 0600); the final files get `output_mode()`, as if created
     with open(), so a research group reads them under its umask."""
-    temps = []
+    temps: list[Path] = []
     try:
         for p in paths:
             p.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+            fd, name = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
             os.close(fd)
-            temps.append(Path(tmp))
+            temps.append(Path(name))
         yield temps
         mode = output_mode()
         for tmp, final in zip(temps, paths):

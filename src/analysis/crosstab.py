@@ -38,7 +38,7 @@ def _dimension(frame: pd.DataFrame, dims: list[Dimension], where: str) -> tuple[
     for part in parts[1:]:
         combined = (combined + JOIN + part.astype(str)).where(combined.notna() & part.notna(), None)
     combos = list(pd.MultiIndex.from_product(orders)) if len(orders) > 1 else [(x,) for x in orders[0]]
-    parts_of = {}
+    parts_of: dict[str, tuple] = {}
     for combo in combos:
         label = JOIN.join(map(str, combo))
         if parts_of.setdefault(label, combo) != combo:

@@ -121,7 +121,7 @@ def domain_totals(values: dict[str, np.ndarray], data: pd.DataFrame, lay: Layout
     margins = {gv: _margin(parts, gv, groups, n_psu, len(lay.strata)) for gv in [OVERALL] + list(group_vars)}
     weighted = not bool(np.all(lay.w == 1.0))
     w, w2 = lay.w, lay.w ** 2
-    frames = {gv: [] for gv in margins}
+    frames: dict[str, list[pd.DataFrame]] = {gv: [] for gv in margins}
     for name, y in values.items():
         valid = ~np.isnan(y)
         yv = np.where(valid, y, 0.0)
@@ -223,7 +223,8 @@ class DesignPasses:
     and grouping, made once and shared (the estimates and the shifts of a country need the same pass)."""
 
     def __init__(self, data: pd.DataFrame):
-        self.data, self._made = data, {}
+        self.data = data
+        self._made: dict[tuple, tuple] = {}
 
     def get(self, ids: list[str], cluster: str | None, weight: str | None, strata: str | None, group_vars: list[str]):
         key = (tuple(ids), cluster, weight, strata, tuple(group_vars))

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyreadstat
@@ -45,7 +47,7 @@ class RawTable:
     file: str
     value_labels: dict[str, dict] = field(default_factory=dict)     # column -> {raw code: label}
     missing_values: dict[str, set] = field(default_factory=dict)    # column -> declared user-missing codes
-    variable_labels: dict[str, str] = field(default_factory=dict)
+    variable_labels: dict[str, str | None] = field(default_factory=dict)
     multi_choice: dict[str, set] = field(default_factory=dict)      # select_multiple column -> allowed choice names
     blank: np.ndarray | None = None                                 # rows whose every cell is empty (read_source)
 
@@ -72,8 +74,9 @@ def read_spss(path: Path, display: str) -> RawTable:
     except Exception as exc:  # pyreadstat raises its own error types for corrupt/truncated files
         raise InputError(f"cannot read SPSS file ({exc})", file=display,
                          fix="the file is corrupt or truncated: re-export it from the survey tool as SPSS .sav") from None
-    missing = {}
-    for col, ranges in (meta.missing_ranges or {}).items():
+    missing: dict[str, set] = {}
+    ranges_of: dict[str, Any] = meta.missing_ranges or {}    # pyreadstat's stubs type the ranges loosely
+    for col, ranges in ranges_of.items():
         missing[col] = {r["lo"] for r in ranges if r["lo"] == r["hi"]}
     return RawTable(frame, display, dict(meta.variable_value_labels or {}), missing,
                     dict(zip(meta.column_names, meta.column_labels or [])))

@@ -156,6 +156,7 @@ def run_pipeline(root: Path, targets: list[str], cores: str = "all", extra: list
     previous = signal.signal(signal.SIGTERM, forward)
     internal = locked = False
     failed = FailedJobs()
+    assert proc.stderr is not None   # stderr=PIPE
     try:
         for line in proc.stderr:
             internal = internal or "INTERNAL ERROR" in line

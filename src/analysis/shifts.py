@@ -32,6 +32,8 @@ the Holm / BH adjustment. Simple random samples use exact tests where the chi-sq
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
@@ -384,7 +386,7 @@ def _join_notes(*notes) -> pd.Series:
 
 
 def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, design: Design,
-                published_baselines: list[PublishedBaseline] = (), alpha: float = DEFAULT_ALPHA,
+                published_baselines: Sequence[PublishedBaseline] = (), alpha: float = DEFAULT_ALPHA,
                 family: str = "country", min_group_n: int = DEFAULT_MIN_GROUP_N, passes: DesignPasses | None = None) -> pd.DataFrame:
     """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring.
 

@@ -28,7 +28,7 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Project
@@ -105,11 +105,12 @@ def config_slice(project: Project, job: str, country: str | None = None, dataset
     documents = project.documents
     if job in WHOLE_PROJECT_JOBS:
         return dict(documents)
+    assert country is not None, f"job {job} needs a country"
     cfg = project.countries[country]
     written = documents["countries"][country]
     spec = cfg.tables.get(table) if table else None
     dataset = dataset or (spec.dataset if spec else None) or ("respondents" if job in (STATISTICS, CHART_SHIFTS) else None)
-    out = {"config": _read_by(PROJECT_READERS, documents["config"], job),
+    out: dict[str, Any] = {"config": _read_by(PROJECT_READERS, documents["config"], job),
            "country": _read_by(COUNTRY_READERS, written, job)}
     if dataset and dataset in cfg.datasets:
         out["dataset"] = _read_by(DATASET_READERS, written["datasets"][dataset], job)

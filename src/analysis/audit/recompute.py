@@ -13,6 +13,7 @@ Kinds (the `recompute:` key of a claim):
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 import hashlib
 import operator
 import subprocess
@@ -75,7 +76,7 @@ def safe_eval(expression: str, names: dict[str, float]) -> float:
     return float(walk(ast.parse(expression, mode="eval")))
 
 
-def _conditions_text(conditions: list[Condition | ClaimCondition] | None) -> str:
+def _conditions_text(conditions: Sequence[Condition | ClaimCondition] | None) -> str:
     """A filter for a provenance record: 'none', one condition as its mapping, several as a list of mappings."""
     if conditions is None:
         return "none"
@@ -99,7 +100,7 @@ class Recomputer:
         self.tables_dir = tables_dir or self.root / "reports" / "tables"
         self.processed_dir = processed_dir or self.root / "data" / "processed"
         self.version = code_version(self.root)
-        self._cache: dict[Path, pd.DataFrame] = {}
+        self._cache: dict[Path | tuple[str, ...], pd.DataFrame] = {}
 
     def _read(self, path: Path) -> pd.DataFrame:
         if path not in self._cache:
