@@ -385,16 +385,11 @@ def _join_notes(*notes) -> pd.Series:
     return frame.apply(lambda r: "; ".join(str(x) for x in r if isinstance(x, str) and x), axis=1)
 
 
-def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, design: Design,
-                published_baselines: Sequence[PublishedBaseline] = (), alpha: float = DEFAULT_ALPHA,
-                family: str = "country", min_group_n: int = DEFAULT_MIN_GROUP_N, passes: DesignPasses | None = None) -> pd.DataFrame:
-    """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring.
-
-    `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
-    ids = indicator_ids(indicators, country, data)
-    order = wave_order(design, data["wave"].dropna().unique())
-    waves = (order[0], order[-1]) if order else ("baseline", "endline")
-    group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
+def _microdata_rows(data: pd.DataFrame, ids: list[str], design: Design, group_vars: list[str], alpha: float,
+                    waves: tuple[str, str], order: list[str], country: str, min_group_n: int,
+                    passes: DesignPasses | None) -> tuple[list[pd.DataFrame], pd.DataFrame, set]:
+    """The shift rows the microdata give (one part per kind of row), the domain cells, and the (indicator,
+    group_var, group) cells already compared."""
     # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
     full_pass = (passes or DesignPasses(data)).get(ids, design.cluster, design.weight, design.strata, group_vars) \
         if design.design_based and not design.is_panel else None
@@ -424,13 +419,12 @@ def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, d
     microdata = [p for p in parts if len(p)]
     for part in microdata:
         part["baseline_wave"], part["endline_wave"] = waves
-    published = [p for p in published_baselines if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done]
-    pub_rows = published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
-    if len(pub_rows):
-        pub_rows["endline_wave"] = waves[1]
-    if not len(microdata) and not len(pub_rows):      # one wave and no published baseline: header only
-        return pd.DataFrame(columns=SHIFT_COLUMNS)
-    table = pd.concat([p for p in microdata + [pub_rows] if len(p)], ignore_index=True)
+    return microdata, cells, done
+
+
+def _changes(table: pd.DataFrame, min_group_n: int) -> pd.DataFrame:
+    """Percents (weighted where design-based), the change in points and Cohen's h; drops subgroup rows with
+    fewer than `min_group_n` answers in either wave."""
     for col in ("note", "p_b", "p_e", "_absent", "baseline_wave", "endline_wave"):
         if col not in table:
             table[col] = np.nan
@@ -447,8 +441,13 @@ def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, d
     absent = table["_absent"].eq(True)
     small = (~is_inter) & (~absent) & (table["group_var"] != OVERALL) & (
         (table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
-    table = table[~small].copy()
-    is_inter = is_inter[~small]
+    return table[~small].copy()
+
+
+def _judged(table: pd.DataFrame, indicators: list[Indicator], country: str, design: Design, alpha: float,
+            family: str) -> pd.DataFrame:
+    """Design columns, the direction of improvement and the Holm/BH-adjusted p-values and significance."""
+    is_inter = table["group"] == INTERACTION
     table["country"] = country
     for col, value in design.columns().items():
         table[col] = value
@@ -464,6 +463,30 @@ def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, d
     table["significant_holm"] = table["p_holm"] < alpha
     if table["p_holm"].isna().any():
         table["significant_holm"] = table["significant_holm"].astype(object).where(table["p_holm"].notna(), None)
+    return table
+
+
+def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, design: Design,
+                published_baselines: Sequence[PublishedBaseline] = (), alpha: float = DEFAULT_ALPHA,
+                family: str = "country", min_group_n: int = DEFAULT_MIN_GROUP_N, passes: DesignPasses | None = None,
+                ) -> pd.DataFrame:
+    """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring.
+
+    `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
+    ids = indicator_ids(indicators, country, data)
+    order = wave_order(design, data["wave"].dropna().unique())
+    waves = (order[0], order[-1]) if order else ("baseline", "endline")
+    group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
+    microdata, cells, done = _microdata_rows(data, ids, design, group_vars, alpha, waves, order, country,
+                                             min_group_n, passes)
+    published = [p for p in published_baselines if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done]
+    pub_rows = published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
+    if len(pub_rows):
+        pub_rows["endline_wave"] = waves[1]
+    if not len(microdata) and not len(pub_rows):      # one wave and no published baseline: header only
+        return pd.DataFrame(columns=SHIFT_COLUMNS)
+    table = _changes(pd.concat([p for p in microdata + [pub_rows] if len(p)], ignore_index=True), min_group_n)
+    table = _judged(table, indicators, country, design, alpha, family)
     if len(order) > 2:
         between = ", ".join(f"'{w}'" for w in order[1:-1])
         compared = (f"compares the first wave '{waves[0]}' with the last '{waves[1]}' (not compared: {between}; "
