@@ -153,17 +153,24 @@ def _core_variables(guesses: dict, tables: list[RawTable]) -> list[dict]:
     return lines
 
 
-def _other_variables(columns: list[str], skip: set, sources: list[dict], tables: list[RawTable]) -> list[dict]:
+def _other_variables(columns: list[str], skip: set, sources: list[dict], tables: list[RawTable],
+                     taken: set) -> list[dict]:
     """The `variables:` lines of every other column (not in `skip`, not a system or group column), keyed by its
-    name in lower case with non-word characters as "_", with the waves that have it when some lack it."""
-    lines = []
+    name in lower case with non-word characters as "_" (then "_2", "_3"... while the key is `taken`), with the
+    waves that have it when some lack it."""
+    lines, taken = [], set(taken)
     for col in columns:
         if col in skip or SYSTEM.match(col.split("/")[-1]) or "/" in col:
             continue
         entry, note = _describe(next(t for t in tables if col in t.frame.columns), col)
         if any(col not in t.frame.columns for t in tables):
             entry["waves"] = [s["wave"] for s, t in zip(sources, tables) if col in t.frame.columns]
-        key = re.sub(r"\W", "_", col.split("/")[-1]).lower()
+        key = stem = re.sub(r"\W", "_", col.split("/")[-1]).lower()
+        n = 1
+        while key in taken:
+            n += 1
+            key = f"{stem}_{n}"
+        taken.add(key)
         lines.append({"key": key, "entry": entry if key == col else {"source": col, **entry}, "note": note or None,
                       "guessed": False})
     return lines
@@ -199,7 +206,8 @@ def draft_country_config(root: Path, name: str, files: list[str], xlsform: str |
     guesses = {role: _guess(columns, role) for role in GUESSES}
     pii = [c for c in columns if PII.search(c.split("/")[-1]) and c not in guesses.values()]
     used = {guesses[role] for role in CORE if guesses[role]}
+    core = _core_variables(guesses, tables)
+    others = _other_variables(columns, used | set(pii), sources, tables, {line["key"] for line in core})
     return TEMPLATES.get_template("country.yaml.j2").render(
         name=name, display_name=name.replace("_", " ").title(), files=files, xlsform=xlsform, found=guesses, pii=pii,
-        sources=_source_views(sources, tables, columns),
-        variables=_core_variables(guesses, tables) + _other_variables(columns, used | set(pii), sources, tables))
+        sources=_source_views(sources, tables, columns), variables=core + others)
