@@ -32,17 +32,38 @@ GUESSES = {   # harmonised role -> column-name pattern (first match wins)
 PII = re.compile(r"(name|phone|mobile|tel|gps|latitude|longitude|address|email|national_?id)", re.I)
 CORE = ("respondent_id", "submission_id", "sex", "age", "consent")   # the harmonised variables drafted first
 ASKED = ("respondent_id", "sex", "age")     # core variables every config needs: a TODO when no column is found
+PLAIN = re.compile(r"[A-Za-z_][\w .()/+-]*")     # text YAML reads back as it is (but yes/no/null... and a final ":")
+# Characters other than those YAML (1.1, as PyYAML reads it) keeps as they are in a quoted scalar or a comment:
+# printable, not a line break (\n \r \x85 \u2028 \u2029), not a tab, not a BOM.
+NOT_VERBATIM = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+NOT_QUOTABLE = re.compile('[\\\\"]|' + NOT_VERBATIM.pattern)
+QUOTED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 SYSTEM = re.compile(r"^(_?(id|index|status|submission_time|submitted_by|version|tags|notes|validation_status)|start|end|today|"
                     r"deviceid|subscriberid|simserial|formdef_version|submissiondate|starttime|endtime)$", re.I)
 
 
+def _escaped(match: re.Match) -> str:
+    """A YAML double-quoted escape for one character."""
+    ch = match.group()
+    code = ord(ch)
+    return QUOTED_ESCAPES.get(ch) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF
+                                      else f"\\U{code:08x}")
+
+
 def _yaml_str(value) -> str:
-    """A YAML scalar for `value`: as it is when YAML reads it back as that text, else double-quoted."""
+    """A YAML scalar reading back as `str(value)`: as it is when that is plain text YAML reads as text, else
+    double-quoted, with backslash escapes for the backslash, the quote and every character a quoted scalar cannot
+    hold as it is (line breaks, tabs, control characters, a BOM)."""
     text = str(value)
-    if re.fullmatch(r"[A-Za-z_][\w .()/+-]*", text) and text.lower() not in {"yes", "no", "true", "false", "null", "on", "off"} \
+    if PLAIN.fullmatch(text) and text.lower() not in {"yes", "no", "true", "false", "null", "on", "off"} \
             and not text.endswith((" ", ":")):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + NOT_QUOTABLE.sub(_escaped, text) + '"'
+
+
+def _comment(value) -> str:
+    """Text for a YAML comment: one line, every line break, tab or control character (NOT_VERBATIM) a space."""
+    return NOT_VERBATIM.sub(" ", str(value))
 
 
 def _inline(entry: dict) -> str:
@@ -60,7 +81,7 @@ def _inline(entry: dict) -> str:
 
 TEMPLATES = Environment(loader=PackageLoader("analysis", "templates"), autoescape=False, undefined=StrictUndefined,
                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-TEMPLATES.filters.update(yaml=_yaml_str, inline=_inline)
+TEMPLATES.filters.update(yaml=_yaml_str, inline=_inline, comment=_comment)
 
 
 def _wave_from_name(path: str, i: int) -> str:
