@@ -21,9 +21,9 @@ except InputError as exc:  # one clear message, no traceback
     sys.exit(2)
 
 COUNTRIES = list(PROJECT.countries)
-# the analysis code is an input of every rule: changing a function reruns the jobs that use it
-CODE = sorted(str(p) for p in Path(SRC, "analysis").rglob("*.py"))
-FIGURE_CODE = sorted(str(p) for p in Path(SRC, "figures").rglob("*.py"))
+# the analysis code is an input of every rule: changing a function or a template reruns the jobs that use it
+CODE = sorted(str(p) for p in Path(SRC, "analysis").rglob("*") if p.suffix in (".py", ".j2"))
+FIGURE_CODE = sorted(str(p) for p in Path(SRC, "figures").rglob("*") if p.suffix in (".py", ".j2"))
 ENV = "../environment.yml"
 # the workflow always runs the code of its own checkout (also when another copy is pip-installed)
 PY = f"PYTHONPATH={shlex.quote(SRC)} python -m analysis"

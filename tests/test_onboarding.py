@@ -70,6 +70,19 @@ def test_scaffold_reads_a_two_language_xlsform_in_the_chosen_language(tmp_path):
         draft_country_config(tmp_path, "k", ["baseline.csv"], "form.xlsx")
     assert "'English (en)', 'Français (fr)'" in err.value.problem and "--label-language" in err.value.fix
 
+
+def test_scaffold_gives_each_column_its_own_key():
+    """Rwanda's waves name sex, age and consent differently (baseline gender, age_years, consent_given; endline sex,
+    age, consent): the endline columns get keys of their own instead of replacing the guessed core variables."""
+    text = draft_country_config(ROOT, "r", ["data/raw/rwanda/rwanda_baseline_2022_surveycto.sav",
+                                            "data/raw/rwanda/rwanda_endline_2023_ona.sav"])
+    variables = yaml.safe_load(text)["datasets"]["respondents"]["variables"]
+    assert [line.split(":")[0].strip() for line in text.splitlines() if line.startswith("      sex")] == ["sex", "sex_2"]
+    assert variables["sex"]["source"] == "gender" and variables["sex_2"] == {"source": "sex", "waves": ["endline"]}
+    assert variables["age"]["source"] == "age_years" and variables["age_2"]["source"] == "age"
+    assert variables["consent"]["source"] == "consent_given" and variables["consent_2"]["source"] == "consent"
+
+
 def test_todo_values_stop_the_run(tmp_path):
     root = copy_project(tmp_path)
     (root / "config/countries/walkthrough.yaml").write_text(draft_country_config(root, "walkthrough", DTA), encoding="utf-8")

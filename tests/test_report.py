@@ -123,7 +123,7 @@ def test_report_shifts_name_the_waves_and_dash_not_estimable_cells_with_their_no
     from figures.report import estimates_and_shifts_html
 
     from .test_display_not_estimable import NO_MEN, ONE_CLUSTER, estimates_frame, shifts_frame
-    text = "\n".join(estimates_and_shifts_html(_country(estimates_frame(), shifts_frame()), {}, 0.05))
+    text = estimates_and_shifts_html(_country(estimates_frame(), shifts_frame()), {}, 0.05)
     assert "shifts are 2000 − 1999 in percentage points" in text and "endline" not in text
     shifts_table, estimates_table = text.split("<h3>Estimates")
     head = _cells(shifts_table)[0]
@@ -148,7 +148,7 @@ def test_report_country_with_one_wave_says_there_are_no_shifts():
     from .test_display_not_estimable import estimates_frame
     one = estimates_frame()
     one = one[one["wave"] == "1999"]
-    text = "\n".join(estimates_and_shifts_html(_country(one, pd.DataFrame(columns=SHIFT_COLUMNS)), {}, 0.05))
+    text = estimates_and_shifts_html(_country(one, pd.DataFrame(columns=SHIFT_COLUMNS)), {}, 0.05)
     assert "<p>No shifts: this country has one wave (&#x27;1999&#x27;), so there is no change to estimate.</p>" in text
     assert "one wave of data, so no shifts." in text and "−" not in text and "Holm" not in text
     assert text.count("<table>") == 1 and "<h3>Estimates (overall and by sex)</h3>" in text    # estimates still shown

@@ -446,6 +446,15 @@ def test_comment_in_a_config_file_reruns_only_the_manifest(rwanda):
     assert set(jobs) == {"manifest"}, jobs
 
 
+def test_report_template_change_reruns_the_report(rwanda):
+    """Templates are code: a changed report template reruns the report (and, as any change to src/figures does,
+    the charts and display tables), not the cleaning or the statistics."""
+    with changed_file(rwanda / "src/figures/templates/report_parts.html.j2",
+                      lambda p: p.write_text(p.read_text(encoding="utf-8") + "\n", encoding="utf-8")):
+        jobs = planned(rwanda)
+    assert "html_report" in jobs and not {"clean_dataset", "statistics", "crosstab"} & set(jobs), jobs
+
+
 def test_raw_file_replaced_by_an_older_one_reruns_its_cleaning(rwanda):
     raw = rwanda / "data/raw/rwanda/rwanda_baseline_2022_surveycto.sav"
 
