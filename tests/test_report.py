@@ -100,12 +100,16 @@ def test_cleaning_summary_says_when_nothing_was_excluded_or_flagged():
 
 
 def test_privacy_sentence_lists_published_free_text():
+    from analysis.model import Country, Project, Settings
     from figures.report import privacy_html
-    project = {"countries": {"x": {"datasets": {"survey": {"variables": {
-        "other": {"type": "text", "publish": True}, "village": {"type": "text"}, "q1": {}}}}}}}
-    assert "(published: x/survey: other)" in privacy_html(project)
-    project["countries"]["x"]["datasets"]["survey"]["variables"]["other"]["publish"] = False
-    assert "(no free text is published)" in privacy_html(project)
+
+    def project(publish: bool) -> Project:
+        country = Country.model_validate({"country": "x", "label": "X", "datasets": {"survey": {
+            "role": "respondents", "sources": [{"wave": "w", "file": "f.csv", "format": "csv"}],
+            "variables": {"other": {"type": "text", "publish": publish}, "village": {"type": "text"}, "q1": {}}}}})
+        return Project(root=".", settings=Settings(countries=["x"]), countries={"x": country}, indicators=[])
+    assert "(published: x/survey: other)" in privacy_html(project(True))
+    assert "(no free text is published)" in privacy_html(project(False))
 
 
 # --- estimates and shifts: waves by name, "–" and notes for what is not estimable (unit tests) ------------------

@@ -10,6 +10,7 @@ rendered from templates/country.yaml.j2; this module prepares its data.
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pandas as pd

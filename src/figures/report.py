@@ -25,6 +25,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Project
 from analysis.csv_files import read_output_csv
 
 from .tables import (MISSING, PUBLISHED, SUPPRESSED, column_headers, compared_waves, count_cell, estimate_waves,
@@ -80,18 +81,13 @@ def _figure(path: Path, alt: str) -> dict:
     return {"alt": alt, "data": base64.b64encode(path.read_bytes()).decode("ascii")}
 
 
-def _cell_claims(claims: pd.DataFrame, registry: dict) -> dict[tuple, str]:
+def _cell_claims(registry: ClaimsRegistry | None) -> dict[tuple, str]:
     """(country, table, row, column, field) -> claim id, for figure cells the paper prints."""
-    out = {}
-    for c in registry.get("claims", []):
-        spec = c["recompute"].get("figure_cell")
-        if spec:
-            out[(spec["country"], spec["table"], spec["row"], spec["column"], spec["field"])] = c["id"]
-    return out
+    return registry.figure_cells() if registry is not None else {}
 
 
 def crosstab_table(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: dict, status: dict,
-                   column_vars: list[str] | None = None) -> dict:
+                   column_vars: list[str] | None = None, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
     """The cells of a crosstab: per row its count line and (except Figure 3) its percent line, each cell with the
     claim id the paper prints for it, if any; a column of several variables is headed by their categories joined
     with " · ".
@@ -125,7 +121,7 @@ def crosstab_table(country: str, table_id: str, tidy: pd.DataFrame, cell_claims:
             for c in cols:
                 v, hidden = idx.loc[(r, c), field], bool(idx.loc[(r, c), "_suppressed"])
                 cid = cell_claims.get((country, table_id, r, c, field))
-                cells.append({"text": count_cell(v, hidden) if field == "n" else SUPPRESSED if hidden else pct(v),
+                cells.append({"text": count_cell(v, hidden) if field == "n" else SUPPRESSED if hidden else pct(v, decimals),
                               "claim": cid or "", "status": status.get(cid, "") if cid else "",
                               "bad": bool(cid) and status.get(cid) in ("differs", "impossible")})
             out_rows.append({"label": r if field == "n" else "%", "bold": field == "n", "cells": cells})
@@ -134,15 +130,15 @@ def crosstab_table(country: str, table_id: str, tidy: pd.DataFrame, cell_claims:
 
 
 def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: dict, status: dict,
-                  column_vars: list[str] | None = None) -> str:
+                  column_vars: list[str] | None = None, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
     """A crosstab with counts (and percents beneath), claim ids under the cells the paper prints (HTML, one line).
 
     Parameters are those of `crosstab_table`.
     """
-    return _parts().crosstab(crosstab_table(country, table_id, tidy, cell_claims, status, column_vars))
+    return _parts().crosstab(crosstab_table(country, table_id, tidy, cell_claims, status, column_vars, decimals))
 
 
-def estimates_table(country: str, est: pd.DataFrame, labels: dict) -> dict:
+def estimates_table(country: str, est: pd.DataFrame, labels: dict, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
     """Every overall and by-sex estimate, one row each; an empty percent, interval or design effect reads "–" and
     the row's `note` is a mark after its percent, the note under the table.
 
@@ -155,13 +151,13 @@ def estimates_table(country: str, est: pd.DataFrame, labels: dict) -> dict:
     marks = row_notes(note_texts(e))
     rows = [{"label": labels.get(r.indicator, r.indicator),
              "id": f"est:{country}/{r.indicator}/{wave_text(r.wave)}/{r.group}", "group": r.group,
-             "wave": wave_text(r.wave), "n": str(r.n), "percent": pct(r.percent), "mark": m.strip(),
-             "ci": interval(r.ci_low, r.ci_high), "ci_method": _text(r.ci_method) or MISSING, "deff": num(r.deff, 2)}
+             "wave": wave_text(r.wave), "n": str(r.n), "percent": pct(r.percent, decimals), "mark": m.strip(),
+             "ci": interval(r.ci_low, r.ci_high, decimals=decimals), "ci_method": _text(r.ci_method) or MISSING, "deff": num(r.deff, 2)}
             for r, m in zip(e.itertuples(), marks.marks)]
     return {"rows": rows, "notes": marks.lines}
 
 
-def shifts_table(country: str, sh: pd.DataFrame, labels: dict, alpha: float) -> dict:
+def shifts_table(country: str, sh: pd.DataFrame, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
     """Every shift, the first and last waves headed by their names (`baseline_wave`, `endline_wave`); what cannot
     be estimated reads "–" and the row's `note` is a mark after its change, the note under the table.
 
@@ -176,9 +172,9 @@ def shifts_table(country: str, sh: pd.DataFrame, labels: dict, alpha: float) -> 
     texts = note_texts(sh)
     marks = row_notes(texts.mask(published & texts.eq(""), PUBLISHED))
     rows = [{"label": labels.get(r.indicator, r.indicator), "id": f"shift:{country}/{r.indicator}/{r.group}",
-             "group": r.group, "baseline": pct(r.baseline_pct), "endline": pct(r.endline_pct),
-             "change": num(r.diff_pp), "sig": bool(r.p_holm < alpha), "mark": m.strip(),
-             "ci": interval(r.diff_ci_low, r.diff_ci_high, " to "), "test": _text(r.test) or MISSING,
+             "group": r.group, "baseline": pct(r.baseline_pct, decimals), "endline": pct(r.endline_pct, decimals),
+             "change": num(r.diff_pp, decimals), "sig": bool(r.p_holm < alpha), "mark": m.strip(),
+             "ci": interval(r.diff_ci_low, r.diff_ci_high, " to ", decimals=decimals), "test": _text(r.test) or MISSING,
              "p": _p(r.p_value), "p_holm": _p(r.p_holm), "p_bh": _p(r.p_bh), "cohens_h": num(r.cohens_h, 2)}
             for r, m in zip(sh.itertuples(), marks.marks)]
     heads = [wave_title(first), wave_title(last)]
@@ -186,7 +182,7 @@ def shifts_table(country: str, sh: pd.DataFrame, labels: dict, alpha: float) -> 
             "rows": rows, "notes": marks.lines}
 
 
-def country_section(c: CountryInputs, labels: dict, alpha: float) -> dict:
+def country_section(c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
     """A country's estimates and shifts: its charts, its shifts (None without any, with `no_shifts` saying why)
     and its estimates, for the `country_section` macro."""
     waves = estimate_waves(c.estimates)
@@ -194,15 +190,15 @@ def country_section(c: CountryInputs, labels: dict, alpha: float) -> dict:
     return {"name": c.name, "label": c.label, "design": c.design, "alpha": alpha, "one_wave": len(waves) == 1,
             "charts": [_figure(c.charts[chart], f"{c.label}: {chart}") for chart in ("dumbbell", "forest")
                        if chart in c.charts],
-            "shifts": shifts_table(c.name, c.shifts, labels, alpha) if has_shifts else None,
+            "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
             "no_shifts": "" if has_shifts else no_shifts_text(waves),
-            "estimates": estimates_table(c.name, c.estimates, labels)}
+            "estimates": estimates_table(c.name, c.estimates, labels, decimals)}
 
 
-def estimates_and_shifts_html(c: CountryInputs, labels: dict, alpha: float) -> str:
+def estimates_and_shifts_html(c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
     """A country's section (HTML, one line per part): the sentence saying what a shift is (between the waves it
     compares), the charts, the shifts (or why there are none) and the estimates."""
-    return _parts().country_section(country_section(c, labels, alpha))
+    return _parts().country_section(country_section(c, labels, alpha, decimals))
 
 
 def _rows_by_rule(log: pd.DataFrame) -> pd.DataFrame:
@@ -251,14 +247,14 @@ def cleaning_summary_html(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) 
     return [_parts().cleaning_part(part) for part in cleaning_summary(exclusions, cleaning_log)]
 
 
-def published_free_text(project: dict) -> list[str]:
-    """"country/dataset: variable" of every free-text variable whose answers are published, sorted."""
-    return sorted(f"{country}/{dataset}: {variable}" for country, cfg in project["countries"].items()
-                  for dataset, spec in cfg.get("datasets", {}).items()
-                  for variable, v in (spec.get("variables") or {}).items() if isinstance(v, dict) and v.get("publish"))
+def published_free_text(project: Project) -> list[str]:
+    """'<country>/<dataset>: <variable>' of every free-text variable whose config says `publish: true`."""
+    return sorted(f"{country}/{dataset}: {variable}" for country, cfg in project.countries.items()
+                  for dataset, spec in cfg.datasets.items()
+                  for variable, v in spec.variables.items() if v.publish)
 
 
-def privacy_html(project: dict) -> str:
+def privacy_html(project: Project) -> str:
     """What the report can say about identifiers and free text, from the config (HTML)."""
     return _parts().privacy(published_free_text(project))
 
@@ -285,8 +281,8 @@ def audit_summary(claims: pd.DataFrame, consistency: pd.DataFrame) -> dict | Non
 
 
 def render_report(title: str, synthetic: bool, countries: list[CountryInputs], claims: pd.DataFrame,
-                  consistency: pd.DataFrame, registry: dict, labels: dict, alpha: float, code_version: str,
-                  privacy: str) -> str:
+                  consistency: pd.DataFrame, registry: ClaimsRegistry | None, labels: dict, alpha: float,
+                  code_version: str, privacy: str, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
     """The report's HTML (templates/report.html.j2).
 
     Parameters
@@ -299,7 +295,7 @@ def render_report(title: str, synthetic: bool, countries: list[CountryInputs], c
         Every country's outputs, in config order.
     claims, consistency : pandas.DataFrame
         The audit's claims.csv and consistency.csv (empty without a claims registry).
-    registry : dict
+    registry : ClaimsRegistry or None
         The claims registry (which figure cell each claim prints).
     labels : dict
         Indicator id -> label.
@@ -309,9 +305,11 @@ def render_report(title: str, synthetic: bool, countries: list[CountryInputs], c
         Said at the foot of the page.
     privacy : str
         The sentence of `privacy_html`.
+    decimals : int
+        Decimals of percentages and changes in points (`percent_decimals` of config/config.yaml).
     """
     status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}
-    cell_claims = _cell_claims(claims, registry)
+    cell_claims = _cell_claims(registry)
     return TEMPLATES.get_template("report.html.j2").render(
         title=title, synthetic=synthetic, privacy=privacy, code_version=code_version,
         countries=[{"name": c.name, "label": c.label, "design": c.design,
@@ -319,50 +317,50 @@ def render_report(title: str, synthetic: bool, countries: list[CountryInputs], c
                                    for r in c.accounting.itertuples()],
                     "cleaning": cleaning_summary_html(c.exclusions, c.cleaning_log)} for c in countries],
         figures=[{"title": ttitle, "chart": _figure(c.charts[table_id], ttitle) if table_id in c.charts else None,
-                  "crosstab": crosstab_html(c.name, table_id, tidy, cell_claims, status, column_vars)}
+                  "crosstab": crosstab_html(c.name, table_id, tidy, cell_claims, status, column_vars, decimals)}
                  for c in countries for table_id, (ttitle, tidy, column_vars) in c.tables.items()],
-        sections=[estimates_and_shifts_html(c, labels, alpha) for c in countries],
+        sections=[estimates_and_shifts_html(c, labels, alpha, decimals) for c in countries],
         audit=audit_summary(claims, consistency))
 
 
 def build_report(root: Path, out: Path) -> None:
     """Read every pipeline output under `root` and write the self-contained HTML report to `out`."""
-    import yaml
-
     from analysis.audit.recompute import code_version
+    from analysis.audit.run import load_registry
     from analysis.config import load_project
-    from analysis.estimates import design_of
 
     project = load_project(root)
-    labels = {i["id"]: i["label"] for i in project["indicators"]}
+    labels = project.indicator_labels()
     countries = []
-    for name, cfg in project["countries"].items():
+    for name, cfg in project.countries.items():
         tables_dir, processed = root / "reports" / "tables" / name, root / "data" / "processed" / name
         figures_dir = root / "reports" / "figures" / name
-        tables = {tid: (t.get("title", tid), read_output_csv(tables_dir / f"{tid}.csv"), [d["variable"] for d in t["columns"]])
-                  for tid, t in cfg.get("tables", {}).items()}
+        tables = {tid: (t.title or tid, read_output_csv(tables_dir / f"{tid}.csv"), [d.variable for d in t.columns])
+                  for tid, t in cfg.tables.items()}
         charts = {p.stem: p for p in sorted(figures_dir.glob("*.png"))}
         log = read_output_csv(processed / "cleaning_log.csv", usecols=lambda c: c in LOG_COUNTED, dtype=str)
         countries.append(CountryInputs(
-            name, cfg["label"], design_of(cfg).label, tables, charts,
+            name, cfg.label, cfg.design.label, tables, charts,
             read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
             read_output_csv(tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}),
             read_output_csv(processed / "row_accounting.csv"),
             read_output_csv(processed / "exclusions.csv"), log))
     audit_dir = root / "reports" / "audit"
-    registry_path = project["config"].get("claims")
+    registry_path = project.settings.claims
+    registry = None
     if registry_path and (audit_dir / "claims.csv").exists():
         claims = read_output_csv(audit_dir / "claims.csv")
         consistency = read_output_csv(audit_dir / "consistency.csv")
-        registry = yaml.safe_load((root / registry_path).read_text(encoding="utf-8"))
+        registry = load_registry(root / registry_path, root)
     else:
-        claims, consistency, registry = pd.DataFrame(), pd.DataFrame(), {}
-    paper = registry.get("paper", {})
-    title = (f"{paper['title'].split(':')[0]} ({paper.get('publisher', '')}, {paper['year']}): reproduced tables, tests "
-             "and audit" if paper else "Survey analysis: tables, tests and audit")
-    synthetic = any(cfg.get("synthetic_data") for cfg in project["countries"].values())
+        claims, consistency = pd.DataFrame(), pd.DataFrame()
+    paper = registry.paper if registry else None
+    title = (f"{paper.short_title} ({paper.publisher or ''}, {paper.year}): reproduced tables, tests and audit"
+             if paper else "Survey analysis: tables, tests and audit")
+    synthetic = any(cfg.synthetic_data for cfg in project.countries.values())
     html_text = render_report(title, synthetic, countries, claims, consistency, registry, labels,
-                              project["config"].get("alpha", 0.05), code_version(root), privacy_html(project))
+                              project.settings.alpha, code_version(root), privacy_html(project),
+                              project.settings.percent_decimals)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")
 
