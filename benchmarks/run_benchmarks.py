@@ -69,7 +69,7 @@ def _stages(root: Path) -> dict:
 
 def estimation_seconds(root: Path) -> float:
     code = ("import time,sys;sys.path.insert(0,'src');import pandas as pd;from pathlib import Path;"
-            "from analysis.config import load_project;from analysis.estimates import estimate_table;"
+            "from analysis.config import load_project;from analysis.survey.estimates import estimate_table;"
             "p=load_project(Path('.'));d=pd.read_parquet('data/processed/bench/respondents.parquet');"
             "t=time.perf_counter();e=estimate_table(d,p.indicators,'bench',p.countries['bench'].design,['sex'],1);"
             "print(time.perf_counter()-t, len(e))")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.clean import clean_dataset
+from analysis.cleaning.clean import clean_dataset
 from analysis.config import load_project
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -126,7 +126,7 @@ def test_every_status_can_occur(pipeline_root, tmp_path):
     prov = {p["claim_id"]: p for p in result.provenance}
     assert prov["ok"]["inputs"][0]["path"] == "data/processed/rwanda/respondents.parquet"
     assert len(prov["imp"]["inputs"][0]["sha256"]) == 64 and prov["imp"]["n"] == 139
-    assert prov["imp"]["function"] == "analysis.estimates.estimate_table"
+    assert prov["imp"]["function"] == "analysis.survey.estimates.estimate_table"
 
 
 def test_registry_rejects_unknown_reference(tmp_path):
@@ -157,7 +157,7 @@ def test_show_command_prints_provenance(pipeline_root):
     out = subprocess.run([sys.executable, "-m", "analysis.audit", "--root", str(pipeline_root), "show", "f1_women_18_20_n"],
                          capture_output=True, text=True, env={"PYTHONPATH": str(pipeline_root / "src")})
     assert out.returncode == 0 and "status      reproduced" in out.stdout
-    assert "data/processed/rwanda/respondents.parquet  sha256" in out.stdout and "analysis.crosstab.figure_table" in out.stdout
+    assert "data/processed/rwanda/respondents.parquet  sha256" in out.stdout and "analysis.tables.crosstab.figure_table" in out.stdout
     bad = subprocess.run([sys.executable, "-m", "analysis.audit", "--root", str(pipeline_root), "show", "no_such_claim"],
                          capture_output=True, text=True, env={"PYTHONPATH": str(pipeline_root / "src")})
     assert bad.returncode == 2 and "unknown claim id" in bad.stderr

@@ -137,7 +137,7 @@ def check_extremes(root, proc):
     for r in (zero, full):
         assert r["ci_method"] == "design-based beta (n_eff = n)" and "effective n = n" in r["note"]
         assert math.isnan(r["deff"])
-    # the upper limit is Clopper-Pearson for 0 of n*_df = n (t_{n-1}/t_df)^2 successes (survey_design.korn_graubard_ci)
+    # the upper limit is Clopper-Pearson for 0 of n*_df = n (t_{n-1}/t_df)^2 successes (analysis.survey.intervals.korn_graubard_ci)
     from scipy import stats
     n_df = zero["n"] * (stats.t.ppf(0.025, zero["n"] - 1) / stats.t.ppf(0.025, zero["df"])) ** 2
     assert zero["ci_high"] == pytest.approx(100 * (1 - 0.025 ** (1 / n_df)), rel=1e-6)
@@ -188,7 +188,7 @@ def check_renamed_waves(root, proc):
 
 def check_one_wave(root, proc):
     """One wave: its estimates, a shifts table with the header only, and charts that say there is no change."""
-    from analysis.shifts import SHIFT_COLUMNS
+    from analysis.survey.shifts import SHIFT_COLUMNS
     est = read(root, EX_EST)
     assert set(est["wave"]) == {"baseline"} and est["ci_low"].notna().all() and len(est) > 0
     lines = (root / EX_SHIFTS).read_text(encoding="utf-8").splitlines()

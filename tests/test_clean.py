@@ -6,7 +6,7 @@ import pyreadstat
 import pytest
 import yaml
 
-from analysis.clean import CORE_RESPONDENT_COLUMNS, RowAccountingError, clean_dataset
+from analysis.cleaning.clean import CORE_RESPONDENT_COLUMNS, RowAccountingError, clean_dataset
 from analysis.config import load_project
 from analysis.errors import InputError
 from analysis.model import (BandsDerivation, Check, ConditionRule, Country, Dataset, Design, Indicator, Project, Settings,
@@ -89,7 +89,7 @@ def test_no_pii_in_clean_data(cleaned, project):
             assert not set(pii) & set(frame.columns)
         # and no identifier values: read them from the raw files and look for them in every output
         for src in project.countries[country].datasets[dataset].sources:
-            from analysis.readers import read_source
+            from analysis.ingest.readers import read_source
             raw = read_source(ROOT, src).frame
             cols = [c for c in raw.columns if c in pii]
             names = {str(v) for v in raw[cols].to_numpy().ravel()} - {"", "nan", "None"}
@@ -154,7 +154,7 @@ def test_pii_column_cannot_become_a_variable(tmp_path):
 
 
 def test_row_accounting_violation_is_raised(monkeypatch, project):
-    import analysis.clean as clean
+    import analysis.cleaning.clean as clean
 
     real = clean.derive
     # a bug that silently drops a kept row (e.g. an inner merge) must stop the run
@@ -167,7 +167,7 @@ def test_row_accounting_violation_is_raised(monkeypatch, project):
     ([1, 2, 4], [3], True), ([1, 2], [3], False), ([1, 2, 3], [3], False), ([1, 2, 3, 5], [], False),
 ])
 def test_check_row_accounting(kept, excluded, ok):
-    from analysis.clean import check_row_accounting
+    from analysis.cleaning.clean import check_row_accounting
     if ok:
         check_row_accounting("f", 4, kept, excluded)
     else:
@@ -176,7 +176,7 @@ def test_check_row_accounting(kept, excluded, ok):
 
 
 def test_missing_text_in_a_consistency_check_is_logged_as_NA():
-    from analysis.clean import consistency_warnings
+    from analysis.cleaning.clean import consistency_warnings
     frame = pd.DataFrame({"village": pd.array(["a", None, "b"], dtype="string"), "age": [30, 40, None]})
     log = consistency_warnings(frame, _checks({"when": [{"variable": "village", "missing": True}], "warning": "no village"},
                                               {"when": {"variable": "age", "missing": True}, "warning": "no age"}), "cfg")
@@ -199,7 +199,7 @@ def test_respondents_without_an_id_column_get_the_core_columns_message(tmp_path)
 
 # --- issue 13: checks that flag nothing, free text, bands, indicator values, panels, dates -----------------
 def test_a_check_that_flags_nothing_gives_an_empty_typed_log():
-    from analysis.clean import consistency_warnings
+    from analysis.cleaning.clean import consistency_warnings
     frame = pd.DataFrame({"age": pd.array([30, 40], dtype="Int64"), "sex": ["F", "M"]})
     log = consistency_warnings(frame, _checks({"when": [{"variable": "age", "greater_than": 150},
                                                         {"variable": "sex", "equals": "F"}], "warning": "too old"}), "cfg")
@@ -207,7 +207,7 @@ def test_a_check_that_flags_nothing_gives_an_empty_typed_log():
 
 
 def test_withheld_text_is_not_shown_in_a_check():
-    from analysis.clean import consistency_warnings
+    from analysis.cleaning.clean import consistency_warnings
     frame = pd.DataFrame({"note": pd.array(["call 0788123456", "x"], dtype="string"), "age": [15, 40]})
     log = consistency_warnings(frame, _checks({"when": [{"variable": "age", "less_than": 18},
                                                         {"variable": "note", "missing": False}], "warning": "young"}),
@@ -216,7 +216,7 @@ def test_withheld_text_is_not_shown_in_a_check():
 
 
 def test_shipped_free_text_stays_out_of_processed_data_and_logs(cleaned, project):
-    from analysis.clean import dataset_text_policy
+    from analysis.cleaning.clean import dataset_text_policy
     for (country, name), result in cleaned.items():
         dataset = project.countries[country].datasets[name]
         withheld = dataset_text_policy(dataset).withheld
@@ -228,7 +228,7 @@ def test_shipped_free_text_stays_out_of_processed_data_and_logs(cleaned, project
 
 
 def test_text_policy_keeps_ids_and_design_keys_and_withholds_copies():
-    from analysis.free_text import text_policy
+    from analysis.cleaning.free_text import text_policy
     dataset = _dataset(record_id="pid", design={"type": "panel", "panel_key": "pid", "cluster": "cluster"},
                        variables={"pid": {"type": "text"}, "village": {"type": "text"},
                                   "other": {"type": "text", "publish": True}, "sex": {}},
@@ -239,7 +239,7 @@ def test_text_policy_keeps_ids_and_design_keys_and_withholds_copies():
 
 
 def test_redaction_counts_without_values_and_only_whole_words():
-    from analysis.free_text import redact, redaction_rule
+    from analysis.cleaning.free_text import redact, redaction_rule
     text = pd.Series(["Ask Amina Karimova on +992 93 555 1234 or amina.k@mail.tj", "Aminata came", None, "on 2023-05-01"],
                      index=[10, 11, 12, 13], dtype="string")
     pii = pd.DataFrame({"name": ["Amina Karimova", "Amina Karimova", "X", "Y"]}, index=[10, 11, 12, 13])
@@ -252,7 +252,7 @@ def test_redaction_counts_without_values_and_only_whole_words():
 
 
 def test_band_coverage_stops_when_used_and_warns_otherwise():
-    from analysis.clean import band_coverage
+    from analysis.cleaning.clean import band_coverage
     frame = pd.DataFrame({"age": pd.array([20, 40, None, 70], dtype="Int64"), "band": ["18–35", "36–60", None, None],
                           "source_row": [1, 2, 3, 4]})
     derivations = {"band": BandsDerivation.model_validate({"from": "age", "bands": [{"label": "18–35", "min": 18, "max": 35},
@@ -266,7 +266,7 @@ def test_band_coverage_stops_when_used_and_warns_otherwise():
 
 
 def test_indicator_values_are_checked_against_labels_codes_or_data():
-    from analysis.clean import check_indicator_values
+    from analysis.cleaning.clean import check_indicator_values
     def project(positive):
         return _project({}, [{"id": "ind", "label": "Ind", "improvement": "increase",
                               "countries": {"c": {"variable": "n", "positive": positive}}}])
@@ -278,7 +278,7 @@ def test_indicator_values_are_checked_against_labels_codes_or_data():
 
 
 def test_merged_value_sets_follow_derivations():
-    from analysis.clean import SourceResult, merge_value_sets
+    from analysis.cleaning.clean import SourceResult, merge_value_sets
     parts = [SourceResult(None, None, None, {}, None, {"a": {"x"}, "t": None}),
              SourceResult(None, None, None, {}, None, {"a": {"y"}, "age": None})]
     dataset = _dataset(derive={"b": {"copy": "a"}, "band": {"from": "age", "bands": [{"label": "L", "min": 0, "max": 1}]},
@@ -299,7 +299,7 @@ def _panel(ages_0, ages_1, sexes_1=None):
 
 
 def test_panel_pairs_that_may_be_two_people_are_flagged():
-    from analysis.clean import panel_consistency_warnings
+    from analysis.cleaning.clean import panel_consistency_warnings
     design = Design(type="panel", panel_key="respondent_id")
     frame = _panel([30, 40, 50, 60, 20], [32, 42, 52, 75, None], ["F", "F", "M", "F", "F"])
     flags = panel_consistency_warnings(frame, design, ["base", "end"], "respondent_id")
@@ -316,7 +316,7 @@ def test_panel_pairs_that_may_be_two_people_are_flagged():
 
 def test_dates_after_fieldwork_or_in_the_future_are_flagged():
     import datetime
-    from analysis.clean import late_dates
+    from analysis.cleaning.clean import late_dates
     frame = pd.DataFrame({"date": ["2023-05-01", "2023-06-15", None, "2031-01-01"]})
     dataset = _dataset(variables={"date": {"type": "date"}})
     log = late_dates(frame, dataset, Source(wave="w", file="r.csv", format="csv"), "cfg", today=datetime.date(2030, 1, 1))
@@ -340,7 +340,7 @@ def test_blank_rows_are_excluded_first_and_counted(tmp_path):
 
 def test_an_unknown_code_that_decides_an_exclusion_stops_the_run():
     """"maybe" in consent reads as missing; `not_equals: Yes` must not quietly exclude the interview as refused."""
-    from analysis.clean import decided_by_unknown
+    from analysis.cleaning.clean import decided_by_unknown
     unknown = pd.DataFrame({"row_index": [0, 1, 2, 5], "variable": ["consent", "q1", "consent", "consent"]})
     excluded = pd.DataFrame({"rule": ["no_consent", "test", "test"]}, index=[0, 1, 2])
     rules = [ConditionRule.model_validate(r) for r in (

@@ -3,7 +3,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.codebook import convert_column
+from analysis.cleaning.codebook import convert_column
 from analysis.model import Variable
 
 LABELS = {1.0: "Male", 2.0: "Female"}

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from analysis.conditions import evaluate
+from analysis.cleaning.conditions import evaluate
 from analysis.errors import InputError
 from analysis.model import Condition
 

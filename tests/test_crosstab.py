@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.crosstab import crosstab
+from analysis.tables.crosstab import crosstab
 from analysis.errors import InputError
 from analysis.model import Dimension
 

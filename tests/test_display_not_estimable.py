@@ -130,7 +130,7 @@ def test_shifts_display_heads_the_compared_waves_and_dashes_what_is_not_estimabl
 
 
 def test_shifts_display_without_rows_says_there_are_none():
-    from analysis.shifts import SHIFT_COLUMNS
+    from analysis.survey.shifts import SHIFT_COLUMNS
     empty = pd.DataFrame(columns=SHIFT_COLUMNS)
     table = shifts_display(empty, LABELS, "x_shifts", "X: shifts", [], waves=["1999"])
     md, html, tex = table.to_markdown(), table.to_html(), table.to_latex()
@@ -218,7 +218,7 @@ def test_wave_text_gives_the_configured_name_back():
 # --- through the pipeline's CSV writer and reader -------------------------------------------------------------
 def test_render_named_table_reads_waves_1999_2000_from_the_csvs(tmp_path):
     from analysis.csv_files import write_csv
-    from analysis.shifts import SHIFT_COLUMNS
+    from analysis.survey.shifts import SHIFT_COLUMNS
     from figures.tables import render_named_table
 
     from .conftest import copy_project

@@ -8,10 +8,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.clean import clean_dataset
+from analysis.cleaning.clean import clean_dataset
 from analysis.errors import InputError
 from analysis.model import Country, Project, Settings, Source
-from analysis.readers import read_source
+from analysis.ingest.readers import read_source
 
 DATASET = {
     "role": "register",

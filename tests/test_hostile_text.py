@@ -328,7 +328,7 @@ def test_findings_markdown_escapes_registry_text():
 def test_crosstab_keeps_categories_that_contain_the_join_separator():
     import pandas as pd
 
-    from analysis.crosstab import crosstab
+    from analysis.tables.crosstab import crosstab
     from analysis.errors import InputError
     from analysis.model import Dimension
     frame = pd.DataFrame({"kind": ["x", "y", "x"], "place": ["a | b", "c", "c"], "group": ["d", "e | f", "d"]})

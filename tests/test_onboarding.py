@@ -8,7 +8,7 @@ import yaml
 
 from analysis.config import load_project
 from analysis.errors import InputError
-from analysis.scaffold import draft_country_config
+from analysis.ingest.scaffold import draft_country_config
 
 from .conftest import ROOT, copy_project
 from .test_readers import _two_language_form
@@ -116,7 +116,7 @@ def test_design_mistakes_are_explained(tmp_path, mutate, expect_key, expect_fix)
 
 
 def test_indicator_without_answers_in_a_wave_is_explained(tmp_path):
-    from analysis.clean import clean_dataset
+    from analysis.cleaning.clean import clean_dataset
 
     def mutate(c):
         c["datasets"]["respondents"]["sources"][0]["columns"] = {"q1_trust": "q2_safe_night"}   # wrong item at baseline
@@ -128,7 +128,7 @@ def test_indicator_without_answers_in_a_wave_is_explained(tmp_path):
 
 
 def test_invalid_weights_are_explained(tmp_path):
-    from analysis.clean import clean_dataset
+    from analysis.cleaning.clean import clean_dataset
     root = _edit_example(tmp_path, lambda c: c["datasets"]["respondents"]["derive"].update(weight={"constant": 0}))
     with pytest.raises(InputError) as err:
         clean_dataset(load_project(root), "example_country", "respondents")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.crosstab import figure_table
-from analysis.rounding import percent_half_up
+from analysis.tables.crosstab import figure_table
+from analysis.tables.rounding import percent_half_up
 
 FIXTURE = yaml.safe_load((Path(__file__).parent / "fixtures" / "paper_figures.yaml").read_text(encoding="utf-8"))
 

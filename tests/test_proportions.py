@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from analysis.proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
+from analysis.survey.proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
                                   two_proportion_chi2, wilson_ci)
 
 REF = json.loads((Path(__file__).parent / "fixtures" / "reference" / "reference_values.json").read_text())

@@ -6,7 +6,7 @@ import pytest
 
 from analysis.errors import InputError
 from analysis.model import Source
-from analysis.readers import read_source, read_xlsform
+from analysis.ingest.readers import read_source, read_xlsform
 
 from .conftest import ROOT
 

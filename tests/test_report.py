@@ -144,7 +144,7 @@ def test_report_shifts_name_the_waves_and_dash_not_estimable_cells_with_their_no
 
 
 def test_report_country_with_one_wave_says_there_are_no_shifts():
-    from analysis.shifts import SHIFT_COLUMNS
+    from analysis.survey.shifts import SHIFT_COLUMNS
     import pandas as pd
 
     from figures.report import estimates_and_shifts_html

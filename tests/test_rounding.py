@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.rounding import percent_half_up, round_half_up
+from analysis.tables.rounding import percent_half_up, round_half_up
 
 
 @pytest.mark.parametrize("value, decimals, expected", [

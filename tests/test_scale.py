@@ -13,14 +13,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import analysis.clean
+import analysis.cleaning.clean
 import analysis.resources
-from analysis.clean import clean_dataset, write_clean_outputs
+from analysis.cleaning.clean import clean_dataset, write_clean_outputs
 from analysis.config import load_project
-from analysis.domains import DesignPasses, domain_totals, layout, read_respondents
+from analysis.survey.domains import DesignPasses, domain_totals, layout, read_respondents
 from analysis.errors import InputError
-from analysis.estimates import Design, estimate_table
-from analysis.shifts import shift_table
+from analysis.survey.estimates import Design, estimate_table
+from analysis.survey.shifts import shift_table
 
 from .conftest import copy_project
 
@@ -30,7 +30,7 @@ def parallel(monkeypatch):
     """Every dataset counts as large: its source files are cleaned in parallel processes and its Parquet file
     and cleaning log are encoded in background threads."""
     monkeypatch.setattr(analysis.resources, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(analysis.clean, "BACKGROUND_ENCODE_ROWS", 0)
+    monkeypatch.setattr(analysis.cleaning.clean, "BACKGROUND_ENCODE_ROWS", 0)
 
 
 def test_parallel_cleaning_equals_sequential(project, cleaned, parallel, tmp_path):
@@ -152,7 +152,7 @@ def test_failed_check_with_background_encoding_leaves_one_message_and_no_outputs
 def test_combinations_are_numbered_in_order_even_past_int64(rows):
     """Three columns of 2**30 levels each would overflow an int64 key: the numbering must still follow the
     lexicographic order of the rows' values, and each combination's representative row must hold them."""
-    from analysis.domains import _combine
+    from analysis.survey.domains import _combine
     values = np.array(rows, dtype=np.int64)
     code, first = _combine([(values[:, i] * 2**25, 2**30) for i in range(3)])
     distinct = sorted(set(map(tuple, values.tolist())))

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.estimates import estimate_table
+from analysis.survey.estimates import estimate_table
 from analysis.model import Design, Indicator, PublishedBaseline, ShareMapping
-from analysis.shifts import INTERACTION, shift_table
+from analysis.survey.shifts import INTERACTION, shift_table
 
 FIX = Path(__file__).parent / "fixtures" / "reference"
 REF = json.loads((FIX / "reference_values.json").read_text())
@@ -160,7 +160,7 @@ def test_design_based_invariants(seed):
 
 def test_shipped_shift_tables(project):
     """Every shipped shift row has the columns the issue asks for and a valid test."""
-    from analysis.shifts import SHIFT_COLUMNS
+    from analysis.survey.shifts import SHIFT_COLUMNS
     required = ["indicator", "group", "design_type", "cluster", "strata", "weight", "baseline_n", "baseline_k", "baseline_pct", "endline_n", "endline_k",
                 "endline_pct", "diff_pp", "diff_ci_low", "diff_ci_high", "test", "statistic", "p_value", "p_holm", "p_bh",
                 "cohens_h"]
@@ -184,11 +184,11 @@ def test_weighted_clustered_panel_matches_r():
 from scipy import stats  # noqa: E402
 
 from analysis.errors import InputError  # noqa: E402
-from analysis.estimates import check_variance_estimable, wave_order  # noqa: E402
-from analysis.domains import layout  # noqa: E402
-from analysis.proportions import wald_diff_test  # noqa: E402
-from analysis.shifts import SHIFT_COLUMNS  # noqa: E402
-from analysis.survey_design import korn_graubard_ci, logit_ci  # noqa: E402
+from analysis.survey.estimates import check_variance_estimable, wave_order  # noqa: E402
+from analysis.survey.domains import layout  # noqa: E402
+from analysis.survey.proportions import wald_diff_test  # noqa: E402
+from analysis.survey.shifts import SHIFT_COLUMNS  # noqa: E402
+from analysis.survey.intervals import korn_graubard_ci, logit_ci  # noqa: E402
 
 
 def test_korn_graubard_at_zero_and_one_is_clopper_pearson_with_df_adjusted_n():

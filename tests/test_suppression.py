@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from analysis.crosstab import crosstab
+from analysis.tables.crosstab import crosstab
 from analysis.model import Dimension
-from analysis.suppression import suppress_crosstab, suppression_mask
+from analysis.tables.suppression import suppress_crosstab, suppression_mask
 
 
 def test_known_table():

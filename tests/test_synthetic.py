@@ -12,7 +12,7 @@ from .conftest import ROOT
 
 @given(st.integers(0, 500), st.integers(1, 500))
 def test_rounded_pct_int_matches_decimal_rounding(k, n):
-    from analysis.rounding import percent_half_up
+    from analysis.tables.rounding import percent_half_up
     assert rounded_pct_int(min(k, n), n, 1) == printed_int(percent_half_up(min(k, n), n, 1), 1)
 
 

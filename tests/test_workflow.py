@@ -53,7 +53,7 @@ def test_full_run_writes_every_output(workdir):
 def test_no_direct_identifier_in_any_output(workdir, project):
     """Scan every file under data/processed and reports for raw PII values, and every table's header for PII
     column names (a column name in prose, e.g. "phone numbers are redacted", is not a disclosure)."""
-    from analysis.readers import read_source
+    from analysis.ingest.readers import read_source
     workdir, _ = workdir
     columns, values = set(), set()
     for country in project.countries.values():

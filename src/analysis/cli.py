@@ -31,7 +31,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from analysis.errors import InputError
 
 
 def _umask_without_changing_it() -> int | None:
@@ -85,14 +85,14 @@ def atomic_outputs(paths: list[Path]):
 
 
 def cmd_validate(args) -> None:
-    from .config import load_project
+    from analysis.config import load_project
     project = load_project(args.root)
     print(f"config OK: {len(project.countries)} countries, {len(project.indicators)} indicators")
 
 
 def cmd_clean(args) -> None:
-    from .clean import clean_dataset, write_clean_outputs
-    from .config import load_project
+    from analysis.cleaning.clean import clean_dataset, write_clean_outputs
+    from analysis.config import load_project
     project = load_project(args.root)
     if args.country not in project.countries:
         raise InputError(f"country '{args.country}' is not listed in config/config.yaml", file="config/config.yaml",
@@ -111,7 +111,7 @@ def cmd_clean(args) -> None:
 
 def cmd_combine_logs(args) -> None:
     """DIR/logs/<dataset>.<kind>.csv of every dataset -> DIR/<kind>.csv, for each kind of log."""
-    from .csv_files import concatenate_csv
+    from analysis.csv_files import concatenate_csv
     kinds = ("exclusions", "cleaning_log", "row_accounting")
     finals = [Path(args.dir) / f"{kind}.csv" for kind in kinds]
     with atomic_outputs(finals) as temps:
@@ -120,8 +120,8 @@ def cmd_combine_logs(args) -> None:
 
 
 def cmd_crosstab(args) -> None:
-    from .config import load_project
-    from .crosstab import figure_table
+    from analysis.config import load_project
+    from analysis.tables.crosstab import figure_table
     project = load_project(args.root)
     table_cfg = project.countries[args.country].tables.get(args.table)
     if table_cfg is None:
@@ -131,7 +131,7 @@ def cmd_crosstab(args) -> None:
     table = figure_table(pd.read_parquet(args.data), table_cfg)
     disclosure = project.settings.disclosure
     if disclosure.mode == "public":
-        from .suppression import suppress_crosstab
+        from analysis.tables.suppression import suppress_crosstab
         table = suppress_crosstab(table, disclosure.k).assign(suppression_k=disclosure.k)
     _write_table(table, args.out)
 
@@ -144,7 +144,7 @@ def _write_table(table, out: str) -> None:
 def _write_csv_table(table, path: Path) -> None:
     """A results table as CSV: floats to 10 significant digits, text neutralised against spreadsheet formulas
     (`csv_files`; read it back with `csv_files.read_output_csv`)."""
-    from .csv_files import write_csv
+    from analysis.csv_files import write_csv
     write_csv(table, path, float_format="%.10g")
 
 
@@ -152,8 +152,8 @@ def _country_inputs(args):
     """Project, country config, design and only the respondent columns the statistics need."""
     import pyarrow.parquet as pq
 
-    from .config import load_project
-    from .estimates import indicator_ids
+    from analysis.config import load_project
+    from analysis.survey.estimates import indicator_ids
     project = load_project(args.root)
     country = project.countries[args.country]
     design = country.design
@@ -161,15 +161,15 @@ def _country_inputs(args):
     ids = indicator_ids(project.indicators, args.country, available)
     wanted = ["respondent_id", "wave", "sex", *country.estimate_groups, *ids,
               *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v]]
-    from .domains import read_respondents
+    from analysis.survey.domains import read_respondents
     return project, country, design, read_respondents(args.data, [c for c in dict.fromkeys(wanted) if c in available], ids)
 
 
 def cmd_statistics(args) -> None:
     """Estimates and shifts of one country from one read of its respondent data (either may be skipped)."""
-    from .domains import DesignPasses
-    from .estimates import estimate_table
-    from .shifts import shift_table
+    from analysis.survey.domains import DesignPasses
+    from analysis.survey.estimates import estimate_table
+    from analysis.survey.shifts import shift_table
     project, country, design, data = _country_inputs(args)
     settings = project.settings
     passes = DesignPasses(data)
@@ -187,7 +187,7 @@ def cmd_statistics(args) -> None:
 
 
 def cmd_new_country(args) -> None:
-    from .scaffold import draft_country_config
+    from analysis.ingest.scaffold import draft_country_config
     if args.label_language and not args.xlsform:
         raise InputError("--label-language needs --xlsform", fix="name the form's XLSForm with --xlsform, or drop "
                                                                  "--label-language")
@@ -210,15 +210,15 @@ def cmd_new_country(args) -> None:
 def cmd_manifest(args) -> None:
     import json
 
-    from .config import load_project
-    from .manifest import build_manifest
+    from analysis.config import load_project
+    from analysis.manifest import build_manifest
     manifest = build_manifest(load_project(args.root))
     with atomic_outputs([Path(args.out)]) as (tmp,):
         tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def cmd_verify(args) -> None:
-    from .manifest import verify
+    from analysis.manifest import verify
     problems = verify(args.root, args.root / args.manifest)
     if problems:
         raise InputError(f"{len(problems)} file(s) differ from {args.manifest}:\n  - " + "\n  - ".join(problems[:20]),
@@ -227,7 +227,7 @@ def cmd_verify(args) -> None:
 
 
 def cmd_run(args) -> int:
-    from .runner import run_pipeline
+    from analysis.runner import run_pipeline
     return run_pipeline(args.root, args.targets, args.cores, args.snakemake_args)
 
 

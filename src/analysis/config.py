@@ -15,8 +15,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .errors import InputError
-from .model import Country, Indicator, Project, Settings
+from analysis.errors import InputError
+from analysis.model import Country, Indicator, Project, Settings
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 

@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
-from .audit.recompute import code_version, sha256
-from .errors import InputError
-from .model import Project
+from analysis.audit.recompute import code_version, sha256
+from analysis.errors import InputError
+from analysis.model import Project
 
 OUTPUT_DIRS = ("data/processed", "reports")
 EXCLUDED = {"reports/manifest.json", "reports/snakemake-report.html"}
@@ -57,7 +57,7 @@ def hash_files(root: Path, files: list[str], workers: int | None = None) -> dict
 
 
 def build_manifest(project: Project) -> dict:
-    from .workflow import file_hashes
+    from analysis.workflow import file_hashes
     root = Path(project.root)
     return {   # inputs (raw exports, config): hashes cached by stat key, as the workflow's rerun check hashed them
         "inputs": file_hashes(root, input_files(project)),

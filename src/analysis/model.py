@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from analysis.survey.design import DEFAULT_AGE_TOLERANCE_YEARS, DESIGN_COLUMNS, Design, PanelConsistency
+
 Scalar = Any  # str | int | float | bool | None, kept exactly as YAML read it (1 and "1" differ for codebooks)
 
 DEFAULT_ALPHA = 0.05
@@ -25,9 +27,7 @@ DEFAULT_PERCENT_DECIMALS = 1
 DEFAULT_MIN_GROUP_N = 30
 DEFAULT_DISCLOSURE_K = 5
 DEFAULT_RECORD_ID = "respondent_id"
-DEFAULT_AGE_TOLERANCE_YEARS = 2.0
 OVERALL, ALL = "overall", "All"   # the group_var and group of whole-sample rows
-DESIGN_COLUMNS = ["design_type", "cluster", "strata", "weight"]   # structured design columns of estimates/shifts
 
 
 class _Model(BaseModel):
@@ -78,7 +78,7 @@ OPERATORS = ("equals", "not_equals", "in", "not_in", "matches", "less_than", "gr
 
 
 class Condition(_Model):
-    """`{variable, <operator>: value}`; the semantics of each operator are in analysis.conditions."""
+    """`{variable, <operator>: value}`; the semantics of each operator are in analysis.cleaning.conditions."""
 
     variable: str
     equals: Scalar = None
@@ -232,51 +232,6 @@ class Source(_Model):
     @classmethod
     def _wave_text(cls, value):
         return str(value)
-
-
-class PanelConsistency(_Model):
-    """Tolerance for flagging panel pairs whose age changed by other than the expected years."""
-
-    age_tolerance_years: float = DEFAULT_AGE_TOLERANCE_YEARS
-    years_between_waves: float | None = None
-
-
-class Design(_Model):
-    """The sampling design of a respondents dataset, as R `svydesign` would be told it.
-
-    `type`: independent samples per wave, or a panel (the same people, matched by `panel_key`). `cluster`
-    (PSU), `strata` and `weight` name harmonised variables; any of them makes the estimates design-based.
-    `ci_method`: logit or beta (Korn-Graubard) intervals for design-based proportions. `waves`: the dataset's
-    waves in the order of its sources (first = the comparison's start), filled in from `sources:`."""
-
-    type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
-    panel_key: str | None = None
-    cluster: str | None = None
-    weight: str | None = None
-    strata: str | None = None
-    ci_method: Literal["logit", "beta"] = "logit"
-    panel_consistency: PanelConsistency = PanelConsistency()
-    waves: tuple[str, ...] = ()
-
-    @property
-    def design_based(self) -> bool:
-        return bool(self.cluster or self.weight)
-
-    @property
-    def is_panel(self) -> bool:
-        return self.type == "panel"
-
-    @property
-    def label(self) -> str:
-        """A one-line description for readers, e.g. "panel; cluster=village; weight=w" (never parsed)."""
-        parts = [self.type] + [f"{k}={v}" for k, v in (("cluster", self.cluster), ("weight", self.weight),
-                                                           ("strata", self.strata)) if v]
-        return "; ".join(parts)
-
-    def columns(self) -> dict[str, str]:
-        """The structured design columns of estimates and shifts tables ('' where a setting is absent)."""
-        values = (self.type, self.cluster or "", self.strata or "", self.weight or "")
-        return dict(zip(DESIGN_COLUMNS, values))
 
 
 class Dataset(_Model):
@@ -496,7 +451,7 @@ class ClaimCondition(_Model):
 
     @property
     def condition(self) -> Condition:
-        """The same filter as a row `Condition` (what analysis.conditions evaluates)."""
+        """The same filter as a row `Condition` (what analysis.cleaning.conditions evaluates)."""
         return Condition.model_validate(self.written())
 
     def written(self) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:   # the Snakefile imports this module: nothing heavy at run time
-    from .model import Source
+    from analysis.model import Source
 
 PARALLEL_MIN_BYTES = 32 * 2**20
 

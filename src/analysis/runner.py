@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import InputError
+from analysis.errors import InputError
 
 LOCK_DIR = Path(".snakemake") / "locks"
 TEMP_DIRS = ("data/processed", "reports", "config", ".snakemake/peace-of-mind")
@@ -62,7 +62,7 @@ def _analysis_command(args: list[str]) -> str | None:
     import contextlib
     import io
 
-    from .cli import build_parser
+    from analysis.cli import build_parser
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             return build_parser().parse_known_args(args)[0].command

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .model import Project
+    from analysis.model import Project
 
 CLEAN, CROSSTAB, STATISTICS = "clean", "crosstab", "statistics"
 CHART_TABLE, CHART_SHIFTS = "chart_table", "chart_shifts"

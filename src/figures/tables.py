@@ -27,7 +27,7 @@ from great_tables import GT
 from analysis.csv_files import read_output_csv
 from analysis.escaping import markdown_text
 from analysis.model import DEFAULT_ALPHA, DEFAULT_PERCENT_DECIMALS, proportion_text
-from analysis.rounding import round_half_up
+from analysis.tables.rounding import round_half_up
 
 JOIN = " | "
 

@@ -10,14 +10,14 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import atomic_outputs, run_guarded
-from ..csv_files import read_output_csv
-from ..errors import InputError
+from analysis.cli import atomic_outputs, run_guarded
+from analysis.csv_files import read_output_csv
+from analysis.errors import InputError
 
 
 def cmd_run(args) -> None:
-    from ..config import load_project
-    from .run import audit, load_registry, write_audit
+    from analysis.config import load_project
+    from analysis.audit.run import audit, load_registry, write_audit
     project = load_project(args.root)
     registry = load_registry(args.root / args.claims, args.root)
     result = audit(project, registry)

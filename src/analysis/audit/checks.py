@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..rounding import percent_half_up, round_half_up
+from analysis.tables.rounding import percent_half_up, round_half_up
 
 
 @dataclass

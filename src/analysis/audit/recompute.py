@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..conditions import evaluate
-from ..csv_files import read_output_csv
-from ..errors import InputError
-from ..estimates import estimate_table
-from ..model import (OVERALL, ArithmeticSpec, ChangeSpec, Claim, ClaimCondition, Condition, CountSpec, EstimateSpec,
+from analysis.cleaning.conditions import evaluate
+from analysis.csv_files import read_output_csv
+from analysis.errors import InputError
+from analysis.survey.estimates import estimate_table
+from analysis.model import (OVERALL, ArithmeticSpec, ChangeSpec, Claim, ClaimCondition, Condition, CountSpec, EstimateSpec,
                      ExternalSpec, FigureCellSpec, Project, ShiftSpec)
 
 
@@ -128,7 +128,7 @@ class Recomputer:
     def _figure_cell(self, claim: Claim, spec: FigureCellSpec, _):
         # recomputed from the processed data with the table's own function and config (never from a table that
         # public-mode suppression may have thinned)
-        from ..crosstab import figure_table
+        from analysis.tables.crosstab import figure_table
         table_cfg = self.project.countries[spec.country].tables[spec.table]
         path = self.processed_dir / spec.country / f"{table_cfg.dataset}.parquet"
         key = ("table", spec.country, spec.table)
@@ -142,7 +142,7 @@ class Recomputer:
         cell = hit.iloc[0]
         return Recomputed(float(cell[spec.field]), self._record(
             claim, [path], f"crosstab cell of {spec.table} ({cell['percent_base']} percent)" if spec.field == "percent"
-            else f"crosstab count of {spec.table}", "analysis.crosstab.figure_table",
+            else f"crosstab count of {spec.table}", "analysis.tables.crosstab.figure_table",
             filters=f"{_conditions_text(table_cfg.filter)}; row={spec.row}; column={spec.column}", n=int(cell["n"])))
 
     def _estimate(self, claim: Claim, spec: EstimateSpec, _):
@@ -165,7 +165,7 @@ class Recomputer:
         return Recomputed(float(row[spec.field]), self._record(
             claim, [path], f"proportion of valid answers, {row['ci_method']} {self.project.settings.confidence_percent}% "
                            f"CI [{row['ci_low']:.2f}, {row['ci_high']:.2f}]",
-            "analysis.estimates.estimate_table", filters="; ".join(filters), n=int(row["n"]), k=int(row["k"])))
+            "analysis.survey.estimates.estimate_table", filters="; ".join(filters), n=int(row["n"]), k=int(row["k"])))
 
     def _shift(self, claim: Claim, spec: ShiftSpec, _):
         path = self.tables_dir / spec.country / "shifts.csv"
@@ -180,7 +180,7 @@ class Recomputer:
         value = (100 * (row["endline_pct"] / row["baseline_pct"] - 1) if field == "relative_change_pct" else row[field])
         return Recomputed(float(value), self._record(
             claim, [path], f"{row['test']}; p = {row['p_value']:.3g}, Holm p = {row['p_holm']:.3g}; CI {row['ci_method']}",
-            "analysis.shifts.shift_table", filters=f"{group_var} == {group}",
+            "analysis.survey.shifts.shift_table", filters=f"{group_var} == {group}",
             n=f"baseline {int(row['baseline_n'])}, endline {int(row['endline_n'])}",
             k=f"baseline {int(row['baseline_k'])}, endline {int(row['endline_k'])}"))
 
@@ -209,7 +209,7 @@ class Recomputer:
         return Recomputed(float(value), self._record(
             claim, [path], f"{'difference' if spec.kind == 'pp' else 'relative change'} of wave-level estimates "
                            f"{b['percent']:.2f}% -> {e['percent']:.2f}%{test}",
-            "analysis.estimates.estimate_table", filters=f"{group_var} == {group}",
+            "analysis.survey.estimates.estimate_table", filters=f"{group_var} == {group}",
             n=f"baseline {int(b['n'])}, endline {int(e['n'])}", k=f"baseline {int(b['k'])}, endline {int(e['k'])}"))
 
     def _count(self, claim: Claim, spec: CountSpec, _):

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import read_yaml, validate
-from ..csv_files import write_csv
-from ..escaping import markdown_text
-from ..errors import InputError
-from ..model import (ChangeCheck, Claim, ClaimsRegistry, ConsistencyCheck, CrossTableCheck, ItemisedTotalCheck, Project,
+from analysis.config import read_yaml, validate
+from analysis.csv_files import write_csv
+from analysis.escaping import markdown_text
+from analysis.errors import InputError
+from analysis.model import (ChangeCheck, Claim, ClaimsRegistry, ConsistencyCheck, CrossTableCheck, ItemisedTotalCheck, Project,
                      SumCheck, WeightedAverageCheck)
-from . import checks
-from .recompute import Recomputer
+from analysis.audit import checks
+from analysis.audit.recompute import Recomputer
 
 STATUSES = ("reproduced", "differs", "impossible", "not_recomputable", "derived")
 CLAIM_COLUMNS = ["id", "section", "quote", "unit", "group", "wave", "base_n", "printed", "decimals", "recomputed",

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .model import ConcatDerivation, CopyDerivation, Dataset, Derivation
+from analysis.model import ConcatDerivation, CopyDerivation, Dataset, Derivation
 
 ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 WITHHELD = "[withheld free text]"

@@ -1,13 +1,13 @@
 """Estimates: indicator x wave x group -> n, k, percent, 95% CI, design effect (one table per country).
 
 Public surface: `indicator_ids(...)`, `estimate_table(data, indicators, country,
-design, group_vars, min_group_n, alpha)`. Sums come from analysis.domains (bincount per indicator, no long
+design, group_vars, min_group_n, alpha)`. Sums come from analysis.survey.domains (bincount per indicator, no long
 reshaping), so memory grows with respondents, not respondents x indicators.
 
 Simple random samples (no cluster, no weight declared): Wilson score interval, deff = 1.
 Clustered and/or weighted designs: Taylor-linearised ratio estimator, logit interval with t(df)
 (R `svyciprop(method="logit")`) or Korn-Graubard (`method="beta"`), design effect against SRS with
-replacement (see survey_design.py). Percent columns are 0-100; `_prop` would be 0-1.
+replacement (see analysis.survey.intervals). Percent columns are 0-100; `_prop` would be 0-1.
 
 Degenerate designs never give a number without a word (the `note` column, empty when nothing needs saying):
 - a wave whose respondents sit in one PSU, or a stratum with one PSU in a wave (a "lonely PSU", which R
@@ -24,12 +24,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .domains import (DOMAIN, OVERALL, DesignPasses, Layout, domain_estimates, domain_totals, indicator_values,
+from analysis.survey.domains import (DOMAIN, OVERALL, DesignPasses, Layout, domain_estimates, domain_totals, indicator_values,
                       layout, linearised_moments, psu_counts, variance_from_moments)
-from .errors import InputError
-from .model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Design, Indicator
-from .proportions import wilson_ci
-from .survey_design import design_effect, korn_graubard_ci, logit_ci
+from analysis.errors import InputError
+from analysis.model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Indicator
+from analysis.survey.design import Design
+from analysis.survey.proportions import wilson_ci
+from analysis.survey.intervals import design_effect, korn_graubard_ci, logit_ci
 
 
 def wave_order(design: Design, present) -> list[str]:
@@ -127,7 +128,7 @@ def _srs_estimates(values: dict, data: pd.DataFrame, lay, group_vars: list[str],
 
 def _design_estimates(passes: DesignPasses, ids: list[str], group_vars: list[str], design: Design,
                       alpha: float, country: str) -> pd.DataFrame:
-    lay, totals, cells = passes.get(ids, design.cluster, design.weight, design.strata, group_vars)
+    lay, totals, cells = passes.get(ids, design, group_vars)
     check_variance_estimable(lay, design, country)
     n_h = psu_counts(lay, waves=True)
     var = variance_from_moments(linearised_moments(totals, cells, lay.clustered), DOMAIN, n_h, ["wave"])

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .model import Source
-from .readers import RawTable, read_source
+from analysis.model import Source
+from analysis.ingest.readers import RawTable, read_source
 
 FORMATS = {".sav": "spss", ".zsav": "spss", ".dta": "stata", ".csv": "csv", ".xlsx": "xlsx"}
 MISSING_LABEL = re.compile(r"(don.?t know|refus|no answer|not applicable|n/?a\b|missing|skip)", re.I)

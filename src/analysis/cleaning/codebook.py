@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .model import Variable
+from analysis.model import Variable
 
 LOG_COLUMNS = ["variable", "raw_value", "clean_value", "rule", "severity"]
 

@@ -32,8 +32,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .model import OPERATORS, Condition
+from analysis.errors import InputError
+from analysis.model import OPERATORS, Condition
 
 
 def _is_null(value) -> bool:

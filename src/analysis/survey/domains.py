@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .model import ALL, OVERALL
+from analysis.model import ALL, OVERALL
+from analysis.survey.design import Design
 
 DOMAIN = ["indicator", "wave", "group_var", "group"]
 SUMS = ["n", "k", "k2", "sum_w", "sum_wy", "sum_w2", "sum_w2y", "sum_w2yy"]
@@ -210,10 +211,10 @@ def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFr
     return m.groupby(keys, observed=True)["v"].sum()
 
 
-def design_pass(values: dict[str, np.ndarray], data: pd.DataFrame, cluster: str | None, weight: str | None,
-                strata: str | None, group_vars: list[str]):
-    """(layout, domain totals by stratum [and PSU], domain estimates): what every estimate and contrast needs."""
-    lay = layout(data, cluster, weight, strata)
+def design_pass(values: dict[str, np.ndarray], data: pd.DataFrame, design: Design, group_vars: list[str]):
+    """(layout, domain totals by stratum [and PSU], domain estimates) under `design` (its cluster, weight and
+    strata variables): what every estimate and contrast needs."""
+    lay = layout(data, design.cluster, design.weight, design.strata)
     totals = domain_totals(values, data, lay, group_vars, by_psu=lay.clustered)
     return lay, totals, domain_estimates(totals)
 
@@ -226,10 +227,10 @@ class DesignPasses:
         self.data = data
         self._made: dict[tuple, tuple] = {}
 
-    def get(self, ids: list[str], cluster: str | None, weight: str | None, strata: str | None, group_vars: list[str]):
-        key = (tuple(ids), cluster, weight, strata, tuple(group_vars))
+    def get(self, ids: list[str], design: Design, group_vars: list[str]):
+        key = (tuple(ids), design.cluster, design.weight, design.strata, tuple(group_vars))
         if key not in self._made:
-            self._made[key] = design_pass(indicator_values(self.data, ids), self.data, cluster, weight, strata, group_vars)
+            self._made[key] = design_pass(indicator_values(self.data, ids), self.data, design, group_vars)
         return self._made[key]
 
 

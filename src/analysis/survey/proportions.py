@@ -105,7 +105,7 @@ def two_proportion_chi2(k1, n1, k2, n2):
     Same as R `prop.test(c(k1, k2), c(n1, n2), correct = FALSE)`. Returns (statistic, p_value,
     smallest expected cell count). When both proportions are 0 (or both 1) the pooled variance is 0 and the
     statistic is set to 0 (p = 1, where R gives NaN); the smallest expected count is then 0, so callers that
-    switch to Fisher's exact test below an expected count of 5 (analysis.shifts) report the exact p = 1.
+    switch to Fisher's exact test below an expected count of 5 (analysis.survey.shifts) report the exact p = 1.
     """
     from scipy import stats
     k1, n1, k2, n2 = (np.asarray(x, float) for x in (k1, n1, k2, n2))

@@ -35,8 +35,8 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
-from .errors import InputError
-from .model import Source
+from analysis.errors import InputError
+from analysis.model import Source
 
 
 @dataclass

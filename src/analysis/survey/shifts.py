@@ -38,11 +38,12 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from .domains import (ALL, OVERALL, DesignPasses, design_pass, domain_estimates, domain_totals, indicator_values,
+from analysis.survey.domains import (ALL, OVERALL, DesignPasses, design_pass, domain_estimates, domain_totals, indicator_values,
                       layout, linearised_moments, psu_counts, psu_influence, variance_from_moments)
-from .estimates import NOT_ESTIMABLE, check_variance_estimable, indicator_ids, wave_order
-from .model import DESIGN_COLUMNS, DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Design, Indicator, PublishedBaseline
-from .proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
+from analysis.survey.estimates import NOT_ESTIMABLE, check_variance_estimable, indicator_ids, wave_order
+from analysis.model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Indicator, PublishedBaseline
+from analysis.survey.design import DESIGN_COLUMNS, Design
+from analysis.survey.proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
                           two_proportion_chi2, wald_diff_test)
 
 SHIFT_COLUMNS = ["country", "indicator", "group_var", "group", *DESIGN_COLUMNS, "baseline_source", "baseline_n", "baseline_k",
@@ -141,10 +142,6 @@ def _paired_rows(data, ids, design, group_vars, alpha, waves) -> pd.DataFrame:
     ).drop(columns=list("abcd"))
 
 
-def _design_pass(values: dict, frame: pd.DataFrame, design: Design, group_vars: list[str]):
-    return design_pass(values, frame, design.cluster, design.weight, design.strata, group_vars)
-
-
 def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_cols: list[str], contrast: dict[tuple, float]):
     """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t test.
 
@@ -217,7 +214,7 @@ def _design_shift_rows(data, ids, design, group_vars, alpha, waves, country, ful
         # linearised mean of each matched person's change (endline - baseline)
         persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
         change = {i: ye[i] - yb[i] for i in ids}
-        pass_ = _design_pass(change, persons, design, group_vars)
+        pass_ = design_pass(change, persons, design, group_vars)
         check_variance_estimable(pass_[0], design, country,
                                  scope=f"among the respondents matched between waves '{first}' and '{last}'")
         out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0})
@@ -226,7 +223,7 @@ def _design_shift_rows(data, ids, design, group_vars, alpha, waves, country, ful
         out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL,
                                                 how="left")
     else:
-        full_pass = full_pass or _design_pass(indicator_values(data, ids), data, design, group_vars)
+        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
         check_variance_estimable(full_pass[0], design, country)
         out, domains = _linearised_contrast(full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0})
         levels = _by_wave(domains, waves)       # the wave-level estimates of the same pass
@@ -262,7 +259,7 @@ def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) 
         return pd.DataFrame()
     if design.design_based and design.is_panel:   # women's mean change minus men's, matched people
         persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
-        pass_ = _design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
+        pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
         check_variance_estimable(pass_[0], design, country,
                                  scope=f"among the women and men matched between waves '{first}' and '{last}'")
         out, _ = _linearised_contrast(pass_, alpha, ["indicator"], ["wave", "group_var", "group"],
@@ -272,7 +269,7 @@ def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) 
         coef = {(last, "sex", "Female"): 1.0, (first, "sex", "Female"): -1.0,
                 (last, "sex", "Male"): -1.0, (first, "sex", "Male"): 1.0}
         # the domains women and men of the whole design (as R's subset()): the shift pass already has their totals
-        full_pass = full_pass or _design_pass(indicator_values(data, ids), data, design, ["sex"])
+        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
         out, _ = _linearised_contrast(full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef)
         out["test"] = "design-based Wald t (wave x sex interaction)"
     else:
@@ -391,7 +388,7 @@ def _microdata_rows(data: pd.DataFrame, ids: list[str], design: Design, group_va
     """The shift rows the microdata give (one part per kind of row), the domain cells, and the (indicator,
     group_var, group) cells already compared."""
     # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
-    full_pass = (passes or DesignPasses(data)).get(ids, design.cluster, design.weight, design.strata, group_vars) \
+    full_pass = (passes or DesignPasses(data)).get(ids, design, group_vars) \
         if design.design_based and not design.is_panel else None
     cells = full_pass[2] if full_pass else domain_estimates(domain_totals(
         indicator_values(data, ids), data, layout(data, None, design.weight if design.design_based else None, None),

@@ -1,4 +1,4 @@
-"""Design-based intervals and design effects for proportions (the variances come from analysis.domains).
+"""Design-based intervals and design effects for proportions (the variances come from analysis.survey.domains).
 
 A proportion in a domain (indicator x wave x group) is the ratio estimator p = sum(w y) / sum(w) over
 the domain's answered rows. Its linearised influence, totalled by primary sampling unit (PSU, the
@@ -6,7 +6,7 @@ cluster) c, is t_c = (sum_c w y - p sum_c w) / sum(w); rows outside the domain c
 variance is sum over strata h of n_h / (n_h - 1) * sum_c (t_c - mean_h t)^2, with n_h the PSUs of
 stratum h in the whole design (with-replacement approximation, as R `survey` by default). Contrasts
 (wave differences, wave x sex interactions) combine the domains' t_c cluster by cluster, so PSUs
-shared by both waves are handled (analysis.shifts).
+shared by both waves are handled (analysis.survey.shifts).
 
 References: Wolter, K. (2007) Introduction to Variance Estimation, ch. 6; Lumley, T. (2010) Complex
 Surveys: A Guide to Analysis Using R, s2.2 and s5.2; R survey: `svymean`, `svyciprop` (method "logit"

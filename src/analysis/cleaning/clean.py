@@ -7,7 +7,7 @@ Public surface:
 Per source file (`clean_source`): read -> harmonise every codebook variable (codebook.convert_column) ->
 blank rows (every cell empty) excluded as "blank row", then exclusions in config order (first matching rule
 gives the reason) -> unknown codes in kept rows stop the run -> published free text redacted
-(analysis.free_text) -> derived variables (bands must cover every value a table, indicator or design uses)
+(analysis.cleaning.free_text) -> derived variables (bands must cover every value a table, indicator or design uses)
 -> consistency warnings -> dates after the end of fieldwork flagged -> indicators -> withheld free text
 dropped. The invariant raw rows = kept + excluded is checked for every file before anything is written. Raw
 columns not named in the codebook (direct identifiers among them) are never copied. Then, over all sources:
@@ -38,16 +38,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, display_values, empty_log
-from .conditions import evaluate
-from .csv_files import csv_bytes, write_csv
-from .errors import InputError
-from .free_text import WITHHELD, TextPolicy, redact, redaction_rule, text_policy
-from .model import (AnyOfMapping, BandsDerivation, Check, ConcatDerivation, Condition, ConditionRule, ConstantDerivation,
+from analysis.cleaning.codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, display_values, empty_log
+from analysis.cleaning.conditions import evaluate
+from analysis.csv_files import csv_bytes, write_csv
+from analysis.errors import InputError
+from analysis.cleaning.free_text import WITHHELD, TextPolicy, redact, redaction_rule, text_policy
+from analysis.model import (AnyOfMapping, BandsDerivation, Check, ConcatDerivation, Condition, ConditionRule, ConstantDerivation,
                     CopyDerivation, Dataset, Derivation, Design, DuplicateRule, Exclusion, Indicator, IndicatorMapping,
                     MapDerivation, Project, ShareMapping, Source, Table, Variable)
-from .readers import read_source
-from .resources import source_processes
+from analysis.ingest.readers import read_source
+from analysis.resources import source_processes
 
 CORE_RESPONDENT_COLUMNS = ["respondent_id", "wave", "sex", "age", "age_band", "social_group", "location",
                            "cluster", "weight"]
@@ -561,7 +561,7 @@ def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: Source, c
 
 def redact_free_text(kept: pd.DataFrame, log: pd.DataFrame, scanned, pii: pd.DataFrame | None):
     """Redact phone numbers, e-mail addresses and the row's own PII values from published free text
-    (analysis.free_text), in the kept rows and in their log rows. Returns (kept, log, redaction log rows)."""
+    (analysis.cleaning.free_text), in the kept rows and in their log rows. Returns (kept, log, redaction log rows)."""
     logs = []
     for var in sorted(v for v in scanned if v in kept.columns):
         kept[var], counts = redact(kept[var], pii)
@@ -627,7 +627,7 @@ def clean_source(root: Path, dataset: Dataset, source: Source, config_file: str,
 
 
 def dataset_text_policy(dataset: Dataset) -> TextPolicy:
-    """analysis.free_text.text_policy, with the core respondent columns always published in a respondents dataset."""
+    """analysis.cleaning.free_text.text_policy, with the core respondent columns always published in a respondents dataset."""
     return text_policy(dataset, CORE_RESPONDENT_COLUMNS if dataset.role == "respondents" else ())
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .conditions import evaluate
-from .errors import InputError
-from .model import Dimension, Table
+from analysis.cleaning.conditions import evaluate
+from analysis.errors import InputError
+from analysis.model import Dimension, Table
 
 TOTAL = "Total"
 JOIN = " | "

@@ -1,0 +1,66 @@
+"""The survey design as an object: what R `svydesign` would be told, read from a dataset's `design:` config.
+
+`Design` travels unchanged from the typed project model (analysis.model, which builds it from the YAML) to the
+estimators (analysis.survey.estimates, analysis.survey.shifts) and the variance engine (analysis.survey.domains):
+e.g. the weight variable is `Design.weight` from `datasets.<name>.design.weight` to `estimates.csv`'s `weight`
+column and the weights the linearised variance uses. Outputs carry the design as structured columns
+(`Design.columns()`: design_type, cluster, strata, weight), never as text to re-parse.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+DEFAULT_AGE_TOLERANCE_YEARS = 2.0
+DESIGN_COLUMNS = ["design_type", "cluster", "strata", "weight"]   # structured design columns of estimates/shifts
+
+
+class _DesignModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=())
+
+
+class PanelConsistency(_DesignModel):
+    """Tolerance for flagging panel pairs whose age changed by other than the expected years."""
+
+    age_tolerance_years: float = DEFAULT_AGE_TOLERANCE_YEARS
+    years_between_waves: float | None = None
+
+
+class Design(_DesignModel):
+    """The sampling design of a respondents dataset, as R `svydesign` would be told it.
+
+    `type`: independent samples per wave, or a panel (the same people, matched by `panel_key`). `cluster`
+    (PSU), `strata` and `weight` name harmonised variables; any of them makes the estimates design-based.
+    `ci_method`: logit or beta (Korn-Graubard) intervals for design-based proportions. `waves`: the dataset's
+    waves in the order of its sources (first = the comparison's start), filled in from `sources:`."""
+
+    type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
+    panel_key: str | None = None
+    cluster: str | None = None
+    weight: str | None = None
+    strata: str | None = None
+    ci_method: Literal["logit", "beta"] = "logit"
+    panel_consistency: PanelConsistency = PanelConsistency()
+    waves: tuple[str, ...] = ()
+
+    @property
+    def design_based(self) -> bool:
+        return bool(self.cluster or self.weight)
+
+    @property
+    def is_panel(self) -> bool:
+        return self.type == "panel"
+
+    @property
+    def label(self) -> str:
+        """A one-line description for readers, e.g. "panel; cluster=village; weight=w" (never parsed)."""
+        parts = [self.type] + [f"{k}={v}" for k, v in (("cluster", self.cluster), ("weight", self.weight),
+                                                           ("strata", self.strata)) if v]
+        return "; ".join(parts)
+
+    def columns(self) -> dict[str, str]:
+        """The structured design columns of estimates and shifts tables ('' where a setting is absent)."""
+        values = (self.type, self.cluster or "", self.strata or "", self.weight or "")
+        return dict(zip(DESIGN_COLUMNS, values))
