@@ -10,6 +10,7 @@ sex). Reads and pipeline runs are repeated (--repeats, default 3) and the median
 2-core virtual machine single runs vary by 10% or more.
 Appends the figures to benchmarks/results.json and rewrites the tables in benchmarks/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,13 +37,16 @@ import synthetic_country  # noqa: E402
 
 def prepare(workdir: Path, n: int) -> Path:
     from tests.conftest import copy_project
+
     root = workdir / f"n{n}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     copy_project(root)
     shutil.rmtree(root / "data" / "raw" / "rwanda")
     synthetic_country.write_country(root, n)
-    (root / "config/countries/bench.yaml").write_text(synthetic_country.country_config(), encoding="utf-8")
+    (root / "config/countries/bench.yaml").write_text(
+        synthetic_country.country_config(), encoding="utf-8"
+    )
     cfg = yaml.safe_load((root / "config/config.yaml").read_text())
     cfg["countries"] = ["bench"]
     cfg.pop("claims", None)
@@ -52,10 +56,14 @@ def prepare(workdir: Path, n: int) -> Path:
 
 def bare_read_seconds(root: Path) -> float:
     """pyreadstat alone reading both files, one after the other, in a fresh process (the floor)."""
-    code = ("import pyreadstat,time;t=time.perf_counter();"
-            "[pyreadstat.read_sav(f'data/raw/bench/bench_{w}.sav') for w in ('baseline','endline')];"
-            "print(time.perf_counter()-t)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    code = (
+        "import pyreadstat,time;t=time.perf_counter();"
+        "[pyreadstat.read_sav(f'data/raw/bench/bench_{w}.sav') for w in ('baseline','endline')];"
+        "print(time.perf_counter()-t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
     return float(out.stdout)
 
 
@@ -63,17 +71,23 @@ def _stages(root: Path) -> dict:
     stages = {}
     for f in sorted((root / "logs" / "benchmarks").rglob("*.tsv")):
         row = pd.read_csv(f, sep="\t").iloc[-1]
-        stages[f.stem] = {"seconds": round(float(row["s"]), 2), "max_rss_mb": round(float(row["max_rss"]), 1)}
+        stages[f.stem] = {
+            "seconds": round(float(row["s"]), 2),
+            "max_rss_mb": round(float(row["max_rss"]), 1),
+        }
     return stages
 
 
 def estimation_seconds(root: Path) -> float:
-    code = ("import time,sys;sys.path.insert(0,'src');import pandas as pd;from pathlib import Path;"
-            "from analysis.config import load_project;from analysis.survey.estimates import estimate_table;"
-            "p=load_project(Path('.'));d=pd.read_parquet('data/processed/bench/respondents.parquet');"
-            "t=time.perf_counter();e=estimate_table(d,p.indicators,'bench',p.countries['bench'].design,['sex'],1);"
-            "print(time.perf_counter()-t, len(e))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    code = (
+        "import time,sys;sys.path.insert(0,'src');import pandas as pd;from pathlib import Path;from"
+        " analysis.config import load_project;from analysis.survey.estimates import"
+        " estimate_table;p=load_project(Path('.'));d=pd.read_parquet('data/processed/bench/respondents.parquet');t=time.perf_counter();e=estimate_table(d,p.indicators,'bench',p.countries['bench'].design,['sex'],1);print(time.perf_counter()-t,"
+        " len(e))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
     return float(out.stdout.split()[0])
 
 
@@ -84,30 +98,64 @@ def run(root: Path, repeats: int) -> dict:
     runs = []
     for i in range(repeats):
         t = time.perf_counter()
-        subprocess.run(snakemake + (["--forceall"] if i else []), cwd=root, env=env, check=True, capture_output=True)
-        runs.append({"pipeline_seconds": round(time.perf_counter() - t, 2), "stages": _stages(root)})
+        subprocess.run(
+            snakemake + (["--forceall"] if i else []),
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        runs.append(
+            {"pipeline_seconds": round(time.perf_counter() - t, 2), "stages": _stages(root)}
+        )
     t = time.perf_counter()
     subprocess.run(snakemake, cwd=root, env=env, check=True, capture_output=True)
     noop = time.perf_counter() - t
     median = sorted(runs, key=lambda r: r["pipeline_seconds"])[len(runs) // 2]
-    return {"pipeline_seconds": median["pipeline_seconds"], "pipeline_runs": [r["pipeline_seconds"] for r in runs],
-            "noop_rerun_seconds": round(noop, 2), "stages": median["stages"],
-            "peak_job_rss_mb": max(s["max_rss_mb"] for r in runs for s in r["stages"].values())}
+    return {
+        "pipeline_seconds": median["pipeline_seconds"],
+        "pipeline_runs": [r["pipeline_seconds"] for r in runs],
+        "noop_rerun_seconds": round(noop, 2),
+        "stages": median["stages"],
+        "peak_job_rss_mb": max(s["max_rss_mb"] for r in runs for s in r["stages"].values()),
+    }
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
-    mem = next((int(l.split()[1]) // 1024 // 1024 for l in Path("/proc/meminfo").read_text().splitlines()
-                if l.startswith("MemTotal")), 0)
-    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    cpu = next(
+        (
+            l.split(":", 1)[1].strip()
+            for l in Path("/proc/cpuinfo").read_text().splitlines()
+            if l.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            int(l.split()[1]) // 1024 // 1024
+            for l in Path("/proc/meminfo").read_text().splitlines()
+            if l.startswith("MemTotal")
+        ),
+        0,
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()},"
+        f" Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pom-bench"))
-    parser.add_argument("--repeats", type=int, default=3, help="pipeline runs and bare reads per size (median counts)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="pipeline runs and bare reads per size (median counts)",
+    )
     args = parser.parse_args()
     results_path = HERE / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}

@@ -1,4 +1,5 @@
 """Shared fixtures: the project root, its configuration, and the shipped data cleaned once per session."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,8 +21,11 @@ def project():
 @pytest.fixture(scope="session")
 def cleaned(project):
     """{(country, dataset): CleanResult} for every dataset of every configured country."""
-    return {(c, d): clean_dataset(project, c, d)
-            for c, cfg in project.countries.items() for d in cfg.datasets}
+    return {
+        (c, d): clean_dataset(project, c, d)
+        for c, cfg in project.countries.items()
+        for d in cfg.datasets
+    }
 
 
 def copy_project(dest: Path) -> Path:

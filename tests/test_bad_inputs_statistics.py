@@ -6,6 +6,7 @@ ways out (exit 2), or the row is reported with its reason in the `note` column o
 no invented number (exit 0, asserted by each case's `check`). Waves are taken in the configured order of the
 respondents' sources, whatever their names; one wave gives estimates, an empty shifts table and charts that say so.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,11 @@ def derive(**derivations):
 
 def _lonely_stratum(doc):
     """Strata from the villages: Village 101 alone in a stratum of its own (a 'lonely PSU')."""
-    villages = {f"Village {100 * s + v}": ("North" if s == 1 else "South") for s in (1, 2) for v in range(1, 21)}
+    villages = {
+        f"Village {100 * s + v}": "North" if s == 1 else "South"
+        for s in (1, 2)
+        for v in range(1, 21)
+    }
     villages["Village 101"] = "Lonely"
     respondents(doc)["derive"]["stratum_lonely"] = {"from": "village_code", "map": villages}
     respondents(doc)["design"]["strata"] = "stratum_lonely"
@@ -50,34 +55,58 @@ def _lonely_stratum(doc):
 
 def edit_dta(rel, change):
     """Rewrite a Stata export through `change(frame)`, keeping its variable and value labels."""
+
     def run(root):
         frame, meta = pyreadstat.read_dta(str(root / rel))
-        pyreadstat.write_dta(change(frame), str(root / rel), column_labels=meta.column_labels,
-                             variable_value_labels=meta.variable_value_labels)
+        pyreadstat.write_dta(
+            change(frame),
+            str(root / rel),
+            column_labels=meta.column_labels,
+            variable_value_labels=meta.variable_value_labels,
+        )
+
     return run
 
 
 def answer_all(item: str, code: float):
     """Every valid (0/1) answer to `item` becomes `code`; missing codes (-98, -99, blank) stay."""
+
     def change(frame):
         frame.loc[frame[item].isin([0, 1]), item] = code
         return frame
+
     return change
 
 
 # safe_at_night (q2): 0% at baseline, 100% at endline; dispute_resolved_peacefully (q3): 0% in both waves
-_extreme_indicators = both(edit_dta(BASELINE_DTA, lambda f: answer_all("q3_conflict_resolved", 0)(answer_all("q2_safe_night", 0)(f))),
-                           edit_dta(ENDLINE_DTA, lambda f: answer_all("q3_conflict_resolved", 0)(answer_all("q2_safe_night", 1)(f))))
+_extreme_indicators = both(
+    edit_dta(
+        BASELINE_DTA,
+        lambda f: answer_all("q3_conflict_resolved", 0)(answer_all("q2_safe_night", 0)(f)),
+    ),
+    edit_dta(
+        ENDLINE_DTA,
+        lambda f: answer_all("q3_conflict_resolved", 0)(answer_all("q2_safe_night", 1)(f)),
+    ),
+)
 
 
 def _no_men_at_baseline(doc):
     respondents(doc).setdefault("exclusions", []).append(
-        {"id": "men_not_at_baseline", "reason": "men were not interviewed at baseline",
-         "when": [{"variable": "sex", "equals": "Male"}, {"variable": "wave", "equals": "baseline"}]})
+        {
+            "id": "men_not_at_baseline",
+            "reason": "men were not interviewed at baseline",
+            "when": [
+                {"variable": "sex", "equals": "Male"},
+                {"variable": "wave", "equals": "baseline"},
+            ],
+        }
+    )
 
 
 def _rename_waves(mapping):
     """Rename waves everywhere the config names them (sources, `waves:` lists, table filters)."""
+
     def walk(node):
         if isinstance(node, dict):
             return {k: walk(v) for k, v in node.items()}
@@ -89,6 +118,7 @@ def _rename_waves(mapping):
         renamed = walk(doc)
         doc.clear()
         doc.update(renamed)
+
     return change
 
 
@@ -99,12 +129,17 @@ def _only_baseline(doc):
 def _add_midline(root):
     """A third wave between baseline and endline: the endline export less its first 25 interviews."""
     frame, meta = pyreadstat.read_dta(str(root / ENDLINE_DTA))
-    pyreadstat.write_dta(frame.iloc[25:].reset_index(drop=True), str(root / MIDLINE_DTA),
-                         column_labels=meta.column_labels, variable_value_labels=meta.variable_value_labels)
+    pyreadstat.write_dta(
+        frame.iloc[25:].reset_index(drop=True),
+        str(root / MIDLINE_DTA),
+        column_labels=meta.column_labels,
+        variable_value_labels=meta.variable_value_labels,
+    )
 
     def change(doc):
         sources = respondents(doc)["sources"]
         sources.insert(1, {**sources[1], "wave": "midline", "file": MIDLINE_DTA})
+
     bad.edit_yaml(EX_YAML, change)(root)
 
 
@@ -122,13 +157,16 @@ def row(table, **where):
 
 def assert_charts(root, figures):
     for name in ("dumbbell", "forest"):
-        assert (root / figures / f"{name}.png").stat().st_size > 0 and (root / figures / f"{name}.svg").is_file()
+        assert (root / figures / f"{name}.png").stat().st_size > 0 and (
+            root / figures / f"{name}.svg"
+        ).is_file()
 
 
 # --- checks of the cases that must work -----------------------------------------------------------------------
 def check_extremes(root, proc):
     """0% and 100% in a design-based estimate: Korn-Graubard interval with effective n = n, labelled; the change
-    0% -> 100% (and 0% -> 0%) has no design variance: no p-value, no interval, the reason in `note`."""
+    0% -> 100% (and 0% -> 0%) has no design variance: no p-value, no interval, the reason in `note`.
+    """
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     zero = row(est, indicator="safe_at_night", wave="baseline", group_var="overall")
     full = row(est, indicator="safe_at_night", wave="endline", group_var="overall")
@@ -139,13 +177,23 @@ def check_extremes(root, proc):
         assert math.isnan(r["deff"])
     # the upper limit is Clopper-Pearson for 0 of n*_df = n (t_{n-1}/t_df)^2 successes (analysis.survey.intervals.korn_graubard_ci)
     from scipy import stats
+
     n_df = zero["n"] * (stats.t.ppf(0.025, zero["n"] - 1) / stats.t.ppf(0.025, zero["df"])) ** 2
     assert zero["ci_high"] == pytest.approx(100 * (1 - 0.025 ** (1 / n_df)), rel=1e-6)
-    assert (est.loc[est["note"].isna(), "ci_method"] == "design-based logit").all()     # the others untouched
+    assert (
+        est.loc[est["note"].isna(), "ci_method"] == "design-based logit"
+    ).all()  # the others untouched
     change = row(sh, indicator="safe_at_night", group_var="overall")
-    assert change["diff_pp"] == 100 and math.isnan(change["p_value"]) and math.isnan(change["diff_ci_low"])
+    assert (
+        change["diff_pp"] == 100
+        and math.isnan(change["p_value"])
+        and math.isnan(change["diff_ci_low"])
+    )
     assert math.isnan(change["p_holm"]) and math.isnan(change["statistic"])
-    assert "not estimable: every answer is 0% in wave 'baseline' and 100% in wave 'endline'" in change["note"]
+    assert (
+        "not estimable: every answer is 0% in wave 'baseline' and 100% in wave 'endline'"
+        in change["note"]
+    )
     same = row(sh, indicator="dispute_resolved_peacefully", group_var="overall")
     assert same["diff_pp"] == 0 and math.isnan(same["p_value"])
     assert "0% in wave 'baseline' and 0% in wave 'endline'" in same["note"]
@@ -153,8 +201,12 @@ def check_extremes(root, proc):
     assert trust["p_value"] == pytest.approx(SHIPPED_TRUST_P, rel=1e-6) and pd.isna(trust["note"])
     assert_charts(root, EX_FIGS)
     forest = (root / EX_FIGS / "forest.svg").read_text(encoding="utf-8")
-    assert forest.count("(not estimable)") == 8    # 2 changes x (all, women, men, women - men): no bars, no p
-    assert "Change: not estimable (no test)" in (root / EX_FIGS / "dumbbell.svg").read_text(encoding="utf-8")
+    assert (
+        forest.count("(not estimable)") == 8
+    )  # 2 changes x (all, women, men, women - men): no bars, no p
+    assert "Change: not estimable (no test)" in (root / EX_FIGS / "dumbbell.svg").read_text(
+        encoding="utf-8"
+    )
 
 
 def _check_no_men_at_baseline(shifts_path, figures):
@@ -163,14 +215,27 @@ def _check_no_men_at_baseline(shifts_path, figures):
         men = sh[sh["group"] == "Male"]
         assert len(men) and men["p_value"].isna().all() and men["diff_pp"].isna().all()
         assert (men["baseline_n"] == 0).all() and (men["endline_n"] > 0).all()
-        assert men["note"].str.startswith("not estimable: no Male respondents answered in wave 'baseline'").all()
+        assert (
+            men["note"]
+            .str.startswith("not estimable: no Male respondents answered in wave 'baseline'")
+            .all()
+        )
         inter = sh[sh["group"] == "sex: Female - Male"]
         assert len(inter) and inter["p_value"].isna().all()
-        assert inter["note"].str.contains("needs both sexes in both waves (no Male answers in wave 'baseline')", regex=False).all()
+        assert (
+            inter["note"]
+            .str.contains(
+                "needs both sexes in both waves (no Male answers in wave 'baseline')", regex=False
+            )
+            .all()
+        )
         women = sh[sh["group"] == "Female"]
         assert women["p_value"].notna().all() and women["note"].isna().all()
-        assert sh["p_holm"].notna().sum() == sh["p_value"].notna().sum()       # only rows with a test are adjusted
+        assert (
+            sh["p_holm"].notna().sum() == sh["p_value"].notna().sum()
+        )  # only rows with a test are adjusted
         assert_charts(root, figures)
+
     return check
 
 
@@ -189,6 +254,7 @@ def check_renamed_waves(root, proc):
 def check_one_wave(root, proc):
     """One wave: its estimates, a shifts table with the header only, and charts that say there is no change."""
     from analysis.survey.shifts import SHIFT_COLUMNS
+
     est = read(root, EX_EST)
     assert set(est["wave"]) == {"baseline"} and est["ci_low"].notna().all() and len(est) > 0
     lines = (root / EX_SHIFTS).read_text(encoding="utf-8").splitlines()
@@ -202,8 +268,14 @@ def check_three_waves(root, proc):
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"])) == ["baseline", "midline", "endline"]
     assert set(sh["baseline_wave"]) == {"baseline"} and set(sh["endline_wave"]) == {"endline"}
-    assert sh["note"].str.contains("compares the first wave 'baseline' with the last 'endline' "
-                                   "(not compared: 'midline'", regex=False).all()
+    assert (
+        sh["note"]
+        .str.contains(
+            "compares the first wave 'baseline' with the last 'endline' (not compared: 'midline'",
+            regex=False,
+        )
+        .all()
+    )
     trust = row(sh, indicator="trust_other_groups", group_var="overall")
     assert trust["diff_pp"] == pytest.approx(SHIPPED_TRUST_DIFF, rel=1e-8)
     assert_charts(root, EX_FIGS)
@@ -213,34 +285,108 @@ EX_CHARTS = bad.run_command(f"{EX_FIGS}/dumbbell.png", f"{EX_FIGS}/forest.png")
 RW_CHARTS = bad.run_command(f"{RW_FIGS}/dumbbell.png", f"{RW_FIGS}/forest.png")
 
 CASES = [
-    bad.Case("design_one_cluster", "every respondent in one cluster (`derive: cluster: {constant: 1}`)",
-             bad.edit_yaml(EX_YAML, derive(cluster={"constant": "1"})), EX_EST,
-             ["every respondent in wave 'baseline' is in one cluster ('1' of design variable 'cluster')",
-              "at least two clusters", EX_YAML, "datasets.respondents.design.cluster", "remove `cluster:`"]),
-    bad.Case("design_one_psu_per_stratum", "one cluster per stratum (cluster = stratum)",
-             bad.edit_yaml(EX_YAML, derive(cluster={"copy": "stratum"})), EX_EST,
-             ["every stratum in wave 'baseline' has a single cluster (PSU)", "'North': 'North'",
-              "datasets.respondents.design.strata", "collapse the strata in pairs", "remove `strata:`"]),
-    bad.Case("design_lonely_psu", "a stratum with one cluster (Village 101 alone)",
-             bad.edit_yaml(EX_YAML, _lonely_stratum), EX_EST,
-             ["stratum 'Lonely' has a single cluster (PSU) in wave 'baseline' ('Village 101')", "lonely PSU",
-              "R survey stops here too", "datasets.respondents.design.strata",
-              "derive: {stratum_lonely_merged: {from: stratum_lonely, map: {'Lonely': 'North'"]),
-    bad.Case("design_zero_and_hundred_percent", "design-based indicators at 0% -> 100% and 0% -> 0%",
-             _extreme_indicators, "", [], command=EX_CHARTS, exit_code=0, check=check_extremes),
-    bad.Case("baseline_women_only_srs", "rwanda (simple random samples): no men at baseline",
-             bad.edit_yaml(RW_YAML, _no_men_at_baseline), "", [], command=RW_CHARTS, exit_code=0,
-             check=_check_no_men_at_baseline(RW_SHIFTS, RW_FIGS)),
-    bad.Case("baseline_women_only_design", "example_country (clustered, weighted panel): no men at baseline",
-             bad.edit_yaml(EX_YAML, _no_men_at_baseline), "", [], command=EX_CHARTS, exit_code=0,
-             check=_check_no_men_at_baseline(EX_SHIFTS, EX_FIGS)),
-    bad.Case("waves_named_1999_2000", "waves named '1999' and '2000' instead of baseline and endline",
-             bad.edit_yaml(EX_YAML, _rename_waves({"baseline": "1999", "endline": "2000"})), "", [],
-             command=EX_CHARTS, exit_code=0, check=check_renamed_waves),
-    bad.Case("one_wave", "a country with one wave (the endline source removed)",
-             bad.edit_yaml(EX_YAML, _only_baseline), "", [], command=EX_CHARTS, exit_code=0, check=check_one_wave),
-    bad.Case("three_waves", "a midline source between baseline and endline", _add_midline, "", [],
-             command=EX_CHARTS, exit_code=0, check=check_three_waves),
+    bad.Case(
+        "design_one_cluster",
+        "every respondent in one cluster (`derive: cluster: {constant: 1}`)",
+        bad.edit_yaml(EX_YAML, derive(cluster={"constant": "1"})),
+        EX_EST,
+        [
+            (
+                "every respondent in wave 'baseline' is in one cluster ('1' of design variable"
+                " 'cluster')"
+            ),
+            "at least two clusters",
+            EX_YAML,
+            "datasets.respondents.design.cluster",
+            "remove `cluster:`",
+        ],
+    ),
+    bad.Case(
+        "design_one_psu_per_stratum",
+        "one cluster per stratum (cluster = stratum)",
+        bad.edit_yaml(EX_YAML, derive(cluster={"copy": "stratum"})),
+        EX_EST,
+        [
+            "every stratum in wave 'baseline' has a single cluster (PSU)",
+            "'North': 'North'",
+            "datasets.respondents.design.strata",
+            "collapse the strata in pairs",
+            "remove `strata:`",
+        ],
+    ),
+    bad.Case(
+        "design_lonely_psu",
+        "a stratum with one cluster (Village 101 alone)",
+        bad.edit_yaml(EX_YAML, _lonely_stratum),
+        EX_EST,
+        [
+            "stratum 'Lonely' has a single cluster (PSU) in wave 'baseline' ('Village 101')",
+            "lonely PSU",
+            "R survey stops here too",
+            "datasets.respondents.design.strata",
+            "derive: {stratum_lonely_merged: {from: stratum_lonely, map: {'Lonely': 'North'",
+        ],
+    ),
+    bad.Case(
+        "design_zero_and_hundred_percent",
+        "design-based indicators at 0% -> 100% and 0% -> 0%",
+        _extreme_indicators,
+        "",
+        [],
+        command=EX_CHARTS,
+        exit_code=0,
+        check=check_extremes,
+    ),
+    bad.Case(
+        "baseline_women_only_srs",
+        "rwanda (simple random samples): no men at baseline",
+        bad.edit_yaml(RW_YAML, _no_men_at_baseline),
+        "",
+        [],
+        command=RW_CHARTS,
+        exit_code=0,
+        check=_check_no_men_at_baseline(RW_SHIFTS, RW_FIGS),
+    ),
+    bad.Case(
+        "baseline_women_only_design",
+        "example_country (clustered, weighted panel): no men at baseline",
+        bad.edit_yaml(EX_YAML, _no_men_at_baseline),
+        "",
+        [],
+        command=EX_CHARTS,
+        exit_code=0,
+        check=_check_no_men_at_baseline(EX_SHIFTS, EX_FIGS),
+    ),
+    bad.Case(
+        "waves_named_1999_2000",
+        "waves named '1999' and '2000' instead of baseline and endline",
+        bad.edit_yaml(EX_YAML, _rename_waves({"baseline": "1999", "endline": "2000"})),
+        "",
+        [],
+        command=EX_CHARTS,
+        exit_code=0,
+        check=check_renamed_waves,
+    ),
+    bad.Case(
+        "one_wave",
+        "a country with one wave (the endline source removed)",
+        bad.edit_yaml(EX_YAML, _only_baseline),
+        "",
+        [],
+        command=EX_CHARTS,
+        exit_code=0,
+        check=check_one_wave,
+    ),
+    bad.Case(
+        "three_waves",
+        "a midline source between baseline and endline",
+        _add_midline,
+        "",
+        [],
+        command=EX_CHARTS,
+        exit_code=0,
+        check=check_three_waves,
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """Bad-input cases of the workflow layer: config text that would break or hijack a shell command, what a killed
 run leaves behind, a damaged manifest, and a raw export replaced by an older file (see tests/test_bad_inputs.py).
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,10 +19,16 @@ import pytest
 from . import test_bad_inputs as bad
 from .conftest import copy_project
 
-RW_CHARTS = [f"reports/figures/rwanda/{c}.png" for c in ("figure1_sex_by_age", "figure2_social_group_by_sex", "dumbbell",
-                                                         "forest")]
-TJ_CHARTS = [f"reports/figures/tajikistan/{c}.png" for c in ("figure3_participants", "dumbbell", "forest")]
-HOSTILE = "survey'; touch {root}/pwned; echo \"$(touch {root}/pwned2)\" `touch {root}/pwned3` & echo '"
+RW_CHARTS = [
+    f"reports/figures/rwanda/{c}.png"
+    for c in ("figure1_sex_by_age", "figure2_social_group_by_sex", "dumbbell", "forest")
+]
+TJ_CHARTS = [
+    f"reports/figures/tajikistan/{c}.png" for c in ("figure3_participants", "dumbbell", "forest")
+]
+HOSTILE = (
+    "survey'; touch {root}/pwned; echo \"$(touch {root}/pwned2)\" `touch {root}/pwned3` & echo '"
+)
 
 
 def svg_text(path: Path) -> str:
@@ -32,14 +39,20 @@ def svg_text(path: Path) -> str:
 
 
 def _umask() -> int:
-    line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("Umask:"))
+    line = next(
+        l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("Umask:")
+    )
     return int(line.split()[1], 8)
 
 
 def assert_outputs_readable_as_umask_allows(root: Path) -> None:
     """Every output file has mode 0666 minus the umask (0644 under the usual 022), none is left at mkstemp's 0600."""
-    modes = {str(p.relative_to(root)): p.stat().st_mode & 0o777
-             for d in ("data/processed", "reports") for p in (root / d).rglob("*") if p.is_file()}
+    modes = {
+        str(p.relative_to(root)): p.stat().st_mode & 0o777
+        for d in ("data/processed", "reports")
+        for p in (root / d).rglob("*")
+        if p.is_file()
+    }
     wrong = {k: oct(v) for k, v in modes.items() if v != 0o666 & ~_umask()}
     assert modes and not wrong, wrong
 
@@ -48,12 +61,15 @@ def write_file(rel, payload: bytes):
     def run(root):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(payload)
+
     return run
 
 
 def _describe(country, dataset, text):
-    return bad.edit_yaml(f"config/countries/{country}.yaml",
-                         lambda d: d["datasets"][dataset].update(description=text))
+    return bad.edit_yaml(
+        f"config/countries/{country}.yaml",
+        lambda d: d["datasets"][dataset].update(description=text),
+    )
 
 
 def _hostile_description(root):
@@ -61,32 +77,44 @@ def _hostile_description(root):
 
 
 def _check_hostile_description(root, proc):
-    assert not [p for p in ("pwned", "pwned2", "pwned3") if (root / p).exists()], "config text ran in a shell"
+    assert not [p for p in ("pwned", "pwned2", "pwned3") if (root / p).exists()], (
+        "config text ran in a shell"
+    )
     for chart in ("figure1_sex_by_age", "dumbbell"):
         text = svg_text(root / f"reports/figures/rwanda/{chart}.svg")
-        assert f"synthetic reconstruction of {HOSTILE.format(root=root)} (not real responses)" in text, text[-600:]
+        assert (
+            f"synthetic reconstruction of {HOSTILE.format(root=root)} (not real responses)" in text
+        ), text[-600:]
     assert_outputs_readable_as_umask_allows(root)
 
 
 def _label_with_apostrophe(root):
     def change(doc):
         doc["label"] = "Côte d'Ivoire"
-        doc["datasets"]["respondents"].pop("description")    # the source line then names the country by its label
+        doc["datasets"]["respondents"].pop(
+            "description"
+        )  # the source line then names the country by its label
+
     bad.edit_yaml("config/countries/rwanda.yaml", change)(root)
 
 
 def _check_label(root, proc):
     for chart in RW_CHARTS:
-        assert (root / chart).stat().st_size > 0 and (root / chart.replace(".png", ".svg")).stat().st_size > 0
+        assert (root / chart).stat().st_size > 0 and (
+            root / chart.replace(".png", ".svg")
+        ).stat().st_size > 0
     for chart in ("figure2_social_group_by_sex", "forest"):
-        assert "synthetic reconstruction of Côte d'Ivoire respondents" in svg_text(root / f"reports/figures/rwanda/{chart}.svg")
+        assert "synthetic reconstruction of Côte d'Ivoire respondents" in svg_text(
+            root / f"reports/figures/rwanda/{chart}.svg"
+        )
 
 
 def _check_womens_survey(root, proc):
     for chart in TJ_CHARTS:
         assert (root / chart).stat().st_size > 0
     assert "synthetic reconstruction of women's survey (not real responses)" in svg_text(
-        root / "reports/figures/tajikistan/dumbbell.svg")
+        root / "reports/figures/tajikistan/dumbbell.svg"
+    )
 
 
 def _killed_run_leftovers(root):
@@ -94,26 +122,38 @@ def _killed_run_leftovers(root):
     out = Path(bad.EX)
     (root / out.parent).mkdir(parents=True)
     (root / out).write_bytes(b"PAR1 half a parquet file")
-    incomplete = root / ".snakemake/incomplete" / base64.urlsafe_b64encode(str(out).encode()).decode()
+    incomplete = (
+        root / ".snakemake/incomplete" / base64.urlsafe_b64encode(str(out).encode()).decode()
+    )
     incomplete.parent.mkdir(parents=True)
     incomplete.write_text(json.dumps({"external_jobid": None}))
     (root / ".snakemake/locks").mkdir(parents=True)
-    (root / ".snakemake/locks/0.input.lock").write_text("data/raw/example_country/example_baseline_surveycto.dta\n")
+    (root / ".snakemake/locks/0.input.lock").write_text(
+        "data/raw/example_country/example_baseline_surveycto.dta\n"
+    )
     (root / ".snakemake/locks/0.output.lock").write_text(f"{out}\n")
     (root / out.parent / f".{out.name}.k3j_x9q1.tmp").write_bytes(b"PAR1 another half")
 
 
 def _check_recovered(root, proc):
     assert "recovering from an interrupted run" in proc.stdout
-    assert not list((root / ".snakemake/locks").glob("*")) and not list((root / "data/processed").rglob("*.tmp"))
-    data = pd.read_parquet(root / bad.EX)                   # rebuilt: the half-written file is gone
+    assert not list((root / ".snakemake/locks").glob("*")) and not list(
+        (root / "data/processed").rglob("*.tmp")
+    )
+    data = pd.read_parquet(root / bad.EX)  # rebuilt: the half-written file is gone
     assert len(data) > 100 and {"respondent_id", "wave"} <= set(data.columns)
 
 
 def _run_then_replace_raw_with_older(root):
     """Build everything, then replace the register with an edited copy dated a day EARLIER (cp -p, unzip)."""
-    proc = subprocess.run(bad.run_command() + ["--cores", "2"], cwd=root, env=bad._env(root), capture_output=True,
-                          text=True, timeout=900)
+    proc = subprocess.run(
+        bad.run_command() + ["--cores", "2"],
+        cwd=root,
+        env=bad._env(root),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     raw = root / bad.REGISTER
     older = raw.stat().st_mtime_ns - 86400 * 10**9
@@ -123,43 +163,104 @@ def _run_then_replace_raw_with_older(root):
 
 
 def _check_report_rebuilds(root, proc):
-    rerun = subprocess.run(bad.run_command() + ["--cores", "2"], cwd=root, env=bad._env(root), capture_output=True,
-                           text=True, timeout=900)
+    rerun = subprocess.run(
+        bad.run_command() + ["--cores", "2"],
+        cwd=root,
+        env=bad._env(root),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert "country=tajikistan, dataset=participants" in rerun.stderr        # the cleaning of that file reran
-    assert "dataset=respondents" not in rerun.stderr                       # and no other cleaning
-    verify = subprocess.run([sys.executable, "-m", "analysis", "verify"], cwd=root, env=bad._env(root),
-                            capture_output=True, text=True, timeout=300)
+    assert (
+        "country=tajikistan, dataset=participants" in rerun.stderr
+    )  # the cleaning of that file reran
+    assert "dataset=respondents" not in rerun.stderr  # and no other cleaning
+    verify = subprocess.run(
+        [sys.executable, "-m", "analysis", "verify"],
+        cwd=root,
+        env=bad._env(root),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert verify.returncode == 0 and "verified" in verify.stdout, verify.stderr
     accounting = pd.read_csv(root / "data/processed/tajikistan/row_accounting.csv")
     raw_rows = accounting.loc[accounting["source_file"] == bad.REGISTER, "raw_rows"]
-    assert raw_rows.tolist() == [len(pd.read_csv(root / bad.REGISTER))]       # the appended row was read
+    assert raw_rows.tolist() == [len(pd.read_csv(root / bad.REGISTER))]  # the appended row was read
 
 
 VERIFY = [sys.executable, "-m", "analysis", "verify"]
 
 CASES = [
-    bad.Case("description_shell_injection", "dataset description with quotes, $(...), backticks and `;` (shell syntax)",
-             _hostile_description, "", [],
-             command=bad.run_command("reports/figures/rwanda/figure1_sex_by_age.png", "reports/figures/rwanda/dumbbell.png"),
-             exit_code=0, check=_check_hostile_description),
-    bad.Case("label_with_apostrophe", "country label \"Côte d'Ivoire\" (and no description: the label is shown)",
-             _label_with_apostrophe, "", [], command=bad.run_command(*RW_CHARTS), exit_code=0, check=_check_label),
-    bad.Case("description_with_apostrophe", "dataset description \"women's survey\"",
-             _describe("tajikistan", "respondents", "women's survey"), "", [], command=bad.run_command(*TJ_CHARTS),
-             exit_code=0, check=_check_womens_survey),
-    bad.Case("killed_run_leftovers", "stale Snakemake lock, output marked incomplete, orphaned .tmp (after SIGKILL)",
-             _killed_run_leftovers, "", ["recovering from an interrupted run"], command=bad.run_command(bad.EX),
-             exit_code=0, check=_check_recovered),
-    bad.Case("manifest_truncated", "reports/manifest.json cut short", write_file(
-        "reports/manifest.json", b'{"inputs": {"config/config.yaml": "3f2a'), "",
-             ["manifest is truncated or is not JSON", "reports/manifest.json", "make report"], command=VERIFY),
-    bad.Case("manifest_not_json", "reports/manifest.json replaced by an HTML page",
-             write_file("reports/manifest.json", b"<html><body>502 Bad Gateway</body></html>"), "",
-             ["manifest is truncated or is not JSON", "reports/manifest.json", "make report"], command=VERIFY),
-    bad.Case("raw_replaced_by_older_file", "register replaced by an edited copy dated a day earlier (cp -p): `make "
-             "verify` names it, `make report` reruns its cleaning", _run_then_replace_raw_with_older, "",
-             ["input changed since the run", bad.REGISTER, "make report"], command=VERIFY, check=_check_report_rebuilds),
+    bad.Case(
+        "description_shell_injection",
+        "dataset description with quotes, $(...), backticks and `;` (shell syntax)",
+        _hostile_description,
+        "",
+        [],
+        command=bad.run_command(
+            "reports/figures/rwanda/figure1_sex_by_age.png", "reports/figures/rwanda/dumbbell.png"
+        ),
+        exit_code=0,
+        check=_check_hostile_description,
+    ),
+    bad.Case(
+        "label_with_apostrophe",
+        'country label "Côte d\'Ivoire" (and no description: the label is shown)',
+        _label_with_apostrophe,
+        "",
+        [],
+        command=bad.run_command(*RW_CHARTS),
+        exit_code=0,
+        check=_check_label,
+    ),
+    bad.Case(
+        "description_with_apostrophe",
+        'dataset description "women\'s survey"',
+        _describe("tajikistan", "respondents", "women's survey"),
+        "",
+        [],
+        command=bad.run_command(*TJ_CHARTS),
+        exit_code=0,
+        check=_check_womens_survey,
+    ),
+    bad.Case(
+        "killed_run_leftovers",
+        "stale Snakemake lock, output marked incomplete, orphaned .tmp (after SIGKILL)",
+        _killed_run_leftovers,
+        "",
+        ["recovering from an interrupted run"],
+        command=bad.run_command(bad.EX),
+        exit_code=0,
+        check=_check_recovered,
+    ),
+    bad.Case(
+        "manifest_truncated",
+        "reports/manifest.json cut short",
+        write_file("reports/manifest.json", b'{"inputs": {"config/config.yaml": "3f2a'),
+        "",
+        ["manifest is truncated or is not JSON", "reports/manifest.json", "make report"],
+        command=VERIFY,
+    ),
+    bad.Case(
+        "manifest_not_json",
+        "reports/manifest.json replaced by an HTML page",
+        write_file("reports/manifest.json", b"<html><body>502 Bad Gateway</body></html>"),
+        "",
+        ["manifest is truncated or is not JSON", "reports/manifest.json", "make report"],
+        command=VERIFY,
+    ),
+    bad.Case(
+        "raw_replaced_by_older_file",
+        "register replaced by an edited copy dated a day earlier (cp -p): `make "
+        "verify` names it, `make report` reruns its cleaning",
+        _run_then_replace_raw_with_older,
+        "",
+        ["input changed since the run", bad.REGISTER, "make report"],
+        command=VERIFY,
+        check=_check_report_rebuilds,
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """Config validation: each mistake gives one clear message naming the file and the key."""
+
 import pytest
 import yaml
 
@@ -25,7 +26,11 @@ def test_shipped_config_is_valid(project):
 
 
 def test_typo_in_key_suggests_the_right_one(root):
-    _edit(root, "config/countries/rwanda.yaml", lambda d: d["datasets"]["respondents"].update(exclusion=[]))
+    _edit(
+        root,
+        "config/countries/rwanda.yaml",
+        lambda d: d["datasets"]["respondents"].update(exclusion=[]),
+    )
     with pytest.raises(InputError) as err:
         load_project(root)
     assert "unknown key 'exclusion'" in err.value.problem
@@ -35,7 +40,10 @@ def test_typo_in_key_suggests_the_right_one(root):
 
 def test_typo_inside_a_source_is_located(root):
     def mutate(d):
-        d["datasets"]["respondents"]["sources"][0]["colums"] = d["datasets"]["respondents"]["sources"][0].pop("columns")
+        d["datasets"]["respondents"]["sources"][0]["colums"] = d["datasets"]["respondents"][
+            "sources"
+        ][0].pop("columns")
+
     _edit(root, "config/countries/rwanda.yaml", mutate)
     with pytest.raises(InputError) as err:
         load_project(root)
@@ -49,8 +57,11 @@ def test_wrong_type_is_named(root):
 
 
 def test_bad_enum_lists_allowed_values(root):
-    _edit(root, "config/countries/tajikistan.yaml",
-          lambda d: d["datasets"]["respondents"]["sources"][0].update(format="sas"))
+    _edit(
+        root,
+        "config/countries/tajikistan.yaml",
+        lambda d: d["datasets"]["respondents"]["sources"][0].update(format="sas"),
+    )
     with pytest.raises(InputError) as err:
         load_project(root)
     assert "'sas'" in err.value.problem and "spss" in err.value.fix
@@ -78,23 +89,36 @@ def test_yaml_syntax_error_gives_line(root):
 
 
 def test_missing_required_key(root):
-    _edit(root, "config/countries/rwanda.yaml", lambda d: d["datasets"]["respondents"].pop("sources"))
+    _edit(
+        root, "config/countries/rwanda.yaml", lambda d: d["datasets"]["respondents"].pop("sources")
+    )
     with pytest.raises(InputError, match="'sources' is a required property"):
         load_project(root)
 
 
 def test_bad_exclusion_rule_shape(root):
-    _edit(root, "config/countries/rwanda.yaml",
-          lambda d: d["datasets"]["respondents"]["exclusions"].append({"reason": "x", "whenn": {"variable": "age"}}))
+    _edit(
+        root,
+        "config/countries/rwanda.yaml",
+        lambda d: d["datasets"]["respondents"]["exclusions"].append(
+            {"reason": "x", "whenn": {"variable": "age"}}
+        ),
+    )
     with pytest.raises(InputError) as err:
         load_project(root)
     assert "exclusions[4]" in err.value.problem
 
 
 def test_label_language_needs_an_xlsform_beside_it(root):
-    _edit(root, "config/countries/rwanda.yaml",
-          lambda d: d["datasets"]["respondents"]["sources"][0].update(label_language="English (en)"))
+    _edit(
+        root,
+        "config/countries/rwanda.yaml",
+        lambda d: d["datasets"]["respondents"]["sources"][0].update(label_language="English (en)"),
+    )
     with pytest.raises(InputError) as err:
         load_project(root)
-    assert err.value.problem == "`label_language` at datasets.respondents.sources[0] needs `xlsform` beside it"
+    assert (
+        err.value.problem
+        == "`label_language` at datasets.respondents.sources[0] needs `xlsform` beside it"
+    )
     assert err.value.key == "label_language" and "add `xlsform:`" in err.value.fix

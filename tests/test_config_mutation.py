@@ -8,6 +8,7 @@ INTERNAL ERROR (exit 3), never a traceback, never a file written outside the rep
 Two levels: many mutations through `load_project` in-process (the validation every job starts with), and a few
 through the whole workflow of one country (each rerun recomputes only the jobs whose configuration changed).
 """
+
 from __future__ import annotations
 
 import copy
@@ -38,8 +39,15 @@ HOSTILE = [
     "| a | b |\n**x** _y_ [link](http://example.org) `code`",
     "\\textbf{{x}} % & # ~ ^ _ \\\\ {{}}",
     "$\\alpha$ and $x^2$",
-    "=HYPERLINK(\"http://example.org\",\"x\")",
-    "+1-2", "-99", "@SUM(A1)", "\tTab", "Côte d'Ivoire", "None", "", "TODO later",
+    '=HYPERLINK("http://example.org","x")',
+    "+1-2",
+    "-99",
+    "@SUM(A1)",
+    "\tTab",
+    "Côte d'Ivoire",
+    "None",
+    "",
+    "TODO later",
 ]
 
 
@@ -62,17 +70,35 @@ def _parent(doc, path):
     return node
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10_000), st.floats(allow_nan=True, allow_infinity=True),
-                    st.text(max_size=12), st.sampled_from(HOSTILE))
-values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.text(max_size=6), scalars, max_size=2))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10_000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(HOSTILE),
+)
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.dictionaries(st.text(max_size=6), scalars, max_size=2),
+)
 
 
 @st.composite
 def mutations(draw):
     """(file, kind, path index, new value or key) for one random edit."""
     target = draw(st.sampled_from([EX_CFG, EX_CFG, EX_CFG, PROJECT_CFG]))
-    kind = draw(st.sampled_from(["replace", "replace", "hostile_text", "delete", "rename", "add_key"]))
-    return target, kind, draw(st.integers(min_value=0)), draw(values), draw(st.text(min_size=1, max_size=10))
+    kind = draw(
+        st.sampled_from(["replace", "replace", "hostile_text", "delete", "rename", "add_key"])
+    )
+    return (
+        target,
+        kind,
+        draw(st.integers(min_value=0)),
+        draw(values),
+        draw(st.text(min_size=1, max_size=10)),
+    )
 
 
 def apply_mutation(doc: dict, mutation, canary: str) -> dict:
@@ -103,7 +129,9 @@ def apply_mutation(doc: dict, mutation, canary: str) -> dict:
 
 
 def _write(root: Path, rel: str, doc: dict) -> None:
-    (root / rel).write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (root / rel).write_text(
+        yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +145,10 @@ def repo(tmp_path_factory):
     cfg["countries"] = ["example_country"]
     cfg.pop("claims", None)
     _write(root, PROJECT_CFG, cfg)
-    originals = {rel: yaml.safe_load((root / rel).read_text(encoding="utf-8")) for rel in (EX_CFG, PROJECT_CFG)}
+    originals = {
+        rel: yaml.safe_load((root / rel).read_text(encoding="utf-8"))
+        for rel in (EX_CFG, PROJECT_CFG)
+    }
     return _Repo((outer, root, originals))
 
 
@@ -137,8 +168,13 @@ def _mutate(repo, mutation):
     return outer, root
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(mutation=mutations())
 def test_mutated_config_loads_or_explains(repo, mutation):
     """Every mutation is accepted or refused with an InputError; no other exception escapes load_project."""
@@ -151,18 +187,34 @@ def test_mutated_config_loads_or_explains(repo, mutation):
 
 
 def _run(root: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], "PYTHONPATH": str(root / "src")}
+    env = {
+        **os.environ,
+        "PATH": BIN + os.pathsep + os.environ["PATH"],
+        "PYTHONPATH": str(root / "src"),
+    }
     env.pop("PEACE_DEBUG", None)
-    return subprocess.run([f"{BIN}/snakemake", "--cores", "2", "-q", "--rerun-incomplete"], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [f"{BIN}/snakemake", "--cores", "2", "-q", "--rerun-incomplete"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(mutation=mutations())
 def test_mutated_config_runs_or_explains(repo, mutation):
     """The whole workflow of one country after a mutation: exit 0, or one ERROR message; never a bug, never a
-    traceback, never a file outside the repository (the hostile text tries to `touch` one beside it)."""
+    traceback, never a file outside the repository (the hostile text tries to `touch` one beside it).
+    """
     outer, root = _mutate(repo, mutation)
     before = sorted(p.name for p in outer.iterdir())
     proc = _run(root)

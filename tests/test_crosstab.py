@@ -4,23 +4,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.tables.crosstab import crosstab
 from analysis.errors import InputError
 from analysis.model import Dimension
+from analysis.tables.crosstab import crosstab
 
 SEX = [Dimension(variable="sex", order=["F", "M"], labels={"F": "Women", "M": "Men"})]
 BAND = [Dimension(variable="band", order=["young", "old"])]
 
 
 def _frame():
-    return pd.DataFrame({"sex": ["F", "F", "F", "M", "M", None], "band": ["young", "old", "old", "old", "young", "old"]})
+    return pd.DataFrame(
+        {
+            "sex": ["F", "F", "F", "M", "M", None],
+            "band": ["young", "old", "old", "old", "young", "old"],
+        }
+    )
 
 
 def test_counts_margins_and_row_percent():
     t = crosstab(_frame(), SEX, BAND, "row").set_index(["row", "column"])
     assert t.loc[("Women", "old"), "n"] == 2
     assert t.loc[("Women", "Total"), "n"] == 3
-    assert t.loc[("Total", "Total"), "n"] == 5           # the row with missing sex is not counted
+    assert t.loc[("Total", "Total"), "n"] == 5  # the row with missing sex is not counted
     assert t.loc[("Women", "old"), "percent"] == pytest.approx(200 / 3)
     assert t.loc[("Men", "Total"), "percent"] == 100
 
@@ -37,7 +42,9 @@ def test_two_column_dimensions_are_joined_in_order():
     f = _frame().assign(place=["a", "b", "a", "b", "a", "a"])
     t = crosstab(f, BAND, [Dimension(variable="place", order=["a", "b"])] + SEX, "total")
     assert list(t["column"].unique()) == ["a | Women", "a | Men", "b | Women", "b | Men", "Total"]
-    assert t.loc[t["column"] == "b | Men", ["place", "sex"]].drop_duplicates().values.tolist() == [["b", "Men"]]
+    assert t.loc[t["column"] == "b | Men", ["place", "sex"]].drop_duplicates().values.tolist() == [
+        ["b", "Men"]
+    ]
     assert set(t.loc[t["column"] == "Total", "place"]) == {"Total"}
 
 
@@ -48,8 +55,14 @@ def test_category_outside_order_is_an_error_not_dropped():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["F", "M"]), st.sampled_from(["young", "old"])), min_size=1, max_size=200),
-       st.sampled_from(["row", "column", "total"]))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["F", "M"]), st.sampled_from(["young", "old"])),
+        min_size=1,
+        max_size=200,
+    ),
+    st.sampled_from(["row", "column", "total"]),
+)
 def test_margins_add_up_and_percentages_sum_to_100(pairs, base):
     f = pd.DataFrame(pairs, columns=["sex", "band"])
     t = crosstab(f, SEX, BAND, base)

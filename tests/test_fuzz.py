@@ -1,4 +1,5 @@
 """Fuzzing readers and cleaning with random messy inputs: no unexplained exception, no lost row."""
+
 import csv
 import io
 import tempfile
@@ -10,8 +11,8 @@ from hypothesis import strategies as st
 
 from analysis.cleaning.clean import clean_dataset
 from analysis.errors import InputError
-from analysis.model import Country, Project, Settings, Source
 from analysis.ingest.readers import read_source
+from analysis.model import Country, Project, Settings, Source
 
 DATASET = {
     "role": "register",
@@ -24,22 +25,74 @@ DATASET = {
         "place": {"type": "text", "normalise": "title"},
         "tags": {"type": "multi", "choices": ["a", "b", "c"]},
     },
-    "exclusions": [{"id": "test", "reason": "test", "when": {"variable": "place", "equals": "Test"}},
-                   {"id": "dup", "reason": "duplicate", "duplicate_of": ["pid"]}],
-    "derive": {"age_band": {"from": "age", "bands": [{"label": "young", "min": 12, "max": 35},
-                                                     {"label": "old", "min": 36, "max": 100}]}},
+    "exclusions": [
+        {"id": "test", "reason": "test", "when": {"variable": "place", "equals": "Test"}},
+        {"id": "dup", "reason": "duplicate", "duplicate_of": ["pid"]},
+    ],
+    "derive": {
+        "age_band": {
+            "from": "age",
+            "bands": [
+                {"label": "young", "min": 12, "max": 35},
+                {"label": "old", "min": 36, "max": 100},
+            ],
+        }
+    },
 }
 
-messy_text = st.one_of(st.sampled_from(["F", " f ", "M", "m", "x", "", "99", "Test", " test", "kabeza", "KABEZA  ",
-                                        "a b", "c", "d", "12", "999", "abc", "1e3", "-5", "40.5", "é", "Джоми", ";", '"']),
-                       st.text(max_size=8))
-row = st.fixed_dictionaries({"pid": st.sampled_from(["p1", "p2", "p3", "p4", "p5", ""]), "sex": messy_text, "age": messy_text,
-                             "place": messy_text, "tags": messy_text})
+messy_text = st.one_of(
+    st.sampled_from(
+        [
+            "F",
+            " f ",
+            "M",
+            "m",
+            "x",
+            "",
+            "99",
+            "Test",
+            " test",
+            "kabeza",
+            "KABEZA  ",
+            "a b",
+            "c",
+            "d",
+            "12",
+            "999",
+            "abc",
+            "1e3",
+            "-5",
+            "40.5",
+            "é",
+            "Джоми",
+            ";",
+            '"',
+        ]
+    ),
+    st.text(max_size=8),
+)
+row = st.fixed_dictionaries(
+    {
+        "pid": st.sampled_from(["p1", "p2", "p3", "p4", "p5", ""]),
+        "sex": messy_text,
+        "age": messy_text,
+        "place": messy_text,
+        "tags": messy_text,
+    }
+)
 
 
 def _project(root: Path) -> Project:
-    return Project(root=root, settings=Settings(countries=["fz"]), indicators=[],
-                   countries={"fz": Country.model_validate({"country": "fz", "label": "Fuzz", "datasets": {"d": DATASET}})})
+    return Project(
+        root=root,
+        settings=Settings(countries=["fz"]),
+        indicators=[],
+        countries={
+            "fz": Country.model_validate(
+                {"country": "fz", "label": "Fuzz", "datasets": {"d": DATASET}}
+            )
+        },
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,11 +108,13 @@ def test_cleaning_random_rows_keeps_or_explains_every_row(rows):
         try:
             result = clean_dataset(_project(root), "fz", "d")
         except InputError as exc:
-            assert exc.file and exc.fix          # an explained stop, naming the file and a fix
+            assert exc.file and exc.fix  # an explained stop, naming the file and a fix
             return
         raw_rows = len(pd.read_csv(root / "raw.csv", dtype=str, keep_default_na=False))
         assert len(result.data) + len(result.exclusions) == raw_rows
-        assert set(result.data["source_row"]) | set(result.exclusions["source_row"]) == set(range(1, raw_rows + 1))
+        assert set(result.data["source_row"]) | set(result.exclusions["source_row"]) == set(
+            range(1, raw_rows + 1)
+        )
 
 
 @settings(max_examples=100, deadline=None)
@@ -73,4 +128,4 @@ def test_readers_on_random_bytes_raise_only_input_errors(payload, fmt):
         except InputError as exc:
             assert exc.file == "f" and exc.fix
             return
-        assert len(table.frame) > 0             # whatever parsed, parsed into rows
+        assert len(table.frame) > 0  # whatever parsed, parsed into rows

@@ -10,6 +10,7 @@ the text nodes equal the strings, no <script> element), Markdown and LaTeX (the 
 hand below), charts (rebuilt in-process as the pipeline builds them: the Text artists hold the strings, and
 mathtext never runs), and no file `pwned` anywhere.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,15 +31,23 @@ from .conftest import copy_project
 BIN = str(Path(sys.executable).parent)
 COUNTRY = "tajikistan"
 
-BODY = ("'; touch pwned; echo ' $(touch pwned) `touch pwned` <script>alert(1)</script> &amp; | ** _ [x](y) "
-        "\\textbf{x} % & # ~ ^ $\\alpha$")
+BODY = (
+    "'; touch pwned; echo ' $(touch pwned) `touch pwned` <script>alert(1)</script> &amp; | ** _"
+    " [x](y) \\textbf{x} % & # ~ ^ $\\alpha$"
+)
 # BODY as the Markdown tables and findings write it (entities for & < >, a backslash before \ ` * _ [ ] | ~ $)
-BODY_MD = ("'; touch pwned; echo ' \\$(touch pwned) \\`touch pwned\\` &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; "
-           "\\| \\*\\* \\_ \\[x\\](y) \\\\textbf{x} % &amp; # \\~ ^ \\$\\\\alpha\\$")
+BODY_MD = (
+    "'; touch pwned; echo ' \\$(touch pwned) \\`touch pwned\\`"
+    " &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; \\| \\*\\* \\_ \\[x\\](y) \\\\textbf{x} %"
+    " &amp; # \\~ ^ \\$\\\\alpha\\$"
+)
 # BODY as great_tables writes it in LaTeX (\ { } $ & # ^ _ % ~ < > escaped)
-BODY_TEX = ("'; touch pwned; echo ' \\$(touch pwned) `touch pwned` \\textless{}script\\textgreater{}alert(1)"
-            "\\textless{}/script\\textgreater{} \\&amp; | ** \\_ [x](y) \\textbackslash{}textbf\\{x\\} \\% \\& \\# "
-            "\\textasciitilde{} \\textasciicircum{} \\$\\textbackslash{}alpha\\$")
+BODY_TEX = (
+    "'; touch pwned; echo ' \\$(touch pwned) `touch pwned`"
+    " \\textless{}script\\textgreater{}alert(1)\\textless{}/script\\textgreater{} \\&amp; | ** \\_"
+    " [x](y) \\textbackslash{}textbf\\{x\\} \\% \\& \\# \\textasciitilde{} \\textasciicircum{}"
+    " \\$\\textbackslash{}alpha\\$"
+)
 
 
 def hostile(lead: str, tag: str) -> str:
@@ -71,7 +80,9 @@ class _NoAliases(yaml.SafeDumper):
 def _edit_yaml(path: Path, edit) -> None:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     edit(doc)
-    path.write_text(yaml.dump(doc, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.dump(doc, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 def _hostile_config(root: Path) -> None:
@@ -83,14 +94,24 @@ def _hostile_config(root: Path) -> None:
         doc["label"] = LABEL
         resp, part = doc["datasets"]["respondents"], doc["datasets"]["participants"]
         resp["description"], part["description"] = DESCRIPTION, REGISTER
-        resp["variables"]["hunger_weekly"] = {"missing": ["dk"], "values": {"yes": HUNGRY_YES, "no": "No"}}
+        resp["variables"]["hunger_weekly"] = {
+            "missing": ["dk"],
+            "values": {"yes": HUNGRY_YES, "no": "No"},
+        }
         resp["derive"]["social_group"]["map"] = {"Yes": DISABLED, "No": NOT_DISABLED}
         next(r for r in resp["exclusions"] if r["id"] == "test_submission")["reason"] = REASON
         resp["checks"] = [{"warning": WARNING, "when": {"variable": "age_band", "in": ["36+"]}}]
-        part["variables"]["collection_type"]["values"] = {"FGD": FGD, "Focus group": FGD, "IDI": IDI,
-                                                          "In-depth interview": IDI}
-        part["variables"]["respondent_group"]["values"] = {"Younger women (20–35)": YOUNG, "Older women (36+)": OLD,
-                                                           "Men (20–50)": MEN}
+        part["variables"]["collection_type"]["values"] = {
+            "FGD": FGD,
+            "Focus group": FGD,
+            "IDI": IDI,
+            "In-depth interview": IDI,
+        }
+        part["variables"]["respondent_group"]["values"] = {
+            "Younger women (20–35)": YOUNG,
+            "Older women (36+)": OLD,
+            "Men (20–50)": MEN,
+        }
         table = doc["tables"][TABLE]
         table["title"] = TITLE
         table["rows"]["order"] = [IDI, FGD]
@@ -114,7 +135,13 @@ def hostile_run(tmp_path_factory):
     _hostile_config(root)
     env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
     env.pop("PEACE_DEBUG", None)
-    proc = subprocess.run([f"{BIN}/snakemake", "--cores", "2", "-q"], cwd=root, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [f"{BIN}/snakemake", "--cores", "2", "-q"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     return root, proc
 
 
@@ -127,13 +154,17 @@ def root(hostile_run):
 
 def test_no_config_text_ran_in_a_shell(hostile_run):
     root, _ = hostile_run
-    found = [p for p in root.rglob("pwned*")] + [p for p in (Path.cwd() / "pwned", Path("/tmp/pwned")) if p.exists()]
+    found = [p for p in root.rglob("pwned*")] + [
+        p for p in (Path.cwd() / "pwned", Path("/tmp/pwned")) if p.exists()
+    ]
     assert not found, found
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
 def _csv_outputs(root: Path) -> list[Path]:
-    return sorted(p for folder in ("reports", "data/processed") for p in (root / folder).rglob("*.csv"))
+    return sorted(
+        p for folder in ("reports", "data/processed") for p in (root / folder).rglob("*.csv")
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -151,8 +182,11 @@ def test_no_csv_cell_starts_like_a_spreadsheet_formula(root):
     for path in outputs:
         with open(path, newline="", encoding="utf-8") as fh:
             for line, row in enumerate(csv.reader(fh), 1):
-                risky += [(path.name, line, cell[:30]) for cell in row
-                          if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(cell)]
+                risky += [
+                    (path.name, line, cell[:30])
+                    for cell in row
+                    if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(cell)
+                ]
     assert not risky, risky[:10]
 
 
@@ -164,11 +198,13 @@ def test_csv_text_reads_back_literally(root):
     assert JOMI in set(crosstab["location"]) and f"{JOMI} | {YOUNG}" in set(crosstab["column"])
     assert REASON in set(read_output_csv(processed / "exclusions.csv")["reason"])
     log = read_output_csv(processed / "cleaning_log.csv")
-    assert (log["rule"] == WARNING).sum() > 0 and set(log.loc[log["rule"] == WARNING, "severity"]) == {"warning"}
+    assert (log["rule"] == WARNING).sum() > 0 and set(
+        log.loc[log["rule"] == WARNING, "severity"]
+    ) == {"warning"}
     groups = set(read_output_csv(tables / "estimates.csv")["group"])
     assert {DISABLED, NOT_DISABLED} & groups, sorted(groups)
     raw = (tables / f"{TABLE}.csv").read_text(encoding="utf-8")
-    assert "'=idi" in raw and "'@fgd" in raw and "'-young" in raw      # one quote before each, on disk
+    assert "'=idi" in raw and "'@fgd" in raw and "'-young" in raw  # one quote before each, on disk
 
 
 # --- HTML ----------------------------------------------------------------------------------------------
@@ -212,8 +248,8 @@ def test_report_html_shows_the_text_and_runs_nothing(root):
     assert "script" not in report.tags
     for text in (LABEL, TITLE, HUNGRY_LABEL, REASON, WARNING, IDI, FGD):
         assert text in report.texts, text
-    assert TITLE in report.attributes                              # the chart's alt text
-    assert any(JOMI in t and YOUNG in t for t in report.texts)     # a two-variable column header
+    assert TITLE in report.attributes  # the chart's alt text
+    assert any(JOMI in t and YOUNG in t for t in report.texts)  # a two-variable column header
 
 
 # --- Markdown and LaTeX --------------------------------------------------------------------------------
@@ -227,8 +263,12 @@ def test_markdown_tables_escape_the_text(root):
     for path in tables.glob("*.md"):
         text = path.read_text(encoding="utf-8")
         assert "<script" not in text and BODY not in text, path.name
-        widths = {line.count("|") - line.count("\\|") for line in text.splitlines() if line.startswith("|")}
-        assert len(widths) == 1, (path.name, widths)              # every row has as many cells as the header
+        widths = {
+            line.count("|") - line.count("\\|")
+            for line in text.splitlines()
+            if line.startswith("|")
+        }
+        assert len(widths) == 1, (path.name, widths)  # every row has as many cells as the header
 
 
 def test_latex_tables_escape_the_text(root):
@@ -276,7 +316,10 @@ def chart_texts(root):
         mp.setattr(matplotlib.mathtext.MathTextParser, "parse", counting_parse)
         mp.chdir(root)
         out = root / "chart_probe"
-        assert main(["table", "--country", COUNTRY, "--table", TABLE, "--out-stem", str(out / TABLE)]) == 0
+        assert (
+            main(["table", "--country", COUNTRY, "--table", TABLE, "--out-stem", str(out / TABLE)])
+            == 0
+        )
         for chart in ("dumbbell", "forest"):
             assert main([chart, "--country", COUNTRY, "--out-stem", str(out / chart)]) == 0
     finally:
@@ -286,26 +329,51 @@ def chart_texts(root):
 
 def test_charts_draw_the_text_as_written(root, chart_texts):
     made, parses = chart_texts
-    assert not parses, parses[:3]                                   # no mathtext, although every label has $...$
+    assert not parses, parses[:3]  # no mathtext, although every label has $...$
     assert all(not t.get_parse_math() for texts in made.values() for t in texts)
-    for chart, wanted in ((TABLE, [JOMI, YOUNG, OLD, MEN, IDI, FGD, REGISTER]),
-                          ("dumbbell", [HUNGRY_LABEL, DESCRIPTION]), ("forest", [HUNGRY_LABEL, DESCRIPTION])):
+    for chart, wanted in (
+        (TABLE, [JOMI, YOUNG, OLD, MEN, IDI, FGD, REGISTER]),
+        ("dumbbell", [HUNGRY_LABEL, DESCRIPTION]),
+        ("forest", [HUNGRY_LABEL, DESCRIPTION]),
+    ):
         drawn = [_flat(t.get_text()) for t in made[chart]]
-        for text in wanted:     # the whole string, not preceded by the CSV's quote (read back with read_output_csv)
+        for text in (
+            wanted
+        ):  # the whole string, not preceded by the CSV's quote (read back with read_output_csv)
             assert any(_flat(text) in d for d in drawn), (chart, text[:12])
-            assert not any(f"'{_flat(text)}" in d for d in drawn), (chart, text[:12], "quote prefix left in")
+            assert not any(f"'{_flat(text)}" in d for d in drawn), (
+                chart,
+                text[:12],
+                "quote prefix left in",
+            )
     for chart in (TABLE, "dumbbell", "forest"):
         assert (root / "reports/figures" / COUNTRY / f"{chart}.png").stat().st_size > 10_000
 
 
 # --- the escaping functions themselves -----------------------------------------------------------------
-@pytest.mark.parametrize("text, escaped", [
-    ("a|b", "a\\|b"), ("**bold**", "\\*\\*bold\\*\\*"), ("_i_", "\\_i\\_"), ("`c`", "\\`c\\`"),
-    ("[x](y)", "\\[x\\](y)"), ("# heading", "\\# heading"), ("a # b", "a # b"), ("\\", "\\\\"),
-    ("<b>&amp;</b>", "&lt;b&gt;&amp;amp;&lt;/b&gt;"), ("~x~", "\\~x\\~"), ("$x$", "\\$x\\$"),
-    ("two\nlines", "two lines"), ("100%", "100%"), ("snake_case_id", "snake_case_id"), ("a__b", "a__b"),
-    ("__init__", "\\_\\_init\\_\\_"), ("x_ y", "x\\_ y"), ("é_é", "é_é"),
-])
+@pytest.mark.parametrize(
+    "text, escaped",
+    [
+        ("a|b", "a\\|b"),
+        ("**bold**", "\\*\\*bold\\*\\*"),
+        ("_i_", "\\_i\\_"),
+        ("`c`", "\\`c\\`"),
+        ("[x](y)", "\\[x\\](y)"),
+        ("# heading", "\\# heading"),
+        ("a # b", "a # b"),
+        ("\\", "\\\\"),
+        ("<b>&amp;</b>", "&lt;b&gt;&amp;amp;&lt;/b&gt;"),
+        ("~x~", "\\~x\\~"),
+        ("$x$", "\\$x\\$"),
+        ("two\nlines", "two lines"),
+        ("100%", "100%"),
+        ("snake_case_id", "snake_case_id"),
+        ("a__b", "a__b"),
+        ("__init__", "\\_\\_init\\_\\_"),
+        ("x_ y", "x\\_ y"),
+        ("é_é", "é_é"),
+    ],
+)
 def test_markdown_text(text, escaped):
     assert markdown_text(text) == escaped
 
@@ -314,30 +382,72 @@ def test_findings_markdown_escapes_registry_text():
     import pandas as pd
 
     from analysis.audit.run import CLAIM_COLUMNS, AuditResult, render_findings
-    claims = pd.DataFrame([{"id": "c1", "section": f"Figure {BODY}", "quote": BODY, "unit": "percent", "group": None,
-                            "wave": None, "base_n": None, "printed": 1.0, "decimals": 1, "recomputed": 2.0,
-                            "status": "differs", "check": "recompute", "detail": BODY, "provenance_id": "prov:c1"}],
-                          columns=CLAIM_COLUMNS)
-    consistency = pd.DataFrame([{"id": "k1", "check": "cross_table", "passed": False, "label": "proven",
-                                 "detail": BODY, "claims": "c1", "note": BODY}])
+
+    claims = pd.DataFrame(
+        [
+            {
+                "id": "c1",
+                "section": f"Figure {BODY}",
+                "quote": BODY,
+                "unit": "percent",
+                "group": None,
+                "wave": None,
+                "base_n": None,
+                "printed": 1.0,
+                "decimals": 1,
+                "recomputed": 2.0,
+                "status": "differs",
+                "check": "recompute",
+                "detail": BODY,
+                "provenance_id": "prov:c1",
+            }
+        ],
+        columns=CLAIM_COLUMNS,
+    )
+    consistency = pd.DataFrame(
+        [
+            {
+                "id": "k1",
+                "check": "cross_table",
+                "passed": False,
+                "label": "proven",
+                "detail": BODY,
+                "claims": "c1",
+                "note": BODY,
+            }
+        ]
+    )
     registry = {"paper": {"title": f"{BODY}: subtitle", "year": 2023}, "claims": []}
     text = render_findings(AuditResult(claims, consistency, [], registry))
-    assert text.count(BODY_MD) == 4 and BODY not in text          # title, detail, note, section
+    assert text.count(BODY_MD) == 4 and BODY not in text  # title, detail, note, section
 
 
 def test_crosstab_keeps_categories_that_contain_the_join_separator():
     import pandas as pd
 
-    from analysis.tables.crosstab import crosstab
     from analysis.errors import InputError
     from analysis.model import Dimension
-    frame = pd.DataFrame({"kind": ["x", "y", "x"], "place": ["a | b", "c", "c"], "group": ["d", "e | f", "d"]})
-    dims = [Dimension(variable="place", order=["a | b", "c"]), Dimension(variable="group", order=["d", "e | f"])]
+    from analysis.tables.crosstab import crosstab
+
+    frame = pd.DataFrame(
+        {"kind": ["x", "y", "x"], "place": ["a | b", "c", "c"], "group": ["d", "e | f", "d"]}
+    )
+    dims = [
+        Dimension(variable="place", order=["a | b", "c"]),
+        Dimension(variable="group", order=["d", "e | f"]),
+    ]
     tidy = crosstab(frame, [Dimension(variable="kind")], dims)
     cell = tidy[(tidy["row"] == "y") & (tidy["column"] == "c | e | f")]
     assert cell[["place", "group", "n"]].values.tolist() == [["c", "e | f", 1]]
-    assert set(tidy["place"]) == {"a | b", "c", "Total"} and set(tidy["group"]) == {"d", "e | f", "Total"}
-    ambiguous = [Dimension(variable="place", order=["a | b", "a"]), Dimension(variable="group", order=["c", "b | c"])]
+    assert set(tidy["place"]) == {"a | b", "c", "Total"} and set(tidy["group"]) == {
+        "d",
+        "e | f",
+        "Total",
+    }
+    ambiguous = [
+        Dimension(variable="place", order=["a | b", "a"]),
+        Dimension(variable="group", order=["c", "b | c"]),
+    ]
     with pytest.raises(InputError, match="both read 'a \\| b \\| c'"):
         crosstab(frame.assign(place="a", group="c"), [Dimension(variable="kind")], ambiguous)
 
@@ -347,25 +457,72 @@ def test_audit_csvs_are_neutralised_and_show_prints_the_text_literally(tmp_path,
 
     from analysis.audit.__main__ import main as audit_main
     from analysis.audit.run import CLAIM_COLUMNS, AuditResult, write_audit
+
     quote = '=HYPERLINK("http://x") +1 -1 @x'
-    claims = pd.DataFrame([{"id": "c1", "section": "-3.1.1", "quote": quote, "unit": "percent", "group": "@women",
-                            "wave": None, "base_n": None, "printed": -4.4, "decimals": 1, "recomputed": -4.25,
-                            "status": "differs", "check": "recompute", "detail": "+0.15 pp off", "provenance_id": "prov:c1"}],
-                          columns=CLAIM_COLUMNS)
-    consistency = pd.DataFrame([{"id": "k1", "check": "change", "passed": True, "label": "", "detail": "-4.4 pp",
-                                 "claims": "c1", "note": "+38 pp"}])
-    result = AuditResult(claims, consistency, [{"claim_id": "c1", "provenance_id": "prov:c1", "method": "m"}],
-                         {"paper": {"title": "T", "year": 2023}, "claims": []})
+    claims = pd.DataFrame(
+        [
+            {
+                "id": "c1",
+                "section": "-3.1.1",
+                "quote": quote,
+                "unit": "percent",
+                "group": "@women",
+                "wave": None,
+                "base_n": None,
+                "printed": -4.4,
+                "decimals": 1,
+                "recomputed": -4.25,
+                "status": "differs",
+                "check": "recompute",
+                "detail": "+0.15 pp off",
+                "provenance_id": "prov:c1",
+            }
+        ],
+        columns=CLAIM_COLUMNS,
+    )
+    consistency = pd.DataFrame(
+        [
+            {
+                "id": "k1",
+                "check": "change",
+                "passed": True,
+                "label": "",
+                "detail": "-4.4 pp",
+                "claims": "c1",
+                "note": "+38 pp",
+            }
+        ]
+    )
+    result = AuditResult(
+        claims,
+        consistency,
+        [{"claim_id": "c1", "provenance_id": "prov:c1", "method": "m"}],
+        {"paper": {"title": "T", "year": 2023}, "claims": []},
+    )
     out = tmp_path / "out"
     out.mkdir()
-    write_audit(result, out / "claims.csv", out / "consistency.csv", out / "findings.md", out / "provenance.json")
+    write_audit(
+        result,
+        out / "claims.csv",
+        out / "consistency.csv",
+        out / "findings.md",
+        out / "provenance.json",
+    )
     raw = (out / "claims.csv").read_text(encoding="utf-8")
-    assert "'-3.1.1" in raw and "\"'=HYPERLINK(\"\"http://x\"\") +1 -1 @x\"" in raw and "'@women" in raw
-    assert ",-4.4,1,-4.25," in raw                                    # numbers untouched
+    assert "'-3.1.1" in raw and '"\'=HYPERLINK(""http://x"") +1 -1 @x"' in raw and "'@women" in raw
+    assert ",-4.4,1,-4.25," in raw  # numbers untouched
     back = read_output_csv(out / "claims.csv")
-    assert back.loc[0, ["section", "quote", "group", "detail"]].tolist() == ["-3.1.1", quote, "@women", "+0.15 pp off"]
+    assert back.loc[0, ["section", "quote", "group", "detail"]].tolist() == [
+        "-3.1.1",
+        quote,
+        "@women",
+        "+0.15 pp off",
+    ]
     assert back.loc[0, "printed"] == -4.4
-    assert read_output_csv(out / "consistency.csv").loc[0, ["detail", "note"]].tolist() == ["-4.4 pp", "+38 pp"]
+    assert read_output_csv(out / "consistency.csv").loc[0, ["detail", "note"]].tolist() == [
+        "-4.4 pp",
+        "+38 pp",
+    ]
     assert audit_main(["--root", str(tmp_path), "--out-dir", "out", "show", "c1"]) == 0
     shown = capsys.readouterr().out
     assert f'quote       "{quote}"' in shown and "(-3.1.1)" in shown and "'" + quote not in shown

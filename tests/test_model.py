@@ -33,18 +33,33 @@ def _schema_key_sets(node) -> list[frozenset]:
 
 
 def _model_key_sets() -> set[frozenset]:
-    classes = [c for c in vars(model).values()
-               if isinstance(c, type) and issubclass(c, BaseModel) and c is not model._Model]
-    return {frozenset(f.alias or name for name, f in c.model_fields.items()
-                      if name not in ("waves",) or c is not model.Design) for c in classes}
+    classes = [
+        c
+        for c in vars(model).values()
+        if isinstance(c, type) and issubclass(c, BaseModel) and c is not model._Model
+    ]
+    return {
+        frozenset(
+            f.alias or name
+            for name, f in c.model_fields.items()
+            if name not in ("waves",) or c is not model.Design
+        )
+        for c in classes
+    }
 
 
 @pytest.mark.parametrize("schema", ["config", "country", "indicators", "claims"])
 def test_every_schema_object_has_a_model_with_the_same_keys(schema):
-    doc = json.loads((ROOT / "config" / "schemas" / f"{schema}.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads(
+        (ROOT / "config" / "schemas" / f"{schema}.schema.json").read_text(encoding="utf-8")
+    )
     models = _model_key_sets()
     # the top level of indicators.yaml ({indicators: [...]}) is a list wrapper, not a model
-    missing = [sorted(keys) for keys in _schema_key_sets(doc) if keys not in models and keys != {"indicators"}]
+    missing = [
+        sorted(keys)
+        for keys in _schema_key_sets(doc)
+        if keys not in models and keys != {"indicators"}
+    ]
     assert not missing, f"schema objects without a model of the same keys: {missing}"
 
 
@@ -55,7 +70,7 @@ def test_defaults_are_applied_once_in_the_model():
     assert project.settings.disclosure.k == model.DEFAULT_DISCLOSURE_K
     rw = project.countries["rwanda"].respondents
     assert rw.design.waves == ("baseline", "endline") and rw.record_key == "respondent_id"
-    assert example.estimate_groups   # defaulted or configured, never absent
+    assert example.estimate_groups  # defaulted or configured, never absent
     assert all(i.question for i in project.indicators)
 
 
@@ -68,22 +83,41 @@ def test_the_model_is_frozen_and_refuses_unknown_keys():
 
 
 def test_null_and_absent_differ_where_yaml_means_it():
-    assert model.Condition.model_validate({"variable": "v", "equals": None}).operators == [("equals", None)]
-    assert model.Condition.model_validate({"variable": "v", "in": ["a"]}).operators == [("in", ["a"])]
+    assert model.Condition.model_validate({"variable": "v", "equals": None}).operators == [
+        ("equals", None)
+    ]
+    assert model.Condition.model_validate({"variable": "v", "in": ["a"]}).operators == [
+        ("in", ["a"])
+    ]
     assert model.Variable.model_validate({"constant": None}).has_constant
     assert not model.Variable.model_validate({}).has_constant
 
 
 def test_derivations_are_told_apart_by_their_keys():
     bands = {"from": "age", "bands": [{"label": "18-24", "min": 18, "max": 24}]}
-    dataset = model.Dataset.model_validate({
-        "role": "respondents", "sources": [{"wave": "w1", "file": "f.csv", "format": "csv"}], "variables": {},
-        "derive": {"b": bands, "m": {"from": "age", "map": {1: "a"}}, "c": {"copy": "age"},
-                   "k": {"concat": ["a", "b"]}, "z": {"constant": None}}})
+    dataset = model.Dataset.model_validate(
+        {
+            "role": "respondents",
+            "sources": [{"wave": "w1", "file": "f.csv", "format": "csv"}],
+            "variables": {},
+            "derive": {
+                "b": bands,
+                "m": {"from": "age", "map": {1: "a"}},
+                "c": {"copy": "age"},
+                "k": {"concat": ["a", "b"]},
+                "z": {"constant": None},
+            },
+        }
+    )
     kinds = {k: type(v).__name__ for k, v in dataset.derive.items()}
-    assert kinds == {"b": "BandsDerivation", "m": "MapDerivation", "c": "CopyDerivation",
-                     "k": "ConcatDerivation", "z": "ConstantDerivation"}
-    assert dataset.derive["m"].map == {1: "a"}      # keys keep their YAML type
+    assert kinds == {
+        "b": "BandsDerivation",
+        "m": "MapDerivation",
+        "c": "CopyDerivation",
+        "k": "ConcatDerivation",
+        "z": "ConstantDerivation",
+    }
+    assert dataset.derive["m"].map == {1: "a"}  # keys keep their YAML type
 
 
 def _schema_objects(node) -> list[dict]:
@@ -102,9 +136,14 @@ def _schema_objects(node) -> list[dict]:
 @pytest.mark.parametrize("schema", ["config", "country", "indicators", "claims"])
 def test_a_key_the_schema_lets_a_user_leave_out_has_a_default_in_the_model(schema):
     """Otherwise a schema-valid configuration would fail to build the model (an internal error)."""
-    doc = json.loads((ROOT / "config" / "schemas" / f"{schema}.schema.json").read_text(encoding="utf-8"))
-    classes = [c for c in vars(model).values()
-               if isinstance(c, type) and issubclass(c, BaseModel) and c is not model._Model]
+    doc = json.loads(
+        (ROOT / "config" / "schemas" / f"{schema}.schema.json").read_text(encoding="utf-8")
+    )
+    classes = [
+        c
+        for c in vars(model).values()
+        if isinstance(c, type) and issubclass(c, BaseModel) and c is not model._Model
+    ]
     problems = []
     for obj in _schema_objects(doc):
         keys, required = set(obj["properties"]), set(obj.get("required", []))

@@ -5,6 +5,7 @@ computed exactly from the counts, except for the printed percentages that are th
 those are listed in PRINTED_ERRORS with the correct value, and the test checks that the paper
 really prints the wrong value there (so the list cannot go stale).
 """
+
 from pathlib import Path
 
 import pytest
@@ -13,15 +14,35 @@ import yaml
 from analysis.tables.crosstab import figure_table
 from analysis.tables.rounding import percent_half_up
 
-FIXTURE = yaml.safe_load((Path(__file__).parent / "fixtures" / "paper_figures.yaml").read_text(encoding="utf-8"))
+FIXTURE = yaml.safe_load(
+    (Path(__file__).parent / "fixtures" / "paper_figures.yaml").read_text(encoding="utf-8")
+)
 
 # (table, row, column): (printed, correct) - the paper's percentage does not follow from its own counts.
 PRINTED_ERRORS = {
-    ("figure2_social_group_by_sex", "Relatives of ex-prisoners due to genocide against the Tutsi", "Men"): (1.9, 2.0),   # 8/404 = 1.98%
-    ("figure2_social_group_by_sex", "Relatives of ex-prisoners due to genocide against the Tutsi", "Total"): (6.6, 6.7),  # 27/404 = 6.68%
-    ("figure2_social_group_by_sex", "Total", "Men"): (34.3, 34.4),                                                       # 139/404 = 34.41%
+    (
+        "figure2_social_group_by_sex",
+        "Relatives of ex-prisoners due to genocide against the Tutsi",
+        "Men",
+    ): (
+        1.9,
+        2.0,
+    ),  # 8/404 = 1.98%
+    (
+        "figure2_social_group_by_sex",
+        "Relatives of ex-prisoners due to genocide against the Tutsi",
+        "Total",
+    ): (
+        6.6,
+        6.7,
+    ),  # 27/404 = 6.68%
+    ("figure2_social_group_by_sex", "Total", "Men"): (34.3, 34.4),  # 139/404 = 34.41%
 }
-TABLES = {"figure1_sex_by_age": "rwanda", "figure2_social_group_by_sex": "rwanda", "figure3_participants": "tajikistan"}
+TABLES = {
+    "figure1_sex_by_age": "rwanda",
+    "figure2_social_group_by_sex": "rwanda",
+    "figure3_participants": "tajikistan",
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +50,9 @@ def tables(project, cleaned):
     out = {}
     for name, country in TABLES.items():
         table = project.countries[country].tables[name]
-        out[name] = figure_table(cleaned[(country, table.dataset)].data, table).set_index(["row", "column"])
+        out[name] = figure_table(cleaned[(country, table.dataset)].data, table).set_index(
+            ["row", "column"]
+        )
     return out
 
 
@@ -37,7 +60,13 @@ def _cells():
     for name, spec in FIXTURE.items():
         for row, values in spec["rows"].items():
             for i, column in enumerate(spec["columns"]):
-                yield name, row, column, values["n"][i], values.get("pct", [None] * len(spec["columns"]))[i]
+                yield (
+                    name,
+                    row,
+                    column,
+                    values["n"][i],
+                    values.get("pct", [None] * len(spec["columns"]))[i],
+                )
 
 
 @pytest.mark.parametrize("name,row,column,n,pct", list(_cells()), ids=lambda v: str(v)[:30])
@@ -46,7 +75,9 @@ def test_cell_matches_paper(tables, name, row, column, n, pct):
     assert table.loc[(row, column), "n"] == n
     if pct is None:
         return
-    base = {"row": table.loc[(row, "Total"), "n"], "total": table.loc[("Total", "Total"), "n"]}[FIXTURE[name]["percent_base"]]
+    base = {"row": table.loc[(row, "Total"), "n"], "total": table.loc[("Total", "Total"), "n"]}[
+        FIXTURE[name]["percent_base"]
+    ]
     recomputed = percent_half_up(n, base, 1)
     assert table.loc[(row, column), "percent"] == pytest.approx(100 * n / base)
     if (name, row, column) in PRINTED_ERRORS:

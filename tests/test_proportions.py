@@ -1,5 +1,6 @@
 """Proportion methods against independent references: R (tests/fixtures/reference/reference_values.json,
 made by make_reference_values.R), published worked examples, and statsmodels."""
+
 import json
 import warnings
 from pathlib import Path
@@ -12,10 +13,19 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from analysis.survey.proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
-                                  two_proportion_chi2, wilson_ci)
+from analysis.survey.proportions import (
+    cohens_h,
+    fisher_exact_p,
+    mcnemar_test,
+    newcombe_diff_ci,
+    newcombe_paired_diff_ci,
+    two_proportion_chi2,
+    wilson_ci,
+)
 
-REF = json.loads((Path(__file__).parent / "fixtures" / "reference" / "reference_values.json").read_text())
+REF = json.loads(
+    (Path(__file__).parent / "fixtures" / "reference" / "reference_values.json").read_text()
+)
 REL = 1e-6
 
 
@@ -24,30 +34,43 @@ def test_chi_square_and_fisher_match_r(case):
     stat, p, _ = two_proportion_chi2(case["k1"], case["n1"], case["k2"], case["n2"])
     assert stat == pytest.approx(case["statistic"], rel=REL)
     assert p == pytest.approx(case["p_value"], rel=REL)
-    assert fisher_exact_p(case["k1"], case["n1"], case["k2"], case["n2"])[0] == pytest.approx(case["fisher_p"], rel=REL)
+    assert fisher_exact_p(case["k1"], case["n1"], case["k2"], case["n2"])[0] == pytest.approx(
+        case["fisher_p"], rel=REL
+    )
 
 
 @pytest.mark.parametrize("case", REF["prop_test"], ids=lambda c: c["call"][:40])
 def test_wilson_matches_r_prop_test_interval(case):
     low, high = wilson_ci(case["k1"], case["n1"])
-    assert (low, high) == (pytest.approx(case["wilson1_low"], rel=REL), pytest.approx(case["wilson1_high"], rel=REL))
+    assert (low, high) == (
+        pytest.approx(case["wilson1_low"], rel=REL),
+        pytest.approx(case["wilson1_high"], rel=REL),
+    )
 
 
 # Newcombe (1998a), Table II, method 10 - published to 4 decimals
-NEWCOMBE_1998A = [((56, 70, 48, 80), (0.0524, 0.3339)), ((9, 10, 3, 10), (0.1705, 0.8090)),
-                  ((5, 56, 0, 29), (-0.0381, 0.1926)), ((0, 10, 0, 20), (-0.1611, 0.2775))]
+NEWCOMBE_1998A = [
+    ((56, 70, 48, 80), (0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ((5, 56, 0, 29), (-0.0381, 0.1926)),
+    ((0, 10, 0, 20), (-0.1611, 0.2775)),
+]
 
 
 @pytest.mark.parametrize("counts, published", NEWCOMBE_1998A)
 def test_newcombe_matches_published_worked_examples(counts, published):
     low, high = newcombe_diff_ci(*counts)
-    assert low == pytest.approx(published[0], abs=5e-5) and high == pytest.approx(published[1], abs=5e-5)
+    assert low == pytest.approx(published[0], abs=5e-5) and high == pytest.approx(
+        published[1], abs=5e-5
+    )
 
 
 @pytest.mark.parametrize("case", REF["prop_test"], ids=lambda c: c["call"][:40])
 def test_newcombe_matches_statsmodels(case):
     ours = newcombe_diff_ci(case["k1"], case["n1"], case["k2"], case["n2"])
-    theirs = confint_proportions_2indep(case["k1"], case["n1"], case["k2"], case["n2"], method="newcomb", compare="diff")
+    theirs = confint_proportions_2indep(
+        case["k1"], case["n1"], case["k2"], case["n2"], method="newcomb", compare="diff"
+    )
     assert np.allclose(ours, theirs, rtol=REL, atol=1e-12)
 
 
@@ -59,11 +82,11 @@ def test_agresti_mcnemar_example():
 
 @pytest.mark.parametrize("case", REF["mcnemar"], ids=lambda c: c["call"][:40])
 def test_mcnemar_matches_r(case):
-    res = mcnemar_test(case["b"], case["c"], exact_below=0)           # force asymptotic
+    res = mcnemar_test(case["b"], case["c"], exact_below=0)  # force asymptotic
     if case["b"] + case["c"] > 0:
         assert res["statistic"] == pytest.approx(case["statistic"], rel=REL)
         assert res["p_value"] == pytest.approx(case["p_value"], rel=REL)
-    exact = mcnemar_test(case["b"], case["c"], exact_below=10**9)       # force exact
+    exact = mcnemar_test(case["b"], case["c"], exact_below=10**9)  # force exact
     assert exact["p_value"] == pytest.approx(case["exact_p"], rel=REL)
 
 
@@ -106,7 +129,9 @@ def test_paired_interval_contains_estimate_and_swaps(a, b, c, d):
     low, high = newcombe_paired_diff_ci(a, b, c, d)
     theta = (b - c) / n
     assert -1 - 1e-12 <= low <= theta + 1e-12 and theta - 1e-12 <= high <= 1 + 1e-12
-    low2, high2 = newcombe_paired_diff_ci(a, c, b, d)        # swapping the two occasions negates the interval
+    low2, high2 = newcombe_paired_diff_ci(
+        a, c, b, d
+    )  # swapping the two occasions negates the interval
     assert low2 == pytest.approx(-high, abs=1e-9) and high2 == pytest.approx(-low, abs=1e-9)
     res, res2 = mcnemar_test(b, c), mcnemar_test(c, b)
     assert 0 <= res["p_value"] <= 1 and res["p_value"] == pytest.approx(res2["p_value"])
@@ -136,7 +161,9 @@ def _wilson_closed_form(k, n, alpha):
 def _newcombe_closed_form(k1, n1, k2, n2, alpha):
     p1, p2 = k1 / n1, k2 / n2
     (l1, u1), (l2, u2) = _wilson_closed_form(k1, n1, alpha), _wilson_closed_form(k2, n2, alpha)
-    return p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), p1 - p2 + np.sqrt(
+        (u1 - p1) ** 2 + (p2 - l2) ** 2
+    )
 
 
 def _cohens_h_closed_form(p1, p2):
@@ -149,12 +176,18 @@ alphas = st.floats(0.001, 0.5)
 
 @given(st.lists(st.tuples(wide_counts, wide_counts), min_size=1, max_size=20), alphas)
 def test_statsmodels_calls_equal_the_closed_forms(pairs, alpha):
-    (k1, n1), (k2, n2) = (np.array(x, float).T for x in zip(*pairs))     # one array call over all the pairs
-    for ours, reference in ((wilson_ci(k1, n1, alpha), _wilson_closed_form(k1, n1, alpha)),
-                            (newcombe_diff_ci(k1, n1, k2, n2, alpha), _newcombe_closed_form(k1, n1, k2, n2, alpha))):
+    (k1, n1), (k2, n2) = (
+        np.array(x, float).T for x in zip(*pairs)
+    )  # one array call over all the pairs
+    for ours, reference in (
+        (wilson_ci(k1, n1, alpha), _wilson_closed_form(k1, n1, alpha)),
+        (newcombe_diff_ci(k1, n1, k2, n2, alpha), _newcombe_closed_form(k1, n1, k2, n2, alpha)),
+    ):
         assert all(isinstance(x, np.ndarray) and x.shape == k1.shape for x in ours)
         np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(cohens_h(k1 / n1, k2 / n2), _cohens_h_closed_form(k1 / n1, k2 / n2), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        cohens_h(k1 / n1, k2 / n2), _cohens_h_closed_form(k1 / n1, k2 / n2), rtol=0, atol=1e-12
+    )
 
 
 def test_empty_or_missing_counts_give_nan_without_warnings():

@@ -7,14 +7,26 @@ from hypothesis import strategies as st
 from analysis.tables.rounding import percent_half_up, round_half_up
 
 
-@pytest.mark.parametrize("value, decimals, expected", [
-    (2.25, 1, 2.3), (2.35, 1, 2.4), (2.675, 2, 2.68), (0.05, 1, 0.1), (34.406, 1, 34.4), (-2.25, 1, -2.3), (99.95, 1, 100.0),
-])
+@pytest.mark.parametrize(
+    "value, decimals, expected",
+    [
+        (2.25, 1, 2.3),
+        (2.35, 1, 2.4),
+        (2.675, 2, 2.68),
+        (0.05, 1, 0.1),
+        (34.406, 1, 34.4),
+        (-2.25, 1, -2.3),
+        (99.95, 1, 100.0),
+    ],
+)
 def test_round_half_up_ties_go_up(value, decimals, expected):
     assert round_half_up(value, decimals) == expected
 
 
-@pytest.mark.parametrize("k, n, expected", [(139, 404, 34.4), (171, 400, 42.8), (107, 136, 78.7), (1, 8, 12.5), (9, 265, 3.4)])
+@pytest.mark.parametrize(
+    "k, n, expected",
+    [(139, 404, 34.4), (171, 400, 42.8), (107, 136, 78.7), (1, 8, 12.5), (9, 265, 3.4)],
+)
 def test_percent_half_up_exact_from_counts(k, n, expected):
     assert percent_half_up(k, n, 1) == expected
 

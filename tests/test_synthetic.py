@@ -1,4 +1,5 @@
 """The synthetic-reconstruction generator: exact counts for printed percentages, byte-identical output."""
+
 import hashlib
 
 from hypothesis import given
@@ -13,12 +14,15 @@ from .conftest import ROOT
 @given(st.integers(0, 500), st.integers(1, 500))
 def test_rounded_pct_int_matches_decimal_rounding(k, n):
     from analysis.tables.rounding import percent_half_up
+
     assert rounded_pct_int(min(k, n), n, 1) == printed_int(percent_half_up(min(k, n), n, 1), 1)
 
 
 def test_impossible_base_uses_least_item_nonresponse():
     # 78.7% of 139 men is impossible (109/139 = 78.4%, 110/139 = 79.1%); 107/136 = 78.68% needs 3 missing answers
-    sol = solve_item({"endline": {"Female": 265, "Male": 139}}, {"endline": {"Female": 83.0, "Male": 78.7}}, 1)
+    sol = solve_item(
+        {"endline": {"Female": 265, "Male": 139}}, {"endline": {"Female": 83.0, "Male": 78.7}}, 1
+    )
     men = sol.counts["endline"]["Male"]
     assert (men.n, men.k) == (136, 107) and not sol.unmatched
     assert sol.counts["endline"]["Female"].n == 265
@@ -33,8 +37,13 @@ def test_value_impossible_at_any_base_is_reported_with_nearest():
 
 def test_changes_and_levels_jointly():
     totals = {"baseline": {"Female": 389, "Male": 53}, "endline": {"Female": 265, "Male": 139}}
-    sol = solve_item(totals, {"baseline": {"overall": 42.8}, "endline": {"overall": 55.9}}, 1,
-                     change_pp={"Female": 2, "Male": 11}, change_decimals=0)
+    sol = solve_item(
+        totals,
+        {"baseline": {"overall": 42.8}, "endline": {"overall": 55.9}},
+        1,
+        change_pp={"Female": 2, "Male": 11},
+        change_decimals=0,
+    )
     assert not sol.unmatched
     for group, change in (("Female", 2), ("Male", 11)):
         diff = sol.counts["endline"][group].pct - sol.counts["baseline"][group].pct
@@ -42,8 +51,11 @@ def test_changes_and_levels_jointly():
 
 
 def _digest(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_generator_rebuilds_shipped_raw_data_byte_for_byte(tmp_path):

@@ -1,4 +1,5 @@
 """The Snakemake workflow end to end, in a temporary copy of the repository."""
+
 import hashlib
 import os
 import re
@@ -24,8 +25,11 @@ def _run(args, cwd, check=True):
 
 
 def _digests(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +43,18 @@ def workdir(tmp_path_factory):
 def test_full_run_writes_every_output(workdir):
     workdir, _ = workdir
     for country in ("rwanda", "tajikistan"):
-        for kind in ("respondents.parquet", "exclusions.csv", "cleaning_log.csv", "row_accounting.csv"):
+        for kind in (
+            "respondents.parquet",
+            "exclusions.csv",
+            "cleaning_log.csv",
+            "row_accounting.csv",
+        ):
             assert (workdir / "data/processed" / country / kind).stat().st_size > 0
-    for table in ("rwanda/figure1_sex_by_age", "rwanda/figure2_social_group_by_sex", "tajikistan/figure3_participants"):
+    for table in (
+        "rwanda/figure1_sex_by_age",
+        "rwanda/figure2_social_group_by_sex",
+        "tajikistan/figure3_participants",
+    ):
         frame = pd.read_csv(workdir / "reports/tables" / f"{table}.csv")
         assert {"row", "column", "n", "percent"} <= set(frame.columns)
     for country in ("rwanda", "tajikistan"):
@@ -52,8 +65,10 @@ def test_full_run_writes_every_output(workdir):
 
 def test_no_direct_identifier_in_any_output(workdir, project):
     """Scan every file under data/processed and reports for raw PII values, and every table's header for PII
-    column names (a column name in prose, e.g. "phone numbers are redacted", is not a disclosure)."""
+    column names (a column name in prose, e.g. "phone numbers are redacted", is not a disclosure).
+    """
     from analysis.ingest.readers import read_source
+
     workdir, _ = workdir
     columns, values = set(), set()
     for country in project.countries.values():
@@ -65,10 +80,11 @@ def test_no_direct_identifier_in_any_output(workdir, project):
                 # values of 6+ characters: a 4-letter placeholder such as "TEST" also occurs in record ids
                 values |= {str(v) for v in table[cols].to_numpy().ravel() if len(str(v)) >= 6}
     assert len(values) > 100 and {"phone", "name"} & columns
-    outputs = [p for p in (workdir / "data/processed").rglob("*") if p.is_file()] + \
-              [p for p in (workdir / "reports").rglob("*") if p.is_file()]
+    outputs = [p for p in (workdir / "data/processed").rglob("*") if p.is_file()] + [
+        p for p in (workdir / "reports").rglob("*") if p.is_file()
+    ]
     for path in outputs:
-        if path.suffix == ".png":       # pixels: charts are drawn from aggregate tables only
+        if path.suffix == ".png":  # pixels: charts are drawn from aggregate tables only
             continue
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
@@ -109,8 +125,14 @@ def test_lint_is_clean(workdir):
 def test_bad_input_stops_with_message_and_no_partial_outputs(tmp_path):
     root = copy_project(tmp_path)
     csv = root / "data/raw/tajikistan/qualitative_register.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace(",FGD\n", ",Group talk\n", 1), encoding="utf-8")
-    proc = _run([f"{BIN}/snakemake", "--cores", "1", "data/processed/tajikistan/participants.parquet"], root, check=False)
+    csv.write_text(
+        csv.read_text(encoding="utf-8").replace(",FGD\n", ",Group talk\n", 1), encoding="utf-8"
+    )
+    proc = _run(
+        [f"{BIN}/snakemake", "--cores", "1", "data/processed/tajikistan/participants.parquet"],
+        root,
+        check=False,
+    )
     assert proc.returncode != 0
     assert "no mapping in the codebook" in proc.stderr and "Group talk" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -121,14 +143,20 @@ def test_bad_input_stops_with_message_and_no_partial_outputs(tmp_path):
 def test_cli_exit_code_and_single_message(tmp_path):
     root = copy_project(tmp_path)
     (root / "config/config.yaml").write_text("countries: [rwanda]\nalfa: 0.05\n", encoding="utf-8")
-    proc = _run([sys.executable, "-m", "analysis", "--root", str(root), "validate"], root, check=False)
+    proc = _run(
+        [sys.executable, "-m", "analysis", "--root", str(root), "validate"], root, check=False
+    )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("ERROR: unknown key 'alfa'") and "did you mean 'alpha'" in proc.stderr
+    assert (
+        proc.stderr.startswith("ERROR: unknown key 'alfa'")
+        and "did you mean 'alpha'" in proc.stderr
+    )
     assert "Traceback" not in proc.stderr
 
 
 def test_manifest_records_and_verify_passes(workdir):
     import json
+
     workdir, _ = workdir
     manifest = json.loads((workdir / "reports/manifest.json").read_text())
     assert "data/raw/rwanda/rwanda_endline_2023_ona.sav" in manifest["inputs"]
@@ -142,7 +170,7 @@ def test_changing_one_country_reruns_only_that_country(workdir):
     workdir, _ = workdir
     raw = workdir / "data/raw/tajikistan/qualitative_register.csv"
     original = raw.read_bytes()
-    raw.write_bytes(original + b"\n")                       # changed bytes, same rows (a trailing blank line)
+    raw.write_bytes(original + b"\n")  # changed bytes, same rows (a trailing blank line)
     planned = _run([f"{BIN}/snakemake", "-n"], workdir).stdout
     jobs = re.findall(r"^\s*(?:output|wildcards): (.*)$", planned, flags=re.M)
     assert any("tajikistan" in j for j in jobs)
@@ -154,6 +182,9 @@ def test_changing_one_country_reruns_only_that_country(workdir):
 
 def test_slurm_profile_dry_run(workdir):
     from .conftest import ROOT
+
     workdir, _ = workdir
-    out = _run([f"{BIN}/snakemake", "--profile", str(ROOT / "profiles/slurm"), "-n", "--forceall"], workdir)
+    out = _run(
+        [f"{BIN}/snakemake", "--profile", str(ROOT / "profiles/slurm"), "-n", "--forceall"], workdir
+    )
     assert "clean_dataset" in out.stdout and "This was a dry-run" in out.stdout

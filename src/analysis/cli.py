@@ -22,6 +22,7 @@ outputs; a bug prints one INTERNAL ERROR line and exits with status 3. Set PEACE
 see the Python traceback as well. Output files get the usual permissions (0666 minus the umask), like any file the
 user creates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,9 @@ def _umask_without_changing_it() -> int | None:
 
 
 def _umask_at_import() -> int:
-    mask = os.umask(0o022)       # set and restored once, at import, before any thread of ours writes a file
+    mask = os.umask(
+        0o022
+    )  # set and restored once, at import, before any thread of ours writes a file
     os.umask(mask)
     return mask
 
@@ -86,6 +89,7 @@ def atomic_outputs(paths: list[Path]):
 
 def cmd_validate(args) -> None:
     from analysis.config import load_project
+
     project = load_project(args.root)
     print(f"config OK: {len(project.countries)} countries, {len(project.indicators)} indicators")
 
@@ -93,18 +97,27 @@ def cmd_validate(args) -> None:
 def cmd_clean(args) -> None:
     from analysis.cleaning.clean import clean_dataset, write_clean_outputs
     from analysis.config import load_project
+
     project = load_project(args.root)
     if args.country not in project.countries:
-        raise InputError(f"country '{args.country}' is not listed in config/config.yaml", file="config/config.yaml",
-                         fix=f"add it under `countries:` (listed: {', '.join(project.countries)})")
+        raise InputError(
+            f"country '{args.country}' is not listed in config/config.yaml",
+            file="config/config.yaml",
+            fix=f"add it under `countries:` (listed: {', '.join(project.countries)})",
+        )
     datasets = project.countries[args.country].datasets
     if args.dataset not in datasets:
-        raise InputError(f"dataset '{args.dataset}' is not defined for {args.country}",
-                         file=f"config/countries/{args.country}.yaml", fix=f"use one of: {', '.join(datasets)}")
+        raise InputError(
+            f"dataset '{args.dataset}' is not defined for {args.country}",
+            file=f"config/countries/{args.country}.yaml",
+            fix=f"use one of: {', '.join(datasets)}",
+        )
     result = clean_dataset(project, args.country, args.dataset, args.workers)
     out = Path(args.out_dir)
-    finals = [out / f"{args.dataset}.parquet"] + [out / "logs" / f"{args.dataset}.{k}.csv"
-                                                  for k in ("exclusions", "cleaning_log", "row_accounting")]
+    finals = [out / f"{args.dataset}.parquet"] + [
+        out / "logs" / f"{args.dataset}.{k}.csv"
+        for k in ("exclusions", "cleaning_log", "row_accounting")
+    ]
     with atomic_outputs(finals) as tmp:
         write_clean_outputs(result, *tmp)
 
@@ -112,26 +125,35 @@ def cmd_clean(args) -> None:
 def cmd_combine_logs(args) -> None:
     """DIR/logs/<dataset>.<kind>.csv of every dataset -> DIR/<kind>.csv, for each kind of log."""
     from analysis.csv_files import concatenate_csv
+
     kinds = ("exclusions", "cleaning_log", "row_accounting")
     finals = [Path(args.dir) / f"{kind}.csv" for kind in kinds]
     with atomic_outputs(finals) as temps:
         for kind, tmp in zip(kinds, temps):
-            concatenate_csv([Path(args.dir) / "logs" / f"{d}.{kind}.csv" for d in args.datasets], tmp)
+            concatenate_csv(
+                [Path(args.dir) / "logs" / f"{d}.{kind}.csv" for d in args.datasets], tmp
+            )
 
 
 def cmd_crosstab(args) -> None:
     from analysis.config import load_project
     from analysis.tables.crosstab import figure_table
+
     project = load_project(args.root)
     table_cfg = project.countries[args.country].tables.get(args.table)
     if table_cfg is None:
-        raise InputError(f"table '{args.table}' is not defined for {args.country}",
-                         file=f"config/countries/{args.country}.yaml", fix="define it under `tables:`")
+        raise InputError(
+            f"table '{args.table}' is not defined for {args.country}",
+            file=f"config/countries/{args.country}.yaml",
+            fix="define it under `tables:`",
+        )
     import pandas as pd
+
     table = figure_table(pd.read_parquet(args.data), table_cfg)
     disclosure = project.settings.disclosure
     if disclosure.mode == "public":
         from analysis.tables.suppression import suppress_crosstab
+
         table = suppress_crosstab(table, disclosure.k).assign(suppression_k=disclosure.k)
     _write_table(table, args.out)
 
@@ -145,6 +167,7 @@ def _write_csv_table(table, path: Path) -> None:
     """A results table as CSV: floats to 10 significant digits, text neutralised against spreadsheet formulas
     (`csv_files`; read it back with `csv_files.read_output_csv`)."""
     from analysis.csv_files import write_csv
+
     write_csv(table, path, float_format="%.10g")
 
 
@@ -154,15 +177,28 @@ def _country_inputs(args):
 
     from analysis.config import load_project
     from analysis.survey.estimates import indicator_ids
+
     project = load_project(args.root)
     country = project.countries[args.country]
     design = country.design
     available = set(pq.read_schema(args.data).names)
     ids = indicator_ids(project.indicators, args.country, available)
-    wanted = ["respondent_id", "wave", "sex", *country.estimate_groups, *ids,
-              *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v]]
+    wanted = [
+        "respondent_id",
+        "wave",
+        "sex",
+        *country.estimate_groups,
+        *ids,
+        *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v],
+    ]
     from analysis.survey.domains import read_respondents
-    return project, country, design, read_respondents(args.data, [c for c in dict.fromkeys(wanted) if c in available], ids)
+
+    return (
+        project,
+        country,
+        design,
+        read_respondents(args.data, [c for c in dict.fromkeys(wanted) if c in available], ids),
+    )
 
 
 def cmd_statistics(args) -> None:
@@ -170,41 +206,68 @@ def cmd_statistics(args) -> None:
     from analysis.survey.domains import DesignPasses
     from analysis.survey.estimates import estimate_table
     from analysis.survey.shifts import shift_table
+
     project, country, design, data = _country_inputs(args)
     settings = project.settings
     passes = DesignPasses(data)
     tables = {}
     if args.estimates:
-        tables[args.estimates] = estimate_table(data, project.indicators, args.country, design,
-                                                country.estimate_groups, settings.min_group_n, settings.alpha, passes)
+        tables[args.estimates] = estimate_table(
+            data,
+            project.indicators,
+            args.country,
+            design,
+            country.estimate_groups,
+            settings.min_group_n,
+            settings.alpha,
+            passes,
+        )
     if args.shifts:
-        tables[args.shifts] = shift_table(data, project.indicators, args.country, design,
-                                          country.published_baselines, settings.alpha, settings.multiplicity_family,
-                                          settings.min_group_n, passes)
-    with atomic_outputs([Path(p) for p in tables]) as temps:     # both tables or neither
+        tables[args.shifts] = shift_table(
+            data,
+            project.indicators,
+            args.country,
+            design,
+            country.published_baselines,
+            settings.alpha,
+            settings.multiplicity_family,
+            settings.min_group_n,
+            passes,
+        )
+    with atomic_outputs([Path(p) for p in tables]) as temps:  # both tables or neither
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
 
 
 def cmd_new_country(args) -> None:
     from analysis.ingest.scaffold import draft_country_config
+
     if args.label_language and not args.xlsform:
-        raise InputError("--label-language needs --xlsform", fix="name the form's XLSForm with --xlsform, or drop "
-                                                                 "--label-language")
+        raise InputError(
+            "--label-language needs --xlsform",
+            fix="name the form's XLSForm with --xlsform, or drop --label-language",
+        )
     out = args.root / "config" / "countries" / f"{args.name}.yaml"
     if out.exists() and not args.force:
-        raise InputError("a config for this country already exists", file=str(out.relative_to(args.root)),
-                         fix="edit it, choose another name, or pass --force to overwrite it")
+        raise InputError(
+            "a config for this country already exists",
+            file=str(out.relative_to(args.root)),
+            fix="edit it, choose another name, or pass --force to overwrite it",
+        )
     try:
-        text = draft_country_config(args.root, args.name, args.files, args.xlsform, args.label_language)
+        text = draft_country_config(
+            args.root, args.name, args.files, args.xlsform, args.label_language
+        )
     except ValueError as exc:
         raise InputError(str(exc), fix="convert the export to SPSS, Stata, CSV or XLSX") from None
     with atomic_outputs([out]) as (tmp,):
         tmp.write_text(text, encoding="utf-8")
     todos = text.count('"TODO')
-    print(f"wrote {out.relative_to(args.root)} with {todos} TODO decisions.\n"
-          f"Next: resolve every TODO, then add `{args.name}` to `countries:` in config/config.yaml and run `make report`.\n"
-          f"Check it any time with: python -m analysis validate")
+    print(
+        f"wrote {out.relative_to(args.root)} with {todos} TODO decisions.\nNext: resolve every"
+        f" TODO, then add `{args.name}` to `countries:` in config/config.yaml and run `make"
+        " report`.\nCheck it any time with: python -m analysis validate"
+    )
 
 
 def cmd_manifest(args) -> None:
@@ -212,6 +275,7 @@ def cmd_manifest(args) -> None:
 
     from analysis.config import load_project
     from analysis.manifest import build_manifest
+
     manifest = build_manifest(load_project(args.root))
     with atomic_outputs([Path(args.out)]) as (tmp,):
         tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -219,22 +283,36 @@ def cmd_manifest(args) -> None:
 
 def cmd_verify(args) -> None:
     from analysis.manifest import verify
+
     problems = verify(args.root, args.root / args.manifest)
     if problems:
-        raise InputError(f"{len(problems)} file(s) differ from {args.manifest}:\n  - " + "\n  - ".join(problems[:20]),
-                         file=args.manifest, fix="see each line; after fixing, `make report` rebuilds and re-records the manifest")
+        raise InputError(
+            f"{len(problems)} file(s) differ from {args.manifest}:\n  - "
+            + "\n  - ".join(problems[:20]),
+            file=args.manifest,
+            fix="see each line; after fixing, `make report` rebuilds and re-records the manifest",
+        )
     print(f"verified: every input and output matches {args.manifest}")
 
 
 def cmd_run(args) -> int:
     from analysis.runner import run_pipeline
+
     return run_pipeline(args.root, args.targets, args.cores, args.snakemake_args)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: the current directory)")
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="project root (default: the current directory)",
+    )
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("validate").set_defaults(func=cmd_validate)
@@ -242,7 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country", required=True)
     p.add_argument("--dataset", required=True)
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--workers", type=int, default=1, help="processes reading the dataset's source files (large files)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes reading the dataset's source files (large files)",
+    )
     p.set_defaults(func=cmd_clean)
     p = sub.add_parser("combine-logs")
     p.add_argument("--dir", required=True, help="a country's data/processed directory")
@@ -262,10 +345,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("new-country", help="draft config/countries/<name>.yaml from raw exports")
     p.add_argument("name")
-    p.add_argument("files", nargs="+", help="raw exports, paths from the project root (e.g. data/raw/x/baseline.dta)")
+    p.add_argument(
+        "files",
+        nargs="+",
+        help="raw exports, paths from the project root (e.g. data/raw/x/baseline.dta)",
+    )
     p.add_argument("--xlsform", default=None, help="the form's XLSForm (KoboToolbox/ODK exports)")
-    p.add_argument("--label-language", default=None,
-                   help='the XLSForm labels to read, e.g. "English (en)" (a form in several languages)')
+    p.add_argument(
+        "--label-language",
+        default=None,
+        help='the XLSForm labels to read, e.g. "English (en)" (a form in several languages)',
+    )
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_new_country)
     p = sub.add_parser("statistics")
@@ -274,11 +364,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--estimates", help="write the estimates table here")
     p.add_argument("--shifts", help="write the shifts table here")
     p.set_defaults(func=cmd_statistics)
-    p = sub.add_parser("run", help="the whole pipeline (or TARGET files), recovering from an interrupted run")
+    p = sub.add_parser(
+        "run", help="the whole pipeline (or TARGET files), recovering from an interrupted run"
+    )
     p.add_argument("targets", nargs="*", help="output files to build (default: everything)")
     p.add_argument("--cores", default="all", help="cores Snakemake may use (default: all)")
-    p.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
-                   help="the rest of the command line goes to Snakemake unchanged (e.g. --snakemake-args -n)")
+    p.add_argument(
+        "--snakemake-args",
+        nargs=argparse.REMAINDER,
+        default=[],
+        help="the rest of the command line goes to Snakemake unchanged (e.g. --snakemake-args -n)",
+    )
     p.set_defaults(func=cmd_run)
     return parser
 
@@ -299,10 +395,15 @@ def run_guarded(command, args, debug: bool = False) -> int:
     except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
         if debug:
             raise
-        print(f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline; rerun with "
-              "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
+        print(
+            f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline;"
+            " rerun with PEACE_DEBUG=1 to see the traceback and report it",
+            file=sys.stderr,
+        )
         return 3
-    return status if isinstance(status, int) else 0      # a command may return its own exit status (run)
+    return (
+        status if isinstance(status, int) else 0
+    )  # a command may return its own exit status (run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,12 +4,13 @@ Public surface: `load_project(root)` -> `analysis.model.Project` (typed, every d
 `validate(document, schema_name, source)`. Every failure is an InputError that names
 the file and the offending key, suggests the nearest allowed key for typos, and says what to change.
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -21,28 +22,34 @@ from analysis.model import Country, Indicator, Project, Settings
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(name: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
-MAX_EXPANDED_NODES = 200_000   # a config this large is an alias bomb, not a survey (the shipped ones: < 5,000)
+MAX_EXPANDED_NODES = (
+    200_000  # a config this large is an alias bomb, not a survey (the shipped ones: < 5,000)
+)
 
 
 class _StrictLoader(yaml.SafeLoader):
     """yaml.SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one: a second `alpha:` would
-    change every CI) and documents whose aliases expand beyond MAX_EXPANDED_NODES ("billion laughs")."""
+    change every CI) and documents whose aliases expand beyond MAX_EXPANDED_NODES ("billion laughs").
+    """
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
             seen: dict = {}
-            for key_node, _ in node.value:     # the keys as written (merged `<<: *anchor` keys may be overridden)
+            for (
+                key_node,
+                _,
+            ) in node.value:  # the keys as written (merged `<<: *anchor` keys may be overridden)
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
                 key = self.construct_object(key_node, deep=True)
                 try:
                     duplicate = key in seen
-                except TypeError:        # an unhashable key: SafeLoader explains it below
+                except TypeError:  # an unhashable key: SafeLoader explains it below
                     break
                 if duplicate:
                     raise _DuplicateKey(key, seen[key], key_node.start_mark.line + 1)
@@ -69,7 +76,9 @@ def _expanded_size(root_node) -> int:
         elif isinstance(node, yaml.MappingNode):
             kids = [n for pair in node.value for n in pair]
         if children_done or not kids:
-            sizes[id(node)] = min(1 + sum(sizes.get(id(k), 1) for k in kids), 10 * MAX_EXPANDED_NODES)
+            sizes[id(node)] = min(
+                1 + sum(sizes.get(id(k), 1) for k in kids), 10 * MAX_EXPANDED_NODES
+            )
             continue
         stack.append((node, True))
         stack.extend((k, False) for k in kids if id(k) not in sizes)
@@ -83,18 +92,28 @@ def _join_surrogates(node, path: str, file: str):
     """Strings with JSON-style UTF-16 surrogate escapes ("\\ud83d\\ude00"): valid pairs become the character they
     encode; a lone surrogate (not text in any encoding) is an InputError naming the key."""
     if isinstance(node, dict):
-        return {_join_surrogates(k, path, file): _join_surrogates(v, f"{path}.{k}" if path else str(k), file)
-                for k, v in node.items()}
+        return {
+            _join_surrogates(k, path, file): _join_surrogates(
+                v, f"{path}.{k}" if path else str(k), file
+            )
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_join_surrogates(v, f"{path}[{i}]", file) for i, v in enumerate(node)]
     if isinstance(node, str) and _SURROGATE.search(node):
         try:
             return node.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
-            raise InputError(f"text at {path or '(top level)'} holds a lone UTF-16 surrogate escape, which is not a "
-                             "character", file=file, key=path or None,
-                             fix="write the character itself (the file is UTF-8), or a complete surrogate pair such as "
-                                 "\\ud83d\\ude00") from None
+            raise InputError(
+                f"text at {path or '(top level)'} holds a lone UTF-16 surrogate escape, which is"
+                " not a character",
+                file=file,
+                key=path or None,
+                fix=(
+                    "write the character itself (the file is UTF-8), or a complete surrogate pair"
+                    " such as \\ud83d\\ude00"
+                ),
+            ) from None
     return node
 
 
@@ -102,34 +121,57 @@ def read_yaml(path: Path) -> dict:
     """Parse a YAML file strictly: a syntax error, a duplicate key, an alias bomb, a lone surrogate escape or a
     missing file becomes an InputError naming the file and line."""
     if not path.exists():
-        raise InputError("configuration file not found", file=str(path),
-                         fix="create it, or correct the path that points to it")
+        raise InputError(
+            "configuration file not found",
+            file=str(path),
+            fix="create it, or correct the path that points to it",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"configuration is not valid UTF-8 text (byte {exc.start})", file=str(path),
-                         fix="save the file as UTF-8") from None
+        raise InputError(
+            f"configuration is not valid UTF-8 text (byte {exc.start})",
+            file=str(path),
+            fix="save the file as UTF-8",
+        ) from None
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
-            raise InputError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values", file=str(path),
-                             fix="write the configuration out without deeply nested anchors and aliases (&name / *name)")
+            raise InputError(
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values",
+                file=str(path),
+                fix=(
+                    "write the configuration out without deeply nested anchors and aliases (&name /"
+                    " *name)"
+                ),
+            )
         doc = loader.construct_document(node) if node is not None else None
     except _DuplicateKey as dup:
-        raise InputError(f"key '{dup.key}' appears twice in one mapping (lines {dup.first_line} and {dup.line}); "
-                         "YAML would silently keep only the last one", file=str(path), key=str(dup.key), row=dup.line,
-                         fix="keep one of them (merge their contents if both are meant)") from None
+        raise InputError(
+            f"key '{dup.key}' appears twice in one mapping (lines {dup.first_line} and {dup.line});"
+            " YAML would silently keep only the last one",
+            file=str(path),
+            key=str(dup.key),
+            row=dup.line,
+            fix="keep one of them (merge their contents if both are meant)",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"YAML syntax error: {getattr(exc, 'problem', None) or exc}", file=str(path),
-                         row=(mark.line + 1) if mark else None,
-                         fix="correct the YAML syntax at that line (indentation, a missing ':' or quote)") from None
+        raise InputError(
+            f"YAML syntax error: {getattr(exc, 'problem', None) or exc}",
+            file=str(path),
+            row=(mark.line + 1) if mark else None,
+            fix="correct the YAML syntax at that line (indentation, a missing ':' or quote)",
+        ) from None
     finally:
         loader.dispose()
     if not isinstance(doc, dict):
-        raise InputError("configuration must be a YAML mapping (key: value)", file=str(path),
-                         fix="start the file with top-level keys as shown in README.md")
+        raise InputError(
+            "configuration must be a YAML mapping (key: value)",
+            file=str(path),
+            fix="start the file with top-level keys as shown in README.md",
+        )
     return _join_surrogates(doc, "", str(path))
 
 
@@ -143,7 +185,10 @@ def _path_text(path) -> str:
 def validate(document: dict, schema_name: str, source: str) -> None:
     """Validate `document` against config/schemas/<schema_name>.schema.json; raise one clear InputError."""
     validator = jsonschema.Draft202012Validator(_schema(schema_name))
-    errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(document),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
     if not errors:
         return
     err = errors[0]
@@ -154,39 +199,71 @@ def validate(document: dict, schema_name: str, source: str) -> None:
         key = extra[0] if extra else "?"
         near = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean '{near[0]}'? " if near else ""
-        raise InputError(f"unknown key '{key}' at {where}", file=source, key=key,
-                         fix=f"{hint}allowed keys here: {', '.join(allowed)}")
+        raise InputError(
+            f"unknown key '{key}' at {where}",
+            file=source,
+            key=key,
+            fix=f"{hint}allowed keys here: {', '.join(allowed)}",
+        )
     if err.validator == "oneOf" and isinstance(err.instance, dict):
-        branches = [sub.schema for sub in err.context if sub.validator == "additionalProperties"] or \
-                   [b for b in err.validator_value if "properties" in b]
+        branches = [
+            sub.schema for sub in err.context if sub.validator == "additionalProperties"
+        ] or [b for b in err.validator_value if "properties" in b]
         allowed = sorted({k for b in branches for k in b.get("properties", {})})
         extra = [k for k in err.instance if k not in allowed]
         if extra:
             near = difflib.get_close_matches(extra[0], allowed, n=1)
-            raise InputError(f"unknown key '{extra[0]}' at {where}", file=source, key=extra[0],
-                             fix=(f"did you mean '{near[0]}'? " if near else "") +
-                                 f"{err.schema.get('description', 'allowed keys')}")
+            raise InputError(
+                f"unknown key '{extra[0]}' at {where}",
+                file=source,
+                key=extra[0],
+                fix=(f"did you mean '{near[0]}'? " if near else "")
+                + f"{err.schema.get('description', 'allowed keys')}",
+            )
     if "propertyNames" in err.schema_path:
-        raise InputError(f"invalid name {err.instance!r} under {where}", file=source, key=str(err.instance),
-                         fix=f"rename it: {err.schema.get('description', err.message)}")
+        raise InputError(
+            f"invalid name {err.instance!r} under {where}",
+            file=source,
+            key=str(err.instance),
+            fix=f"rename it: {err.schema.get('description', err.message)}",
+        )
     if err.validator == "required":
-        raise InputError(f"{err.message} at {where}", file=source, fix="add the missing key (see README.md, 'Configuration')")
+        raise InputError(
+            f"{err.message} at {where}",
+            file=source,
+            fix="add the missing key (see README.md, 'Configuration')",
+        )
     if err.validator == "dependentRequired":
-        key, needed = next((k, [n for n in v if n not in err.instance]) for k, v in err.validator_value.items()
-                           if k in err.instance and any(n not in err.instance for n in v))
-        raise InputError(f"`{key}` at {where} needs `{'`, `'.join(needed)}` beside it", file=source, key=key,
-                         fix=f"add `{needed[0]}:` to this entry, or remove `{key}:` (it applies only with it)")
+        key, needed = next(
+            (k, [n for n in v if n not in err.instance])
+            for k, v in err.validator_value.items()
+            if k in err.instance and any(n not in err.instance for n in v)
+        )
+        raise InputError(
+            f"`{key}` at {where} needs `{'`, `'.join(needed)}` beside it",
+            file=source,
+            key=key,
+            fix=f"add `{needed[0]}:` to this entry, or remove `{key}:` (it applies only with it)",
+        )
     if err.validator == "enum":
-        raise InputError(f"invalid value {err.instance!r} at {where}", file=source,
-                         fix=f"use one of: {', '.join(map(str, err.validator_value))}")
-    raise InputError(f"invalid value at {where}: {err.message}", file=source,
-                     fix=f"give a value of the expected kind ({err.schema.get('description', err.validator)})")
+        raise InputError(
+            f"invalid value {err.instance!r} at {where}",
+            file=source,
+            fix=f"use one of: {', '.join(map(str, err.validator_value))}",
+        )
+    raise InputError(
+        f"invalid value at {where}: {err.message}",
+        file=source,
+        fix=f"give a value of the expected kind ({err.schema.get('description', err.validator)})",
+    )
 
 
 def find_todos(node, path="") -> list[str]:
     """Paths of every string value that still starts with TODO (left by the new-country scaffold)."""
     if isinstance(node, dict):
-        return [p for k, v in node.items() for p in find_todos(v, f"{path}.{k}" if path else str(k))]
+        return [
+            p for k, v in node.items() for p in find_todos(v, f"{path}.{k}" if path else str(k))
+        ]
     if isinstance(node, list):
         return [p for i, v in enumerate(node) for p in find_todos(v, f"{path}[{i}]")]
     return [f"{path}: {node}"] if isinstance(node, str) and node.strip().startswith("TODO") else []
@@ -198,21 +275,44 @@ def check_design(country: dict, source: str) -> None:
         design = dataset.get("design", {})
         where = f"datasets.{name}.design"
         if design.get("type") == "panel" and not design.get("panel_key"):
-            raise InputError(f"a panel design needs a panel key ({where}.panel_key)", file=source, key="panel_key",
-                             fix="set `panel_key:` to the harmonised variable that identifies the same person in every "
-                                 "wave (e.g. respondent_id), or use `type: independent`")
+            raise InputError(
+                f"a panel design needs a panel key ({where}.panel_key)",
+                file=source,
+                key="panel_key",
+                fix=(
+                    "set `panel_key:` to the harmonised variable that identifies the same person in"
+                    " every wave (e.g. respondent_id), or use `type: independent`"
+                ),
+            )
         known = set(dataset["variables"]) | set(dataset.get("derive", {})) | {"wave"}
         for key in ("panel_key", "cluster", "weight", "strata"):
             if design.get(key) and design[key] not in known:
-                raise InputError(f"{where}.{key} names '{design[key]}', which is neither a variable nor a derived variable",
-                                 file=source, key=key,
-                                 fix=f"define '{design[key]}' under `variables:` (with its raw column) or `derive:`, "
-                                     f"or remove `{key}:` from the design")
+                raise InputError(
+                    f"{where}.{key} names '{design[key]}', which is neither a variable nor a"
+                    " derived variable",
+                    file=source,
+                    key=key,
+                    fix=(
+                        f"define '{design[key]}' under `variables:` (with its raw column) or"
+                        f" `derive:`, or remove `{key}:` from the design"
+                    ),
+                )
 
 
 # columns every respondents dataset carries besides its variables; an indicator column may not take their names
-RESERVED_COLUMNS = {"respondent_id", "wave", "sex", "age", "age_band", "social_group", "location", "cluster", "weight",
-                    "source_file", "source_row"}
+RESERVED_COLUMNS = {
+    "respondent_id",
+    "wave",
+    "sex",
+    "age",
+    "age_band",
+    "social_group",
+    "location",
+    "cluster",
+    "weight",
+    "source_file",
+    "source_row",
+}
 
 
 def _walk(node, path=""):
@@ -234,9 +334,15 @@ def check_regular_expressions(document: dict, source: str) -> None:
             try:
                 re.compile(value)
             except re.error as exc:
-                raise InputError(f"invalid regular expression {value!r} at {path}: {exc}", file=source, key=path,
-                                 fix="correct the pattern (Python `re` syntax; escape literal characters such as "
-                                     "( ) [ ] . * + ? with a backslash)") from None
+                raise InputError(
+                    f"invalid regular expression {value!r} at {path}: {exc}",
+                    file=source,
+                    key=path,
+                    fix=(
+                        "correct the pattern (Python `re` syntax; escape literal characters such as"
+                        " ( ) [ ] . * + ? with a backslash)"
+                    ),
+                ) from None
 
 
 def check_codebook(country: dict, source: str) -> None:
@@ -245,14 +351,18 @@ def check_codebook(country: dict, source: str) -> None:
         for variable, spec in dataset.get("variables", {}).items():
             low_high = spec.get("valid_range")
             if low_high and low_high[0] > low_high[1]:
-                raise InputError(f"valid_range of variable '{variable}' is reversed: {low_high}", file=source,
-                                 key=f"datasets.{name}.variables.{variable}.valid_range",
-                                 fix=f"write it as [minimum, maximum]: [{low_high[1]}, {low_high[0]}]")
+                raise InputError(
+                    f"valid_range of variable '{variable}' is reversed: {low_high}",
+                    file=source,
+                    key=f"datasets.{name}.variables.{variable}.valid_range",
+                    fix=f"write it as [minimum, maximum]: [{low_high[1]}, {low_high[0]}]",
+                )
 
 
 def check_sources(country: dict, source: str, root: Path, data_roots: list[Path]) -> None:
     """Each raw file exists, lies under data/raw/ (or a configured external data root) after following symlinks,
-    and is listed once per dataset (the same file under two waves would compare a wave with itself)."""
+    and is listed once per dataset (the same file under two waves would compare a wave with itself).
+    """
     for name, dataset in country["datasets"].items():
         seen: dict[str, str] = {}
         for i, src in enumerate(dataset["sources"]):
@@ -262,30 +372,55 @@ def check_sources(country: dict, source: str, root: Path, data_roots: list[Path]
                     continue
                 path = root / src[key]
                 if not path.exists():
-                    raise InputError(f"{'raw file' if key == 'file' else 'XLSForm'} named in config does not exist",
-                                     file=src[key], key=key,
-                                     fix=f"put it at that path or correct `{key}:` in {source}")
+                    raise InputError(
+                        f"{'raw file' if key == 'file' else 'XLSForm'} named in config does not"
+                        " exist",
+                        file=src[key],
+                        key=key,
+                        fix=f"put it at that path or correct `{key}:` in {source}",
+                    )
                 real = path.resolve()
                 if not any(real.is_relative_to(base) for base in data_roots):
-                    raise InputError(f"{where}.{key} points outside the raw-data folder"
-                                     + (f" (a symlink to {real})" if path.is_symlink() or real != path.absolute() else ""),
-                                     file=src[key], key=key,
-                                     fix="copy the export under data/raw/<country>/, or name the folder that holds it as "
-                                         "`external_data_root:` in config/config.yaml")
+                    raise InputError(
+                        f"{where}.{key} points outside the raw-data folder"
+                        + (
+                            f" (a symlink to {real})"
+                            if path.is_symlink() or real != path.absolute()
+                            else ""
+                        ),
+                        file=src[key],
+                        key=key,
+                        fix=(
+                            "copy the export under data/raw/<country>/, or name the folder that"
+                            " holds it as `external_data_root:` in config/config.yaml"
+                        ),
+                    )
             resolved = str((root / src["file"]).resolve())
             if resolved in seen:
-                raise InputError(f"the same raw file is listed for wave '{seen[resolved]}' and wave '{src['wave']}'",
-                                 file=src["file"], key=f"{where}.file",
-                                 fix="give each wave its own export (a file listed twice would compare a wave with "
-                                     "itself), or list the file once")
+                raise InputError(
+                    f"the same raw file is listed for wave '{seen[resolved]}' and wave"
+                    f" '{src['wave']}'",
+                    file=src["file"],
+                    key=f"{where}.file",
+                    fix=(
+                        "give each wave its own export (a file listed twice would compare a wave"
+                        " with itself), or list the file once"
+                    ),
+                )
             seen[resolved] = src["wave"]
 
 
-def _unknown_name(name: str, known: set[str], where: str, source: str, what: str = "variable") -> InputError:
+def _unknown_name(
+    name: str, known: set[str], where: str, source: str, what: str = "variable"
+) -> InputError:
     near = difflib.get_close_matches(name, sorted(known), n=1)
-    return InputError(f"{where} names {what} '{name}', which is not defined", file=source, key=where,
-                      fix=(f"did you mean '{near[0]}'? " if near else "")
-                      + "define it under `variables:` (or `derive:` before this point), or correct the name")
+    return InputError(
+        f"{where} names {what} '{name}', which is not defined",
+        file=source,
+        key=where,
+        fix=(f"did you mean '{near[0]}'? " if near else "")
+        + "define it under `variables:` (or `derive:` before this point), or correct the name",
+    )
 
 
 def check_references(country: dict, source: str) -> None:
@@ -296,15 +431,21 @@ def check_references(country: dict, source: str) -> None:
         known = set(dataset.get("variables", {})) | {"wave", "source_file", "source_row"}
         for target, spec in dataset.get("derive", {}).items():
             where = f"datasets.{name}.derive.{target}"
-            for ref in [spec.get(k) for k in ("from", "copy", "fallback")] + list(spec.get("concat", [])):
+            for ref in [spec.get(k) for k in ("from", "copy", "fallback")] + list(
+                spec.get("concat", [])
+            ):
                 if ref is not None and ref not in known:
                     raise _unknown_name(ref, known, where, source)
             known.add(target)
-        harmonised = set(dataset.get("variables", {})) | {"wave"}     # exclusions run before the derivations
+        harmonised = set(dataset.get("variables", {})) | {
+            "wave"
+        }  # exclusions run before the derivations
         for i, rule in enumerate(dataset.get("exclusions", [])):
             for ref in rule.get("duplicate_of", []):
                 if ref not in harmonised:
-                    raise _unknown_name(ref, harmonised, f"datasets.{name}.exclusions[{i}].duplicate_of", source)
+                    raise _unknown_name(
+                        ref, harmonised, f"datasets.{name}.exclusions[{i}].duplicate_of", source
+                    )
         if dataset.get("record_id") and dataset["record_id"] not in known:
             raise _unknown_name(dataset["record_id"], known, f"datasets.{name}.record_id", source)
         if dataset.get("role") == "respondents":
@@ -314,8 +455,13 @@ def check_references(country: dict, source: str) -> None:
     for table_id, table in country.get("tables", {}).items():
         dataset = country["datasets"].get(table.get("dataset"))
         if dataset is None:
-            raise _unknown_name(str(table.get("dataset")), set(country["datasets"]), f"tables.{table_id}.dataset",
-                                source, what="dataset")
+            raise _unknown_name(
+                str(table.get("dataset")),
+                set(country["datasets"]),
+                f"tables.{table_id}.dataset",
+                source,
+                what="dataset",
+            )
         known = set(dataset.get("variables", {})) | set(dataset.get("derive", {})) | {"wave"}
         dims = [table.get("rows")] + list(table.get("columns", []))
         for dim in [d for d in dims if isinstance(d, dict) and "variable" in d]:
@@ -335,10 +481,16 @@ def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> N
         how = ind.get("countries", {}).get(country["country"])
         if how is None:
             continue
-        if ind["id"] in RESERVED_COLUMNS or (ind["id"] in taken and how.get("variable") != ind["id"]):
-            raise InputError(f"indicator id '{ind['id']}' is also the name of a variable or core column of the "
-                             "respondents dataset; its 0/1 column would overwrite that variable", file=source,
-                             key=ind["id"], fix=f"rename the indicator (e.g. '{ind['id']}_share')")
+        if ind["id"] in RESERVED_COLUMNS or (
+            ind["id"] in taken and how.get("variable") != ind["id"]
+        ):
+            raise InputError(
+                f"indicator id '{ind['id']}' is also the name of a variable or core column of the "
+                "respondents dataset; its 0/1 column would overwrite that variable",
+                file=source,
+                key=ind["id"],
+                fix=f"rename the indicator (e.g. '{ind['id']}_share')",
+            )
 
 
 def _data_roots(root: Path, config: dict) -> list[Path]:
@@ -353,21 +505,41 @@ def merge_country_indicators(indicators: list[dict], country: dict, source: str)
     """Add a country's own `indicators:` (mappings of existing ids, or new definitions) to the global list."""
     by_id = {i["id"]: i for i in indicators}
     for item in country.get("indicators", []):
-        how = {k: v for k, v in item.items() if k in ("variable", "positive", "any_of", "missing", "waves")}
+        how = {
+            k: v
+            for k, v in item.items()
+            if k in ("variable", "positive", "any_of", "missing", "waves")
+        }
         if item["id"] in by_id:
             target = by_id[item["id"]]
             if country["country"] in target["countries"]:
-                raise InputError(f"indicator '{item['id']}' is mapped for {country['country']} twice", file=source,
-                                 key=item["id"], fix="keep one mapping: here or in config/indicators.yaml")
+                raise InputError(
+                    f"indicator '{item['id']}' is mapped for {country['country']} twice",
+                    file=source,
+                    key=item["id"],
+                    fix="keep one mapping: here or in config/indicators.yaml",
+                )
             target["countries"][country["country"]] = how
         else:
             missing = [k for k in ("label", "improvement") if k not in item]
             if missing:
-                raise InputError(f"new indicator '{item['id']}' needs {', '.join(missing)}", file=source, key=item["id"],
-                                 fix="add label and improvement (increase or decrease), or use an id from config/indicators.yaml")
-            by_id[item["id"]] = {"id": item["id"], "label": item["label"], "question": item.get("question", item["label"]),
-                                 "improvement": item["improvement"], "paper_claims": [],
-                                 "countries": {country["country"]: how}}
+                raise InputError(
+                    f"new indicator '{item['id']}' needs {', '.join(missing)}",
+                    file=source,
+                    key=item["id"],
+                    fix=(
+                        "add label and improvement (increase or decrease), or use an id from"
+                        " config/indicators.yaml"
+                    ),
+                )
+            by_id[item["id"]] = {
+                "id": item["id"],
+                "label": item["label"],
+                "question": item.get("question", item["label"]),
+                "improvement": item["improvement"],
+                "paper_claims": [],
+                "countries": {country["country"]: how},
+            }
             indicators.append(by_id[item["id"]])
     return indicators
 
@@ -385,15 +557,24 @@ def load_project(root: Path) -> Project:
         country = read_yaml(path)
         todos = find_todos(country)
         if todos:
-            raise InputError(f"{len(todos)} decision(s) still marked TODO, first: {todos[0]}", file=str(path.relative_to(root)),
-                             key=todos[0].split(":")[0], fix="replace every TODO value (see the comment beside it and README.md, "
-                                                              "'Add a country'); `grep -n TODO` lists them")
+            raise InputError(
+                f"{len(todos)} decision(s) still marked TODO, first: {todos[0]}",
+                file=str(path.relative_to(root)),
+                key=todos[0].split(":")[0],
+                fix=(
+                    "replace every TODO value (see the comment beside it and README.md, "
+                    "'Add a country'); `grep -n TODO` lists them"
+                ),
+            )
         validate(country, "country", str(path.relative_to(root)))
         check_design(country, str(path.relative_to(root)))
         if country["country"] != name:
-            raise InputError(f"country config declares country '{country['country']}' but is listed as '{name}'",
-                             file=str(path.relative_to(root)), key="country",
-                             fix=f"set `country: {name}` or rename the file")
+            raise InputError(
+                f"country config declares country '{country['country']}' but is listed as '{name}'",
+                file=str(path.relative_to(root)),
+                key="country",
+                fix=f"set `country: {name}` or rename the file",
+            )
         check_sources(country, str(path.relative_to(root)), root, data_roots)
         check_codebook(country, str(path.relative_to(root)))
         check_regular_expressions(country, str(path.relative_to(root)))
@@ -407,7 +588,10 @@ def load_project(root: Path) -> Project:
         merged = merge_country_indicators(merged, country, f"config/countries/{name}.yaml")
     for name, country in countries.items():
         check_indicator_ids(country, merged, f"config/countries/{name}.yaml")
-    return Project(root=root, settings=Settings.model_validate(config),
-                   countries={name: Country.model_validate(c) for name, c in countries.items()},
-                   indicators=[Indicator.model_validate(i) for i in merged],
-                   documents={"config": config, "countries": countries, "indicators": merged})
+    return Project(
+        root=root,
+        settings=Settings.model_validate(config),
+        countries={name: Country.model_validate(c) for name, c in countries.items()},
+        indicators=[Indicator.model_validate(i) for i in merged],
+        documents={"config": config, "countries": countries, "indicators": merged},
+    )

@@ -21,6 +21,7 @@ as a formula.
 
 `concatenate_csv(inputs, path)` joins CSV files with one shared header byte for byte (no parsing).
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,7 +34,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-
 def _needs_quotes_pattern() -> str:
     """The characters that make Python's csv writer (which pandas uses) quote a field; '\r' varies by version."""
     probe = io.StringIO()
@@ -43,9 +43,16 @@ def _needs_quotes_pattern() -> str:
 
 NEEDS_QUOTES = _needs_quotes_pattern()
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")   # OWASP CSV injection: a spreadsheet may run such a cell
-TEXT_QUOTE = "'"                                     # written before such a text cell (and before one starting with it)
-NEEDS_TEXT_QUOTE = r"^[=+\-@\t\r']"                   # the same, as a regular expression on one cell
+FORMULA_STARTS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+)  # OWASP CSV injection: a spreadsheet may run such a cell
+TEXT_QUOTE = "'"  # written before such a text cell (and before one starting with it)
+NEEDS_TEXT_QUOTE = r"^[=+\-@\t\r']"  # the same, as a regular expression on one cell
 
 
 def neutralise_text(text: str) -> str:
@@ -122,7 +129,9 @@ def _fast(values: pd.Series) -> bool:
 def _quoted(arr: pa.Array) -> pa.Array:
     quote, empty = pa.scalar('"', arr.type), pa.scalar("", arr.type)
     escaped = pc.binary_join_element_wise(quote, pc.replace_substring(arr, '"', '""'), quote, empty)
-    return pc.fill_null(pc.if_else(pc.match_substring_regex(arr, NEEDS_QUOTES), escaped, arr), empty)
+    return pc.fill_null(
+        pc.if_else(pc.match_substring_regex(arr, NEEDS_QUOTES), escaped, arr), empty
+    )
 
 
 def _field(values: pd.Series, text: bool) -> pa.Array:
@@ -132,16 +141,27 @@ def _field(values: pd.Series, text: bool) -> pa.Array:
     if values.dtype.kind in "iu" and not isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
         return pc.cast(pa.array(values), pa.large_string())
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:   # arrow-backed text: no Python strings
+    if (
+        pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+    ):  # arrow-backed text: no Python strings
         formatted = pa.array(uniques, from_pandas=True)
-        formatted = pc.cast(formatted.combine_chunks() if isinstance(formatted, pa.ChunkedArray) else formatted,
-                            pa.large_string())
+        formatted = pc.cast(
+            formatted.combine_chunks() if isinstance(formatted, pa.ChunkedArray) else formatted,
+            pa.large_string(),
+        )
         if text:
-            quoted = pc.binary_join_element_wise(pa.scalar(TEXT_QUOTE, pa.large_string()), formatted,
-                                                 pa.scalar("", pa.large_string()))
-            formatted = pc.if_else(pc.match_substring_regex(formatted, NEEDS_TEXT_QUOTE), quoted, formatted)
+            quoted = pc.binary_join_element_wise(
+                pa.scalar(TEXT_QUOTE, pa.large_string()),
+                formatted,
+                pa.scalar("", pa.large_string()),
+            )
+            formatted = pc.if_else(
+                pc.match_substring_regex(formatted, NEEDS_TEXT_QUOTE), quoted, formatted
+            )
     else:
-        formatted = pa.array([neutralise_text(str(u)) if text else str(u) for u in uniques], type=pa.large_string())
+        formatted = pa.array(
+            [neutralise_text(str(u)) if text else str(u) for u in uniques], type=pa.large_string()
+        )
     formatted = pa.concat_arrays([formatted, pa.array([None], type=pa.large_string())])
     codes = np.where(codes >= 0, codes, len(uniques))
     return pc.take(_quoted(formatted), pa.array(codes))
@@ -149,19 +169,28 @@ def _field(values: pd.Series, text: bool) -> pa.Array:
 
 def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
     """The bytes of `neutralise(frame).to_csv(index=False, lineterminator="\\n", float_format=float_format)`:
-    text cells and header names neutralised against spreadsheet formulas (module docstring), numbers as they are."""
+    text cells and header names neutralised against spreadsheet formulas (module docstring), numbers as they are.
+    """
     if len(frame.columns) < 2 or not all(_fast(frame[c]) for c in frame.columns):
         # pandas itself: other column types, and a lone column (the csv module quotes a lone empty field)
-        return neutralise(frame).to_csv(index=False, lineterminator="\n", float_format=float_format).encode("utf-8")
-    header = ",".join(_quoted(pa.array([neutralise_text(str(c)) for c in frame.columns])).to_pylist()) + "\n"
+        return (
+            neutralise(frame)
+            .to_csv(index=False, lineterminator="\n", float_format=float_format)
+            .encode("utf-8")
+        )
+    header = (
+        ",".join(_quoted(pa.array([neutralise_text(str(c)) for c in frame.columns])).to_pylist())
+        + "\n"
+    )
     text = [_is_text(frame.iloc[:, i]) for i in range(len(frame.columns))]
     comma, newline = pa.scalar(",", pa.large_string()), pa.scalar("\n", pa.large_string())
     parts = [header.encode("utf-8")]
     for start in range(0, len(frame), CHUNK_ROWS):
-        chunk = frame.iloc[start: start + CHUNK_ROWS]
+        chunk = frame.iloc[start : start + CHUNK_ROWS]
         fields = [_field(chunk.iloc[:, i], text[i]) for i in range(len(chunk.columns))]
-        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, comma), pa.scalar("", pa.large_string()),
-                                            newline)   # each line + "\n"
+        lines = pc.binary_join_element_wise(
+            pc.binary_join_element_wise(*fields, comma), pa.scalar("", pa.large_string()), newline
+        )  # each line + "\n"
         parts.append(_string_data(lines))
     return b"".join(parts)
 
@@ -170,8 +199,10 @@ def _string_data(arr: pa.Array) -> bytes:
     """All strings of an arrow string array back to back (its data buffer between the first and last offset)."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
-    return arr.buffers()[2].to_pybytes()[offsets[0]: offsets[-1]]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        arr.offset : arr.offset + len(arr) + 1
+    ]
+    return arr.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str | None = None) -> None:
@@ -179,7 +210,10 @@ def write_csv(frame: pd.DataFrame, path: Path, float_format: str | None = None) 
     Path(path).write_bytes(csv_bytes(frame, float_format))
 
 
-OUTPUT_NA = {"keep_default_na": False, "na_values": [""]}   # outputs write a missing value as an empty cell
+OUTPUT_NA = {
+    "keep_default_na": False,
+    "na_values": [""],
+}  # outputs write a missing value as an empty cell
 
 
 def read_output_csv(path: Path, **read_csv_options) -> pd.DataFrame:
@@ -200,20 +234,29 @@ def read_output_csv(path: Path, **read_csv_options) -> pd.DataFrame:
 
 def _restored_values(column: pd.Series) -> pd.Series | None:
     """A column read from an output with one leading `'` stripped from its text cells, or None when none has one.
-    Object columns (text mixed with booleans or missing values) are checked once per distinct value."""
+    Object columns (text mixed with booleans or missing values) are checked once per distinct value.
+    """
     dtype = column.dtype
-    if pd.api.types.is_string_dtype(dtype) and dtype != object and not isinstance(dtype, pd.CategoricalDtype):
+    if (
+        pd.api.types.is_string_dtype(dtype)
+        and dtype != object
+        and not isinstance(dtype, pd.CategoricalDtype)
+    ):
         quoted = column.str.startswith(TEXT_QUOTE).fillna(False).to_numpy(dtype=bool)
         return column.where(~quoted, column.str.slice(1)) if quoted.any() else None
     if dtype != object:
         return None
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    quoted = np.array([isinstance(u, str) and u.startswith(TEXT_QUOTE) for u in uniques] + [False], dtype=bool)
-    rows = np.flatnonzero(quoted[codes])      # code -1 (missing) looks up the final False
+    quoted = np.array(
+        [isinstance(u, str) and u.startswith(TEXT_QUOTE) for u in uniques] + [False], dtype=bool
+    )
+    rows = np.flatnonzero(quoted[codes])  # code -1 (missing) looks up the final False
     if not len(rows):
         return None
     out = column.to_numpy(dtype=object, copy=True)
-    out[rows] = np.array([u[1:] if q else u for u, q in zip(uniques, quoted)], dtype=object)[codes[rows]]
+    out[rows] = np.array([u[1:] if q else u for u, q in zip(uniques, quoted)], dtype=object)[
+        codes[rows]
+    ]
     return pd.Series(out, index=column.index, name=column.name)
 
 

@@ -1,4 +1,5 @@
 """One exception type for bad input, carrying what a user needs to fix it."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -12,15 +13,39 @@ class InputError(Exception):
     row, i.e. the spreadsheet row minus the header).
     """
 
-    def __init__(self, problem: str, *, file: str | None = None, column: str | None = None,
-                 row: int | str | None = None, fix: str | None = None, key: str | None = None):
-        self.problem, self.file, self.column, self.row, self.fix, self.key = problem, file, column, row, fix, key
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: str | None = None,
+        column: str | None = None,
+        row: int | str | None = None,
+        fix: str | None = None,
+        key: str | None = None,
+    ):
+        self.problem, self.file, self.column, self.row, self.fix, self.key = (
+            problem,
+            file,
+            column,
+            row,
+            fix,
+            key,
+        )
         super().__init__(self.render())
 
     def __reduce__(self):
         """Pickle with every field, so an error raised in a worker process arrives whole."""
-        return (partial(type(self), file=self.file, column=self.column, row=self.row, fix=self.fix, key=self.key),
-                (self.problem,))
+        return (
+            partial(
+                type(self),
+                file=self.file,
+                column=self.column,
+                row=self.row,
+                fix=self.fix,
+                key=self.key,
+            ),
+            (self.problem,),
+        )
 
     def render(self) -> str:
         where = []

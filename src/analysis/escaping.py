@@ -4,12 +4,15 @@ HTML output escapes with `html.escape` (report.html) or through great_tables (di
 escape LaTeX: `\\ { } $ & # ^ _ % ~ < >`); CSV outputs are neutralised against spreadsheet formulas in
 `csv_files`; charts draw text with matplotlib's mathtext switched off (`figures.style`).
 """
+
 from __future__ import annotations
 
 import re
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]|~$])")   # emphasis, code, links, table cells, strike, math
+_MARKDOWN_PUNCTUATION = re.compile(
+    r"([\\`*\[\]|~$])"
+)  # emphasis, code, links, table cells, strike, math
 # an underscore run between two letters or digits (snake_case ids) can neither open nor close emphasis
 # (CommonMark, "left-flanking delimiter run"), so only the others are escaped
 _UNDERSCORES = re.compile(r"_+")
@@ -23,7 +26,9 @@ def markdown_text(text) -> str:
     breaks as one space (a table row stays one line)."""
     out = "".join(_HTML.get(ch, ch) for ch in str(text))
     out = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", out))
-    out = _UNDERSCORES.sub(lambda m: m.group() if _joins_letters(m) else "\\_" * len(m.group()), out)
+    out = _UNDERSCORES.sub(
+        lambda m: m.group() if _joins_letters(m) else "\\_" * len(m.group()), out
+    )
     return "\\" + out if out.startswith("#") else out
 
 

@@ -18,7 +18,9 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from analysis.survey.design import DEFAULT_AGE_TOLERANCE_YEARS, DESIGN_COLUMNS, Design, PanelConsistency
+from analysis.survey.design import (
+    Design,
+)
 
 Scalar = Any  # str | int | float | bool | None, kept exactly as YAML read it (1 and "1" differ for codebooks)
 
@@ -27,11 +29,13 @@ DEFAULT_PERCENT_DECIMALS = 1
 DEFAULT_MIN_GROUP_N = 30
 DEFAULT_DISCLOSURE_K = 5
 DEFAULT_RECORD_ID = "respondent_id"
-OVERALL, ALL = "overall", "All"   # the group_var and group of whole-sample rows
+OVERALL, ALL = "overall", "All"  # the group_var and group of whole-sample rows
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=())
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=()
+    )
 
 
 # --- project settings (config/config.yaml) --------------------------------------------------------------------
@@ -74,7 +78,16 @@ def proportion_text(value: float) -> str:
 
 
 # --- row conditions -------------------------------------------------------------------------------------------
-OPERATORS = ("equals", "not_equals", "in", "not_in", "matches", "less_than", "greater_than", "missing")
+OPERATORS = (
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "matches",
+    "less_than",
+    "greater_than",
+    "missing",
+)
 
 
 class Condition(_Model):
@@ -93,8 +106,12 @@ class Condition(_Model):
     @property
     def operators(self) -> list[tuple[str, Any]]:
         """(operator, value) for each operator written (a `null` value counts: `equals: null`)."""
-        written = {("in" if name == "in_" else name) for name in self.model_fields_set} - {"variable"}
-        return [(op, getattr(self, "in_" if op == "in" else op)) for op in OPERATORS if op in written]
+        written = {("in" if name == "in_" else name) for name in self.model_fields_set} - {
+            "variable"
+        }
+        return [
+            (op, getattr(self, "in_" if op == "in" else op)) for op in OPERATORS if op in written
+        ]
 
     def written(self) -> dict:
         """The condition as a mapping with its YAML keys: variable, then each operator written."""
@@ -111,7 +128,7 @@ Conditions = Annotated[list[Condition], Field(min_length=1)]
 class ConditionRule(_Model):
     """An exclusion: rows where every condition holds leave the clean data, with `reason`."""
 
-    id: str | None = None   # default: exclusion_<position> (Dataset fills it in)
+    id: str | None = None  # default: exclusion_<position> (Dataset fills it in)
     reason: str
     when: Conditions
 
@@ -121,7 +138,7 @@ class ConditionRule(_Model):
 class DuplicateRule(_Model):
     """An exclusion: later rows repeating the values of `duplicate_of` (in file order) leave the clean data."""
 
-    id: str | None = None   # default: exclusion_<position> (Dataset fills it in)
+    id: str | None = None  # default: exclusion_<position> (Dataset fills it in)
     reason: str
     duplicate_of: list[str]
 
@@ -199,13 +216,17 @@ class ConstantDerivation(_Model):
     constant: Scalar
 
 
-Derivation = Union[BandsDerivation, CopyDerivation, ConcatDerivation, MapDerivation, ConstantDerivation]
+Derivation = Union[
+    BandsDerivation, CopyDerivation, ConcatDerivation, MapDerivation, ConstantDerivation
+]
 
 
 def derivation_inputs(spec: Derivation) -> list[str]:
     """The variables a derivation reads."""
     if isinstance(spec, (BandsDerivation, MapDerivation)):
-        return [spec.from_] + ([spec.fallback] if isinstance(spec, BandsDerivation) and spec.fallback else [])
+        return [spec.from_] + (
+            [spec.fallback] if isinstance(spec, BandsDerivation) and spec.fallback else []
+        )
     if isinstance(spec, CopyDerivation):
         return [spec.copy_of]
     if isinstance(spec, ConcatDerivation):
@@ -224,7 +245,9 @@ class Source(_Model):
     encoding: str = "utf-8"
     sheet: str | int = 0
     xlsform: str | None = None
-    label_language: str | None = None   # the XLSForm language whose labels are read (see readers.read_xlsform)
+    label_language: str | None = (
+        None  # the XLSForm language whose labels are read (see readers.read_xlsform)
+    )
     columns: dict[str, str] = {}
     fieldwork_end: str | None = None
 
@@ -251,7 +274,10 @@ class Dataset(_Model):
     @model_validator(mode="after")
     def _exclusion_ids(self):
         """An exclusion without `id:` is named by its position: exclusion_1, exclusion_2, ..."""
-        named = [r if r.id else r.model_copy(update={"id": f"exclusion_{i + 1}"}) for i, r in enumerate(self.exclusions)]
+        named = [
+            r if r.id else r.model_copy(update={"id": f"exclusion_{i + 1}"})
+            for i, r in enumerate(self.exclusions)
+        ]
         object.__setattr__(self, "exclusions", named)
         return self
 
@@ -363,7 +389,9 @@ class CountryIndicator(_Model):
 
     def mapping(self) -> dict:
         """The keys that say how the country measures it (validated as an IndicatorMapping by the caller)."""
-        return self.model_dump(include={"variable", "positive", "any_of", "missing", "waves"}, exclude_unset=True)
+        return self.model_dump(
+            include={"variable", "positive", "any_of", "missing", "waves"}, exclude_unset=True
+        )
 
 
 # --- country and project --------------------------------------------------------------------------------------
@@ -396,7 +424,9 @@ class Country(_Model):
     def describe(self, dataset: str) -> str:
         """What a dataset's data are, for a chart's source line: its `description:`, else "<label> <dataset>"."""
         found = self.datasets.get(dataset)
-        return (found.description if found and found.description else None) or f"{self.label} {dataset}"
+        return (
+            found.description if found and found.description else None
+        ) or f"{self.label} {dataset}"
 
 
 class Project(_Model):
@@ -446,8 +476,11 @@ class ClaimCondition(_Model):
     @property
     def operators(self) -> list[tuple[str, Any]]:
         """(operator, value) for each operator written, in the order of `Condition.operators`."""
-        return [(op, getattr(self, "in_" if op == "in" else op)) for op in ("equals", "in")
-                if ("in_" if op == "in" else op) in self.model_fields_set]
+        return [
+            (op, getattr(self, "in_" if op == "in" else op))
+            for op in ("equals", "in")
+            if ("in_" if op == "in" else op) in self.model_fields_set
+        ]
 
     @property
     def condition(self) -> Condition:
@@ -563,8 +596,15 @@ class RecomputeExternal(_Recompute):
     external: ExternalSpec
 
 
-Recompute = Union[RecomputeFigureCell, RecomputeEstimate, RecomputeShift, RecomputeChange, RecomputeCount,
-                  RecomputeArithmetic, RecomputeExternal]
+Recompute = Union[
+    RecomputeFigureCell,
+    RecomputeEstimate,
+    RecomputeShift,
+    RecomputeChange,
+    RecomputeCount,
+    RecomputeArithmetic,
+    RecomputeExternal,
+]
 
 
 class Claim(_Model):
@@ -686,8 +726,15 @@ class SubgroupChangeCheck(_Model):
         return [self.overall_change, *[p.change for p in self.parts]]
 
 
-ConsistencyCheck = Annotated[Union[SumCheck, WeightedAverageCheck, ChangeCheck, CrossTableCheck, ItemisedTotalCheck,
-                                   SubgroupChangeCheck], Field(discriminator="check")]
+ConsistencyCheck = Annotated[
+    SumCheck
+    | WeightedAverageCheck
+    | ChangeCheck
+    | CrossTableCheck
+    | ItemisedTotalCheck
+    | SubgroupChangeCheck,
+    Field(discriminator="check"),
+]
 
 
 class ClaimsRegistry(_Model):
@@ -699,5 +746,8 @@ class ClaimsRegistry(_Model):
 
     def figure_cells(self) -> dict[tuple[str, str, str, str, str], str]:
         """(country, table, row, column, field) -> id of the claim recomputed from that crosstab cell."""
-        return {(s.country, s.table, s.row, s.column, s.field): c.id for c in self.claims
-                if isinstance(s := c.recompute.spec, FigureCellSpec)}
+        return {
+            (s.country, s.table, s.row, s.column, s.field): c.id
+            for c in self.claims
+            if isinstance(s := c.recompute.spec, FigureCellSpec)
+        }

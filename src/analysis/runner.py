@@ -11,6 +11,7 @@ Snakemake then runs with --rerun-incomplete (outputs of jobs that were cut short
 an argument list (no shell). Its exit is mapped to the project's contract: 0 done; 3 when a job reported an
 INTERNAL ERROR (a bug); 2 for any other failure (bad input: the job's `ERROR:` message is on stderr).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,11 +26,15 @@ LOCK_DIR = Path(".snakemake") / "locks"
 TEMP_DIRS = ("data/processed", "reports", "config", ".snakemake/peace-of-mind")
 # `python -m <module>` of a pipeline job (a process that writes outputs)
 JOB_MODULES = {"analysis", "analysis.audit", "figures", "figures.tables", "figures.report"}
-LOCKED = "Directory cannot be locked"          # Snakemake's message when another run holds the lock
+LOCKED = "Directory cannot be locked"  # Snakemake's message when another run holds the lock
 
 
 def _argv(pid: str) -> list[str]:
-    return [a.decode("utf-8", "replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    return [
+        a.decode("utf-8", "replace")
+        for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if a
+    ]
 
 
 def is_snakemake(argv: list[str]) -> bool:
@@ -54,7 +59,7 @@ def is_pipeline_job(argv: list[str]) -> bool:
     module = _module(argv)
     if module not in JOB_MODULES:
         return False
-    return module != "analysis" or _analysis_command(argv[argv.index(module) + 1:]) != "run"
+    return module != "analysis" or _analysis_command(argv[argv.index(module) + 1 :]) != "run"
 
 
 def _analysis_command(args: list[str]) -> str | None:
@@ -63,6 +68,7 @@ def _analysis_command(args: list[str]) -> str | None:
     import io
 
     from analysis.cli import build_parser
+
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             return build_parser().parse_known_args(args)[0].command
@@ -72,7 +78,8 @@ def _analysis_command(args: list[str]) -> str | None:
 
 def live_processes(root: Path) -> list[tuple[int, str]]:
     """(pid, command line) of every Snakemake process and pipeline job working in `root`, other than this process
-    (read from /proc: a process's working directory and command line; processes of other users are skipped)."""
+    (read from /proc: a process's working directory and command line; processes of other users are skipped).
+    """
     root = Path(root).resolve()
     found = []
     for entry in Path("/proc").iterdir():
@@ -82,7 +89,7 @@ def live_processes(root: Path) -> list[tuple[int, str]]:
             if Path(os.readlink(entry / "cwd")) != root:
                 continue
             argv = _argv(entry.name)
-        except OSError:                  # gone meanwhile, or not ours to read
+        except OSError:  # gone meanwhile, or not ours to read
             continue
         if is_snakemake(argv) or is_pipeline_job(argv):
             found.append((int(entry.name), " ".join(argv)))
@@ -95,9 +102,11 @@ def refuse_concurrent_run(root: Path) -> None:
     if live:
         pid, command = live[0]
         short = command if len(command) <= 120 else command[:117] + "..."
-        raise InputError(f"another run of the pipeline is in progress in this project (process {pid}: {short})",
-                         file=str(root),
-                         fix=f"wait for it to finish, or stop it (`kill {pid}`), then run `make report` again")
+        raise InputError(
+            f"another run of the pipeline is in progress in this project (process {pid}: {short})",
+            file=str(root),
+            fix=f"wait for it to finish, or stop it (`kill {pid}`), then run `make report` again",
+        )
 
 
 def clear_stale_lock(root: Path) -> list[Path]:
@@ -122,8 +131,17 @@ def remove_orphaned_temporaries(root: Path) -> list[Path]:
 
 def snakemake_command(targets: list[str], cores: str, extra: list[str] | None = None) -> list[str]:
     """The Snakemake command line, as an argument list (never through a shell)."""
-    return [sys.executable, "-m", "snakemake", "--cores", str(cores), "--rerun-incomplete", *(extra or []), "--",
-            *targets]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--cores",
+        str(cores),
+        "--rerun-incomplete",
+        *(extra or []),
+        "--",
+        *targets,
+    ]
 
 
 def _environment() -> dict:
@@ -141,22 +159,33 @@ def exit_status(returncode: int, saw_internal_error: bool) -> int:
     return 3 if saw_internal_error else 2
 
 
-def run_pipeline(root: Path, targets: list[str], cores: str = "all", extra: list[str] | None = None) -> int:
+def run_pipeline(
+    root: Path, targets: list[str], cores: str = "all", extra: list[str] | None = None
+) -> int:
     """Recover from an interrupted run, then run Snakemake in `root`, streaming its messages to stderr."""
     root = Path(root).resolve()
     refuse_concurrent_run(root)
     locks = clear_stale_lock(root)
     temps = remove_orphaned_temporaries(root)
     if locks or temps:
-        print(f"recovering from an interrupted run: removed {'a stale lock' if locks else 'no lock'} and "
-              f"{len(temps)} orphaned temporary file(s); incomplete outputs are rebuilt", flush=True)
-    proc = subprocess.Popen(snakemake_command(targets, cores, extra), cwd=root, env=_environment(),
-                            stderr=subprocess.PIPE, text=True, errors="replace")
-    forward = lambda signum, frame: proc.send_signal(signum)   # noqa: E731  (e.g. `kill` of this process)
+        print(
+            f"recovering from an interrupted run: removed {'a stale lock' if locks else 'no lock'}"
+            f" and {len(temps)} orphaned temporary file(s); incomplete outputs are rebuilt",
+            flush=True,
+        )
+    proc = subprocess.Popen(
+        snakemake_command(targets, cores, extra),
+        cwd=root,
+        env=_environment(),
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+    forward = lambda signum, frame: proc.send_signal(signum)  # noqa: E731  (e.g. `kill` of this process)
     previous = signal.signal(signal.SIGTERM, forward)
     internal = locked = False
     failed = FailedJobs()
-    assert proc.stderr is not None   # stderr=PIPE
+    assert proc.stderr is not None  # stderr=PIPE
     try:
         for line in proc.stderr:
             internal = internal or "INTERNAL ERROR" in line
@@ -165,14 +194,18 @@ def run_pipeline(root: Path, targets: list[str], cores: str = "all", extra: list
             sys.stderr.write(line)
             sys.stderr.flush()
         returncode = proc.wait()
-    except KeyboardInterrupt:            # Ctrl-C reached Snakemake too (same process group): let it clean up
+    except KeyboardInterrupt:  # Ctrl-C reached Snakemake too (same process group): let it clean up
         proc.wait()
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
     if locked and returncode != 0:
-        raise InputError("another run of the pipeline started in this project at the same time (Snakemake's lock)",
-                         file=str(root), fix="wait for the other run to finish, then run `make report` again")
+        raise InputError(
+            "another run of the pipeline started in this project at the same time (Snakemake's"
+            " lock)",
+            file=str(root),
+            fix="wait for the other run to finish, then run `make report` again",
+        )
     if returncode != 0 and failed.jobs:
         sys.stderr.write(failed.summary() + "\n")
     return exit_status(returncode, internal)
@@ -188,7 +221,7 @@ class FailedJobs:
 
     def read(self, line: str) -> None:
         if line.startswith("Error in rule "):
-            self.jobs.append({"rule": line[len("Error in rule "):].strip().rstrip(":")})
+            self.jobs.append({"rule": line[len("Error in rule ") :].strip().rstrip(":")})
             self._in_block = True
         elif self._in_block and line.startswith("    ") and ": " in line:
             key, value = line.strip().split(": ", 1)
@@ -198,6 +231,14 @@ class FailedJobs:
             self._in_block = False
 
     def summary(self) -> str:
-        parts = [f"rule {j['rule']}" + (f" ({j['wildcards']})" if j.get("wildcards") else "")
-                 + (f", log {j['log']}" if j.get("log") else "") for j in self.jobs]
-        return f"the run stopped: {len(self.jobs)} job(s) failed: " + "; ".join(parts) + " (the message is above)"
+        parts = [
+            f"rule {j['rule']}"
+            + (f" ({j['wildcards']})" if j.get("wildcards") else "")
+            + (f", log {j['log']}" if j.get("log") else "")
+            for j in self.jobs
+        ]
+        return (
+            f"the run stopped: {len(self.jobs)} job(s) failed: "
+            + "; ".join(parts)
+            + " (the message is above)"
+        )

@@ -21,6 +21,7 @@ another key, add the job to that key's entry. The audit, report and manifest rea
 
 Imported by the Snakefile: nothing heavy is imported here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,37 +36,75 @@ if TYPE_CHECKING:
 
 CLEAN, CROSSTAB, STATISTICS = "clean", "crosstab", "statistics"
 CHART_TABLE, CHART_SHIFTS = "chart_table", "chart_shifts"
-DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS = "display_crosstab", "display_estimates", "display_shifts"
+DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS = (
+    "display_crosstab",
+    "display_estimates",
+    "display_shifts",
+)
 WHOLE_PROJECT_JOBS = ("audit", "report", "manifest")
-JOBS = (CLEAN, CROSSTAB, STATISTICS, CHART_TABLE, CHART_SHIFTS, DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS,
-        *WHOLE_PROJECT_JOBS)
+JOBS = (
+    CLEAN,
+    CROSSTAB,
+    STATISTICS,
+    CHART_TABLE,
+    CHART_SHIFTS,
+    DISPLAY_CROSSTAB,
+    DISPLAY_ESTIMATES,
+    DISPLAY_SHIFTS,
+    *WHOLE_PROJECT_JOBS,
+)
 CHARTS = (CHART_TABLE, CHART_SHIFTS)
 
 # config/config.yaml: key -> the jobs that read it (besides the audit, report and manifest, which read everything)
 PROJECT_READERS: dict[str, tuple[str, ...]] = {
-    "countries": (),                 # which jobs exist (the job list), not what one job computes
+    "countries": (),  # which jobs exist (the job list), not what one job computes
     "alpha": (STATISTICS, CHART_SHIFTS, DISPLAY_SHIFTS),
     "percent_decimals": (CHART_SHIFTS, DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "min_group_n": (STATISTICS,),
     "multiplicity_family": (STATISTICS,),
-    "claims": (),                    # the audit's registry: a file input of the audit
-    "disclosure": (CROSSTAB,),       # charts and display tables read the suppressed crosstab, not the setting
-    "external_data_root": (),        # where raw files may live; their contents are hashed (raw_digest)
+    "claims": (),  # the audit's registry: a file input of the audit
+    "disclosure": (
+        CROSSTAB,
+    ),  # charts and display tables read the suppressed crosstab, not the setting
+    "external_data_root": (),  # where raw files may live; their contents are hashed (raw_digest)
 }
 # a country config's top-level keys (its datasets, tables and indicators are sliced below)
 COUNTRY_READERS: dict[str, tuple[str, ...]] = {
-    "country": (),                   # equals the country's name (a wildcard of every job)
+    "country": (),  # equals the country's name (a wildcard of every job)
     "label": (CHART_TABLE, CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
-    "synthetic_data": (CHART_TABLE, CHART_SHIFTS, DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
+    "synthetic_data": (
+        CHART_TABLE,
+        CHART_SHIFTS,
+        DISPLAY_CROSSTAB,
+        DISPLAY_ESTIMATES,
+        DISPLAY_SHIFTS,
+    ),
     "published_baselines": (STATISTICS,),
-    "estimate_groups": (CLEAN, STATISTICS),   # clean: banded and free-text variables used as groups are checked
-    "datasets": (), "tables": (), "indicators": (),   # sliced per job below (country indicators are merged)
+    "estimate_groups": (
+        CLEAN,
+        STATISTICS,
+    ),  # clean: banded and free-text variables used as groups are checked
+    "datasets": (),
+    "tables": (),
+    "indicators": (),  # sliced per job below (country indicators are merged)
 }
 # a dataset of a country config (clean reads all of it, except what only describes it)
 DATASET_READERS: dict[str, tuple[str, ...]] = {
     "description": CHARTS,
     "design": (CLEAN, STATISTICS),
-    **{key: (CLEAN,) for key in ("role", "record_id", "pii", "sources", "variables", "exclusions", "derive", "checks")},
+    **{
+        key: (CLEAN,)
+        for key in (
+            "role",
+            "record_id",
+            "pii",
+            "sources",
+            "variables",
+            "exclusions",
+            "derive",
+            "checks",
+        )
+    },
 }
 # a crosstab under `tables:`
 TABLE_READERS: dict[str, tuple[str, ...]] = {
@@ -81,9 +120,9 @@ INDICATOR_READERS: dict[str, tuple[str, ...]] = {
     "id": (CLEAN, STATISTICS, CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "label": (CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "question": (),
-    "improvement": (STATISTICS,),    # the charts read it from shifts.csv
+    "improvement": (STATISTICS,),  # the charts read it from shifts.csv
     "paper_claims": (),
-    "countries": (CLEAN, STATISTICS),   # this country's mapping only
+    "countries": (CLEAN, STATISTICS),  # this country's mapping only
 }
 
 
@@ -92,8 +131,13 @@ def _read_by(readers: dict[str, tuple[str, ...]], mapping: dict, job: str) -> di
     return {k: v for k, v in mapping.items() if job in readers.get(k, JOBS)}
 
 
-def config_slice(project: Project, job: str, country: str | None = None, dataset: str | None = None,
-                 table: str | None = None) -> dict:
+def config_slice(
+    project: Project,
+    job: str,
+    country: str | None = None,
+    dataset: str | None = None,
+    table: str | None = None,
+) -> dict:
     """The configuration one job reads (a JSON-able dict), cut from `project.documents` (the YAML as read by
     `analysis.config.load_project`).
 
@@ -109,16 +153,27 @@ def config_slice(project: Project, job: str, country: str | None = None, dataset
     cfg = project.countries[country]
     written = documents["countries"][country]
     spec = cfg.tables.get(table) if table else None
-    dataset = dataset or (spec.dataset if spec else None) or ("respondents" if job in (STATISTICS, CHART_SHIFTS) else None)
-    out: dict[str, Any] = {"config": _read_by(PROJECT_READERS, documents["config"], job),
-           "country": _read_by(COUNTRY_READERS, written, job)}
+    dataset = (
+        dataset
+        or (spec.dataset if spec else None)
+        or ("respondents" if job in (STATISTICS, CHART_SHIFTS) else None)
+    )
+    out: dict[str, Any] = {
+        "config": _read_by(PROJECT_READERS, documents["config"], job),
+        "country": _read_by(COUNTRY_READERS, written, job),
+    }
     if dataset and dataset in cfg.datasets:
         out["dataset"] = _read_by(DATASET_READERS, written["datasets"][dataset], job)
     if spec is not None:
         out["table"] = _read_by(TABLE_READERS, written["tables"][table], job)
-    if job == CLEAN:   # the cleaning checks the variables and filter values that this dataset's tables use
-        out["tables"] = {name: {k: written["tables"][name].get(k) for k in ("filter", "rows", "columns")}
-                         for name, t in cfg.tables.items() if t.dataset == dataset}
+    if (
+        job == CLEAN
+    ):  # the cleaning checks the variables and filter values that this dataset's tables use
+        out["tables"] = {
+            name: {k: written["tables"][name].get(k) for k in ("filter", "rows", "columns")}
+            for name, t in cfg.tables.items()
+            if t.dataset == dataset
+        }
     if job != CLEAN or (dataset in cfg.datasets and cfg.datasets[dataset].role == "respondents"):
         out["indicators"] = indicator_slice(documents["indicators"], country, job)
     return out
@@ -126,7 +181,8 @@ def config_slice(project: Project, job: str, country: str | None = None, dataset
 
 def indicator_slice(indicators: list[dict], country: str, job: str) -> list[dict]:
     """What `job` reads of each of this country's indicators (other countries' mappings left out), from the
-    indicators as written (`Project.documents["indicators"]`: config/indicators.yaml merged with the countries' own)."""
+    indicators as written (`Project.documents["indicators"]`: config/indicators.yaml merged with the countries' own).
+    """
     out = []
     for ind in indicators:
         if country not in ind.get("countries", {}):
@@ -149,12 +205,17 @@ def display_job(project: Project, country: str, name: str) -> str:
 def canonical_json(value) -> str:
     """One text per value: keys sorted, no whitespace, non-string keys tagged with their type (so 1 and "1" differ),
     values JSON cannot hold (dates) as text."""
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(
+        _plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def _plain(value):
     if isinstance(value, dict):
-        return {(k if isinstance(k, str) else f"<{type(k).__name__}>{k}"): _plain(v) for k, v in value.items()}
+        return {
+            (k if isinstance(k, str) else f"<{type(k).__name__}>{k}"): _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
@@ -172,7 +233,9 @@ def config_digest(project: Project, job: str, **where) -> str:
 
 # --- raw file contents ------------------------------------------------------------------------------------------
 HASH_CACHE = Path(".snakemake") / "peace-of-mind" / "raw-hashes.json"
-_memory: dict[str, dict] = {}        # cache file -> {absolute path: [stat key, sha256]}, loaded once per process
+_memory: dict[
+    str, dict
+] = {}  # cache file -> {absolute path: [stat key, sha256]}, loaded once per process
 
 
 def stat_key(path: Path) -> list[int]:
@@ -192,7 +255,7 @@ def _load_cache(cache_file: Path) -> dict:
         try:
             loaded = json.loads(cache_file.read_text(encoding="utf-8"))
             _memory[key] = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):      # no cache yet, or a damaged one: hash again
+        except (OSError, ValueError):  # no cache yet, or a damaged one: hash again
             _memory[key] = {}
     return _memory[key]
 

@@ -29,6 +29,7 @@ A missing or unreadable input, or a config mistake, prints one message starting 
 status 2; a bug prints one "INTERNAL ERROR:" line and exits with status 3. Set PEACE_DEBUG=1 to see the Python
 traceback instead.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from analysis.model import Country, Project, Table
 
-CHARTS = {   # chart: the tables it reads (None: the crosstab named by --table)
-    "table": [None], "pyramid": [None], "social-groups": [None], "figure3": [None],
-    "dumbbell": ["estimates.csv", "shifts.csv"], "forest": ["shifts.csv"],
+CHARTS = {  # chart: the tables it reads (None: the crosstab named by --table)
+    "table": [None],
+    "pyramid": [None],
+    "social-groups": [None],
+    "figure3": [None],
+    "dumbbell": ["estimates.csv", "shifts.csv"],
+    "forest": ["shifts.csv"],
 }
 FIX = "fix: run the pipeline first (from the repository root: snakemake --cores 2)"
 
@@ -52,16 +57,31 @@ class CliError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m figures", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m figures",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("chart", choices=sorted(CHARTS))
-    p.add_argument("--root", default=Path.cwd(), type=Path, help="the project (default: the current directory)")
-    p.add_argument("--out-stem", required=True, type=Path, help="write OUT_STEM.png and OUT_STEM.svg")
+    p.add_argument(
+        "--root", default=Path.cwd(), type=Path, help="the project (default: the current directory)"
+    )
+    p.add_argument(
+        "--out-stem", required=True, type=Path, help="write OUT_STEM.png and OUT_STEM.svg"
+    )
     p.add_argument("--country", required=True)
     p.add_argument("--table", default=None)
     p.add_argument("--tables-dir", default=Path("reports/tables"), type=Path)
-    p.add_argument("--source", default=None, help="the whole source line (default: built from --data and the table's n)")
-    p.add_argument("--data", default=None, help="what the data are, for the source line (default: from the config)")
+    p.add_argument(
+        "--source",
+        default=None,
+        help="the whole source line (default: built from --data and the table's n)",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        help="what the data are, for the source line (default: from the config)",
+    )
     p.add_argument("--title", default=None)
     return p
 
@@ -69,11 +89,14 @@ def _parser() -> argparse.ArgumentParser:
 def _read(path: Path):
     """A table the pipeline wrote (text cells neutralised against spreadsheet formulas are restored)."""
     from analysis.csv_files import read_output_csv
+
     if not path.is_file():
         raise CliError(f"ERROR: missing input {path}; {FIX}")
-    try:   # wave names stay as written ("1999", "01"), never numbers
-        return read_output_csv(path, dtype={c: str for c in ("wave", "baseline_wave", "endline_wave")})
-    except Exception as exc:      # empty or corrupt CSV
+    try:  # wave names stay as written ("1999", "01"), never numbers
+        return read_output_csv(
+            path, dtype={c: str for c in ("wave", "baseline_wave", "endline_wave")}
+        )
+    except Exception as exc:  # empty or corrupt CSV
         raise CliError(f"ERROR: cannot read {path} ({type(exc).__name__}: {exc}); {FIX}") from exc
 
 
@@ -98,23 +121,36 @@ def _default_source(chart: str, data: str, table) -> str:
 def _wave_n(chart: str, table) -> str:
     """'; n = up to 442 (baseline) and 404 (endline) respondents per indicator' from the overall rows, the waves
     named as configured: the first and last wave of estimates.csv (dumbbell; one wave: that wave alone), or the
-    shifts' `baseline_wave` and `endline_wave` (forest). '' when the table has no overall row or no such columns."""
-    def text(wave) -> str:     # a wave read as a number comes back as written (1999, not 1999.0)
+    shifts' `baseline_wave` and `endline_wave` (forest). '' when the table has no overall row or no such columns.
+    """
+
+    def text(wave) -> str:  # a wave read as a number comes back as written (1999, not 1999.0)
         return str(int(wave)) if isinstance(wave, float) and wave.is_integer() else str(wave)
 
     try:
         overall = table[table["group_var"] == "overall"]
         if chart == "dumbbell":
-            by_wave = overall.dropna(subset=["wave"]).groupby(overall["wave"].map(text), sort=False)["n"].max()
+            by_wave = (
+                overall.dropna(subset=["wave"])
+                .groupby(overall["wave"].map(text), sort=False)["n"]
+                .max()
+            )
             counts = list(by_wave.items())
             counts = counts[:1] + counts[-1:] if len(counts) > 1 else counts
         else:
             named = overall.dropna(subset=["baseline_wave", "endline_wave"])
             first, last = named["baseline_wave"].iloc[0], named["endline_wave"].iloc[0]
-            counts = [(text(first), overall["baseline_n"].max()), (text(last), overall["endline_n"].max())]
+            counts = [
+                (text(first), overall["baseline_n"].max()),
+                (text(last), overall["endline_n"].max()),
+            ]
         if not counts:
             return ""
-        return "; n = up to " + " and ".join(f"{int(n):,} ({w})" for w, n in counts) + " respondents per indicator"
+        return (
+            "; n = up to "
+            + " and ".join(f"{int(n):,} ({w})" for w, n in counts)
+            + " respondents per indicator"
+        )
     except (KeyError, IndexError, TypeError, ValueError):
         return ""
 
@@ -124,7 +160,9 @@ def data_description(project: Project, country: str, dataset: str) -> str:
     called a synthetic reconstruction when the country config says `synthetic_data: true`."""
     cfg = project.countries[country]
     text = cfg.describe(dataset)
-    return f"synthetic reconstruction of {text} (not real responses)" if cfg.synthetic_data else text
+    return (
+        f"synthetic reconstruction of {text} (not real responses)" if cfg.synthetic_data else text
+    )
 
 
 class _Project:
@@ -139,27 +177,33 @@ class _Project:
     def get(self) -> Project:
         if self._project is None:
             from analysis.config import load_project
+
             self._project = load_project(self.root)
         return self._project
 
     def country(self, country: str) -> Country:
         countries = self.get().countries
         if country not in countries:
-            raise CliError(f"ERROR: country '{country}' is not listed in config/config.yaml; "
-                           f"fix: use one of {', '.join(countries)}")
+            raise CliError(
+                f"ERROR: country '{country}' is not listed in config/config.yaml; "
+                f"fix: use one of {', '.join(countries)}"
+            )
         return countries[country]
 
     def table(self, country: str, table: str) -> Table:
         tables = self.country(country).tables
         if table not in tables:
-            raise CliError(f"ERROR: table '{table}' is not configured for {country}; "
-                           f"fix: use one of {', '.join(tables) or '(none: add one under `tables:`)'}")
+            raise CliError(
+                f"ERROR: table '{table}' is not configured for {country}; "
+                f"fix: use one of {', '.join(tables) or '(none: add one under `tables:`)'}"
+            )
         return tables[table]
 
 
 def _configured_data(project: _Project, country: str, table: str | None) -> str:
     """The source line's description of the data drawn: the table's dataset, or the respondents (shift charts).
-    A chart drawn by hand from tables of a country (or table) the config does not have: the tables' folder."""
+    A chart drawn by hand from tables of a country (or table) the config does not have: the tables' folder.
+    """
     cfg = project.get().countries.get(country) if project.exists() else None
     if cfg is None or (table and table not in cfg.tables):
         return f"reports/tables/{country}"
@@ -172,7 +216,8 @@ def _default_title(chart: str, country: str, tables=None) -> str:
     as `run` reads them): the shifts' `baseline_wave` and `endline_wave`, else the first and last wave of
     estimates.csv; one wave, or a shifts table without rows, says there is no change to show. Without tables,
     the waves are called the first and the last."""
-    def text(wave) -> str:     # a wave read as a number comes back as written (1999, not 1999.0)
+
+    def text(wave) -> str:  # a wave read as a number comes back as written (1999, not 1999.0)
         return str(int(wave)) if isinstance(wave, float) and wave.is_integer() else str(wave)
 
     c = _country_name(country)
@@ -181,18 +226,28 @@ def _default_title(chart: str, country: str, tables=None) -> str:
     waves = []
     if shifts is not None and {"baseline_wave", "endline_wave"} <= set(shifts.columns):
         pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
-        waves = [text(pairs["baseline_wave"].iloc[0]), text(pairs["endline_wave"].iloc[0])] if len(pairs) else []
+        waves = (
+            [text(pairs["baseline_wave"].iloc[0]), text(pairs["endline_wave"].iloc[0])]
+            if len(pairs)
+            else []
+        )
     if not waves and estimates is not None and "wave" in estimates.columns:
         order = list(dict.fromkeys(text(w) for w in estimates["wave"].dropna()))
         waves = order[:1] + order[-1:] if len(order) > 1 else order
     if len(waves) == 2:
-        dumbbell, forest = f"{c}: indicators at {waves[0]} and {waves[1]}", f"{c}: change from {waves[0]} to {waves[1]}"
+        dumbbell, forest = (
+            f"{c}: indicators at {waves[0]} and {waves[1]}",
+            f"{c}: change from {waves[0]} to {waves[1]}",
+        )
     elif len(waves) == 1:
         dumbbell = forest = f"{c}: indicators at {waves[0]} (one wave: no change to show)"
     else:
         dumbbell = f"{c}: indicators at the first and last wave"
-        forest = (f"{c}: no change to show (no shifts)" if shifts is not None and not len(shifts)
-                  else f"{c}: change from the first to the last wave")
+        forest = (
+            f"{c}: no change to show (no shifts)"
+            if shifts is not None and not len(shifts)
+            else f"{c}: change from the first to the last wave"
+        )
     return {
         "pyramid": f"{c}: endline respondents by sex and age band",
         "social-groups": f"{c}: endline respondents by social group and sex",
@@ -207,7 +262,9 @@ def run(args) -> list[Path]:
 
     country = args.country
     if CHARTS[args.chart] == [None] and not args.table:
-        raise CliError(f"ERROR: chart '{args.chart}' needs --table (a crosstab configured under `tables:`)")
+        raise CliError(
+            f"ERROR: chart '{args.chart}' needs --table (a crosstab configured under `tables:`)"
+        )
     tables = [name or f"{args.table}.csv" for name in CHARTS[args.chart]]
     folder = args.tables_dir / country
     data = {name: _read(folder / name) for name in tables}
@@ -217,10 +274,14 @@ def run(args) -> list[Path]:
     if chart == "table":
         spec = project.table(country, args.table)
         if not spec.chart:
-            raise CliError(f"ERROR: table '{args.table}' of {country} has no `chart:`; "
-                           "fix: add `chart:` to the table in the country's config, or name the chart")
+            raise CliError(
+                f"ERROR: table '{args.table}' of {country} has no `chart:`; "
+                "fix: add `chart:` to the table in the country's config, or name the chart"
+            )
         chart = spec.chart
-    source = args.source or _default_source(chart, args.data or _configured_data(project, country, args.table), first)
+    source = args.source or _default_source(
+        chart, args.data or _configured_data(project, country, args.table), first
+    )
     title = args.title or _default_title(chart, country, data)
 
     if chart == "pyramid":
@@ -230,14 +291,30 @@ def run(args) -> list[Path]:
     if chart == "figure3":
         return charts.participants_figure3(first, args.out_stem, source, title=title)
     if not project.exists():
-        raise CliError(f"ERROR: no project config in {args.root} to take indicator labels, alpha and "
-                       "percent_decimals from; fix: run from the repository root, or pass --root")
+        raise CliError(
+            f"ERROR: no project config in {args.root} to take indicator labels, alpha and "
+            "percent_decimals from; fix: run from the repository root, or pass --root"
+        )
     labels, settings = project.get().indicator_labels(), project.get().settings
     if chart == "dumbbell":
-        return charts.dumbbell(data["estimates.csv"], data["shifts.csv"], args.out_stem, source, labels,
-                               title=title, alpha=settings.alpha)
-    return charts.forest_plot(data["shifts.csv"], args.out_stem, source, labels, title=title, alpha=settings.alpha,
-                              percent_decimals=settings.percent_decimals)
+        return charts.dumbbell(
+            data["estimates.csv"],
+            data["shifts.csv"],
+            args.out_stem,
+            source,
+            labels,
+            title=title,
+            alpha=settings.alpha,
+        )
+    return charts.forest_plot(
+        data["shifts.csv"],
+        args.out_stem,
+        source,
+        labels,
+        title=title,
+        alpha=settings.alpha,
+        percent_decimals=settings.percent_decimals,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for path in run(args):
             print(path)
-    except InputError as exc:                  # the project config (read for the source line or labels)
+    except InputError as exc:  # the project config (read for the source line or labels)
         if debug:
             raise
         print(exc.render(), file=sys.stderr)
@@ -258,16 +335,19 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(str(exc), file=sys.stderr)
         return 2
-    except (ValueError, KeyError) as exc:      # tables that do not look like the pipeline's
+    except (ValueError, KeyError) as exc:  # tables that do not look like the pipeline's
         if debug:
             raise
         print(f"ERROR: {exc}; fix: regenerate the tables with the pipeline", file=sys.stderr)
         return 2
-    except Exception as exc:                    # a bug, not bad input: one line (exit 3), as `python -m analysis`
+    except Exception as exc:  # a bug, not bad input: one line (exit 3), as `python -m analysis`
         if debug:
             raise
-        print(f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline; rerun with "
-              "PEACE_DEBUG=1 to see the traceback and report it", file=sys.stderr)
+        print(
+            f"INTERNAL ERROR: {type(exc).__name__}: {exc}\n  fix: this is a bug in the pipeline;"
+            " rerun with PEACE_DEBUG=1 to see the traceback and report it",
+            file=sys.stderr,
+        )
         return 3
     return 0
 

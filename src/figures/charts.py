@@ -8,6 +8,7 @@ The inputs are the small tidy tables the pipeline writes under reports/tables/<c
 estimates, shifts), already read into DataFrames; nothing here reads respondent-level data, so the
 size of a chart depends on the number of categories and indicators, never on the number of respondents.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,12 +34,14 @@ GROUP_NAMES = {"All": "All respondents", "Female": "Women", "Male": "Men"}
 GROUP_COLOURS = {"All": style.ALL, "Female": style.WOMEN, "Male": style.MEN}
 GROUP_MARKERS = {"All": "o", "Female": "s", "Male": "^"}
 INTERACTION_MARKER = "D"
-COLLECTION_NAMES = {"In-depth interviews": "In-depth interviews (IDIs)",
-                    "FGDs": "Focus group discussions (FGDs)"}
-ARROW = "\u2192"     # →
-MINUS = "\u2212"     # −
-NBSP = "\u00a0"      # keeps "n = 12" on one line when wrapping
-WRAP_LABEL = 40       # characters per line for indicator labels on the y axis
+COLLECTION_NAMES = {
+    "In-depth interviews": "In-depth interviews (IDIs)",
+    "FGDs": "Focus group discussions (FGDs)",
+}
+ARROW = "\u2192"  # →
+MINUS = "\u2212"  # −
+NBSP = "\u00a0"  # keeps "n = 12" on one line when wrapping
+WRAP_LABEL = 40  # characters per line for indicator labels on the y axis
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -65,7 +68,7 @@ def _ordered_unique(values) -> list:
     return list(dict.fromkeys(v for v in values if not (isinstance(v, float) and math.isnan(v))))
 
 
-SUPPRESSED = "s"   # label of a cell hidden by small-cell suppression (public mode)
+SUPPRESSED = "s"  # label of a cell hidden by small-cell suppression (public mode)
 
 
 def _fmt_n(n) -> str:
@@ -79,8 +82,10 @@ def _suppression_note(table: pd.DataFrame) -> str:
     if "suppressed" not in table or not _as_bool(table["suppressed"]).any():
         return ""
     k = table["suppression_k"].dropna().iloc[0] if "suppression_k" in table else None
-    return (f" {SUPPRESSED} = hidden: fewer than {int(k)} people, or hidden so that such a cell cannot be recovered"
-            " (small-cell suppression).")
+    return (
+        f" {SUPPRESSED} = hidden: fewer than {int(k)} people, or hidden so that such a cell cannot"
+        " be recovered (small-cell suppression)."
+    )
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
@@ -100,9 +105,13 @@ def _pivot_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Crosstab `row` x `column` of counts, rows and columns in the table's order."""
     rows = _ordered_unique(table["row"])
     cols = _ordered_unique(table["column"])
-    wide = table.pivot_table(index="row", columns="column", values="n", aggfunc="sum", sort=False, dropna=False)
+    wide = table.pivot_table(
+        index="row", columns="column", values="n", aggfunc="sum", sort=False, dropna=False
+    )
     wide = wide.reindex(index=rows, columns=cols).astype(float)
-    if "suppressed" in table:   # hidden cells stay missing (drawn as empty, labelled "s"); true zeros stay 0
+    if (
+        "suppressed" in table
+    ):  # hidden cells stay missing (drawn as empty, labelled "s"); true zeros stay 0
         hidden = table[_as_bool(table["suppressed"])]
         for r, c in zip(hidden["row"], hidden["column"]):
             wide.loc[r, c] = np.nan
@@ -134,29 +143,49 @@ def _interaction_label(group: str) -> str:
     """'sex: Female - Male' -> 'Women − Men'."""
     body = str(group).split(":", 1)[-1]
     a, _, b = body.partition(" - ")
-    return f"{GROUP_NAMES.get(a.strip(), a.strip())} {MINUS} {GROUP_NAMES.get(b.strip(), b.strip())}"
+    return (
+        f"{GROUP_NAMES.get(a.strip(), a.strip())} {MINUS} {GROUP_NAMES.get(b.strip(), b.strip())}"
+    )
 
 
 # --- Figure 1: population pyramid -------------------------------------------------------------
-def build_population_pyramid(fig1_table: pd.DataFrame, source: str, *, title: str | None = None) -> Figure:
+def build_population_pyramid(
+    fig1_table: pd.DataFrame, source: str, *, title: str | None = None
+) -> Figure:
     """Sex x age band: first sex (women) to the left, second (men) to the right, counts on the bars."""
     _require(fig1_table, ["row", "column", "n"], "Figure 1 table")
     wide = _pivot_counts(fig1_table)
     sexes = [r for r in wide.index if r != TOTAL]
     bands = [c for c in wide.columns if c != TOTAL]
     if len(sexes) != 2 or not bands:
-        raise ValueError(f"Figure 1 table: expected 2 sex rows and at least one age band, got rows {sexes}")
+        raise ValueError(
+            f"Figure 1 table: expected 2 sex rows and at least one age band, got rows {sexes}"
+        )
     left, right = sexes
-    totals = {s: wide.loc[s, TOTAL] if TOTAL in wide.columns else wide.loc[s, bands].sum() for s in sexes}
+    totals = {
+        s: wide.loc[s, TOTAL] if TOTAL in wide.columns else wide.loc[s, bands].sum() for s in sexes
+    }
     grand = np.nansum([totals[left], totals[right]])
 
     fig = new_figure(style.FIG_WIDTH, 1.9 + 0.36 * len(bands))
     ax = fig.add_subplot()
-    y = np.arange(len(bands))                       # youngest band at the bottom
+    y = np.arange(len(bands))  # youngest band at the bottom
     lcounts = wide.loc[left, bands].to_numpy()
     rcounts = wide.loc[right, bands].to_numpy()
-    bl = ax.barh(y, -np.nan_to_num(lcounts), height=0.72, color=_sex_colour(left), label=f"{left} (n = {_fmt_n(totals[left])})")
-    br = ax.barh(y, np.nan_to_num(rcounts), height=0.72, color=_sex_colour(right), label=f"{right} (n = {_fmt_n(totals[right])})")
+    bl = ax.barh(
+        y,
+        -np.nan_to_num(lcounts),
+        height=0.72,
+        color=_sex_colour(left),
+        label=f"{left} (n = {_fmt_n(totals[left])})",
+    )
+    br = ax.barh(
+        y,
+        np.nan_to_num(rcounts),
+        height=0.72,
+        color=_sex_colour(right),
+        label=f"{right} (n = {_fmt_n(totals[right])})",
+    )
     ax.bar_label(bl, labels=[_fmt_n(v) for v in lcounts], padding=3, fontsize=style.SMALL_SIZE)
     ax.bar_label(br, labels=[_fmt_n(v) for v in rcounts], padding=3, fontsize=style.SMALL_SIZE)
 
@@ -172,24 +201,42 @@ def build_population_pyramid(fig1_table: pd.DataFrame, source: str, *, title: st
     # Side headers double as the legend: which sex is on which side, with its n.
     header = blended_transform_factory(ax.transData, ax.transAxes)
     for x, name, ha in ((-lim / 2, left, "center"), (lim / 2, right, "center")):
-        ax.text(x, 1.02, f"{name} (n = {_fmt_n(totals[name])})", transform=header, ha=ha, va="bottom",
-                fontweight="bold", color=_sex_colour(name), fontsize=style.BASE_SIZE)
+        ax.text(
+            x,
+            1.02,
+            f"{name} (n = {_fmt_n(totals[name])})",
+            transform=header,
+            ha=ha,
+            va="bottom",
+            fontweight="bold",
+            color=_sex_colour(name),
+            fontsize=style.BASE_SIZE,
+        )
     add_title(fig, title or f"Respondents by sex and age band (n = {_fmt_n(grand)})")
-    add_source_note(fig, source, note=f"Bars show numbers of respondents in each age band "
-                                      f"({_fmt_n(totals[left])} {left.lower()}, "
-                                      f"{_fmt_n(totals[right])} {right.lower()})." + _suppression_note(fig1_table))
+    add_source_note(
+        fig,
+        source,
+        note=(
+            "Bars show numbers of respondents in each age band "
+            f"({_fmt_n(totals[left])} {left.lower()}, "
+            f"{_fmt_n(totals[right])} {right.lower()})."
+        )
+        + _suppression_note(fig1_table),
+    )
     return fig
 
 
-def population_pyramid(fig1_table: pd.DataFrame, out_stem: Path, source: str, *,
-                       title: str | None = None) -> list[Path]:
+def population_pyramid(
+    fig1_table: pd.DataFrame, out_stem: Path, source: str, *, title: str | None = None
+) -> list[Path]:
     """Figure 1 (sex x age band) as a population pyramid -> [<out_stem>.png, <out_stem>.svg]."""
     return _draw(build_population_pyramid, out_stem, fig1_table, source, title=title)
 
 
 # --- Figure 2: social groups by sex ---------------------------------------------------------------
-def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: str | None = None,
-                               wrap: int = 36) -> Figure:
+def build_social_groups_by_sex(
+    fig2_table: pd.DataFrame, source: str, *, title: str | None = None, wrap: int = 36
+) -> Figure:
     """Horizontal bars per social group, sorted by total (largest on top), women and men side by side."""
     _require(fig2_table, ["row", "column", "n"], "Figure 2 table")
     wide = _pivot_counts(fig2_table)
@@ -197,24 +244,39 @@ def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: 
     sexes = [c for c in wide.columns if c != TOTAL]
     if not groups or not sexes:
         raise ValueError("Figure 2 table: no social groups or no sex columns")
-    totals = (wide.loc[groups, TOTAL] if TOTAL in wide.columns else wide.loc[groups, sexes].sum(axis=1))
-    order = sorted(range(len(groups)), key=lambda i: (-np.nan_to_num(totals.iloc[i]), i))   # stable for ties
+    totals = (
+        wide.loc[groups, TOTAL] if TOTAL in wide.columns else wide.loc[groups, sexes].sum(axis=1)
+    )
+    order = sorted(
+        range(len(groups)), key=lambda i: (-np.nan_to_num(totals.iloc[i]), i)
+    )  # stable for ties
     groups = [groups[i] for i in order]
-    sex_totals = {s: wide.loc[TOTAL, s] if TOTAL in wide.index else wide.loc[groups, s].sum() for s in sexes}
+    sex_totals = {
+        s: wide.loc[TOTAL, s] if TOTAL in wide.index else wide.loc[groups, s].sum() for s in sexes
+    }
     grand = np.nansum(list(sex_totals.values()))
 
     tick_labels = [_wrap(f"{g} (n{NBSP}={NBSP}{_fmt_n(totals[g])})", wrap) for g in groups]
     n_lines = sum(t.count("\n") + 1 for t in tick_labels)
-    fig = new_figure(style.FIG_WIDTH, 1.6 + max(0.42 * len(groups), 0.155 * n_lines + 0.12 * len(groups)))
+    fig = new_figure(
+        style.FIG_WIDTH, 1.6 + max(0.42 * len(groups), 0.155 * n_lines + 0.12 * len(groups))
+    )
     ax = fig.add_subplot()
-    y = np.arange(len(groups))[::-1].astype(float)        # largest total at the top
+    y = np.arange(len(groups))[::-1].astype(float)  # largest total at the top
     height = 0.8 / len(sexes)
     for j, sex in enumerate(sexes):
         offset = (len(sexes) - 1) / 2 * height - j * height  # first sex on top within each group
         counts = wide.loc[groups, sex].to_numpy()
-        bars = ax.barh(y + offset, np.nan_to_num(counts), height=height * 0.92, color=_sex_colour(sex),
-                       label=f"{sex} (n = {_fmt_n(sex_totals[sex])})")
-        ax.bar_label(bars, labels=[_fmt_n(v) for v in counts], padding=2, fontsize=style.SMALL_SIZE - 0.5)
+        bars = ax.barh(
+            y + offset,
+            np.nan_to_num(counts),
+            height=height * 0.92,
+            color=_sex_colour(sex),
+            label=f"{sex} (n = {_fmt_n(sex_totals[sex])})",
+        )
+        ax.bar_label(
+            bars, labels=[_fmt_n(v) for v in counts], padding=2, fontsize=style.SMALL_SIZE - 0.5
+        )
     top = float(np.nanmax(wide.loc[groups, sexes].to_numpy()))
     ax.set_xlim(0, max(top, 1) * 1.1)
     ax.set_ylim(-0.6, len(groups) - 0.4)
@@ -223,13 +285,21 @@ def build_social_groups_by_sex(fig2_table: pd.DataFrame, source: str, *, title: 
     ax.set_xlabel("Respondents (count)")
     ax.legend(loc="lower right", title="Sex", title_fontsize=style.SMALL_SIZE)
     add_title(fig, title or f"Respondents by social group and sex (n = {_fmt_n(grand)})")
-    add_source_note(fig, source, note="Groups sorted by total (n in brackets); bars show numbers of respondents; "
-                                      "zero means nobody of that sex in the group." + _suppression_note(fig2_table))
+    add_source_note(
+        fig,
+        source,
+        note=(
+            "Groups sorted by total (n in brackets); bars show numbers of respondents; "
+            "zero means nobody of that sex in the group."
+        )
+        + _suppression_note(fig2_table),
+    )
     return fig
 
 
-def social_groups_by_sex(fig2_table: pd.DataFrame, out_stem: Path, source: str, *,
-                         title: str | None = None) -> list[Path]:
+def social_groups_by_sex(
+    fig2_table: pd.DataFrame, out_stem: Path, source: str, *, title: str | None = None
+) -> list[Path]:
     """Figure 2 (social group x sex) as grouped horizontal bars -> [<out_stem>.png, <out_stem>.svg]."""
     return _draw(build_social_groups_by_sex, out_stem, fig2_table, source, title=title)
 
@@ -238,8 +308,10 @@ def social_groups_by_sex(fig2_table: pd.DataFrame, out_stem: Path, source: str, 
 def _figure3_long(fig3_table: pd.DataFrame) -> pd.DataFrame:
     t = fig3_table[(fig3_table["row"] != TOTAL) & (fig3_table["column"] != TOTAL)].copy()
     if {"collection_type", "location", "respondent_group"} <= set(t.columns):
-        t = t.rename(columns={"collection_type": "ctype", "location": "loc", "respondent_group": "grp"})
-    else:   # "Location | Group" column labels
+        t = t.rename(
+            columns={"collection_type": "ctype", "location": "loc", "respondent_group": "grp"}
+        )
+    else:  # "Location | Group" column labels
         parts = t["column"].astype(str).str.split("|", n=1, expand=True)
         if parts.shape[1] != 2:
             raise ValueError("Figure 3 table: columns must look like 'Location | Respondent group'")
@@ -247,15 +319,27 @@ def _figure3_long(fig3_table: pd.DataFrame) -> pd.DataFrame:
     return t[["ctype", "loc", "grp", "n"]].astype({"n": float})
 
 
-def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: str | None = None) -> Figure:
+def build_participants_figure3(
+    fig3_table: pd.DataFrame, source: str, *, title: str | None = None
+) -> Figure:
     """One panel per location; per respondent group, one bar per collection type (IDI, FGD) with counts."""
     _require(fig3_table, ["row", "column", "n"], "Figure 3 table")
     t = _figure3_long(fig3_table)
-    locs, grps, ctypes = _ordered_unique(t["loc"]), _ordered_unique(t["grp"]), _ordered_unique(t["ctype"])
-    counts = t.pivot_table(index=["loc", "grp"], columns="ctype", values="n", aggfunc="sum", sort=False, dropna=False)
+    locs, grps, ctypes = (
+        _ordered_unique(t["loc"]),
+        _ordered_unique(t["grp"]),
+        _ordered_unique(t["ctype"]),
+    )
+    counts = t.pivot_table(
+        index=["loc", "grp"], columns="ctype", values="n", aggfunc="sum", sort=False, dropna=False
+    )
     counts = counts.reindex(columns=ctypes).astype(float)
     whole = fig3_table[(fig3_table["row"] == TOTAL) & (fig3_table["column"] == TOTAL)]["n"]
-    grand = float(whole.iloc[0]) if len(whole) and pd.notna(whole.iloc[0]) else np.nansum(counts.to_numpy())
+    grand = (
+        float(whole.iloc[0])
+        if len(whole) and pd.notna(whole.iloc[0])
+        else np.nansum(counts.to_numpy())
+    )
     colours = [style.IDI, style.FGD, style.OKABE_ITO["sky_blue"], style.OKABE_ITO["vermillion"]]
 
     fig = new_figure(style.FIG_WIDTH, 4.2)
@@ -267,14 +351,24 @@ def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: 
         sub = counts.loc[loc].reindex(grps)
         for j, ct in enumerate(ctypes):
             vals = sub[ct].to_numpy()
-            bars = ax.bar(x + (j - (len(ctypes) - 1) / 2) * width, np.nan_to_num(vals), width=width * 0.92,
-                          color=colours[j % len(colours)], label=COLLECTION_NAMES.get(ct, ct))
-            ax.bar_label(bars, labels=[_fmt_n(v) for v in vals], padding=2, fontsize=style.SMALL_SIZE)
+            bars = ax.bar(
+                x + (j - (len(ctypes) - 1) / 2) * width,
+                np.nan_to_num(vals),
+                width=width * 0.92,
+                color=colours[j % len(colours)],
+                label=COLLECTION_NAMES.get(ct, ct),
+            )
+            ax.bar_label(
+                bars, labels=[_fmt_n(v) for v in vals], padding=2, fontsize=style.SMALL_SIZE
+            )
         grp_totals = sub.sum(axis=1, min_count=len(ctypes))
         ax.set_xticks(x, labels=[f"{_wrap(g, 14)}\nn = {_fmt_n(grp_totals[g])}" for g in grps])
         ax.tick_params(axis="x", length=0)
-        by_type = ", ".join(f"{_fmt_n(sub[ct].sum(min_count=len(sub)))} {'IDI' if 'interview' in ct.lower() else ct.rstrip('s')}"
-                            for ct in ctypes)
+        by_type = ", ".join(
+            f"{_fmt_n(sub[ct].sum(min_count=len(sub)))}"
+            f" {'IDI' if 'interview' in ct.lower() else ct.rstrip('s')}"
+            for ct in ctypes
+        )
         loc_total = np.nan if sub.isna().to_numpy().any() else sub.to_numpy().sum()
         ax.set_title(f"{loc} (n = {_fmt_n(loc_total)}: {by_type})")
         ax.grid(axis="y")
@@ -282,15 +376,27 @@ def build_participants_figure3(fig3_table: pd.DataFrame, source: str, *, title: 
         ax.spines["left"].set_visible(ax is axes[0])
         ax.tick_params(axis="y", length=3 if ax is axes[0] else 0)
     axes[0].set_ylabel("Participants (count)")
-    add_header(fig, title or f"Qualitative participants by location, respondent group and method (n = {_fmt_n(grand)})",
-               handles=axes[0].get_legend_handles_labels()[0])
-    add_source_note(fig, source, note="Bars show numbers of participants (people, not sessions); "
-                                      "n under each group is IDI + FGD participants." + _suppression_note(fig3_table))
+    add_header(
+        fig,
+        title
+        or f"Qualitative participants by location, respondent group and method (n = {_fmt_n(grand)})",
+        handles=axes[0].get_legend_handles_labels()[0],
+    )
+    add_source_note(
+        fig,
+        source,
+        note=(
+            "Bars show numbers of participants (people, not sessions); "
+            "n under each group is IDI + FGD participants."
+        )
+        + _suppression_note(fig3_table),
+    )
     return fig
 
 
-def participants_figure3(fig3_table: pd.DataFrame, out_stem: Path, source: str, *,
-                         title: str | None = None) -> list[Path]:
+def participants_figure3(
+    fig3_table: pd.DataFrame, out_stem: Path, source: str, *, title: str | None = None
+) -> list[Path]:
     """Figure 3 (participants by location, group, method) -> [<out_stem>.png, <out_stem>.svg]."""
     return _draw(build_participants_figure3, out_stem, fig3_table, source, title=title)
 
@@ -349,7 +455,9 @@ def _fit_panel_titles(fig: Figure, panels) -> None:
     for ax, title in titled:
         width = ax.get_window_extent(style._renderer(fig)).width
         size = mpl.rcParams["axes.titlesize"]
-        ax.set_title(style._wrap_to_width(fig, title, size, width * 0.98, fontweight="bold"), loc="left")
+        ax.set_title(
+            style._wrap_to_width(fig, title, size, width * 0.98, fontweight="bold"), loc="left"
+        )
 
 
 def _height_for(blocks: list[tuple[str, list]], tick_lines: int) -> float:
@@ -381,15 +489,16 @@ def _ci_methods(df: pd.DataFrame) -> str:
 
 def _design_of(df: pd.DataFrame | None) -> str | None:
     """The design type the rows share (`design_type` of estimates.csv and shifts.csv, written from
-    `model.Design.columns()`: 'independent', 'panel', ...); None when the column is absent or the rows differ."""
+    `model.Design.columns()`: 'independent', 'panel', ...); None when the column is absent or the rows differ.
+    """
     if df is None or "design_type" not in df.columns:
         return None
     designs = set(df["design_type"].dropna().astype(str))
     return designs.pop() if len(designs) == 1 else None
 
 
-NOT_SIGNIFICANT_DASHES, UNTESTED_DASHES = (0, (2, 1.5)), (0, (0.5, 1.5))   # dumbbell arrows
-DUMBBELL_OFFSET = 0.17   # baseline point above, endline point below the row's centre
+NOT_SIGNIFICANT_DASHES, UNTESTED_DASHES = (0, (2, 1.5)), (0, (0.5, 1.5))  # dumbbell arrows
+DUMBBELL_OFFSET = 0.17  # baseline point above, endline point below the row's centre
 
 
 def _compared_waves(estimates: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
@@ -414,8 +523,12 @@ def _no_interval(row) -> bool:
 
 
 def _not_estimable_note(rows: int, table: str) -> str:
-    return (f" {rows} row{'s' if rows != 1 else ''} without an interval (not estimable: see the `note` column of "
-            f"{table})." if rows else "")
+    return (
+        f" {rows} row{'s' if rows != 1 else ''} without an interval (not estimable: see the `note`"
+        f" column of {table})."
+        if rows
+        else ""
+    )
 
 
 # --- dumbbell: baseline -> endline per indicator ----------------------------------------------------
@@ -429,8 +542,12 @@ def _percent_axis(ax, ys, labels: list[str]) -> None:
     ax.grid(axis="x", which="major")
 
 
-def _sex_blocks(indicators: Sequence[str], present, labels: Mapping[str, str] | None,
-                improvement: Mapping[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+def _sex_blocks(
+    indicators: Sequence[str],
+    present,
+    labels: Mapping[str, str] | None,
+    improvement: Mapping[str, str],
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """One block per indicator that has an overall row in `present` (a collection of (indicator, group)): its
     label and rows, All, Female and Male when both sexes are there, else All alone."""
     blocks = []
@@ -439,15 +556,18 @@ def _sex_blocks(indicators: Sequence[str], present, labels: Mapping[str, str] | 
         if "All" not in groups:
             continue
         if not {"Female", "Male"} <= set(groups):
-            groups = ["All"]                        # split by sex only when both sexes are there
+            groups = ["All"]  # split by sex only when both sexes are there
         blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
     return blocks
 
 
 def _overall_and_sex(estimates: pd.DataFrame) -> pd.DataFrame:
     """The overall and by-sex rows of an estimates table, indicator, wave and group as text."""
-    _require(estimates, ["indicator", "wave", "group_var", "group", "n", "percent", "ci_low", "ci_high"],
-             "estimates table")
+    _require(
+        estimates,
+        ["indicator", "wave", "group_var", "group", "n", "percent", "ci_low", "ci_high"],
+        "estimates table",
+    )
     est = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
     est["group"] = est["group"].astype(str)
     est["indicator"] = est["indicator"].astype(str)
@@ -457,10 +577,18 @@ def _overall_and_sex(estimates: pd.DataFrame) -> pd.DataFrame:
 
 def _both_waves(est: pd.DataFrame, w_from: str, w_to: str) -> pd.DataFrame:
     """Percent, interval and n per (indicator, group) and wave, for the rows estimated in both compared waves."""
-    waves = est.pivot_table(index=["indicator", "group"], columns="wave",
-                            values=["percent", "ci_low", "ci_high", "n"], aggfunc="first", sort=False, dropna=False)
+    waves = est.pivot_table(
+        index=["indicator", "group"],
+        columns="wave",
+        values=["percent", "ci_low", "ci_high", "n"],
+        aggfunc="first",
+        sort=False,
+        dropna=False,
+    )
     if not {w_from, w_to} <= set(waves.columns.get_level_values(1)):
-        raise ValueError(f"estimates table: no indicator has estimates in both waves '{w_from}' and '{w_to}'")
+        raise ValueError(
+            f"estimates table: no indicator has estimates in both waves '{w_from}' and '{w_to}'"
+        )
     return waves.dropna(subset=[("percent", w_from), ("percent", w_to)])
 
 
@@ -470,7 +598,7 @@ def _shift_status(shifts: pd.DataFrame | None) -> tuple[dict, set]:
     if shifts is not None and {"indicator", "group", "significant_holm"} <= set(shifts.columns):
         keys = list(zip(shifts["indicator"].astype(str), shifts["group"].astype(str)))
         sig = dict(zip(keys, _as_bool(shifts["significant_holm"])))
-        if "p_value" in shifts.columns:     # not estimable: no test (see the table's `note`)
+        if "p_value" in shifts.columns:  # not estimable: no test (see the table's `note`)
             untested = {k for k, p in zip(keys, shifts["p_value"]) if pd.isna(p)}
     return sig, untested
 
@@ -481,67 +609,141 @@ def _dumbbell_order(est: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]
     return order + [i for i in _ordered_unique(est["indicator"]) if i not in order]
 
 
-def _dumbbell_tick(both: pd.DataFrame, row: tuple[str, str], label: str, multi: bool, w_from: str,
-                   w_to: str) -> str:
+def _dumbbell_tick(
+    both: pd.DataFrame, row: tuple[str, str], label: str, multi: bool, w_from: str, w_to: str
+) -> str:
     nb, ne = both.loc[row, ("n", w_from)], both.loc[row, ("n", w_to)]
     head = GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label, WRAP_LABEL)
     return f"{head}\n{_n_text(nb, ne)}"
 
 
-def _draw_dumbbell_row(ax, r: pd.Series, row: tuple[str, str], y: float, w_from: str, w_to: str,
-                       is_sig: bool, is_untested: bool) -> int:
+def _draw_dumbbell_row(
+    ax,
+    r: pd.Series,
+    row: tuple[str, str],
+    y: float,
+    w_from: str,
+    w_to: str,
+    is_sig: bool,
+    is_untested: bool,
+) -> int:
     """One row: the arrow from the first to the last wave and both points; returns how many points have no
     interval."""
     ind, g = row
     b, e = r[("percent", w_from)], r[("percent", w_to)]
     off = DUMBBELL_OFFSET
     dashes = "-" if is_sig else UNTESTED_DASHES if is_untested else NOT_SIGNIFICANT_DASHES
-    ax.annotate("", xy=(e, y - off), xytext=(b, y + off),
-                arrowprops=dict(arrowstyle="-|>", mutation_scale=9, shrinkA=4, shrinkB=4,
-                                lw=1.3 if is_sig else 1.0,
-                                color=style.TEXT if is_sig else style.OKABE_ITO["grey"], linestyle=dashes),
-                annotation_clip=False,
-                gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'untested' if is_untested else 'ns'}")
+    ax.annotate(
+        "",
+        xy=(e, y - off),
+        xytext=(b, y + off),
+        arrowprops=dict(
+            arrowstyle="-|>",
+            mutation_scale=9,
+            shrinkA=4,
+            shrinkB=4,
+            lw=1.3 if is_sig else 1.0,
+            color=style.TEXT if is_sig else style.OKABE_ITO["grey"],
+            linestyle=dashes,
+        ),
+        annotation_clip=False,
+        gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'untested' if is_untested else 'ns'}",
+    )
     no_interval = 0
-    for wave, yy, colour, face in ((w_from, y + off, style.BASELINE, "white"),
-                                   (w_to, y - off, style.ENDLINE, style.ENDLINE)):
+    for wave, yy, colour, face in (
+        (w_from, y + off, style.BASELINE, "white"),
+        (w_to, y - off, style.ENDLINE, style.ENDLINE),
+    ):
         p, lo, hi = r[("percent", wave)], r[("ci_low", wave)], r[("ci_high", wave)]
         point = _estimate_point(ax, p, lo, hi, yy, colour, face)
-        point.set_gid(f"dumbbell:{ind}:{g}:{wave}")      # the point (not the caps)
+        point.set_gid(f"dumbbell:{ind}:{g}:{wave}")  # the point (not the caps)
         no_interval += bool(pd.isna(lo) or pd.isna(hi))
     return no_interval
 
 
 def _dumbbell_handles(w_from: str, w_to: str, seen: set[str], alpha: float) -> list[Line2D]:
     """The legend: both waves, then the kinds of arrow drawn (`seen`: 'sig', 'ns', 'untested')."""
-    handles = [Line2D([], [], marker="o", ls="-", color=style.BASELINE, mfc="white", mew=1.4, ms=5.5,
-                      label=f"{_wave_title(w_from)} (95% CI)"),
-               Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label=f"{_wave_title(w_to)} (95% CI)")]
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="-",
+            color=style.BASELINE,
+            mfc="white",
+            mew=1.4,
+            ms=5.5,
+            label=f"{_wave_title(w_from)} (95% CI)",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="-",
+            color=style.ENDLINE,
+            ms=5.5,
+            label=f"{_wave_title(w_to)} (95% CI)",
+        ),
+    ]
     if "sig" in seen:
-        handles.append(Line2D([], [], color=style.TEXT, lw=1.3,
-                              label=f"Change: Holm-adjusted p < {proportion_text(alpha)}"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=style.TEXT,
+                lw=1.3,
+                label=f"Change: Holm-adjusted p < {proportion_text(alpha)}",
+            )
+        )
     if "ns" in seen:
-        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=NOT_SIGNIFICANT_DASHES,
-                              label="Change: not significant"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=style.OKABE_ITO["grey"],
+                lw=1.0,
+                ls=NOT_SIGNIFICANT_DASHES,
+                label="Change: not significant",
+            )
+        )
     if "untested" in seen:
-        handles.append(Line2D([], [], color=style.OKABE_ITO["grey"], lw=1.0, ls=UNTESTED_DASHES,
-                              label="Change: not estimable (no test)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=style.OKABE_ITO["grey"],
+                lw=1.0,
+                ls=UNTESTED_DASHES,
+                label="Change: not estimable (no test)",
+            )
+        )
     return handles
 
 
-def _dumbbell_note(estimates: pd.DataFrame, shifts: pd.DataFrame | None, w_from: str, w_to: str,
-                   no_interval: int) -> str:
-    tests = {"panel": " (paired tests on respondents matched across waves)",
-             "independent": " (tests for independent samples)"}.get(_design_of(shifts) or "", "")
-    return (f"Points: percent of respondents, with 95% CIs ({_ci_methods(estimates)}); "
-            f"n = respondents answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to {w_to}; "
-            f"solid arrows: change significant after Holm adjustment{tests}."
-            + _not_estimable_note(no_interval, "the estimates table"))
+def _dumbbell_note(
+    estimates: pd.DataFrame, shifts: pd.DataFrame | None, w_from: str, w_to: str, no_interval: int
+) -> str:
+    tests = {
+        "panel": " (paired tests on respondents matched across waves)",
+        "independent": " (tests for independent samples)",
+    }.get(_design_of(shifts) or "", "")
+    return (
+        f"Points: percent of respondents, with 95% CIs ({_ci_methods(estimates)}); n = respondents"
+        f" answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to {w_to}; solid arrows:"
+        f" change significant after Holm adjustment{tests}."
+        + _not_estimable_note(no_interval, "the estimates table")
+    )
 
 
-def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source: str,
-                   labels: Mapping[str, str] | None = None, *, title: str | None = None,
-                   alpha: float = DEFAULT_ALPHA) -> Figure:
+def build_dumbbell(
+    estimates: pd.DataFrame,
+    shifts: pd.DataFrame | None,
+    source: str,
+    labels: Mapping[str, str] | None = None,
+    *,
+    title: str | None = None,
+    alpha: float = DEFAULT_ALPHA,
+) -> Figure:
     """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the data
     have Female and Male rows), for the indicators measured in both waves. Arrows run from baseline to
     endline; solid arrows mark changes that are significant after Holm adjustment (from `shifts`; the legend
@@ -557,12 +759,23 @@ def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source:
     w_from, w_to = compared
     both = _both_waves(est, w_from, w_to)
     sig, untested = _shift_status(shifts)
-    blocks = _sex_blocks(_dumbbell_order(est, shifts), both.index, labels, _improvement_by_indicator(shifts))
+    blocks = _sex_blocks(
+        _dumbbell_order(est, shifts), both.index, labels, _improvement_by_indicator(shifts)
+    )
     if not blocks:
-        raise ValueError(f"estimates table: no indicator has overall estimates in both waves '{w_from}' and '{w_to}'")
+        raise ValueError(
+            f"estimates table: no indicator has overall estimates in both waves '{w_from}' and"
+            f" '{w_to}'"
+        )
     multi = _is_multi(blocks)
-    ticks = {row: _dumbbell_tick(both, row, label, multi, w_from, w_to) for label, rows in blocks for row in rows}
-    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values())))
+    ticks = {
+        row: _dumbbell_tick(both, row, label, multi, w_from, w_to)
+        for label, rows in blocks
+        for row in rows
+    }
+    fig = new_figure(
+        style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values()))
+    )
     seen: set[str] = set()
     no_interval = 0
     panels = _panels(fig, blocks)
@@ -570,13 +783,25 @@ def build_dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, source:
         ys = np.arange(len(rows))[::-1].astype(float)
         for y, row in zip(ys, rows):
             is_sig, is_untested = bool(sig.get(row, False)), row in untested
-            seen |= {kind for kind, drawn in (("sig", is_sig), ("untested", is_untested),
-                                              ("ns", not (is_sig or is_untested))) if drawn}
-            no_interval += _draw_dumbbell_row(ax, both.loc[row], row, y, w_from, w_to, is_sig, is_untested)
+            seen |= {
+                kind
+                for kind, drawn in (
+                    ("sig", is_sig),
+                    ("untested", is_untested),
+                    ("ns", not (is_sig or is_untested)),
+                )
+                if drawn
+            }
+            no_interval += _draw_dumbbell_row(
+                ax, both.loc[row], row, y, w_from, w_to, is_sig, is_untested
+            )
         _percent_axis(ax, ys, [ticks[row] for row in rows])
     ax.set_xlabel("Percent of respondents (%)")
-    add_header(fig, title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves",
-               handles=_dumbbell_handles(w_from, w_to, seen, alpha))
+    add_header(
+        fig,
+        title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves",
+        handles=_dumbbell_handles(w_from, w_to, seen, alpha),
+    )
     add_source_note(fig, source, note=_dumbbell_note(estimates, shifts, w_from, w_to, no_interval))
     _fit_panel_titles(fig, panels)
     return fig
@@ -586,55 +811,120 @@ def _estimate_point(ax, p: float, lo: float, hi: float, y: float, colour: str, f
     """A percent with its 95% CI bars, or without bars when there is no interval (not estimable); returns the
     point's Line2D."""
     if pd.isna(lo) or pd.isna(hi):
-        return ax.plot([p], [y], marker="o", ls="", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3)[0]
-    eb = ax.errorbar([p], [y], xerr=[[p - lo], [hi - p]], fmt="o", ms=5.5, mfc=face, mec=colour, mew=1.4,
-                     ecolor=colour, elinewidth=1.3, capsize=2.5, capthick=1.0, zorder=3)
+        return ax.plot(
+            [p], [y], marker="o", ls="", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3
+        )[0]
+    eb = ax.errorbar(
+        [p],
+        [y],
+        xerr=[[p - lo], [hi - p]],
+        fmt="o",
+        ms=5.5,
+        mfc=face,
+        mec=colour,
+        mew=1.4,
+        ecolor=colour,
+        elinewidth=1.3,
+        capsize=2.5,
+        capthick=1.0,
+        zorder=3,
+    )
     return eb.lines[0]
 
 
-def _build_one_wave(est: pd.DataFrame, wave: str, source: str, labels: Mapping[str, str] | None,
-                    shifts: pd.DataFrame | None, *, title: str | None = None) -> Figure:
+def _build_one_wave(
+    est: pd.DataFrame,
+    wave: str,
+    source: str,
+    labels: Mapping[str, str] | None,
+    shifts: pd.DataFrame | None,
+    *,
+    title: str | None = None,
+) -> Figure:
     """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no arrows."""
-    rows = est[est["wave"] == wave].drop_duplicates(["indicator", "group"]).set_index(["indicator", "group"])
-    blocks = _sex_blocks(_ordered_unique(rows.index.get_level_values("indicator")), rows.index, labels,
-                         _improvement_by_indicator(shifts))
+    rows = (
+        est[est["wave"] == wave]
+        .drop_duplicates(["indicator", "group"])
+        .set_index(["indicator", "group"])
+    )
+    blocks = _sex_blocks(
+        _ordered_unique(rows.index.get_level_values("indicator")),
+        rows.index,
+        labels,
+        _improvement_by_indicator(shifts),
+    )
     if not blocks:
         raise ValueError(f"estimates table: no overall estimate in wave {wave}")
     multi = _is_multi(blocks)
     label_of = {row: lab for lab, rs in blocks for row in rs}
-    ticks = {row: (GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label_of[row], WRAP_LABEL))
-             + f"\nn = {_fmt_n(rows.loc[row, 'n'])}" for _, rs in blocks for row in rs}
-    fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values())))
+    ticks = {
+        row: (
+            (GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label_of[row], WRAP_LABEL))
+            + f"\nn = {_fmt_n(rows.loc[row, 'n'])}"
+        )
+        for _, rs in blocks
+        for row in rs
+    }
+    fig = new_figure(
+        style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values()))
+    )
     panels = _panels(fig, blocks)
     no_interval = 0
     for ax, _, rs in panels:
         ys = np.arange(len(rs))[::-1].astype(float)
         for y, (ind, g) in zip(ys, rs):
             r = rows.loc[(ind, g)]
-            point = _estimate_point(ax, r["percent"], r["ci_low"], r["ci_high"], y, style.ENDLINE, style.ENDLINE)
+            point = _estimate_point(
+                ax, r["percent"], r["ci_low"], r["ci_high"], y, style.ENDLINE, style.ENDLINE
+            )
             point.set_gid(f"dumbbell:{ind}:{g}:{wave}")
             no_interval += _no_interval(r)
         _percent_axis(ax, ys, [ticks[row] for row in rs])
     ax.set_xlabel("Percent of respondents (%)")
-    handles = [Line2D([], [], marker="o", ls="-", color=style.ENDLINE, ms=5.5, label=f"{_wave_title(wave)} (95% CI)")]
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="-",
+            color=style.ENDLINE,
+            ms=5.5,
+            label=f"{_wave_title(wave)} (95% CI)",
+        )
+    ]
     add_header(fig, title or f"Indicators in {wave} (one wave: no change to show)", handles=handles)
-    add_source_note(fig, source, note=f"Points: percent of respondents, with 95% CIs ({_ci_methods(est)}); "
-                    f"n = respondents answering. The data have one wave ({wave}), so there is no change to show."
-                    + _not_estimable_note(no_interval, "the estimates table"))
+    add_source_note(
+        fig,
+        source,
+        note=(
+            f"Points: percent of respondents, with 95% CIs ({_ci_methods(est)}); n = respondents"
+            f" answering. The data have one wave ({wave}), so there is no change to show."
+        )
+        + _not_estimable_note(no_interval, "the estimates table"),
+    )
     _fit_panel_titles(fig, panels)
     return fig
 
 
-def dumbbell(estimates: pd.DataFrame, shifts: pd.DataFrame | None, out_stem: Path, source: str,
-             labels: Mapping[str, str] | None = None, *, title: str | None = None,
-             alpha: float = DEFAULT_ALPHA) -> list[Path]:
+def dumbbell(
+    estimates: pd.DataFrame,
+    shifts: pd.DataFrame | None,
+    out_stem: Path,
+    source: str,
+    labels: Mapping[str, str] | None = None,
+    *,
+    title: str | None = None,
+    alpha: float = DEFAULT_ALPHA,
+) -> list[Path]:
     """Baseline -> endline dumbbell chart -> [<out_stem>.png, <out_stem>.svg]."""
-    return _draw(build_dumbbell, out_stem, estimates, shifts, source, labels, title=title, alpha=alpha)
+    return _draw(
+        build_dumbbell, out_stem, estimates, shifts, source, labels, title=title, alpha=alpha
+    )
 
 
 # --- forest plot of shifts -------------------------------------------------------------------------
-FOREST_RANK = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}   # row order within an indicator
-CHANGE_HEAD, P_HEAD = "Change (95% CI)", "Holm p"                      # the text columns right of the plot
+FOREST_RANK = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}  # row order within an indicator
+CHANGE_HEAD, P_HEAD = "Change (95% CI)", "Holm p"  # the text columns right of the plot
 
 
 def _fmt_p(p) -> str:
@@ -668,14 +958,19 @@ def _forest_rows(shifts: pd.DataFrame, include_interactions: bool) -> tuple[pd.D
     return s, without_diff
 
 
-def _forest_blocks(s: pd.DataFrame, labels: Mapping[str, str] | None,
-                   improvement: Mapping[str, str]) -> list[tuple[str, list[pd.Series]]]:
+def _forest_blocks(
+    s: pd.DataFrame, labels: Mapping[str, str] | None, improvement: Mapping[str, str]
+) -> list[tuple[str, list[pd.Series]]]:
     """One block per indicator: its label and its rows (overall, women, men, then the interaction)."""
     blocks = []
     for ind in _ordered_unique(s["indicator"]):
         sub = s[s["indicator"] == ind]
-        sub = sub.iloc[sorted(range(len(sub)), key=lambda i: (FOREST_RANK.get(sub["kind"].iloc[i], 9), i))]
-        blocks.append((_label_for(ind, labels, improvement.get(ind)), [r for _, r in sub.iterrows()]))
+        sub = sub.iloc[
+            sorted(range(len(sub)), key=lambda i: (FOREST_RANK.get(sub["kind"].iloc[i], 9), i))
+        ]
+        blocks.append(
+            (_label_for(ind, labels, improvement.get(ind)), [r for _, r in sub.iterrows()])
+        )
     return blocks
 
 
@@ -683,12 +978,22 @@ def _common_n(s: pd.DataFrame, multi: bool) -> tuple | None:
     """(baseline n, endline n) when every row has the same n and each indicator has one row (a panel): the n is
     then said once, in the note; else None."""
     main_rows = s[s["kind"] != "interaction"]
-    ns = set(zip(main_rows.get("baseline_n", pd.Series(dtype=float)), main_rows.get("endline_n", pd.Series(dtype=float))))
-    return next(iter(ns)) if (not multi and len(ns) == 1 and all(pd.notna(v) for v in next(iter(ns)))) else None
+    ns = set(
+        zip(
+            main_rows.get("baseline_n", pd.Series(dtype=float)),
+            main_rows.get("endline_n", pd.Series(dtype=float)),
+        )
+    )
+    return (
+        next(iter(ns))
+        if (not multi and len(ns) == 1 and all(pd.notna(v) for v in next(iter(ns))))
+        else None
+    )
 
 
-def _forest_tick(label: str, r: pd.Series, *, multi: bool, wrap_width: int, with_n: bool,
-                 design: str | None) -> str:
+def _forest_tick(
+    label: str, r: pd.Series, *, multi: bool, wrap_width: int, with_n: bool, design: str | None
+) -> str:
     if r["kind"] == "interaction":
         head = f"{_interaction_label(r['group'])}\n(difference in change)"
         return head if multi else f"{_wrap(label, wrap_width)}\n{head}"
@@ -703,7 +1008,10 @@ def _change_text(r: pd.Series, decimals: int) -> str:
     d = _fmt_pp(float(r["diff_pp"]), decimals)
     if _no_change_interval(r):
         return f"{d} (not estimable)"
-    return f"{d} ({_fmt_pp(float(r['diff_ci_low']), decimals)} to {_fmt_pp(float(r['diff_ci_high']), decimals)})"
+    return (
+        f"{d} ({_fmt_pp(float(r['diff_ci_low']), decimals)} to"
+        f" {_fmt_pp(float(r['diff_ci_high']), decimals)})"
+    )
 
 
 def _forest_columns(fig: Figure, changes: list[str], ps: list[str]) -> tuple[float, float]:
@@ -715,25 +1023,58 @@ def _forest_columns(fig: Figure, changes: list[str], ps: list[str]) -> tuple[flo
     return col1, col1 + w1 + 0.15 + w2
 
 
-def _draw_forest_row(ax, y: float, r: pd.Series, change: str, p: str, cols: tuple[float, float]) -> None:
+def _draw_forest_row(
+    ax, y: float, r: pd.Series, change: str, p: str, cols: tuple[float, float]
+) -> None:
     """One shift: its point (filled when Holm-significant) with its interval, and its change and p texts."""
     kind = r["kind"]
     colour = GROUP_COLOURS.get(kind, style.INTERACTION)
     marker = GROUP_MARKERS.get(kind, INTERACTION_MARKER)
     d, dl, dh = float(r["diff_pp"]), float(r["diff_ci_low"]), float(r["diff_ci_high"])
     if _no_change_interval(r):
-        point = ax.plot([d], [y], marker=marker, ls="", ms=6.5, mew=1.4, mec=colour, mfc="white", zorder=3)[0]
+        point = ax.plot(
+            [d], [y], marker=marker, ls="", ms=6.5, mew=1.4, mec=colour, mfc="white", zorder=3
+        )[0]
     else:
-        point = ax.errorbar([d], [y], xerr=[[d - dl], [dh - d]], fmt=marker, ms=6.5, mew=1.4, mec=colour,
-                            mfc=colour if r["sig"] else "white", ecolor=colour, elinewidth=1.4, capsize=2.5,
-                            zorder=3).lines[0]
+        point = ax.errorbar(
+            [d],
+            [y],
+            xerr=[[d - dl], [dh - d]],
+            fmt=marker,
+            ms=6.5,
+            mew=1.4,
+            mec=colour,
+            mfc=colour if r["sig"] else "white",
+            ecolor=colour,
+            elinewidth=1.4,
+            capsize=2.5,
+            zorder=3,
+        ).lines[0]
     point.set_gid(f"forest:{r['indicator']}:{r['group']}:{'sig' if r['sig'] else 'ns'}")
-    ax.text(1, y, change, transform=_right_of(ax, cols[0]), ha="left", va="center", fontsize=style.SMALL_SIZE)
-    ax.text(1, y, p, transform=_right_of(ax, cols[1]), ha="right", va="center",
-            fontsize=style.SMALL_SIZE, fontweight="bold" if r["sig"] else "normal")
+    ax.text(
+        1,
+        y,
+        change,
+        transform=_right_of(ax, cols[0]),
+        ha="left",
+        va="center",
+        fontsize=style.SMALL_SIZE,
+    )
+    ax.text(
+        1,
+        y,
+        p,
+        transform=_right_of(ax, cols[1]),
+        ha="right",
+        va="center",
+        fontsize=style.SMALL_SIZE,
+        fontweight="bold" if r["sig"] else "normal",
+    )
 
 
-def _forest_panel(ax, ys, ticks: list[str], limits: tuple[float, float], cols: tuple[float, float] | None) -> None:
+def _forest_panel(
+    ax, ys, ticks: list[str], limits: tuple[float, float], cols: tuple[float, float] | None
+) -> None:
     """A panel's y labels, limits, zero line and grid; `cols`: the column headings, over the first panel."""
     ax.set_yticks(ys, labels=ticks)
     ax.set_ylim(-0.6, len(ticks) - 0.4)
@@ -741,13 +1082,31 @@ def _forest_panel(ax, ys, ticks: list[str], limits: tuple[float, float], cols: t
     ax.axvline(0, color=style.TEXT, lw=0.9, zorder=2)
     ax.grid(axis="x")
     if cols:
-        ax.text(1, 1.0, CHANGE_HEAD, transform=_right_of(ax, cols[0], ax.transAxes), ha="left",
-                va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
-        ax.text(1, 1.0, P_HEAD, transform=_right_of(ax, cols[1], ax.transAxes), ha="right",
-                va="bottom", fontsize=style.SMALL_SIZE, fontweight="bold")
+        ax.text(
+            1,
+            1.0,
+            CHANGE_HEAD,
+            transform=_right_of(ax, cols[0], ax.transAxes),
+            ha="left",
+            va="bottom",
+            fontsize=style.SMALL_SIZE,
+            fontweight="bold",
+        )
+        ax.text(
+            1,
+            1.0,
+            P_HEAD,
+            transform=_right_of(ax, cols[1], ax.transAxes),
+            ha="right",
+            va="bottom",
+            fontsize=style.SMALL_SIZE,
+            fontweight="bold",
+        )
 
 
-def _draw_forest_panels(panels, cells: list[tuple], limits: tuple[float, float], cols: tuple[float, float]) -> None:
+def _draw_forest_panels(
+    panels, cells: list[tuple], limits: tuple[float, float], cols: tuple[float, float]
+) -> None:
     """Draw each panel's rows; `cells`: (row, tick label, change text, p text) of every row, top to bottom."""
     cells = iter(cells)
     for pi, (ax, _, rs) in enumerate(panels):
@@ -762,50 +1121,109 @@ def _forest_handles(kinds: list[str], alpha: float) -> list[Line2D]:
     """The legend: a marker per kind of row (`kinds`, when the rows are split by group), then filled/hollow."""
     handles = []
     for kind in kinds:
-        name = (GROUP_NAMES.get(kind, kind) if kind != "interaction"
-                else f"Women {MINUS} Men (difference in change)")
-        handles.append(Line2D([], [], ls="", marker=GROUP_MARKERS.get(kind, INTERACTION_MARKER), ms=6.5,
-                              color=GROUP_COLOURS.get(kind, style.INTERACTION), label=name))
-    return handles + [Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT,
-                             label=f"Holm-adjusted p < {proportion_text(alpha)}"),
-                      Line2D([], [], ls="", marker="o", ms=6.5, color=style.TEXT, mfc="white", mew=1.4,
-                             label="Not significant (hollow)")]
+        name = (
+            GROUP_NAMES.get(kind, kind)
+            if kind != "interaction"
+            else f"Women {MINUS} Men (difference in change)"
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=GROUP_MARKERS.get(kind, INTERACTION_MARKER),
+                ms=6.5,
+                color=GROUP_COLOURS.get(kind, style.INTERACTION),
+                label=name,
+            )
+        )
+    return handles + [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=6.5,
+            color=style.TEXT,
+            label=f"Holm-adjusted p < {proportion_text(alpha)}",
+        ),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=6.5,
+            color=style.TEXT,
+            mfc="white",
+            mew=1.4,
+            label="Not significant (hollow)",
+        ),
+    ]
 
 
-def _forest_note(s: pd.DataFrame, rows: list[pd.Series], waves: tuple[str, str], common_n: tuple | None,
-                 design: str | None, without_diff: int, alpha: float) -> str:
+def _forest_note(
+    s: pd.DataFrame,
+    rows: list[pd.Series],
+    waves: tuple[str, str],
+    common_n: tuple | None,
+    design: str | None,
+    without_diff: int,
+    alpha: float,
+) -> str:
     """The note under the forest plot: what points and bars are, the n, the interaction rows, significance and
     what was not estimable."""
     w_from, w_to = waves
     main = s[s["kind"] != "interaction"]
-    methods = ", ".join(_ordered_unique(main["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
+    methods = (
+        ", ".join(_ordered_unique(main["ci_method"].dropna().astype(str)))
+        if "ci_method" in s
+        else ""
+    )
     note = f"Points: {w_to} {MINUS} {w_from} in percentage points; bars: 95% CI ({methods})."
     if common_n is not None:
-        note += (f" n = {_n_text(*common_n, design).removeprefix('n = ')} for every row"
-                 + (" (respondents matched across waves, paired tests)." if design == "panel" else
-                    f" ({w_from} {ARROW} {w_to})."))
+        note += f" n = {_n_text(*common_n, design).removeprefix('n = ')} for every row" + (
+            " (respondents matched across waves, paired tests)."
+            if design == "panel"
+            else f" ({w_from} {ARROW} {w_to})."
+        )
     elif design == "panel":
         note += " Paired design: n = respondents matched across waves."
     else:
         note += f" n = respondents at {w_from} {ARROW} {w_to}."
     inter = s[s["kind"] == "interaction"]
     if len(inter):
-        imethods = ", ".join(_ordered_unique(inter["ci_method"].dropna().astype(str))) if "ci_method" in s else ""
-        note += (f" 'Women {MINUS} Men' rows: the women's change minus the men's change"
-                 + (f" ({imethods} CI)." if imethods else "."))
-    note += (f" Filled markers and bold p: Holm-adjusted p < {proportion_text(alpha)}; "
-             "hollow markers: not significant.")
+        imethods = (
+            ", ".join(_ordered_unique(inter["ci_method"].dropna().astype(str)))
+            if "ci_method" in s
+            else ""
+        )
+        note += f" 'Women {MINUS} Men' rows: the women's change minus the men's change" + (
+            f" ({imethods} CI)." if imethods else "."
+        )
+    note += (
+        f" Filled markers and bold p: Holm-adjusted p < {proportion_text(alpha)}; "
+        "hollow markers: not significant."
+    )
     unestimable = int(sum(_no_change_interval(r) for r in rows))
     if unestimable or without_diff:
-        note += (f" Not estimable (no interval or test, see the `note` column of the shifts table): {unestimable} "
-                 f"row{'s' if unestimable != 1 else ''} drawn without bars"
-                 + (f", {without_diff} without a difference not drawn." if without_diff else "."))
+        note += (
+            " Not estimable (no interval or test, see the `note` column of the shifts table):"
+            f" {unestimable} row{'s' if unestimable != 1 else ''} drawn without bars"
+            + (f", {without_diff} without a difference not drawn." if without_diff else ".")
+        )
     return note
 
 
-def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, str] | None = None, *,
-                      title: str | None = None, include_interactions: bool = True, alpha: float = DEFAULT_ALPHA,
-                      percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> Figure:
+def build_forest_plot(
+    shifts: pd.DataFrame,
+    source: str,
+    labels: Mapping[str, str] | None = None,
+    *,
+    title: str | None = None,
+    include_interactions: bool = True,
+    alpha: float = DEFAULT_ALPHA,
+    percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> Figure:
     """Endline - baseline difference (percentage points, `percent_decimals` decimals) with 95% CI per shift row
     (overall, by sex and, optionally, the women-minus-men difference in change); filled markers = Holm-adjusted
     p < `alpha` (the table's `significant_holm`).
@@ -813,8 +1231,17 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
     Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose change has no
     interval (not estimable, see the table's `note`) is a hollow marker without bars, labelled "not estimable";
     rows without a difference (a group absent from a wave) are counted in the note. A table without rows (one
-    wave of data) gives a chart that says so. A panel design (`design_type`) is said to be paired."""
-    columns = ["indicator", "group_var", "group", "diff_pp", "diff_ci_low", "diff_ci_high", "significant_holm"]
+    wave of data) gives a chart that says so. A panel design (`design_type`) is said to be paired.
+    """
+    columns = [
+        "indicator",
+        "group_var",
+        "group",
+        "diff_pp",
+        "diff_ci_low",
+        "diff_ci_high",
+        "significant_holm",
+    ]
     if shifts.empty and set(columns) <= set(shifts.columns):
         return _build_no_shifts(source, title=title)
     _require(shifts, columns, "shifts table")
@@ -822,8 +1249,14 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
     w_from, w_to = compared[0], compared[-1]
     s, without_diff = _forest_rows(shifts, include_interactions)
     if s.empty:
-        return _build_no_shifts(source, title=title, reason=f"no overall or by-sex row has a difference "
-                                f"({without_diff} not estimable: see the `note` column of the shifts table)")
+        return _build_no_shifts(
+            source,
+            title=title,
+            reason=(
+                "no overall or by-sex row has a difference "
+                f"({without_diff} not estimable: see the `note` column of the shifts table)"
+            ),
+        )
     design = _design_of(s)
     blocks = _forest_blocks(s, labels, _improvement_by_indicator(shifts))
     multi = _is_multi(blocks)
@@ -831,14 +1264,23 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
     # One indicator per row and the same n everywhere (a panel): say n once, in the note, and give the
     # labels the room (narrower wrap) so the plot keeps its width.
     common_n = _common_n(s, multi)
-    tick_of = dict(multi=multi, wrap_width=WRAP_LABEL - 8 if common_n else WRAP_LABEL, with_n=common_n is None,
-                   design=design)
+    tick_of = dict(
+        multi=multi,
+        wrap_width=WRAP_LABEL - 8 if common_n else WRAP_LABEL,
+        with_n=common_n is None,
+        design=design,
+    )
     ticks = [_forest_tick(label, r, **tick_of) for label, rs in blocks for r in rs]
     fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks)))
-    limits = _nice_limits(float(s["diff_ci_low"].fillna(s["diff_pp"]).min()),
-                          float(s["diff_ci_high"].fillna(s["diff_pp"]).max()))
+    limits = _nice_limits(
+        float(s["diff_ci_low"].fillna(s["diff_pp"]).min()),
+        float(s["diff_ci_high"].fillna(s["diff_pp"]).max()),
+    )
     panels = _panels(fig, blocks)
-    changes, ps = [_change_text(r, percent_decimals) for r in rows], [_fmt_p(r.get("p_holm")) for r in rows]
+    changes, ps = (
+        [_change_text(r, percent_decimals) for r in rows],
+        [_fmt_p(r.get("p_holm")) for r in rows],
+    )
     cols = _forest_columns(fig, changes, ps)
     _draw_forest_panels(panels, list(zip(rows, ticks, changes, ps)), limits, cols)
     ax = panels[-1][0]
@@ -846,8 +1288,14 @@ def build_forest_plot(shifts: pd.DataFrame, source: str, labels: Mapping[str, st
     ax.xaxis.set_major_locator(MultipleLocator(_tick_step(limits[1] - limits[0])))
     ax.xaxis.set_major_formatter(FuncFormatter(_pp_tick))
     kinds = _ordered_unique(r["kind"] for r in rows) if multi else []
-    add_header(fig, title or f"Change between {w_from} and {w_to}", handles=_forest_handles(kinds, alpha))
-    add_source_note(fig, source, note=_forest_note(s, rows, (w_from, w_to), common_n, design, without_diff, alpha))
+    add_header(
+        fig, title or f"Change between {w_from} and {w_to}", handles=_forest_handles(kinds, alpha)
+    )
+    add_source_note(
+        fig,
+        source,
+        note=_forest_note(s, rows, (w_from, w_to), common_n, design, without_diff, alpha),
+    )
     _fit_panel_titles(fig, panels)
     return fig
 
@@ -861,9 +1309,19 @@ def _build_no_shifts(source: str, *, title: str | None = None, reason: str | Non
     fig = new_figure(style.FIG_WIDTH, 2.6)
     ax = fig.add_subplot()
     ax.set_axis_off()
-    text = ("No change to show: " + (reason or "the shifts table has no rows (the data have one wave, or no "
-                                                "indicator was measured in two waves)"))
-    ax.text(0.5, 0.5, _wrap(text, 70), ha="center", va="center", transform=ax.transAxes, gid="forest-empty")
+    text = "No change to show: " + (
+        reason
+        or "the shifts table has no rows (the data have one wave, or no indicator was measured in two waves)"
+    )
+    ax.text(
+        0.5,
+        0.5,
+        _wrap(text, 70),
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        gid="forest-empty",
+    )
     add_header(fig, title or "Change between waves")
     add_source_note(fig, source)
     return fig
@@ -876,9 +1334,26 @@ def _tick_step(span: float) -> float:
     return 100
 
 
-def forest_plot(shifts: pd.DataFrame, out_stem: Path, source: str, labels: Mapping[str, str] | None = None,
-                *, title: str | None = None, include_interactions: bool = True, alpha: float = DEFAULT_ALPHA,
-                percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> list[Path]:
+def forest_plot(
+    shifts: pd.DataFrame,
+    out_stem: Path,
+    source: str,
+    labels: Mapping[str, str] | None = None,
+    *,
+    title: str | None = None,
+    include_interactions: bool = True,
+    alpha: float = DEFAULT_ALPHA,
+    percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> list[Path]:
     """Forest plot of baseline -> endline shifts -> [<out_stem>.png, <out_stem>.svg]."""
-    return _draw(build_forest_plot, out_stem, shifts, source, labels, title=title,
-                 include_interactions=include_interactions, alpha=alpha, percent_decimals=percent_decimals)
+    return _draw(
+        build_forest_plot,
+        out_stem,
+        shifts,
+        source,
+        labels,
+        title=title,
+        include_interactions=include_interactions,
+        alpha=alpha,
+        percent_decimals=percent_decimals,
+    )

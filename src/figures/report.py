@@ -14,6 +14,7 @@ does not exist or is not estimable, whose `note` is a numbered mark in the row a
 table. Waves are named as configured (the shifts' `baseline_wave` and `endline_wave`); a country without shifts
 (one wave) says so instead of showing an empty table.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,14 +26,36 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Project
 from analysis.csv_files import read_output_csv
+from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Project
 
-from .tables import (MISSING, PUBLISHED, SUPPRESSED, column_headers, compared_waves, count_cell, estimate_waves,
-                     interval, no_shifts_text, note_texts, num, pct, pvalue, row_notes, suppressed_flags, wave_text,
-                     wave_title)
+from .tables import (
+    MISSING,
+    PUBLISHED,
+    SUPPRESSED,
+    column_headers,
+    compared_waves,
+    count_cell,
+    estimate_waves,
+    interval,
+    no_shifts_text,
+    note_texts,
+    num,
+    pct,
+    pvalue,
+    row_notes,
+    suppressed_flags,
+    wave_text,
+    wave_title,
+)
 
-LOG_COUNTED = {"dataset", "source_file", "source_row", "rule", "severity"}   # the cleaning-log columns the report reads
+LOG_COUNTED = {
+    "dataset",
+    "source_file",
+    "source_row",
+    "rule",
+    "severity",
+}  # the cleaning-log columns the report reads
 
 
 @dataclass
@@ -40,8 +63,10 @@ class CountryInputs:
     name: str
     label: str
     design: str
-    tables: dict[str, tuple[str, pd.DataFrame, list[str]]]   # table id -> (title, tidy crosstab, column variables)
-    charts: dict[str, Path]                            # chart id -> PNG path
+    tables: dict[
+        str, tuple[str, pd.DataFrame, list[str]]
+    ]  # table id -> (title, tidy crosstab, column variables)
+    charts: dict[str, Path]  # chart id -> PNG path
     estimates: pd.DataFrame
     shifts: pd.DataFrame
     accounting: pd.DataFrame
@@ -61,8 +86,15 @@ def _html_text(value) -> Markup:
     return value if hasattr(value, "__html__") else Markup(html.escape(_text(value)))
 
 
-TEMPLATES = Environment(loader=PackageLoader("figures", "templates"), autoescape=True, undefined=StrictUndefined,
-                        finalize=_html_text, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+TEMPLATES = Environment(
+    loader=PackageLoader("figures", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    finalize=_html_text,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
 def _parts():
@@ -86,8 +118,15 @@ def _cell_claims(registry: ClaimsRegistry | None) -> dict[tuple, str]:
     return registry.figure_cells() if registry is not None else {}
 
 
-def crosstab_table(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: dict, status: dict,
-                   column_vars: list[str] | None = None, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
+def crosstab_table(
+    country: str,
+    table_id: str,
+    tidy: pd.DataFrame,
+    cell_claims: dict,
+    status: dict,
+    column_vars: list[str] | None = None,
+    decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> dict:
     """The cells of a crosstab: per row its count line and (except Figure 3) its percent line, each cell with the
     claim id the paper prints for it, if any; a column of several variables is headed by their categories joined
     with " · ".
@@ -116,29 +155,56 @@ def crosstab_table(country: str, table_id: str, tidy: pd.DataFrame, cell_claims:
     idx = tidy.assign(_suppressed=suppressed_flags(tidy)).set_index(["row", "column"])
     out_rows = []
     for r in rows:
-        for field in (["n"] if table_id.startswith("figure3") else ["n", "percent"]):
+        for field in ["n"] if table_id.startswith("figure3") else ["n", "percent"]:
             cells = []
             for c in cols:
                 v, hidden = idx.loc[(r, c), field], bool(idx.loc[(r, c), "_suppressed"])
                 cid = cell_claims.get((country, table_id, r, c, field))
-                cells.append({"text": count_cell(v, hidden) if field == "n" else SUPPRESSED if hidden else pct(v, decimals),
-                              "claim": cid or "", "status": status.get(cid, "") if cid else "",
-                              "bad": bool(cid) and status.get(cid) in ("differs", "impossible")})
-            out_rows.append({"label": r if field == "n" else "%", "bold": field == "n", "cells": cells})
+                cells.append(
+                    {
+                        "text": (
+                            count_cell(v, hidden)
+                            if field == "n"
+                            else SUPPRESSED
+                            if hidden
+                            else pct(v, decimals)
+                        ),
+                        "claim": cid or "",
+                        "status": status.get(cid, "") if cid else "",
+                        "bad": bool(cid) and status.get(cid) in ("differs", "impossible"),
+                    }
+                )
+            out_rows.append(
+                {"label": r if field == "n" else "%", "bold": field == "n", "cells": cells}
+            )
     headers = column_headers(tidy, column_vars or [])
-    return {"headers": [""] + [" · ".join(headers[c]) if c in headers else c for c in cols], "rows": out_rows}
+    return {
+        "headers": [""] + [" · ".join(headers[c]) if c in headers else c for c in cols],
+        "rows": out_rows,
+    }
 
 
-def crosstab_html(country: str, table_id: str, tidy: pd.DataFrame, cell_claims: dict, status: dict,
-                  column_vars: list[str] | None = None, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
+def crosstab_html(
+    country: str,
+    table_id: str,
+    tidy: pd.DataFrame,
+    cell_claims: dict,
+    status: dict,
+    column_vars: list[str] | None = None,
+    decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> str:
     """A crosstab with counts (and percents beneath), claim ids under the cells the paper prints (HTML, one line).
 
     Parameters are those of `crosstab_table`.
     """
-    return _parts().crosstab(crosstab_table(country, table_id, tidy, cell_claims, status, column_vars, decimals))
+    return _parts().crosstab(
+        crosstab_table(country, table_id, tidy, cell_claims, status, column_vars, decimals)
+    )
 
 
-def estimates_table(country: str, est: pd.DataFrame, labels: dict, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
+def estimates_table(
+    country: str, est: pd.DataFrame, labels: dict, decimals: int = DEFAULT_PERCENT_DECIMALS
+) -> dict:
     """Every overall and by-sex estimate, one row each; an empty percent, interval or design effect reads "–" and
     the row's `note` is a mark after its percent, the note under the table.
 
@@ -149,15 +215,31 @@ def estimates_table(country: str, est: pd.DataFrame, labels: dict, decimals: int
     """
     e = est[est["group_var"].isin(["overall", "sex"])]
     marks = row_notes(note_texts(e))
-    rows = [{"label": labels.get(r.indicator, r.indicator),
-             "id": f"est:{country}/{r.indicator}/{wave_text(r.wave)}/{r.group}", "group": r.group,
-             "wave": wave_text(r.wave), "n": str(r.n), "percent": pct(r.percent, decimals), "mark": m.strip(),
-             "ci": interval(r.ci_low, r.ci_high, decimals=decimals), "ci_method": _text(r.ci_method) or MISSING, "deff": num(r.deff, 2)}
-            for r, m in zip(e.itertuples(), marks.marks)]
+    rows = [
+        {
+            "label": labels.get(r.indicator, r.indicator),
+            "id": f"est:{country}/{r.indicator}/{wave_text(r.wave)}/{r.group}",
+            "group": r.group,
+            "wave": wave_text(r.wave),
+            "n": str(r.n),
+            "percent": pct(r.percent, decimals),
+            "mark": m.strip(),
+            "ci": interval(r.ci_low, r.ci_high, decimals=decimals),
+            "ci_method": _text(r.ci_method) or MISSING,
+            "deff": num(r.deff, 2),
+        }
+        for r, m in zip(e.itertuples(), marks.marks)
+    ]
     return {"rows": rows, "notes": marks.lines}
 
 
-def shifts_table(country: str, sh: pd.DataFrame, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
+def shifts_table(
+    country: str,
+    sh: pd.DataFrame,
+    labels: dict,
+    alpha: float,
+    decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> dict:
     """Every shift, the first and last waves headed by their names (`baseline_wave`, `endline_wave`); what cannot
     be estimated reads "–" and the row's `note` is a mark after its change, the note under the table.
 
@@ -168,34 +250,69 @@ def shifts_table(country: str, sh: pd.DataFrame, labels: dict, alpha: float, dec
         ``sig``: Holm-adjusted p below `alpha`) and ``notes``.
     """
     first, last = compared_waves(sh) or ("baseline", "endline")
-    published = sh["baseline_source"].eq("published") if "baseline_source" in sh else pd.Series(False, index=sh.index)
+    published = (
+        sh["baseline_source"].eq("published")
+        if "baseline_source" in sh
+        else pd.Series(False, index=sh.index)
+    )
     texts = note_texts(sh)
     marks = row_notes(texts.mask(published & texts.eq(""), PUBLISHED))
-    rows = [{"label": labels.get(r.indicator, r.indicator), "id": f"shift:{country}/{r.indicator}/{r.group}",
-             "group": r.group, "baseline": pct(r.baseline_pct, decimals), "endline": pct(r.endline_pct, decimals),
-             "change": num(r.diff_pp, decimals), "sig": bool(r.p_holm < alpha), "mark": m.strip(),
-             "ci": interval(r.diff_ci_low, r.diff_ci_high, " to ", decimals=decimals), "test": _text(r.test) or MISSING,
-             "p": _p(r.p_value), "p_holm": _p(r.p_holm), "p_bh": _p(r.p_bh), "cohens_h": num(r.cohens_h, 2)}
-            for r, m in zip(sh.itertuples(), marks.marks)]
+    rows = [
+        {
+            "label": labels.get(r.indicator, r.indicator),
+            "id": f"shift:{country}/{r.indicator}/{r.group}",
+            "group": r.group,
+            "baseline": pct(r.baseline_pct, decimals),
+            "endline": pct(r.endline_pct, decimals),
+            "change": num(r.diff_pp, decimals),
+            "sig": bool(r.p_holm < alpha),
+            "mark": m.strip(),
+            "ci": interval(r.diff_ci_low, r.diff_ci_high, " to ", decimals=decimals),
+            "test": _text(r.test) or MISSING,
+            "p": _p(r.p_value),
+            "p_holm": _p(r.p_holm),
+            "p_bh": _p(r.p_bh),
+            "cohens_h": num(r.cohens_h, 2),
+        }
+        for r, m in zip(sh.itertuples(), marks.marks)
+    ]
     heads = [wave_title(first), wave_title(last)]
-    return {"first": first, "last": last, "wave_headers": heads if heads[0] != heads[1] else [first, last],
-            "rows": rows, "notes": marks.lines}
+    return {
+        "first": first,
+        "last": last,
+        "wave_headers": heads if heads[0] != heads[1] else [first, last],
+        "rows": rows,
+        "notes": marks.lines,
+    }
 
 
-def country_section(c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS) -> dict:
+def country_section(
+    c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS
+) -> dict:
     """A country's estimates and shifts: its charts, its shifts (None without any, with `no_shifts` saying why)
     and its estimates, for the `country_section` macro."""
     waves = estimate_waves(c.estimates)
     has_shifts = len(c.shifts) > 0
-    return {"name": c.name, "label": c.label, "design": c.design, "alpha": alpha, "one_wave": len(waves) == 1,
-            "charts": [_figure(c.charts[chart], f"{c.label}: {chart}") for chart in ("dumbbell", "forest")
-                       if chart in c.charts],
-            "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
-            "no_shifts": "" if has_shifts else no_shifts_text(waves),
-            "estimates": estimates_table(c.name, c.estimates, labels, decimals)}
+    return {
+        "name": c.name,
+        "label": c.label,
+        "design": c.design,
+        "alpha": alpha,
+        "one_wave": len(waves) == 1,
+        "charts": [
+            _figure(c.charts[chart], f"{c.label}: {chart}")
+            for chart in ("dumbbell", "forest")
+            if chart in c.charts
+        ],
+        "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
+        "no_shifts": "" if has_shifts else no_shifts_text(waves),
+        "estimates": estimates_table(c.name, c.estimates, labels, decimals),
+    }
 
 
-def estimates_and_shifts_html(c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
+def estimates_and_shifts_html(
+    c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS
+) -> str:
     """A country's section (HTML, one line per part): the sentence saying what a shift is (between the waves it
     compares), the charts, the shifts (or why there are none) and the estimates."""
     return _parts().country_section(country_section(c, labels, alpha, decimals))
@@ -205,7 +322,9 @@ def _rows_by_rule(log: pd.DataFrame) -> pd.DataFrame:
     """Per rule: distinct raw rows (dataset, file, row) and log lines, ordered by rule."""
     keys = [k for k in ("dataset", "source_file", "source_row") if k in log.columns]
     rows = log.drop_duplicates(["rule", *keys]).groupby("rule", sort=True).size()
-    return pd.DataFrame({"rows": rows, "entries": log.groupby("rule", sort=True).size()}).reset_index()
+    return pd.DataFrame(
+        {"rows": rows, "entries": log.groupby("rule", sort=True).size()}
+    ).reset_index()
 
 
 def cleaning_summary(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) -> list[dict]:
@@ -220,25 +339,61 @@ def cleaning_summary(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) -> li
         "other") and its ``rows``.
     """
     if len(exclusions):
-        excluded = exclusions.groupby("rule", sort=True).agg(reason=("reason", "first"), reasons=("reason", "nunique"),
-                                                             rows=("rule", "size")).reset_index()
-        out = [{"kind": "excluded", "rows": [{"rule": r.rule, "reason": r.reason, "per_row": r.reasons != 1,
-                                              "rows": str(r.rows)} for r in excluded.itertuples()]}]
+        excluded = (
+            exclusions.groupby("rule", sort=True)
+            .agg(reason=("reason", "first"), reasons=("reason", "nunique"), rows=("rule", "size"))
+            .reset_index()
+        )
+        out = [
+            {
+                "kind": "excluded",
+                "rows": [
+                    {
+                        "rule": r.rule,
+                        "reason": r.reason,
+                        "per_row": r.reasons != 1,
+                        "rows": str(r.rows),
+                    }
+                    for r in excluded.itertuples()
+                ],
+            }
+        ]
     else:
         out = [{"kind": "no_exclusions", "rows": []}]
     severity = cleaning_log["severity"].astype(str) if len(cleaning_log) else pd.Series(dtype=str)
-    warnings, changes = cleaning_log[severity.eq("warning").to_numpy()], cleaning_log[severity.eq("change").to_numpy()]
+    warnings, changes = (
+        cleaning_log[severity.eq("warning").to_numpy()],
+        cleaning_log[severity.eq("change").to_numpy()],
+    )
     if len(warnings):
-        out.append({"kind": "flagged", "rows": [[r.rule, str(r.rows)] for r in _rows_by_rule(warnings).itertuples()]})
+        out.append(
+            {
+                "kind": "flagged",
+                "rows": [[r.rule, str(r.rows)] for r in _rows_by_rule(warnings).itertuples()],
+            }
+        )
     else:
         out.append({"kind": "no_warnings", "rows": []})
     if len(changes):
-        out.append({"kind": "changed", "rows": [[r.rule, str(r.entries), str(r.rows)]
-                                                for r in _rows_by_rule(changes).itertuples()]})
-    other = cleaning_log[~severity.isin(["warning", "change"]).to_numpy()] if len(cleaning_log) else cleaning_log
+        out.append(
+            {
+                "kind": "changed",
+                "rows": [
+                    [r.rule, str(r.entries), str(r.rows)]
+                    for r in _rows_by_rule(changes).itertuples()
+                ],
+            }
+        )
+    other = (
+        cleaning_log[~severity.isin(["warning", "change"]).to_numpy()]
+        if len(cleaning_log)
+        else cleaning_log
+    )
     if len(other):
         counts = other.groupby(["severity", "rule"], sort=True).size().reset_index(name="n")
-        out.append({"kind": "other", "rows": [[r.severity, r.rule, str(r.n)] for r in counts.itertuples()]})
+        out.append(
+            {"kind": "other", "rows": [[r.severity, r.rule, str(r.n)] for r in counts.itertuples()]}
+        )
     return out
 
 
@@ -249,9 +404,13 @@ def cleaning_summary_html(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) 
 
 def published_free_text(project: Project) -> list[str]:
     """'<country>/<dataset>: <variable>' of every free-text variable whose config says `publish: true`."""
-    return sorted(f"{country}/{dataset}: {variable}" for country, cfg in project.countries.items()
-                  for dataset, spec in cfg.datasets.items()
-                  for variable, v in spec.variables.items() if v.publish)
+    return sorted(
+        f"{country}/{dataset}: {variable}"
+        for country, cfg in project.countries.items()
+        for dataset, spec in cfg.datasets.items()
+        for variable, v in spec.variables.items()
+        if v.publish
+    )
 
 
 def privacy_html(project: Project) -> str:
@@ -271,18 +430,44 @@ def audit_summary(claims: pd.DataFrame, consistency: pd.DataFrame) -> dict | Non
         return None
     counts = claims["status"].value_counts()
     failed = consistency[~consistency["passed"].astype(bool)]
-    return {"status": [[s, str(int(counts.get(s, 0)))]
-                       for s in ("reproduced", "differs", "impossible", "not_recomputable")],
-            "failed": [{"id": r.id, "check": r.check, "label": r.label, "detail": r.detail, "claims": r.claims}
-                       for r in failed.itertuples()],
-            "claims": [{"id": r.id, "section": r.section, "quote": r.quote, "printed": r.printed,
-                        "recomputed": "" if pd.isna(r.recomputed) else f"{float(r.recomputed):.4g}", "status": r.status,
-                        "detail": r.detail, "provenance": r.provenance_id} for r in claims.itertuples()]}
+    return {
+        "status": [
+            [s, str(int(counts.get(s, 0)))]
+            for s in ("reproduced", "differs", "impossible", "not_recomputable")
+        ],
+        "failed": [
+            {"id": r.id, "check": r.check, "label": r.label, "detail": r.detail, "claims": r.claims}
+            for r in failed.itertuples()
+        ],
+        "claims": [
+            {
+                "id": r.id,
+                "section": r.section,
+                "quote": r.quote,
+                "printed": r.printed,
+                "recomputed": "" if pd.isna(r.recomputed) else f"{float(r.recomputed):.4g}",
+                "status": r.status,
+                "detail": r.detail,
+                "provenance": r.provenance_id,
+            }
+            for r in claims.itertuples()
+        ],
+    }
 
 
-def render_report(title: str, synthetic: bool, countries: list[CountryInputs], claims: pd.DataFrame,
-                  consistency: pd.DataFrame, registry: ClaimsRegistry | None, labels: dict, alpha: float,
-                  code_version: str, privacy: str, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
+def render_report(
+    title: str,
+    synthetic: bool,
+    countries: list[CountryInputs],
+    claims: pd.DataFrame,
+    consistency: pd.DataFrame,
+    registry: ClaimsRegistry | None,
+    labels: dict,
+    alpha: float,
+    code_version: str,
+    privacy: str,
+    decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> str:
     """The report's HTML (templates/report.html.j2).
 
     Parameters
@@ -311,16 +496,37 @@ def render_report(title: str, synthetic: bool, countries: list[CountryInputs], c
     status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}
     cell_claims = _cell_claims(registry)
     return TEMPLATES.get_template("report.html.j2").render(
-        title=title, synthetic=synthetic, privacy=privacy, code_version=code_version,
-        countries=[{"name": c.name, "label": c.label, "design": c.design,
-                    "accounting": [[r.source_file, r.wave, str(r.raw_rows), str(r.kept), str(r.excluded)]
-                                   for r in c.accounting.itertuples()],
-                    "cleaning": cleaning_summary_html(c.exclusions, c.cleaning_log)} for c in countries],
-        figures=[{"title": ttitle, "chart": _figure(c.charts[table_id], ttitle) if table_id in c.charts else None,
-                  "crosstab": crosstab_html(c.name, table_id, tidy, cell_claims, status, column_vars, decimals)}
-                 for c in countries for table_id, (ttitle, tidy, column_vars) in c.tables.items()],
+        title=title,
+        synthetic=synthetic,
+        privacy=privacy,
+        code_version=code_version,
+        countries=[
+            {
+                "name": c.name,
+                "label": c.label,
+                "design": c.design,
+                "accounting": [
+                    [r.source_file, r.wave, str(r.raw_rows), str(r.kept), str(r.excluded)]
+                    for r in c.accounting.itertuples()
+                ],
+                "cleaning": cleaning_summary_html(c.exclusions, c.cleaning_log),
+            }
+            for c in countries
+        ],
+        figures=[
+            {
+                "title": ttitle,
+                "chart": _figure(c.charts[table_id], ttitle) if table_id in c.charts else None,
+                "crosstab": crosstab_html(
+                    c.name, table_id, tidy, cell_claims, status, column_vars, decimals
+                ),
+            }
+            for c in countries
+            for table_id, (ttitle, tidy, column_vars) in c.tables.items()
+        ],
         sections=[estimates_and_shifts_html(c, labels, alpha, decimals) for c in countries],
-        audit=audit_summary(claims, consistency))
+        audit=audit_summary(claims, consistency),
+    )
 
 
 def build_report(root: Path, out: Path) -> None:
@@ -333,18 +539,39 @@ def build_report(root: Path, out: Path) -> None:
     labels = project.indicator_labels()
     countries = []
     for name, cfg in project.countries.items():
-        tables_dir, processed = root / "reports" / "tables" / name, root / "data" / "processed" / name
+        tables_dir, processed = (
+            root / "reports" / "tables" / name,
+            root / "data" / "processed" / name,
+        )
         figures_dir = root / "reports" / "figures" / name
-        tables = {tid: (t.title or tid, read_output_csv(tables_dir / f"{tid}.csv"), [d.variable for d in t.columns])
-                  for tid, t in cfg.tables.items()}
+        tables = {
+            tid: (
+                t.title or tid,
+                read_output_csv(tables_dir / f"{tid}.csv"),
+                [d.variable for d in t.columns],
+            )
+            for tid, t in cfg.tables.items()
+        }
         charts = {p.stem: p for p in sorted(figures_dir.glob("*.png"))}
-        log = read_output_csv(processed / "cleaning_log.csv", usecols=lambda c: c in LOG_COUNTED, dtype=str)
-        countries.append(CountryInputs(
-            name, cfg.label, cfg.design.label, tables, charts,
-            read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
-            read_output_csv(tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}),
-            read_output_csv(processed / "row_accounting.csv"),
-            read_output_csv(processed / "exclusions.csv"), log))
+        log = read_output_csv(
+            processed / "cleaning_log.csv", usecols=lambda c: c in LOG_COUNTED, dtype=str
+        )
+        countries.append(
+            CountryInputs(
+                name,
+                cfg.label,
+                cfg.design.label,
+                tables,
+                charts,
+                read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
+                read_output_csv(
+                    tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}
+                ),
+                read_output_csv(processed / "row_accounting.csv"),
+                read_output_csv(processed / "exclusions.csv"),
+                log,
+            )
+        )
     audit_dir = root / "reports" / "audit"
     registry_path = project.settings.claims
     registry = None
@@ -355,12 +582,26 @@ def build_report(root: Path, out: Path) -> None:
     else:
         claims, consistency = pd.DataFrame(), pd.DataFrame()
     paper = registry.paper if registry else None
-    title = (f"{paper.short_title} ({paper.publisher or ''}, {paper.year}): reproduced tables, tests and audit"
-             if paper else "Survey analysis: tables, tests and audit")
+    title = (
+        f"{paper.short_title} ({paper.publisher or ''}, {paper.year}): reproduced tables, tests and"
+        " audit"
+        if paper
+        else "Survey analysis: tables, tests and audit"
+    )
     synthetic = any(cfg.synthetic_data for cfg in project.countries.values())
-    html_text = render_report(title, synthetic, countries, claims, consistency, registry, labels,
-                              project.settings.alpha, code_version(root), privacy_html(project),
-                              project.settings.percent_decimals)
+    html_text = render_report(
+        title,
+        synthetic,
+        countries,
+        claims,
+        consistency,
+        registry,
+        labels,
+        project.settings.alpha,
+        code_version(root),
+        privacy_html(project),
+        project.settings.percent_decimals,
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")
 
@@ -379,7 +620,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         build_report(args.root, args.out)
     except (InputError, FileNotFoundError) as exc:
-        print(exc.render() if isinstance(exc, InputError) else f"ERROR: {exc}; fix: run the pipeline first", file=sys.stderr)
+        print(
+            (
+                exc.render()
+                if isinstance(exc, InputError)
+                else f"ERROR: {exc}; fix: run the pipeline first"
+            ),
+            file=sys.stderr,
+        )
         return 2
     return 0
 

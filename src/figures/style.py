@@ -11,12 +11,13 @@ mathtext (`$...$`) and usetex are off, so labels from config and data are drawn 
         add_source_note(fig, "Source: ...")
     save_figure(fig, Path("reports/figures/x"))   # -> [x.png, x.svg]
 """
+
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -45,17 +46,17 @@ BASELINE = OKABE_ITO["grey"]
 ENDLINE = OKABE_ITO["black"]
 IDI = OKABE_ITO["bluish_green"]
 FGD = OKABE_ITO["reddish_purple"]
-TEXT = "#222222"          # near-black for text and axes
-MUTED = "#555555"         # secondary text (n, notes)
+TEXT = "#222222"  # near-black for text and axes
+MUTED = "#555555"  # secondary text (n, notes)
 GRID = "#DDDDDD"
 
 # --- fonts and sizes (points / inches) ------------------------------------------------------------
-FONT_FAMILY = "DejaVu Sans"      # ships with matplotlib, so output does not depend on system fonts
+FONT_FAMILY = "DejaVu Sans"  # ships with matplotlib, so output does not depend on system fonts
 BASE_SIZE = 9.0
 SMALL_SIZE = 8.0
 TITLE_SIZE = 11.0
 NOTE_SIZE = 7.5
-FIG_WIDTH = 7.0                  # fits a portrait A4/Letter text block
+FIG_WIDTH = 7.0  # fits a portrait A4/Letter text block
 DPI = 300
 SVG_HASHSALT = "peace-of-mind"
 
@@ -82,9 +83,21 @@ RC: dict[str, object] = {
     "axes.grid": False,
     "axes.axisbelow": True,
     "axes.unicode_minus": True,
-    "axes.prop_cycle": mpl.cycler(color=[OKABE_ITO[k] for k in
-                                         ("blue", "orange", "bluish_green", "vermillion",
-                                          "reddish_purple", "sky_blue", "yellow", "black")]),
+    "axes.prop_cycle": mpl.cycler(
+        color=[
+            OKABE_ITO[k]
+            for k in (
+                "blue",
+                "orange",
+                "bluish_green",
+                "vermillion",
+                "reddish_purple",
+                "sky_blue",
+                "yellow",
+                "black",
+            )
+        ]
+    ),
     "grid.color": GRID,
     "grid.linewidth": 0.6,
     "xtick.labelsize": SMALL_SIZE,
@@ -106,8 +119,8 @@ RC: dict[str, object] = {
     "figure.constrained_layout.w_pad": 0.1,
     "savefig.dpi": DPI,
     "savefig.facecolor": "white",
-    "savefig.bbox": None,          # keep the figure size we designed (no tight-bbox cropping)
-    "svg.fonttype": "path",        # glyphs as paths: the SVG looks the same without the font installed
+    "savefig.bbox": None,  # keep the figure size we designed (no tight-bbox cropping)
+    "svg.fonttype": "path",  # glyphs as paths: the SVG looks the same without the font installed
     "svg.hashsalt": SVG_HASHSALT,
     "path.simplify": True,
 }
@@ -148,7 +161,9 @@ def _set_layout_rect(fig: Figure, *, top: float | None = None, bottom: float | N
         rect["bottom"] = bottom
     engine = fig.get_layout_engine()
     if engine is not None and "rect" in engine.get():
-        engine.set(rect=(0, rect["bottom"], 1, rect["top"] - rect["bottom"]))   # (left, bottom, width, height)
+        engine.set(
+            rect=(0, rect["bottom"], 1, rect["top"] - rect["bottom"])
+        )  # (left, bottom, width, height)
     else:
         fig.subplots_adjust(top=rect["top"] - 0.05, bottom=rect["bottom"] + 0.08)
 
@@ -173,8 +188,14 @@ def _wrap_to_width(fig: Figure, text: str, fontsize: float, max_width_px: float,
         probe.remove()
 
 
-def add_header(fig: Figure, title: str, *, handles: list | None = None, ncols: int | None = None,
-               x: float = 0.012) -> None:
+def add_header(
+    fig: Figure,
+    title: str,
+    *,
+    handles: list | None = None,
+    ncols: int | None = None,
+    x: float = 0.012,
+) -> None:
     """A left-aligned bold title (wrapped to the figure width) and, if `handles` are given, a legend
     under it; the strip they take is reserved so the Axes are laid out below it.
 
@@ -183,17 +204,33 @@ def add_header(fig: Figure, title: str, *, handles: list | None = None, ncols: i
     width_px = fig.get_figwidth() * fig.dpi * (1 - 2 * x) * 0.97
     size = TITLE_SIZE
     wrapped = _wrap_to_width(fig, title, size, width_px, fontweight="bold")
-    y = 1 - 0.08 / fig.get_figheight()      # 0.08 inch from the top edge
-    t = fig.text(x, y, wrapped, ha="left", va="top", fontsize=size, fontweight="bold", color=TEXT,
-                 gid="figure-title")
+    y = 1 - 0.08 / fig.get_figheight()  # 0.08 inch from the top edge
+    t = fig.text(
+        x,
+        y,
+        wrapped,
+        ha="left",
+        va="top",
+        fontsize=size,
+        fontweight="bold",
+        color=TEXT,
+        gid="figure-title",
+    )
     t.set_in_layout(False)
     y -= _frac_height(fig, t) + 0.06 / fig.get_figheight()
     if handles:
         ncols = ncols or len(handles)
         while True:
-            leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x - 0.003, y),
-                             bbox_transform=fig.transFigure, ncols=ncols, borderaxespad=0.0,
-                             borderpad=0.2, columnspacing=1.6)
+            leg = fig.legend(
+                handles=handles,
+                loc="upper left",
+                bbox_to_anchor=(x - 0.003, y),
+                bbox_transform=fig.transFigure,
+                ncols=ncols,
+                borderaxespad=0.0,
+                borderpad=0.2,
+                columnspacing=1.6,
+            )
             if leg.get_window_extent(_renderer(fig)).width <= width_px or ncols == 1:
                 break
             leg.remove()
@@ -220,8 +257,17 @@ def add_source_note(fig: Figure, source: str, note: str | None = None, *, x: flo
     width_px = fig.get_figwidth() * fig.dpi * (1 - 2 * x) * 0.97
     wrapped = "\n".join(_wrap_to_width(fig, p, NOTE_SIZE, width_px) for p in parts)
     y = 0.08 / fig.get_figheight()
-    txt = fig.text(x, y, wrapped, ha="left", va="bottom", fontsize=NOTE_SIZE, color=MUTED,
-                   linespacing=1.35, gid="source-note")
+    txt = fig.text(
+        x,
+        y,
+        wrapped,
+        ha="left",
+        va="bottom",
+        fontsize=NOTE_SIZE,
+        color=MUTED,
+        linespacing=1.35,
+        gid="source-note",
+    )
     txt.set_in_layout(False)
     _set_layout_rect(fig, bottom=min(0.5, y + _frac_height(fig, txt) + 0.06 / fig.get_figheight()))
 
@@ -266,5 +312,6 @@ def freeze_layout(fig: Figure, decimals: int = 5) -> None:
 
 def close_figure(fig: Figure) -> None:
     """Release `fig`: drop it from pyplot's registry if it is there (a no-op for `new_figure()` figures)."""
-    import matplotlib.pyplot as plt   # imported lazily: building charts never needs pyplot
+    import matplotlib.pyplot as plt  # imported lazily: building charts never needs pyplot
+
     plt.close(fig)

@@ -15,6 +15,7 @@ was made) is shown as a numbered mark "[1]" in the row (estimates: in the wave's
 are named as configured, in the order of estimates.csv, and shifts compare `baseline_wave` with `endline_wave`
 (the first and last waves, whatever their names).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,16 +37,20 @@ JOIN = " | "
 class DisplayTable:
     id: str
     title: str
-    body: pd.DataFrame                                   # formatted strings; first column is the row label
-    group_col: str | None = None                         # column holding row-group labels (not displayed as a column)
+    body: pd.DataFrame  # formatted strings; first column is the row label
+    group_col: str | None = None  # column holding row-group labels (not displayed as a column)
     spanners: dict[str, list[str]] = field(default_factory=dict)
     column_labels: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    stub: bool = True                                    # the first column labels the rows
+    stub: bool = True  # the first column labels the rows
 
     def gt(self) -> GT:
-        table = GT(self.body, id=self.id, rowname_col=self.body.columns[0] if self.stub else None,
-                   groupname_col=self.group_col)
+        table = GT(
+            self.body,
+            id=self.id,
+            rowname_col=self.body.columns[0] if self.stub else None,
+            groupname_col=self.group_col,
+        )
         table = table.tab_header(title=self.title)
         for label, cols in self.spanners.items():
             table = table.tab_spanner(label=label, columns=cols)
@@ -64,17 +69,27 @@ class DisplayTable:
     def to_markdown(self) -> str:
         cols = [c for c in self.body.columns if c != self.group_col]
         spanner_of = {c: top for top, spanned in self.spanners.items() for c in spanned}
-        labels = [" · ".join([spanner_of[c], self.column_labels.get(c, c)]) if c in spanner_of
-                  else self.column_labels.get(c, c) for c in cols]     # one header row: the spanner before each label
-        out = [f"**{_md(self.title)}**", "", "| " + " | ".join(_md(x) for x in labels) + " |",
-               "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
+        labels = [
+            (
+                " · ".join([spanner_of[c], self.column_labels.get(c, c)])
+                if c in spanner_of
+                else self.column_labels.get(c, c)
+            )
+            for c in cols
+        ]  # one header row: the spanner before each label
+        out = [
+            f"**{_md(self.title)}**",
+            "",
+            "| " + " | ".join(_md(x) for x in labels) + " |",
+            "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|",
+        ]
         last_group = None
         for _, row in self.body.iterrows():
             if self.group_col and row[self.group_col] != last_group:
                 last_group = row[self.group_col]
                 out.append("| **" + _md(str(last_group)) + "** |" + " |" * (len(cols) - 1))
             out.append("| " + " | ".join(_md(str(row[c])) for c in cols) + " |")
-        for note in self.notes:                # a paragraph each (consecutive lines would run together)
+        for note in self.notes:  # a paragraph each (consecutive lines would run together)
             out += ["", f"_{_md(note)}_"]
         if not self.notes:
             out.append("")
@@ -83,7 +98,11 @@ class DisplayTable:
     def write(self, out_stem: Path) -> list[Path]:
         out_stem.parent.mkdir(parents=True, exist_ok=True)
         paths = []
-        for suffix, text in ((".html", self.to_html()), (".md", self.to_markdown()), (".tex", self.to_latex())):
+        for suffix, text in (
+            (".html", self.to_html()),
+            (".md", self.to_markdown()),
+            (".tex", self.to_latex()),
+        ):
             path = out_stem.with_suffix(suffix)
             path.write_text(text, encoding="utf-8")
             paths.append(path)
@@ -94,8 +113,8 @@ def _md(text) -> str:
     return markdown_text(text)
 
 
-SUPPRESSED = "s"     # a cell hidden by small-cell suppression (disclosure), and nothing else
-MISSING = "–"        # en dash: no such number, or not estimable (the row's note says why)
+SUPPRESSED = "s"  # a cell hidden by small-cell suppression (disclosure), and nothing else
+MISSING = "–"  # en dash: no such number, or not estimable (the row's note says why)
 
 
 def _missing(value) -> bool:
@@ -113,7 +132,11 @@ def num(value, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
 
 def interval(low, high, sep: str = "–", decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
     """'40.1–50.2' (percentage points, `decimals` decimals); '–' alone when the interval is not estimable."""
-    return MISSING if _missing(low) and _missing(high) else f"{num(low, decimals)}{sep}{num(high, decimals)}"
+    return (
+        MISSING
+        if _missing(low) and _missing(high)
+        else f"{num(low, decimals)}{sep}{num(high, decimals)}"
+    )
 
 
 def suppressed_flags(tidy: pd.DataFrame) -> pd.Series:
@@ -147,7 +170,8 @@ def estimate_waves(estimates: pd.DataFrame) -> list[str]:
 
 def compared_waves(shifts: pd.DataFrame) -> tuple[str, str] | None:
     """(first, last): the waves the shifts compare, from the first row naming both (`baseline_wave`,
-    `endline_wave`); None for a table without rows or without those columns (e.g. written before they existed)."""
+    `endline_wave`); None for a table without rows or without those columns (e.g. written before they existed).
+    """
     if not {"baseline_wave", "endline_wave"} <= set(shifts.columns):
         return None
     pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
@@ -167,6 +191,7 @@ def note_texts(table: pd.DataFrame) -> pd.Series:
 class RowNotes:
     """Footnotes for per-row notes: `marks[i]` (" [k]" or "") goes after row i's cell; `lines` go under the table
     ("[k] note", then the notes every row shares, said once without a mark)."""
+
     marks: list[str]
     lines: list[str]
 
@@ -178,7 +203,9 @@ def row_notes(notes: pd.Series) -> RowNotes:
     if len(texts) > 1 and texts[0] and len(set(texts)) == 1:
         return RowNotes([""] * len(texts), [texts[0]])
     number = {n: k for k, n in enumerate(dict.fromkeys(t for t in texts if t), 1)}
-    return RowNotes([f" [{number[t]}]" if t else "" for t in texts], [f"[{k}] {n}" for n, k in number.items()])
+    return RowNotes(
+        [f" [{number[t]}]" if t else "" for t in texts], [f"[{k}] {n}" for n, k in number.items()]
+    )
 
 
 def pvalue(p) -> str:
@@ -200,13 +227,22 @@ def column_headers(tidy: pd.DataFrame, column_vars: list[str]) -> dict[str, tupl
         return {}
     cells = tidy.drop_duplicates("column")
     parts = zip(cells["column"], *(cells[v].astype(str) for v in column_vars))
-    return {label: (top, JOIN.join(rest)) for label, top, *rest in parts
-            if label == JOIN.join([top, *rest])}      # not the margin ("Total" in every variable)
+    return {
+        label: (top, JOIN.join(rest))
+        for label, top, *rest in parts
+        if label == JOIN.join([top, *rest])
+    }  # not the margin ("Total" in every variable)
 
 
-def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[str], show_percent: bool = True,
-                     column_vars: list[str] | None = None,
-                     percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> DisplayTable:
+def crosstab_display(
+    tidy: pd.DataFrame,
+    table_id: str,
+    title: str,
+    notes: list[str],
+    show_percent: bool = True,
+    column_vars: list[str] | None = None,
+    percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> DisplayTable:
     """A paper-style crosstab: for each row a count line and, beneath it, a percent line (`percent_decimals`
     decimals); with two or more column variables (`column_vars`), the first one's categories span the others. A
     suppressed cell reads "s"; a percent that does not exist (a line whose total is 0) reads "–"."""
@@ -214,14 +250,36 @@ def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[
     cols = list(dict.fromkeys(tidy["column"]))
     grid_n = tidy.pivot(index="row", columns="column", values="n").loc[rows, cols]
     grid_p = tidy.pivot(index="row", columns="column", values="percent").loc[rows, cols]
-    hidden = tidy.assign(_s=suppressed_flags(tidy)).pivot(index="row", columns="column", values="_s").loc[rows, cols]
+    hidden = (
+        tidy.assign(_s=suppressed_flags(tidy))
+        .pivot(index="row", columns="column", values="_s")
+        .loc[rows, cols]
+    )
     hidden = hidden.fillna(False).astype(bool)
     records = []
     for r in rows:
-        records.append({"row": r, "measure": "n", **{c: count_cell(grid_n.loc[r, c], hidden.loc[r, c]) for c in cols}})
+        records.append(
+            {
+                "row": r,
+                "measure": "n",
+                **{c: count_cell(grid_n.loc[r, c], hidden.loc[r, c]) for c in cols},
+            }
+        )
         if show_percent:
-            records.append({"row": r, "measure": "%", **{c: SUPPRESSED if hidden.loc[r, c]
-                                                         else pct(grid_p.loc[r, c], percent_decimals) for c in cols}})
+            records.append(
+                {
+                    "row": r,
+                    "measure": "%",
+                    **{
+                        c: (
+                            SUPPRESSED
+                            if hidden.loc[r, c]
+                            else pct(grid_p.loc[r, c], percent_decimals)
+                        )
+                        for c in cols
+                    },
+                }
+            )
     body = pd.DataFrame(records)
     body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
     spanners, labels = {}, {}
@@ -231,12 +289,25 @@ def crosstab_display(tidy: pd.DataFrame, table_id: str, title: str, notes: list[
             top, sub = headers[c]
             spanners.setdefault(top, []).append(c)
             labels[c] = sub
-    return DisplayTable(table_id, title, body, group_col="row" if show_percent else None, spanners=spanners,
-                        column_labels=labels, notes=notes)
+    return DisplayTable(
+        table_id,
+        title,
+        body,
+        group_col="row" if show_percent else None,
+        spanners=spanners,
+        column_labels=labels,
+        notes=notes,
+    )
 
 
-def estimates_display(estimates: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str],
-                      percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> DisplayTable:
+def estimates_display(
+    estimates: pd.DataFrame,
+    labels: dict[str, str],
+    table_id: str,
+    title: str,
+    notes: list[str],
+    percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> DisplayTable:
     """Overall and by-sex estimates: percent (95% CI) and n per wave, one column per wave in the order of
     estimates.csv, headed "<Wave> % (95% CI)"; percent and interval with `percent_decimals` decimals. An interval
     that is not estimable reads "–"; a row's `note` is a mark in its cell and a line under the table (module
@@ -246,17 +317,26 @@ def estimates_display(estimates: pd.DataFrame, labels: dict[str, str], table_id:
     waves = estimate_waves(e)
     marks = row_notes(note_texts(e))
     d = percent_decimals
-    e["cell"] = [f"{pct(p, d)} ({interval(lo, hi, decimals=d)}); n={n}{m}"
-                 for p, lo, hi, n, m in zip(e["percent"], e["ci_low"], e["ci_high"], e["n"], marks.marks)]
-    wide = e.pivot_table(index=["indicator", "group"], columns="wave", values="cell", aggfunc="first", sort=False)
+    e["cell"] = [
+        f"{pct(p, d)} ({interval(lo, hi, decimals=d)}); n={n}{m}"
+        for p, lo, hi, n, m in zip(e["percent"], e["ci_low"], e["ci_high"], e["n"], marks.marks)
+    ]
+    wide = e.pivot_table(
+        index=["indicator", "group"], columns="wave", values="cell", aggfunc="first", sort=False
+    )
     wide = wide.reindex(columns=waves).fillna(MISSING).reset_index()
     wide["indicator"] = wide["indicator"].map(lambda i: labels.get(i, i))
     headings = [f"{wave_title(w)} % (95% CI)" for w in waves]
-    if len(set(headings)) < len(headings):          # waves differing only in case ("a", "A"): as configured
+    if len(set(headings)) < len(headings):  # waves differing only in case ("a", "A"): as configured
         headings = [f"{w} % (95% CI)" for w in waves]
     body = wide.rename(columns={"group": "Group", **dict(zip(waves, headings))})
-    return DisplayTable(table_id, title, body[["Group", "indicator"] + headings], group_col="indicator",
-                        notes=notes + marks.lines)
+    return DisplayTable(
+        table_id,
+        title,
+        body[["Group", "indicator"] + headings],
+        group_col="indicator",
+        notes=notes + marks.lines,
+    )
 
 
 PUBLISHED = "baseline percent and n as published (no baseline microdata)"
@@ -265,52 +345,96 @@ PUBLISHED = "baseline percent and n as published (no baseline microdata)"
 def no_shifts_text(waves: list[str] | None = None) -> str:
     """Why a country has no shifts (shifts.csv without rows), from the waves of its estimates when known."""
     if waves is not None and len(waves) == 1:
-        return f"No shifts: this country has one wave ('{waves[0]}'), so there is no change to estimate."
+        return (
+            f"No shifts: this country has one wave ('{waves[0]}'), so there is no change to"
+            " estimate."
+        )
     if waves:
-        return (f"No shifts: no indicator has answers in both the first wave ('{waves[0]}') and the last "
-                f"('{waves[-1]}'), so there is no change to estimate.")
-    return ("No shifts: no indicator of this country has answers in two waves (a country with one wave has "
-            "estimates only), so there is no change to estimate.")
+        return (
+            f"No shifts: no indicator has answers in both the first wave ('{waves[0]}') and the"
+            f" last ('{waves[-1]}'), so there is no change to estimate."
+        )
+    return (
+        "No shifts: no indicator of this country has answers in two waves (a country with one wave"
+        " has estimates only), so there is no change to estimate."
+    )
 
 
-def shifts_display(shifts: pd.DataFrame, labels: dict[str, str], table_id: str, title: str, notes: list[str],
-                   alpha: float = DEFAULT_ALPHA, waves: list[str] | None = None,
-                   percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> DisplayTable:
+def shifts_display(
+    shifts: pd.DataFrame,
+    labels: dict[str, str],
+    table_id: str,
+    title: str,
+    notes: list[str],
+    alpha: float = DEFAULT_ALPHA,
+    waves: list[str] | None = None,
+    percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> DisplayTable:
     """Shifts: percent in the first and last wave (headed by `baseline_wave` and `endline_wave`), difference
     (95% CI), test, p, Holm and BH p, significance mark (Holm p < `alpha`); percentages, differences and intervals
     with `percent_decimals` decimals. What cannot be estimated reads "–" and the row's `note` is a mark after its
     group and a line under the table. A table without rows gives one line saying why (`waves`: the country's
     waves, from its estimates, make the reason exact)."""
     if not len(shifts):
-        return DisplayTable(table_id, title, pd.DataFrame({"Shifts": [no_shifts_text(waves)]}), notes=notes,
-                            stub=False)
+        return DisplayTable(
+            table_id,
+            title,
+            pd.DataFrame({"Shifts": [no_shifts_text(waves)]}),
+            notes=notes,
+            stub=False,
+        )
     s = shifts.copy()
     first, last = compared_waves(s) or ("baseline", "endline")
     mark = np.where(s["p_holm"] < alpha, "*", "")
-    published = s["baseline_source"].eq("published") if "baseline_source" in s else pd.Series(False, index=s.index)
+    published = (
+        s["baseline_source"].eq("published")
+        if "baseline_source" in s
+        else pd.Series(False, index=s.index)
+    )
     row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
     marks = row_notes(row_note)
     d = percent_decimals
-    body = pd.DataFrame({
-        "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
-        "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
-        "Baseline": [pct(x, d) for x in s["baseline_pct"]],
-        "Endline": [pct(x, d) for x in s["endline_pct"]],
-        "Change, pp (95% CI)": [f"{num(diff, d):>5} ({interval(lo, hi, ' to ', d)}){m}" for diff, lo, hi, m in
-                                zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)],
-        "Test": s["test"].map(lambda t: MISSING if _missing(t) else t),
-        "p": [pvalue(p) for p in s["p_value"]],
-        "Holm p": [pvalue(p) for p in s["p_holm"]],
-        "BH p": [pvalue(p) for p in s["p_bh"]],
-    })
+    body = pd.DataFrame(
+        {
+            "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
+            "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
+            "Baseline": [pct(x, d) for x in s["baseline_pct"]],
+            "Endline": [pct(x, d) for x in s["endline_pct"]],
+            "Change, pp (95% CI)": [
+                f"{num(diff, d):>5} ({interval(lo, hi, ' to ', d)}){m}"
+                for diff, lo, hi, m in zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)
+            ],
+            "Test": s["test"].map(lambda t: MISSING if _missing(t) else t),
+            "p": [pvalue(p) for p in s["p_value"]],
+            "Holm p": [pvalue(p) for p in s["p_holm"]],
+            "BH p": [pvalue(p) for p in s["p_bh"]],
+        }
+    )
     heads = {"Baseline": wave_title(first), "Endline": wave_title(last)}
-    if heads["Baseline"] == heads["Endline"]:       # waves differing only in case: as configured
+    if heads["Baseline"] == heads["Endline"]:  # waves differing only in case: as configured
         heads = {"Baseline": first, "Endline": last}
-    return DisplayTable(table_id, title, body[["Group", "indicator", "Baseline", "Endline", "Change, pp (95% CI)", "Test", "p",
-                                               "Holm p", "BH p"]], group_col="indicator",
-                        column_labels={k: v for k, v in heads.items() if k != v},
-                        notes=notes + [f"* Holm-adjusted p < {proportion_text(alpha)} (family: all shifts of the country)."]
-                        + marks.lines)
+    return DisplayTable(
+        table_id,
+        title,
+        body[
+            [
+                "Group",
+                "indicator",
+                "Baseline",
+                "Endline",
+                "Change, pp (95% CI)",
+                "Test",
+                "p",
+                "Holm p",
+                "BH p",
+            ]
+        ],
+        group_col="indicator",
+        column_labels={k: v for k, v in heads.items() if k != v},
+        notes=notes
+        + [f"* Holm-adjusted p < {proportion_text(alpha)} (family: all shifts of the country)."]
+        + marks.lines,
+    )
 
 
 def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> list[Path]:
@@ -326,23 +450,44 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
     if name in cfg.tables:
         spec = cfg.tables[name]
         tidy = read_output_csv(tables_dir / f"{name}.csv")
-        base = {"row": "row percentages", "column": "column percentages", "total": "percentages of the grand total"}
-        display = crosstab_display(tidy, name, name if spec.title is None else spec.title,
-                                   [f"Counts with {base[spec.percent]} beneath (rounded half up).{synthetic}"],
-                                   show_percent=spec.show_percent,
-                                   column_vars=[d.variable for d in spec.columns], percent_decimals=decimals)
+        base = {
+            "row": "row percentages",
+            "column": "column percentages",
+            "total": "percentages of the grand total",
+        }
+        display = crosstab_display(
+            tidy,
+            name,
+            name if spec.title is None else spec.title,
+            [f"Counts with {base[spec.percent]} beneath (rounded half up).{synthetic}"],
+            show_percent=spec.show_percent,
+            column_vars=[d.variable for d in spec.columns],
+            percent_decimals=decimals,
+        )
     elif name == "estimates_table":
-        display = estimates_display(read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}), labels,
-                                    f"{country}_estimates",
-                                    f"{cfg.label}: indicator estimates by wave, overall and by sex",
-                                    [f"Percent of valid answers (95% CI); all groups in estimates.csv.{synthetic}"],
-                                    percent_decimals=decimals)
+        display = estimates_display(
+            read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
+            labels,
+            f"{country}_estimates",
+            f"{cfg.label}: indicator estimates by wave, overall and by sex",
+            [f"Percent of valid answers (95% CI); all groups in estimates.csv.{synthetic}"],
+            percent_decimals=decimals,
+        )
     elif name == "shifts_table":
-        shifts = read_output_csv(tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str})
+        shifts = read_output_csv(
+            tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}
+        )
         first, last = compared_waves(shifts) or ("baseline", "endline")
         title = f"{cfg.label}: {first} to {last} shifts" if len(shifts) else f"{cfg.label}: shifts"
-        display = shifts_display(shifts, labels, f"{country}_shifts", title, [synthetic.strip()] if synthetic else [],
-                                 project.settings.alpha, percent_decimals=decimals)
+        display = shifts_display(
+            shifts,
+            labels,
+            f"{country}_shifts",
+            title,
+            [synthetic.strip()] if synthetic else [],
+            project.settings.alpha,
+            percent_decimals=decimals,
+        )
     else:
         raise KeyError(f"no display table '{name}' for {country}")
     return display.write(out_stem)
@@ -364,7 +509,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         render_named_table(args.root, args.country, args.name, args.out_stem)
     except (InputError, KeyError, FileNotFoundError) as exc:
-        print(exc.render() if isinstance(exc, InputError) else f"ERROR: {exc}; fix: run the pipeline first", file=sys.stderr)
+        print(
+            (
+                exc.render()
+                if isinstance(exc, InputError)
+                else f"ERROR: {exc}; fix: run the pipeline first"
+            ),
+            file=sys.stderr,
+        )
         return 2
     return 0
 

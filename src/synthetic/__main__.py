@@ -4,6 +4,7 @@ Reads config/synthetic_reconstruction.yaml (every assumption lives there) and wr
 plus data/raw/README.md with the list of printed values that needed item non-response or could not be
 matched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,13 +21,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m synthetic", description=__doc__)
-    parser.add_argument("--config", type=Path, default=ROOT / "config" / "synthetic_reconstruction.yaml")
+    parser.add_argument(
+        "--config", type=Path, default=ROOT / "config" / "synthetic_reconstruction.yaml"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "raw")
     args = parser.parse_args(argv)
     cfg = yaml.safe_load(args.config.read_text(encoding="utf-8"))
     reports = {}
-    builders = (("rwanda", "rwanda", rwanda), ("tajikistan", "tajikistan", tajikistan),
-                ("example_country", "example_country", example_country))
+    builders = (
+        ("rwanda", "rwanda", rwanda),
+        ("tajikistan", "tajikistan", tajikistan),
+        ("example_country", "example_country", example_country),
+    )
     for offset, (name, key, module) in enumerate(builders):
         rng = np.random.default_rng([cfg["seed"], offset])
         out = args.out / name

@@ -3,6 +3,7 @@
 It shows the onboarding of a third country from config alone (README "Add a country"). Every parameter is
 in config/synthetic_reconstruction.yaml under `example_country`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,14 +15,23 @@ from .fake import fake_names, fake_phones, fake_uuids, submission_times
 from .mess import add_mess, order_by_submission
 from .writers import write_dta
 
-TRUST = {1: "Not at all", 2: "A little", 3: "Somewhat", 4: "Very much", -98: "Refused", -99: "Don't know"}
+TRUST = {
+    1: "Not at all",
+    2: "A little",
+    3: "Somewhat",
+    4: "Very much",
+    -98: "Refused",
+    -99: "Don't know",
+}
 YESNO = {0: "No", 1: "Yes", -98: "Refused", -99: "Don't know"}
 GENDER = {0: "Male", 1: "Female"}
-LABELS = {"q1_trust": "How much do you trust people from other groups in your village?",
-          "q2_safe_night": "Do you feel safe walking in your village at night?",
-          "q3_conflict_resolved": "Was your last dispute resolved without violence?",
-          "q4_stress_weekly": "In the past month, did you feel stressed at least once a week?",
-          "q5_group_member": "Are you a member of a community group that includes other groups?"}
+LABELS = {
+    "q1_trust": "How much do you trust people from other groups in your village?",
+    "q2_safe_night": "Do you feel safe walking in your village at night?",
+    "q3_conflict_resolved": "Was your last dispute resolved without violence?",
+    "q4_stress_weekly": "In the past month, did you feel stressed at least once a week?",
+    "q5_group_member": "Are you a member of a community group that includes other groups?",
+}
 
 
 def _households(rng, cfg) -> pd.DataFrame:
@@ -33,25 +43,37 @@ def _households(rng, cfg) -> pd.DataFrame:
             lo, hi = cfg["households_per_village"]
             for _ in range(int(rng.integers(lo, hi + 1))):
                 hh += 1
-                rows.append({"hhid": f"H{hh:04d}", "stratum": int(stratum), "village_code": village, "effect": effect,
-                             "wt": round(cfg["weight_by_stratum"][stratum] * rng.uniform(0.9, 1.1), 3),
-                             "gender": int(rng.random() < cfg["female_share"]), "age": int(rng.integers(18, 76))})
+                rows.append(
+                    {
+                        "hhid": f"H{hh:04d}",
+                        "stratum": int(stratum),
+                        "village_code": village,
+                        "effect": effect,
+                        "wt": round(cfg["weight_by_stratum"][stratum] * rng.uniform(0.9, 1.1), 3),
+                        "gender": int(rng.random() < cfg["female_share"]),
+                        "age": int(rng.integers(18, 76)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def _wave(rng, people: pd.DataFrame, wave: str, cfg: dict, previous: dict | None) -> tuple[pd.DataFrame, dict]:
+def _wave(
+    rng, people: pd.DataFrame, wave: str, cfg: dict, previous: dict | None
+) -> tuple[pd.DataFrame, dict]:
     n = len(people)
     out = people[["hhid", "stratum", "village_code", "wt", "gender"]].copy()
     out["age"] = (people["age"] + (1 if wave == "endline" else 0)).astype(float)
     truth = {}
     for item, (base, change) in cfg["items"].items():
         lin = base + people["effect"].to_numpy() + (change if wave == "endline" else 0.0)
-        if previous is not None:   # within-household persistence
+        if previous is not None:  # within-household persistence
             lin = lin + 0.8 * (previous[item] - 0.5)
         y = (rng.random(n) < 1 / (1 + np.exp(-lin))).astype(float)
         truth[item] = y
-        if item == "q1_trust":    # 4-point scale: 3-4 trust, 1-2 not
-            coded = np.where(y == 1, rng.choice([3, 4], n, p=[0.6, 0.4]), rng.choice([1, 2], n, p=[0.45, 0.55]))
+        if item == "q1_trust":  # 4-point scale: 3-4 trust, 1-2 not
+            coded = np.where(
+                y == 1, rng.choice([3, 4], n, p=[0.6, 0.4]), rng.choice([1, 2], n, p=[0.45, 0.55])
+            )
         else:
             coded = y
         nr = rng.random(n) < 0.02
@@ -73,25 +95,81 @@ def build(cfg: dict, max_nr: int, rng: np.random.Generator, out_dir: Path) -> li
     people = _households(rng, cfg)
     base, truth = _wave(rng, people, "baseline", cfg, None)
     keep = np.sort(rng.permutation(len(people))[: int(round(len(people) * (1 - cfg["attrition"])))])
-    end, _ = _wave(rng, people.iloc[keep].reset_index(drop=True), "endline", cfg, {k: v[keep] for k, v in truth.items()})
-    labels = {"gender": GENDER, "consent": {0: "No", 1: "Yes"}, "stratum": {int(k): v for k, v in cfg["strata"].items()},
-              "village_code": {int(v): f"Village {v}" for v in people["village_code"].unique()}, "age": {-99: "Don't know"},
-              **{item: (TRUST if item == "q1_trust" else YESNO) for item in cfg["items"]}}
-    col_labels = {"key": "Unique submission key", "submissiondate": "Submission date", "hhid": "Household id (panel)",
-                  "consent": "Consent", "enum_code": "Enumerator", "respondent_name": "Respondent name",
-                  "phone": "Phone number", "stratum": "Sampling stratum (district)", "village_code": "Village (PSU)",
-                  "wt": "Survey weight", "gender": "Gender of respondent", "age": "Age (years)", **LABELS}
-    order = ["key", "submissiondate", "enum_code", "consent", "hhid", "respondent_name", "phone", "stratum",
-             "village_code", "wt", "gender", "age", *cfg["items"]]
+    end, _ = _wave(
+        rng,
+        people.iloc[keep].reset_index(drop=True),
+        "endline",
+        cfg,
+        {k: v[keep] for k, v in truth.items()},
+    )
+    labels = {
+        "gender": GENDER,
+        "consent": {0: "No", 1: "Yes"},
+        "stratum": {int(k): v for k, v in cfg["strata"].items()},
+        "village_code": {int(v): f"Village {v}" for v in people["village_code"].unique()},
+        "age": {-99: "Don't know"},
+        **{item: TRUST if item == "q1_trust" else YESNO for item in cfg["items"]},
+    }
+    col_labels = {
+        "key": "Unique submission key",
+        "submissiondate": "Submission date",
+        "hhid": "Household id (panel)",
+        "consent": "Consent",
+        "enum_code": "Enumerator",
+        "respondent_name": "Respondent name",
+        "phone": "Phone number",
+        "stratum": "Sampling stratum (district)",
+        "village_code": "Village (PSU)",
+        "wt": "Survey weight",
+        "gender": "Gender of respondent",
+        "age": "Age (years)",
+        **LABELS,
+    }
+    order = [
+        "key",
+        "submissiondate",
+        "enum_code",
+        "consent",
+        "hhid",
+        "respondent_name",
+        "phone",
+        "stratum",
+        "village_code",
+        "wt",
+        "gender",
+        "age",
+        *cfg["items"],
+    ]
     for wave, frame in (("baseline", base), ("endline", end)):
-        extra = {"test_submissions": lambda r: {"enum_code": "TEST", "key": "uuid:" + fake_uuids(r, 1)[0]},
-                 "no_consent": lambda r: {"key": "uuid:" + fake_uuids(r, 1)[0]}}
-        mess = dict(cfg["mess"]) if wave == "endline" else {k: v for k, v in cfg["mess"].items() if k != "age_missing_coded"}
-        frame = add_mess(rng, frame, mess, list(cfg["items"]), "consent", "age", extra, text_col="enum_code",
-                         age_missing_code=-99)
+        extra = {
+            "test_submissions": lambda r: {
+                "enum_code": "TEST",
+                "key": "uuid:" + fake_uuids(r, 1)[0],
+            },
+            "no_consent": lambda r: {"key": "uuid:" + fake_uuids(r, 1)[0]},
+        }
+        mess = (
+            dict(cfg["mess"])
+            if wave == "endline"
+            else {k: v for k, v in cfg["mess"].items() if k != "age_missing_coded"}
+        )
+        frame = add_mess(
+            rng,
+            frame,
+            mess,
+            list(cfg["items"]),
+            "consent",
+            "age",
+            extra,
+            text_col="enum_code",
+            age_missing_code=-99,
+        )
         frame = order_by_submission(frame, "_sort").drop(columns="_sort")[order]
-        write_dta(frame, out_dir / f"example_{wave}_surveycto.dta",
-                  file_label="EXAMPLE DATA - fictional, for the onboarding walkthrough",
-                  column_labels=[col_labels[c] for c in order],
-                  variable_value_labels={k: v for k, v in labels.items() if k in order})
+        write_dta(
+            frame,
+            out_dir / f"example_{wave}_surveycto.dta",
+            file_label="EXAMPLE DATA - fictional, for the onboarding walkthrough",
+            column_labels=[col_labels[c] for c in order],
+            variable_value_labels={k: v for k, v in labels.items() if k in order},
+        )
     return ["Fictional example data (not from the paper): no printed values to match."]

@@ -1,4 +1,5 @@
 """Seeded fake identifiers, names and timestamps for synthetic raw exports (never real people)."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,26 +8,119 @@ import numpy as np
 import pandas as pd
 
 _NAMES = {
-    "rw": {"Female": ["Uwase", "Mukamana", "Ingabire", "Uwimana", "Mukandayisenga", "Nyirahabimana", "Umutoni", "Mutesi"],
-           "Male": ["Habimana", "Niyonzima", "Mugisha", "Nshimiyimana", "Hakizimana", "Bizimana", "Ndayisaba", "Kamanzi"],
-           "given": {"Female": ["Marie", "Jeanne", "Claudine", "Alice", "Grace"],
-                     "Male": ["Jean", "Emmanuel", "Eric", "Patrick", "Innocent"]}},
-    "tj": {"Female": ["Rahimova", "Karimova", "Saidova", "Nazarova", "Sharipova", "Davlatova", "Yusupova", "Odinaeva"],
-           "Male": ["Rahimov", "Karimov", "Saidov", "Nazarov", "Sharipov", "Davlatov", "Yusupov", "Odinaev"],
-           "given": {"Female": ["Zarina", "Madina", "Firuza", "Nigora", "Gulnora", "Dilafroz", "Munira", "Sitora"],
-                     "Male": ["Rustam", "Farhod", "Bahrom", "Jamshed", "Sino", "Davron"]}},
+    "rw": {
+        "Female": [
+            "Uwase",
+            "Mukamana",
+            "Ingabire",
+            "Uwimana",
+            "Mukandayisenga",
+            "Nyirahabimana",
+            "Umutoni",
+            "Mutesi",
+        ],
+        "Male": [
+            "Habimana",
+            "Niyonzima",
+            "Mugisha",
+            "Nshimiyimana",
+            "Hakizimana",
+            "Bizimana",
+            "Ndayisaba",
+            "Kamanzi",
+        ],
+        "given": {
+            "Female": ["Marie", "Jeanne", "Claudine", "Alice", "Grace"],
+            "Male": ["Jean", "Emmanuel", "Eric", "Patrick", "Innocent"],
+        },
+    },
+    "tj": {
+        "Female": [
+            "Rahimova",
+            "Karimova",
+            "Saidova",
+            "Nazarova",
+            "Sharipova",
+            "Davlatova",
+            "Yusupova",
+            "Odinaeva",
+        ],
+        "Male": [
+            "Rahimov",
+            "Karimov",
+            "Saidov",
+            "Nazarov",
+            "Sharipov",
+            "Davlatov",
+            "Yusupov",
+            "Odinaev",
+        ],
+        "given": {
+            "Female": [
+                "Zarina",
+                "Madina",
+                "Firuza",
+                "Nigora",
+                "Gulnora",
+                "Dilafroz",
+                "Munira",
+                "Sitora",
+            ],
+            "Male": ["Rustam", "Farhod", "Bahrom", "Jamshed", "Sino", "Davron"],
+        },
+    },
 }
-_VILLAGE_STEMS = ["Kabeza", "Rugando", "Nyakabanda", "Gatare", "Kimisange", "Rwinkwavu", "Bweramana", "Cyanika",
-                  "Gahanga", "Kinyinya", "Mbuye", "Nyamirambo", "Rukoma", "Shyogwe", "Tare", "Musha", "Gikomero",
-                  "Kigabiro", "Ruyenzi", "Mata", "Kibilizi", "Mwendo", "Gitega", "Karama", "Ruhuha", "Masaka",
-                  "Nyarutarama", "Busoro", "Kanombe", "Rubona", "Gisozi", "Munini", "Kavumu", "Nkomero", "Buhanda",
-                  "Kirwa", "Mugina", "Rusatira", "Simbi", "Zivu"]
+_VILLAGE_STEMS = [
+    "Kabeza",
+    "Rugando",
+    "Nyakabanda",
+    "Gatare",
+    "Kimisange",
+    "Rwinkwavu",
+    "Bweramana",
+    "Cyanika",
+    "Gahanga",
+    "Kinyinya",
+    "Mbuye",
+    "Nyamirambo",
+    "Rukoma",
+    "Shyogwe",
+    "Tare",
+    "Musha",
+    "Gikomero",
+    "Kigabiro",
+    "Ruyenzi",
+    "Mata",
+    "Kibilizi",
+    "Mwendo",
+    "Gitega",
+    "Karama",
+    "Ruhuha",
+    "Masaka",
+    "Nyarutarama",
+    "Busoro",
+    "Kanombe",
+    "Rubona",
+    "Gisozi",
+    "Munini",
+    "Kavumu",
+    "Nkomero",
+    "Buhanda",
+    "Kirwa",
+    "Mugina",
+    "Rusatira",
+    "Simbi",
+    "Zivu",
+]
 
 
 def fake_names(rng: np.random.Generator, sexes, culture: str) -> list[str]:
     names = _NAMES[culture]
-    return [f"{names['given'][s][int(rng.integers(len(names['given'][s])))]} {names[s][int(rng.integers(len(names[s])))]}"
-            for s in sexes]
+    return [
+        f"{names['given'][s][int(rng.integers(len(names['given'][s])))]}"
+        f" {names[s][int(rng.integers(len(names[s])))]}"
+        for s in sexes
+    ]
 
 
 def fake_phones(rng: np.random.Generator, n: int, prefix: str) -> list[str]:
@@ -52,5 +146,11 @@ def villages_for(district: str, k: int) -> list[str]:
 
 
 # Ways enumerators mistype a text category: case and spacing only (cleaning must undo them).
-TEXT_VARIANTS = [str.lower, str.upper, lambda s: "  " + s, lambda s: s + "  ", lambda s: s.lower() + " ",
-                 lambda s: s.replace(" ", "  ")]
+TEXT_VARIANTS = [
+    str.lower,
+    str.upper,
+    lambda s: "  " + s,
+    lambda s: s + "  ",
+    lambda s: s.lower() + " ",
+    lambda s: s.replace(" ", "  "),
+]

@@ -1,4 +1,5 @@
 """data/raw/README.md, written by the generator so that it always describes the files beside it."""
+
 from __future__ import annotations
 
 HEADER = """# data/raw — SYNTHETIC RECONSTRUCTIONS, not real survey responses

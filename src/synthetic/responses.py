@@ -1,4 +1,5 @@
 """Turn solved counts into item responses for respondents (shared by the country builders)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,14 +8,27 @@ import pandas as pd
 from .targets import Solution, nonresponse_cases, solve_item
 
 # Questionnaire codes used by both tools' SPSS exports.
-AGREE5_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
-                 5: "Strongly agree", 98: "Don't know", 99: "Refused"}
+AGREE5_LABELS = {
+    1: "Strongly disagree",
+    2: "Disagree",
+    3: "Neither agree nor disagree",
+    4: "Agree",
+    5: "Strongly agree",
+    98: "Don't know",
+    99: "Refused",
+}
 YESNO_LABELS = {0: "No", 1: "Yes", 98: "Don't know", 99: "Refused"}
 SCALE_LABELS = {"agree5": AGREE5_LABELS, "yesno": YESNO_LABELS}
 
 
-def assign_binary(rng: np.random.Generator, size: int, n: int, k: int, order_hint: np.ndarray | None = None,
-                  persistence: float = 0.0) -> np.ndarray:
+def assign_binary(
+    rng: np.random.Generator,
+    size: int,
+    n: int,
+    k: int,
+    order_hint: np.ndarray | None = None,
+    persistence: float = 0.0,
+) -> np.ndarray:
     """Return an array of length `size`: k ones, n-k zeros and size-n NaN (item non-response).
 
     Positions are random (seeded). With `order_hint` (e.g. the same person's baseline answer) and
@@ -45,15 +59,21 @@ def code_scale(rng: np.random.Generator, binary: np.ndarray, scale: str) -> np.n
     return np.where(np.isnan(binary), missing, np.where(binary == 1, pos, neg)).astype(float)
 
 
-def solve_items(items: list[dict], totals: dict[str, dict[str, int]], max_nr: int) -> tuple[dict[str, Solution], list[str]]:
+def solve_items(
+    items: list[dict], totals: dict[str, dict[str, int]], max_nr: int
+) -> tuple[dict[str, Solution], list[str]]:
     """Solve every item's counts; return solutions and a report of non-response and unmatched cases."""
     solutions, report = {}, []
     for item in items:
         waves = item.get("waves", list(item["targets"]))
         sol = solve_item(
-            {w: totals[w] for w in waves}, item["targets"], item["decimals"],
-            change_pp=item.get("change_pp"), change_decimals=item.get("change_decimals", 1),
-            max_nonresponse=max_nr, change_relative=item.get("change_relative"),
+            {w: totals[w] for w in waves},
+            item["targets"],
+            item["decimals"],
+            change_pp=item.get("change_pp"),
+            change_decimals=item.get("change_decimals", 1),
+            max_nonresponse=max_nr,
+            change_relative=item.get("change_relative"),
         )
         solutions[item["name"]] = sol
         for line in nonresponse_cases(sol):
@@ -63,9 +83,17 @@ def solve_items(items: list[dict], totals: dict[str, dict[str, int]], max_nr: in
     return solutions, report
 
 
-def fill_items(rng: np.random.Generator, frame: pd.DataFrame, wave: str, items: list[dict],
-               solutions: dict[str, Solution], group_col: str, group_values: dict[str, object],
-               hints: dict[str, np.ndarray] | None = None, persistence: float = 0.0) -> dict[str, np.ndarray]:
+def fill_items(
+    rng: np.random.Generator,
+    frame: pd.DataFrame,
+    wave: str,
+    items: list[dict],
+    solutions: dict[str, Solution],
+    group_col: str,
+    group_values: dict[str, object],
+    hints: dict[str, np.ndarray] | None = None,
+    persistence: float = 0.0,
+) -> dict[str, np.ndarray]:
     """Write coded responses for each item into `frame` (in place); return the 0/1/NaN truth per item."""
     truth = {}
     for item in items:

@@ -7,6 +7,7 @@ the nearest value is used and the case is reported.
 
 The search is exhaustive over small integer grids (numpy broadcasting), so it is exact.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,8 +47,10 @@ class GroupCount:
 
 @dataclass
 class Solution:
-    counts: dict[str, dict[str, GroupCount]]          # wave -> group -> counts
-    unmatched: list[str] = field(default_factory=list)  # human-readable list of printed values not reproduced
+    counts: dict[str, dict[str, GroupCount]]  # wave -> group -> counts
+    unmatched: list[str] = field(
+        default_factory=list
+    )  # human-readable list of printed values not reproduced
 
 
 def _wave_candidates(totals: dict[str, int], targets: dict[str, float], decimals: int, max_nr: int):
@@ -95,13 +98,21 @@ def _wave_candidates(totals: dict[str, int], targets: dict[str, float], decimals
             mismatch += 2 * (rounded_pct_int(k, n, decimals) != printed_int(targets[g], decimals))
             distance += np.abs(100.0 * k / n - targets[g])
     if "overall" in targets:
-        mismatch += rounded_pct_int(k_all, n_all, decimals) != printed_int(targets["overall"], decimals)
+        mismatch += rounded_pct_int(k_all, n_all, decimals) != printed_int(
+            targets["overall"], decimals
+        )
         distance += np.abs(100.0 * k_all / n_all - targets["overall"])
     # where groups are not printed, prefer groups that resemble each other (smallest spread of rates)
     rates = [cand[f"k_{g}"] / cand[f"n_{g}"] for g in groups]
     spread = np.max(rates, axis=0) - np.min(rates, axis=0) if rates else np.zeros(size)
-    cand.update(mismatch=mismatch, nonresponse=nonresponse, distance=distance, spread=spread,
-                n_all=n_all, k_all=k_all)
+    cand.update(
+        mismatch=mismatch,
+        nonresponse=nonresponse,
+        distance=distance,
+        spread=spread,
+        n_all=n_all,
+        k_all=k_all,
+    )
     return cand
 
 
@@ -127,12 +138,16 @@ def solve_item(
     waves = list(totals)
     change_pp = change_pp or {}
     change_relative = change_relative or {}
-    changes = [(g, v, "pp") for g, v in change_pp.items()] + [(g, v, "relative") for g, v in change_relative.items()]
+    changes = [(g, v, "pp") for g, v in change_pp.items()] + [
+        (g, v, "relative") for g, v in change_relative.items()
+    ]
     per_wave = {}
     for w in waves:
         cand = _wave_candidates(totals[w], targets.get(w, {}), decimals, max_nonresponse)
         if not changes:  # waves independent: keep the best candidate of each wave
-            order = np.lexsort((cand["spread"], cand["distance"], cand["nonresponse"], cand["mismatch"]))[:1]
+            order = np.lexsort(
+                (cand["spread"], cand["distance"], cand["nonresponse"], cand["mismatch"])
+            )[:1]
         else:  # keep every candidate with the wave's fewest mismatches; pair across waves below
             order = np.flatnonzero(cand["mismatch"] == cand["mismatch"].min())
         per_wave[w] = {key: val[order] for key, val in cand.items()}
@@ -145,14 +160,22 @@ def solve_item(
     distance = sum(per_wave[w]["distance"][picks[w]] for w in waves)
     spread = sum(per_wave[w]["spread"][picks[w]] for w in waves)
     for g, printed, kind in changes:
+
         def pct(w):
             n = per_wave[w]["n_all" if g == "overall" else f"n_{g}"][picks[w]]
             k = per_wave[w]["k_all" if g == "overall" else f"k_{g}"][picks[w]]
             return 100.0 * k / n
+
         with np.errstate(divide="ignore", invalid="ignore"):
-            diff = pct("endline") - pct("baseline") if kind == "pp" else 100.0 * (pct("endline") / pct("baseline") - 1)
+            diff = (
+                pct("endline") - pct("baseline")
+                if kind == "pp"
+                else 100.0 * (pct("endline") / pct("baseline") - 1)
+            )
         scale = 10**change_decimals
-        mismatch = mismatch + 2 * (np.floor(np.abs(diff) * scale + 0.5 + 1e-9) * np.sign(diff) != round(printed * scale))
+        mismatch = mismatch + 2 * (
+            np.floor(np.abs(diff) * scale + 0.5 + 1e-9) * np.sign(diff) != round(printed * scale)
+        )
         distance = distance + np.abs(diff - printed)
     best = np.lexsort((spread, distance, nonresponse, mismatch))[0]
 
@@ -161,7 +184,9 @@ def solve_item(
     for w in waves:
         i = picks[w][best]
         counts[w] = {
-            g: GroupCount(total=totals[w][g], n=int(per_wave[w][f"n_{g}"][i]), k=int(per_wave[w][f"k_{g}"][i]))
+            g: GroupCount(
+                total=totals[w][g], n=int(per_wave[w][f"n_{g}"][i]), k=int(per_wave[w][f"k_{g}"][i])
+            )
             for g in totals[w]
         }
         n_all, k_all = sum(c.n for c in counts[w].values()), sum(c.k for c in counts[w].values())
@@ -174,15 +199,24 @@ def solve_item(
                     f"{got / 10**decimals:.{decimals}f}% ({k}/{n})"
                 )
     for g, printed, kind in changes:
+
         def pct_of(w):
             c = counts[w]
             if g == "overall":
                 return 100.0 * sum(x.k for x in c.values()) / sum(x.n for x in c.values())
             return c[g].pct
-        diff = pct_of("endline") - pct_of("baseline") if kind == "pp" else 100.0 * (pct_of("endline") / pct_of("baseline") - 1)
+
+        diff = (
+            pct_of("endline") - pct_of("baseline")
+            if kind == "pp"
+            else 100.0 * (pct_of("endline") / pct_of("baseline") - 1)
+        )
         unit = "pp" if kind == "pp" else "% (relative)"
         if round(diff, change_decimals) != round(printed, change_decimals):
-            unmatched.append(f"change {g}: printed {printed:+.{change_decimals}f} {unit}, reconstructed {diff:+.2f} {unit}")
+            unmatched.append(
+                f"change {g}: printed {printed:+.{change_decimals}f} {unit}, reconstructed"
+                f" {diff:+.2f} {unit}"
+            )
     return Solution(counts=counts, unmatched=unmatched)
 
 
@@ -192,8 +226,18 @@ def nonresponse_cases(solution: Solution) -> list[str]:
     for w, groups in solution.counts.items():
         for g, c in groups.items():
             if c.nonresponse:
-                out.append(f"{w} {g}: {c.k}/{c.n} = {c.pct:.2f}% ({c.nonresponse} of {c.total} item non-response)")
+                out.append(
+                    f"{w} {g}: {c.k}/{c.n} = {c.pct:.2f}% ({c.nonresponse} of {c.total} item"
+                    " non-response)"
+                )
     return out
 
 
-__all__ = ["GroupCount", "Solution", "solve_item", "nonresponse_cases", "rounded_pct_int", "printed_int"]
+__all__ = [
+    "GroupCount",
+    "Solution",
+    "solve_item",
+    "nonresponse_cases",
+    "rounded_pct_int",
+    "printed_int",
+]

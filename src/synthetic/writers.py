@@ -3,6 +3,7 @@
 SPSS .sav headers carry a creation date/time, and XLSX files carry timestamps in docProps/core.xml
 and in every zip entry; each writer pins them to FIXED_STAMP.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 
-FIXED_DATE_SAV = b"01 Jul 23"   # SPSS header creation date: 9 bytes "dd mmm yy"
-FIXED_TIME_SAV = b"00:00:00"    # 8 bytes "hh:mm:ss"
+FIXED_DATE_SAV = b"01 Jul 23"  # SPSS header creation date: 9 bytes "dd mmm yy"
+FIXED_TIME_SAV = b"00:00:00"  # 8 bytes "hh:mm:ss"
 FIXED_ZIP_TIME = (2023, 7, 1, 0, 0, 0)
 FIXED_ISO = "2023-07-01T00:00:00Z"
 
@@ -31,8 +32,8 @@ def write_sav(df: pd.DataFrame, path: Path, **meta) -> None:
     pyreadstat.write_sav(df, str(path), **meta)
     data = bytearray(path.read_bytes())
     assert data[:4] in (b"$FL2", b"$FL3"), "not an SPSS system file"
-    data[_SAV_DATE_OFFSET:_SAV_DATE_OFFSET + 9] = FIXED_DATE_SAV
-    data[_SAV_TIME_OFFSET:_SAV_TIME_OFFSET + 8] = FIXED_TIME_SAV
+    data[_SAV_DATE_OFFSET : _SAV_DATE_OFFSET + 9] = FIXED_DATE_SAV
+    data[_SAV_TIME_OFFSET : _SAV_TIME_OFFSET + 8] = FIXED_TIME_SAV
     path.write_bytes(bytes(data))
 
 
@@ -44,7 +45,7 @@ def write_dta(df: pd.DataFrame, path: Path, **meta) -> None:
     start = data.index(b"<timestamp>") + len(b"<timestamp>")
     length = data[start]
     fixed = b"01 Jul 2023 00:00"[:length].ljust(length)
-    path.write_bytes(data[: start + 1] + fixed + data[start + 1 + length:])
+    path.write_bytes(data[: start + 1] + fixed + data[start + 1 + length :])
 
 
 def normalise_zip(path: Path) -> None:
@@ -56,7 +57,11 @@ def normalise_zip(path: Path) -> None:
         for name, payload in entries:
             if name == "docProps/core.xml":
                 text = payload.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{FIXED_ISO}\g<3>", text)
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rf"\g<1>{FIXED_ISO}\g<3>",
+                    text,
+                )
                 payload = text.encode("utf-8")
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -74,10 +79,18 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     normalise_zip(path)
 
 
-def write_csv(df: pd.DataFrame, path: Path, sep: str = ",", quote_all: bool = False, encoding: str = "utf-8") -> None:
+def write_csv(
+    df: pd.DataFrame, path: Path, sep: str = ",", quote_all: bool = False, encoding: str = "utf-8"
+) -> None:
     """Write a CSV with Unix line endings; `quote_all` quotes every field (KoboToolbox style)."""
     import csv
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, sep=sep, index=False, lineterminator="\n", encoding=encoding,
-              quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    df.to_csv(
+        path,
+        sep=sep,
+        index=False,
+        lineterminator="\n",
+        encoding=encoding,
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    )

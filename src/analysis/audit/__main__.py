@@ -3,6 +3,7 @@
 `show` prints the claim as registered, the recomputed value and status, every check, and the provenance
 record: input files with SHA-256, filters, n and k, method, implementing function and code version.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,13 +17,19 @@ from analysis.errors import InputError
 
 
 def cmd_run(args) -> None:
-    from analysis.config import load_project
     from analysis.audit.run import audit, load_registry, write_audit
+    from analysis.config import load_project
+
     project = load_project(args.root)
     registry = load_registry(args.root / args.claims, args.root)
     result = audit(project, registry)
     out = args.root / args.out_dir
-    finals = [out / "claims.csv", out / "consistency.csv", out / "findings.md", out / "provenance.json"]
+    finals = [
+        out / "claims.csv",
+        out / "consistency.csv",
+        out / "findings.md",
+        out / "provenance.json",
+    ]
     with atomic_outputs(finals) as tmp:
         write_audit(result, *tmp)
 
@@ -35,14 +42,23 @@ def cmd_show(args) -> None:
     claims = read_output_csv(claims_path, dtype=str, keep_default_na=False).set_index("id")
     if args.claim_id not in claims.index:
         near = [i for i in claims.index if args.claim_id.split("_")[0] in i][:8]
-        raise InputError(f"unknown claim id '{args.claim_id}'", file=str(claims_path), key=args.claim_id,
-                         fix="use an id from the claims registry" + (f", e.g. {', '.join(near)}" if near else ""))
+        raise InputError(
+            f"unknown claim id '{args.claim_id}'",
+            file=str(claims_path),
+            key=args.claim_id,
+            fix="use an id from the claims registry"
+            + (f", e.g. {', '.join(near)}" if near else ""),
+        )
     row = claims.loc[args.claim_id]
-    prov = {p["claim_id"]: p for p in json.loads(prov_path.read_text(encoding="utf-8"))}[args.claim_id]
+    prov = {p["claim_id"]: p for p in json.loads(prov_path.read_text(encoding="utf-8"))}[
+        args.claim_id
+    ]
     print(f"claim       {args.claim_id}  ({row['section']})")
-    print(f"quote       \"{row['quote']}\"")
-    print(f"printed     {row['printed']} {row['unit']} (to {row['decimals']} decimals)"
-          + (f", base n = {row['base_n']}" if row["base_n"] else ""))
+    print(f'quote       "{row["quote"]}"')
+    print(
+        f"printed     {row['printed']} {row['unit']} (to {row['decimals']} decimals)"
+        + (f", base n = {row['base_n']}" if row["base_n"] else "")
+    )
     print(f"recomputed  {row['recomputed'] or '-'}")
     print(f"status      {row['status']}   checks: {row['check']}")
     for part in row["detail"].split(" | "):

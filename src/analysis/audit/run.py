@@ -3,6 +3,7 @@
 Public surface: `load_registry(path, root)`, `audit(project, registry)` -> AuditResult,
 `write_audit(result, out_dir)`, `render_findings(result)`.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,18 +12,41 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.config import read_yaml, validate
-from analysis.csv_files import write_csv
-from analysis.escaping import markdown_text
-from analysis.errors import InputError
-from analysis.model import (ChangeCheck, Claim, ClaimsRegistry, ConsistencyCheck, CrossTableCheck, ItemisedTotalCheck, Project,
-                     SumCheck, WeightedAverageCheck)
 from analysis.audit import checks
 from analysis.audit.recompute import Recomputer
+from analysis.config import read_yaml, validate
+from analysis.csv_files import write_csv
+from analysis.errors import InputError
+from analysis.escaping import markdown_text
+from analysis.model import (
+    ChangeCheck,
+    Claim,
+    ClaimsRegistry,
+    ConsistencyCheck,
+    CrossTableCheck,
+    ItemisedTotalCheck,
+    Project,
+    SumCheck,
+    WeightedAverageCheck,
+)
 
 STATUSES = ("reproduced", "differs", "impossible", "not_recomputable", "derived")
-CLAIM_COLUMNS = ["id", "section", "quote", "unit", "group", "wave", "base_n", "printed", "decimals", "recomputed",
-                 "status", "check", "detail", "provenance_id"]
+CLAIM_COLUMNS = [
+    "id",
+    "section",
+    "quote",
+    "unit",
+    "group",
+    "wave",
+    "base_n",
+    "printed",
+    "decimals",
+    "recomputed",
+    "status",
+    "check",
+    "detail",
+    "provenance_id",
+]
 
 
 @dataclass
@@ -42,13 +66,22 @@ def load_registry(path: Path, root: Path) -> ClaimsRegistry:
     ids = [c.id for c in registry.claims]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
-        raise InputError(f"duplicate claim ids {dupes}", file=source, key=dupes[0], fix="give every claim a unique id")
+        raise InputError(
+            f"duplicate claim ids {dupes}",
+            file=source,
+            key=dupes[0],
+            fix="give every claim a unique id",
+        )
     known = set(ids)
     for check in registry.consistency:
         unknown = [r for r in check.claims if r not in known]
         if unknown:
-            raise InputError(f"consistency check {check.id} refers to unknown claims {unknown}", file=source,
-                             key=check.id, fix="use ids of claims in the registry")
+            raise InputError(
+                f"consistency check {check.id} refers to unknown claims {unknown}",
+                file=source,
+                key=check.id,
+                fix="use ids of claims in the registry",
+            )
     return registry
 
 
@@ -70,13 +103,24 @@ def _claim_row(claim: Claim, recomputer: Recomputer, printed: dict) -> tuple[dic
         checks_run.insert(0, "recompute")
         details.insert(0, c.detail)
         status = status or ("reproduced" if c.passed else "differs")
-    if claim.derived:   # an anchor for a consistency check, not a number the paper prints
+    if claim.derived:  # an anchor for a consistency check, not a number the paper prints
         status = "derived"
-    row = {"id": claim.id, "section": claim.section, "quote": claim.quote, "unit": claim.unit,
-           "group": claim.group, "wave": claim.wave, "base_n": claim.base_n,
-           "printed": claim.printed, "decimals": decimals, "recomputed": result.value, "status": status,
-           "check": "; ".join(checks_run) or "none", "detail": " | ".join(details),
-           "provenance_id": result.provenance["provenance_id"]}
+    row = {
+        "id": claim.id,
+        "section": claim.section,
+        "quote": claim.quote,
+        "unit": claim.unit,
+        "group": claim.group,
+        "wave": claim.wave,
+        "base_n": claim.base_n,
+        "printed": claim.printed,
+        "decimals": decimals,
+        "recomputed": result.value,
+        "status": status,
+        "check": "; ".join(checks_run) or "none",
+        "detail": " | ".join(details),
+        "provenance_id": result.provenance["provenance_id"],
+    }
     return row, result.provenance
 
 
@@ -84,30 +128,59 @@ def _consistency_row(check: ConsistencyCheck, claims: dict[str, Claim]) -> dict:
     p = {cid: c.printed for cid, c in claims.items()}
     d = {cid: c.decimals for cid, c in claims.items()}
     if isinstance(check, SumCheck):
-        res = checks.check_sum(p[check.total], [p[x] for x in check.parts], d[check.total], claims[check.total].unit)
+        res = checks.check_sum(
+            p[check.total], [p[x] for x in check.parts], d[check.total], claims[check.total].unit
+        )
     elif isinstance(check, WeightedAverageCheck):
         parts = [(p[x.claim], x.n) for x in check.parts]
-        res = checks.check_weighted_average(p[check.overall], d[check.overall], parts,
-                                            max(d[x.claim] for x in check.parts), claims[check.overall].bound)
+        res = checks.check_weighted_average(
+            p[check.overall],
+            d[check.overall],
+            parts,
+            max(d[x.claim] for x in check.parts),
+            claims[check.overall].bound,
+        )
     elif isinstance(check, ChangeCheck):
-        res = checks.check_change(p[check.change], d[check.change], p[check.baseline], p[check.endline],
-                                  max(d[check.baseline], d[check.endline]), check.kind)
+        res = checks.check_change(
+            p[check.change],
+            d[check.change],
+            p[check.baseline],
+            p[check.endline],
+            max(d[check.baseline], d[check.endline]),
+            check.kind,
+        )
     elif isinstance(check, CrossTableCheck):
-        res = checks.check_cross_table([p[x] for x in check.left], [p[x] for x in check.right], check.relation,
-                                       check.statement)
+        res = checks.check_cross_table(
+            [p[x] for x in check.left], [p[x] for x in check.right], check.relation, check.statement
+        )
     elif isinstance(check, ItemisedTotalCheck):
         res = checks.check_itemised_total(p[check.total], [p[x] for x in check.items])
         if not res.passed:
-            res.label = "conditional"   # two counts of possibly different activities: inconsistent if they are the same
-    else:   # SubgroupChangeCheck
+            res.label = (  # two counts of possibly different activities: inconsistent if they are the same
+                "conditional"
+            )
+    else:  # SubgroupChangeCheck
         parts = [(p[x.change], x.endline_n) for x in check.parts]
-        res = checks.check_subgroup_change(p[check.overall_change], d[check.overall_change], parts,
-                                           max(d[x.change] for x in check.parts))
-    return {"id": check.id, "check": check.check, "passed": res.passed, "label": "" if res.passed else res.label,
-            "detail": res.detail, "claims": "; ".join(check.claims), "note": check.note}
+        res = checks.check_subgroup_change(
+            p[check.overall_change],
+            d[check.overall_change],
+            parts,
+            max(d[x.change] for x in check.parts),
+        )
+    return {
+        "id": check.id,
+        "check": check.check,
+        "passed": res.passed,
+        "label": "" if res.passed else res.label,
+        "detail": res.detail,
+        "claims": "; ".join(check.claims),
+        "note": check.note,
+    }
 
 
-def audit(project: Project, registry: ClaimsRegistry, recomputer: Recomputer | None = None) -> AuditResult:
+def audit(
+    project: Project, registry: ClaimsRegistry, recomputer: Recomputer | None = None
+) -> AuditResult:
     recomputer = recomputer or Recomputer(project)
     claims = {c.id: c for c in registry.claims}
     printed = {cid: c.printed for cid, c in claims.items()}
@@ -117,9 +190,14 @@ def audit(project: Project, registry: ClaimsRegistry, recomputer: Recomputer | N
         rows.append(row)
         provenance.append(prov)
     consistency = [_consistency_row(c, claims) for c in registry.consistency]
-    return AuditResult(pd.DataFrame(rows, columns=CLAIM_COLUMNS),
-                       pd.DataFrame(consistency, columns=["id", "check", "passed", "label", "detail", "claims", "note"]),
-                       provenance, registry)
+    return AuditResult(
+        pd.DataFrame(rows, columns=CLAIM_COLUMNS),
+        pd.DataFrame(
+            consistency, columns=["id", "check", "passed", "label", "detail", "claims", "note"]
+        ),
+        provenance,
+        registry,
+    )
 
 
 def render_findings(result: AuditResult) -> str:
@@ -128,29 +206,64 @@ def render_findings(result: AuditResult) -> str:
     c, k = result.claims, result.consistency
     md = markdown_text
     paper = result.registry.paper
-    lines = [f"# Audit findings: {md(paper.short_title)} ({md(paper.year)})", "",
-             "> Recomputed values come from the shipped **synthetic reconstructions** of the survey data (see",
-             "> data/raw/README.md), so `reproduced`/`differs` for survey estimates describes the reconstruction.",
-             "> The findings below use only the paper's own printed numbers and hold whatever the data.", "",
-             "## Claims by status", "", "| status | claims |", "|---|---|"]
+    lines = [
+        f"# Audit findings: {md(paper.short_title)} ({md(paper.year)})",
+        "",
+        (
+            "> Recomputed values come from the shipped **synthetic reconstructions** of the survey"
+            " data (see"
+        ),
+        (
+            "> data/raw/README.md), so `reproduced`/`differs` for survey estimates describes the"
+            " reconstruction."
+        ),
+        "> The findings below use only the paper's own printed numbers and hold whatever the data.",
+        "",
+        "## Claims by status",
+        "",
+        "| status | claims |",
+        "|---|---|",
+    ]
     counts = c["status"].value_counts()
-    lines += [f"| {s} | {int(counts.get(s, 0))} |" for s in STATUSES] + [f"| total | {len(c)} |", ""]
-    lines += ["## Internal inconsistencies", "",
-              "Label: **proven** follows from the printed numbers alone; **conditional** holds under the stated reading.", ""]
+    lines += [f"| {s} | {int(counts.get(s, 0))} |" for s in STATUSES] + [
+        f"| total | {len(c)} |",
+        "",
+    ]
+    lines += [
+        "## Internal inconsistencies",
+        "",
+        (
+            "Label: **proven** follows from the printed numbers alone; **conditional** holds under"
+            " the stated reading."
+        ),
+        "",
+    ]
     n = 0
     for _, r in k[~k["passed"]].iterrows():
         n += 1
-        lines.append(f"{n}. **{md(r['id'])}** ({md(r['check'])}, {md(r['label'])}): {md(r['detail'])}. "
-                     f"Claims: {md(r['claims'])}." + (f" {md(r['note'])}" if r["note"] else ""))
-    fig = c[(c["status"] == "differs") & c["provenance_id"].notna() & c["section"].str.startswith("Figure")
-            & (c["unit"] == "percent")]
+        lines.append(
+            f"{n}. **{md(r['id'])}** ({md(r['check'])}, {md(r['label'])}): {md(r['detail'])}. "
+            f"Claims: {md(r['claims'])}." + (f" {md(r['note'])}" if r["note"] else "")
+        )
+    fig = c[
+        (c["status"] == "differs")
+        & c["provenance_id"].notna()
+        & c["section"].str.startswith("Figure")
+        & (c["unit"] == "percent")
+    ]
     for _, r in fig.iterrows():
         n += 1
-        lines.append(f"{n}. **{md(r['id'])}** (printed percentage vs printed counts, proven): {md(r['section'])} prints "
-                     f"{r['printed']:.{int(r['decimals'])}f}% but its own counts give {r['recomputed']:.3f}%.")
+        lines.append(
+            f"{n}. **{md(r['id'])}** (printed percentage vs printed counts, proven):"
+            f" {md(r['section'])} prints {r['printed']:.{int(r['decimals'])}f}% but its own counts"
+            f" give {r['recomputed']:.3f}%."
+        )
     # figure cells print their own counts, so a percentage that misses them is reported above instead
-    gran = c[c["check"].str.contains("granularity") & c["detail"].str.contains("impossible")
-             & ~c["section"].str.startswith("Figure")]
+    gran = c[
+        c["check"].str.contains("granularity")
+        & c["detail"].str.contains("impossible")
+        & ~c["section"].str.startswith("Figure")
+    ]
     for _, r in gran.iterrows():
         n += 1
         label = "proven" if r["status"] == "impossible" else "conditional on no item non-response"
@@ -161,20 +274,42 @@ def render_findings(result: AuditResult) -> str:
     prov = {p["claim_id"]: p for p in result.provenance}
     changes = [cl for cl in result.registry.claims if cl.recompute.kind in ("shift", "change")]
     if changes:
-        lines += ["", "## Printed changes and the tests behind them", "",
-                  "The paper reports these changes; the pipeline's test of each shift (design from config) says:", ""]
+        lines += [
+            "",
+            "## Printed changes and the tests behind them",
+            "",
+            (
+                "The paper reports these changes; the pipeline's test of each shift (design from"
+                " config) says:"
+            ),
+            "",
+        ]
         for cl in changes:
-            lines.append(f"- **{md(cl.id)}** ({md(cl.section)}, printed {cl.printed:+g} {md(cl.unit)}): "
-                         f"{md(prov[cl.id]['method'])}")
+            lines.append(
+                f"- **{md(cl.id)}** ({md(cl.section)}, printed {cl.printed:+g} {md(cl.unit)}): "
+                f"{md(prov[cl.id]['method'])}"
+            )
     lines += ["", "## Consistency checks that hold", ""]
-    lines += [f"- {md(r['id'])} ({md(r['check'])}): {md(r['detail'])}" for _, r in k[k["passed"]].iterrows()] or ["- none"]
+    lines += [
+        f"- {md(r['id'])} ({md(r['check'])}): {md(r['detail'])}"
+        for _, r in k[k["passed"]].iterrows()
+    ] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
-def write_audit(result: AuditResult, claims_path: Path, consistency_path: Path, findings_path: Path,
-                provenance_path: Path) -> None:
-    write_csv(result.claims, claims_path, float_format="%.10g")    # text neutralised against spreadsheet formulas
+def write_audit(
+    result: AuditResult,
+    claims_path: Path,
+    consistency_path: Path,
+    findings_path: Path,
+    provenance_path: Path,
+) -> None:
+    write_csv(
+        result.claims, claims_path, float_format="%.10g"
+    )  # text neutralised against spreadsheet formulas
     write_csv(result.consistency, consistency_path)
     findings_path.write_text(render_findings(result), encoding="utf-8")
-    provenance_path.write_text(json.dumps(result.provenance, indent=1, ensure_ascii=False, default=str) + "\n",
-                               encoding="utf-8")
+    provenance_path.write_text(
+        json.dumps(result.provenance, indent=1, ensure_ascii=False, default=str) + "\n",
+        encoding="utf-8",
+    )

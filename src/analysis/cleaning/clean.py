@@ -21,6 +21,7 @@ variable, panel pairs that may be two people, dates after the end of fieldwork o
 Large datasets (analysis.resources.source_processes) clean their source files in parallel processes,
 one per file; results and errors arrive in config order, exactly as in a sequential run.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -38,22 +39,57 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.cleaning.codebook import ARROW_TEXT, LOG_COLUMNS, convert_column, display_values, empty_log
+from analysis.cleaning.codebook import (
+    ARROW_TEXT,
+    LOG_COLUMNS,
+    convert_column,
+    display_values,
+    empty_log,
+)
 from analysis.cleaning.conditions import evaluate
+from analysis.cleaning.free_text import WITHHELD, TextPolicy, redact, redaction_rule, text_policy
 from analysis.csv_files import csv_bytes, write_csv
 from analysis.errors import InputError
-from analysis.cleaning.free_text import WITHHELD, TextPolicy, redact, redaction_rule, text_policy
-from analysis.model import (AnyOfMapping, BandsDerivation, Check, ConcatDerivation, Condition, ConditionRule, ConstantDerivation,
-                    CopyDerivation, Dataset, Derivation, Design, DuplicateRule, Exclusion, Indicator, IndicatorMapping,
-                    MapDerivation, Project, ShareMapping, Source, Table, Variable)
 from analysis.ingest.readers import read_source
+from analysis.model import (
+    AnyOfMapping,
+    BandsDerivation,
+    Check,
+    ConcatDerivation,
+    Condition,
+    ConditionRule,
+    ConstantDerivation,
+    CopyDerivation,
+    Dataset,
+    Derivation,
+    Design,
+    DuplicateRule,
+    Exclusion,
+    Indicator,
+    IndicatorMapping,
+    MapDerivation,
+    Project,
+    ShareMapping,
+    Source,
+    Table,
+    Variable,
+)
 from analysis.resources import source_processes
 
-CORE_RESPONDENT_COLUMNS = ["respondent_id", "wave", "sex", "age", "age_band", "social_group", "location",
-                           "cluster", "weight"]
+CORE_RESPONDENT_COLUMNS = [
+    "respondent_id",
+    "wave",
+    "sex",
+    "age",
+    "age_band",
+    "social_group",
+    "location",
+    "cluster",
+    "weight",
+]
 PROVENANCE_COLUMNS = ["source_file", "source_row"]
 EXCLUSION_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id", "rule", "reason"]
-BACKGROUND_ENCODE_ROWS = 100_000   # smaller data are encoded when written: threads are not worth it
+BACKGROUND_ENCODE_ROWS = 100_000  # smaller data are encoded when written: threads are not worth it
 CLEANING_LOG_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"] + LOG_COLUMNS
 ACCOUNTING_COLUMNS = ["dataset", "source_file", "wave", "raw_rows", "kept", "excluded"]
 BLANK_ROW = {"rule": "blank_row", "reason": "blank row"}
@@ -86,13 +122,14 @@ def parquet_bytes(data: pd.DataFrame) -> bytes:
 @dataclass
 class SourceResult:
     """What `clean_source` gives back for one source file (small apart from `kept` and `log`)."""
+
     kept: pd.DataFrame
     excluded: pd.DataFrame
-    log: pd.DataFrame                       # ordered by row and variable
+    log: pd.DataFrame  # ordered by row and variable
     accounting: dict
-    duplicates: pd.DataFrame | None         # respondents: rows of ids interviewed twice in this file
-    value_sets: dict | None = None          # variable -> the values it can take (None: not enumerable)
-    observed: dict | None = None            # indicator variable without value set -> values seen in kept rows
+    duplicates: pd.DataFrame | None  # respondents: rows of ids interviewed twice in this file
+    value_sets: dict | None = None  # variable -> the values it can take (None: not enumerable)
+    observed: dict | None = None  # indicator variable without value set -> values seen in kept rows
 
 
 def _in_background(make, *args) -> Future:
@@ -106,6 +143,7 @@ def _in_background(make, *args) -> Future:
             future.set_result(make(*args))
         except BaseException as exc:  # handed to whoever waits for the bytes
             future.set_exception(exc)
+
     threading.Thread(target=run, daemon=True).start()
     return future
 
@@ -121,7 +159,9 @@ def _is_null(value) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def possible_values(spec: Variable, value_labels: dict | None, multi_choices: set | None) -> set | None:
+def possible_values(
+    spec: Variable, value_labels: dict | None, multi_choices: set | None
+) -> set | None:
     """The harmonised values a codebook variable can take, when they can be listed: a categorical's `values:` map
     or the file's value labels (XLSForm choices) after `recode:`, a multi's choices, a constant. None for text,
     numbers and dates (their values are whatever the data hold)."""
@@ -145,16 +185,23 @@ def possible_values(spec: Variable, value_labels: dict | None, multi_choices: se
 @dataclass
 class Harmonised:
     """One raw file with every codebook variable converted (see `harmonise_source`)."""
-    frame: pd.DataFrame               # harmonised variables + source_file, source_row, wave (raw row order)
-    log: pd.DataFrame                 # changed values
-    unknown: pd.DataFrame             # raw values without a mapping (row_index, variable, raw_value, raw_column)
+
+    frame: pd.DataFrame  # harmonised variables + source_file, source_row, wave (raw row order)
+    log: pd.DataFrame  # changed values
+    unknown: (
+        pd.DataFrame
+    )  # raw values without a mapping (row_index, variable, raw_value, raw_column)
     n_raw: int
-    blank: np.ndarray                 # rows whose every raw cell is empty
-    value_sets: dict                  # variable -> possible_values (variables present in this file)
-    pii: pd.DataFrame | None          # the raw `pii:` columns, when published free text must be scanned for them
+    blank: np.ndarray  # rows whose every raw cell is empty
+    value_sets: dict  # variable -> possible_values (variables present in this file)
+    pii: (
+        pd.DataFrame | None
+    )  # the raw `pii:` columns, when published free text must be scanned for them
 
 
-def harmonise_source(root: Path, dataset: Dataset, source: Source, config_file: str, keep_pii: bool = False) -> Harmonised:
+def harmonise_source(
+    root: Path, dataset: Dataset, source: Source, config_file: str, keep_pii: bool = False
+) -> Harmonised:
     """Read one raw file and convert every codebook variable. `keep_pii`: also hand back the raw PII columns
     (to redact them from published free text; they never reach an output)."""
     table = read_source(root, source)
@@ -169,22 +216,42 @@ def harmonise_source(root: Path, dataset: Dataset, source: Source, config_file: 
             continue
         col = _raw_column(source, variable, spec)
         if col in pii:
-            raise InputError(f"variable '{variable}' is read from '{col}', which is listed under `pii`", file=config_file,
-                             column=col, fix="direct identifiers may not become analysis variables: remove the mapping")
+            raise InputError(
+                f"variable '{variable}' is read from '{col}', which is listed under `pii`",
+                file=config_file,
+                column=col,
+                fix="direct identifiers may not become analysis variables: remove the mapping",
+            )
         if col not in raw.columns:
             if spec.in_wave(wave) and not spec.optional:
-                near = [c for c in raw.columns if variable.split("_")[0].lower() in str(c).lower()][:5]
-                raise InputError(f"column '{col}' (for variable '{variable}') is not in the file", file=table.file,
-                                 column=col,
-                                 fix=f"map '{variable}' to the right column under `columns:` of this source in {config_file}"
-                                     + (f" (columns that look similar: {', '.join(near)})" if near else "")
-                                     + ", or list the waves that have it under `waves:`")
+                near = [c for c in raw.columns if variable.split("_")[0].lower() in str(c).lower()][
+                    :5
+                ]
+                raise InputError(
+                    f"column '{col}' (for variable '{variable}') is not in the file",
+                    file=table.file,
+                    column=col,
+                    fix=(
+                        f"map '{variable}' to the right column under `columns:` of this source in"
+                        f" {config_file}"
+                    )
+                    + (f" (columns that look similar: {', '.join(near)})" if near else "")
+                    + ", or list the waves that have it under `waves:`",
+                )
             columns[variable] = pd.Series(None, index=raw.index, dtype=object)
             continue
-        values, log, unknown = convert_column(variable, raw[col], spec, table.value_labels.get(col),
-                                              table.missing_values.get(col, set()), table.multi_choice.get(col))
+        values, log, unknown = convert_column(
+            variable,
+            raw[col],
+            spec,
+            table.value_labels.get(col),
+            table.missing_values.get(col, set()),
+            table.multi_choice.get(col),
+        )
         columns[variable] = values
-        value_sets[variable] = possible_values(spec, table.value_labels.get(col), table.multi_choice.get(col))
+        value_sets[variable] = possible_values(
+            spec, table.value_labels.get(col), table.multi_choice.get(col)
+        )
         logs.append(log)
         unknowns.append(unknown.assign(raw_column=col))
     frame = pd.DataFrame(columns, index=raw.index)
@@ -193,24 +260,41 @@ def harmonise_source(root: Path, dataset: Dataset, source: Source, config_file: 
     frame.insert(0, "source_file", source.file)
     logs = [log for log in logs if len(log)]
     log = pd.concat(logs, ignore_index=True) if logs else empty_log()
-    log = log.astype({c: ARROW_TEXT for c in LOG_COLUMNS})   # arrow buffers: cheap to pass between processes
-    unknown = pd.concat(unknowns, ignore_index=True) if unknowns else pd.DataFrame(columns=["row_index", "variable", "raw_value"])
+    log = log.astype(
+        {c: ARROW_TEXT for c in LOG_COLUMNS}
+    )  # arrow buffers: cheap to pass between processes
+    unknown = (
+        pd.concat(unknowns, ignore_index=True)
+        if unknowns
+        else pd.DataFrame(columns=["row_index", "variable", "raw_value"])
+    )
     pii_frame = None
     if keep_pii:
         present = [c for c in raw.columns if c in pii]
-        pii_frame = pd.DataFrame({c: display_values(raw[c]) for c in present}, index=raw.index).where(raw[present].notna())
+        pii_frame = pd.DataFrame(
+            {c: display_values(raw[c]) for c in present}, index=raw.index
+        ).where(raw[present].notna())
     blank = table.blank if table.blank is not None else np.zeros(len(raw), dtype=bool)
     return Harmonised(frame, log, unknown, len(raw), blank, value_sets, pii_frame)
 
 
-def cleaned_sources(root: Path, dataset: Dataset, config_file: str, indicators: list[Indicator], country: str,
-                    workers: int = 1, consumers: dict | None = None) -> Iterator[SourceResult]:
+def cleaned_sources(
+    root: Path,
+    dataset: Dataset,
+    config_file: str,
+    indicators: list[Indicator],
+    country: str,
+    workers: int = 1,
+    consumers: dict | None = None,
+) -> Iterator[SourceResult]:
     """Yield `clean_source` of every source in config order; large files are cleaned in parallel (processes).
 
     Errors surface in source order, as in a sequential run: the first source's problem is reported first.
     """
     sources = dataset.sources
-    args = [(root, dataset, source, config_file, indicators, country, consumers) for source in sources]
+    args = [
+        (root, dataset, source, config_file, indicators, country, consumers) for source in sources
+    ]
     processes = source_processes(root, sources, workers)
     if processes < 2:
         for a in args:
@@ -230,8 +314,9 @@ def cleaned_sources(root: Path, dataset: Dataset, config_file: str, indicators: 
                 future.cancel()
 
 
-def apply_exclusions(frame: pd.DataFrame, rules: list[Exclusion], config_file: str,
-                     blank: np.ndarray | None = None) -> pd.DataFrame:
+def apply_exclusions(
+    frame: pd.DataFrame, rules: list[Exclusion], config_file: str, blank: np.ndarray | None = None
+) -> pd.DataFrame:
     """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match wins.
     `blank` rows (every raw cell empty) come first, with rule `blank_row` and reason "blank row"."""
     reason = pd.Series(None, index=frame.index, dtype=object)
@@ -244,10 +329,14 @@ def apply_exclusions(frame: pd.DataFrame, rules: list[Exclusion], config_file: s
         if isinstance(rule, DuplicateRule):
             keys = rule.duplicate_of
             candidates = frame[open_rows]
-            dup = candidates.duplicated(subset=keys, keep="first") & candidates[keys].notna().all(axis=1)
+            dup = candidates.duplicated(subset=keys, keep="first") & candidates[keys].notna().all(
+                axis=1
+            )
             first_row = candidates.groupby(keys, dropna=True)["source_row"].transform("first")
             hit_index = candidates.index[dup.to_numpy()]
-            reason[hit_index] = [f"{rule.reason} (same {', '.join(keys)} as row {r})" for r in first_row[dup]]
+            reason[hit_index] = [
+                f"{rule.reason} (same {', '.join(keys)} as row {r})" for r in first_row[dup]
+            ]
         else:
             hit = evaluate(frame, rule.when, config_file) & open_rows
             hit_index = frame.index[hit]
@@ -259,20 +348,30 @@ def apply_exclusions(frame: pd.DataFrame, rules: list[Exclusion], config_file: s
     return out
 
 
-def decided_by_unknown(unknown: pd.DataFrame, excluded: pd.DataFrame, rules: list[Exclusion]) -> np.ndarray:
+def decided_by_unknown(
+    unknown: pd.DataFrame, excluded: pd.DataFrame, rules: list[Exclusion]
+) -> np.ndarray:
     """Unknown values (rows of `unknown`) that decided their row's exclusion: the rule that excluded the row reads
     that variable. An unknown consent code ("maybe") reads as missing, and `not_equals: "Yes"` would exclude the
     interview as if consent were refused; such a value must stop the run like one in a kept row. (Unknown values
     in other variables of an excluded row, e.g. a test submission, do not matter.)"""
     reads: dict[str, set] = {}
     for rule in rules:
-        variables = set(rule.duplicate_of) if isinstance(rule, DuplicateRule) else set(_condition_variables(rule.when))
+        variables = (
+            set(rule.duplicate_of)
+            if isinstance(rule, DuplicateRule)
+            else set(_condition_variables(rule.when))
+        )
         reads.setdefault(str(rule.id), set()).update(variables)
     deciding = [(rule, variable) for rule, variables in reads.items() for variable in variables]
     if not deciding or excluded.empty:
         return np.zeros(len(unknown), dtype=bool)
-    probe = pd.MultiIndex.from_arrays([excluded["rule"].reindex(unknown["row_index"].to_numpy()).to_numpy(dtype=object),
-                                       unknown["variable"].to_numpy(dtype=object)])
+    probe = pd.MultiIndex.from_arrays(
+        [
+            excluded["rule"].reindex(unknown["row_index"].to_numpy()).to_numpy(dtype=object),
+            unknown["variable"].to_numpy(dtype=object),
+        ]
+    )
     return probe.isin(pd.MultiIndex.from_tuples(deciding))
 
 
@@ -287,10 +386,18 @@ def _bands(frame: pd.DataFrame, name: str, spec: BandsDerivation, log_rows: list
         fb = frame[spec.fallback]
         use = band.isna() & fb.isin([b.label for b in spec.bands])
         band[use] = fb[use]
-        log_rows.append(pd.DataFrame({"row_index": frame.index[use], "variable": name,
-                                      "raw_value": frame.loc[use, spec.from_].astype(str).replace("<NA>", "NA"),
-                                      "clean_value": fb[use].astype(str), "severity": "change",
-                                      "rule": f"{name} taken from '{spec.fallback}' ({spec.from_} missing)"}))
+        log_rows.append(
+            pd.DataFrame(
+                {
+                    "row_index": frame.index[use],
+                    "variable": name,
+                    "raw_value": frame.loc[use, spec.from_].astype(str).replace("<NA>", "NA"),
+                    "clean_value": fb[use].astype(str),
+                    "severity": "change",
+                    "rule": f"{name} taken from '{spec.fallback}' ({spec.from_} missing)",
+                }
+            )
+        )
     return band
 
 
@@ -315,12 +422,20 @@ def derive(frame: pd.DataFrame, derivations: dict[str, Derivation], log_rows: li
 def _shown_values(frame: pd.DataFrame, variables: list[str], withheld=frozenset()) -> pd.Series:
     """The values of `variables` in each row as text joined by " | " (missing: NA; withheld free text: a
     placeholder), column by column."""
-    parts = [pd.Series(WITHHELD, index=frame.index, dtype=object) if v in withheld
-             else frame[v].astype(object).fillna("NA").astype(str) for v in variables]
+    parts = [
+        (
+            pd.Series(WITHHELD, index=frame.index, dtype=object)
+            if v in withheld
+            else frame[v].astype(object).fillna("NA").astype(str)
+        )
+        for v in variables
+    ]
     return parts[0].str.cat(parts[1:], sep=" | ") if len(parts) > 1 else parts[0]
 
 
-def consistency_warnings(frame: pd.DataFrame, checks: list[Check], config_file: str, withheld=frozenset()) -> pd.DataFrame:
+def consistency_warnings(
+    frame: pd.DataFrame, checks: list[Check], config_file: str, withheld=frozenset()
+) -> pd.DataFrame:
     """Flag (never change) rows that break a stated consistency rule; one log row per flagged row. The values of
     withheld free-text variables are not shown."""
     out = []
@@ -330,8 +445,18 @@ def consistency_warnings(frame: pd.DataFrame, checks: list[Check], config_file: 
             continue
         variables = _condition_variables(check.when)
         raw = _shown_values(frame[hit], variables, withheld).to_numpy(dtype=object)
-        out.append(pd.DataFrame({"row_index": frame.index[hit], "variable": ", ".join(variables),
-                                 "raw_value": raw, "clean_value": raw, "rule": check.warning, "severity": "warning"}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "row_index": frame.index[hit],
+                    "variable": ", ".join(variables),
+                    "raw_value": raw,
+                    "clean_value": raw,
+                    "rule": check.warning,
+                    "severity": "warning",
+                }
+            )
+        )
     return pd.concat(out, ignore_index=True) if out else empty_log()
 
 
@@ -342,7 +467,10 @@ def _listing(values: pd.Series, limit: int = 8) -> str:
     if numeric.notna().all():
         distinct = distinct.iloc[np.argsort(numeric.to_numpy(dtype=float), kind="stable")]
         shown = ", ".join(display_values(distinct.astype(float))[:limit])
-        span = f" (from {display_values(pd.Series([numeric.min()]))[0]} to {display_values(pd.Series([numeric.max()]))[0]})"
+        span = (
+            f" (from {display_values(pd.Series([numeric.min()]))[0]} to"
+            f" {display_values(pd.Series([numeric.max()]))[0]})"
+        )
     else:
         shown = ", ".join(repr(v) for v in sorted(map(str, distinct))[:limit])
         span = ""
@@ -350,8 +478,13 @@ def _listing(values: pd.Series, limit: int = 8) -> str:
     return shown + more + (span if len(distinct) > 1 else "")
 
 
-def band_coverage(frame: pd.DataFrame, derivations: dict[str, Derivation], consumers: dict, config_file: str,
-                  source: Source) -> pd.DataFrame:
+def band_coverage(
+    frame: pd.DataFrame,
+    derivations: dict[str, Derivation],
+    consumers: dict,
+    config_file: str,
+    source: Source,
+) -> pd.DataFrame:
     """Derived `bands:` must cover every present value of their source variable. A band variable used by an
     indicator, a table, `estimate_groups` or the design (`consumers`) stops the run when a value falls outside
     every band (the value would read as missing, and a share over the other bands as 100%); otherwise each such
@@ -367,16 +500,31 @@ def band_coverage(frame: pd.DataFrame, derivations: dict[str, Derivation], consu
         outside = values[uncovered]
         if name in consumers:
             first = frame.loc[uncovered, "source_row"].iloc[0]
-            raise InputError(f"derived variable '{name}' leaves {int(uncovered.sum())} kept row(s) outside every band: "
-                             f"'{spec.from_}' = {_listing(outside)} (first in {source.file}, row {first})",
-                             file=config_file, key=name,
-                             fix=f"add bands covering these values under `derive.{name}.bands` (a band holds min <= value "
-                                 "<= max: leave no gap between bands, e.g. 35 and 36 for fractional values), or exclude "
-                                 f"those rows with an `exclusions:` rule; '{name}' is used by {consumers[name][0]}")
-        logs.append(pd.DataFrame({"row_index": frame.index[uncovered], "variable": name,
-                                  "raw_value": display_values(outside), "clean_value": "NA",
-                                  "rule": f"value of '{spec.from_}' outside every band of '{name}' -> NA",
-                                  "severity": "warning"}))
+            raise InputError(
+                f"derived variable '{name}' leaves {int(uncovered.sum())} kept row(s) outside every"
+                f" band: '{spec.from_}' = {_listing(outside)} (first in {source.file}, row"
+                f" {first})",
+                file=config_file,
+                key=name,
+                fix=(
+                    f"add bands covering these values under `derive.{name}.bands` (a band holds min"
+                    " <= value <= max: leave no gap between bands, e.g. 35 and 36 for fractional"
+                    f" values), or exclude those rows with an `exclusions:` rule; '{name}' is used"
+                    f" by {consumers[name][0]}"
+                ),
+            )
+        logs.append(
+            pd.DataFrame(
+                {
+                    "row_index": frame.index[uncovered],
+                    "variable": name,
+                    "raw_value": display_values(outside),
+                    "clean_value": "NA",
+                    "rule": f"value of '{spec.from_}' outside every band of '{name}' -> NA",
+                    "severity": "warning",
+                }
+            )
+        )
     return pd.concat(logs, ignore_index=True) if logs else empty_log()
 
 
@@ -388,20 +536,31 @@ def _fieldwork_end(source: Source, config_file: str) -> str | None:
     try:
         return datetime.date.fromisoformat(end).isoformat()
     except ValueError:
-        raise InputError(f"`fieldwork_end: {end!r}` is not a date", file=config_file, key="fieldwork_end",
-                         fix="write the last day of fieldwork of this wave as YYYY-MM-DD, e.g. 2023-06-30") from None
+        raise InputError(
+            f"`fieldwork_end: {end!r}` is not a date",
+            file=config_file,
+            key="fieldwork_end",
+            fix="write the last day of fieldwork of this wave as YYYY-MM-DD, e.g. 2023-06-30",
+        ) from None
 
 
-def late_dates(frame: pd.DataFrame, dataset: Dataset, source: Source, config_file: str,
-               today: datetime.date | None = None) -> pd.DataFrame:
+def late_dates(
+    frame: pd.DataFrame,
+    dataset: Dataset,
+    source: Source,
+    config_file: str,
+    today: datetime.date | None = None,
+) -> pd.DataFrame:
     """Warnings for `type: date` values after the source's `fieldwork_end` or, when none is configured, after the
     day of the run (UTC): an interview cannot take place in the future. Kept as they are."""
-    dates = [v for v, spec in dataset.variables.items() if spec.type == "date" and v in frame.columns]
+    dates = [
+        v for v, spec in dataset.variables.items() if spec.type == "date" and v in frame.columns
+    ]
     if not dates:
         return empty_log()
     end = _fieldwork_end(source, config_file)
     if end is None:
-        limit = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
+        limit = (today or datetime.datetime.now(datetime.UTC).date()).isoformat()
         rule = "date in the future (after the day of the run); kept, check it"
     else:
         limit, rule = end, f"date after the end of fieldwork ({end}); kept, check it"
@@ -411,8 +570,18 @@ def late_dates(frame: pd.DataFrame, dataset: Dataset, source: Source, config_fil
         late = (text.notna() & (text.astype(str) > limit)).to_numpy(dtype=bool)
         if late.any():
             shown = text[late].astype(str).to_numpy()
-            logs.append(pd.DataFrame({"row_index": frame.index[late], "variable": var, "raw_value": shown,
-                                      "clean_value": shown, "rule": rule, "severity": "warning"}))
+            logs.append(
+                pd.DataFrame(
+                    {
+                        "row_index": frame.index[late],
+                        "variable": var,
+                        "raw_value": shown,
+                        "clean_value": shown,
+                        "rule": rule,
+                        "severity": "warning",
+                    }
+                )
+            )
     return pd.concat(logs, ignore_index=True) if logs else empty_log()
 
 
@@ -424,7 +593,9 @@ def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
     return values.isin(wanted).to_numpy(dtype=bool)
 
 
-def _measured(indicators: list[Indicator], country: str) -> list[tuple[Indicator, IndicatorMapping]]:
+def _measured(
+    indicators: list[Indicator], country: str
+) -> list[tuple[Indicator, IndicatorMapping]]:
     """(indicator, how the country measures it) for the indicators this country measures, in configured order."""
     return [(ind, ind.countries[country]) for ind in indicators if country in ind.countries]
 
@@ -434,7 +605,9 @@ def _missing_codes(how: IndicatorMapping) -> list:
     return how.missing if isinstance(how, ShareMapping) else []
 
 
-def add_indicator_columns(frame: pd.DataFrame, indicators: list[Indicator], country: str) -> pd.DataFrame:
+def add_indicator_columns(
+    frame: pd.DataFrame, indicators: list[Indicator], country: str
+) -> pd.DataFrame:
     """One 0/1/NA column per indicator defined for this country (named by indicator id); indicators whose
     variable is absent are left to `check_indicators`, which reports them."""
     for ind, how in _measured(indicators, country):
@@ -443,7 +616,13 @@ def add_indicator_columns(frame: pd.DataFrame, indicators: list[Indicator], coun
         src = frame[how.variable]
         if isinstance(how, AnyOfMapping):
             tokens = src.astype(str).str.split()
-            positive = tokens.explode().isin(how.any_of).groupby(level=0).any().reindex(frame.index, fill_value=False)
+            positive = (
+                tokens.explode()
+                .isin(how.any_of)
+                .groupby(level=0)
+                .any()
+                .reindex(frame.index, fill_value=False)
+            )
             positive = positive.to_numpy(dtype=bool)
         else:
             positive = _value_in(src, how.positive)
@@ -453,23 +632,41 @@ def add_indicator_columns(frame: pd.DataFrame, indicators: list[Indicator], coun
     return frame
 
 
-def check_indicators(frame: pd.DataFrame, indicators: list[Indicator], country: str, config_file: str = "config") -> None:
+def check_indicators(
+    frame: pd.DataFrame, indicators: list[Indicator], country: str, config_file: str = "config"
+) -> None:
     """Every indicator of this country reads an existing variable and has valid answers in every wave it is
     declared for (`waves`, default: all waves)."""
     wave_code, wave_names = pd.factorize(frame["wave"], sort=True)
     for ind, how in _measured(indicators, country):
-        if ind.id not in frame.columns:      # add_indicator_columns found no such variable
-            raise InputError(f"indicator '{ind.id}' reads variable '{how.variable}', which the dataset does not have",
-                             file=config_file, key=ind.id,
-                             fix=f"define '{how.variable}' under `variables:` or correct the indicator's `variable:`")
+        if ind.id not in frame.columns:  # add_indicator_columns found no such variable
+            raise InputError(
+                f"indicator '{ind.id}' reads variable '{how.variable}', which the dataset does not"
+                " have",
+                file=config_file,
+                key=ind.id,
+                fix=(
+                    f"define '{how.variable}' under `variables:` or correct the indicator's"
+                    " `variable:`"
+                ),
+            )
         valid = frame[ind.id].notna().to_numpy(dtype=bool)
-        valid_by_wave = dict(zip(wave_names, np.bincount(wave_code, weights=valid, minlength=len(wave_names))))
+        valid_by_wave = dict(
+            zip(wave_names, np.bincount(wave_code, weights=valid, minlength=len(wave_names)))
+        )
         for wave in how.waves or list(valid_by_wave):
             if valid_by_wave.get(wave, 0) == 0:
-                raise InputError(f"indicator '{ind.id}' has no valid answer in wave '{wave}' "
-                                 f"(variable '{how.variable}')", file=config_file, key=ind.id,
-                                 fix=f"map the item for wave '{wave}' under that source's `columns:`, check its codes, "
-                                     f"or list only the waves that have it under the indicator's `waves:`")
+                raise InputError(
+                    f"indicator '{ind.id}' has no valid answer in wave '{wave}' "
+                    f"(variable '{how.variable}')",
+                    file=config_file,
+                    key=ind.id,
+                    fix=(
+                        f"map the item for wave '{wave}' under that source's `columns:`, check its"
+                        " codes, or list only the waves that have it under the indicator's"
+                        " `waves:`"
+                    ),
+                )
 
 
 def duplicate_interviews(frame: pd.DataFrame) -> pd.DataFrame:
@@ -481,22 +678,35 @@ def duplicate_interviews(frame: pd.DataFrame) -> pd.DataFrame:
 def check_unique_respondents(frame: pd.DataFrame, duplicates: pd.DataFrame | None = None) -> None:
     """A respondent appears at most once per wave (after exclusions): two interviews of one person stop the run.
 
-    `duplicates`: the rows of `duplicate_interviews`, when already found (per source file, by the workers)."""
+    `duplicates`: the rows of `duplicate_interviews`, when already found (per source file, by the workers).
+    """
     rows = duplicate_interviews(frame) if duplicates is None else duplicates
     if len(rows):
         rows = rows.sort_values(["respondent_id", "source_row"])
         first = rows.iloc[0]
-        listing = "; ".join(f"{r.respondent_id} ({r.wave}, rows {', '.join(map(str, g))})" for r, g in
-                            zip(rows.drop_duplicates(["respondent_id", "wave"]).itertuples(),
-                                rows.groupby(["respondent_id", "wave"], sort=False)["source_row"].agg(list)))
-        raise InputError(f"{rows[['respondent_id', 'wave']].drop_duplicates().shape[0]} respondent id(s) occur more than once "
-                         f"in a wave: {listing[:300]}", file=str(first["source_file"]), column="respondent_id",
-                         row=int(first["source_row"]),
-                         fix="keep one interview per person: delete the wrong submission from the export, or add an "
-                             "`exclusions:` rule that identifies it (e.g. by submission_id)")
+        listing = "; ".join(
+            f"{r.respondent_id} ({r.wave}, rows {', '.join(map(str, g))})"
+            for r, g in zip(
+                rows.drop_duplicates(["respondent_id", "wave"]).itertuples(),
+                rows.groupby(["respondent_id", "wave"], sort=False)["source_row"].agg(list),
+            )
+        )
+        raise InputError(
+            f"{rows[['respondent_id', 'wave']].drop_duplicates().shape[0]} respondent id(s) occur"
+            f" more than once in a wave: {listing[:300]}",
+            file=str(first["source_file"]),
+            column="respondent_id",
+            row=int(first["source_row"]),
+            fix=(
+                "keep one interview per person: delete the wrong submission from the export, or add"
+                " an `exclusions:` rule that identifies it (e.g. by submission_id)"
+            ),
+        )
 
 
-def check_panel_matching(frame: pd.DataFrame, design: Design, config_file: str, min_share: float = 0.5) -> None:
+def check_panel_matching(
+    frame: pd.DataFrame, design: Design, config_file: str, min_share: float = 0.5
+) -> None:
     """A panel must match most respondents across waves; otherwise the ids are probably not the same key."""
     if not design.is_panel:
         return
@@ -509,78 +719,129 @@ def check_panel_matching(frame: pd.DataFrame, design: Design, config_file: str, 
     share = len(matched) / max(1, min(len(w) for w in waves))
     if share < min_share:
         example = sorted(set(waves.iloc[-1]) - matched)[:3]
-        raise InputError(f"panel ids match across waves for only {len(matched)} respondents ({100 * share:.0f}% of the "
-                         f"smaller wave); e.g. {example} in wave '{waves.index[-1]}' have no partner",
-                         file=config_file, key="panel_key",
-                         fix=f"check that '{key}' holds the same id in every wave (format, prefixes, case); map the right "
-                             "column under each source's `columns:`, or declare `type: independent` if different people "
-                             "were interviewed")
+        raise InputError(
+            f"panel ids match across waves for only {len(matched)} respondents ({100 * share:.0f}%"
+            f" of the smaller wave); e.g. {example} in wave '{waves.index[-1]}' have no partner",
+            file=config_file,
+            key="panel_key",
+            fix=(
+                f"check that '{key}' holds the same id in every wave (format, prefixes, case); map"
+                " the right column under each source's `columns:`, or declare `type: independent`"
+                " if different people were interviewed"
+            ),
+        )
 
 
 def check_design_values(frame: pd.DataFrame, design: Design, config_file: str) -> None:
     """Weights must be positive finite numbers and clusters known for every kept respondent."""
-    for key, var in (("weight", design.weight), ("cluster", design.cluster), ("strata", design.strata),
-                     ("panel_key", design.panel_key)):
+    for key, var in (
+        ("weight", design.weight),
+        ("cluster", design.cluster),
+        ("strata", design.strata),
+        ("panel_key", design.panel_key),
+    ):
         if not var:
             continue
         values = frame[var]
         bad = values.isna()
         if key == "weight":
             num = pd.to_numeric(values, errors="coerce").astype(float)
-            bad = ~(np.isfinite(num) & (num > 0))          # NaN, text, inf, 0 and negatives
+            bad = ~(np.isfinite(num) & (num > 0))  # NaN, text, inf, 0 and negatives
         if bad.any():
             first = frame.loc[bad].iloc[0]
-            raise InputError(f"design {key} '{var}' is missing or invalid for {int(bad.sum())} kept respondent(s)",
-                             file=str(first["source_file"]), column=var, row=int(first["source_row"]),
-                             fix="give every respondent a "
-                                 f"{'positive weight (a finite number above 0)' if key == 'weight' else key}, "
-                                 "or exclude those rows with an `exclusions:` rule")
+            raise InputError(
+                f"design {key} '{var}' is missing or invalid for {int(bad.sum())} kept"
+                " respondent(s)",
+                file=str(first["source_file"]),
+                column=var,
+                row=int(first["source_row"]),
+                fix=(
+                    "give every respondent a "
+                    f"{'positive weight (a finite number above 0)' if key == 'weight' else key}, "
+                    "or exclude those rows with an `exclusions:` rule"
+                ),
+            )
 
 
 def check_row_accounting(file: str, n_raw: int, kept_rows, excluded_rows) -> None:
     """Every raw row 1..n_raw is either kept or excluded, exactly once. Raises RowAccountingError."""
-    everything = np.concatenate([np.asarray(kept_rows, dtype=np.int64), np.asarray(excluded_rows, dtype=np.int64)])
+    everything = np.concatenate(
+        [np.asarray(kept_rows, dtype=np.int64), np.asarray(excluded_rows, dtype=np.int64)]
+    )
     if len(everything) == n_raw and np.array_equal(np.sort(everything), np.arange(1, n_raw + 1)):
         return
     counts = pd.Series(everything).value_counts()
     lost = sorted(set(range(1, n_raw + 1)) - set(everything))[:10]
-    raise RowAccountingError(f"{file}: {n_raw} raw rows but {len(kept_rows)} kept + {len(excluded_rows)} excluded"
-                             f" (rows neither kept nor excluded: {lost}; counted twice: "
-                             f"{sorted(counts[counts > 1].index)[:10]})")
+    raise RowAccountingError(
+        f"{file}: {n_raw} raw rows but {len(kept_rows)} kept + {len(excluded_rows)} excluded"
+        f" (rows neither kept nor excluded: {lost}; counted twice: "
+        f"{sorted(counts[counts > 1].index)[:10]})"
+    )
 
 
-def _unknown_error(unknown: pd.DataFrame, frame: pd.DataFrame, source: Source, config_file: str) -> InputError:
+def _unknown_error(
+    unknown: pd.DataFrame, frame: pd.DataFrame, source: Source, config_file: str
+) -> InputError:
     counts = unknown.groupby(["raw_column", "variable", "raw_value"]).size().reset_index(name="n")
     first = unknown.iloc[0]
-    listing = "; ".join(f"{r.raw_column}={r.raw_value!r} ({r.n} rows)" for r in counts.head(8).itertuples())
-    return InputError(f"{len(unknown)} raw value(s) have no mapping in the codebook: {listing}",
-                      file=source.file, column=str(first["raw_column"]), row=int(first["row_index"]) + 1,
-                      fix=f"add these values to `values:` (or `missing:`) of variable '{first['variable']}' in {config_file}, "
-                          "or correct the raw export")
+    listing = "; ".join(
+        f"{r.raw_column}={r.raw_value!r} ({r.n} rows)" for r in counts.head(8).itertuples()
+    )
+    return InputError(
+        f"{len(unknown)} raw value(s) have no mapping in the codebook: {listing}",
+        file=source.file,
+        column=str(first["raw_column"]),
+        row=int(first["row_index"]) + 1,
+        fix=(
+            f"add these values to `values:` (or `missing:`) of variable '{first['variable']}' in"
+            f" {config_file}, or correct the raw export"
+        ),
+    )
 
 
 def redact_free_text(kept: pd.DataFrame, log: pd.DataFrame, scanned, pii: pd.DataFrame | None):
     """Redact phone numbers, e-mail addresses and the row's own PII values from published free text
-    (analysis.cleaning.free_text), in the kept rows and in their log rows. Returns (kept, log, redaction log rows)."""
+    (analysis.cleaning.free_text), in the kept rows and in their log rows. Returns (kept, log, redaction log rows).
+    """
     logs = []
     for var in sorted(v for v in scanned if v in kept.columns):
         kept[var], counts = redact(kept[var], pii)
         if len(counts):
-            logs.append(pd.DataFrame({"row_index": counts["row_index"].to_numpy(), "variable": var, "raw_value": WITHHELD,
-                                      "clean_value": kept.loc[counts["row_index"], var].to_numpy(dtype=object),
-                                      "rule": redaction_rule(counts).to_numpy(), "severity": "change"}))
+            logs.append(
+                pd.DataFrame(
+                    {
+                        "row_index": counts["row_index"].to_numpy(),
+                        "variable": var,
+                        "raw_value": WITHHELD,
+                        "clean_value": kept.loc[counts["row_index"], var].to_numpy(dtype=object),
+                        "rule": redaction_rule(counts).to_numpy(),
+                        "severity": "change",
+                    }
+                )
+            )
         mine = (log["variable"] == var).to_numpy(dtype=bool)
         if mine.any():
             rows = log.loc[mine, "row_index"].to_numpy()
-            raw, _ = redact(pd.Series(log.loc[mine, "raw_value"].to_numpy(), index=rows).astype(ARROW_TEXT),
-                            pii.reindex(rows) if pii is not None else None)
+            raw, _ = redact(
+                pd.Series(log.loc[mine, "raw_value"].to_numpy(), index=rows).astype(ARROW_TEXT),
+                pii.reindex(rows) if pii is not None else None,
+            )
             log.loc[mine, "raw_value"] = raw.to_numpy(dtype=object)
-            log.loc[mine, "clean_value"] = kept[var].reindex(rows).astype(object).fillna("NA").to_numpy(dtype=object)
+            log.loc[mine, "clean_value"] = (
+                kept[var].reindex(rows).astype(object).fillna("NA").to_numpy(dtype=object)
+            )
     return kept, log, logs
 
 
-def clean_source(root: Path, dataset: Dataset, source: Source, config_file: str, indicators: list[Indicator],
-                 country: str, consumers: dict | None = None) -> SourceResult:
+def clean_source(
+    root: Path,
+    dataset: Dataset,
+    source: Source,
+    config_file: str,
+    indicators: list[Indicator],
+    country: str,
+    consumers: dict | None = None,
+) -> SourceResult:
     """Everything that concerns one source file: harmonise, exclude, check codes, redact, derive, warn, log, count,
     and (respondents) the indicator columns. Returns (kept rows, exclusions, log, row accounting). Runs in a worker
     process for large datasets, so it takes and returns only picklable values (a `SourceResult`).
@@ -591,11 +852,19 @@ def clean_source(root: Path, dataset: Dataset, source: Source, config_file: str,
     id_var = dataset.record_key
     excluded = apply_exclusions(frame, dataset.exclusions, config_file, h.blank)
     keep = ~frame.index.isin(excluded.index)
-    unknown_kept = unknown[unknown["row_index"].isin(frame.index[keep]) |
-                           decided_by_unknown(unknown, excluded, dataset.exclusions)] if len(unknown) else unknown
+    unknown_kept = (
+        unknown[
+            unknown["row_index"].isin(frame.index[keep])
+            | decided_by_unknown(unknown, excluded, dataset.exclusions)
+        ]
+        if len(unknown)
+        else unknown
+    )
     if len(unknown_kept):
         raise _unknown_error(unknown_kept, frame, source, config_file)
-    record_ids = frame[id_var] if id_var in frame else None    # as harmonised: `derive` may overwrite the column
+    record_ids = (
+        frame[id_var] if id_var in frame else None
+    )  # as harmonised: `derive` may overwrite the column
     kept = frame if keep.all() else frame[keep].copy()
     log = log if keep.all() else log[log["row_index"].isin(kept.index)]
     kept, log, extra_logs = redact_free_text(kept, log, policy.scanned, h.pii)
@@ -610,11 +879,20 @@ def clean_source(root: Path, dataset: Dataset, source: Source, config_file: str,
     log = pd.concat([log] + extra_logs, ignore_index=True)
     log["source_file"], log["wave"] = source.file, source.wave
     log["source_row"] = log["row_index"].astype(int) + 1
-    log["record_id"] = record_ids.reindex(log["row_index"]).array if record_ids is not None else None
-    excluded["record_id"] = record_ids.loc[excluded.index].to_numpy() if record_ids is not None else None
+    log["record_id"] = (
+        record_ids.reindex(log["row_index"]).array if record_ids is not None else None
+    )
+    excluded["record_id"] = (
+        record_ids.loc[excluded.index].to_numpy() if record_ids is not None else None
+    )
     check_row_accounting(source.file, n_raw, kept["source_row"], excluded["source_row"])
-    accounting = {"source_file": source.file, "wave": source.wave, "raw_rows": n_raw, "kept": len(kept),
-                  "excluded": len(excluded)}
+    accounting = {
+        "source_file": source.file,
+        "wave": source.wave,
+        "raw_rows": n_raw,
+        "kept": len(kept),
+        "excluded": len(excluded),
+    }
     duplicates, observed = None, None
     if dataset.role == "respondents":
         kept = add_indicator_columns(kept, indicators, country)
@@ -623,7 +901,15 @@ def clean_source(root: Path, dataset: Dataset, source: Source, config_file: str,
     dropped = [c for c in policy.withheld if c in kept.columns]
     if dropped:
         kept = kept.drop(columns=dropped)
-    return SourceResult(kept, excluded, _compact_log(_sorted_log(log)), accounting, duplicates, h.value_sets, observed)
+    return SourceResult(
+        kept,
+        excluded,
+        _compact_log(_sorted_log(log)),
+        accounting,
+        duplicates,
+        h.value_sets,
+        observed,
+    )
 
 
 def dataset_text_policy(dataset: Dataset) -> TextPolicy:
@@ -642,7 +928,9 @@ def _table_uses(tables: dict[str, Table], dataset_name: str) -> list[tuple[str, 
         if table.dataset != dataset_name:
             continue
         uses += [(dim.variable, f"table '{name}'") for dim in [table.rows] + table.columns]
-        uses += [(v, f"the filter of table '{name}'") for v in _condition_variables(table.filter or [])]
+        uses += [
+            (v, f"the filter of table '{name}'") for v in _condition_variables(table.filter or [])
+        ]
     return uses
 
 
@@ -653,12 +941,21 @@ def consumers_of(project: Project, country: str, dataset_name: str) -> dict[str,
     dataset = cfg.datasets[dataset_name]
     found: list[tuple[str | None, str]] = list(_table_uses(cfg.tables, dataset_name))
     if dataset.role == "respondents":
-        found += [(how.variable, f"indicator '{ind.id}'") for ind, how in _measured(project.indicators, country)]
+        found += [
+            (how.variable, f"indicator '{ind.id}'")
+            for ind, how in _measured(project.indicators, country)
+        ]
         found += [(group, "`estimate_groups`") for group in cfg.estimate_groups]
         design = dataset.design
-        found += [(variable, f"the design's `{key}`") for key, variable in
-                  (("panel_key", design.panel_key), ("cluster", design.cluster), ("strata", design.strata),
-                   ("weight", design.weight))]
+        found += [
+            (variable, f"the design's `{key}`")
+            for key, variable in (
+                ("panel_key", design.panel_key),
+                ("cluster", design.cluster),
+                ("strata", design.strata),
+                ("weight", design.weight),
+            )
+        ]
     uses: dict[str, list[str]] = {}
     for variable, what in found:
         if variable:
@@ -671,11 +968,17 @@ def check_withheld_not_shown(consumers: dict, withheld, config_file: str) -> Non
     for variable, uses in consumers.items():
         shown = [u for u in uses if "table" in u or "estimate_groups" in u]
         if variable in withheld and shown:
-            raise InputError(f"{shown[0]} uses '{variable}', a free-text variable (type: text) that is kept out of the "
-                             "processed data", file=config_file, key=variable,
-                             fix=f"add `publish: true` to variable '{variable}' under `variables:` (its text is then "
-                                 "published with phone numbers, e-mail addresses and `pii:` values redacted), or use "
-                                 "another variable")
+            raise InputError(
+                f"{shown[0]} uses '{variable}', a free-text variable (type: text) that is kept out"
+                " of the processed data",
+                file=config_file,
+                key=variable,
+                fix=(
+                    f"add `publish: true` to variable '{variable}' under `variables:` (its text is"
+                    " then published with phone numbers, e-mail addresses and `pii:` values"
+                    " redacted), or use another variable"
+                ),
+            )
 
 
 def merge_value_sets(parts: list, dataset: Dataset) -> dict:
@@ -709,8 +1012,13 @@ def _with_derived(merged: dict, derivations: dict[str, Derivation]) -> dict:
     return merged
 
 
-def observed_values(kept: pd.DataFrame, indicators: list[Indicator], country: str, value_sets: dict,
-                    derivations: dict[str, Derivation]) -> dict:
+def observed_values(
+    kept: pd.DataFrame,
+    indicators: list[Indicator],
+    country: str,
+    value_sets: dict,
+    derivations: dict[str, Derivation],
+) -> dict:
     """For indicator variables whose values cannot be listed from the codebook: the values in these kept rows
     (for `any_of`: the space-separated choices)."""
     known = _with_derived(dict(value_sets), derivations)
@@ -736,7 +1044,7 @@ YAML_BOOLEAN_WORDS = {"yes", "no", "true", "false", "on", "off", "y", "n"}
 def _is_known(value, allowed: set) -> bool:
     try:
         return value in allowed
-    except TypeError:            # an unhashable value from config: never a value of the data
+    except TypeError:  # an unhashable value from config: never a value of the data
         return False
 
 
@@ -747,21 +1055,30 @@ def _unknown_value_hint(value, allowed: set) -> str:
     words = [a for a in names if a.casefold() in YAML_BOOLEAN_WORDS]
     if isinstance(value, bool) and words:
         same = [a for a in words if (a.casefold() in ("yes", "true", "on", "y")) == value] or words
-        return (f"YAML reads an unquoted yes/no/true/false/on/off as {str(value).lower()}: put the label in quotes "
-                f"(e.g. \"{same[0]}\"); ")
-    near = [a for a in names if a.casefold() == str(value).casefold()] or \
-        difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+        return (
+            f"YAML reads an unquoted yes/no/true/false/on/off as {str(value).lower()}: put the"
+            " label in quotes "
+            f'(e.g. "{same[0]}"); '
+        )
+    near = [a for a in names if a.casefold() == str(value).casefold()] or difflib.get_close_matches(
+        str(value), names, n=1, cutoff=0.6
+    )
     if near and near[0] == str(value):
         return f"write {near[0]} without quotes (the variable holds numbers); "
     if near:
         return f"did you mean {near[0]!r}? "
     if not isinstance(value, str) and all(isinstance(a, str) for a in allowed):
-        return f"the variable holds labels, not the raw codes: list the labels (e.g. {sorted(allowed)[-1]!r}); "
+        return (
+            "the variable holds labels, not the raw codes: list the labels (e.g."
+            f" {sorted(allowed)[-1]!r}); "
+        )
     return ""
 
 
 def _value_listing(allowed: set) -> str:
-    return ", ".join(repr(a) for a in sorted(allowed, key=str)[:12]) + (", …" if len(allowed) > 12 else "")
+    return ", ".join(repr(a) for a in sorted(allowed, key=str)[:12]) + (
+        ", …" if len(allowed) > 12 else ""
+    )
 
 
 def _listed_values(how: IndicatorMapping) -> list[tuple[str, list]]:
@@ -771,39 +1088,62 @@ def _listed_values(how: IndicatorMapping) -> list[tuple[str, list]]:
     return [("positive", how.positive), ("missing", how.missing)]
 
 
-def check_indicator_values(project: Project, country: str, value_sets: dict, observed: dict) -> None:
+def check_indicator_values(
+    project: Project, country: str, value_sets: dict, observed: dict
+) -> None:
     """Every value an indicator lists under `positive:`, `any_of:` or `missing:` is one its variable can take (its
     labels or codes after the codebook; for text and numbers, a value in the data). `positive: [1]` where the
-    labels are Yes/No, or "Strongly Agree" where the label is "Strongly agree", would silently give a wrong share."""
+    labels are Yes/No, or "Strongly Agree" where the label is "Strongly agree", would silently give a wrong share.
+    """
     for ind, how in _measured(project.indicators, country):
         variable = how.variable
         allowed, where = value_sets.get(variable), "its labels and codes"
         if allowed is None:
             allowed, where = observed.get(variable), "the values in the data"
         if not allowed:
-            continue            # unknown variable or no answers: check_indicators says so
+            continue  # unknown variable or no answers: check_indicators says so
         for key, values in _listed_values(how):
             for value in values:
                 if _is_known(value, allowed):
                     continue
-                raise InputError(f"indicator '{ind.id}' lists {value!r} under `{key}:`, but '{variable}' never takes "
-                                 f"that value ({where}: {_value_listing(allowed)})",
-                                 file=_indicator_file(project, country, ind.id), key=ind.id,
-                                 fix=f"{_unknown_value_hint(value, allowed)}write the value exactly as the harmonised "
-                                     "variable holds it (case, spacing, labels after `values:`/`recode:`)")
+                raise InputError(
+                    f"indicator '{ind.id}' lists {value!r} under `{key}:`, but '{variable}' never"
+                    f" takes that value ({where}: {_value_listing(allowed)})",
+                    file=_indicator_file(project, country, ind.id),
+                    key=ind.id,
+                    fix=(
+                        f"{_unknown_value_hint(value, allowed)}write the value exactly as the"
+                        " harmonised variable holds it (case, spacing, labels after"
+                        " `values:`/`recode:`)"
+                    ),
+                )
 
 
-def _compared_conditions(dataset: Dataset, tables: dict[str, Table], dataset_name: str) -> list[tuple[str, list]]:
+def _compared_conditions(
+    dataset: Dataset, tables: dict[str, Table], dataset_name: str
+) -> list[tuple[str, list]]:
     """(where, conditions) of the exclusion rules, checks and filters of this dataset's tables."""
-    rules = [(f"exclusion rule '{r.id}'", r.when) for r in dataset.exclusions if isinstance(r, ConditionRule)]
+    rules = [
+        (f"exclusion rule '{r.id}'", r.when)
+        for r in dataset.exclusions
+        if isinstance(r, ConditionRule)
+    ]
     rules += [(f"check '{c.warning}'", c.when) for c in dataset.checks]
-    rules += [(f"the filter of table '{n}'", t.filter) for n, t in tables.items()
-              if t.dataset == dataset_name and t.filter]
+    rules += [
+        (f"the filter of table '{n}'", t.filter)
+        for n, t in tables.items()
+        if t.dataset == dataset_name and t.filter
+    ]
     return rules
 
 
-def check_condition_values(dataset: Dataset, tables: dict[str, Table], dataset_name: str, value_sets: dict,
-                           config_file: str) -> None:
+def check_condition_values(
+    dataset: Dataset,
+    tables: dict[str, Table],
+    dataset_name: str,
+    value_sets: dict,
+    config_file: str,
+) -> None:
     """The values that exclusion rules, checks and table filters compare a categorical variable with
     (`equals`, `not_equals`, `in`, `not_in`) are values it can take. `{variable: consent, not_equals: Yes}`
     unquoted in YAML compares with the boolean true and would exclude every interview; a misspelt label would
@@ -819,24 +1159,38 @@ def check_condition_values(dataset: Dataset, tables: dict[str, Table], dataset_n
                 for value in compared if isinstance(compared, list) else [compared]:
                     if _is_null(value) or _is_known(value, allowed):
                         continue
-                    raise InputError(f"{where} compares '{cond.variable}' with {value!r} (`{op}:`), a value it never "
-                                     f"takes ({_value_listing(allowed)})", file=config_file, key=cond.variable,
-                                     fix=f"{_unknown_value_hint(value, allowed)}write the value exactly as the harmonised "
-                                         "variable holds it (case, spacing, labels after `values:`/`recode:`)")
+                    raise InputError(
+                        f"{where} compares '{cond.variable}' with {value!r} (`{op}:`), a value it"
+                        f" never takes ({_value_listing(allowed)})",
+                        file=config_file,
+                        key=cond.variable,
+                        fix=(
+                            f"{_unknown_value_hint(value, allowed)}write the value exactly as the"
+                            " harmonised variable holds it (case, spacing, labels after"
+                            " `values:`/`recode:`)"
+                        ),
+                    )
 
 
-def panel_consistency_warnings(data: pd.DataFrame, design: Design, waves: list[str], id_var: str) -> pd.DataFrame:
+def panel_consistency_warnings(
+    data: pd.DataFrame, design: Design, waves: list[str], id_var: str
+) -> pd.DataFrame:
     """Panel pairs that may be two different people, flagged (kept) in the cleaning log at the later interview:
     sex differs, or the change in age between consecutive waves is further than `age_tolerance_years` (default
     2) from the expected change. The expected change is `design.panel_consistency.years_between_waves` when
     given, else the median change of all pairs of those two waves (the time between the waves as the data
-    show it). Returns log rows with CLEANING_LOG_COLUMNS except `dataset` (empty when nothing is flagged)."""
+    show it). Returns log rows with CLEANING_LOG_COLUMNS except `dataset` (empty when nothing is flagged).
+    """
     if not design.is_panel or not design.panel_key:
         return pd.DataFrame()
     key = design.panel_key
     tolerance = design.panel_consistency.age_tolerance_years
     gap = design.panel_consistency.years_between_waves
-    columns = list(dict.fromkeys(c for c in (key, "sex", "age", "source_file", "source_row", id_var) if c in data.columns))
+    columns = list(
+        dict.fromkeys(
+            c for c in (key, "sex", "age", "source_file", "source_row", id_var) if c in data.columns
+        )
+    )
     out = []
     for earlier, later in zip(waves, waves[1:]):
         a = data.loc[(data["wave"] == earlier).to_numpy() & data[key].notna().to_numpy(), columns]
@@ -848,9 +1202,18 @@ def panel_consistency_warnings(data: pd.DataFrame, design: Design, waves: list[s
         if "sex" in pairs:
             s0, s1 = pairs["sex_0"].astype(object), pairs["sex"].astype(object)
             differs = (s0.notna() & s1.notna() & (s0 != s1)).to_numpy(dtype=bool)
-            flags.append((differs, "sex", s0, s1,
-                          f"panel id may pair two different people: sex differs between '{earlier}' and '{later}' "
-                          "(kept; check the id)"))
+            flags.append(
+                (
+                    differs,
+                    "sex",
+                    s0,
+                    s1,
+                    (
+                        f"panel id may pair two different people: sex differs between '{earlier}'"
+                        f" and '{later}' (kept; check the id)"
+                    ),
+                )
+            )
         if "age" in pairs:
             a0 = pd.to_numeric(pairs["age_0"], errors="coerce").astype(float)
             a1 = pd.to_numeric(pairs["age"], errors="coerce").astype(float)
@@ -858,27 +1221,57 @@ def panel_consistency_warnings(data: pd.DataFrame, design: Design, waves: list[s
             if change.notna().any():
                 expected = float(gap) if gap is not None else float(change.median())
                 basis = "years_between_waves" if gap is not None else "the median change"
-                off = (change.notna() & ((change - expected).abs() > tolerance)).to_numpy(dtype=bool)
-                flags.append((off, "age", pairs["age_0"], pairs["age"],
-                              f"panel id may pair two different people: age changes by more than {tolerance:g} years "
-                              f"from the expected {expected:g} ({basis}) between '{earlier}' and '{later}' "
-                              "(kept; check the id)"))
+                off = (change.notna() & ((change - expected).abs() > tolerance)).to_numpy(
+                    dtype=bool
+                )
+                flags.append(
+                    (
+                        off,
+                        "age",
+                        pairs["age_0"],
+                        pairs["age"],
+                        (
+                            "panel id may pair two different people: age changes by more than"
+                            f" {tolerance:g} years from the expected {expected:g} ({basis}) between"
+                            f" '{earlier}' and '{later}' (kept; check the id)"
+                        ),
+                    )
+                )
         for hit, variable, v0, v1, rule in flags:
             if not hit.any():
                 continue
-            shown = (v0[hit].astype(object).fillna("NA").astype(str) + f" ({earlier}) | " +
-                     v1[hit].astype(object).fillna("NA").astype(str).to_numpy() + f" ({later})").to_numpy(dtype=object)
+            shown = (
+                v0[hit].astype(object).fillna("NA").astype(str)
+                + f" ({earlier}) | "
+                + v1[hit].astype(object).fillna("NA").astype(str).to_numpy()
+                + f" ({later})"
+            ).to_numpy(dtype=object)
             rows = pairs[hit]
-            out.append(pd.DataFrame({"source_file": rows["source_file"].to_numpy(), "wave": later,
-                                     "source_row": rows["source_row"].to_numpy(dtype=np.int64),
-                                     "record_id": rows[id_var if id_var != key else key].to_numpy(dtype=object)
-                                     if id_var in rows else None,
-                                     "variable": variable, "raw_value": shown, "clean_value": shown, "rule": rule,
-                                     "severity": "warning"}))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "source_file": rows["source_file"].to_numpy(),
+                        "wave": later,
+                        "source_row": rows["source_row"].to_numpy(dtype=np.int64),
+                        "record_id": (
+                            rows[id_var if id_var != key else key].to_numpy(dtype=object)
+                            if id_var in rows
+                            else None
+                        ),
+                        "variable": variable,
+                        "raw_value": shown,
+                        "clean_value": shown,
+                        "rule": rule,
+                        "severity": "warning",
+                    }
+                )
+            )
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
-def clean_dataset(project: Project, country: str, dataset_name: str, workers: int = 1) -> CleanResult:
+def clean_dataset(
+    project: Project, country: str, dataset_name: str, workers: int = 1
+) -> CleanResult:
     """Clean every source of one dataset of one country (see module docstring); `workers` processes read sources."""
     root = project.root
     cfg = project.countries[country]
@@ -886,13 +1279,21 @@ def clean_dataset(project: Project, country: str, dataset_name: str, workers: in
     config_file = f"config/countries/{country}.yaml"
     consumers = consumers_of(project, country, dataset_name)
     check_withheld_not_shown(consumers, dataset_text_policy(dataset).withheld, config_file)
-    parts = list(cleaned_sources(root, dataset, config_file, project.indicators, country, workers, consumers))
+    parts = list(
+        cleaned_sources(root, dataset, config_file, project.indicators, country, workers, consumers)
+    )
     data = pd.concat([p.kept for p in parts], ignore_index=True)
     lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
-    data = data[lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS]
-    exclusions = pd.concat([p.excluded for p in parts], ignore_index=True).assign(dataset=dataset_name)[EXCLUSION_COLUMNS]
+    data = data[
+        lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS
+    ]
+    exclusions = pd.concat([p.excluded for p in parts], ignore_index=True).assign(
+        dataset=dataset_name
+    )[EXCLUSION_COLUMNS]
     files = [p.accounting["source_file"] for p in parts]
-    if len(set(files)) == len(files):     # each part is ordered by row and variable: order the parts by file
+    if len(set(files)) == len(
+        files
+    ):  # each part is ordered by row and variable: order the parts by file
         log = _concat_logs([parts[i].log for i in sorted(range(len(parts)), key=files.__getitem__)])
     else:
         log = _sorted_log(_concat_logs([p.log for p in parts]))
@@ -903,15 +1304,29 @@ def clean_dataset(project: Project, country: str, dataset_name: str, workers: in
     if respondents:
         missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
         if missing:
-            raise InputError(f"respondent data lack harmonised column(s) {missing}", file=config_file, column=missing[0],
-                             fix="define them under `variables:` or `derive:` of the respondents dataset")
+            raise InputError(
+                f"respondent data lack harmonised column(s) {missing}",
+                file=config_file,
+                column=missing[0],
+                fix="define them under `variables:` or `derive:` of the respondents dataset",
+            )
         waves = [p.accounting["wave"] for p in parts]
-        one_file_per_wave = len(set(waves)) == len(waves) and all(p.duplicates is not None for p in parts)
-        check_unique_respondents(data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None)
-        flagged = panel_consistency_warnings(data, dataset.design, list(dict.fromkeys(waves)), dataset.record_key)
+        one_file_per_wave = len(set(waves)) == len(waves) and all(
+            p.duplicates is not None for p in parts
+        )
+        check_unique_respondents(
+            data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None
+        )
+        flagged = panel_consistency_warnings(
+            data, dataset.design, list(dict.fromkeys(waves)), dataset.record_key
+        )
         if len(flagged):
-            flagged = flagged.assign(dataset=dataset_name).astype({c: ARROW_TEXT for c in LOG_COLUMNS})
-            log = _sorted_log(pd.concat([log, flagged[CLEANING_LOG_COLUMNS]], ignore_index=True)).reset_index(drop=True)
+            flagged = flagged.assign(dataset=dataset_name).astype(
+                {c: ARROW_TEXT for c in LOG_COLUMNS}
+            )
+            log = _sorted_log(
+                pd.concat([log, flagged[CLEANING_LOG_COLUMNS]], ignore_index=True)
+            ).reset_index(drop=True)
     large = len(data) >= BACKGROUND_ENCODE_ROWS
     parquet = _in_background(parquet_bytes, data) if large else None
     log_csv = _in_background(csv_bytes, log) if large else None
@@ -924,7 +1339,9 @@ def clean_dataset(project: Project, country: str, dataset_name: str, workers: in
         check_indicator_values(project, country, value_sets, observed)
         check_indicators(data, project.indicators, country, config_file)
         check_design_values(data, dataset.design, config_file)
-    accounting = pd.DataFrame([p.accounting for p in parts]).assign(dataset=dataset_name)[ACCOUNTING_COLUMNS]
+    accounting = pd.DataFrame([p.accounting for p in parts]).assign(dataset=dataset_name)[
+        ACCOUNTING_COLUMNS
+    ]
     return CleanResult(data, exclusions.reset_index(drop=True), log, accounting, parquet, log_csv)
 
 
@@ -952,16 +1369,27 @@ def _concat_logs(logs: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _sorted_log(log: pd.DataFrame) -> pd.DataFrame:
     """Log rows ordered by source file, row and variable (ties keep their order)."""
-    keys = (np.arange(len(log)), pd.factorize(log["variable"], sort=True)[0], log["source_row"].to_numpy(dtype=np.int64),
-            pd.factorize(log["source_file"], sort=True)[0])
+    keys = (
+        np.arange(len(log)),
+        pd.factorize(log["variable"], sort=True)[0],
+        log["source_row"].to_numpy(dtype=np.int64),
+        pd.factorize(log["source_file"], sort=True)[0],
+    )
     return log.iloc[np.lexsort(keys)]
 
 
-def write_clean_outputs(result: CleanResult, data_path: Path, exclusions_path: Path, log_path: Path,
-                        accounting_path: Path) -> None:
+def write_clean_outputs(
+    result: CleanResult,
+    data_path: Path,
+    exclusions_path: Path,
+    log_path: Path,
+    accounting_path: Path,
+) -> None:
     """Write the four outputs (Parquet for data, CSV for the rest); deterministic bytes."""
     data_path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(result.exclusions, exclusions_path)
     write_csv(result.accounting, accounting_path)
     Path(log_path).write_bytes(result.log_csv.result() if result.log_csv else csv_bytes(result.log))
-    Path(data_path).write_bytes(result.parquet.result() if result.parquet else parquet_bytes(result.data))
+    Path(data_path).write_bytes(
+        result.parquet.result() if result.parquet else parquet_bytes(result.data)
+    )

@@ -18,6 +18,7 @@ Speed: a raw column is factorised once (`Distinct`); keys, missing codes, labels
 out per distinct value and spread to the rows with one `take`, so a million-row column of five codes
 costs five dictionary lookups, not a million.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -42,12 +43,25 @@ def display_values(values: pd.Series) -> np.ndarray:
     return values.astype(str).to_numpy()
 
 
-def _log(variable: str, mask: np.ndarray, raw: pd.Series, clean, rule: str, severity: str = "change") -> pd.DataFrame:
+def _log(
+    variable: str, mask: np.ndarray, raw: pd.Series, clean, rule: str, severity: str = "change"
+) -> pd.DataFrame:
     idx = raw.index[mask]
-    clean_vals = clean[mask] if isinstance(clean, (pd.Series, np.ndarray)) else [clean] * int(mask.sum())
-    return pd.DataFrame({"row_index": idx, "variable": variable, "raw_value": display_values(raw[mask]),
-                         "clean_value": pd.Series(clean_vals, dtype=object).astype(str).replace("nan", "NA").to_numpy(),
-                         "rule": rule, "severity": severity})
+    clean_vals = (
+        clean[mask] if isinstance(clean, (pd.Series, np.ndarray)) else [clean] * int(mask.sum())
+    )
+    return pd.DataFrame(
+        {
+            "row_index": idx,
+            "variable": variable,
+            "raw_value": display_values(raw[mask]),
+            "clean_value": (
+                pd.Series(clean_vals, dtype=object).astype(str).replace("nan", "NA").to_numpy()
+            ),
+            "rule": rule,
+            "severity": severity,
+        }
+    )
 
 
 def _key(value, numeric: bool, fold: bool):
@@ -69,7 +83,9 @@ WHITESPACE = r"[\t\n\x{0b}\f\r \x{1c}-\x{1f}\x{85}\p{Z}]+"
 def _norm_text(values: pd.Series) -> pd.Series:
     """Text with leading/trailing whitespace removed and inner runs of whitespace made one space (vectorised)."""
     arr = pa.array(values.astype(ARROW_TEXT).array)
-    out = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), pattern=WHITESPACE, replacement=" ")
+    out = pc.replace_substring_regex(
+        pc.utf8_trim_whitespace(arr), pattern=WHITESPACE, replacement=" "
+    )
     return pd.Series(out.to_pandas(types_mapper=lambda t: ARROW_TEXT).array, index=values.index)
 
 
@@ -83,16 +99,20 @@ class Distinct:
     def __init__(self, raw: pd.Series, fold: bool):
         self.raw, self.fold = raw, fold
         self.numeric = pd.api.types.is_numeric_dtype(raw)
-        values = raw.to_numpy(dtype=float, na_value=np.nan) if self.numeric else raw.astype(ARROW_TEXT)
+        values = (
+            raw.to_numpy(dtype=float, na_value=np.nan) if self.numeric else raw.astype(ARROW_TEXT)
+        )
         self.codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        self.uniques = pd.Series(np.asarray(uniques, dtype=float) if self.numeric else uniques, dtype=None if self.numeric
-                                 else ARROW_TEXT)
+        self.uniques = pd.Series(
+            np.asarray(uniques, dtype=float) if self.numeric else uniques,
+            dtype=None if self.numeric else ARROW_TEXT,
+        )
 
     def rows(self, per_value, null_value, dtype) -> np.ndarray:
         """Spread one value per distinct raw value to every row (null rows get `null_value`)."""
         table = np.empty(len(self.uniques) + 1, dtype=dtype)
         table[:-1], table[-1] = per_value, null_value
-        return table[self.codes]           # code -1 takes the last slot
+        return table[self.codes]  # code -1 takes the last slot
 
     @cached_property
     def keys(self) -> pd.Series:
@@ -103,8 +123,11 @@ class Distinct:
 
     @cached_property
     def blank(self) -> np.ndarray:
-        per_value = np.zeros(len(self.uniques), dtype=bool) if self.numeric else \
-            (self.uniques.str.strip() == "").to_numpy(dtype=bool)
+        per_value = (
+            np.zeros(len(self.uniques), dtype=bool)
+            if self.numeric
+            else (self.uniques.str.strip() == "").to_numpy(dtype=bool)
+        )
         return self.rows(per_value, True, bool)
 
     def isin(self, keys: set) -> np.ndarray:
@@ -114,7 +137,12 @@ class Distinct:
 
 def empty_log() -> pd.DataFrame:
     """A log with no rows, typed like a filled one (so concatenating logs keeps arrow-backed text)."""
-    return pd.DataFrame({"row_index": pd.Series(dtype=np.int64), **{c: pd.Series(dtype=ARROW_TEXT) for c in LOG_COLUMNS}})
+    return pd.DataFrame(
+        {
+            "row_index": pd.Series(dtype=np.int64),
+            **{c: pd.Series(dtype=ARROW_TEXT) for c in LOG_COLUMNS},
+        }
+    )
 
 
 def _text_column(per_value: list[str], which: np.ndarray) -> pd.arrays.ArrowStringArray:
@@ -123,18 +151,30 @@ def _text_column(per_value: list[str], which: np.ndarray) -> pd.arrays.ArrowStri
     return taken.to_pandas(types_mapper=lambda t: ARROW_TEXT).array
 
 
-def _log_per_distinct(variable: str, mask: np.ndarray, distinct: Distinct, clean: str, rule: str) -> pd.DataFrame:
+def _log_per_distinct(
+    variable: str, mask: np.ndarray, distinct: Distinct, clean: str, rule: str
+) -> pd.DataFrame:
     """Log rows for masked rows whose raw value is not null: like `_log`, with the raw value's text worked out once
-    per distinct value (the missing-code log of a large survey has a row per answer "don't know")."""
+    per distinct value (the missing-code log of a large survey has a row per answer "don't know").
+    """
     which = distinct.codes[mask]
     shown = list(display_values(distinct.uniques)) if len(distinct.uniques) else []
     constant = np.zeros(len(which), dtype=np.int64)
-    return pd.DataFrame({"row_index": distinct.raw.index[mask], "variable": _text_column([variable], constant),
-                         "raw_value": _text_column(shown, which), "clean_value": _text_column([clean], constant),
-                         "rule": _text_column([rule], constant), "severity": _text_column(["change"], constant)})
+    return pd.DataFrame(
+        {
+            "row_index": distinct.raw.index[mask],
+            "variable": _text_column([variable], constant),
+            "raw_value": _text_column(shown, which),
+            "clean_value": _text_column([clean], constant),
+            "rule": _text_column([rule], constant),
+            "severity": _text_column(["change"], constant),
+        }
+    )
 
 
-def missing_mask(variable: str, distinct: Distinct, spec: Variable, declared: set) -> tuple[np.ndarray, pd.DataFrame]:
+def missing_mask(
+    variable: str, distinct: Distinct, spec: Variable, declared: set
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Rows whose raw value is a missing code (declared in the file or in config); logged."""
     codes = {_key(c, distinct.numeric, distinct.fold) for c in list(spec.missing) + list(declared)}
     if not codes:
@@ -156,12 +196,18 @@ def _categories(labels: list) -> list:
         return distinct
 
 
-def _categorical(variable: str, distinct: Distinct, spec: Variable, value_labels: dict | None, usable: np.ndarray,
-                 logs: list):
+def _categorical(
+    variable: str,
+    distinct: Distinct,
+    spec: Variable,
+    value_labels: dict | None,
+    usable: np.ndarray,
+    logs: list,
+):
     """Map codes to labels (file labels or an explicit map), then `recode`. Returns (values, unknown)."""
     numeric, fold, raw = distinct.numeric, distinct.fold, distinct.raw
     mapping = value_labels if spec.values == "labels" else spec.values
-    canonical = {_key(k, numeric, fold): k for k in (mapping or {})}
+    canonical = {_key(k, numeric, fold): k for k in mapping or {}}
     mapping = {_key(k, numeric, fold): v for k, v in (mapping or {}).items()}
     recode = spec.recode
     mapped = [mapping.get(k) for k in distinct.keys]
@@ -174,7 +220,15 @@ def _categorical(variable: str, distinct: Distinct, spec: Variable, value_labels
         # logged when the raw text differs from the codebook's spelling of the same code
         spelled = distinct.rows([str(canonical.get(k)) for k in distinct.keys], "None", object)
         changed = usable & ~unknown & (spelled != raw.astype(str).to_numpy(dtype=object))
-        logs.append(_log(variable, changed, raw, distinct.rows(mapped, None, object), "normalise case/spacing before coding"))
+        logs.append(
+            _log(
+                variable,
+                changed,
+                raw,
+                distinct.rows(mapped, None, object),
+                "normalise case/spacing before coding",
+            )
+        )
     categories = _categories([lab for lab in labels if lab is not None])
     position = {lab: i for i, lab in enumerate(categories)}
     codes = distinct.rows([position.get(lab, -1) for lab in labels], -1, np.int64)
@@ -183,14 +237,22 @@ def _categorical(variable: str, distinct: Distinct, spec: Variable, value_labels
     present = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
     codes = np.append(np.cumsum(present) - 1, -1)[codes]
     categories = [c for c, used in zip(categories, present) if used]
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=raw.index), unknown
+    return (
+        pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=raw.index),
+        unknown,
+    )
 
 
 def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Raw values as floats (NaN when not a finite number: "inf" or "1e999" is not an answer), computed per
     distinct value."""
-    per_value = np.asarray(distinct.uniques, dtype=float) if distinct.numeric else \
-        pd.to_numeric(pd.Series(distinct.uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
+    per_value = (
+        np.asarray(distinct.uniques, dtype=float)
+        if distinct.numeric
+        else pd.to_numeric(pd.Series(distinct.uniques, dtype=object), errors="coerce").to_numpy(
+            dtype=float
+        )
+    )
     per_value = np.where(np.isfinite(per_value), per_value, np.nan)
     num = np.where(usable, distinct.rows(per_value, np.nan, float), np.nan)
     return pd.Series(num, index=distinct.raw.index), usable & np.isnan(num)
@@ -198,7 +260,8 @@ def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndar
 
 def _numeric(variable: str, distinct: Distinct, spec: Variable, usable: np.ndarray, logs: list):
     """An integer or number variable: floats, unknown when not a number (or not whole for integers); values
-    outside `valid_range` become missing (logged), or unknown with `out_of_range: error`. Returns (values, unknown)."""
+    outside `valid_range` become missing (logged), or unknown with `out_of_range: error`. Returns (values, unknown).
+    """
     out, unknown = _numbers(distinct, usable)
     if spec.type == "integer":
         unknown |= usable & ~unknown & (np.nan_to_num(out.to_numpy()) % 1 != 0)
@@ -207,12 +270,16 @@ def _numeric(variable: str, distinct: Distinct, spec: Variable, usable: np.ndarr
         lo, hi = spec.valid_range
         bad = (out.notna() & ((out < lo) | (out > hi))).to_numpy()
         if spec.out_of_range == "error":
-            unknown |= bad          # reported like an unknown code: the run stops unless the row is excluded
+            unknown |= (
+                bad  # reported like an unknown code: the run stops unless the row is excluded
+            )
         else:
             rule = f"out of valid range [{_bound(lo)}, {_bound(hi)}] -> NA"
             logs.append(_log(variable, bad, distinct.raw, "NA", rule))
             out = out.where(~bad)
-    return (out.astype("Float64") if spec.type == "number" else out.round().astype("Int64")), unknown
+    return (
+        out.astype("Float64") if spec.type == "number" else out.round().astype("Int64")
+    ), unknown
 
 
 def _bound(value: float) -> str:
@@ -222,13 +289,18 @@ def _bound(value: float) -> str:
 
 def _text(variable: str, spec: Variable, raw: pd.Series, usable: np.ndarray, logs: list):
     """A text or date variable: spacing (and with `normalise:`, case) made canonical, logged when changed; dates
-    parsed with `format` (unknown when they do not parse) and written YYYY-MM-DD. Returns (values, unknown)."""
+    parsed with `format` (unknown when they do not parse) and written YYYY-MM-DD. Returns (values, unknown).
+    """
     text = _norm_text(raw.where(usable, ""))
     if spec.normalise != "none":
         text = getattr(text.str, spec.normalise)()
     changed = usable & (text != raw.astype(str)).to_numpy(dtype=bool)
-    logs.append(_log(variable, changed, raw, text.to_numpy(), f"normalise text ({spec.normalise}, spacing)"))
-    values = text.where(usable).astype("string")   # stays in arrow buffers (no Python object per row)
+    logs.append(
+        _log(variable, changed, raw, text.to_numpy(), f"normalise text ({spec.normalise}, spacing)")
+    )
+    values = text.where(usable).astype(
+        "string"
+    )  # stays in arrow buffers (no Python object per row)
     if spec.type != "date":
         return values, np.zeros(len(raw), dtype=bool)
     parsed = pd.to_datetime(values, format=spec.format, errors="coerce")
@@ -242,12 +314,20 @@ def _multi(spec: Variable, raw: pd.Series, usable: np.ndarray, multi_choices: se
     tokens = raw.where(usable, "").astype(str).str.split()
     exploded = tokens.explode()
     bad_token = exploded.notna() & ~exploded.isin(allowed)
-    unknown = bad_token.groupby(level=0).any().reindex(raw.index, fill_value=False).to_numpy() & usable
+    unknown = (
+        bad_token.groupby(level=0).any().reindex(raw.index, fill_value=False).to_numpy() & usable
+    )
     return tokens.str.join(" ").where(usable & ~unknown, None).astype(object), unknown
 
 
-def convert_column(variable: str, raw: pd.Series, spec: Variable, value_labels: dict | None = None,
-                   declared_missing: set | None = None, multi_choices: set | None = None):
+def convert_column(
+    variable: str,
+    raw: pd.Series,
+    spec: Variable,
+    value_labels: dict | None = None,
+    declared_missing: set | None = None,
+    multi_choices: set | None = None,
+):
     """Harmonise one raw column. Returns (values, log rows, unknown rows)."""
     logs = []
     distinct = Distinct(raw, spec.normalise_text)
@@ -262,7 +342,16 @@ def convert_column(variable: str, raw: pd.Series, spec: Variable, value_labels: 
         values, unknown = _multi(spec, raw, usable, multi_choices)
     else:
         values, unknown = _categorical(variable, distinct, spec, value_labels, usable, logs)
-    unknown_rows = pd.DataFrame({"row_index": raw.index[unknown], "variable": variable,
-                                 "raw_value": display_values(raw[unknown])})
-    log = pd.concat([frame for frame in logs if len(frame)], ignore_index=True) if any(len(f) for f in logs) else empty_log()
+    unknown_rows = pd.DataFrame(
+        {
+            "row_index": raw.index[unknown],
+            "variable": variable,
+            "raw_value": display_values(raw[unknown]),
+        }
+    )
+    log = (
+        pd.concat([frame for frame in logs if len(frame)], ignore_index=True)
+        if any(len(f) for f in logs)
+        else empty_log()
+    )
     return values, log, unknown_rows

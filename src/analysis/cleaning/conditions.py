@@ -25,6 +25,7 @@ A condition on an unknown variable, with no or several operators, or with an inv
 InputError naming the source and the fix (a value of the wrong kind never gets here: the schema and the model
 refuse it). Work is done once per distinct value of the column, not per row.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,10 +60,16 @@ def compile_pattern(pattern, source: str, variable: str | None = None) -> re.Pat
     try:
         return re.compile(str(pattern))
     except re.error as exc:
-        raise InputError(f"`matches: {pattern!r}` is not a valid regular expression ({exc})", file=source,
-                         column=variable, key="matches",
-                         fix="correct the pattern (Python `re` syntax); to match text literally, escape the "
-                             "characters . ^ $ * + ? ( ) [ ] { } | \\ with a backslash") from None
+        raise InputError(
+            f"`matches: {pattern!r}` is not a valid regular expression ({exc})",
+            file=source,
+            column=variable,
+            key="matches",
+            fix=(
+                "correct the pattern (Python `re` syntax); to match text literally, escape the "
+                "characters . ^ $ * + ? ( ) [ ] { } | \\ with a backslash"
+            ),
+        ) from None
 
 
 def _present_hit(col: pd.Series, op: str, value, source: str, var: str) -> np.ndarray:
@@ -75,7 +82,9 @@ def _present_hit(col: pd.Series, op: str, value, source: str, var: str) -> np.nd
     if op == "matches":
         pattern = compile_pattern(value, source, var)
         text = pd.Series(uniques.astype(str), dtype=object)
-        return _spread(codes, text.map(lambda s: pattern.search(s) is not None).to_numpy(dtype=bool))
+        return _spread(
+            codes, text.map(lambda s: pattern.search(s) is not None).to_numpy(dtype=bool)
+        )
     numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         per_value = numbers < float(value) if op == "less_than" else numbers > float(value)
@@ -85,12 +94,20 @@ def _present_hit(col: pd.Series, op: str, value, source: str, var: str) -> np.nd
 def _one(frame: pd.DataFrame, cond: Condition, source: str) -> np.ndarray:
     var = cond.variable
     if var not in frame.columns:
-        raise InputError(f"condition refers to unknown variable '{var}'", file=source, column=var,
-                         fix=f"use one of the dataset's variables: {', '.join(sorted(map(str, frame.columns)))}")
+        raise InputError(
+            f"condition refers to unknown variable '{var}'",
+            file=source,
+            column=var,
+            fix=f"use one of the dataset's variables: {', '.join(sorted(map(str, frame.columns)))}",
+        )
     written = cond.operators
     if len(written) != 1:
-        raise InputError(f"condition on '{var}' needs exactly one operator, found {[op for op, _ in written] or 'none'}",
-                         file=source, fix=f"use one of: {', '.join(OPERATORS)}")
+        raise InputError(
+            f"condition on '{var}' needs exactly one operator, found"
+            f" {[op for op, _ in written] or 'none'}",
+            file=source,
+            fix=f"use one of: {', '.join(OPERATORS)}",
+        )
     col = frame[var]
     op, value = written[0]
     missing = col.isna().to_numpy(dtype=bool)
@@ -108,7 +125,9 @@ def _one(frame: pd.DataFrame, cond: Condition, source: str) -> np.ndarray:
     return ~hit if op != base else hit
 
 
-def evaluate(frame: pd.DataFrame, conditions: list[Condition], source: str = "config") -> np.ndarray:
+def evaluate(
+    frame: pd.DataFrame, conditions: list[Condition], source: str = "config"
+) -> np.ndarray:
     """Boolean mask of the rows of `frame` satisfying every condition (see the module docstring for missing values)."""
     mask = np.ones(len(frame), dtype=bool)
     for cond in conditions:

@@ -24,6 +24,7 @@ The cleaning log gets one row per redacted cell that counts what was replaced, n
 Phone and e-mail patterns run over the whole column in pyarrow (RE2); identifiers are found with numpy's
 vectorised string search, and only the cells with a hit are rewritten in Python.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,20 +41,22 @@ ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 WITHHELD = "[withheld free text]"
 EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 PHONE = r"\+?\(?\d(?:[ ().\-]{0,2}\d){8,}"
-NON_WORD = r"[^\pL\pN]+"         # RE2: anything but letters and digits
+NON_WORD = r"[^\pL\pN]+"  # RE2: anything but letters and digits
 MIN_TOKEN = 3
 
 
 @dataclass(frozen=True)
 class TextPolicy:
-    withheld: frozenset      # variables (and derived variables) kept out of processed data and the log
-    scanned: frozenset       # published free-text variables whose text is redacted
+    withheld: frozenset  # variables (and derived variables) kept out of processed data and the log
+    scanned: frozenset  # published free-text variables whose text is redacted
 
 
 def identifiers(dataset: Dataset) -> set[str]:
     """Record id and design keys: codes the analysis needs, published whatever their type."""
     design = dataset.design
-    return {dataset.record_key, "respondent_id"} | {key for key in (design.panel_key, design.cluster, design.strata) if key}
+    return {dataset.record_key, "respondent_id"} | {
+        key for key in (design.panel_key, design.cluster, design.strata) if key
+    }
 
 
 def _derived_from(spec: Derivation) -> list[str]:
@@ -77,7 +80,7 @@ def text_policy(dataset: Dataset, core_columns=()) -> TextPolicy:
         if name not in ids and any(s in withheld for s in sources):
             withheld.add(name)
         elif name in withheld and not any(s in withheld for s in sources):
-            withheld.discard(name)          # a derivation replaced the withheld variable of that name
+            withheld.discard(name)  # a derivation replaced the withheld variable of that name
     return TextPolicy(frozenset(withheld), frozenset(published - ids))
 
 
@@ -101,12 +104,16 @@ def _pii_tokens(pii: pd.DataFrame) -> pd.DataFrame:
         present = raw.notna() & (raw.str.strip() != "")
         if not present.any():
             continue
-        words = pd.Series(_words(_arrow(raw[present])).to_pylist(), index=raw.index[present]).str.strip()
+        words = pd.Series(
+            _words(_arrow(raw[present])).to_pylist(), index=raw.index[present]
+        ).str.strip()
         whole = words[words.str.len() >= MIN_TOKEN]
         parts = words.str.split(" ").explode()
         parts = parts[(parts.str.len() >= MIN_TOKEN) & parts.str.contains(r"[^\W\d_]", regex=True)]
-        pieces += [pd.DataFrame({"row": whole.index, "token": whole.to_numpy()}),
-                   pd.DataFrame({"row": parts.index, "token": parts.to_numpy()})]
+        pieces += [
+            pd.DataFrame({"row": whole.index, "token": whole.to_numpy()}),
+            pd.DataFrame({"row": parts.index, "token": parts.to_numpy()}),
+        ]
     if not pieces:
         return pd.DataFrame({"row": pd.Series(dtype=object), "token": pd.Series(dtype=object)})
     return pd.concat(pieces, ignore_index=True).drop_duplicates()
@@ -114,7 +121,9 @@ def _pii_tokens(pii: pd.DataFrame) -> pd.DataFrame:
 
 def _token_pattern(token: str) -> re.Pattern:
     """A PII token as a case-insensitive whole-word pattern, any non-word characters between its words."""
-    return re.compile(r"(?<!\w)" + r"[\W_]+".join(map(re.escape, token.split(" "))) + r"(?!\w)", re.IGNORECASE)
+    return re.compile(
+        r"(?<!\w)" + r"[\W_]+".join(map(re.escape, token.split(" "))) + r"(?!\w)", re.IGNORECASE
+    )
 
 
 def _redact_identifiers(text: pd.Series, pii: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
@@ -127,15 +136,19 @@ def _redact_identifiers(text: pd.Series, pii: pd.DataFrame | None) -> tuple[pd.S
     if tokens.empty:
         return text, counts
     words = pd.Series(_words(_arrow(text[present])).to_pylist(), index=text.index[present])
-    haystack = np.array(words.loc[tokens["row"]].to_numpy(dtype=object), dtype=np.dtypes.StringDType())
-    needle = np.array((" " + tokens["token"] + " ").to_numpy(dtype=object), dtype=np.dtypes.StringDType())
+    haystack = np.array(
+        words.loc[tokens["row"]].to_numpy(dtype=object), dtype=np.dtypes.StringDType()
+    )
+    needle = np.array(
+        (" " + tokens["token"] + " ").to_numpy(dtype=object), dtype=np.dtypes.StringDType()
+    )
     hits = tokens[np.strings.find(haystack, needle) >= 0]
     if hits.empty:
         return text, counts
     out = text.astype(object).copy()
     for row, found in hits.groupby("row", sort=False)["token"]:
         value = out.at[row]
-        for token in sorted(found, key=len, reverse=True):     # the whole name before its parts
+        for token in sorted(found, key=len, reverse=True):  # the whole name before its parts
             value, n = _token_pattern(token).subn("[redacted identifier]", value)
             counts.at[row] += n
         out.at[row] = value
@@ -153,10 +166,17 @@ def redact(text: pd.Series, pii: pd.DataFrame | None = None) -> tuple[pd.Series,
     n_phone = pc.fill_null(pc.count_substring_regex(arr, pattern=PHONE), 0)
     arr = pc.replace_substring_regex(arr, pattern=PHONE, replacement="[redacted phone]")
     # identifiers last: a name inside an e-mail address must not break the address's pattern
-    out, n_ids = _redact_identifiers(pd.Series(arr.to_pandas(types_mapper=lambda t: ARROW_TEXT).array,
-                                               index=text.index), pii)
-    counts = pd.DataFrame({"row_index": text.index, "identifiers": n_ids.to_numpy(),
-                           "emails": np.asarray(n_email, dtype=np.int64), "phones": np.asarray(n_phone, dtype=np.int64)})
+    out, n_ids = _redact_identifiers(
+        pd.Series(arr.to_pandas(types_mapper=lambda t: ARROW_TEXT).array, index=text.index), pii
+    )
+    counts = pd.DataFrame(
+        {
+            "row_index": text.index,
+            "identifiers": n_ids.to_numpy(),
+            "emails": np.asarray(n_email, dtype=np.int64),
+            "phones": np.asarray(n_phone, dtype=np.int64),
+        }
+    )
     changed = (counts[["identifiers", "emails", "phones"]].sum(axis=1) > 0).to_numpy()
     return out, counts[changed].reset_index(drop=True)
 
@@ -164,9 +184,14 @@ def redact(text: pd.Series, pii: pd.DataFrame | None = None) -> tuple[pd.Series,
 def redaction_rule(counts: pd.DataFrame) -> pd.Series:
     """Log text for each row of `redact`'s counts, e.g. "redacted 1 phone number, 1 identifier (pii)"."""
     parts = []
-    for col, one, many in (("identifiers", "identifier (a `pii:` value)", "identifiers (`pii:` values)"),
-                           ("emails", "e-mail address", "e-mail addresses"), ("phones", "phone number", "phone numbers")):
+    for col, one, many in (
+        ("identifiers", "identifier (a `pii:` value)", "identifiers (`pii:` values)"),
+        ("emails", "e-mail address", "e-mail addresses"),
+        ("phones", "phone number", "phone numbers"),
+    ):
         n = counts[col]
         parts.append(np.where(n == 0, "", n.astype(str) + " " + np.where(n == 1, one, many)))
-    joined = pd.Series([", ".join(p for p in ps if p) for ps in zip(*parts)], index=counts.index, dtype=object)
+    joined = pd.Series(
+        [", ".join(p for p in ps if p) for ps in zip(*parts)], index=counts.index, dtype=object
+    )
     return "personal data redacted from free text: " + joined

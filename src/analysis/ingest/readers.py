@@ -16,6 +16,7 @@ only spaces), and the cleaning excludes them with the reason "blank row", so raw
 not data and are not read.) A header that names a column twice, and an .xlsx formula cell without a cached
 value, stop the run: either would silently change a variable.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -23,9 +24,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
-
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -45,51 +45,85 @@ class RawTable:
 
     frame: pd.DataFrame
     file: str
-    value_labels: dict[str, dict] = field(default_factory=dict)     # column -> {raw code: label}
-    missing_values: dict[str, set] = field(default_factory=dict)    # column -> declared user-missing codes
+    value_labels: dict[str, dict] = field(default_factory=dict)  # column -> {raw code: label}
+    missing_values: dict[str, set] = field(
+        default_factory=dict
+    )  # column -> declared user-missing codes
     variable_labels: dict[str, str | None] = field(default_factory=dict)
-    multi_choice: dict[str, set] = field(default_factory=dict)      # select_multiple column -> allowed choice names
-    blank: np.ndarray | None = None                                 # rows whose every cell is empty (read_source)
+    multi_choice: dict[str, set] = field(
+        default_factory=dict
+    )  # select_multiple column -> allowed choice names
+    blank: np.ndarray | None = None  # rows whose every cell is empty (read_source)
 
 
 @dataclass
 class XLSForm:
     """The parts of an XLSForm a reader needs: question types, choice lists, group names; labels in one language."""
 
-    questions: dict[str, dict]         # name -> {"type": "select_one" etc., "list": choice list name or None, "label": ...}
-    choices: dict[str, dict[str, str]]  # list name -> {choice name: label}, in the choices sheet's order
-    groups: set[str]                    # names of groups and repeats
+    questions: dict[
+        str, dict
+    ]  # name -> {"type": "select_one" etc., "list": choice list name or None, "label": ...}
+    choices: dict[
+        str, dict[str, str]
+    ]  # list name -> {choice name: label}, in the choices sheet's order
+    groups: set[str]  # names of groups and repeats
 
 
 def _check_file(path: Path, display: str) -> None:
     if not path.exists():
-        raise InputError("raw file not found", file=display, fix="put the export at this path or correct `file:` in the country config")
+        raise InputError(
+            "raw file not found",
+            file=display,
+            fix="put the export at this path or correct `file:` in the country config",
+        )
     if path.stat().st_size == 0:
-        raise InputError("raw file is empty (0 bytes)", file=display, fix="re-export the data from the survey tool and replace the file")
+        raise InputError(
+            "raw file is empty (0 bytes)",
+            file=display,
+            fix="re-export the data from the survey tool and replace the file",
+        )
 
 
 def read_spss(path: Path, display: str) -> RawTable:
     try:
         frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
     except Exception as exc:  # pyreadstat raises its own error types for corrupt/truncated files
-        raise InputError(f"cannot read SPSS file ({exc})", file=display,
-                         fix="the file is corrupt or truncated: re-export it from the survey tool as SPSS .sav") from None
+        raise InputError(
+            f"cannot read SPSS file ({exc})",
+            file=display,
+            fix="the file is corrupt or truncated: re-export it from the survey tool as SPSS .sav",
+        ) from None
     missing: dict[str, set] = {}
-    ranges_of: dict[str, Any] = meta.missing_ranges or {}    # pyreadstat's stubs type the ranges loosely
+    ranges_of: dict[str, Any] = (
+        meta.missing_ranges or {}
+    )  # pyreadstat's stubs type the ranges loosely
     for col, ranges in ranges_of.items():
         missing[col] = {r["lo"] for r in ranges if r["lo"] == r["hi"]}
-    return RawTable(frame, display, dict(meta.variable_value_labels or {}), missing,
-                    dict(zip(meta.column_names, meta.column_labels or [])))
+    return RawTable(
+        frame,
+        display,
+        dict(meta.variable_value_labels or {}),
+        missing,
+        dict(zip(meta.column_names, meta.column_labels or [])),
+    )
 
 
 def read_stata(path: Path, display: str) -> RawTable:
     try:
         frame, meta = pyreadstat.read_dta(str(path), user_missing=True)
     except Exception as exc:
-        raise InputError(f"cannot read Stata file ({exc})", file=display,
-                         fix="the file is corrupt or truncated: re-export it as Stata .dta") from None
-    return RawTable(frame, display, dict(meta.variable_value_labels or {}), {},
-                    dict(zip(meta.column_names, meta.column_labels or [])))
+        raise InputError(
+            f"cannot read Stata file ({exc})",
+            file=display,
+            fix="the file is corrupt or truncated: re-export it as Stata .dta",
+        ) from None
+    return RawTable(
+        frame,
+        display,
+        dict(meta.variable_value_labels or {}),
+        {},
+        dict(zip(meta.column_names, meta.column_labels or [])),
+    )
 
 
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -119,57 +153,118 @@ def check_unique_headers(header: list, display: str) -> None:
             dupes.append(name)
         seen.add(name)
     if dupes:
-        positions = [i + 1 for i, h in enumerate(header) if not _is_empty_cell(h) and str(h).strip() == dupes[0]]
-        raise InputError(f"the header names column '{dupes[0]}' {len(positions)} times (columns "
-                         f"{', '.join(map(str, positions))})" + (f"; also {', '.join(repr(d) for d in dupes[1:4])}"
-                                                                  if len(dupes) > 1 else ""),
-                         file=display, column=dupes[0],
-                         fix="give every column a unique name in the export (rename or delete the extra column) and "
-                             "map the one you mean under `columns:` in the country config")
+        positions = [
+            i + 1
+            for i, h in enumerate(header)
+            if not _is_empty_cell(h) and str(h).strip() == dupes[0]
+        ]
+        raise InputError(
+            f"the header names column '{dupes[0]}' {len(positions)} times (columns "
+            f"{', '.join(map(str, positions))})"
+            + (f"; also {', '.join(repr(d) for d in dupes[1:4])}" if len(dupes) > 1 else ""),
+            file=display,
+            column=dupes[0],
+            fix=(
+                "give every column a unique name in the export (rename or delete the extra column)"
+                " and map the one you mean under `columns:` in the country config"
+            ),
+        )
 
 
 def _is_empty_cell(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+    return (
+        value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+    )
 
 
 def read_csv(path: Path, display: str, sep: str = ",", encoding: str = "utf-8") -> RawTable:
     try:
-        header = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, header=None,
-                             nrows=1).iloc[0].tolist()
+        header = (
+            pd.read_csv(
+                path,
+                sep=sep,
+                encoding=encoding,
+                dtype=str,
+                keep_default_na=False,
+                header=None,
+                nrows=1,
+            )
+            .iloc[0]
+            .tolist()
+        )
         check_unique_headers(header, display)
-        frame = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, skip_blank_lines=False)
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(f"text is not valid {encoding} (byte {exc.start} on line {line})", file=display,
-                         row=line - 1 if line > 1 else None,
-                         fix="set `encoding:` for this source in the country config (e.g. cp1251 or latin-1), "
-                             "or re-save the file as UTF-8") from None
+        raise InputError(
+            f"text is not valid {encoding} (byte {exc.start} on line {line})",
+            file=display,
+            row=line - 1 if line > 1 else None,
+            fix=(
+                "set `encoding:` for this source in the country config (e.g. cp1251 or latin-1), "
+                "or re-save the file as UTF-8"
+            ),
+        ) from None
     except (pd.errors.EmptyDataError, IndexError):
-        raise InputError("CSV file has no header row (its first line is empty)", file=display,
-                         fix="re-export the data with column headers in the first line (delete empty lines above them)") from None
+        raise InputError(
+            "CSV file has no header row (its first line is empty)",
+            file=display,
+            fix=(
+                "re-export the data with column headers in the first line (delete empty lines above"
+                " them)"
+            ),
+        ) from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"CSV cannot be parsed ({exc})", file=display,
-                         fix=f"check the separator (`sep:` is {sep!r}) and quoting, or re-export the file") from None
+        raise InputError(
+            f"CSV cannot be parsed ({exc})",
+            file=display,
+            fix=f"check the separator (`sep:` is {sep!r}) and quoting, or re-export the file",
+        ) from None
     return RawTable(frame, display)
 
 
 def read_xlsx(path: Path, display: str, sheet: str | int = 0) -> RawTable:
     try:
-        cells = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl", header=None)
+        cells = pd.read_excel(
+            path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl", header=None
+        )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"cannot read Excel file ({exc})", file=display,
-                         fix="the file is corrupt, truncated or lacks that sheet: re-export it as .xlsx "
-                             "or correct `sheet:` in the country config") from None
+        raise InputError(
+            f"cannot read Excel file ({exc})",
+            file=display,
+            fix=(
+                "the file is corrupt, truncated or lacks that sheet: re-export it as .xlsx "
+                "or correct `sheet:` in the country config"
+            ),
+        ) from None
     if cells.empty:
-        raise InputError("the sheet is empty (no header row)", file=display,
-                         fix="re-export the data with column headers, or correct `sheet:` in the country config")
+        raise InputError(
+            "the sheet is empty (no header row)",
+            file=display,
+            fix="re-export the data with column headers, or correct `sheet:` in the country config",
+        )
     header = cells.iloc[0].tolist()
     if all(_is_empty_cell(h) for h in header):
-        raise InputError("the first row of the sheet is empty; it must hold the column names", file=display,
-                         fix="delete the empty rows above the header row (or re-export the data with headers in row 1)")
+        raise InputError(
+            "the first row of the sheet is empty; it must hold the column names",
+            file=display,
+            fix=(
+                "delete the empty rows above the header row (or re-export the data with headers in"
+                " row 1)"
+            ),
+        )
     check_unique_headers(header, display)
     frame = cells.iloc[1:].reset_index(drop=True)
-    frame.columns = [str(h) if not _is_empty_cell(h) else f"Unnamed: {i}" for i, h in enumerate(header)]
+    frame.columns = [
+        str(h) if not _is_empty_cell(h) else f"Unnamed: {i}" for i, h in enumerate(header)
+    ]
     check_formulas_cached(path, display, sheet, frame.columns)
     return RawTable(frame, display)
 
@@ -184,10 +279,16 @@ _REF = re.compile(r"([A-Z]+)(\d+)")
 
 def _sheet_xml_path(archive: zipfile.ZipFile, sheet: str | int) -> str | None:
     """The zip member holding `sheet` (a name or a 0-based position), from workbook.xml and its relationships."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    }
     sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).findall("m:sheets/m:sheet", ns)
-    chosen = sheets[sheet] if isinstance(sheet, int) else next((e for e in sheets if e.get("name") == sheet), None)
+    chosen = (
+        sheets[sheet]
+        if isinstance(sheet, int)
+        else next((e for e in sheets if e.get("name") == sheet), None)
+    )
     if chosen is None:
         return None
     rid = chosen.get(f"{{{ns['r']}}}id")
@@ -195,7 +296,11 @@ def _sheet_xml_path(archive: zipfile.ZipFile, sheet: str | int) -> str | None:
     target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
     if target is None:
         return None
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return (
+        target.lstrip("/")
+        if target.startswith("/")
+        else posixpath.normpath(posixpath.join("xl", target))
+    )
 
 
 def _column_number(letters: str) -> int:
@@ -225,7 +330,9 @@ def uncached_formulas(path: Path, sheet: str | int) -> list[str]:
         if not cells or closing is None:
             continue
         attrs = dict(_ATTR.findall(cells[-1].group(0)))
-        if attrs.get(b"t") in (b"str", b"e", b"b") or _VALUE.search(xml, found.end(), closing.start()):
+        if attrs.get(b"t") in (b"str", b"e", b"b") or _VALUE.search(
+            xml, found.end(), closing.start()
+        ):
             continue
         refs.append(attrs.get(b"r", b"?").decode())
     return refs
@@ -237,7 +344,7 @@ def check_formulas_cached(path: Path, display: str, sheet: str | int, columns) -
     try:
         refs = uncached_formulas(path, sheet)
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
-        return                                   # pandas read the sheet; an unusual layout is not our concern
+        return  # pandas read the sheet; an unusual layout is not our concern
     if not refs:
         return
     parsed = _REF.fullmatch(refs[0])
@@ -246,11 +353,17 @@ def check_formulas_cached(path: Path, display: str, sheet: str | int, columns) -
         number = _column_number(parsed.group(1))
         column = str(columns[number - 1]) if number <= len(columns) else parsed.group(1)
         row = int(parsed.group(2)) - 1 or "header"
-    raise InputError(f"{len(refs)} formula cell(s) have no cached value and would read as empty "
-                     f"(first: cell {refs[0]}{', ' + ', '.join(refs[1:4]) if len(refs) > 1 else ''})",
-                     file=display, column=column, row=row,
-                     fix="open the file in Excel or LibreOffice and save it, so that the formulas' values are stored, "
-                         "or export the sheet as CSV and read that instead")
+    raise InputError(
+        f"{len(refs)} formula cell(s) have no cached value and would read as empty "
+        f"(first: cell {refs[0]}{', ' + ', '.join(refs[1:4]) if len(refs) > 1 else ''})",
+        file=display,
+        column=column,
+        row=row,
+        fix=(
+            "open the file in Excel or LibreOffice and save it, so that the formulas' values are"
+            " stored, or export the sheet as CSV and read that instead"
+        ),
+    )
 
 
 def read_xlsform(path: Path, display: str, label_language: str | None = None) -> XLSForm:
@@ -268,60 +381,98 @@ def read_xlsform(path: Path, display: str, label_language: str | None = None) ->
     try:
         workbook = get_xlsform(xlsform=str(path))
     except PyXFormError as exc:
-        raise InputError(f"cannot read XLSForm: not a spreadsheet pyxform can read ({exc})", file=display,
-                         fix="the file is corrupt or not an XLSForm: download the form's XLSForm again from "
-                             "KoboToolbox/ODK and put it at this path") from None
+        raise InputError(
+            f"cannot read XLSForm: not a spreadsheet pyxform can read ({exc})",
+            file=display,
+            fix=(
+                "the file is corrupt or not an XLSForm: download the form's XLSForm again from "
+                "KoboToolbox/ODK and put it at this path"
+            ),
+        ) from None
     try:
-        form = workbook_to_json(workbook_dict=workbook, fallback_form_name=workbook.fallback_form_name)
-    except Exception as exc:   # PyXFormError; anything else pyxform raises on a malformed sheet, named with its type
+        form = workbook_to_json(
+            workbook_dict=workbook, fallback_form_name=workbook.fallback_form_name
+        )
+    except Exception as exc:  # PyXFormError; anything else pyxform raises on a malformed sheet, named with its type
         detail = str(exc) if isinstance(exc, PyXFormError) else f"{type(exc).__name__}: {exc}"
-        raise InputError(f"cannot read XLSForm: pyxform rejects it ({detail})", file=display,
-                         fix="correct the form where pyxform's message says (sheet and row; the XLSForm spec is at "
-                             "xlsform.org), or download the XLSForm the data were collected with again") from None
-    sections = [e for e in form["children"] if not (e["name"] == "meta" and e["type"] == "group")]  # pyxform's meta
-    language = _label_language(_languages(sections, form.get("choices", {}), form["default_language"]),
-                               form["default_language"], label_language, display)
+        raise InputError(
+            f"cannot read XLSForm: pyxform rejects it ({detail})",
+            file=display,
+            fix=(
+                "correct the form where pyxform's message says (sheet and row; the XLSForm spec is"
+                " at xlsform.org), or download the XLSForm the data were collected with again"
+            ),
+        ) from None
+    sections = [
+        e for e in form["children"] if not (e["name"] == "meta" and e["type"] == "group")
+    ]  # pyxform's meta
+    language = _label_language(
+        _languages(sections, form.get("choices", {}), form["default_language"]),
+        form["default_language"],
+        label_language,
+        display,
+    )
     questions, groups = {}, set()
     stack = list(reversed(sections))
     while stack:
         element = stack.pop()
-        if "children" in element:                      # a group or a repeat
+        if "children" in element:  # a group or a repeat
             groups.add(element["name"])
             stack.extend(reversed(element["children"]))
         else:
-            questions[element["name"]] = {"type": _SELECT_TYPES.get(element["type"], element["type"]),
-                                          "list": element.get("list_name"),
-                                          "label": _in_language(element.get("label"), language) or ""}
+            questions[element["name"]] = {
+                "type": _SELECT_TYPES.get(element["type"], element["type"]),
+                "list": element.get("list_name"),
+                "label": _in_language(element.get("label"), language) or "",
+            }
     choices: dict[str, dict[str, str]] = {}
     for list_name, items in form.get("choices", {}).items():
         choices[list_name] = {}
         for item in items:
             label = _in_language(item.get("label"), language)
-            if label is None:                           # pyxform only warns; the label would be the data value
+            if label is None:  # pyxform only warns; the label would be the data value
                 unnamed = language == DEFAULT_LANGUAGE_VALUE
-                raise InputError(f"choice '{item['name']}' of list '{list_name}' has no label"
-                                 + ("" if unnamed else f" in {language}"), file=display,
-                                 key=None if unnamed else "label_language",
-                                 fix="fill its `label` cell on the choices sheet" if unnamed else
-                                     f"fill its `label::{language}` cell on the choices sheet, or choose another "
-                                     "`label_language:` in the country config")
+                raise InputError(
+                    f"choice '{item['name']}' of list '{list_name}' has no label"
+                    + ("" if unnamed else f" in {language}"),
+                    file=display,
+                    key=None if unnamed else "label_language",
+                    fix=(
+                        "fill its `label` cell on the choices sheet"
+                        if unnamed
+                        else (
+                            f"fill its `label::{language}` cell on the choices sheet, or choose"
+                            " another `label_language:` in the country config"
+                        )
+                    ),
+                )
             choices[list_name][item["name"]] = label
     return XLSForm(questions, choices, groups)
 
 
-_SELECT_TYPES = {"select one": "select_one", "select all that apply": "select_multiple"}   # pyxform's -> XLSForm's
+_SELECT_TYPES = {
+    "select one": "select_one",
+    "select all that apply": "select_multiple",
+}  # pyxform's -> XLSForm's
 
 
 def _in_language(label, language: str) -> str | None:
     """A label in `language`: pyxform gives {language: text} for translated labels and plain text for a label
-    without a language (or one it wrote itself, such as or_other's "Specify other."), which serves any language."""
+    without a language (or one it wrote itself, such as or_other's "Specify other."), which serves any language.
+    """
     return label.get(language) if isinstance(label, dict) else label
 
 
-def _languages(sections: list[dict], choice_lists: dict[str, list[dict]], default_language: str) -> list[str]:
+def _languages(
+    sections: list[dict], choice_lists: dict[str, list[dict]], default_language: str
+) -> list[str]:
     """The languages of the form's question and choice labels (the `label::<language>` suffixes; a plain `label`
-    column beside them is pyxform's "default"), or just `default_language` when no label names one."""
-    found, stack = set(), list(sections) + [item for items in choice_lists.values() for item in items]
+    column beside them is pyxform's "default"), or just `default_language` when no label names one.
+    """
+    found, stack = (
+        set(),
+        list(sections) + [item for items in choice_lists.values() for item in items],
+    )
     while stack:
         element = stack.pop()
         if isinstance(element.get("label"), dict):
@@ -330,28 +481,47 @@ def _languages(sections: list[dict], choice_lists: dict[str, list[dict]], defaul
     return sorted(found) or [default_language]
 
 
-def _label_language(languages: list[str], default_language: str, wanted: str | None, display: str) -> str:
+def _label_language(
+    languages: list[str], default_language: str, wanted: str | None, display: str
+) -> str:
     """The language to take labels in: `label_language:` from the config; else the form's `default_language`
-    setting (settings sheet); else the form's only language. Several languages and none chosen stop the run."""
-    listed = ", ".join(f"'{lang}'" + (" (the plain `label` column)" if lang == DEFAULT_LANGUAGE_VALUE else "")
-                       for lang in languages)
-    choose = (f"set `label_language:` next to `xlsform:` in this source's entry of the country config (the "
-              f"new-country command: --label-language) to one of {listed}")
+    setting (settings sheet); else the form's only language. Several languages and none chosen stop the run.
+    """
+    listed = ", ".join(
+        f"'{lang}'" + (" (the plain `label` column)" if lang == DEFAULT_LANGUAGE_VALUE else "")
+        for lang in languages
+    )
+    choose = (
+        "set `label_language:` next to `xlsform:` in this source's entry of the country config"
+        f" (the new-country command: --label-language) to one of {listed}"
+    )
     if wanted is not None:
         if wanted not in languages:
-            raise InputError(f"label_language '{wanted}' is not a language of the XLSForm's labels (it has {listed})",
-                             file=display, key="label_language", fix=choose)
+            raise InputError(
+                f"label_language '{wanted}' is not a language of the XLSForm's labels (it has"
+                f" {listed})",
+                file=display,
+                key="label_language",
+                fix=choose,
+            )
         return wanted
-    if default_language != DEFAULT_LANGUAGE_VALUE:     # the settings sheet names a default_language
+    if default_language != DEFAULT_LANGUAGE_VALUE:  # the settings sheet names a default_language
         if default_language not in languages:
-            raise InputError(f"the XLSForm's default_language '{default_language}' (settings sheet) has no labels "
-                             f"(the form has {listed})", file=display, key="default_language",
-                             fix=f"correct default_language in the form's settings sheet, or {choose}")
+            raise InputError(
+                f"the XLSForm's default_language '{default_language}' (settings sheet) has no"
+                f" labels (the form has {listed})",
+                file=display,
+                key="default_language",
+                fix=f"correct default_language in the form's settings sheet, or {choose}",
+            )
         return default_language
     if len(languages) > 1:
-        raise InputError(f"the XLSForm has labels in {len(languages)} languages ({listed}) and none is chosen",
-                         file=display, key="label_language",
-                         fix=f"{choose} (or name the form's default_language in its settings sheet)")
+        raise InputError(
+            f"the XLSForm has labels in {len(languages)} languages ({listed}) and none is chosen",
+            file=display,
+            key="label_language",
+            fix=f"{choose} (or name the form's default_language in its settings sheet)",
+        )
     return languages[0]
 
 
@@ -371,10 +541,16 @@ def apply_xlsform(table: RawTable, form: XLSForm) -> RawTable:
         by_name.setdefault(name, []).append(col)
     clash = next((cols for cols in by_name.values() if len(cols) > 1), None)
     if clash:
-        raise InputError(f"columns {', '.join(repr(c) for c in clash)} all become '{renamed[clash[0]]}' once the "
-                         "form's group names are removed", file=table.file, column=clash[0],
-                         fix="give the questions unique names in the XLSForm (and re-export), or drop the extra column "
-                             "from the export")
+        raise InputError(
+            f"columns {', '.join(repr(c) for c in clash)} all become '{renamed[clash[0]]}' once the"
+            " form's group names are removed",
+            file=table.file,
+            column=clash[0],
+            fix=(
+                "give the questions unique names in the XLSForm (and re-export), or drop the extra"
+                " column from the export"
+            ),
+        )
     frame = table.frame.rename(columns=renamed)
     labels, multi = {}, {}
     for name, q in form.questions.items():
@@ -384,7 +560,9 @@ def apply_xlsform(table: RawTable, form: XLSForm) -> RawTable:
             elif q["type"] == "select_multiple":
                 multi[name] = set(form.choices[q["list"]])
                 labels[name] = dict(form.choices[q["list"]])
-    return RawTable(frame, table.file, labels, {}, {k: v["label"] for k, v in form.questions.items()}, multi)
+    return RawTable(
+        frame, table.file, labels, {}, {k: v["label"] for k, v in form.questions.items()}, multi
+    )
 
 
 def read_source(root: Path, source: Source) -> RawTable:
@@ -402,12 +580,18 @@ def read_source(root: Path, source: Source) -> RawTable:
     elif fmt == "xlsx":
         table = read_xlsx(path, display, sheet=source.sheet)
     else:  # the schema only allows the formats above
-        raise InputError(f"unknown format '{fmt}'", file=display, fix="use spss, stata, csv or xlsx")
+        raise InputError(
+            f"unknown format '{fmt}'", file=display, fix="use spss, stata, csv or xlsx"
+        )
     if source.xlsform:
         form = read_xlsform(root / source.xlsform, source.xlsform, source.label_language)
         table = apply_xlsform(table, form)
     table.blank = blank_rows(table.frame)
     if table.blank.all():
-        raise InputError("raw file has a header but no data rows" + (" (only blank rows)" if len(table.frame) else ""),
-                         file=display, fix="re-export the data; an export with zero submissions cannot be analysed")
+        raise InputError(
+            "raw file has a header but no data rows"
+            + (" (only blank rows)" if len(table.frame) else ""),
+            file=display,
+            fix="re-export the data; an export with zero submissions cannot be analysed",
+        )
     return table

@@ -7,6 +7,7 @@ sex, age, cluster, weight and direct-identifier columns. Every decision a person
 starting with "TODO", which the config loader refuses, so nothing runs on a guess. The YAML, with its comments, is
 rendered from templates/country.yaml.j2; this module prepares its data.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,14 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from analysis.model import Source
 from analysis.ingest.readers import RawTable, read_source
+from analysis.model import Source
 
 FORMATS = {".sav": "spss", ".zsav": "spss", ".dta": "stata", ".csv": "csv", ".xlsx": "xlsx"}
-MISSING_LABEL = re.compile(r"(don.?t know|refus|no answer|not applicable|n/?a\b|missing|skip)", re.I)
-GUESSES = {   # harmonised role -> column-name pattern (first match wins)
+MISSING_LABEL = re.compile(
+    r"(don.?t know|refus|no answer|not applicable|n/?a\b|missing|skip)", re.I
+)
+GUESSES = {  # harmonised role -> column-name pattern (first match wins)
     "respondent_id": r"^(hhid|respondent_?id|resp_?id|participant_?(code|id)|member_?id|pid|id)$",
     "submission_id": r"^(_?uuid|key|instanceid|meta/instanceid)$",
     "sex": r"^(sex|gender|resp_?sex|resp_?gender)$",
@@ -32,24 +35,46 @@ GUESSES = {   # harmonised role -> column-name pattern (first match wins)
     "consent": r"consent",
 }
 PII = re.compile(r"(name|phone|mobile|tel|gps|latitude|longitude|address|email|national_?id)", re.I)
-CORE = ("respondent_id", "submission_id", "sex", "age", "consent")   # the harmonised variables drafted first
-ASKED = ("respondent_id", "sex", "age")     # core variables every config needs: a TODO when no column is found
-PLAIN = re.compile(r"[A-Za-z_][\w .()/+-]*")     # text YAML reads back as it is (but yes/no/null... and a final ":")
+CORE = (
+    "respondent_id",
+    "submission_id",
+    "sex",
+    "age",
+    "consent",
+)  # the harmonised variables drafted first
+ASKED = (
+    "respondent_id",
+    "sex",
+    "age",
+)  # core variables every config needs: a TODO when no column is found
+PLAIN = re.compile(
+    r"[A-Za-z_][\w .()/+-]*"
+)  # text YAML reads back as it is (but yes/no/null... and a final ":")
 # Characters other than those YAML (1.1, as PyYAML reads it) keeps as they are in a quoted scalar or a comment:
 # printable, not a line break (\n \r \x85 \u2028 \u2029), not a tab, not a BOM.
-NOT_VERBATIM = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+NOT_VERBATIM = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 NOT_QUOTABLE = re.compile('[\\\\"]|' + NOT_VERBATIM.pattern)
 QUOTED_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-SYSTEM = re.compile(r"^(_?(id|index|status|submission_time|submitted_by|version|tags|notes|validation_status)|start|end|today|"
-                    r"deviceid|subscriberid|simserial|formdef_version|submissiondate|starttime|endtime)$", re.I)
+SYSTEM = re.compile(
+    r"^(_?(id|index|status|submission_time|submitted_by|version|tags|notes|validation_status)|start|end|today|"
+    r"deviceid|subscriberid|simserial|formdef_version|submissiondate|starttime|endtime)$",
+    re.I,
+)
 
 
 def _escaped(match: re.Match) -> str:
     """A YAML double-quoted escape for one character."""
     ch = match.group()
     code = ord(ch)
-    return QUOTED_ESCAPES.get(ch) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF
-                                      else f"\\U{code:08x}")
+    return QUOTED_ESCAPES.get(ch) or (
+        f"\\x{code:02x}"
+        if code <= 0xFF
+        else f"\\u{code:04x}"
+        if code <= 0xFFFF
+        else f"\\U{code:08x}"
+    )
 
 
 def _yaml_str(value) -> str:
@@ -57,8 +82,11 @@ def _yaml_str(value) -> str:
     double-quoted, with backslash escapes for the backslash, the quote and every character a quoted scalar cannot
     hold as it is (line breaks, tabs, control characters, a BOM)."""
     text = str(value)
-    if PLAIN.fullmatch(text) and text.lower() not in {"yes", "no", "true", "false", "null", "on", "off"} \
-            and not text.endswith((" ", ":")):
+    if (
+        PLAIN.fullmatch(text)
+        and text.lower() not in {"yes", "no", "true", "false", "null", "on", "off"}
+        and not text.endswith((" ", ":"))
+    ):
         return text
     return '"' + NOT_QUOTABLE.sub(_escaped, text) + '"'
 
@@ -70,6 +98,7 @@ def _comment(value) -> str:
 
 def _inline(entry: dict) -> str:
     """A YAML flow mapping for a codebook entry (nested mappings and lists inline, numbers as numbers)."""
+
     def value(v):
         if isinstance(v, dict):
             return "{" + ", ".join(f"{_yaml_str(k)}: {value(x)}" for k, x in v.items()) + "}"
@@ -78,11 +107,18 @@ def _inline(entry: dict) -> str:
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return f"{v:g}" if isinstance(v, float) else str(v)
         return _yaml_str(v)
+
     return value(entry)
 
 
-TEMPLATES = Environment(loader=PackageLoader("analysis", "templates"), autoescape=False, undefined=StrictUndefined,
-                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+TEMPLATES = Environment(
+    loader=PackageLoader("analysis", "templates"),
+    autoescape=False,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 TEMPLATES.filters.update(yaml=_yaml_str, inline=_inline, comment=_comment, shell=shlex.quote)
 
 
@@ -109,20 +145,31 @@ def _describe(table: RawTable, col: str) -> tuple[dict, str]:
     if col in table.multi_choice:
         return {"type": "multi"}, f"select_multiple: {', '.join(sorted(table.multi_choice[col]))}"
     if labels:
-        codes = ", ".join(f"{int(k) if isinstance(k, float) and k.is_integer() else k}={v}" for k, v in list(labels.items())[:12])
+        codes = ", ".join(
+            f"{int(k) if isinstance(k, float) and k.is_integer() else k}={v}"
+            for k, v in list(labels.items())[:12]
+        )
         entry = {}
-        missing = sorted({k for k, v in labels.items() if MISSING_LABEL.search(str(v))} | table.missing_values.get(col, set()))
+        missing = sorted(
+            {k for k, v in labels.items() if MISSING_LABEL.search(str(v))}
+            | table.missing_values.get(col, set())
+        )
         if missing:
-            entry["missing"] = [int(m) if isinstance(m, float) and m.is_integer() else m for m in missing]
+            entry["missing"] = [
+                int(m) if isinstance(m, float) and m.is_integer() else m for m in missing
+            ]
         return entry, f"{label}: {codes}".strip(": ")
     numeric = pd.to_numeric(series.replace("", None), errors="coerce")
     if series.notna().sum() and numeric.notna().sum() == (series.replace("", None).notna()).sum():
         kind = "integer" if (numeric.dropna() % 1 == 0).all() else "number"
         return {"type": kind}, f"{label} (numeric, {numeric.min():g} to {numeric.max():g})".strip()
     distinct = series.replace("", None).dropna().astype(str).unique()
-    if 0 < len(distinct) <= 15 and not re.search(r"(enum|interviewer|comment|note|other|specify)", col, re.I):
-        return {"values": {v: v for v in sorted(distinct)}}, (f"{label}: distinct values in the file; rename the right-hand "
-                                                               "side to harmonised labels").strip(": ")
+    if 0 < len(distinct) <= 15 and not re.search(
+        r"(enum|interviewer|comment|note|other|specify)", col, re.I
+    ):
+        return {"values": {v: v for v in sorted(distinct)}}, (
+            f"{label}: distinct values in the file; rename the right-hand side to harmonised labels"
+        ).strip(": ")
     return {"type": "text"}, f"{label} (free text, {len(distinct)} distinct values)".strip()
 
 
@@ -131,10 +178,16 @@ def _source(root: Path, file: str, i: int, xlsform: str | None, label_language: 
     CSV written with semicolons, and the XLSForm if given."""
     fmt = FORMATS.get(Path(file).suffix.lower())
     if fmt is None:
-        raise ValueError(f"unsupported file type {Path(file).suffix}; use .sav, .dta, .csv or .xlsx")
+        raise ValueError(
+            f"unsupported file type {Path(file).suffix}; use .sav, .dta, .csv or .xlsx"
+        )
     src = {"wave": _wave_from_name(file, i), "file": file, "format": fmt}
     if fmt == "csv":
-        head = (root / file).read_text(encoding="utf-8", errors="replace").splitlines()[0] if (root / file).exists() else ""
+        head = (
+            (root / file).read_text(encoding="utf-8", errors="replace").splitlines()[0]
+            if (root / file).exists()
+            else ""
+        )
         if head.count(";") > head.count(","):
             src["sep"] = ";"
     if xlsform:
@@ -162,8 +215,14 @@ def _core_variables(guesses: dict, tables: list[RawTable]) -> list[dict]:
         col = guesses[role]
         if col is None:
             if role in ASKED:
-                lines.append({"key": role, "entry": {"source": f"TODO: the raw column holding {role}"}, "note": None,
-                              "guessed": False})
+                lines.append(
+                    {
+                        "key": role,
+                        "entry": {"source": f"TODO: the raw column holding {role}"},
+                        "note": None,
+                        "guessed": False,
+                    }
+                )
             continue
         if role in ("respondent_id", "submission_id"):
             entry, note = {"type": "text"}, "identifier"
@@ -174,12 +233,15 @@ def _core_variables(guesses: dict, tables: list[RawTable]) -> list[dict]:
         if role == "age":
             entry.setdefault("type", "integer")
             entry["valid_range"] = [12, 100]
-        lines.append({"key": role, "entry": {"source": col, **entry}, "note": note, "guessed": role in ASKED})
+        lines.append(
+            {"key": role, "entry": {"source": col, **entry}, "note": note, "guessed": role in ASKED}
+        )
     return lines
 
 
-def _other_variables(columns: list[str], skip: set, sources: list[dict], tables: list[RawTable],
-                     taken: set) -> list[dict]:
+def _other_variables(
+    columns: list[str], skip: set, sources: list[dict], tables: list[RawTable], taken: set
+) -> list[dict]:
     """The `variables:` lines of every other column (not in `skip`, not a system or group column), keyed by its
     name in lower case with non-word characters as "_" (then "_2", "_3"... while the key is `taken`), with the
     waves that have it when some lack it."""
@@ -196,13 +258,24 @@ def _other_variables(columns: list[str], skip: set, sources: list[dict], tables:
             n += 1
             key = f"{stem}_{n}"
         taken.add(key)
-        lines.append({"key": key, "entry": entry if key == col else {"source": col, **entry}, "note": note or None,
-                      "guessed": False})
+        lines.append(
+            {
+                "key": key,
+                "entry": entry if key == col else {"source": col, **entry},
+                "note": note or None,
+                "guessed": False,
+            }
+        )
     return lines
 
 
-def draft_country_config(root: Path, name: str, files: list[str], xlsform: str | None = None,
-                         label_language: str | None = None) -> str:
+def draft_country_config(
+    root: Path,
+    name: str,
+    files: list[str],
+    xlsform: str | None = None,
+    label_language: str | None = None,
+) -> str:
     """YAML text of a draft `config/countries/<name>.yaml` for the given raw files (templates/country.yaml.j2).
 
     Parameters
@@ -236,7 +309,17 @@ def draft_country_config(root: Path, name: str, files: list[str], xlsform: str |
     pii = [c for c in columns if PII.search(c.split("/")[-1]) and c not in guesses.values()]
     used = {guesses[role] for role in CORE if guesses[role]}
     core = _core_variables(guesses, tables)
-    others = _other_variables(columns, used | set(pii), sources, tables, {line["key"] for line in core})
+    others = _other_variables(
+        columns, used | set(pii), sources, tables, {line["key"] for line in core}
+    )
     return TEMPLATES.get_template("country.yaml.j2").render(
-        name=name, display_name=name.replace("_", " ").title(), files=files, xlsform=xlsform, label_language=label_language, found=guesses, pii=pii,
-        sources=_source_views(sources, tables, columns), variables=core + others)
+        name=name,
+        display_name=name.replace("_", " ").title(),
+        files=files,
+        xlsform=xlsform,
+        label_language=label_language,
+        found=guesses,
+        pii=pii,
+        sources=_source_views(sources, tables, columns),
+        variables=core + others,
+    )

@@ -14,11 +14,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 DEFAULT_AGE_TOLERANCE_YEARS = 2.0
-DESIGN_COLUMNS = ["design_type", "cluster", "strata", "weight"]   # structured design columns of estimates/shifts
+DESIGN_COLUMNS = [
+    "design_type",
+    "cluster",
+    "strata",
+    "weight",
+]  # structured design columns of estimates/shifts
 
 
 class _DesignModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=())
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=()
+    )
 
 
 class PanelConsistency(_DesignModel):
@@ -34,7 +41,8 @@ class Design(_DesignModel):
     `type`: independent samples per wave, or a panel (the same people, matched by `panel_key`). `cluster`
     (PSU), `strata` and `weight` name harmonised variables; any of them makes the estimates design-based.
     `ci_method`: logit or beta (Korn-Graubard) intervals for design-based proportions. `waves`: the dataset's
-    waves in the order of its sources (first = the comparison's start), filled in from `sources:`."""
+    waves in the order of its sources (first = the comparison's start), filled in from `sources:`.
+    """
 
     type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
     panel_key: str | None = None
@@ -56,8 +64,15 @@ class Design(_DesignModel):
     @property
     def label(self) -> str:
         """A one-line description for readers, e.g. "panel; cluster=village; weight=w" (never parsed)."""
-        parts = [self.type] + [f"{k}={v}" for k, v in (("cluster", self.cluster), ("weight", self.weight),
-                                                           ("strata", self.strata)) if v]
+        parts = [self.type] + [
+            f"{k}={v}"
+            for k, v in (
+                ("cluster", self.cluster),
+                ("weight", self.weight),
+                ("strata", self.strata),
+            )
+            if v
+        ]
         return "; ".join(parts)
 
     def columns(self) -> dict[str, str]:

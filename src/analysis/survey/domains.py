@@ -10,6 +10,7 @@ linearised influence t (Taylor linearisation of the ratio estimator p = sum(w y)
 t is totalled by PSU, without clusters each respondent is its own PSU and the moments follow from the
 w^2 sums. `variance_from_moments` applies the with-replacement formula sum_h n_h/(n_h-1) (s2 - s^2/n_h).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,10 +37,14 @@ class Layout:
     psus: np.ndarray
     w: np.ndarray
     clustered: bool
-    n_h: dict = field(default_factory=dict, repr=False, compare=False)   # psu_counts, made once per `waves`
+    n_h: dict = field(
+        default_factory=dict, repr=False, compare=False
+    )  # psu_counts, made once per `waves`
 
 
-def layout(data: pd.DataFrame, cluster: str | None, weight: str | None, strata: str | None) -> Layout:
+def layout(
+    data: pd.DataFrame, cluster: str | None, weight: str | None, strata: str | None
+) -> Layout:
     wave, waves = pd.factorize(data["wave"].astype(str), sort=True)
     if strata:
         stratum, strata_names = pd.factorize(data[strata].astype(str), sort=True)
@@ -50,7 +55,16 @@ def layout(data: pd.DataFrame, cluster: str | None, weight: str | None, strata: 
     else:
         psu, psus = np.arange(len(data)), np.arange(len(data))
     w = data[weight].to_numpy(dtype=float) if weight else np.ones(len(data))
-    return Layout(wave, np.asarray(waves), stratum, np.asarray(strata_names), psu, np.asarray(psus), w, bool(cluster))
+    return Layout(
+        wave,
+        np.asarray(waves),
+        stratum,
+        np.asarray(strata_names),
+        psu,
+        np.asarray(psus),
+        w,
+        bool(cluster),
+    )
 
 
 def _group_codes(data: pd.DataFrame, group_var: str) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +102,9 @@ def _cells(data: pd.DataFrame, lay: Layout, group_vars: list[str], by_psu: bool)
     for gv, (codes, names) in groups.items():
         columns[gv] = (np.where(codes >= 0, codes, len(names)), len(names) + 1)
     columns["stratum"] = (lay.stratum, len(lay.strata))
-    columns["psu"] = (lay.psu, len(lay.psus)) if by_psu else (np.zeros(len(data), dtype=np.int64), 1)
+    columns["psu"] = (
+        (lay.psu, len(lay.psus)) if by_psu else (np.zeros(len(data), dtype=np.int64), 1)
+    )
     cell, first = _combine(list(columns.values()))
     return cell, {name: values[first] for name, (values, _) in columns.items()}, groups
 
@@ -97,20 +113,37 @@ def _margin(parts: dict, gv: str, groups: dict, n_psu: int, n_strata: int):
     """Map every cell to its domain x stratum x PSU row for one grouping (overall, or one group variable)."""
     n_cells = len(parts["wave"])
     if gv == OVERALL:
-        group, names, ok = np.zeros(n_cells, dtype=np.int64), np.array([ALL], dtype=object), np.ones(n_cells, dtype=bool)
+        group, names, ok = (
+            np.zeros(n_cells, dtype=np.int64),
+            np.array([ALL], dtype=object),
+            np.ones(n_cells, dtype=bool),
+        )
     else:
         names = groups[gv][1]
-        group, ok = parts[gv], parts[gv] < len(names)      # the last level is "missing": not a domain
-    columns = [(parts["wave"][ok], int(parts["wave"].max(initial=0)) + 1), (group[ok], len(names)),
-               (parts["stratum"][ok], n_strata), (parts["psu"][ok], n_psu)]
+        group, ok = parts[gv], parts[gv] < len(names)  # the last level is "missing": not a domain
+    columns = [
+        (parts["wave"][ok], int(parts["wave"].max(initial=0)) + 1),
+        (group[ok], len(names)),
+        (parts["stratum"][ok], n_strata),
+        (parts["psu"][ok], n_psu),
+    ]
     inverse, first = _combine(columns)
-    decoded = {"wave": columns[0][0][first], "group": columns[1][0][first], "stratum": columns[2][0][first],
-               "psu": columns[3][0][first]}
+    decoded = {
+        "wave": columns[0][0][first],
+        "group": columns[1][0][first],
+        "stratum": columns[2][0][first],
+        "psu": columns[3][0][first],
+    }
     return ok, inverse, len(first), decoded, names
 
 
-def domain_totals(values: dict[str, np.ndarray], data: pd.DataFrame, lay: Layout, group_vars: list[str],
-                  by_psu: bool) -> pd.DataFrame:
+def domain_totals(
+    values: dict[str, np.ndarray],
+    data: pd.DataFrame,
+    lay: Layout,
+    group_vars: list[str],
+    by_psu: bool,
+) -> pd.DataFrame:
     """Sums (see module docstring) per indicator x wave x group [x stratum x psu]; NaN values are not answers.
 
     One pass over respondents per indicator: sums per cell of the cross-classification (`_cells`), then
@@ -119,29 +152,46 @@ def domain_totals(values: dict[str, np.ndarray], data: pd.DataFrame, lay: Layout
     n_psu = len(lay.psus) if by_psu else 1
     cell, parts, groups = _cells(data, lay, group_vars, by_psu)
     n_cells = len(parts["wave"])
-    margins = {gv: _margin(parts, gv, groups, n_psu, len(lay.strata)) for gv in [OVERALL] + list(group_vars)}
+    margins = {
+        gv: _margin(parts, gv, groups, n_psu, len(lay.strata))
+        for gv in [OVERALL] + list(group_vars)
+    }
     weighted = not bool(np.all(lay.w == 1.0))
-    w, w2 = lay.w, lay.w ** 2
+    w, w2 = lay.w, lay.w**2
     frames: dict[str, list[pd.DataFrame]] = {gv: [] for gv in margins}
     for name, y in values.items():
         valid = ~np.isnan(y)
         yv = np.where(valid, y, 0.0)
-        per_cell = {"n": np.bincount(cell, weights=valid, minlength=n_cells),
-                    "k": np.bincount(cell, weights=yv, minlength=n_cells),
-                    "k2": np.bincount(cell, weights=yv * yv, minlength=n_cells)}
+        per_cell = {
+            "n": np.bincount(cell, weights=valid, minlength=n_cells),
+            "k": np.bincount(cell, weights=yv, minlength=n_cells),
+            "k2": np.bincount(cell, weights=yv * yv, minlength=n_cells),
+        }
         if weighted:
             per_cell["sum_w"] = np.bincount(cell, weights=w * valid, minlength=n_cells)
             per_cell["sum_wy"] = np.bincount(cell, weights=w * yv, minlength=n_cells)
-            if not by_psu:   # clustered: the moments use PSU totals, not the w^2 sums
+            if not by_psu:  # clustered: the moments use PSU totals, not the w^2 sums
                 per_cell["sum_w2"] = np.bincount(cell, weights=w2 * valid, minlength=n_cells)
                 per_cell["sum_w2y"] = np.bincount(cell, weights=w2 * yv, minlength=n_cells)
                 per_cell["sum_w2yy"] = np.bincount(cell, weights=w2 * yv * yv, minlength=n_cells)
         for gv, (ok, inverse, size, decoded, names) in margins.items():
-            sums = {k: np.bincount(inverse, weights=v[ok], minlength=size) for k, v in per_cell.items()}
-            if not weighted:   # w = 1: every weighted sum is a count already made
-                sums.update(sum_w=sums["n"], sum_wy=sums["k"], sum_w2=sums["n"], sum_w2y=sums["k"], sum_w2yy=sums["k2"])
+            sums = {
+                k: np.bincount(inverse, weights=v[ok], minlength=size) for k, v in per_cell.items()
+            }
+            if not weighted:  # w = 1: every weighted sum is a count already made
+                sums.update(
+                    sum_w=sums["n"],
+                    sum_wy=sums["k"],
+                    sum_w2=sums["n"],
+                    sum_w2y=sums["k"],
+                    sum_w2yy=sums["k2"],
+                )
             elif by_psu:
-                sums.update(sum_w2=np.full(size, np.nan), sum_w2y=np.full(size, np.nan), sum_w2yy=np.full(size, np.nan))
+                sums.update(
+                    sum_w2=np.full(size, np.nan),
+                    sum_w2y=np.full(size, np.nan),
+                    sum_w2yy=np.full(size, np.nan),
+                )
             keep = sums["n"] > 0
             frame = pd.DataFrame({key_: sums[key_][keep] for key_ in SUMS})
             frame.insert(0, "psu", decoded["psu"][keep])
@@ -161,18 +211,26 @@ def domain_estimates(totals: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-def linearised_moments(totals: pd.DataFrame, domains: pd.DataFrame, clustered: bool) -> pd.DataFrame:
+def linearised_moments(
+    totals: pd.DataFrame, domains: pd.DataFrame, clustered: bool
+) -> pd.DataFrame:
     """Per domain x stratum: s = sum of influence totals t, s2 = sum of t^2 (t per PSU, or per respondent)."""
     m = totals.merge(domains[DOMAIN + ["p", "sum_w"]].rename(columns={"sum_w": "W"}), on=DOMAIN)
     if clustered:
         m["t"] = (m["sum_wy"] - m["p"] * m["sum_w"]) / m["W"]
         m["t2"] = m["t"] ** 2
-        return m.groupby(DOMAIN + ["stratum"], observed=True).agg(s=("t", "sum"), s2=("t2", "sum")).reset_index()
+        return (
+            m.groupby(DOMAIN + ["stratum"], observed=True)
+            .agg(s=("t", "sum"), s2=("t2", "sum"))
+            .reset_index()
+        )
     g = m.groupby(DOMAIN + ["stratum"], observed=True)
     agg = g[["sum_wy", "sum_w", "sum_w2", "sum_w2y", "sum_w2yy"]].sum().reset_index()
     agg = agg.merge(domains[DOMAIN + ["p", "sum_w"]].rename(columns={"sum_w": "W"}), on=DOMAIN)
     agg["s"] = (agg["sum_wy"] - agg["p"] * agg["sum_w"]) / agg["W"]
-    agg["s2"] = (agg["sum_w2yy"] - 2 * agg["p"] * agg["sum_w2y"] + agg["p"] ** 2 * agg["sum_w2"]) / agg["W"] ** 2
+    agg["s2"] = (
+        agg["sum_w2yy"] - 2 * agg["p"] * agg["sum_w2y"] + agg["p"] ** 2 * agg["sum_w2"]
+    ) / agg["W"] ** 2
     return agg[DOMAIN + ["stratum", "s", "s2"]]
 
 
@@ -189,14 +247,18 @@ def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
     if waves not in lay.n_h:
         frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
         keys = (["wave"] if waves else []) + ["stratum"]
-        lay.n_h[waves] = frame.groupby(keys, observed=True)["psu"].nunique().rename("n_h").reset_index()
+        lay.n_h[waves] = (
+            frame.groupby(keys, observed=True)["psu"].nunique().rename("n_h").reset_index()
+        )
     return lay.n_h[waves].copy()
 
 
-ZERO_SPREAD = 1e-12   # a stratum's centred sum of squares below this share of the uncentred one is rounding noise
+ZERO_SPREAD = 1e-12  # a stratum's centred sum of squares below this share of the uncentred one is rounding noise
 
 
-def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFrame, n_h_keys: list[str]) -> pd.Series:
+def variance_from_moments(
+    moments: pd.DataFrame, keys: list[str], n_h: pd.DataFrame, n_h_keys: list[str]
+) -> pd.Series:
     """sum over strata of n_h/(n_h - 1) (s2 - s^2 / n_h).
 
     A stratum whose PSU totals are all equal (s2 - s^2/n_h at most ZERO_SPREAD x s2: cancellation error only, e.g.
@@ -211,7 +273,9 @@ def variance_from_moments(moments: pd.DataFrame, keys: list[str], n_h: pd.DataFr
     return m.groupby(keys, observed=True)["v"].sum()
 
 
-def design_pass(values: dict[str, np.ndarray], data: pd.DataFrame, design: Design, group_vars: list[str]):
+def design_pass(
+    values: dict[str, np.ndarray], data: pd.DataFrame, design: Design, group_vars: list[str]
+):
     """(layout, domain totals by stratum [and PSU], domain estimates) under `design` (its cluster, weight and
     strata variables): what every estimate and contrast needs."""
     lay = layout(data, design.cluster, design.weight, design.strata)
@@ -221,7 +285,8 @@ def design_pass(values: dict[str, np.ndarray], data: pd.DataFrame, design: Desig
 
 class DesignPasses:
     """Design passes of one respondent table: (layout, domain totals, domain estimates) per indicator set, design
-    and grouping, made once and shared (the estimates and the shifts of a country need the same pass)."""
+    and grouping, made once and shared (the estimates and the shifts of a country need the same pass).
+    """
 
     def __init__(self, data: pd.DataFrame):
         self.data = data
@@ -230,20 +295,26 @@ class DesignPasses:
     def get(self, ids: list[str], design: Design, group_vars: list[str]):
         key = (tuple(ids), design.cluster, design.weight, design.strata, tuple(group_vars))
         if key not in self._made:
-            self._made[key] = design_pass(indicator_values(self.data, ids), self.data, design, group_vars)
+            self._made[key] = design_pass(
+                indicator_values(self.data, ids), self.data, design, group_vars
+            )
         return self._made[key]
 
 
 def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.DataFrame:
     """Only `columns` of a clean respondents Parquet file; indicator columns as float64 with NaN for no valid
-    answer (what the estimators use), converted by pyarrow without pandas' nullable Int64 in between."""
+    answer (what the estimators use), converted by pyarrow without pandas' nullable Int64 in between.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
     table = pq.read_table(path, columns=columns)
     as_float = [c for c in columns if c in set(indicators)]
     frame = table.drop_columns(as_float).to_pandas()
-    floats = {c: pc.fill_null(pc.cast(table.column(c), pa.float64()), np.nan).to_numpy() for c in as_float}
+    floats = {
+        c: pc.fill_null(pc.cast(table.column(c), pa.float64()), np.nan).to_numpy() for c in as_float
+    }
     return pd.concat([frame, pd.DataFrame(floats, index=frame.index, copy=False)], axis=1)
 
 

@@ -14,6 +14,7 @@ and "beta" = Korn & Graubard 1998, Survey Methodology 24, 193-201), `svyglm`.
 scipy.stats is imported inside the functions that use it: it takes half a second to import, and the
 report and manifest jobs import this module without needing it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,10 @@ def logit_ci(p, se, df, alpha: float = 0.05):
     """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df), back-transformed.
 
     Undefined (NaN, never a zero-width interval) where the logit is: p = 0 or 1, a zero standard error, or
-    df < 1. Callers use `korn_graubard_ci` at p = 0 or 1 and report the other cases as not estimable."""
+    df < 1. Callers use `korn_graubard_ci` at p = 0 or 1 and report the other cases as not estimable.
+    """
     from scipy import stats
+
     p, se, df = np.asarray(p, float), np.asarray(se, float), np.asarray(df, float)
     defined = (p > 0) & (p < 1) & (se > 0) & (df >= 1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -50,6 +53,7 @@ def korn_graubard_ci(p, se, n, df, alpha: float = 0.05):
     NaN where not defined: a zero standard error with 0 < p < 1, or df < 1 (no t quantile).
     """
     from scipy import stats
+
     p, se, n, df = (np.asarray(x, float) for x in (p, se, n, df))
     extreme = (p <= 0) | (p >= 1)
     defined = (extreme | (se > 0)) & (df >= 1) & (n >= 1)

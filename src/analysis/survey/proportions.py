@@ -21,15 +21,17 @@ imported inside the functions that use them: importing statsmodels.stats.proport
 CPU (mostly scipy.stats and pandas, which the statistics job loads anyway), and the report and manifest
 jobs import this module without needing either.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-MCNEMAR_EXACT_BELOW = 25   # discordant pairs below which McNemar uses the exact binomial test
+MCNEMAR_EXACT_BELOW = 25  # discordant pairs below which McNemar uses the exact binomial test
 
 
 def _z(alpha: float) -> float:
     from scipy import stats
+
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
@@ -61,8 +63,11 @@ def wilson_ci(k, n, alpha: float = 0.05):
        Statistical Science 16, 101-133.
     """
     from statsmodels.stats.proportion import proportion_confint
+
     with np.errstate(invalid="ignore", divide="ignore"):
-        return proportion_confint(np.asarray(k, float), np.asarray(n, float), alpha=alpha, method="wilson")
+        return proportion_confint(
+            np.asarray(k, float), np.asarray(n, float), alpha=alpha, method="wilson"
+        )
 
 
 def newcombe_diff_ci(k1, n1, k2, n2, alpha: float = 0.05):
@@ -94,9 +99,12 @@ def newcombe_diff_ci(k1, n1, k2, n2, alpha: float = 0.05):
        independent binomial proportions. Statistical Methods in Medical Research 24, 224-254.
     """
     from statsmodels.stats.proportion import confint_proportions_2indep
+
     k1, n1, k2, n2 = (np.asarray(x, float) for x in (k1, n1, k2, n2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff", alpha=alpha)
+        return confint_proportions_2indep(
+            k1, n1, k2, n2, method="newcomb", compare="diff", alpha=alpha
+        )
 
 
 def two_proportion_chi2(k1, n1, k2, n2):
@@ -108,6 +116,7 @@ def two_proportion_chi2(k1, n1, k2, n2):
     switch to Fisher's exact test below an expected count of 5 (analysis.survey.shifts) report the exact p = 1.
     """
     from scipy import stats
+
     k1, n1, k2, n2 = (np.asarray(x, float) for x in (k1, n1, k2, n2))
     pooled = (k1 + k2) / (n1 + n2)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -121,8 +130,11 @@ def two_proportion_chi2(k1, n1, k2, n2):
 def fisher_exact_p(k1, n1, k2, n2):
     """Two-sided Fisher exact test p-values (R `fisher.test`), one 2x2 table per element."""
     from scipy import stats
+
     k1, n1, k2, n2 = (np.atleast_1d(np.asarray(x, int)) for x in (k1, n1, k2, n2))
-    return np.array([stats.fisher_exact([[a, b - a], [c, d - c]])[1] for a, b, c, d in zip(k1, n1, k2, n2)])
+    return np.array(
+        [stats.fisher_exact([[a, b - a], [c, d - c]])[1] for a, b, c, d in zip(k1, n1, k2, n2)]
+    )
 
 
 def cohens_h(p1, p2):
@@ -147,6 +159,7 @@ def cohens_h(p1, p2):
        Hillsdale, NJ: Lawrence Erlbaum, ch. 6.
     """
     from statsmodels.stats.proportion import proportion_effectsize
+
     return proportion_effectsize(np.asarray(p1, float), np.asarray(p2, float))
 
 
@@ -158,6 +171,7 @@ def mcnemar_test(b, c, exact_below: int = MCNEMAR_EXACT_BELOW):
     statistic, p_value, mid_p (exact mid-p), exact (bool).
     """
     from scipy import stats
+
     b, c = np.asarray(b, float), np.asarray(c, float)
     m = b + c
     low = np.minimum(b, c)
@@ -168,8 +182,12 @@ def mcnemar_test(b, c, exact_below: int = MCNEMAR_EXACT_BELOW):
     mid_p = np.where(m > 0, p_exact - stats.binom.pmf(low, m, 0.5), 1.0)
     exact = m < exact_below
     p_exact = np.where(m > 0, p_exact, 1.0)
-    return {"statistic": np.where(exact, b, chi2), "p_value": np.where(exact, p_exact, p_asym),
-            "mid_p": mid_p, "exact": exact}
+    return {
+        "statistic": np.where(exact, b, chi2),
+        "p_value": np.where(exact, p_exact, p_asym),
+        "mid_p": mid_p,
+        "exact": exact,
+    }
 
 
 def newcombe_paired_diff_ci(a, b, c, d, alpha: float = 0.05):
@@ -187,7 +205,9 @@ def newcombe_paired_diff_ci(a, b, c, d, alpha: float = 0.05):
     with np.errstate(invalid="ignore", divide="ignore"):
         phi = np.where(denom > 0, (a * d - b * c) / np.sqrt(denom), 0.0)
     theta = p1 - p2
-    delta = np.sqrt(np.maximum((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0))
+    delta = np.sqrt(
+        np.maximum((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0)
+    )
     eps = np.sqrt(np.maximum((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0))
     return theta - delta, theta + eps
 
@@ -199,6 +219,7 @@ def wald_diff_test(estimate, se, df=None, alpha: float = 0.05):
     four, never a statistic of 0 and p = 1: the test needs a variance (callers say why it is missing).
     """
     from scipy import stats
+
     estimate, se = np.asarray(estimate, float), np.asarray(se, float)
     usable = se > 0
     if df is not None:

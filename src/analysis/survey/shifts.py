@@ -30,6 +30,7 @@ absent from a wave (e.g. men in a women-only baseline) still gets its row (and t
 the Holm / BH adjustment. Simple random samples use exact tests where the chi-square would have no variance
 (Fisher for 0% vs 0%; McNemar exact with no discordant pairs gives p = 1, noted).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,26 +39,84 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from analysis.survey.domains import (ALL, OVERALL, DesignPasses, design_pass, domain_estimates, domain_totals, indicator_values,
-                      layout, linearised_moments, psu_counts, psu_influence, variance_from_moments)
-from analysis.survey.estimates import NOT_ESTIMABLE, check_variance_estimable, indicator_ids, wave_order
 from analysis.model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Indicator, PublishedBaseline
 from analysis.survey.design import DESIGN_COLUMNS, Design
-from analysis.survey.proportions import (cohens_h, fisher_exact_p, mcnemar_test, newcombe_diff_ci, newcombe_paired_diff_ci,
-                          two_proportion_chi2, wald_diff_test)
+from analysis.survey.domains import (
+    OVERALL,
+    DesignPasses,
+    design_pass,
+    domain_estimates,
+    domain_totals,
+    indicator_values,
+    layout,
+    linearised_moments,
+    psu_counts,
+    psu_influence,
+    variance_from_moments,
+)
+from analysis.survey.estimates import (
+    NOT_ESTIMABLE,
+    check_variance_estimable,
+    indicator_ids,
+    wave_order,
+)
+from analysis.survey.proportions import (
+    cohens_h,
+    fisher_exact_p,
+    mcnemar_test,
+    newcombe_diff_ci,
+    newcombe_paired_diff_ci,
+    two_proportion_chi2,
+    wald_diff_test,
+)
 
-SHIFT_COLUMNS = ["country", "indicator", "group_var", "group", *DESIGN_COLUMNS, "baseline_source", "baseline_n", "baseline_k",
-                 "baseline_pct", "endline_n", "endline_k", "endline_pct", "diff_pp", "diff_ci_low", "diff_ci_high",
-                 "ci_method", "test", "statistic", "df", "p_value", "mid_p", "p_holm", "p_bh", "cohens_h", "deff",
-                 "unmatched_baseline", "unmatched_endline", "improvement", "direction_improved", "significant_holm",
-                 "baseline_wave", "endline_wave", "note"]
+SHIFT_COLUMNS = [
+    "country",
+    "indicator",
+    "group_var",
+    "group",
+    *DESIGN_COLUMNS,
+    "baseline_source",
+    "baseline_n",
+    "baseline_k",
+    "baseline_pct",
+    "endline_n",
+    "endline_k",
+    "endline_pct",
+    "diff_pp",
+    "diff_ci_low",
+    "diff_ci_high",
+    "ci_method",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "mid_p",
+    "p_holm",
+    "p_bh",
+    "cohens_h",
+    "deff",
+    "unmatched_baseline",
+    "unmatched_endline",
+    "improvement",
+    "direction_improved",
+    "significant_holm",
+    "baseline_wave",
+    "endline_wave",
+    "note",
+]
 CELL = ["indicator", "group_var", "group"]
 INTERACTION = "sex: Female - Male"
-ZERO_SHARES = (NOT_ESTIMABLE + "every share is 0% or 100%, so the difference in change has no variance and there is "
-               "no test or interval")
+ZERO_SHARES = (
+    NOT_ESTIMABLE
+    + "every share is 0% or 100%, so the difference in change has no variance and there is "
+    "no test or interval"
+)
 
 
-def _by_wave(domains: pd.DataFrame, waves: tuple[str, str], columns=("n", "k", "p")) -> pd.DataFrame:
+def _by_wave(
+    domains: pd.DataFrame, waves: tuple[str, str], columns=("n", "k", "p")
+) -> pd.DataFrame:
     """One row per cell with baseline_* (first wave of `waves`) and endline_* (last) columns from per-wave domain
     estimates; cells without both waves are left out (`_absent_rows` reports them)."""
     first, last = waves
@@ -74,75 +133,142 @@ def _by_wave(domains: pd.DataFrame, waves: tuple[str, str], columns=("n", "k", "
 
 def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Newcombe CI and chi-square / Fisher test for rows with baseline_k, baseline_n, endline_k, endline_n."""
-    kb, nb, ke, ne = (cells[c].to_numpy(float) for c in ("baseline_k", "baseline_n", "endline_k", "endline_n"))
+    kb, nb, ke, ne = (
+        cells[c].to_numpy(float) for c in ("baseline_k", "baseline_n", "endline_k", "endline_n")
+    )
     low, high = newcombe_diff_ci(ke, ne, kb, nb, alpha)
     stat, p, expected = two_proportion_chi2(ke, ne, kb, nb)
     small = expected < 5
     if small.any():
         p = p.copy()
         p[small] = fisher_exact_p(ke[small], ne[small], kb[small], nb[small])
-    return cells.assign(diff_ci_low=100 * low, diff_ci_high=100 * high, ci_method="Newcombe hybrid score",
-                        test=np.where(small, "Fisher exact", "chi-square (2x2, no continuity correction)"),
-                        statistic=np.where(small, np.nan, stat), df=np.where(small, np.nan, 1.0), p_value=p,
-                        mid_p=np.nan, deff=1.0)
+    return cells.assign(
+        diff_ci_low=100 * low,
+        diff_ci_high=100 * high,
+        ci_method="Newcombe hybrid score",
+        test=np.where(small, "Fisher exact", "chi-square (2x2, no continuity correction)"),
+        statistic=np.where(small, np.nan, stat),
+        df=np.where(small, np.nan, 1.0),
+        p_value=p,
+        mid_p=np.nan,
+        deff=1.0,
+    )
 
 
-def _pairs(data: pd.DataFrame, ids: list[str], design: Design, group_vars: list[str],
-           waves: tuple[str, str]) -> tuple[pd.DataFrame, dict, dict]:
+def _pairs(
+    data: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    group_vars: list[str],
+    waves: tuple[str, str],
+) -> tuple[pd.DataFrame, dict, dict]:
     """Matched people: their baseline design columns and, per indicator, baseline and endline answers
     (baseline = the first of `waves`, endline = the last)."""
     key = design.panel_key
-    keep = [key] + [c for c in (design.cluster, design.weight, design.strata, *group_vars) if c] + ids
+    keep = (
+        [key] + [c for c in (design.cluster, design.weight, design.strata, *group_vars) if c] + ids
+    )
     keep = list(dict.fromkeys(keep))
     base = data.loc[data["wave"] == waves[0], keep]
     end = data.loc[data["wave"] == waves[1], [key] + ids]
     merged = base.merge(end, on=key, how="inner", suffixes=("", "__end"))
     yb = indicator_values(merged, ids)
-    ye = {i: merged[f"{i}__end"].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for i in ids}
-    persons = merged.drop(columns=[c for c in merged.columns if c.endswith("__end")] + ids).assign(wave="change")
+    ye = {
+        i: merged[f"{i}__end"].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for i in ids
+    }
+    persons = merged.drop(columns=[c for c in merged.columns if c.endswith("__end")] + ids).assign(
+        wave="change"
+    )
     return persons, yb, ye
 
 
-def _unmatched(data: pd.DataFrame, ids: list[str], persons: pd.DataFrame, yb: dict, ye: dict, group_vars: list[str],
-               waves: tuple[str, str]):
+def _unmatched(
+    data: pd.DataFrame,
+    ids: list[str],
+    persons: pd.DataFrame,
+    yb: dict,
+    ye: dict,
+    group_vars: list[str],
+    waves: tuple[str, str],
+):
     """Per cell: answers in one wave without a partner answer in the other (reported, never silently dropped)."""
     lay_all = layout(data, None, None, None)
-    valid = domain_estimates(domain_totals(indicator_values(data, ids), data, lay_all, group_vars, by_psu=False))
+    valid = domain_estimates(
+        domain_totals(indicator_values(data, ids), data, lay_all, group_vars, by_psu=False)
+    )
     both = {i: np.where(~np.isnan(yb[i]) & ~np.isnan(ye[i]), 1.0, np.nan) for i in ids}
     lay_p = layout(persons, None, None, None)
-    paired = domain_estimates(domain_totals(both, persons, lay_p, group_vars, by_psu=False))[CELL + ["n"]]
+    paired = domain_estimates(domain_totals(both, persons, lay_p, group_vars, by_psu=False))[
+        CELL + ["n"]
+    ]
     counts = valid.pivot_table(index=CELL, columns="wave", values="n", observed=True).reset_index()
-    counts = counts.merge(paired.rename(columns={"n": "pairs"}), on=CELL, how="left").fillna({"pairs": 0})
-    return counts.assign(unmatched_baseline=counts.get(waves[0], 0) - counts["pairs"],
-                         unmatched_endline=counts.get(waves[1], 0) - counts["pairs"])[
-        CELL + ["unmatched_baseline", "unmatched_endline"]]
+    counts = counts.merge(paired.rename(columns={"n": "pairs"}), on=CELL, how="left").fillna(
+        {"pairs": 0}
+    )
+    return counts.assign(
+        unmatched_baseline=counts.get(waves[0], 0) - counts["pairs"],
+        unmatched_endline=counts.get(waves[1], 0) - counts["pairs"],
+    )[CELL + ["unmatched_baseline", "unmatched_endline"]]
 
 
 def _paired_rows(data, ids, design, group_vars, alpha, waves) -> pd.DataFrame:
     """McNemar and Newcombe paired CI per cell, from respondents answering in both waves."""
     persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
     tables = {}
-    for name, cond in (("a", lambda b, e: (b == 1) & (e == 1)), ("b", lambda b, e: (b == 1) & (e == 0)),
-                       ("c", lambda b, e: (b == 0) & (e == 1)), ("d", lambda b, e: (b == 0) & (e == 0))):
-        vals = {i: np.where(~np.isnan(yb[i]) & ~np.isnan(ye[i]), cond(yb[i], ye[i]).astype(float), np.nan) for i in ids}
-        tables[name] = domain_estimates(domain_totals(vals, persons, layout(persons, None, None, None), group_vars,
-                                                      by_psu=False)).set_index(CELL)["k"]
+    for name, cond in (
+        ("a", lambda b, e: (b == 1) & (e == 1)),
+        ("b", lambda b, e: (b == 1) & (e == 0)),
+        ("c", lambda b, e: (b == 0) & (e == 1)),
+        ("d", lambda b, e: (b == 0) & (e == 0)),
+    ):
+        vals = {
+            i: np.where(
+                ~np.isnan(yb[i]) & ~np.isnan(ye[i]), cond(yb[i], ye[i]).astype(float), np.nan
+            )
+            for i in ids
+        }
+        tables[name] = domain_estimates(
+            domain_totals(
+                vals, persons, layout(persons, None, None, None), group_vars, by_psu=False
+            )
+        ).set_index(CELL)["k"]
     cells = pd.DataFrame(tables).fillna(0).reset_index()
-    cells = cells.merge(_unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left")
+    cells = cells.merge(
+        _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
+    )
     a, b, c, d = (cells[x].to_numpy(float) for x in "abcd")
     n = a + b + c + d
     mc = mcnemar_test(b, c)
-    low, high = newcombe_paired_diff_ci(a, c, b, d, alpha)   # endline margin (a + c) minus baseline margin (a + b)
+    low, high = newcombe_paired_diff_ci(
+        a, c, b, d, alpha
+    )  # endline margin (a + c) minus baseline margin (a + b)
     return cells.assign(
-        baseline_n=n, baseline_k=a + b, endline_n=n, endline_k=a + c,
-        diff_ci_low=100 * low, diff_ci_high=100 * high, ci_method="Newcombe paired score (method 10)",
-        test=np.where(mc["exact"], "McNemar exact (binomial)", "McNemar chi-square (no continuity correction)"),
-        statistic=mc["statistic"], df=np.where(mc["exact"], np.nan, 1.0), p_value=mc["p_value"], mid_p=mc["mid_p"],
-        deff=1.0, note=np.where(b + c == 0, "no discordant pairs (nobody changed answer): exact p = 1", "")
+        baseline_n=n,
+        baseline_k=a + b,
+        endline_n=n,
+        endline_k=a + c,
+        diff_ci_low=100 * low,
+        diff_ci_high=100 * high,
+        ci_method="Newcombe paired score (method 10)",
+        test=np.where(
+            mc["exact"], "McNemar exact (binomial)", "McNemar chi-square (no continuity correction)"
+        ),
+        statistic=mc["statistic"],
+        df=np.where(mc["exact"], np.nan, 1.0),
+        p_value=mc["p_value"],
+        mid_p=mc["mid_p"],
+        deff=1.0,
+        note=np.where(b + c == 0, "no discordant pairs (nobody changed answer): exact p = 1", ""),
     ).drop(columns=list("abcd"))
 
 
-def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_cols: list[str], contrast: dict[tuple, float]):
+def _linearised_contrast(
+    pass_,
+    alpha: float,
+    cell_keys: list[str],
+    contrast_cols: list[str],
+    contrast: dict[tuple, float],
+):
     """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t test.
 
     `pass_` is a `domains.design_pass`. `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "sex",
@@ -152,14 +278,27 @@ def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_col
     variance, degrees of freedom from the PSUs that answered (`_contrast_df`), as R svyglm.
     """
     lay, totals, domains = pass_
-    coef = pd.DataFrame([(*key, c) for key, c in contrast.items()], columns=contrast_cols + ["coef"])
-    involved = totals.merge(coef[contrast_cols], on=contrast_cols)     # domain x stratum [x PSU] rows with answers
+    coef = pd.DataFrame(
+        [(*key, c) for key, c in contrast.items()], columns=contrast_cols + ["coef"]
+    )
+    involved = totals.merge(
+        coef[contrast_cols], on=contrast_cols
+    )  # domain x stratum [x PSU] rows with answers
     if lay.clustered:
         infl = psu_influence(involved, domains).merge(coef, on=contrast_cols)
         infl["t"] = infl["t"] * infl["coef"]
-        t = infl.groupby(cell_keys + ["stratum", "psu"], observed=True)["t"].sum().rename("t").reset_index()
-        moments = t.assign(t2=t["t"] ** 2).groupby(cell_keys + ["stratum"], observed=True).agg(
-            s=("t", "sum"), s2=("t2", "sum")).reset_index()
+        t = (
+            infl.groupby(cell_keys + ["stratum", "psu"], observed=True)["t"]
+            .sum()
+            .rename("t")
+            .reset_index()
+        )
+        moments = (
+            t.assign(t2=t["t"] ** 2)
+            .groupby(cell_keys + ["stratum"], observed=True)
+            .agg(s=("t", "sum"), s2=("t2", "sum"))
+            .reset_index()
+        )
     else:
         m = linearised_moments(totals, domains, False).merge(coef, on=contrast_cols)
         m["s"], m["s2"] = m["s"] * m["coef"], m["s2"] * m["coef"] ** 2
@@ -168,40 +307,75 @@ def _linearised_contrast(pass_, alpha: float, cell_keys: list[str], contrast_col
     var = variance_from_moments(moments, cell_keys, n_h, []).rename("var").reset_index()
     est = domains.merge(coef, on=contrast_cols)
     est["part"] = est["p"] * est["coef"]
-    parts = est.groupby(cell_keys, observed=True).agg(estimate=("part", "sum"), terms=("part", "size")).reset_index()
+    parts = (
+        est.groupby(cell_keys, observed=True)
+        .agg(estimate=("part", "sum"), terms=("part", "size"))
+        .reset_index()
+    )
     cells = parts[parts["terms"] == len(contrast)].drop(columns="terms").merge(var, on=cell_keys)
-    cells = cells.merge(_contrast_df(involved, cell_keys, lay.clustered, len(contrast)), on=cell_keys)
+    cells = cells.merge(
+        _contrast_df(involved, cell_keys, lay.clustered, len(contrast)), on=cell_keys
+    )
     cells["var"] = cells["var"].clip(lower=0)
-    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"]), cells["df"], alpha)
+    stat, p, low, high = wald_diff_test(
+        cells["estimate"], np.sqrt(cells["var"]), cells["df"], alpha
+    )
     zero, few = (cells["var"] <= 0).to_numpy(), (cells["df"] < 1).to_numpy()
     units = "clusters" if lay.clustered else "respondents"
     note = np.select(
         [zero, few],
-        [NOT_ESTIMABLE + "the change has no design variance (every cluster changes alike), so no test or interval",
-         NOT_ESTIMABLE + cells["psus"].astype(int).astype(str) + f" {units} with answers in "
-         + cells["strata"].astype(int).astype(str) + " strata leave " + cells["df"].astype(int).astype(str)
-         + " degrees of freedom, too few for a t test"], "")
-    out = cells.assign(statistic=stat, p_value=p, diff_ci_low=100 * low, diff_ci_high=100 * high,
-                       test="design-based Wald t (linearised)",
-                       ci_method=[f"design-based Wald t (df={int(d)})" for d in cells["df"]], mid_p=np.nan, note=note)
+        [
+            NOT_ESTIMABLE
+            + "the change has no design variance (every cluster changes alike), so no test or"
+            " interval",
+            NOT_ESTIMABLE
+            + cells["psus"].astype(int).astype(str)
+            + f" {units} with answers in "
+            + cells["strata"].astype(int).astype(str)
+            + " strata leave "
+            + cells["df"].astype(int).astype(str)
+            + " degrees of freedom, too few for a t test",
+        ],
+        "",
+    )
+    out = cells.assign(
+        statistic=stat,
+        p_value=p,
+        diff_ci_low=100 * low,
+        diff_ci_high=100 * high,
+        test="design-based Wald t (linearised)",
+        ci_method=[f"design-based Wald t (df={int(d)})" for d in cells["df"]],
+        mid_p=np.nan,
+        note=note,
+    )
     out.loc[zero | few, "ci_method"] = ""
     return out.drop(columns=["psus", "strata"]), domains
 
 
-def _contrast_df(involved: pd.DataFrame, cell_keys: list[str], clustered: bool, n_terms: int) -> pd.DataFrame:
+def _contrast_df(
+    involved: pd.DataFrame, cell_keys: list[str], clustered: bool, n_terms: int
+) -> pd.DataFrame:
     """Degrees of freedom per cell as R `svyglm` on a `subset()` of the design: the PSUs (respondents when
     unclustered) with an answer in the contrast's domains, minus their strata, minus the contrast's extra
     parameters. The variance itself uses every PSU of the design (`psu_counts`)."""
     if clustered:
-        psus = involved.drop_duplicates(cell_keys + ["stratum", "psu"]).groupby(cell_keys, observed=True).size()
+        psus = (
+            involved.drop_duplicates(cell_keys + ["stratum", "psu"])
+            .groupby(cell_keys, observed=True)
+            .size()
+        )
     else:
         psus = involved.groupby(cell_keys, observed=True)["n"].sum()
-    strata = involved.drop_duplicates(cell_keys + ["stratum"]).groupby(cell_keys, observed=True).size()
+    strata = (
+        involved.drop_duplicates(cell_keys + ["stratum"]).groupby(cell_keys, observed=True).size()
+    )
     df = (psus - strata - (n_terms - 1)).astype(float)
     return pd.DataFrame({"df": df, "psus": psus, "strata": strata}).reset_index()
 
 
-def _design_shift_rows(data, ids, design, group_vars, alpha, waves, country, full_pass=None) -> pd.DataFrame:
+def _design_shift_rows(
+    data, ids, design, group_vars, alpha, waves, country, full_pass=None
+) -> pd.DataFrame:
     """Design-based change per cell; deff = variance / SRS variance of the same difference.
 
     `full_pass`: the `design_pass` of all respondents (independent samples), when already made.
@@ -210,84 +384,154 @@ def _design_shift_rows(data, ids, design, group_vars, alpha, waves, country, ful
     if design.is_panel:
         values = indicator_values(data, ids)
         lay = layout(data, None, design.weight, None)
-        levels = _by_wave(domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)), waves)
+        levels = _by_wave(
+            domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)), waves
+        )
         # linearised mean of each matched person's change (endline - baseline)
         persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
         change = {i: ye[i] - yb[i] for i in ids}
         pass_ = design_pass(change, persons, design, group_vars)
-        check_variance_estimable(pass_[0], design, country,
-                                 scope=f"among the respondents matched between waves '{first}' and '{last}'")
+        check_variance_estimable(
+            pass_[0],
+            design,
+            country,
+            scope=f"among the respondents matched between waves '{first}' and '{last}'",
+        )
         out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0})
         d = domains.set_index(CELL)
-        srs_var = ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
-        out = out.merge(srs_var, on=CELL).merge(_unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL,
-                                                how="left")
+        srs_var = (
+            ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"])
+            .rename("srs_var")
+            .reset_index()
+        )
+        out = out.merge(srs_var, on=CELL).merge(
+            _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
+        )
     else:
         full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
         check_variance_estimable(full_pass[0], design, country)
-        out, domains = _linearised_contrast(full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0})
-        levels = _by_wave(domains, waves)       # the wave-level estimates of the same pass
+        out, domains = _linearised_contrast(
+            full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0}
+        )
+        levels = _by_wave(domains, waves)  # the wave-level estimates of the same pass
         lv = levels.set_index(CELL)
-        srs_var = (lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
-                   + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)).rename("srs_var").reset_index()
+        srs_var = (
+            (
+                lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
+                + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)
+            )
+            .rename("srs_var")
+            .reset_index()
+        )
         out = out.merge(srs_var, on=CELL)
     out = levels.merge(out, on=CELL)
-    out["deff"] = np.where((out["srs_var"] > 0) & (out["var"] > 0), out["var"] / out["srs_var"], np.nan)
-    out["diff_pp"] = 100 * out["estimate"]   # the linearised contrast itself (matched pairs for a panel)
+    out["deff"] = np.where(
+        (out["srs_var"] > 0) & (out["var"] > 0), out["var"] / out["srs_var"], np.nan
+    )
+    out["diff_pp"] = (
+        100 * out["estimate"]
+    )  # the linearised contrast itself (matched pairs for a panel)
     out["p_b"], out["p_e"] = out["baseline_p"], out["endline_p"]
-    out["note"] = np.where(out["var"] <= 0, _zero_variance_note(out["p_b"], out["p_e"], waves), out["note"])
+    out["note"] = np.where(
+        out["var"] <= 0, _zero_variance_note(out["p_b"], out["p_e"], waves), out["note"]
+    )
     return out.drop(columns=["var", "estimate", "srs_var", "baseline_p", "endline_p"])
 
 
 def _zero_variance_note(p_b: pd.Series, p_e: pd.Series, waves: tuple[str, str]) -> np.ndarray:
     """Why a design-based change has no variance: every answer alike in both waves, or too few clusters."""
     alike = p_b.isin([0.0, 1.0]) & p_e.isin([0.0, 1.0])
-    levels = (f"{NOT_ESTIMABLE}every answer is " + (100 * p_b).map("{:.0f}%".format) + f" in wave '{waves[0]}' and "
-              + (100 * p_e).map("{:.0f}%".format) + f" in wave '{waves[1]}', so the change has no design variance "
-              "and there is no test or interval")
-    other = (NOT_ESTIMABLE + "the change has no design variance (its answers come from too few clusters, or "
-             "every cluster changes alike), so no test or interval")
+    levels = (
+        f"{NOT_ESTIMABLE}every answer is "
+        + (100 * p_b).map("{:.0f}%".format)
+        + f" in wave '{waves[0]}' and "
+        + (100 * p_e).map("{:.0f}%".format)
+        + f" in wave '{waves[1]}', so the change has no design variance "
+        "and there is no test or interval"
+    )
+    other = (
+        NOT_ESTIMABLE
+        + "the change has no design variance (its answers come from too few clusters, or "
+        "every cluster changes alike), so no test or interval"
+    )
     return np.where(alike, levels, other)
 
 
 def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) -> pd.DataFrame:
     """Change among women minus change among men, per indicator (`full_pass` as in `_design_shift_rows`).
-    Indicators without both sexes in both waves get no row here (`_absent_interactions` says why)."""
+    Indicators without both sexes in both waves get no row here (`_absent_interactions` says why).
+    """
     first, last = waves
     sexed = data[data["sex"].isin(["Female", "Male"])]
     if sexed["sex"].nunique() < 2:
         return pd.DataFrame()
-    if design.design_based and design.is_panel:   # women's mean change minus men's, matched people
+    if design.design_based and design.is_panel:  # women's mean change minus men's, matched people
         persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
         pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
-        check_variance_estimable(pass_[0], design, country,
-                                 scope=f"among the women and men matched between waves '{first}' and '{last}'")
-        out, _ = _linearised_contrast(pass_, alpha, ["indicator"], ["wave", "group_var", "group"],
-                                      {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0})
+        check_variance_estimable(
+            pass_[0],
+            design,
+            country,
+            scope=f"among the women and men matched between waves '{first}' and '{last}'",
+        )
+        out, _ = _linearised_contrast(
+            pass_,
+            alpha,
+            ["indicator"],
+            ["wave", "group_var", "group"],
+            {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0},
+        )
         out["test"] = "design-based Wald t (difference in mean change, women - men)"
     elif design.design_based:
-        coef = {(last, "sex", "Female"): 1.0, (first, "sex", "Female"): -1.0,
-                (last, "sex", "Male"): -1.0, (first, "sex", "Male"): 1.0}
+        coef = {
+            (last, "sex", "Female"): 1.0,
+            (first, "sex", "Female"): -1.0,
+            (last, "sex", "Male"): -1.0,
+            (first, "sex", "Male"): 1.0,
+        }
         # the domains women and men of the whole design (as R's subset()): the shift pass already has their totals
         full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
-        out, _ = _linearised_contrast(full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef)
+        out, _ = _linearised_contrast(
+            full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef
+        )
         out["test"] = "design-based Wald t (wave x sex interaction)"
     else:
         if design.is_panel:
-            return pd.DataFrame()   # paired interaction needs matched pairs by sex; not part of the shipped designs
+            return (
+                pd.DataFrame()
+            )  # paired interaction needs matched pairs by sex; not part of the shipped designs
         lay = layout(sexed, None, None, None)
-        d = domain_estimates(domain_totals(indicator_values(sexed, ids), sexed, lay, ["sex"], by_psu=False))
+        d = domain_estimates(
+            domain_totals(indicator_values(sexed, ids), sexed, lay, ["sex"], by_psu=False)
+        )
         d = d[(d["group_var"] == "sex") & d["wave"].isin([first, last])]
         columns = pd.MultiIndex.from_product([["Female", "Male"], [first, last]])
-        p, n = (d.pivot_table(index="indicator", columns=["group", "wave"], values=v, observed=True)
-                .reindex(columns=columns) for v in ("p", "n"))
+        p, n = (
+            d.pivot_table(
+                index="indicator", columns=["group", "wave"], values=v, observed=True
+            ).reindex(columns=columns)
+            for v in ("p", "n")
+        )
         var = (p * (1 - p) / n).sum(axis=1, min_count=4)
-        est = (p[("Female", last)] - p[("Female", first)]) - (p[("Male", last)] - p[("Male", first)])
+        est = (p[("Female", last)] - p[("Female", first)]) - (
+            p[("Male", last)] - p[("Male", first)]
+        )
         stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var.to_numpy()), None, alpha)
-        out = pd.DataFrame({"indicator": est.index, "estimate": est.to_numpy(), "statistic": stat, "p_value": pv,
-                            "diff_ci_low": 100 * low, "diff_ci_high": 100 * high, "df": np.nan,
-                            "test": "Wald z (difference of differences, unpooled)", "ci_method": "Wald",
-                            "mid_p": np.nan, "note": np.where(var.to_numpy() > 0, "", ZERO_SHARES)})
+        out = pd.DataFrame(
+            {
+                "indicator": est.index,
+                "estimate": est.to_numpy(),
+                "statistic": stat,
+                "p_value": pv,
+                "diff_ci_low": 100 * low,
+                "diff_ci_high": 100 * high,
+                "df": np.nan,
+                "test": "Wald z (difference of differences, unpooled)",
+                "ci_method": "Wald",
+                "mid_p": np.nan,
+                "note": np.where(var.to_numpy() > 0, "", ZERO_SHARES),
+            }
+        )
         out.loc[var.to_numpy() <= 0, "ci_method"] = ""
         out = out[np.isfinite(out["estimate"])]
     out["group_var"], out["group"] = "sex", INTERACTION
@@ -295,59 +539,109 @@ def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) 
     return out.drop(columns=["estimate", "var"], errors="ignore")
 
 
-def _absent_rows(cells: pd.DataFrame, done: set, both: list[str], waves: tuple[str, str], design: Design,
-                 min_group_n: int) -> pd.DataFrame:
+def _absent_rows(
+    cells: pd.DataFrame,
+    done: set,
+    both: list[str],
+    waves: tuple[str, str],
+    design: Design,
+    min_group_n: int,
+) -> pd.DataFrame:
     """Rows for the cells of two-wave indicators that have answers but no shift: a group absent from a wave
     (e.g. men in a women-only baseline) or, in a panel, without matched pairs. Percent and n as far as they
-    exist, no test, and the reason in `note`. A group needs `min_group_n` answers in the wave it has."""
+    exist, no test, and the reason in `note`. A group needs `min_group_n` answers in the wave it has.
+    """
     first, last = waves
     sub = cells[cells["indicator"].isin(both) & cells["wave"].isin([first, last])]
     if sub.empty:
         return pd.DataFrame()
-    wide = {v: sub.pivot_table(index=CELL, columns="wave", values=v, observed=True, aggfunc="sum")
-            .reindex(columns=[first, last]) for v in ("n", "k", "p")}
+    wide = {
+        v: (
+            sub.pivot_table(
+                index=CELL, columns="wave", values=v, observed=True, aggfunc="sum"
+            ).reindex(columns=[first, last])
+        )
+        for v in ("n", "k", "p")
+    }
     rows = wide["n"].fillna(0).astype(int).rename(columns={first: "baseline_n", last: "endline_n"})
     rows = rows[[key not in done for key in rows.index]]
-    rows = rows[(rows.index.get_level_values("group_var") == OVERALL) | (rows.max(axis=1) >= min_group_n)]
+    rows = rows[
+        (rows.index.get_level_values("group_var") == OVERALL) | (rows.max(axis=1) >= min_group_n)
+    ]
     if rows.empty:
         return pd.DataFrame()
     rows["baseline_k"] = wide["k"][first].reindex(rows.index).fillna(0).to_numpy()
     rows["endline_k"] = wide["k"][last].reindex(rows.index).fillna(0).to_numpy()
-    rows["p_b"], rows["p_e"] = wide["p"][first].reindex(rows.index), wide["p"][last].reindex(rows.index)
+    rows["p_b"], rows["p_e"] = (
+        wide["p"][first].reindex(rows.index),
+        wide["p"][last].reindex(rows.index),
+    )
     group = rows.index.get_level_values("group").astype(str)
     reason = np.select(
         [rows["baseline_n"].to_numpy() == 0, rows["endline_n"].to_numpy() == 0],
         ["no " + group + f" respondents answered in wave '{w}'" for w in (first, last)],
-        ("no " + group + " respondent answered in both waves (no matched pairs)") if design.is_panel
-        else "no estimate of the change")
-    rows["note"] = NOT_ESTIMABLE + pd.Series(reason, index=rows.index) + ", so there is no change to estimate"
+        (
+            ("no " + group + " respondent answered in both waves (no matched pairs)")
+            if design.is_panel
+            else "no estimate of the change"
+        ),
+    )
+    rows["note"] = (
+        NOT_ESTIMABLE + pd.Series(reason, index=rows.index) + ", so there is no change to estimate"
+    )
     if design.is_panel:
-        rows["unmatched_baseline"], rows["unmatched_endline"] = rows["baseline_n"], rows["endline_n"]
+        rows["unmatched_baseline"], rows["unmatched_endline"] = (
+            rows["baseline_n"],
+            rows["endline_n"],
+        )
     return rows.reset_index().assign(baseline_source="microdata", _absent=True)
 
 
-def _absent_interactions(cells: pd.DataFrame, done: set, both: list[str], waves: tuple[str, str]) -> pd.DataFrame:
+def _absent_interactions(
+    cells: pd.DataFrame, done: set, both: list[str], waves: tuple[str, str]
+) -> pd.DataFrame:
     """A women - men row for each two-wave indicator without one, saying which sex and wave have no answers."""
     first, last = waves
-    sexed = cells[(cells["group_var"] == "sex") & cells["group"].isin(["Female", "Male"])
-                  & cells["wave"].isin([first, last]) & (cells["n"] > 0)]
+    sexed = cells[
+        (cells["group_var"] == "sex")
+        & cells["group"].isin(["Female", "Male"])
+        & cells["wave"].isin([first, last])
+        & (cells["n"] > 0)
+    ]
     rows = []
     for indicator in both:
         if indicator in done:
             continue
         mine = sexed[sexed["indicator"] == indicator]
         have = set(zip(mine["group"], mine["wave"]))
-        missing = [f"no {sex} answers in wave '{wave}'" for sex in ("Female", "Male") for wave in (first, last)
-                   if (sex, wave) not in have]
+        missing = [
+            f"no {sex} answers in wave '{wave}'"
+            for sex in ("Female", "Male")
+            for wave in (first, last)
+            if (sex, wave) not in have
+        ]
         why = "; ".join(missing) if missing else "no estimate"
-        rows.append({"indicator": indicator, "group_var": "sex", "group": INTERACTION, "baseline_source": "microdata",
-                     "note": f"{NOT_ESTIMABLE}the women - men difference in change needs both sexes in both waves "
-                             f"({why})"})
+        rows.append(
+            {
+                "indicator": indicator,
+                "group_var": "sex",
+                "group": INTERACTION,
+                "baseline_source": "microdata",
+                "note": (
+                    f"{NOT_ESTIMABLE}the women - men difference in change needs both sexes in both"
+                    f" waves ({why})"
+                ),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def published_baseline_rows(endline_cells: pd.DataFrame, published: list[PublishedBaseline], alpha: float,
-                            endline: str = "endline") -> pd.DataFrame:
+def published_baseline_rows(
+    endline_cells: pd.DataFrame,
+    published: list[PublishedBaseline],
+    alpha: float,
+    endline: str = "endline",
+) -> pd.DataFrame:
     """Endline microdata (wave `endline`, the last wave) against a published baseline percent and n (no baseline
     microdata)."""
     if not published:
@@ -356,7 +650,8 @@ def published_baseline_rows(endline_cells: pd.DataFrame, published: list[Publish
     pub["baseline_n"] = pub["n"].astype(float)
     pub["baseline_k"] = np.round(pub["percent"] / 100 * pub["n"])
     end = endline_cells[endline_cells["wave"] == endline][CELL + ["n", "k"]].rename(
-        columns={"n": "endline_n", "k": "endline_k"})
+        columns={"n": "endline_n", "k": "endline_k"}
+    )
     cells = pub[CELL + ["baseline_n", "baseline_k"]].merge(end, on=CELL)
     return _independent_rows(cells, alpha).assign(baseline_source="published")
 
@@ -364,7 +659,11 @@ def published_baseline_rows(endline_cells: pd.DataFrame, published: list[Publish
 def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
     """Holm and Benjamini-Hochberg adjusted p-values within each family of rows (rows without a p-value, i.e.
     not estimable, are not part of the family)."""
-    keys = {"country": ["country"], "indicator": ["country", "indicator"], "group_var": ["country", "group_var"]}[family]
+    keys = {
+        "country": ["country"],
+        "indicator": ["country", "indicator"],
+        "group_var": ["country", "group_var"],
+    }[family]
     table = table.copy()
     table["p_holm"], table["p_bh"] = np.nan, np.nan
     for _, part in table.groupby(keys, sort=False):
@@ -382,20 +681,44 @@ def _join_notes(*notes) -> pd.Series:
     return frame.apply(lambda r: "; ".join(str(x) for x in r if isinstance(x, str) and x), axis=1)
 
 
-def _microdata_rows(data: pd.DataFrame, ids: list[str], design: Design, group_vars: list[str], alpha: float,
-                    waves: tuple[str, str], order: list[str], country: str, min_group_n: int,
-                    passes: DesignPasses | None) -> tuple[list[pd.DataFrame], pd.DataFrame, set]:
+def _microdata_rows(
+    data: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    group_vars: list[str],
+    alpha: float,
+    waves: tuple[str, str],
+    order: list[str],
+    country: str,
+    min_group_n: int,
+    passes: DesignPasses | None,
+) -> tuple[list[pd.DataFrame], pd.DataFrame, set]:
     """The shift rows the microdata give (one part per kind of row), the domain cells, and the (indicator,
     group_var, group) cells already compared."""
     # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
-    full_pass = (passes or DesignPasses(data)).get(ids, design, group_vars) \
-        if design.design_based and not design.is_panel else None
-    cells = full_pass[2] if full_pass else domain_estimates(domain_totals(
-        indicator_values(data, ids), data, layout(data, None, design.weight if design.design_based else None, None),
-        group_vars, by_psu=False))
+    full_pass = (
+        (passes or DesignPasses(data)).get(ids, design, group_vars)
+        if design.design_based and not design.is_panel
+        else None
+    )
+    cells = (
+        full_pass[2]
+        if full_pass
+        else domain_estimates(
+            domain_totals(
+                indicator_values(data, ids),
+                data,
+                layout(data, None, design.weight if design.design_based else None, None),
+                group_vars,
+                by_psu=False,
+            )
+        )
+    )
     both = []
     if len(order) >= 2:
-        overall = cells[(cells["group_var"] == OVERALL) & cells["wave"].isin(waves) & (cells["n"] > 0)]
+        overall = cells[
+            (cells["group_var"] == OVERALL) & cells["wave"].isin(waves) & (cells["n"] > 0)
+        ]
         per = overall.groupby("indicator", observed=True)["wave"].nunique()
         both = sorted(per[per == 2].index)
     if not both:
@@ -408,11 +731,25 @@ def _microdata_rows(data: pd.DataFrame, ids: list[str], design: Design, group_va
         body = _independent_rows(_by_wave(cells, waves, ("n", "k")), alpha)
     body["baseline_source"] = "microdata"
     done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
-    inter = _interaction_rows(data, both, design, alpha, waves, country, full_pass) if both else pd.DataFrame()
+    inter = (
+        _interaction_rows(data, both, design, alpha, waves, country, full_pass)
+        if both
+        else pd.DataFrame()
+    )
     parts = [body, _absent_rows(cells, done, both, waves, design, min_group_n), inter]
-    paired_srs = design.is_panel and not design.design_based     # no women - men rows (see _interaction_rows)
-    if "sex" in group_vars and {"Female", "Male"} <= set(data["sex"].dropna().unique()) and not paired_srs:
-        parts.append(_absent_interactions(cells, set(inter["indicator"]) if len(inter) else set(), both, waves))
+    paired_srs = (
+        design.is_panel and not design.design_based
+    )  # no women - men rows (see _interaction_rows)
+    if (
+        "sex" in group_vars
+        and {"Female", "Male"} <= set(data["sex"].dropna().unique())
+        and not paired_srs
+    ):
+        parts.append(
+            _absent_interactions(
+                cells, set(inter["indicator"]) if len(inter) else set(), both, waves
+            )
+        )
     microdata = [p for p in parts if len(p)]
     for part in microdata:
         part["baseline_wave"], part["endline_wave"] = waves
@@ -429,20 +766,36 @@ def _changes(table: pd.DataFrame, min_group_n: int) -> pd.DataFrame:
         with np.errstate(invalid="ignore", divide="ignore"):
             table[f"{w}_pct"] = 100 * table[f"{w}_k"].astype(float) / table[f"{w}_n"].astype(float)
     # design-based: weighted percents
-    table["baseline_pct"] = np.where(table["p_b"].notna(), 100 * table["p_b"].astype(float), table["baseline_pct"])
-    table["endline_pct"] = np.where(table["p_e"].notna(), 100 * table["p_e"].astype(float), table["endline_pct"])
+    table["baseline_pct"] = np.where(
+        table["p_b"].notna(), 100 * table["p_b"].astype(float), table["baseline_pct"]
+    )
+    table["endline_pct"] = np.where(
+        table["p_e"].notna(), 100 * table["p_e"].astype(float), table["endline_pct"]
+    )
     is_inter = table["group"] == INTERACTION
     given = table["diff_pp"] if "diff_pp" in table else pd.Series(np.nan, index=table.index)
     table["diff_pp"] = given.fillna(table["endline_pct"] - table["baseline_pct"])
-    table["cohens_h"] = np.where(is_inter, np.nan, cohens_h(table["endline_pct"] / 100, table["baseline_pct"] / 100))
+    table["cohens_h"] = np.where(
+        is_inter, np.nan, cohens_h(table["endline_pct"] / 100, table["baseline_pct"] / 100)
+    )
     absent = table["_absent"].eq(True)
-    small = (~is_inter) & (~absent) & (table["group_var"] != OVERALL) & (
-        (table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
+    small = (
+        (~is_inter)
+        & (~absent)
+        & (table["group_var"] != OVERALL)
+        & ((table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
+    )
     return table[~small].copy()
 
 
-def _judged(table: pd.DataFrame, indicators: list[Indicator], country: str, design: Design, alpha: float,
-            family: str) -> pd.DataFrame:
+def _judged(
+    table: pd.DataFrame,
+    indicators: list[Indicator],
+    country: str,
+    design: Design,
+    alpha: float,
+    family: str,
+) -> pd.DataFrame:
     """Design columns, the direction of improvement and the Holm/BH-adjusted p-values and significance."""
     is_inter = table["group"] == INTERACTION
     table["country"] = country
@@ -451,22 +804,32 @@ def _judged(table: pd.DataFrame, indicators: list[Indicator], country: str, desi
     improvement = {i.id: i.improvement for i in indicators}
     table["improvement"] = table["indicator"].map(improvement)
     sign = np.where(table["improvement"] == "increase", 1, -1)
-    table["direction_improved"] = np.where(is_inter | table["diff_pp"].isna(), None,
-                                           np.sign(table["diff_pp"]) * sign > 0)
+    table["direction_improved"] = np.where(
+        is_inter | table["diff_pp"].isna(), None, np.sign(table["diff_pp"]) * sign > 0
+    )
     for col in ("unmatched_baseline", "unmatched_endline", "deff", "mid_p", "df", "statistic"):
         if col not in table:
             table[col] = np.nan
     table = adjust_pvalues(table, family)
     table["significant_holm"] = table["p_holm"] < alpha
     if table["p_holm"].isna().any():
-        table["significant_holm"] = table["significant_holm"].astype(object).where(table["p_holm"].notna(), None)
+        table["significant_holm"] = (
+            table["significant_holm"].astype(object).where(table["p_holm"].notna(), None)
+        )
     return table
 
 
-def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, design: Design,
-                published_baselines: Sequence[PublishedBaseline] = (), alpha: float = DEFAULT_ALPHA,
-                family: str = "country", min_group_n: int = DEFAULT_MIN_GROUP_N, passes: DesignPasses | None = None,
-                ) -> pd.DataFrame:
+def shift_table(
+    data: pd.DataFrame,
+    indicators: list[Indicator],
+    country: str,
+    design: Design,
+    published_baselines: Sequence[PublishedBaseline] = (),
+    alpha: float = DEFAULT_ALPHA,
+    family: str = "country",
+    min_group_n: int = DEFAULT_MIN_GROUP_N,
+    passes: DesignPasses | None = None,
+) -> pd.DataFrame:
     """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring.
 
     `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
@@ -474,25 +837,42 @@ def shift_table(data: pd.DataFrame, indicators: list[Indicator], country: str, d
     order = wave_order(design, data["wave"].dropna().unique())
     waves = (order[0], order[-1]) if order else ("baseline", "endline")
     group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
-    microdata, cells, done = _microdata_rows(data, ids, design, group_vars, alpha, waves, order, country,
-                                             min_group_n, passes)
-    published = [p for p in published_baselines if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done]
-    pub_rows = published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
+    microdata, cells, done = _microdata_rows(
+        data, ids, design, group_vars, alpha, waves, order, country, min_group_n, passes
+    )
+    published = [
+        p
+        for p in published_baselines
+        if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done
+    ]
+    pub_rows = (
+        published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
+    )
     if len(pub_rows):
         pub_rows["endline_wave"] = waves[1]
-    if not len(microdata) and not len(pub_rows):      # one wave and no published baseline: header only
+    if not len(microdata) and not len(pub_rows):  # one wave and no published baseline: header only
         return pd.DataFrame(columns=SHIFT_COLUMNS)
-    table = _changes(pd.concat([p for p in microdata + [pub_rows] if len(p)], ignore_index=True), min_group_n)
+    table = _changes(
+        pd.concat([p for p in microdata + [pub_rows] if len(p)], ignore_index=True), min_group_n
+    )
     table = _judged(table, indicators, country, design, alpha, family)
     if len(order) > 2:
         between = ", ".join(f"'{w}'" for w in order[1:-1])
-        compared = (f"compares the first wave '{waves[0]}' with the last '{waves[1]}' (not compared: {between}; "
-                    "trends over several waves are not estimated)")
-        table["note"] = _join_notes(table["note"], pd.Series(np.where(table["baseline_source"] != "published",
-                                                                      compared, ""), index=table.index))
+        compared = (
+            f"compares the first wave '{waves[0]}' with the last '{waves[1]}' (not compared:"
+            f" {between}; trends over several waves are not estimated)"
+        )
+        table["note"] = _join_notes(
+            table["note"],
+            pd.Series(
+                np.where(table["baseline_source"] != "published", compared, ""), index=table.index
+            ),
+        )
     table["note"] = table["note"].where(table["note"].notna(), "")
     order_of = {ind: i for i, ind in enumerate(ids)}
     table["_o1"] = table["indicator"].map(order_of)
-    table["_o2"] = np.select([table["group_var"] == OVERALL, table["group"] == INTERACTION], [0, 2], 1)
+    table["_o2"] = np.select(
+        [table["group_var"] == OVERALL, table["group"] == INTERACTION], [0, 2], 1
+    )
     table = table.sort_values(["_o1", "_o2", "group"], kind="stable")
     return table[SHIFT_COLUMNS].reset_index(drop=True)

@@ -3,6 +3,7 @@
 Floating point misrounds ties (2.675 -> 2.67 with round()); these functions work on exact integers
 or on the shortest decimal representation of a float.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,5 +21,9 @@ def percent_half_up(k: int, n: int, decimals: int = 1) -> float:
     if n <= 0:
         raise ValueError("percentage base must be positive")
     scaled = Fraction(100 * int(k), int(n)) * 10**decimals
-    rounded = (scaled + Fraction(1, 2)).__floor__() if scaled >= 0 else -((-scaled + Fraction(1, 2)).__floor__())
+    rounded = (
+        (scaled + Fraction(1, 2)).__floor__()
+        if scaled >= 0
+        else -((-scaled + Fraction(1, 2)).__floor__())
+    )
     return rounded / 10**decimals

@@ -7,6 +7,7 @@ non-zero visible cell; if none is left, the margin itself is hidden). Repeats un
 Zero cells are published (an empty cell discloses no one). Reference: Hundepool et al. (2012),
 Statistical Disclosure Control, ch. 5 (cell suppression, primary and secondary).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,7 +41,8 @@ def suppression_mask(counts: np.ndarray, k: int) -> np.ndarray:
 
 def suppress_crosstab(tidy: pd.DataFrame, k: int, total_label: str = "Total") -> pd.DataFrame:
     """Apply suppression to a tidy crosstab (row, column, n, percent): hidden cells get n and percent
-    missing and `suppressed = True`. A margin whose line has a single cell that is hidden is hidden too."""
+    missing and `suppressed = True`. A margin whose line has a single cell that is hidden is hidden too.
+    """
     grid = tidy.pivot(index="row", columns="column", values="n")
     rows = [r for r in dict.fromkeys(tidy["row"]) if r != total_label]
     cols = [c for c in dict.fromkeys(tidy["column"]) if c != total_label]
