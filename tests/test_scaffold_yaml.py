@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import scaffold
+from analysis.ingest import scaffold
 from analysis.ingest.readers import RawTable
 
 from .conftest import ROOT
