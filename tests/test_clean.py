@@ -7,10 +7,11 @@ import pyreadstat
 import pytest
 import yaml
 
-from analysis.cleaning.clean import CORE_RESPONDENT_COLUMNS, RowAccountingError, clean_dataset
+from analysis.cleaning.clean import RowAccountingError, clean_dataset
 from analysis.config import load_project
 from analysis.errors import InputError
 from analysis.model import (
+    CORE_RESPONDENT_COLUMNS,
     BandsDerivation,
     Check,
     ConditionRule,

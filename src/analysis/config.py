@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 
 from analysis.errors import InputError
-from analysis.model import Country, Indicator, Project, Settings
+from analysis.model import RESERVED_COLUMNS, Country, Indicator, Project, Settings
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 
@@ -297,22 +297,6 @@ def check_design(country: dict, source: str) -> None:
                         f" `derive:`, or remove `{key}:` from the design"
                     ),
                 )
-
-
-# columns every respondents dataset carries besides its variables; an indicator column may not take their names
-RESERVED_COLUMNS = {
-    "respondent_id",
-    "wave",
-    "sex",
-    "age",
-    "age_band",
-    "social_group",
-    "location",
-    "cluster",
-    "weight",
-    "source_file",
-    "source_row",
-}
 
 
 def _walk(node, path=""):

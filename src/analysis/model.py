@@ -32,6 +32,22 @@ DEFAULT_RECORD_ID = "respondent_id"
 OVERALL, ALL = "overall", "All"  # the group_var and group of whole-sample rows
 
 
+CORE_RESPONDENT_COLUMNS = [
+    "respondent_id",
+    "wave",
+    "sex",
+    "age",
+    "age_band",
+    "social_group",
+    "location",
+    "cluster",
+    "weight",
+]
+PROVENANCE_COLUMNS = ["source_file", "source_row"]
+# columns every respondents dataset carries besides its variables; an indicator column may not take their names
+RESERVED_COLUMNS = frozenset(CORE_RESPONDENT_COLUMNS + PROVENANCE_COLUMNS)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, protected_namespaces=()

@@ -52,6 +52,8 @@ from analysis.csv_files import csv_bytes, write_csv
 from analysis.errors import InputError
 from analysis.ingest.readers import read_source
 from analysis.model import (
+    CORE_RESPONDENT_COLUMNS,
+    PROVENANCE_COLUMNS,
     AnyOfMapping,
     BandsDerivation,
     Check,
@@ -76,18 +78,6 @@ from analysis.model import (
 )
 from analysis.resources import source_processes
 
-CORE_RESPONDENT_COLUMNS = [
-    "respondent_id",
-    "wave",
-    "sex",
-    "age",
-    "age_band",
-    "social_group",
-    "location",
-    "cluster",
-    "weight",
-]
-PROVENANCE_COLUMNS = ["source_file", "source_row"]
 EXCLUSION_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id", "rule", "reason"]
 BACKGROUND_ENCODE_ROWS = 100_000  # smaller data are encoded when written: threads are not worth it
 CLEANING_LOG_COLUMNS = ["dataset", "source_file", "wave", "source_row", "record_id"] + LOG_COLUMNS
