@@ -14,8 +14,10 @@ from pydantic import BaseModel
 
 from analysis import model
 from analysis.config import load_project
+from analysis.survey import design
 
 ROOT = Path(__file__).resolve().parents[1]
+_MODEL_NAMESPACE = {**vars(design), **vars(model)}  # the design model lives with the survey code
 
 
 def _schema_key_sets(node) -> list[frozenset]:
@@ -35,8 +37,10 @@ def _schema_key_sets(node) -> list[frozenset]:
 def _model_key_sets() -> set[frozenset]:
     classes = [
         c
-        for c in vars(model).values()
-        if isinstance(c, type) and issubclass(c, BaseModel) and c is not model._Model
+        for c in _MODEL_NAMESPACE.values()
+        if isinstance(c, type)
+        and issubclass(c, BaseModel)
+        and c not in (model._Model, design._DesignModel)
     ]
     return {
         frozenset(
@@ -141,8 +145,10 @@ def test_a_key_the_schema_lets_a_user_leave_out_has_a_default_in_the_model(schem
     )
     classes = [
         c
-        for c in vars(model).values()
-        if isinstance(c, type) and issubclass(c, BaseModel) and c is not model._Model
+        for c in _MODEL_NAMESPACE.values()
+        if isinstance(c, type)
+        and issubclass(c, BaseModel)
+        and c not in (model._Model, design._DesignModel)
     ]
     problems = []
     for obj in _schema_objects(doc):
