@@ -1,8 +1,9 @@
-"""The typed project model (analysis.model) against the JSON Schemas the user's YAML is validated with.
+"""The typed project model (analysis.model) against the JSON Schemas that validate the user's YAML.
 
-The schemas give the messages; the models give the types and the defaults. They must describe the same keys:
-every object the schemas allow has a model with exactly those keys (by their YAML names), so a schema-valid
-configuration always builds a model, and no model field is unreachable from YAML."""
+The schemas give the messages; the models give the types and the defaults. They must describe the
+same keys: every object the schemas allow has a model with exactly those keys (by their YAML
+names), so a schema-valid configuration always builds a model, and no model field is unreachable
+from YAML."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from analysis import model
 from analysis.config import load_project
@@ -80,9 +81,9 @@ def test_defaults_are_applied_once_in_the_model():
 
 def test_the_model_is_frozen_and_refuses_unknown_keys():
     settings = model.Settings(countries=["x"])
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         settings.alpha = 0.5
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         model.Settings(countries=["x"], alhpa=0.1)
 
 
