@@ -1,8 +1,10 @@
-"""The typed project model (analysis.model) against the JSON Schemas the user's YAML is validated with.
+"""The typed project model (analysis.model) against the JSON Schemas the user's YAML is validated
+with.
 
-The schemas give the messages; the models give the types and the defaults. They must describe the same keys:
-every object the schemas allow has a model with exactly those keys (by their YAML names), so a schema-valid
-configuration always builds a model, and no model field is unreachable from YAML."""
+The schemas give the messages; the models give the types and the defaults. They must describe the
+same keys: every object the schemas allow has a model with exactly those keys (by their YAML names),
+so a schema-valid configuration always builds a model, and no model field is unreachable from
+YAML."""
 
 from __future__ import annotations
 
