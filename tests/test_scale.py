@@ -81,7 +81,7 @@ def _plain_totals(frame: pd.DataFrame, y: np.ndarray, group_vars: list[str]) -> 
         g = (
             d.assign(group="All")
             if gv == "overall"
-            else d.dropna(subset=[gv]).assign(group=lambda x: x[gv])
+            else d.dropna(subset=[gv]).assign(group=lambda x, gv=gv: x[gv])
         )
         agg = (
             g.groupby(["wave", "group", "stratum", "psu"], observed=True)

@@ -164,7 +164,7 @@ def solve_item(
     spread = sum(per_wave[w]["spread"][picks[w]] for w in waves)
     for g, printed, kind in changes:
 
-        def pct(w):
+        def pct(w, g=g):
             n = per_wave[w]["n_all" if g == "overall" else f"n_{g}"][picks[w]]
             k = per_wave[w]["k_all" if g == "overall" else f"k_{g}"][picks[w]]
             return 100.0 * k / n
@@ -203,7 +203,7 @@ def solve_item(
                 )
     for g, printed, kind in changes:
 
-        def pct_of(w):
+        def pct_of(w, g=g):
             c = counts[w]
             if g == "overall":
                 return 100.0 * sum(x.k for x in c.values()) / sum(x.n for x in c.values())
