@@ -56,6 +56,9 @@ FORMULA_STARTS = (
 )  # OWASP CSV injection: a spreadsheet may run such a cell
 TEXT_QUOTE = "'"  # written before such a text cell (and before one starting with it)
 NEEDS_TEXT_QUOTE = r"^[=+\-@\t\r']"  # the same, as a regular expression on one cell
+# numpy's object dtype: `dtype != OBJECT` means what `dtype != object` did (numpy turns `object`
+# into this dtype, and extension dtypes such as string, categorical or Int64 differ from both)
+OBJECT = np.dtype(object)
 
 
 def neutralise_text(text: str) -> str:
@@ -80,10 +83,10 @@ def _neutralised_values(values: pd.Series) -> pd.Series:
             return values
         renamed = [neutralise_text(c) if isinstance(c, str) else c for c in categories]
         return values if renamed == list(categories) else values.cat.rename_categories(renamed)
-    if pd.api.types.is_string_dtype(dtype) and dtype != object:
+    if pd.api.types.is_string_dtype(dtype) and dtype != OBJECT:
         hit = values.str.match(NEEDS_TEXT_QUOTE).fillna(False).to_numpy(dtype=bool)
         return values.where(~hit, TEXT_QUOTE + values) if hit.any() else values
-    if dtype != object:
+    if dtype != OBJECT:
         return values
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     escaped = [neutralise_text(u) if isinstance(u, str) else u for u in uniques]
@@ -126,9 +129,9 @@ def _fast(values: pd.Series) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _fast(pd.Series(dtype.categories))
-    if dtype.kind in "iub" or pd.api.types.is_string_dtype(dtype) and dtype != object:
+    if dtype.kind in "iub" or pd.api.types.is_string_dtype(dtype) and dtype != OBJECT:
         return True
-    return dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    return dtype == OBJECT and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
 
 
 def _quoted(arr: pa.Array) -> pa.Array:
@@ -147,7 +150,7 @@ def _field(values: pd.Series, text: bool) -> pa.Array:
         return pc.cast(pa.array(values), pa.large_string())
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if (
-        pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+        pd.api.types.is_string_dtype(values.dtype) and values.dtype != OBJECT
     ):  # arrow-backed text: no Python strings
         formatted = pa.array(uniques, from_pandas=True)
         formatted = pc.cast(
@@ -251,12 +254,12 @@ def _restored_values(column: pd.Series) -> pd.Series | None:
     dtype = column.dtype
     if (
         pd.api.types.is_string_dtype(dtype)
-        and dtype != object
+        and dtype != OBJECT
         and not isinstance(dtype, pd.CategoricalDtype)
     ):
         quoted = column.str.startswith(TEXT_QUOTE).fillna(False).to_numpy(dtype=bool)
         return column.where(~quoted, column.str.slice(1)) if quoted.any() else None
-    if dtype != object:
+    if dtype != OBJECT:
         return None
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     quoted = np.array(
