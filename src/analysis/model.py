@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -150,7 +150,7 @@ class DuplicateRule(_Model):
     duplicate_of: list[str]
 
 
-Exclusion = Union[ConditionRule, DuplicateRule]
+Exclusion = ConditionRule | DuplicateRule
 
 
 class Check(_Model):
@@ -226,9 +226,9 @@ class ConstantDerivation(_Model):
     constant: Scalar
 
 
-Derivation = Union[
-    BandsDerivation, CopyDerivation, ConcatDerivation, MapDerivation, ConstantDerivation
-]
+Derivation = (
+    BandsDerivation | CopyDerivation | ConcatDerivation | MapDerivation | ConstantDerivation
+)
 
 
 def derivation_inputs(spec: Derivation) -> list[str]:
@@ -366,7 +366,7 @@ class AnyOfMapping(_Model):
     waves: list[str] | None = None
 
 
-IndicatorMapping = Union[ShareMapping, AnyOfMapping]
+IndicatorMapping = ShareMapping | AnyOfMapping
 
 
 class Indicator(_Model):
@@ -618,15 +618,15 @@ class RecomputeExternal(_Recompute):
     external: ExternalSpec
 
 
-Recompute = Union[
-    RecomputeFigureCell,
-    RecomputeEstimate,
-    RecomputeShift,
-    RecomputeChange,
-    RecomputeCount,
-    RecomputeArithmetic,
-    RecomputeExternal,
-]
+Recompute = (
+    RecomputeFigureCell
+    | RecomputeEstimate
+    | RecomputeShift
+    | RecomputeChange
+    | RecomputeCount
+    | RecomputeArithmetic
+    | RecomputeExternal
+)
 
 
 class Claim(_Model):
