@@ -130,17 +130,17 @@ def run(root: Path, repeats: int) -> dict:
 def machine() -> str:
     cpu = next(
         (
-            l.split(":", 1)[1].strip()
-            for l in Path("/proc/cpuinfo").read_text().splitlines()
-            if l.startswith("model name")
+            text.split(":", 1)[1].strip()
+            for text in Path("/proc/cpuinfo").read_text().splitlines()
+            if text.startswith("model name")
         ),
         platform.processor(),
     )
     mem = next(
         (
-            int(l.split()[1]) // 1024 // 1024
-            for l in Path("/proc/meminfo").read_text().splitlines()
-            if l.startswith("MemTotal")
+            int(text.split()[1]) // 1024 // 1024
+            for text in Path("/proc/meminfo").read_text().splitlines()
+            if text.startswith("MemTotal")
         ),
         0,
     )

@@ -601,7 +601,9 @@ def corpus_table() -> str:
         with tempfile.TemporaryDirectory() as tmp:
             proc = run_case(case, copy_project(Path(tmp)))
         msg = [
-            l.strip() for l in proc.stderr.splitlines() if re.match(r"\s*(ERROR:|where:|fix:)", l)
+            text.strip()
+            for text in proc.stderr.splitlines()
+            if re.match(r"\s*(ERROR:|where:|fix:)", text)
         ][:3]
         lines.append(
             f"| {case.name} | {case.description} | "

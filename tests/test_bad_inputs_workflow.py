@@ -41,7 +41,9 @@ def svg_text(path: Path) -> str:
 
 def _umask() -> int:
     line = next(
-        l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("Umask:")
+        text
+        for text in Path("/proc/self/status").read_text().splitlines()
+        if text.startswith("Umask:")
     )
     return int(line.split()[1], 8)
 

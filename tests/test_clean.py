@@ -47,7 +47,7 @@ def test_raw_row_counts_are_the_files_own(cleaned):
 
 
 def test_respondents_have_core_columns_and_one_row_per_respondent_and_wave(cleaned):
-    for (country, dataset), result in cleaned.items():
+    for (_country, dataset), result in cleaned.items():
         if dataset != "respondents":
             continue
         data = result.data
