@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from analysis import model
 from analysis.config import load_project
@@ -78,9 +78,9 @@ def test_defaults_are_applied_once_in_the_model():
 
 def test_the_model_is_frozen_and_refuses_unknown_keys():
     settings = model.Settings(countries=["x"])
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         settings.alpha = 0.5
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="alhpa"):
         model.Settings(countries=["x"], alhpa=0.1)
 
 
