@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -232,6 +233,7 @@ def _core_variables(guesses: dict, tables: list[RawTable]) -> list[dict]:
                     }
                 )
             continue
+        entry: dict[str, Any]  # a codebook entry (as `_describe` gives): text, numbers, lists, maps
         if role in ("respondent_id", "submission_id"):
             entry, note = {"type": "text"}, "identifier"
         else:
