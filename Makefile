@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install report test raw lint dryrun verify clean-outputs environment.yml
+.PHONY: install report test raw lint style dryrun verify clean-outputs environment.yml
 
 install: $(STAMP)
 
@@ -35,6 +35,15 @@ verify: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
+
+# Formatting, lint and types with the pinned tools (settings in pyproject.toml); .ci/run runs it before
+# the tests, .pre-commit-config.yaml runs the same commands. `ruff format` and `snakefmt` without
+# --check fix the formatting.
+style: $(STAMP)
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/mypy
 
 dryrun: $(STAMP)
 	$(BIN)/snakemake -n

@@ -6,6 +6,7 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
+
 # config/config.yaml and every country config are read and validated by analysis.config.load_project
 # (rules/common.smk), which explains mistakes in one message.
 include: "rules/common.smk"
@@ -17,6 +18,7 @@ include: "rules/figures.smk"
 
 
 rule all:
+    default_target: True
     input:
         clean_outputs(),
         table_outputs(),
@@ -26,4 +28,3 @@ rule all:
         display_table_outputs(),
         "reports/report.html",
         "reports/manifest.json",
-    default_target: True

@@ -1,13 +1,15 @@
 """Scale benchmark: a synthetic country of N respondents per wave through the whole pipeline.
 
-    .venv/bin/python benchmarks/run_benchmarks.py --sizes 10000 100000 1000000 [--workdir /tmp/pom-bench]
+    .venv/bin/python benchmarks/run_benchmarks.py --sizes 10000 100000 1000000
+        [--workdir /tmp/pom-bench]
 
-For each N: writes two SPSS files (benchmarks/synthetic_country.py) into a temporary copy of the project
-configured with that one country, times pyreadstat reading them (the floor), runs `snakemake --cores 2`
-from scratch, collects every job's wall time and peak RSS from Snakemake's `benchmark:` files, times a
-no-op rerun, and times the design-based estimation stage alone (30 indicators x 2 waves x overall and by
-sex). Reads and pipeline runs are repeated (--repeats, default 3) and the medians reported: on a shared
-2-core virtual machine single runs vary by 10% or more.
+For each N: writes two SPSS files (benchmarks/synthetic_country.py) into a temporary copy of the
+project configured with that one country, times pyreadstat reading them (the floor), runs
+`snakemake --cores 2` from scratch, collects every job's wall time and peak RSS from Snakemake's
+`benchmark:` files, times a no-op rerun, and times the design-based estimation stage alone (30
+indicators x 2 waves x overall and by sex). Reads and pipeline runs are repeated (--repeats,
+default 3) and the medians reported: on a shared 2-core virtual machine single runs vary by 10% or
+more.
 Appends the figures to benchmarks/results.json and rewrites the tables in benchmarks/RESULTS.md.
 """
 
@@ -82,7 +84,10 @@ def estimation_seconds(root: Path) -> float:
     code = (
         "import time,sys;sys.path.insert(0,'src');import pandas as pd;from pathlib import Path;from"
         " analysis.config import load_project;from analysis.survey.estimates import"
-        " estimate_table;p=load_project(Path('.'));d=pd.read_parquet('data/processed/bench/respondents.parquet');t=time.perf_counter();e=estimate_table(d,p.indicators,'bench',p.countries['bench'].design,['sex'],1);print(time.perf_counter()-t,"
+        " estimate_table;p=load_project(Path('.'));"
+        "d=pd.read_parquet('data/processed/bench/respondents.parquet');t=time.perf_counter();"
+        "e=estimate_table(d,p.indicators,'bench',p.countries['bench'].design,['sex'],1);"
+        "print(time.perf_counter()-t,"
         " len(e))"
     )
     out = subprocess.run(
@@ -92,7 +97,8 @@ def estimation_seconds(root: Path) -> float:
 
 
 def run(root: Path, repeats: int) -> dict:
-    """The whole pipeline `repeats` times from scratch (the first run, then --forceall); the median run counts."""
+    """The whole pipeline `repeats` times from scratch (the first run, then --forceall); the median
+    run counts."""
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
     snakemake = [str(Path(sys.executable).parent / "snakemake"), "--cores", "2", "-q"]
     runs = []
@@ -124,17 +130,17 @@ def run(root: Path, repeats: int) -> dict:
 def machine() -> str:
     cpu = next(
         (
-            l.split(":", 1)[1].strip()
-            for l in Path("/proc/cpuinfo").read_text().splitlines()
-            if l.startswith("model name")
+            text.split(":", 1)[1].strip()
+            for text in Path("/proc/cpuinfo").read_text().splitlines()
+            if text.startswith("model name")
         ),
         platform.processor(),
     )
     mem = next(
         (
-            int(l.split()[1]) // 1024 // 1024
-            for l in Path("/proc/meminfo").read_text().splitlines()
-            if l.startswith("MemTotal")
+            int(text.split()[1]) // 1024 // 1024
+            for text in Path("/proc/meminfo").read_text().splitlines()
+            if text.startswith("MemTotal")
         ),
         0,
     )

@@ -1,7 +1,9 @@
-"""A synthetic benchmark country of N respondents per wave, written as two SPSS .sav files plus its config.
+"""A synthetic benchmark country of N respondents per wave, written as two SPSS .sav files plus its
+config.
 
 Two independent waves; 30 indicators (15 binary yes/no, 15 five-point Likert, 2% "don't know" = 98);
-20 strata, 400 clusters (villages), survey weights; sex, age. Vectorised numpy: seconds even for 1M rows.
+20 strata, 400 clusters (villages), survey weights; sex, age. Vectorised numpy: seconds even for 1M
+rows.
 """
 
 from __future__ import annotations

@@ -17,10 +17,11 @@ rule audit:
         "logs/audit.log",
     benchmark:
         "logs/benchmarks/audit.tsv"
+    conda:
+        ENV
     params:
         py=PY,
         config=lambda w: config_digest(PROJECT, "audit"),
-    conda:
-        ENV
     shell:
-        "{params.py}.audit run --claims {input.claims:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
+        "{params.py}.audit run --claims {input.claims:q}"
+        " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

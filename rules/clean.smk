@@ -14,13 +14,13 @@ rule clean_dataset:
         "logs/{country}/clean_{dataset}.log",
     benchmark:
         "logs/benchmarks/{country}/clean_{dataset}.tsv"
+    conda:
+        ENV
     threads: clean_threads
     params:
         py=PY,
         config=config_of("clean", country="country", dataset="dataset"),
         raw_content=lambda w: raw_content(w.country, w.dataset),
-    conda:
-        ENV
     shell:
         "{params.py} clean --country {wildcards.country:q} --dataset {wildcards.dataset:q}"
         " --out-dir data/processed/{wildcards.country:q} --workers {threads}"
@@ -30,18 +30,23 @@ rule clean_dataset:
 rule combine_logs:
     input:
         code=CODE,
-        logs=lambda w: [f"data/processed/{w.country}/logs/{d}.{kind}.csv" for kind in LOG_KINDS for d in datasets(w.country)],
+        logs=lambda w: [
+            f"data/processed/{w.country}/logs/{d}.{kind}.csv"
+            for kind in LOG_KINDS
+            for d in datasets(w.country)
+        ],
     output:
         expand("data/processed/{{country}}/{kind}.csv", kind=LOG_KINDS),
     log:
         "logs/{country}/combine_logs.log",
     benchmark:
         "logs/benchmarks/{country}/combine_logs.tsv"
+    conda:
+        ENV
     params:
         py=PY,
         datasets=lambda w: datasets(w.country),
-    conda:
-        ENV
     shell:
-        "{params.py} combine-logs --dir data/processed/{wildcards.country:q} --datasets {params.datasets:q}"
+        "{params.py} combine-logs --dir data/processed/{wildcards.country:q}"
+        " --datasets {params.datasets:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

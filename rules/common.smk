@@ -1,7 +1,8 @@
 # Shared helpers: read and validate the whole configuration once, at workflow start.
-# Shell commands get only wildcards (constrained below) and file paths, each quoted with `:q`; no config text.
-# Each job's params carry a digest of the configuration it reads (analysis.workflow), so Snakemake reruns it
-# when that changes (rerun trigger `params`), and a digest of its raw files' contents where it reads any.
+# Shell commands get only wildcards (constrained below) and file paths, each quoted with `:q`; no
+# config text. Each job's params carry a digest of the configuration it reads (analysis.workflow),
+# so Snakemake reruns it when that changes (rerun trigger `params`), and a digest of its raw files'
+# contents where it reads any.
 import re
 import shlex
 import sys
@@ -21,7 +22,8 @@ except InputError as exc:  # one clear message, no traceback
     sys.exit(2)
 
 COUNTRIES = list(PROJECT.countries)
-# the analysis code is an input of every rule: changing a function or a template reruns the jobs that use it
+# the analysis code is an input of every rule: changing a function or a template reruns the jobs
+# that use it
 CODE = sorted(str(p) for p in Path(SRC, "analysis").rglob("*") if p.suffix in (".py", ".j2"))
 FIGURE_CODE = sorted(str(p) for p in Path(SRC, "figures").rglob("*") if p.suffix in (".py", ".j2"))
 ENV = "../environment.yml"
@@ -32,12 +34,14 @@ ROOT = Path(workflow.basedir)
 
 
 def config_of(job, **where):
-    """A param: the digest of the configuration slice `job` reads (where: wildcard names -> wildcard attributes)."""
+    """A param: the digest of the configuration slice `job` reads (where: wildcard names ->
+    wildcard attributes)."""
     return lambda w: config_digest(PROJECT, job, **{k: getattr(w, v) for k, v in where.items()})
 
 
 def raw_content(country, dataset):
-    """SHA-256 of the dataset's raw files (cached by stat): a replaced file reruns the job, whatever its mtime."""
+    """SHA-256 of the dataset's raw files (cached by stat): a replaced file reruns the job, whatever
+    its mtime."""
     return raw_digest(ROOT, raw_files(country, dataset))
 
 
@@ -47,8 +51,11 @@ def all_raw_files():
 
 def config_files():
     """Every configuration file (the manifest records their hashes)."""
-    return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "config").rglob("*")
-                  if p.is_file() and p.suffix in (".yaml", ".json"))
+    return sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "config").rglob("*")
+        if p.is_file() and p.suffix in (".yaml", ".json")
+    )
 
 
 def datasets(country):
@@ -85,7 +92,10 @@ def statistics_outputs():
 def audit_outputs():
     if not PROJECT.settings.claims:
         return []
-    return [f"reports/audit/{name}" for name in ("claims.csv", "consistency.csv", "findings.md", "provenance.json")]
+    return [
+        f"reports/audit/{name}"
+        for name in ("claims.csv", "consistency.csv", "findings.md", "provenance.json")
+    ]
 
 
 def chart_outputs():
@@ -98,14 +108,17 @@ def chart_outputs():
 
 
 def alternatives(names):
-    """A regular expression matching exactly these names (escaped: a name is config text), or nothing."""
+    """A regular expression matching exactly these names (escaped: a name is config text), or
+    nothing."""
     return "|".join(re.escape(n) for n in sorted(names)) or "^$"
 
 
 # every configured crosstab (regular expression for the crosstab rule's wildcard)
 TABLES = alternatives({t for c in COUNTRIES for t in PROJECT.countries[c].tables})
 # configured crosstabs that have a chart (regular expression for the chart_table rule's wildcard)
-CHART_TABLES = alternatives({t for c in COUNTRIES for t, spec in PROJECT.countries[c].tables.items() if spec.chart})
+CHART_TABLES = alternatives(
+    {t for c in COUNTRIES for t, spec in PROJECT.countries[c].tables.items() if spec.chart}
+)
 
 
 def display_table_names(country):
@@ -119,7 +132,12 @@ def display_table_inputs(country, name):
 
 
 def display_table_outputs():
-    return [f"reports/tables/{c}/{n}.{ext}" for c in COUNTRIES for n in display_table_names(c) for ext in ("html", "md", "tex")]
+    return [
+        f"reports/tables/{c}/{n}.{ext}"
+        for c in COUNTRIES
+        for n in display_table_names(c)
+        for ext in ("html", "md", "tex")
+    ]
 
 
 def table_outputs():

@@ -1,5 +1,6 @@
 # Charts, display tables (HTML, Markdown, LaTeX) and the one self-contained report.
-# The chart and table commands read their text (source line, labels, titles) from the config themselves.
+# The chart and table commands read their text (source line, labels, titles) from the config
+# themselves.
 
 
 rule chart_table:
@@ -7,19 +8,23 @@ rule chart_table:
         code=FIGURE_CODE,
         table="reports/tables/{country}/{table}.csv",
     output:
-        png=report("reports/figures/{country}/{table}.png", category="Figures 1-3", subcategory="{country}"),
+        png=report(
+            "reports/figures/{country}/{table}.png",
+            category="Figures 1-3",
+            subcategory="{country}",
+        ),
         svg="reports/figures/{country}/{table}.svg",
-    wildcard_constraints:
-        table=CHART_TABLES,
     log:
         "logs/{country}/chart_{table}.log",
     benchmark:
         "logs/benchmarks/{country}/chart_{table}.tsv"
+    wildcard_constraints:
+        table=CHART_TABLES,
+    conda:
+        ENV
     params:
         py=FIG,
         config=config_of("chart_table", country="country", table="table"),
-    conda:
-        ENV
     shell:
         "{params.py} table --country {wildcards.country:q} --table {wildcards.table:q}"
         " --out-stem reports/figures/{wildcards.country:q}/{wildcards.table:q} > {log:q} 2>&1"
@@ -32,20 +37,22 @@ rule chart_shifts:
         estimates="reports/tables/{country}/estimates.csv",
         shifts="reports/tables/{country}/shifts.csv",
     output:
-        png=report("reports/figures/{country}/{chart}.png", category="Shifts", subcategory="{country}"),
+        png=report(
+            "reports/figures/{country}/{chart}.png", category="Shifts", subcategory="{country}"
+        ),
         svg="reports/figures/{country}/{chart}.svg",
-    wildcard_constraints:
-        chart="dumbbell|forest",
     log:
         "logs/{country}/chart_{chart}.log",
     benchmark:
         "logs/benchmarks/{country}/chart_{chart}.tsv"
-    priority: 20   # the longest jobs after the statistics: start them before the small ones
+    wildcard_constraints:
+        chart="dumbbell|forest",
+    priority: 20  # the longest jobs after the statistics: start them before the small ones
+    conda:
+        ENV
     params:
         py=FIG,
         config=config_of("chart_shifts", country="country"),
-    conda:
-        ENV
     shell:
         "{params.py} {wildcards.chart:q} --country {wildcards.country:q}"
         " --out-stem reports/figures/{wildcards.country:q}/{wildcards.chart:q} > {log:q} 2>&1"
@@ -60,28 +67,32 @@ rule display_table:
         html="reports/tables/{country}/{name}.html",
         md="reports/tables/{country}/{name}.md",
         tex="reports/tables/{country}/{name}.tex",
-    wildcard_constraints:
-        name=DISPLAY_NAMES,
     log:
         "logs/{country}/display_{name}.log",
     benchmark:
         "logs/benchmarks/{country}/display_{name}.tsv"
+    wildcard_constraints:
+        name=DISPLAY_NAMES,
     priority: 10
-    params:
-        py=FIG,
-        config=lambda w: config_digest(PROJECT, display_job(PROJECT, w.country, w.name), country=w.country, table=w.name),
     conda:
         ENV
+    params:
+        py=FIG,
+        config=lambda w: config_digest(
+            PROJECT, display_job(PROJECT, w.country, w.name), country=w.country, table=w.name
+        ),
     shell:
         "{params.py}.tables --country {wildcards.country:q} --name {wildcards.name:q}"
-        " --out-stem reports/tables/{wildcards.country:q}/{wildcards.name:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
+        " --out-stem reports/tables/{wildcards.country:q}/{wildcards.name:q}"
+        " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
 
 rule html_report:
     input:
         code=CODE + FIGURE_CODE,
-        claims=PROJECT.settings.claims or [],   # the paper's title and the claims' cells
-        charts=chart_outputs(),   # the report renders its tables from the CSVs, not from the display tables
+        claims=PROJECT.settings.claims or [],  # the paper's title and the claims' cells
+        # the report renders its tables from the CSVs, not from the display tables
+        charts=chart_outputs(),
         audit=audit_outputs(),
         statistics=statistics_outputs(),
         data=clean_outputs(),
@@ -92,11 +103,11 @@ rule html_report:
     benchmark:
         "logs/benchmarks/report.tsv"
     priority: 10
+    conda:
+        ENV
     params:
         py=FIG,
         config=lambda w: config_digest(PROJECT, "report"),
-    conda:
-        ENV
     shell:
         "{params.py}.report --out {output:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
@@ -104,19 +115,25 @@ rule html_report:
 rule manifest:
     input:
         code=CODE,
-        config=config_files(),   # the manifest records every config file's hash, comments included
-        everything=clean_outputs() + table_outputs() + statistics_outputs() + audit_outputs() + chart_outputs()
-        + display_table_outputs() + ["reports/report.html"],
+        config=config_files(),  # the manifest records every config file's hash, comments included
+        everything=clean_outputs()
+        + table_outputs()
+        + statistics_outputs()
+        + audit_outputs()
+        + chart_outputs()
+        + display_table_outputs()
+        + ["reports/report.html"],
     output:
         "reports/manifest.json",
     log:
         "logs/manifest.log",
     benchmark:
         "logs/benchmarks/manifest.tsv"
-    params:
-        py=PY,
-        inputs_content=lambda w: raw_digest(ROOT, all_raw_files() + config_files()),   # also when a file got OLDER
     conda:
         ENV
+    params:
+        py=PY,
+        # also when a file got OLDER
+        inputs_content=lambda w: raw_digest(ROOT, all_raw_files() + config_files()),
     shell:
         "{params.py} manifest --out {output:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

@@ -1,5 +1,5 @@
-# Estimates and baseline -> endline shifts per country (design from config/countries/<country>.yaml),
-# one job: the respondent data are read once for both.
+# Estimates and baseline -> endline shifts per country (design from
+# config/countries/<country>.yaml), one job: the respondent data are read once for both.
 
 
 rule statistics:
@@ -13,12 +13,12 @@ rule statistics:
         "logs/{country}/statistics.log",
     benchmark:
         "logs/benchmarks/{country}/statistics.tsv"
-    priority: 10   # on the critical path to the report (combining logs can wait)
+    priority: 10  # on the critical path to the report (combining logs can wait)
+    conda:
+        ENV
     params:
         py=PY,
         config=config_of("statistics", country="country"),
-    conda:
-        ENV
     shell:
         "{params.py} statistics --country {wildcards.country:q} --data {input.data:q}"
         " --estimates {output.estimates:q} --shifts {output.shifts:q}"

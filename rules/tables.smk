@@ -4,20 +4,24 @@
 rule crosstab:
     input:
         code=CODE,
-        data=lambda w: f"data/processed/{w.country}/{PROJECT.countries[w.country].tables[w.table].dataset}.parquet",
+        data=lambda w: (
+            f"data/processed/{w.country}/"
+            f"{PROJECT.countries[w.country].tables[w.table].dataset}.parquet"
+        ),
     output:
         "reports/tables/{country}/{table}.csv",
-    wildcard_constraints:
-        table=TABLES,
     log:
         "logs/{country}/crosstab_{table}.log",
     benchmark:
         "logs/benchmarks/{country}/crosstab_{table}.tsv"
+    wildcard_constraints:
+        table=TABLES,
+    conda:
+        ENV
     params:
         py=PY,
         config=config_of("crosstab", country="country", table="table"),
-    conda:
-        ENV
     shell:
-        "{params.py} crosstab --country {wildcards.country:q} --table {wildcards.table:q} --data {input.data:q}"
+        "{params.py} crosstab --country {wildcards.country:q} --table {wildcards.table:q}"
+        " --data {input.data:q}"
         " --out {output:q} 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

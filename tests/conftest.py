@@ -1,4 +1,5 @@
-"""Shared fixtures: the project root, its configuration, and the shipped data cleaned once per session."""
+"""Shared fixtures: the project root, its configuration, and the shipped data cleaned once per
+session."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Audit checks (each with passing and failing cases), statuses, registry validation and provenance."""
+"""Audit checks (each with passing and failing cases), statuses, registry validation and
+provenance."""
 
 import pytest
 

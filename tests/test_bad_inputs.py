@@ -1,10 +1,11 @@
-"""Bad-input corpus: each case breaks a copy of the repository and runs the real entry point (`python -m analysis run`,
-what `make report` runs: Snakemake, exit 2 for bad input, 3 for a bug).
+"""Bad-input corpus: each case breaks a copy of the repository and runs the real entry point
+(`python -m analysis run`, what `make report` runs: Snakemake, exit 2 for bad input, 3 for a bug).
 
-Every case must: exit with its status (2 unless it expects success); print one clear message (ERROR: ... where:
-... fix: ...) naming the file and, where it applies, the column or key and the row; leave no partial output for
-the failed job and no temporary files; and show no Python traceback (unless PEACE_DEBUG=1, checked once).
-`python -m tests.test_bad_inputs` prints the corpus as a table: case, the message the user sees.
+Every case must: exit with its status (2 unless it expects success); print one clear message (ERROR:
+... where: ... fix: ...) naming the file and, where it applies, the column or key and the row; leave
+no partial output for the failed job and no temporary files; and show no Python traceback (unless
+PEACE_DEBUG=1, checked once). `python -m tests.test_bad_inputs` prints the corpus as a table: case,
+the message the user sees.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class Case:
     target: str
     expect: list[str]  # substrings the message must contain (file, column/key, row, fix)
     command: list[str] = field(default_factory=list)  # default: snakemake <target>
-    # cases that must *work* (exit 0) give exit_code=0 and a `check(root, proc)` that asserts the result
+    # cases that must *work* (exit 0) give exit_code=0 and a `check(root, proc)` that asserts the
+    # result
     exit_code: int = 2
     check: Callable[[Path, subprocess.CompletedProcess], None] | None = None
 
@@ -69,7 +71,8 @@ def edit_text(rel, old, new, count=1, encoding="utf-8"):
 
 
 def reencode(rel, old, new, encoding):
-    """Rewrite a UTF-8 text file in another encoding (characters it cannot hold simplified first)."""
+    """Rewrite a UTF-8 text file in another encoding (characters it cannot hold simplified
+    first)."""
 
     def run(root):
         text = (root / rel).read_text(encoding="utf-8").replace("–", "-").replace(old, new, 1)
@@ -523,12 +526,14 @@ def run_case(case: Case, root: Path, debug: bool = False) -> subprocess.Complete
 
 
 def run_command(*targets: str) -> list[str]:
-    """`python -m analysis run` (what `make report` runs): Snakemake with the project's exit codes (2 bad input)."""
+    """`python -m analysis run` (what `make report` runs): Snakemake with the project's exit codes
+    (2 bad input)."""
     return [sys.executable, "-m", "analysis", "run", "--cores", "1", *[t for t in targets if t]]
 
 
 def check_outcome(case: Case, root: Path, proc: subprocess.CompletedProcess) -> None:
-    """The contract of a bad-input case: exit status, one message naming place and fix, no partial output."""
+    """The contract of a bad-input case: exit status, one message naming place and fix, no partial
+    output."""
     message = proc.stderr
     assert "Traceback" not in message, message[-3000:]
     assert "INTERNAL ERROR" not in message, message[-3000:]
@@ -571,7 +576,8 @@ def test_debug_flag_shows_traceback(tmp_path):
 
 
 def all_cases() -> list[Case]:
-    """Every bad-input case: this module's and those of tests/test_bad_inputs_*.py (each defines CASES)."""
+    """Every bad-input case: this module's and those of tests/test_bad_inputs_*.py (each defines
+    CASES)."""
     import importlib
 
     cases = list(CASES)
@@ -595,7 +601,9 @@ def corpus_table() -> str:
         with tempfile.TemporaryDirectory() as tmp:
             proc = run_case(case, copy_project(Path(tmp)))
         msg = [
-            l.strip() for l in proc.stderr.splitlines() if re.match(r"\s*(ERROR:|where:|fix:)", l)
+            text.strip()
+            for text in proc.stderr.splitlines()
+            if re.match(r"\s*(ERROR:|where:|fix:)", text)
         ][:3]
         lines.append(
             f"| {case.name} | {case.description} | "

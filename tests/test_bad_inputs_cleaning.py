@@ -1,9 +1,10 @@
 """Bad-input corpus, ingest and cleaning: raw files and codebooks that parse but would mislead.
 
-Each case breaks a copy of the repository and runs `python -m analysis clean` for one dataset (the job the
-workflow runs first); see tests/test_bad_inputs.py for the contract (exit status, one message naming the place
-and the fix, no partial output). Cases with `exit_code=0` must work, and their `check` asserts what the outputs
-hold: the row that was excluded and why, the flag in the cleaning log, the value that stayed as it was.
+Each case breaks a copy of the repository and runs `python -m analysis clean` for one dataset (the
+job the workflow runs first); see tests/test_bad_inputs.py for the contract (exit status, one
+message naming the place and the fix, no partial output). Cases with `exit_code=0` must work, and
+their `check` asserts what the outputs hold: the row that was excluded and why, the flag in the
+cleaning log, the value that stayed as it was.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def data(root: Path, country: str, dataset: str = "respondents") -> pd.DataFrame
 
 # --- mutation helpers -----------------------------------------------------------------------------
 def edit_sheet(rel, change):
-    """Change the first sheet of an .xlsx with openpyxl (formulas, empty rows and headers as written)."""
+    """Change the first sheet of an .xlsx with openpyxl (formulas, empty rows and headers as
+    written)."""
 
     def run(root):
         book = openpyxl.load_workbook(root / rel)
@@ -104,7 +106,7 @@ def indicator(doc, ind_id):
     return next(i for i in doc["indicators"] if i["id"] == ind_id)
 
 
-# --- mutations and checks ---------------------------------------------------------------------------
+# --- mutations and checks -------------------------------------------------------------------------
 def _check_nothing_flagged(root, proc):
     log = output(root, "rwanda", "respondents", "cleaning_log")
     assert len(log) and not (log["rule"] == "age above 150").any()

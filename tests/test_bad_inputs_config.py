@@ -1,7 +1,9 @@
-"""Bad-input corpus, configuration: YAML that parses but misleads, and settings that contradict each other.
+"""Bad-input corpus, configuration: YAML that parses but misleads, and settings that contradict each
+other.
 
-Each case breaks a copy of the repository and runs the real entry point; see tests/test_bad_inputs.py for the
-contract (exit status, one message naming the place and the fix, no partial output).
+Each case breaks a copy of the repository and runs the real entry point; see
+tests/test_bad_inputs.py for the contract (exit status, one message naming the place and the fix, no
+partial output).
 """
 
 from __future__ import annotations
@@ -264,8 +266,8 @@ def test_case(case, tmp_path):
 
 
 def test_alias_bomb_refused_before_expansion(tmp_path):
-    """The refusal happens on the node graph (size computed with memoisation), not by expanding it: a 9^10-value
-    document is refused while building at most a few hundred nodes."""
+    """The refusal happens on the node graph (size computed with memoisation), not by expanding it:
+    a 9^10-value document is refused while building at most a few hundred nodes."""
     _alias_bomb_path = tmp_path / "bomb.yaml"
     lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]

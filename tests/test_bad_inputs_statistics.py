@@ -1,10 +1,12 @@
-"""Bad-input corpus, statistics: degenerate survey designs and unusual waves, through the real pipeline.
+"""Bad-input corpus, statistics: degenerate survey designs and unusual waves, through the real
+pipeline.
 
-The contract (issue 13, point 6): a degenerate design never gives a NaN, a zero-width interval or a p-value from a
-zero variance without a word. Either the run stops with one message naming the wave, stratum or cluster and the
-ways out (exit 2), or the row is reported with its reason in the `note` column of estimates.csv / shifts.csv and
-no invented number (exit 0, asserted by each case's `check`). Waves are taken in the configured order of the
-respondents' sources, whatever their names; one wave gives estimates, an empty shifts table and charts that say so.
+The contract (issue 13, point 6): a degenerate design never gives a NaN, a zero-width interval or a
+p-value from a zero variance without a word. Either the run stops with one message naming the wave,
+stratum or cluster and the ways out (exit 2), or the row is reported with its reason in the `note`
+column of estimates.csv / shifts.csv and no invented number (exit 0, asserted by each case's
+`check`). Waves are taken in the configured order of the respondents' sources, whatever their names;
+one wave gives estimates, an empty shifts table and charts that say so.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ def answer_all(item: str, code: float):
     return change
 
 
-# safe_at_night (q2): 0% at baseline, 100% at endline; dispute_resolved_peacefully (q3): 0% in both waves
+# safe_at_night (q2): 0% at baseline, 100% at endline; dispute_resolved_peacefully (q3): 0% in both
+# waves
 _extreme_indicators = both(
     edit_dta(
         BASELINE_DTA,
@@ -127,7 +130,8 @@ def _only_baseline(doc):
 
 
 def _add_midline(root):
-    """A third wave between baseline and endline: the endline export less its first 25 interviews."""
+    """A third wave between baseline and endline: the endline export less its first 25
+    interviews."""
     frame, meta = pyreadstat.read_dta(str(root / ENDLINE_DTA))
     pyreadstat.write_dta(
         frame.iloc[25:].reset_index(drop=True),
@@ -162,10 +166,11 @@ def assert_charts(root, figures):
         ).is_file()
 
 
-# --- checks of the cases that must work -----------------------------------------------------------------------
+# --- checks of the cases that must work -----------------------------------------------------------
 def check_extremes(root, proc):
-    """0% and 100% in a design-based estimate: Korn-Graubard interval with effective n = n, labelled; the change
-    0% -> 100% (and 0% -> 0%) has no design variance: no p-value, no interval, the reason in `note`.
+    """0% and 100% in a design-based estimate: Korn-Graubard interval with effective n = n,
+    labelled; the change 0% -> 100% (and 0% -> 0%) has no design variance: no p-value, no interval,
+    the reason in `note`.
     """
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     zero = row(est, indicator="safe_at_night", wave="baseline", group_var="overall")
@@ -175,7 +180,8 @@ def check_extremes(root, proc):
     for r in (zero, full):
         assert r["ci_method"] == "design-based beta (n_eff = n)" and "effective n = n" in r["note"]
         assert math.isnan(r["deff"])
-    # the upper limit is Clopper-Pearson for 0 of n*_df = n (t_{n-1}/t_df)^2 successes (analysis.survey.intervals.korn_graubard_ci)
+    # the upper limit is Clopper-Pearson for 0 of n*_df = n (t_{n-1}/t_df)^2 successes
+    # (analysis.survey.intervals.korn_graubard_ci)
     from scipy import stats
 
     n_df = zero["n"] * (stats.t.ppf(0.025, zero["n"] - 1) / stats.t.ppf(0.025, zero["df"])) ** 2
@@ -240,7 +246,8 @@ def _check_no_men_at_baseline(shifts_path, figures):
 
 
 def check_renamed_waves(root, proc):
-    """Waves '1999' and '2000': the same numbers as 'baseline' and 'endline', named as configured."""
+    """Waves '1999' and '2000': the same numbers as 'baseline' and 'endline', named as
+    configured."""
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"].astype(str))) == ["1999", "2000"]
     trust = row(sh, indicator="trust_other_groups", group_var="overall")
@@ -252,7 +259,8 @@ def check_renamed_waves(root, proc):
 
 
 def check_one_wave(root, proc):
-    """One wave: its estimates, a shifts table with the header only, and charts that say there is no change."""
+    """One wave: its estimates, a shifts table with the header only, and charts that say there is no
+    change."""
     from analysis.survey.shifts import SHIFT_COLUMNS
 
     est = read(root, EX_EST)
@@ -264,7 +272,8 @@ def check_one_wave(root, proc):
 
 
 def check_three_waves(root, proc):
-    """Three waves: estimates for each in the configured order; shifts compare the first with the last, say so."""
+    """Three waves: estimates for each in the configured order; shifts compare the first with the
+    last, say so."""
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"])) == ["baseline", "midline", "endline"]
     assert set(sh["baseline_wave"]) == {"baseline"} and set(sh["endline_wave"]) == {"endline"}

@@ -1,5 +1,6 @@
-"""Bad-input cases of the workflow layer: config text that would break or hijack a shell command, what a killed
-run leaves behind, a damaged manifest, and a raw export replaced by an older file (see tests/test_bad_inputs.py).
+"""Bad-input cases of the workflow layer: config text that would break or hijack a shell command,
+what a killed run leaves behind, a damaged manifest, and a raw export replaced by an older file (see
+tests/test_bad_inputs.py).
 """
 
 from __future__ import annotations
@@ -32,21 +33,24 @@ HOSTILE = (
 
 
 def svg_text(path: Path) -> str:
-    """The text drawn in an SVG chart (matplotlib writes each text, escaped, as a comment beside its glyphs),
-    whitespace collapsed (long lines are wrapped)."""
+    """The text drawn in an SVG chart (matplotlib writes each text, escaped, as a comment beside its
+    glyphs), whitespace collapsed (long lines are wrapped)."""
     comments = re.findall(r"<!--(.*?)-->", path.read_text(encoding="utf-8"), flags=re.S)
     return " ".join(" ".join(html.unescape(c) for c in comments).split())
 
 
 def _umask() -> int:
     line = next(
-        l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("Umask:")
+        text
+        for text in Path("/proc/self/status").read_text().splitlines()
+        if text.startswith("Umask:")
     )
     return int(line.split()[1], 8)
 
 
 def assert_outputs_readable_as_umask_allows(root: Path) -> None:
-    """Every output file has mode 0666 minus the umask (0644 under the usual 022), none is left at mkstemp's 0600."""
+    """Every output file has mode 0666 minus the umask (0644 under the usual 022), none is left at
+    mkstemp's 0600."""
     modes = {
         str(p.relative_to(root)): p.stat().st_mode & 0o777
         for d in ("data/processed", "reports")
@@ -118,7 +122,8 @@ def _check_womens_survey(root, proc):
 
 
 def _killed_run_leftovers(root):
-    """What SIGKILL leaves: Snakemake's lock, a half-written output marked incomplete, a job's temporary file."""
+    """What SIGKILL leaves: Snakemake's lock, a half-written output marked incomplete, a job's
+    temporary file."""
     out = Path(bad.EX)
     (root / out.parent).mkdir(parents=True)
     (root / out).write_bytes(b"PAR1 half a parquet file")
@@ -145,7 +150,8 @@ def _check_recovered(root, proc):
 
 
 def _run_then_replace_raw_with_older(root):
-    """Build everything, then replace the register with an edited copy dated a day EARLIER (cp -p, unzip)."""
+    """Build everything, then replace the register with an edited copy dated a day EARLIER (cp -p,
+    unzip)."""
     proc = subprocess.run(
         bad.run_command() + ["--cores", "2"],
         cwd=root,

@@ -1,8 +1,10 @@
 """Charts (src/figures): they write PNG + SVG reproducibly, draw exactly the numbers in the tables,
-mark exactly the Holm-significant shifts, and keep every label readable (no overlaps, nothing cut off).
+mark exactly the Holm-significant shifts, and keep every label readable (no overlaps, nothing cut
+off).
 
-The tables are built here, small and in the pipeline's layout, so the tests do not depend on pipeline
-outputs; one test also draws every chart from reports/tables when the pipeline has been run.
+The tables are built here, small and in the pipeline's layout, so the tests do not depend on
+pipeline outputs; one test also draws every chart from reports/tables when the pipeline has been
+run.
 """
 
 from __future__ import annotations
@@ -306,8 +308,8 @@ def overlaps(a, b, tol: float = 1.0) -> bool:
 
 
 def assert_readable(fig):
-    """No two tick labels of an axis overlap; no two texts overlap at all; nothing falls off the figure;
-    the source note is below, and the title above, every Axes."""
+    """No two tick labels of an axis overlap; no two texts overlap at all; nothing falls off the
+    figure; the source note is below, and the title above, every Axes."""
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -353,7 +355,7 @@ def unwrap(label: str) -> str:
     return " ".join(label.replace("\u00a0", " ").split())
 
 
-# --- style --------------------------------------------------------------------------------------------
+# --- style ----------------------------------------------------------------------------------------
 def test_style_is_scoped_and_uses_bundled_dejavu():
     before = dict(mpl.rcParams)
     with figure_style():
@@ -376,7 +378,7 @@ def test_palette_is_okabe_ito():
     assert OKABE_ITO["bluish_green"] == "#009E73" and OKABE_ITO["vermillion"] == "#D55E00"
 
 
-# --- each chart writes PNG + SVG at 300 dpi, reproducibly ---------------------------------------------
+# --- each chart writes PNG + SVG at 300 dpi, reproducibly -----------------------------------------
 def all_charts(fig1, fig2, fig3, estimates, shifts):
     return {
         "pyramid": lambda stem: charts.population_pyramid(fig1, stem, SOURCE),
@@ -414,7 +416,8 @@ def test_same_chart_twice_is_byte_identical(tmp_path, fig1, fig2, fig3, estimate
 
 
 def test_cli_output_is_byte_identical_across_processes(tmp_path, fig1, shifts):
-    """Separate interpreters: catches anything that varies per process (hash seeds, solver noise, dates)."""
+    """Separate interpreters: catches anything that varies per process (hash seeds, solver noise,
+    dates)."""
     tables = tmp_path / "tables" / "testland"
     tables.mkdir(parents=True)
     fig1.to_csv(tables / "figure1_sex_by_age.csv", index=False)
@@ -596,7 +599,7 @@ def legend_texts(fig) -> list[str]:
     return [t.get_text() for leg in fig.legends for t in leg.get_texts()]
 
 
-# --- design, significance level and decimals come from the structured columns and the settings -------------
+# --- design, significance level and decimals come from the structured columns and the settings ----
 EXAMPLE_DESIGN = Design(
     type="panel", panel_key="respondent_id", cluster="cluster", weight="weight", strata="stratum"
 )
@@ -605,7 +608,8 @@ EXAMPLE_DESIGN = Design(
 def test_panel_design_with_clusters_and_weights_is_paired(
     estimates, shifts, panel_shifts, panel_labels
 ):
-    """A panel with clusters, strata and weights (the example country) is paired: `design_type` says so."""
+    """A panel with clusters, strata and weights (the example country) is paired: `design_type` says
+    so."""
     clustered = panel_shifts.assign(**EXAMPLE_DESIGN.columns())
     assert (
         "n = 114 matched for every row (respondents matched across waves, paired tests)."
@@ -632,7 +636,8 @@ def test_panel_design_with_clusters_and_weights_is_paired(
 def test_design_is_never_parsed_from_the_old_text_column(
     estimates, shifts, panel_shifts, panel_labels
 ):
-    """Tables without `design_type` say nothing about the design, whatever a free-text `design` column says."""
+    """Tables without `design_type` say nothing about the design, whatever a free-text `design`
+    column says."""
     legacy = "panel; cluster=village; weight=w"
     old = panel_shifts.drop(columns=list(INDEPENDENT.columns())).assign(design=legacy)
     note = note_text(build(charts.build_forest_plot, old, SOURCE, panel_labels))
@@ -685,7 +690,7 @@ def test_forest_changes_have_percent_decimals(shifts, decimals, change):
     assert_readable(fig)
 
 
-# --- command line ---------------------------------------------------------------------------------------
+# --- command line ---------------------------------------------------------------------------------
 def run_cli(*args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg", **(extra_env or {})}
     env.pop("PEACE_DEBUG", None)
@@ -740,7 +745,8 @@ def test_cli_bad_table_is_one_clear_line(tmp_path):
 
 
 def draw_in_process(monkeypatch, root: Path, *argv: str) -> dict:
-    """{out-stem name: Figure} of charts drawn by `python -m figures` in this process (save_figure captured)."""
+    """{out-stem name: Figure} of charts drawn by `python -m figures` in this process (save_figure
+    captured)."""
     from figures.__main__ import main
 
     made = {}
@@ -757,8 +763,8 @@ def draw_in_process(monkeypatch, root: Path, *argv: str) -> dict:
 
 
 def test_cli_takes_labels_alpha_decimals_from_the_project(tmp_path, monkeypatch, estimates, shifts):
-    """The example country's own indicators are labelled (no raw ids); alpha and percent_decimals come from
-    config/config.yaml."""
+    """The example country's own indicators are labelled (no raw ids); alpha and percent_decimals
+    come from config/config.yaml."""
     (tmp_path / "project").mkdir()
     root = copy_project(tmp_path / "project")
     config = root / "config" / "config.yaml"

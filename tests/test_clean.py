@@ -48,13 +48,14 @@ def test_raw_row_counts_are_the_files_own(cleaned):
 
 
 def test_respondents_have_core_columns_and_one_row_per_respondent_and_wave(cleaned):
-    for (country, dataset), result in cleaned.items():
+    for (_country, dataset), result in cleaned.items():
         if dataset != "respondents":
             continue
         data = result.data
         assert CORE_RESPONDENT_COLUMNS == list(data.columns[: len(CORE_RESPONDENT_COLUMNS)])
         assert not data.duplicated(["respondent_id", "wave"]).any()
-        # an age band is missing only where age was missing and no fallback question existed (logged)
+        # an age band is missing only where age was missing and no fallback question existed
+        # (logged)
         log = result.log
         no_age = set(
             log.loc[(log["variable"] == "age"), "source_row"].astype(int).astype(str) + log["wave"]
@@ -128,7 +129,8 @@ def _tiny_project(tmp_path: Path, mutate) -> Project:
 
 
 def _dataset(**written) -> Dataset:
-    """A register dataset as the model reads it from YAML (one source, no variables unless given)."""
+    """A register dataset as the model reads it from YAML (one source, no variables unless
+    given)."""
     return Dataset.model_validate(
         {
             "role": "register",
@@ -254,7 +256,7 @@ def test_respondents_without_an_id_column_get_the_core_columns_message(tmp_path)
         clean_dataset(load_project(root), "rwanda", "respondents")
 
 
-# --- issue 13: checks that flag nothing, free text, bands, indicator values, panels, dates -----------------
+# --- issue 13: checks that flag nothing, free text, bands, indicator values, panels, dates --------
 def test_a_check_that_flags_nothing_gives_an_empty_typed_log():
     from analysis.cleaning.clean import consistency_warnings
 
@@ -479,7 +481,8 @@ def test_panel_pairs_that_may_be_two_people_are_flagged():
     assert "expected 2 (the median change)" in flags["rule"].iloc[1] and set(flags["severity"]) == {
         "warning"
     }
-    # with the time between the waves configured, a uniform 2-year change of a 6-year study is flagged throughout
+    # with the time between the waves configured, a uniform 2-year change of a 6-year study is
+    # flagged throughout
     design = Design.model_validate(
         {
             "type": "panel",
@@ -548,7 +551,8 @@ def test_blank_rows_are_excluded_first_and_counted(tmp_path):
 
 
 def test_an_unknown_code_that_decides_an_exclusion_stops_the_run():
-    """ "maybe" in consent reads as missing; `not_equals: Yes` must not quietly exclude the interview as refused."""
+    """ "maybe" in consent reads as missing; `not_equals: Yes` must not quietly exclude the
+    interview as refused."""
     from analysis.cleaning.clean import decided_by_unknown
 
     unknown = pd.DataFrame(
@@ -570,6 +574,7 @@ def test_an_unknown_code_that_decides_an_exclusion_stops_the_run():
             },
         )
     ]
-    # row 0: excluded because of its unknown consent; rows 1, 2: test submissions (unknowns elsewhere do not matter);
+    # row 0: excluded because of its unknown consent;
+    # rows 1, 2: test submissions (unknowns elsewhere do not matter);
     # row 5: kept (reported anyway)
     assert decided_by_unknown(unknown, excluded, rules).tolist() == [True, False, False, False]

@@ -83,7 +83,8 @@ def test_text_normalisation_title_case():
     )
 )
 def test_every_row_is_mapped_missing_or_unknown(codes):
-    """Invariant: each non-blank raw value is either coded, logged as missing, or reported as unknown."""
+    """Invariant: each non-blank raw value is either coded, logged as missing, or reported as
+    unknown."""
     raw = pd.Series(codes, dtype=float)
     values, log, unknown = convert_column("sex", raw, spec(), LABELS, {98.0})
     coded = values.notna()
@@ -136,7 +137,8 @@ def test_categories_named_none_and_na_stay_text():
 
 
 def test_range_bounds_are_logged_as_written():
-    """The model reads bounds as floats; the log shows them as the YAML wrote them (12, not 12.0)."""
+    """The model reads bounds as floats; the log shows them as the YAML wrote them (12, not
+    12.0)."""
     _, log, _ = convert_column(
         "w", pd.Series([0.2, 1.0, 3.0]), spec(type="number", valid_range=[0.5, 2])
     )

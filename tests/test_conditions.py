@@ -99,13 +99,15 @@ def test_bad_conditions_are_input_errors(condition, message):
     "condition", [{"variable": "age", "in": 5}, {"variable": "age", "less_than": "a number"}]
 )
 def test_values_of_the_wrong_kind_never_reach_a_condition(condition):
-    """A list for in/not_in, a number for less_than/greater_than: the model's types (after the schema's messages)."""
+    """A list for in/not_in, a number for less_than/greater_than: the model's types (after the
+    schema's messages)."""
     with pytest.raises(ValidationError):
         Condition.model_validate(condition)
 
 
 def test_matches_uses_python_regex_on_every_column_type():
-    """One regex dialect (Python `re`) whatever the column's storage: arrow text, categories or objects."""
+    """One regex dialect (Python `re`) whatever the column's storage: arrow text, categories or
+    objects."""
     for values in (
         pd.array(["ab1", "xy"], dtype="string"),
         pd.Categorical(["ab1", "xy"]),

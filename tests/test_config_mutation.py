@@ -1,12 +1,14 @@
 """Property-based: random mutations of the shipped configuration never crash the pipeline.
 
-Hypothesis mutates config/config.yaml and the example country's config (delete a key, rename it, change a value's
-type, put hostile text in it: shell, HTML, Markdown, LaTeX, mathtext and spreadsheet metacharacters). Every
-mutation must either work or stop with the project's one message (`ERROR: ... fix: ...`, exit 2): never an
-INTERNAL ERROR (exit 3), never a traceback, never a file written outside the repository.
+Hypothesis mutates config/config.yaml and the example country's config (delete a key, rename it,
+change a value's type, put hostile text in it: shell, HTML, Markdown, LaTeX, mathtext and
+spreadsheet metacharacters). Every mutation must either work or stop with the project's one message
+(`ERROR: ... fix: ...`, exit 2): never an INTERNAL ERROR (exit 3), never a traceback, never a file
+written outside the repository.
 
-Two levels: many mutations through `load_project` in-process (the validation every job starts with), and a few
-through the whole workflow of one country (each rerun recomputes only the jobs whose configuration changed).
+Two levels: many mutations through `load_project` in-process (the validation every job starts with),
+and a few through the whole workflow of one country (each rerun recomputes only the jobs whose
+configuration changed).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ BIN = str(Path(sys.executable).parent)
 EX_CFG = "config/countries/example_country.yaml"
 PROJECT_CFG = "config/config.yaml"
 
-# one string per kind of metacharacter a config value may carry into a shell, a web page, a table or a chart
+# one string per kind of metacharacter a config value may carry into a shell, a web page, a table or
+# a chart
 HOSTILE = [
     "survey'; touch {canary}; echo 'x",
     "$(touch {canary}) `touch {canary}`",
@@ -102,7 +105,8 @@ def mutations(draw):
 
 
 def apply_mutation(doc: dict, mutation, canary: str) -> dict:
-    """The document with one edit applied (the top-level `countries:` list of config.yaml is kept)."""
+    """The document with one edit applied (the top-level `countries:` list of config.yaml is
+    kept)."""
     _, kind, index, value, key = mutation
     doc = copy.deepcopy(doc)
     paths = [p for p, _ in _paths(doc) if p and p[0] != "countries"]
@@ -136,7 +140,8 @@ def _write(root: Path, rel: str, doc: dict) -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    """A copy of the repository with one country (the example), inside a folder we can watch for stray files."""
+    """A copy of the repository with one country (the example), inside a folder we can watch for
+    stray files."""
     outer = tmp_path_factory.mktemp("outer")
     root = outer / "repo"
     root.mkdir()
@@ -153,7 +158,8 @@ def repo(tmp_path_factory):
 
 
 class _Repo(tuple):
-    """(outer folder, repository copy, original configs), shown briefly in Hypothesis' falsifying examples."""
+    """(outer folder, repository copy, original configs), shown briefly in Hypothesis' falsifying
+    examples."""
 
     def __repr__(self) -> str:
         return f"<repository copy at {self[1]}>"
@@ -177,7 +183,8 @@ def _mutate(repo, mutation):
 )
 @given(mutation=mutations())
 def test_mutated_config_loads_or_explains(repo, mutation):
-    """Every mutation is accepted or refused with an InputError; no other exception escapes load_project."""
+    """Every mutation is accepted or refused with an InputError; no other exception escapes
+    load_project."""
     _, root = _mutate(repo, mutation)
     try:
         load_project(root)
@@ -212,8 +219,9 @@ def _run(root: Path) -> subprocess.CompletedProcess:
 )
 @given(mutation=mutations())
 def test_mutated_config_runs_or_explains(repo, mutation):
-    """The whole workflow of one country after a mutation: exit 0, or one ERROR message; never a bug, never a
-    traceback, never a file outside the repository (the hostile text tries to `touch` one beside it).
+    """The whole workflow of one country after a mutation: exit 0, or one ERROR message; never a
+    bug, never a traceback, never a file outside the repository (the hostile text tries to `touch`
+    one beside it).
     """
     outer, root = _mutate(repo, mutation)
     before = sorted(p.name for p in outer.iterdir())

@@ -1,5 +1,5 @@
-"""csv_files writes pandas' exact CSV bytes (text neutralised against spreadsheet formulas), reads them back, and
-concatenates files without changing a byte."""
+"""csv_files writes pandas' exact CSV bytes (text neutralised against spreadsheet formulas), reads
+them back, and concatenates files without changing a byte."""
 
 import numpy as np
 import pandas as pd
@@ -124,7 +124,8 @@ def test_restore_text_inverts_neutralise_text(text):
     )
 
 
-# no carriage return: Python < 3.12 writes a field holding one unquoted, and read_csv then splits the line there
+# no carriage return: Python < 3.12 writes a field holding one unquoted, and read_csv then splits
+# the line there
 ROUND_TRIP_TEXT = st.one_of(
     st.none(), st.text(alphabet=st.sampled_from(list("ab ,\"\n\t;é1=+-@'")), max_size=6)
 )

@@ -1,10 +1,12 @@
-"""Display tables and chart titles are honest about rows that cannot be estimated and about waves' names.
+"""Display tables and chart titles are honest about rows that cannot be estimated and about waves'
+names.
 
-Unit tests on small estimates/shifts frames shaped like estimates.csv and shifts.csv: waves named '1999'/'2000'
-(or 'pre'/'post') head the columns in the order of the tables; an empty percent, interval or p reads "–", never
-"s" (which only a suppressed crosstab cell may show); the row's `note` appears, escaped, in HTML, Markdown and
-LaTeX; a shifts table without rows says why instead of showing an empty table. One test renders through
-`render_named_table` from CSVs written by the pipeline's writer in a copy of the project (waves read back as text).
+Unit tests on small estimates/shifts frames shaped like estimates.csv and shifts.csv: waves named
+'1999'/'2000' (or 'pre'/'post') head the columns in the order of the tables; an empty percent,
+interval or p reads "–", never "s" (which only a suppressed crosstab cell may show); the row's
+`note` appears, escaped, in HTML, Markdown and LaTeX; a shifts table without rows says why instead
+of showing an empty table. One test renders through `render_named_table` from CSVs written by the
+pipeline's writer in a copy of the project (waves read back as text).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from analysis.escaping import markdown_text
 from analysis.model import Design
 from figures.tables import crosstab_display, estimates_display, row_notes, shifts_display, wave_text
 
-# a note naming a cluster with HTML, Markdown and LaTeX metacharacters: it must come out literally everywhere
+# a note naming a cluster with HTML, Markdown and LaTeX metacharacters: it must come out literally
+# everywhere
 CLUSTER = "<b>V&1</b> *x* $y$ 50%"
 ONE_CLUSTER = (
     f"not estimable: all 23 answers of this group come from one cluster ('{CLUSTER}'), so the"
@@ -34,7 +37,8 @@ LABELS = {"trust": "Trusts other groups", "safe": "Feels safe"}
 
 
 def estimates_frame(waves=("1999", "2000")) -> pd.DataFrame:
-    """Overall and by-sex estimates of two indicators; Male of `trust` in the last wave is not estimable."""
+    """Overall and by-sex estimates of two indicators; Male of `trust` in the last wave is not
+    estimable."""
     rows = []
     for ind in ("trust", "safe"):
         for w in waves:
@@ -99,7 +103,8 @@ def shift_row(indicator, group, group_var="sex", **values) -> dict:
 
 
 def shifts_frame() -> pd.DataFrame:
-    """Shifts 1999 -> 2000: Male has no baseline answers (not estimable), the women - men row neither."""
+    """Shifts 1999 -> 2000: Male has no baseline answers (not estimable), the women - men row
+    neither."""
     nan = np.nan
     return pd.DataFrame(
         [
@@ -157,7 +162,7 @@ def html_cells(html: str) -> list[str]:
     ]
 
 
-# --- estimates ------------------------------------------------------------------------------------------------
+# --- estimates ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("waves", [("1999", "2000"), ("pre", "post")])
 def test_estimates_display_heads_one_column_per_wave_in_table_order(waves):
     table = estimates_display(estimates_frame(waves), LABELS, "x_estimates", "T", [])
@@ -214,7 +219,7 @@ def test_row_notes_number_distinct_notes_and_say_a_shared_note_once():
     ]  # one row: a mark, so the note is tied to it
 
 
-# --- shifts ---------------------------------------------------------------------------------------------------
+# --- shifts ---------------------------------------------------------------------------------------
 def test_shifts_display_heads_the_compared_waves_and_dashes_what_is_not_estimable():
     table = shifts_display(shifts_frame(), LABELS, "x_shifts", "T", [], alpha=0.05)
     md = table.to_markdown()
@@ -269,7 +274,7 @@ def test_shifts_display_shared_note_said_once_without_marks():
     assert "\\[1\\]" not in md and md.count("not compared") == 1 and "&lt;m&gt;" in md
 
 
-# --- percent_decimals -----------------------------------------------------------------------------------------
+# --- percent_decimals -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "decimals, estimate, change, baseline",
     [
@@ -323,7 +328,7 @@ def test_shifts_display_names_alpha_as_written():
     assert "0.05" not in md
 
 
-# --- crosstabs: "s" is suppression only ----------------------------------------------------------------------
+# --- crosstabs: "s" is suppression only -----------------------------------------------------------
 def test_crosstab_s_only_for_suppressed_cells_and_dash_for_a_missing_percent():
     tidy = pd.DataFrame(
         {
@@ -345,7 +350,7 @@ def test_crosstab_s_only_for_suppressed_cells_and_dash_for_a_missing_percent():
     assert paper[2] == ["n", "–", "3"]  # a table without suppression has no "s"
 
 
-# --- chart titles and source lines (figures.__main__) --------------------------------------------------------
+# --- chart titles and source lines (figures.__main__) ---------------------------------------------
 def test_chart_titles_and_source_name_the_waves_of_the_tables():
     from figures.__main__ import _default_title, _wave_n
 
@@ -391,7 +396,7 @@ def test_wave_text_gives_the_configured_name_back():
     assert wave_text(float("nan")) == "" and not math.isnan(float(wave_text(2000.0)))
 
 
-# --- through the pipeline's CSV writer and reader -------------------------------------------------------------
+# --- through the pipeline's CSV writer and reader -------------------------------------------------
 def test_render_named_table_reads_waves_1999_2000_from_the_csvs(tmp_path):
     from analysis.csv_files import write_csv
     from analysis.survey.shifts import SHIFT_COLUMNS

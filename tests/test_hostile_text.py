@@ -1,14 +1,15 @@
 """Hostile config text comes out literally in every output, and never reaches a shell.
 
-One pipeline run (Tajikistan only, no audit registry) in a temporary copy of the repository, with every
-free-text config field set to a string full of shell, HTML, Markdown, LaTeX, mathtext and spreadsheet
-metacharacters: the country label, both datasets' descriptions, value labels (a codebook `values:` map, and the
-`positive:` of an indicator that uses it), group labels (a derived `map:`), a crosstab's category labels and
-`order:`, the table title, an indicator label, an exclusion reason and a consistency-check warning. Then each
-output format is checked: CSV (read back with `read_output_csv`; no cell a spreadsheet would run), HTML (parsed:
-the text nodes equal the strings, no <script> element), Markdown and LaTeX (the escaped forms, written out by
-hand below), charts (rebuilt in-process as the pipeline builds them: the Text artists hold the strings, and
-mathtext never runs), and no file `pwned` anywhere.
+One pipeline run (Tajikistan only, no audit registry) in a temporary copy of the repository, with
+every free-text config field set to a string full of shell, HTML, Markdown, LaTeX, mathtext and
+spreadsheet metacharacters: the country label, both datasets' descriptions, value labels (a codebook
+`values:` map, and the `positive:` of an indicator that uses it), group labels (a derived `map:`), a
+crosstab's category labels and `order:`, the table title, an indicator label, an exclusion reason
+and a consistency-check warning. Then each output format is checked: CSV (read back with
+`read_output_csv`; no cell a spreadsheet would run), HTML (parsed: the text nodes equal the strings,
+no <script> element), Markdown and LaTeX (the escaped forms, written out by hand below), charts
+(rebuilt in-process as the pipeline builds them: the Text artists hold the strings, and mathtext
+never runs), and no file `pwned` anywhere.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ BODY = (
     "'; touch pwned; echo ' $(touch pwned) `touch pwned` <script>alert(1)</script> &amp; | ** _"
     " [x](y) \\textbf{x} % & # ~ ^ $\\alpha$"
 )
-# BODY as the Markdown tables and findings write it (entities for & < >, a backslash before \ ` * _ [ ] | ~ $)
+# BODY as the Markdown tables and findings write it (entities for & < >, a backslash before \ ` * _
+# [ ] | ~ $)
 BODY_MD = (
     "'; touch pwned; echo ' \\$(touch pwned) \\`touch pwned\\`"
     " &lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; \\| \\*\\* \\_ \\[x\\](y) \\\\textbf{x} %"
@@ -160,7 +162,7 @@ def test_no_config_text_ran_in_a_shell(hostile_run):
     assert not found, found
 
 
-# --- CSV ---------------------------------------------------------------------------------------------
+# --- CSV ------------------------------------------------------------------------------------------
 def _csv_outputs(root: Path) -> list[Path]:
     return sorted(
         p for folder in ("reports", "data/processed") for p in (root / folder).rglob("*.csv")
@@ -207,7 +209,7 @@ def test_csv_text_reads_back_literally(root):
     assert "'=idi" in raw and "'@fgd" in raw and "'-young" in raw  # one quote before each, on disk
 
 
-# --- HTML ----------------------------------------------------------------------------------------------
+# --- HTML -----------------------------------------------------------------------------------------
 class _Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -252,7 +254,7 @@ def test_report_html_shows_the_text_and_runs_nothing(root):
     assert any(JOMI in t and YOUNG in t for t in report.texts)  # a two-variable column header
 
 
-# --- Markdown and LaTeX --------------------------------------------------------------------------------
+# --- Markdown and LaTeX ---------------------------------------------------------------------------
 def test_markdown_tables_escape_the_text(root):
     tables = root / "reports/tables" / COUNTRY
     crosstab = (tables / f"{TABLE}.md").read_text(encoding="utf-8")
@@ -281,15 +283,15 @@ def test_latex_tables_escape_the_text(root):
         assert BODY not in path.read_text(encoding="utf-8"), path.name
 
 
-# --- charts --------------------------------------------------------------------------------------------
+# --- charts ---------------------------------------------------------------------------------------
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
 @pytest.fixture(scope="module")
 def chart_texts(root):
-    """{chart: [Text artist strings]} of the charts rebuilt in-process with the pipeline's commands, and the
-    number of mathtext parses while drawing them."""
+    """{chart: [Text artist strings]} of the charts rebuilt in-process with the pipeline's commands,
+    and the number of mathtext parses while drawing them."""
     import matplotlib.mathtext
     from matplotlib.text import Text
 
@@ -350,7 +352,7 @@ def test_charts_draw_the_text_as_written(root, chart_texts):
         assert (root / "reports/figures" / COUNTRY / f"{chart}.png").stat().st_size > 10_000
 
 
-# --- the escaping functions themselves -----------------------------------------------------------------
+# --- the escaping functions themselves ------------------------------------------------------------
 @pytest.mark.parametrize(
     "text, escaped",
     [

@@ -1,4 +1,5 @@
-"""Adding a country by config alone: the scaffold, the guiding validation, and a full onboarding run."""
+"""Adding a country by config alone: the scaffold, the guiding validation, and a full onboarding
+run."""
 
 import os
 import subprocess
@@ -19,7 +20,8 @@ DTA = [
     "data/raw/example_country/example_endline_surveycto.dta",
 ]
 
-# The edits README.md ("Add a country") tells an analyst to make to the drafted file, as (draft text, decision).
+# The edits README.md ("Add a country") tells an analyst to make to the drafted file, as (draft
+# text, decision).
 README_EDITS = [
     ('label: "TODO: display name, e.g. Walkthrough"', 'label: "Walkthrough (fictional)"'),
     (
@@ -140,8 +142,9 @@ def test_scaffold_reads_a_two_language_xlsform_in_the_chosen_language(tmp_path):
 
 
 def test_scaffold_gives_each_column_its_own_key():
-    """Rwanda's waves name sex, age and consent differently (baseline gender, age_years, consent_given; endline sex,
-    age, consent): the endline columns get keys of their own instead of replacing the guessed core variables.
+    """Rwanda's waves name sex, age and consent differently (baseline gender, age_years,
+    consent_given; endline sex, age, consent): the endline columns get keys of their own instead of
+    replacing the guessed core variables.
     """
     text = draft_country_config(
         ROOT,
@@ -251,7 +254,8 @@ def test_invalid_weights_are_explained(tmp_path):
 
 
 def test_onboarding_with_scaffold_and_config_edits_only(tmp_path):
-    """A new country in a copy of the repository: scaffold, README's edits, config list; every output appears."""
+    """A new country in a copy of the repository: scaffold, README's edits, config list; every
+    output appears."""
     root = copy_project(tmp_path)
     env = {
         **os.environ,

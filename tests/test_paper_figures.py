@@ -1,4 +1,5 @@
-"""The pipeline's Figures 1-3 against a cell-by-cell transcription of the paper (tests/fixtures/paper_figures.yaml).
+"""The pipeline's Figures 1-3 against a cell-by-cell transcription of the paper
+(tests/fixtures/paper_figures.yaml).
 
 Counts must be equal. Percentages must equal the paper's after rounding half up to one decimal,
 computed exactly from the counts, except for the printed percentages that are themselves wrong:
@@ -18,7 +19,8 @@ FIXTURE = yaml.safe_load(
     (Path(__file__).parent / "fixtures" / "paper_figures.yaml").read_text(encoding="utf-8")
 )
 
-# (table, row, column): (printed, correct) - the paper's percentage does not follow from its own counts.
+# (table, row, column): (printed, correct) - the paper's percentage does not follow from its own
+# counts.
 PRINTED_ERRORS = {
     (
         "figure2_social_group_by_sex",

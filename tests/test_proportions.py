@@ -1,5 +1,6 @@
-"""Proportion methods against independent references: R (tests/fixtures/reference/reference_values.json,
-made by make_reference_values.R), published worked examples, and statsmodels."""
+"""Proportion methods against independent references: R
+(tests/fixtures/reference/reference_values.json, made by make_reference_values.R), published worked
+examples, and statsmodels."""
 
 import json
 import warnings
@@ -75,7 +76,8 @@ def test_newcombe_matches_statsmodels(case):
 
 
 def test_agresti_mcnemar_example():
-    # Agresti (2013), Categorical Data Analysis, Table 11.1: presidential approval 794/150/86/570, chi2 = 17.36
+    # Agresti (2013), Categorical Data Analysis, Table 11.1: presidential approval 794/150/86/570,
+    # chi2 = 17.36
     res = mcnemar_test(150, 86)
     assert round(float(res["statistic"]), 2) == 17.36 and not res["exact"]
 
@@ -138,7 +140,8 @@ def test_paired_interval_contains_estimate_and_swaps(a, b, c, d):
 
 
 def test_paired_interval_reduces_to_independent_combination_when_phi_is_zero():
-    # phi = 0 when a*d == b*c: then the interval is Newcombe's unpaired combination of the two margins' Wilson limits
+    # phi = 0 when a*d == b*c: then the interval is Newcombe's unpaired combination of the two
+    # margins' Wilson limits
     a, b, c, d = 20, 10, 20, 10
     low, high = newcombe_paired_diff_ci(a, b, c, d)
     n = a + b + c + d
@@ -149,7 +152,8 @@ def test_paired_interval_reduces_to_independent_combination_when_phi_is_zero():
     assert high == pytest.approx(p1 - p2 + np.hypot(u1 - p1, p2 - l2))
 
 
-# The closed forms this module computed before it called statsmodels, kept as an independent reference.
+# The closed forms this module computed before it called statsmodels, kept as an independent
+# reference.
 def _wilson_closed_form(k, n, alpha):
     z = stats.norm.ppf(1 - alpha / 2)
     p = k / n

@@ -87,7 +87,7 @@ def test_missing_sheet_is_reported(tmp_path):
         read_source(tmp_path, _source("one.xlsx", "xlsx", sheet="data"))
 
 
-# --- values and rows as written --------------------------------------------------------------------
+# --- values and rows as written -------------------------------------------------------------------
 def test_none_na_and_null_text_are_values_not_missing(tmp_path):
     rel = _write(tmp_path, "words.csv", b"id,answer\n1,None\n2,NA\n3,null\n4,N/A\n5,nan\n6,\n")
     frame = read_source(tmp_path, _source(rel, "csv")).frame
@@ -183,7 +183,8 @@ def test_duplicate_xlsx_header_is_an_error(tmp_path):
 
 
 def _formula_book(path: Path, cell_xml: bytes):
-    """An .xlsx whose cell B2 is written as `cell_xml` (what Excel, LibreOffice or a script stores)."""
+    """An .xlsx whose cell B2 is written as `cell_xml` (what Excel, LibreOffice or a script
+    stores)."""
     import zipfile
 
     import openpyxl
@@ -244,7 +245,7 @@ def test_header_row_must_be_the_first_row(tmp_path):
         read_source(tmp_path, _source("late.xlsx", "xlsx"))
 
 
-# --- XLSForms (parsed by pyxform; spec: https://xlsform.org/en/) -------------------------------------
+# --- XLSForms (parsed by pyxform; spec: https://xlsform.org/en/) ----------------------------------
 EN, FR = "English (en)", "Français (fr)"
 
 
@@ -268,7 +269,8 @@ def _form(
 
 
 def _two_language_form(path: Path, default_language: str | None = None) -> None:
-    """A Kobo-style form with labels in English and French, a group, a repeat, or_other and a select_multiple."""
+    """A Kobo-style form with labels in English and French, a group, a repeat, or_other and a
+    select_multiple."""
     _form(
         path,
         [
@@ -371,8 +373,9 @@ def test_a_choice_without_a_label_in_the_chosen_language_is_an_error(tmp_path):
 
 
 def test_kobo_export_of_a_two_language_form(tmp_path):
-    """The whole reader: group and repeat paths stripped from the headers, labels of the chosen language attached,
-    or_other's 'other' choice and `<name>_other` question, select_multiple's dummies and choices."""
+    """The whole reader: group and repeat paths stripped from the headers, labels of the chosen
+    language attached, or_other's 'other' choice and `<name>_other` question, select_multiple's
+    dummies and choices."""
     _two_language_form(tmp_path / "form.xlsx")
     (tmp_path / "export.csv").write_text(
         "intro/consent;intro/consent_other;household/fruits;household/fruits/apple;household/fruits/pear;household/age\nyes;;apple"

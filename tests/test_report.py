@@ -1,4 +1,5 @@
-"""The HTML report as a reader gets it: self-contained, rendered by headless Chromium with every image loaded."""
+"""The HTML report as a reader gets it: self-contained, rendered by headless Chromium with every
+image loaded."""
 
 import re
 import shutil
@@ -106,7 +107,7 @@ def test_figure_files_are_300_dpi_png_and_svg(workdir):
         assert round(dpi[0]) == 300
 
 
-# --- the cleaning section: counts by rule (unit tests, no pipeline run) ----------------------------------
+# --- the cleaning section: counts by rule (unit tests, no pipeline run) ---------------------------
 def _cells(html: str) -> list[list[str]]:
     return [
         re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)
@@ -146,7 +147,8 @@ def test_cleaning_summary_counts_flagged_rows_exclusions_and_changes_by_rule():
         ["dup", "per row, in <code>exclusions.csv</code>", "2"],
         ["no_consent", "no &lt;consent&gt;", "1"],
     ]
-    # a row flagged twice by one rule (sex and age) counts once; the same row number in another file counts again
+    # a row flagged twice by one rule (sex and age) counts once; the same row number in another file
+    # counts again
     assert flagged[1:] == [["future date", "1"], ["panel id pairs two people", "2"]]
     assert changed[1:] == [["missing code -&gt; NA", "2", "1"]]
 
@@ -191,7 +193,7 @@ def test_privacy_sentence_lists_published_free_text():
     assert "(no free text is published)" in privacy_html(project(False))
 
 
-# --- estimates and shifts: waves by name, "–" and notes for what is not estimable (unit tests) ------------------
+# --- estimates and shifts: waves by name, "–" and notes for what is not estimable (unit tests) ----
 def _country(estimates, shifts):
     import pandas as pd
 

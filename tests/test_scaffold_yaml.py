@@ -1,6 +1,6 @@
-"""The drafted country YAML keeps any text from the raw files exactly: column names, variable and value labels,
-data values, file names and the country name read back with yaml.safe_load as they were, and no text can add or
-hide a key (a line break in a label stays in its comment)."""
+"""The drafted country YAML keeps any text from the raw files exactly: column names, variable and
+value labels, data values, file names and the country name read back with yaml.safe_load as they
+were, and no text can add or hide a key (a line break in a label stays in its comment)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from analysis.ingest.readers import RawTable
 
 from .conftest import ROOT
 
-# Texts YAML reads specially (booleans, nulls, numbers, dates, indicators, escapes, line breaks, BOM, controls)
+# Texts YAML reads specially (booleans, nulls, numbers, dates, indicators, escapes, line breaks,
+# BOM, controls)
 TRICKY = [
     "yes",
     "No",
@@ -101,8 +102,8 @@ FIXED = [
 def _draft(
     name: str, columns: list[str], label: str, value: str, path: str, xlsform: str | None
 ) -> str:
-    """A draft for two files: the first has `columns` (each labelled `label`, its codes labelled too) and the
-    column "place" holding `value`; the second has only the fixed columns."""
+    """A draft for two files: the first has `columns` (each labelled `label`, its codes labelled
+    too) and the column "place" holding `value`; the second has only the fixed columns."""
     n = 4
     first = pd.DataFrame(
         {
@@ -191,7 +192,8 @@ def test_draft_reads_back_every_text_exactly(name, columns, label, value, path, 
 
 
 def test_draft_without_place_or_cluster_columns_reads_back():
-    """No column looks like a place or a PSU: the TODOs in `derive:` are quoted (a ': ' or ',' in a flow mapping)."""
+    """No column looks like a place or a PSU: the TODOs in `derive:` are quoted (a ': ' or ',' in a
+    flow mapping)."""
     doc = yaml.safe_load(
         scaffold.draft_country_config(ROOT, "q", ["data/raw/tajikistan/qualitative_register.csv"])
     )

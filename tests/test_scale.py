@@ -1,7 +1,7 @@
 """The machinery that makes large surveys fast gives the same answers as the plain path.
 
-- cleaning a dataset's source files in parallel processes == cleaning them one after another, and an error
-  raised in a worker process arrives with its file, column, row and fix;
+- cleaning a dataset's source files in parallel processes == cleaning them one after another, and an
+  error raised in a worker process arrives with its file, column, row and fix;
 - domain totals from one pass over a cross-classification == a plain pandas groupby per grouping;
 - estimates and shifts sharing one design pass == computing each alone;
 - indicator columns read straight to float arrays == pandas' nullable integers.
@@ -28,8 +28,8 @@ from .conftest import copy_project
 
 @pytest.fixture
 def parallel(monkeypatch):
-    """Every dataset counts as large: its source files are cleaned in parallel processes and its Parquet file
-    and cleaning log are encoded in background threads."""
+    """Every dataset counts as large: its source files are cleaned in parallel processes and its
+    Parquet file and cleaning log are encoded in background threads."""
     monkeypatch.setattr(analysis.resources, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(analysis.cleaning.clean, "BACKGROUND_ENCODE_ROWS", 0)
 
@@ -57,7 +57,8 @@ def test_parallel_cleaning_equals_sequential(project, cleaned, parallel, tmp_pat
 
 
 def test_error_in_a_worker_process_keeps_file_column_row_and_fix(tmp_path, parallel):
-    """The second source is cleaned in a worker process: its unknown codes stop the run with the usual message."""
+    """The second source is cleaned in a worker process: its unknown codes stop the run with the
+    usual message."""
     root = copy_project(tmp_path)
     path = root / "config/countries/rwanda.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -80,7 +81,7 @@ def _plain_totals(frame: pd.DataFrame, y: np.ndarray, group_vars: list[str]) -> 
         g = (
             d.assign(group="All")
             if gv == "overall"
-            else d.dropna(subset=[gv]).assign(group=lambda x: x[gv])
+            else d.dropna(subset=[gv]).assign(group=lambda x, gv=gv: x[gv])
         )
         agg = (
             g.groupby(["wave", "group", "stratum", "psu"], observed=True)
@@ -172,8 +173,8 @@ def test_indicators_read_as_floats_equal_nullable_integers(tmp_path):
 def test_failed_check_with_background_encoding_leaves_one_message_and_no_outputs(
     tmp_path, parallel, capsys
 ):
-    """Large data are encoded in background threads while the checks run; a failing check still stops the
-    run with one message, exit status 2 and no partial outputs."""
+    """Large data are encoded in background threads while the checks run; a failing check still
+    stops the run with one message, exit status 2 and no partial outputs."""
     from analysis.cli import main
 
     root = copy_project(tmp_path)
@@ -214,8 +215,9 @@ def test_failed_check_with_background_encoding_leaves_one_message_and_no_outputs
     )
 )
 def test_combinations_are_numbered_in_order_even_past_int64(rows):
-    """Three columns of 2**30 levels each would overflow an int64 key: the numbering must still follow the
-    lexicographic order of the rows' values, and each combination's representative row must hold them.
+    """Three columns of 2**30 levels each would overflow an int64 key: the numbering must still
+    follow the lexicographic order of the rows' values, and each combination's representative row
+    must hold them.
     """
     from analysis.survey.domains import _combine
 

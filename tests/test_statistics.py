@@ -1,4 +1,5 @@
-"""Estimates and shifts: design-based results against R `survey`, design routing from config, invariants."""
+"""Estimates and shifts: design-based results against R `survey`, design routing from config,
+invariants."""
 
 import json
 from pathlib import Path
@@ -73,8 +74,9 @@ def test_design_based_shifts_match_r_svyglm(sample):
 
 
 def test_domains_are_subsets_of_the_design_as_in_r(sample):
-    """Some people of another sex (whole PSUs among them): the by-sex changes and the interaction use every
-    PSU for the variance and only the PSUs that answered for the degrees of freedom, as R svyglm on subset().
+    """Some people of another sex (whole PSUs among them): the by-sex changes and the interaction
+    use every PSU for the variance and only the PSUs that answered for the degrees of freedom, as R
+    svyglm on subset().
     """
     ref = REF["subset_interaction"]
     d = sample.copy()
@@ -267,7 +269,7 @@ def test_weighted_clustered_panel_matches_r():
     assert row["df"] == ref["df"]
 
 
-# --- degenerate designs and unusual waves (issue 13): a reason for every missing number ---------------------------
+# --- degenerate designs and unusual waves (issue 13): a reason for every missing number -----------
 from scipy import stats  # noqa: E402
 
 from analysis.errors import InputError  # noqa: E402
@@ -279,8 +281,10 @@ from analysis.survey.shifts import SHIFT_COLUMNS  # noqa: E402
 
 
 def test_korn_graubard_at_zero_and_one_is_clopper_pearson_with_df_adjusted_n():
-    """p = 0 or 1: n* = n (design effect 1), df-adjusted; the limits are Clopper-Pearson's for 0 (or n) of n*_df.
-    Clopper-Pearson for 0 of n: [0, 1 - (alpha/2)^(1/n)] = [0, qbeta(1 - alpha/2, 1, n)] (R binom.test).
+    """p = 0 or 1: n* = n (design effect 1), df-adjusted; the limits are Clopper-Pearson's for
+    0 (or n) of n*_df.
+    Clopper-Pearson for 0 of n: [0, 1 - (alpha/2)^(1/n)] = [0, qbeta(1 - alpha/2, 1, n)]
+    (R binom.test).
     """
     n, df = 50, 10
     n_df = n * (stats.t.ppf(0.025, n - 1) / stats.t.ppf(0.025, df)) ** 2
@@ -323,8 +327,9 @@ def _grid(
     per_psu=10,
     share=lambda w, s, c, i: i < 2 + c + (s == "B") + (w == "endline") * (1 + c % 2),
 ):
-    """Waves x strata x PSUs of `per_psu` respondents, alternately women and men; by default PSU c of stratum s
-    answers yes 2 + c (+1 in stratum B) times in 10 at baseline, 1 or 2 more at endline."""
+    """Waves x strata x PSUs of `per_psu` respondents, alternately women and men; by default PSU c
+    of stratum s answers yes 2 + c (+1 in stratum B) times in 10 at baseline, 1 or 2 more at
+    endline."""
     return _clustered(
         [
             (w, s, f"{s}{c}", "Female" if i % 2 else "Male", int(share(w, s, c, i)))
@@ -458,8 +463,8 @@ def test_a_group_in_one_cluster_or_without_variance_is_not_estimable():
 
 
 def test_a_contrast_without_degrees_of_freedom_has_no_test():
-    """Women answer in two PSUs of one stratum only: df = 2 PSUs - 1 stratum - 1 = 0, so no t test (R svyglm on
-    the subset would have no residual df either)."""
+    """Women answer in two PSUs of one stratum only: df = 2 PSUs - 1 stratum - 1 = 0, so no t test
+    (R svyglm on the subset would have no residual df either)."""
     d = _grid(psus=4)
     d["sex"] = np.where(d["psu"].isin(["A0", "A1"]), "Female", "Male")
     women = shift_table(d, IND, "x", DESIGN, min_group_n=1).set_index("group").loc["Female"]
@@ -477,7 +482,8 @@ def _srs(rows):
 
 
 def test_a_group_absent_from_a_wave_says_so():
-    """A women-only baseline: the men's shift and the women - men row are reported as not estimable, with why."""
+    """A women-only baseline: the men's shift and the women - men row are reported as not estimable,
+    with why."""
     rows = [("baseline", "Female", i % 3 == 0) for i in range(60)] + [
         ("endline", s, i % 2 == 0) for s in ("Female", "Male") for i in range(60)
     ]
@@ -563,7 +569,7 @@ def test_waves_follow_the_configured_order_whatever_their_names():
     assert wave_order(Design(type="independent", waves=("b", "a", "c")), ["a", "b"]) == ["b", "a"]
 
 
-def test_one_wave_gives_a_header_only_table_or_published_rows_and_three_waves_compare_first_with_last():
+def test_one_wave_gives_header_only_table_or_published_rows_three_waves_compare_first_with_last():
     rng = np.random.default_rng(2)
     one = pd.DataFrame(
         {

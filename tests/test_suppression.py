@@ -1,4 +1,5 @@
-"""Small-cell suppression: primary cells hidden, and no hidden cell recoverable from published margins."""
+"""Small-cell suppression: primary cells hidden, and no hidden cell recoverable from published
+margins."""
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,8 @@ def test_no_single_hidden_cell_in_any_published_line(counts, k):
         for line, vals in zip(lines, values):
             # a line with one hidden cell would reveal it through its (published) total ...
             if line.sum() == 1:
-                # ... unless every other cell of the line is zero, in which case the margin is hidden instead
+                # ... unless every other cell of the line is zero, in which case the margin is
+                # hidden instead
                 assert (vals[~line] == 0).all()
 
 

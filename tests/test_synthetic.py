@@ -1,4 +1,5 @@
-"""The synthetic-reconstruction generator: exact counts for printed percentages, byte-identical output."""
+"""The synthetic-reconstruction generator: exact counts for printed percentages, byte-identical
+output."""
 
 import hashlib
 
@@ -19,7 +20,8 @@ def test_rounded_pct_int_matches_decimal_rounding(k, n):
 
 
 def test_impossible_base_uses_least_item_nonresponse():
-    # 78.7% of 139 men is impossible (109/139 = 78.4%, 110/139 = 79.1%); 107/136 = 78.68% needs 3 missing answers
+    # 78.7% of 139 men is impossible (109/139 = 78.4%, 110/139 = 79.1%); 107/136 = 78.68% needs 3
+    # missing answers
     sol = solve_item(
         {"endline": {"Female": 265, "Male": 139}}, {"endline": {"Female": 83.0, "Male": 78.7}}, 1
     )

@@ -64,8 +64,9 @@ def test_full_run_writes_every_output(workdir):
 
 
 def test_no_direct_identifier_in_any_output(workdir, project):
-    """Scan every file under data/processed and reports for raw PII values, and every table's header for PII
-    column names (a column name in prose, e.g. "phone numbers are redacted", is not a disclosure).
+    """Scan every file under data/processed and reports for raw PII values, and every table's header
+    for PII column names (a column name in prose, e.g. "phone numbers are redacted", is not a
+    disclosure).
     """
     from analysis.ingest.readers import read_source
 
@@ -77,7 +78,8 @@ def test_no_direct_identifier_in_any_output(workdir, project):
                 table = read_source(workdir, src).frame
                 cols = [c for c in table.columns if c in dataset.pii]
                 columns |= set(cols)
-                # values of 6+ characters: a 4-letter placeholder such as "TEST" also occurs in record ids
+                # values of 6+ characters: a 4-letter placeholder such as "TEST" also occurs in
+                # record ids
                 values |= {str(v) for v in table[cols].to_numpy().ravel() if len(str(v)) >= 6}
     assert len(values) > 100 and {"phone", "name"} & columns
     outputs = [p for p in (workdir / "data/processed").rglob("*") if p.is_file()] + [

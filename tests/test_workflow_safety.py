@@ -1,9 +1,10 @@
-"""The workflow reruns exactly the jobs a change affects, hands no config text to a shell, writes files under the
-user's umask, and recovers by itself from a killed run (src/analysis/workflow.py, src/analysis/runner.py).
+"""The workflow reruns exactly the jobs a change affects, hands no config text to a shell, writes
+files under the user's umask, and recovers by itself from a killed run (src/analysis/workflow.py,
+src/analysis/runner.py).
 
-Fast unit tests first; then one pipeline run of one country (rwanda: it has crosstabs and charts) in a copy of the
-project, after which each test changes one thing, asks Snakemake which jobs it would run (dry run), and puts the
-file back with its old timestamps.
+Fast unit tests first; then one pipeline run of one country (rwanda: it has crosstabs and charts) in
+a copy of the project, after which each test changes one thing, asks Snakemake which jobs it would
+run (dry run), and puts the file back with its old timestamps.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .conftest import ROOT, copy_project
 BIN = str(Path(sys.executable).parent)
 
 
-# --- config slices (pure functions, on the shipped configuration) -------------------------------------------------
+# --- config slices (pure functions, on the shipped configuration) ---------------------------------
 def _jobs(project):
     """Every job of the shipped workflow as (job, where)."""
     out = [(job, {}) for job in workflow.WHOLE_PROJECT_JOBS]
@@ -51,9 +52,10 @@ def _jobs(project):
 
 
 def _changed_jobs(project, change) -> set[str]:
-    """Names of the jobs (job:country[:dataset|table]) whose config digest changes when `change` edits the
-    configuration as written: `change(p)` edits a copy of `project.documents` (p["config"], p["countries"][c],
-    p["indicators"]: the YAML the digests are cut from), as a user edits the YAML files."""
+    """Names of the jobs (job:country[:dataset|table]) whose config digest changes when `change`
+    edits the configuration as written: `change(p)` edits a copy of `project.documents`
+    (p["config"], p["countries"][c], p["indicators"]: the YAML the digests are cut from), as a user
+    edits the YAML files."""
     documents = copy.deepcopy(project.documents)
     change(documents)
     edited = project.model_copy(update={"documents": documents})
@@ -152,8 +154,8 @@ def test_table_title_changes_its_display_table_only(project):
 
 
 def test_table_dimension_reruns_the_crosstab_and_the_cleaning_that_checks_it(project):
-    """The cleaning checks the variables and filter values a dataset's tables use (bands, free text), so a table's
-    rows rerun its dataset's cleaning as well as the crosstab."""
+    """The cleaning checks the variables and filter values a dataset's tables use (bands, free
+    text), so a table's rows rerun its dataset's cleaning as well as the crosstab."""
     changed = _changed_jobs(
         project,
         lambda p: p["countries"]["rwanda"]["tables"]["figure1_sex_by_age"]["rows"].update(
@@ -200,7 +202,8 @@ def _schema(name):
 
 
 def test_every_schema_key_is_classified():
-    """Adding a key to a schema without saying which jobs read it fails here (it would rerun every job)."""
+    """Adding a key to a schema without saying which jobs read it fails here (it would rerun every
+    job)."""
     country = _schema("country")
     dataset = country["properties"]["datasets"]["additionalProperties"]
     table = country["properties"]["tables"]["additionalProperties"]
@@ -233,7 +236,7 @@ def test_unknown_job_is_refused(project):
         workflow.config_slice(project, "cleaning", country="rwanda")
 
 
-# --- raw file hashes -------------------------------------------------------------------------------------------
+# --- raw file hashes ------------------------------------------------------------------------------
 def test_raw_hashes_are_cached_by_stat_and_catch_an_older_replacement(tmp_path, monkeypatch):
     (tmp_path / "raw").mkdir()
     f = tmp_path / "raw" / "wave.sav"
@@ -266,7 +269,7 @@ def test_damaged_hash_cache_is_rebuilt(tmp_path, monkeypatch):
     }
 
 
-# --- the run command: lock, temporaries, exit status -----------------------------------------------------------
+# --- the run command: lock, temporaries, exit status ----------------------------------------------
 def test_argv_classification():
     from analysis.runner import is_pipeline_job, is_snakemake
 
@@ -341,7 +344,9 @@ def test_live_snakemake_in_the_project_is_detected_and_refused(tmp_path):
 def test_atomic_outputs_honour_the_umask(tmp_path, umask, mode):
     code = (
         "import os,sys;from pathlib import Path;from analysis.cli import"
-        f" atomic_outputs;os.umask({umask});outs=[Path(sys.argv[1])/'a.csv',Path(sys.argv[1])/'sub'/'b.parquet'];cm=atomic_outputs(outs);tmps=cm.__enter__();[t.write_text('x')"
+        f" atomic_outputs;os.umask({umask});"
+        "outs=[Path(sys.argv[1])/'a.csv',Path(sys.argv[1])/'sub'/'b.parquet'];"
+        "cm=atomic_outputs(outs);tmps=cm.__enter__();[t.write_text('x')"
         " for t in tmps];cm.__exit__(None,None,None)"
     )
     subprocess.run(
@@ -355,7 +360,7 @@ def test_atomic_outputs_honour_the_umask(tmp_path, umask, mode):
     }
 
 
-# --- the manifest --------------------------------------------------------------------------------------------
+# --- the manifest ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text", ['{"inputs": {"config/config.yaml": "ab', "not json at all", "[1, 2]", '{"inputs": 3}']
 )
@@ -369,7 +374,7 @@ def test_damaged_manifest_is_an_input_error(tmp_path, text):
     assert "reports/manifest.json" in err.value.render() and "make report" in err.value.fix
 
 
-# --- the chart's source line comes from config, not from the command line -------------------------------------
+# --- the chart's source line comes from config, not from the command line -------------------------
 def test_chart_source_line_from_config(project):
     from figures.__main__ import data_description
 
@@ -399,8 +404,9 @@ def _shell_commands(text: str) -> list[str]:
 
 
 def test_shell_commands_quote_every_value():
-    """Every placeholder in a rule's shell command is shell-quoted (`:q`), except the fixed interpreter prefix
-    (whose path is quoted where it is built) and the thread count (an integer)."""
+    """Every placeholder in a rule's shell command is shell-quoted (`:q`), except the fixed
+    interpreter prefix (whose path is quoted where it is built) and the thread count (an
+    integer)."""
     texts = [f.read_text(encoding="utf-8") for f in sorted((ROOT / "rules").glob("*.smk"))]
     commands = [c for text in texts for c in _shell_commands(text)]
     assert len(commands) == sum(text.count("shell:") for text in texts) >= 10
@@ -416,7 +422,7 @@ def test_shell_commands_quote_every_value():
     ]  # the config text they carried
 
 
-# --- the pipeline itself: one country in a copy of the project --------------------------------------------------
+# --- the pipeline itself: one country in a copy of the project ------------------------------------
 def _env(root: Path) -> dict:
     env = {
         **os.environ,
@@ -445,7 +451,8 @@ def run_command(
 
 
 def planned(root: Path) -> dict[str, set[str]]:
-    """{rule: {wildcards}} of the jobs a dry run would execute (wildcards '' for rules without any)."""
+    """{rule: {wildcards}} of the jobs a dry run would execute (wildcards '' for rules without
+    any)."""
     out = subprocess.run(
         [f"{BIN}/snakemake", "-n"],
         cwd=root,
@@ -500,7 +507,8 @@ def edit_yaml(change):
 
 @pytest.fixture(scope="module")
 def rwanda(tmp_path_factory):
-    """A copy of the project reduced to rwanda (no claims registry: it spans countries), run once under umask 027."""
+    """A copy of the project reduced to rwanda (no claims registry: it spans countries), run once
+    under umask 027."""
     root = copy_project(tmp_path_factory.mktemp("workflow-safety"))
     cfg_path = root / "config/config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
@@ -609,8 +617,8 @@ def test_comment_in_a_config_file_reruns_only_the_manifest(rwanda):
 
 
 def test_report_template_change_reruns_the_report(rwanda):
-    """Templates are code: a changed report template reruns the report (and, as any change to src/figures does,
-    the charts and display tables), not the cleaning or the statistics."""
+    """Templates are code: a changed report template reruns the report (and, as any change to
+    src/figures does, the charts and display tables), not the cleaning or the statistics."""
     with changed_file(
         rwanda / "src/figures/templates/report_parts.html.j2",
         lambda p: p.write_text(p.read_text(encoding="utf-8") + "\n", encoding="utf-8"),
@@ -648,8 +656,9 @@ def _wait_for(predicate, timeout=120.0):
 
 
 def test_concurrent_run_is_refused_and_a_killed_run_recovers(rwanda):
-    """Start a run, try a second one (refused), SIGKILL the first one's whole process group in the middle of a job,
-    leave an orphaned temporary file as well: the next run clears the lock and the file and finishes the work.
+    """Start a run, try a second one (refused), SIGKILL the first one's whole process group in the
+    middle of a job, leave an orphaned temporary file as well: the next run clears the lock and the
+    file and finishes the work.
     """
     from analysis.runner import live_processes
 

@@ -4,23 +4,28 @@ Commands
   validate                               check every config file against its schema
   new-country NAME FILE... [--xlsform F [--label-language L]]
                                          draft config/countries/NAME.yaml from the exports' metadata
-  manifest [--out reports/manifest.json] SHA-256 of every input and output, package versions, git commit
+  manifest [--out reports/manifest.json] SHA-256 of every input and output, package versions,
+                                         git commit
   verify [--manifest reports/manifest.json]  re-check every file against the manifest
   clean --country C --dataset D --out-dir DIR [--workers N]
                                          clean one dataset -> DIR/D.parquet and DIR/logs/D.*.csv
-  combine-logs --dir DIR --datasets D... DIR/logs/<dataset>.<kind>.csv -> DIR/<kind>.csv for each kind of log
+  combine-logs --dir DIR --datasets D...
+                                         DIR/logs/<dataset>.<kind>.csv -> DIR/<kind>.csv for each
+                                         kind of log
   crosstab --country C --table T --data PARQUET --out CSV
                                          one of the country's configured tables (Figures 1-3)
   statistics --country C --data PARQUET [--estimates CSV] [--shifts CSV]
-                                         indicator x wave x group estimates with CIs and design effects, and
-                                         baseline -> endline shifts tested as the country's design requires
-  run [TARGET...] [--cores N]            the whole pipeline (Snakemake; `make report`), recovering by itself
-                                         from an interrupted run (stale lock, incomplete outputs, temporary files)
+                                         indicator x wave x group estimates with CIs and design
+                                         effects, and baseline -> endline shifts tested as the
+                                         country's design requires
+  run [TARGET...] [--cores N]            the whole pipeline (Snakemake; `make report`), recovering
+                                         by itself from an interrupted run (stale lock, incomplete
+                                         outputs, temporary files)
 
 Bad input prints one message (file, column, row, fix) and exits with status 2, leaving no partial
-outputs; a bug prints one INTERNAL ERROR line and exits with status 3. Set PEACE_DEBUG=1 (or pass --debug) to
-see the Python traceback as well. Output files get the usual permissions (0666 minus the umask), like any file the
-user creates.
+outputs; a bug prints one INTERNAL ERROR line and exits with status 3. Set PEACE_DEBUG=1 (or pass
+--debug) to see the Python traceback as well. Output files get the usual permissions (0666 minus the
+umask), like any file the user creates.
 """
 
 from __future__ import annotations
@@ -36,8 +41,8 @@ from analysis.errors import InputError
 
 
 def _umask_without_changing_it() -> int | None:
-    """The process umask from /proc/self/status (Linux >= 4.7): reading it there changes nothing (os.umask can only
-    be read by setting it, which races with threads creating files)."""
+    """The process umask from /proc/self/status (Linux >= 4.7): reading it there changes nothing
+    (os.umask can only be read by setting it, which races with threads creating files)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
@@ -59,7 +64,8 @@ _IMPORT_UMASK: int = _umask_without_changing_it() or _umask_at_import()
 
 
 def output_mode() -> int:
-    """Permission bits of a new output file: 0o666 minus the umask (0644 under umask 022, 0640 under 027)."""
+    """Permission bits of a new output file: 0o666 minus the umask (0644 under umask 022, 0640 under
+    027)."""
     mask = _umask_without_changing_it()
     return 0o666 & ~(_IMPORT_UMASK if mask is None else mask)
 
@@ -68,8 +74,8 @@ def output_mode() -> int:
 def atomic_outputs(paths: list[Path]):
     """Yield temporary paths; move them into place only if the block succeeds (no partial outputs).
 
-    The temporaries are private while written (mkstemp: 0600); the final files get `output_mode()`, as if created
-    with open(), so a research group reads them under its umask."""
+    The temporaries are private while written (mkstemp: 0600); the final files get `output_mode()`,
+    as if created with open(), so a research group reads them under its umask."""
     temps: list[Path] = []
     try:
         for p in paths:
@@ -164,8 +170,8 @@ def _write_table(table, out: str) -> None:
 
 
 def _write_csv_table(table, path: Path) -> None:
-    """A results table as CSV: floats to 10 significant digits, text neutralised against spreadsheet formulas
-    (`csv_files`; read it back with `csv_files.read_output_csv`)."""
+    """A results table as CSV: floats to 10 significant digits, text neutralised against spreadsheet
+    formulas (`csv_files`; read it back with `csv_files.read_output_csv`)."""
     from analysis.csv_files import write_csv
 
     write_csv(table, path, float_format="%.10g")
@@ -202,7 +208,8 @@ def _country_inputs(args):
 
 
 def cmd_statistics(args) -> None:
-    """Estimates and shifts of one country from one read of its respondent data (either may be skipped)."""
+    """Estimates and shifts of one country from one read of its respondent data (either may be
+    skipped)."""
     from analysis.survey.domains import DesignPasses
     from analysis.survey.estimates import estimate_table
     from analysis.survey.shifts import shift_table

@@ -33,8 +33,9 @@ MAX_EXPANDED_NODES = (
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one: a second `alpha:` would
-    change every CI) and documents whose aliases expand beyond MAX_EXPANDED_NODES ("billion laughs").
+    """yaml.SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one: a second
+    `alpha:` would change every CI) and documents whose aliases expand beyond MAX_EXPANDED_NODES
+    ("billion laughs").
     """
 
     def construct_mapping(self, node, deep=False):
@@ -63,7 +64,8 @@ class _DuplicateKey(Exception):
 
 
 def _expanded_size(root_node) -> int:
-    """Number of nodes the document has once every alias is expanded (memoised: linear in distinct nodes)."""
+    """Number of nodes the document has once every alias is expanded (memoised: linear in distinct
+    nodes)."""
     sizes: dict[int, int] = {}
     stack = [(root_node, False)]
     while stack:
@@ -89,8 +91,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _join_surrogates(node, path: str, file: str):
-    """Strings with JSON-style UTF-16 surrogate escapes ("\\ud83d\\ude00"): valid pairs become the character they
-    encode; a lone surrogate (not text in any encoding) is an InputError naming the key."""
+    """Strings with JSON-style UTF-16 surrogate escapes ("\\ud83d\\ude00"): valid pairs become the
+    character they encode; a lone surrogate (not text in any encoding) is an InputError naming the
+    key."""
     if isinstance(node, dict):
         return {
             _join_surrogates(k, path, file): _join_surrogates(
@@ -118,8 +121,8 @@ def _join_surrogates(node, path: str, file: str):
 
 
 def read_yaml(path: Path) -> dict:
-    """Parse a YAML file strictly: a syntax error, a duplicate key, an alias bomb, a lone surrogate escape or a
-    missing file becomes an InputError naming the file and line."""
+    """Parse a YAML file strictly: a syntax error, a duplicate key, an alias bomb, a lone surrogate
+    escape or a missing file becomes an InputError naming the file and line."""
     if not path.exists():
         raise InputError(
             "configuration file not found",
@@ -183,7 +186,8 @@ def _path_text(path) -> str:
 
 
 def validate(document: dict, schema_name: str, source: str) -> None:
-    """Validate `document` against config/schemas/<schema_name>.schema.json; raise one clear InputError."""
+    """Validate `document` against config/schemas/<schema_name>.schema.json; raise one clear
+    InputError."""
     validator = jsonschema.Draft202012Validator(_schema(schema_name))
     errors = sorted(
         validator.iter_errors(document),
@@ -259,7 +263,8 @@ def validate(document: dict, schema_name: str, source: str) -> None:
 
 
 def find_todos(node, path="") -> list[str]:
-    """Paths of every string value that still starts with TODO (left by the new-country scaffold)."""
+    """Paths of every string value that still starts with TODO (left by the new-country
+    scaffold)."""
     if isinstance(node, dict):
         return [
             p for k, v in node.items() for p in find_todos(v, f"{path}.{k}" if path else str(k))
@@ -312,7 +317,8 @@ def _walk(node, path=""):
 
 
 def check_regular_expressions(document: dict, source: str) -> None:
-    """Every `matches:` condition holds a valid regular expression (checked before any data are read)."""
+    """Every `matches:` condition holds a valid regular expression (checked before any data are
+    read)."""
     for path, key, value in _walk(document):
         if key == "matches" and isinstance(value, str):
             try:
@@ -330,7 +336,8 @@ def check_regular_expressions(document: dict, source: str) -> None:
 
 
 def check_codebook(country: dict, source: str) -> None:
-    """Codebook settings that must agree with themselves: a valid_range runs from its minimum to its maximum."""
+    """Codebook settings that must agree with themselves: a valid_range runs from its minimum to its
+    maximum."""
     for name, dataset in country["datasets"].items():
         for variable, spec in dataset.get("variables", {}).items():
             low_high = spec.get("valid_range")
@@ -344,8 +351,9 @@ def check_codebook(country: dict, source: str) -> None:
 
 
 def check_sources(country: dict, source: str, root: Path, data_roots: list[Path]) -> None:
-    """Each raw file exists, lies under data/raw/ (or a configured external data root) after following symlinks,
-    and is listed once per dataset (the same file under two waves would compare a wave with itself).
+    """Each raw file exists, lies under data/raw/ (or a configured external data root) after
+    following symlinks, and is listed once per dataset (the same file under two waves would compare
+    a wave with itself).
     """
     for name, dataset in country["datasets"].items():
         seen: dict[str, str] = {}
@@ -408,9 +416,9 @@ def _unknown_name(
 
 
 def check_references(country: dict, source: str) -> None:
-    """Every variable a dataset's config refers to exists where it is used: derivations read variables or earlier
-    derivations; `duplicate_of`, `record_id`, table dimensions and `estimate_groups` name variables of the dataset;
-    a table names a dataset of the country."""
+    """Every variable a dataset's config refers to exists where it is used: derivations read
+    variables or earlier derivations; `duplicate_of`, `record_id`, table dimensions and
+    `estimate_groups` name variables of the dataset; a table names a dataset of the country."""
     for name, dataset in country["datasets"].items():
         known = set(dataset.get("variables", {})) | {"wave", "source_file", "source_row"}
         for target, spec in dataset.get("derive", {}).items():
@@ -454,9 +462,9 @@ def check_references(country: dict, source: str) -> None:
 
 
 def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> None:
-    """An indicator's 0/1 column may not take the name of a core column, or of a variable or derived variable other
-    than the one it reads (it would silently overwrite it). An indicator named after the item it reads replaces that
-    item by its 0/1 coding in the processed data."""
+    """An indicator's 0/1 column may not take the name of a core column, or of a variable or derived
+    variable other than the one it reads (it would silently overwrite it). An indicator named after
+    the item it reads replaces that item by its 0/1 coding in the processed data."""
     dataset = country["datasets"].get("respondents")
     if not dataset:
         return
@@ -486,7 +494,8 @@ def _data_roots(root: Path, config: dict) -> list[Path]:
 
 
 def merge_country_indicators(indicators: list[dict], country: dict, source: str) -> list[dict]:
-    """Add a country's own `indicators:` (mappings of existing ids, or new definitions) to the global list."""
+    """Add a country's own `indicators:` (mappings of existing ids, or new definitions) to the
+    global list."""
     by_id = {i["id"]: i for i in indicators}
     for item in country.get("indicators", []):
         how = {
@@ -529,7 +538,8 @@ def merge_country_indicators(indicators: list[dict], country: dict, source: str)
 
 
 def load_project(root: Path) -> Project:
-    """Read config/config.yaml, every listed country config and config/indicators.yaml; validate all."""
+    """Read config/config.yaml, every listed country config and config/indicators.yaml; validate
+    all."""
     root = Path(root)
     cfg_path = root / "config" / "config.yaml"
     config = read_yaml(cfg_path)

@@ -1,23 +1,25 @@
-"""CSV outputs: pandas' exact bytes (built column-wise with pyarrow for large logs), safe to open in a spreadsheet.
+"""CSV outputs: pandas' exact bytes (built column-wise with pyarrow for large logs), safe to open in
+a spreadsheet.
 
-`write_csv(frame, path)` writes what `neutralise(frame).to_csv(path, index=False, lineterminator="\\n")` writes
-(minimal quoting: a field is quoted when it holds a comma, a double quote or a line break; quotes are
-doubled; missing values are empty) but formats whole columns at once, about twenty times faster for
-the million-row cleaning logs of large surveys. That holds for frames of text, integer and boolean
-columns (what the logs hold); a frame with any other column (floats, dates, mixed objects) is written
-by pandas itself (`float_format` as in `DataFrame.to_csv`). Rows are formatted in chunks, so no arrow
-string array nears its 2 GiB limit.
+`write_csv(frame, path)` writes what
+`neutralise(frame).to_csv(path, index=False, lineterminator="\\n")` writes (minimal quoting: a field
+is quoted when it holds a comma, a double quote or a line break; quotes are doubled; missing values
+are empty) but formats whole columns at once, about twenty times faster for the million-row cleaning
+logs of large surveys. That holds for frames of text, integer and boolean columns (what the logs
+hold); a frame with any other column (floats, dates, mixed objects) is written by pandas itself
+(`float_format` as in `DataFrame.to_csv`). Rows are formatted in chunks, so no arrow string array
+nears its 2 GiB limit.
 
-Spreadsheet formulas (CSV injection, OWASP): a spreadsheet opening a CSV runs a cell that starts with
-`=`, `+`, `-` or `@` as a formula (and a leading tab or carriage return can hide such a start). So every
-TEXT cell, and every header name, that starts with one of `= + - @ \\t \\r` is written with one single
-quote `'` in front (`=HYPERLINK("x")` -> `'=HYPERLINK("x")`, a raw value `-99` in the cleaning log ->
-`'-99`); so that this is reversible, a text cell that already starts with `'` gets one more (`'x` ->
-`''x`). Numbers are never touched: a numeric column keeps `-0.5` as it is. To read an output back, strip
-exactly one leading `'` from every text cell that starts with one: `read_output_csv(path)` does this and
-returns the frame `pandas.read_csv` would return for the file written without the quotes (a column whose
-restored cells are all numbers is numeric again). A spreadsheet shows a quote-prefixed cell as text, never
-as a formula.
+Spreadsheet formulas (CSV injection, OWASP): a spreadsheet opening a CSV runs a cell that starts
+with `=`, `+`, `-` or `@` as a formula (and a leading tab or carriage return can hide such a start).
+So every TEXT cell, and every header name, that starts with one of `= + - @ \\t \\r` is written with
+one single quote `'` in front (`=HYPERLINK("x")` -> `'=HYPERLINK("x")`, a raw value `-99` in the
+cleaning log -> `'-99`); so that this is reversible, a text cell that already starts with `'` gets
+one more (`'x` -> `''x`). Numbers are never touched: a numeric column keeps `-0.5` as it is. To read
+an output back, strip exactly one leading `'` from every text cell that starts with one:
+`read_output_csv(path)` does this and returns the frame `pandas.read_csv` would return for the file
+written without the quotes (a column whose restored cells are all numbers is numeric again). A
+spreadsheet shows a quote-prefixed cell as text, never as a formula.
 
 `concatenate_csv(inputs, path)` joins CSV files with one shared header byte for byte (no parsing).
 """
@@ -35,7 +37,8 @@ import pyarrow.compute as pc
 
 
 def _needs_quotes_pattern() -> str:
-    """The characters that make Python's csv writer (which pandas uses) quote a field; '\r' varies by version."""
+    """The characters that make Python's csv writer (which pandas uses) quote a field; '\r' varies
+    by version."""
     probe = io.StringIO()
     csv.writer(probe, lineterminator="\n").writerow(["\r", "x"])
     return r'[,"\r\n]' if probe.getvalue().startswith('"') else r'[,"\n]'
@@ -53,10 +56,14 @@ FORMULA_STARTS = (
 )  # OWASP CSV injection: a spreadsheet may run such a cell
 TEXT_QUOTE = "'"  # written before such a text cell (and before one starting with it)
 NEEDS_TEXT_QUOTE = r"^[=+\-@\t\r']"  # the same, as a regular expression on one cell
+# numpy's object dtype: `dtype != OBJECT` means what `dtype != object` did (numpy turns `object`
+# into this dtype, and extension dtypes such as string, categorical or Int64 differ from both)
+OBJECT = np.dtype(object)
 
 
 def neutralise_text(text: str) -> str:
-    """One text cell as it is written: `'` + text when it starts with = + - @ tab CR or `'`, else unchanged."""
+    """One text cell as it is written: `'` + text when it starts with = + - @ tab CR or `'`, else
+    unchanged."""
     return TEXT_QUOTE + text if text.startswith(FORMULA_STARTS + (TEXT_QUOTE,)) else text
 
 
@@ -66,8 +73,9 @@ def restore_text(text: str) -> str:
 
 
 def _neutralised_values(values: pd.Series) -> pd.Series:
-    """A column with its text cells neutralised (numbers, booleans, dates and missing values untouched); the
-    check runs once per distinct value (pandas.factorize), so repetitive columns cost little."""
+    """A column with its text cells neutralised (numbers, booleans, dates and missing values
+    untouched); the check runs once per distinct value (pandas.factorize), so repetitive columns
+    cost little."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         categories = dtype.categories
@@ -75,10 +83,10 @@ def _neutralised_values(values: pd.Series) -> pd.Series:
             return values
         renamed = [neutralise_text(c) if isinstance(c, str) else c for c in categories]
         return values if renamed == list(categories) else values.cat.rename_categories(renamed)
-    if pd.api.types.is_string_dtype(dtype) and dtype != object:
+    if pd.api.types.is_string_dtype(dtype) and dtype != OBJECT:
         hit = values.str.match(NEEDS_TEXT_QUOTE).fillna(False).to_numpy(dtype=bool)
         return values.where(~hit, TEXT_QUOTE + values) if hit.any() else values
-    if dtype != object:
+    if dtype != OBJECT:
         return values
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     escaped = [neutralise_text(u) if isinstance(u, str) else u for u in uniques]
@@ -92,8 +100,8 @@ def _neutralised_values(values: pd.Series) -> pd.Series:
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with every text cell and header name neutralised against spreadsheet formulas (see the module
-    docstring); other columns keep their values and dtypes. The input is not changed."""
+    """`frame` with every text cell and header name neutralised against spreadsheet formulas (see
+    the module docstring); other columns keep their values and dtypes. The input is not changed."""
     out = frame.copy(deep=False)
     for i in range(len(frame.columns)):
         column = frame.iloc[:, i]
@@ -105,8 +113,8 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _is_text(values: pd.Series) -> bool:
-    """Whether a column of the fast path (see `_fast`) holds text, which is neutralised, rather than integers or
-    booleans, which are not."""
+    """Whether a column of the fast path (see `_fast`) holds text, which is neutralised, rather than
+    integers or booleans, which are not."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _is_text(pd.Series(dtype.categories))
@@ -121,9 +129,9 @@ def _fast(values: pd.Series) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _fast(pd.Series(dtype.categories))
-    if dtype.kind in "iub" or pd.api.types.is_string_dtype(dtype) and dtype != object:
+    if dtype.kind in "iub" or pd.api.types.is_string_dtype(dtype) and dtype != OBJECT:
         return True
-    return dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    return dtype == OBJECT and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
 
 
 def _quoted(arr: pa.Array) -> pa.Array:
@@ -135,14 +143,14 @@ def _quoted(arr: pa.Array) -> pa.Array:
 
 
 def _field(values: pd.Series, text: bool) -> pa.Array:
-    """One column's CSV fields. Plain integers are cast directly; anything else is formatted, neutralised (when
-    `text`) and quoted once per distinct value (pandas.factorize) and spread to the rows, so repetitive log columns
-    cost little."""
+    """One column's CSV fields. Plain integers are cast directly; anything else is formatted,
+    neutralised (when `text`) and quoted once per distinct value (pandas.factorize) and spread to
+    the rows, so repetitive log columns cost little."""
     if values.dtype.kind in "iu" and not isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
         return pc.cast(pa.array(values), pa.large_string())
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if (
-        pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+        pd.api.types.is_string_dtype(values.dtype) and values.dtype != OBJECT
     ):  # arrow-backed text: no Python strings
         formatted = pa.array(uniques, from_pandas=True)
         formatted = pc.cast(
@@ -168,11 +176,14 @@ def _field(values: pd.Series, text: bool) -> pa.Array:
 
 
 def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
-    """The bytes of `neutralise(frame).to_csv(index=False, lineterminator="\\n", float_format=float_format)`:
-    text cells and header names neutralised against spreadsheet formulas (module docstring), numbers as they are.
+    """The bytes of
+    `neutralise(frame).to_csv(index=False, lineterminator="\\n", float_format=float_format)`: text
+    cells and header names neutralised against spreadsheet formulas (module docstring), numbers as
+    they are.
     """
     if len(frame.columns) < 2 or not all(_fast(frame[c]) for c in frame.columns):
-        # pandas itself: other column types, and a lone column (the csv module quotes a lone empty field)
+        # pandas itself: other column types, and a lone column (the csv module quotes a lone empty
+        # field)
         return (
             neutralise(frame)
             .to_csv(index=False, lineterminator="\n", float_format=float_format)
@@ -196,7 +207,8 @@ def csv_bytes(frame: pd.DataFrame, float_format: str | None = None) -> bytes:
 
 
 def _string_data(arr: pa.Array) -> bytes:
-    """All strings of an arrow string array back to back (its data buffer between the first and last offset)."""
+    """All strings of an arrow string array back to back (its data buffer between the first and last
+    offset)."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
@@ -206,7 +218,8 @@ def _string_data(arr: pa.Array) -> bytes:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, float_format: str | None = None) -> None:
-    """Write `frame` as a CSV output: `csv_bytes` (text neutralised against spreadsheet formulas)."""
+    """Write `frame` as a CSV output: `csv_bytes` (text neutralised against spreadsheet
+    formulas)."""
     Path(path).write_bytes(csv_bytes(frame, float_format))
 
 
@@ -217,11 +230,12 @@ OUTPUT_NA = {
 
 
 def read_output_csv(path: Path, **read_csv_options) -> pd.DataFrame:
-    """Read a CSV written by `write_csv`: `pandas.read_csv(path, **read_csv_options)` with exactly one leading `'`
-    stripped from every text cell and header name that starts with one, so the frame is the one `read_csv` gives for
-    the file written without neutralisation. A column whose restored cells all read as numbers becomes numeric, as
-    `read_csv` would have made it (unless `dtype` or `converters` is given). By default only an empty cell is
-    missing (`OUTPUT_NA`): a category named "None", "NA" or "null" stays text."""
+    """Read a CSV written by `write_csv`: `pandas.read_csv(path, **read_csv_options)` with exactly
+    one leading `'` stripped from every text cell and header name that starts with one, so the frame
+    is the one `read_csv` gives for the file written without neutralisation. A column whose restored
+    cells all read as numbers becomes numeric, as `read_csv` would have made it (unless `dtype` or
+    `converters` is given). By default only an empty cell is missing (`OUTPUT_NA`): a category named
+    "None", "NA" or "null" stays text."""
     frame = pd.read_csv(path, **{**OUTPUT_NA, **read_csv_options})
     infer = "dtype" not in read_csv_options and "converters" not in read_csv_options
     for i in range(len(frame.columns)):
@@ -233,18 +247,19 @@ def read_output_csv(path: Path, **read_csv_options) -> pd.DataFrame:
 
 
 def _restored_values(column: pd.Series) -> pd.Series | None:
-    """A column read from an output with one leading `'` stripped from its text cells, or None when none has one.
-    Object columns (text mixed with booleans or missing values) are checked once per distinct value.
+    """A column read from an output with one leading `'` stripped from its text cells, or None when
+    none has one. Object columns (text mixed with booleans or missing values) are checked once per
+    distinct value.
     """
     dtype = column.dtype
     if (
         pd.api.types.is_string_dtype(dtype)
-        and dtype != object
+        and dtype != OBJECT
         and not isinstance(dtype, pd.CategoricalDtype)
     ):
         quoted = column.str.startswith(TEXT_QUOTE).fillna(False).to_numpy(dtype=bool)
         return column.where(~quoted, column.str.slice(1)) if quoted.any() else None
-    if dtype != object:
+    if dtype != OBJECT:
         return None
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     quoted = np.array(
@@ -261,7 +276,8 @@ def _restored_values(column: pd.Series) -> pd.Series | None:
 
 
 def _as_read(column: pd.Series) -> pd.Series:
-    """A restored text column as `read_csv` infers it: numeric when every present cell is a number."""
+    """A restored text column as `read_csv` infers it: numeric when every present cell is a
+    number."""
     if pd.api.types.infer_dtype(column, skipna=True) != "string":
         return column
     numbers = pd.to_numeric(column, errors="coerce")
@@ -269,7 +285,8 @@ def _as_read(column: pd.Series) -> pd.Series:
 
 
 def concatenate_csv(inputs: list[Path], path: Path) -> None:
-    """Join CSV files that share one header: the header once, then every body in order (bytes unchanged)."""
+    """Join CSV files that share one header: the header once, then every body in order (bytes
+    unchanged)."""
     parts, header = [], None
     for p in inputs:
         data = Path(p).read_bytes()

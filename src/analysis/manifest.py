@@ -1,7 +1,9 @@
-"""reports/manifest.json: SHA-256 of every input and output, package versions, git commit; and `verify`.
+"""reports/manifest.json: SHA-256 of every input and output, package versions, git commit; and
+`verify`.
 
 The manifest is the one place where run metadata lives (outputs themselves carry no timestamps).
-`python -m analysis verify` recomputes every hash and reports, per file, what changed and what to do.
+`python -m analysis verify` recomputes every hash and reports, per file, what changed and what to
+do.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def package_versions(root: Path) -> dict[str, str]:
 
 
 def hash_files(root: Path, files: list[str], workers: int | None = None) -> dict[str, str]:
-    """{file: SHA-256} with files hashed in parallel threads (hashlib releases the GIL while hashing)."""
+    """{file: SHA-256} with files hashed in parallel threads (hashlib releases the GIL while
+    hashing)."""
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         return dict(zip(files, pool.map(lambda f: sha256(str(root / f)), files)))
 
@@ -86,7 +89,9 @@ def build_manifest(project: Project) -> dict:
     from analysis.workflow import file_hashes
 
     root = Path(project.root)
-    return {  # inputs (raw exports, config): hashes cached by stat key, as the workflow's rerun check hashed them
+    # inputs (raw exports, config): hashes cached by stat key, as the workflow's rerun check
+    # hashed them
+    return {
         "inputs": file_hashes(root, input_files(project)),
         "outputs": hash_files(root, output_files(root)),
         "packages": package_versions(root),
@@ -96,8 +101,8 @@ def build_manifest(project: Project) -> dict:
 
 
 def read_manifest(path: Path, shown: str | None = None) -> dict:
-    """The manifest as written by `build_manifest`; missing, truncated or not JSON -> InputError (exit 2) naming the
-    file as `shown` (default: the path)."""
+    """The manifest as written by `build_manifest`; missing, truncated or not JSON -> InputError
+    (exit 2) naming the file as `shown` (default: the path)."""
     shown = shown or str(path)
     rewrite = (
         "run `make report`, which rewrites it (or restore the file from where it was published)"
@@ -137,7 +142,8 @@ def read_manifest(path: Path, shown: str | None = None) -> dict:
 
 
 def verify(root: Path, manifest_path: Path) -> list[str]:
-    """Problems found when re-hashing the files named in a manifest (empty list: everything matches)."""
+    """Problems found when re-hashing the files named in a manifest (empty list: everything
+    matches)."""
     root, manifest_path = Path(root), Path(manifest_path)
     shown = manifest_path.relative_to(root) if manifest_path.is_relative_to(root) else manifest_path
     manifest = read_manifest(manifest_path, str(shown))

@@ -1,20 +1,23 @@
-"""The typed project model: what `config/*.yaml` say, validated once, with every default applied here and only here.
+"""The typed project model: what `config/*.yaml` say, validated once, with every default applied
+here and only here.
 
-`load_project(root)` (analysis.config) checks the YAML against config/schemas/*.schema.json (the messages a user
-reads) and the cross-references between keys, then builds a `Project` from these classes. Every other module
-reads configuration through these attributes, never by string keys, so a setting's name, type and default are
-written once. The models forbid unknown keys (the schemas already refused them; a model/schema mismatch is a
-bug caught by tests/test_model.py) and are frozen: nothing downstream changes the configuration.
+`load_project(root)` (analysis.config) checks the YAML against config/schemas/*.schema.json (the
+messages a user reads) and the cross-references between keys, then builds a `Project` from these
+classes. Every other module reads configuration through these attributes, never by string keys, so a
+setting's name, type and default are written once. The models forbid unknown keys (the schemas
+already refused them; a model/schema mismatch is a bug caught by tests/test_model.py) and are
+frozen: nothing downstream changes the configuration.
 
-A YAML value written as `null` and a key left out differ for a few settings (`equals: null` means "missing";
-`constant: null` derives an empty column): `Condition.operator` and `Variable.has_constant` keep the difference.
+A YAML value written as `null` and a key left out differ for a few settings (`equals: null` means
+"missing"; `constant: null` derives an empty column): `Condition.operator` and
+`Variable.has_constant` keep the difference.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,7 +25,8 @@ from analysis.survey.design import (
     Design,
 )
 
-Scalar = Any  # str | int | float | bool | None, kept exactly as YAML read it (1 and "1" differ for codebooks)
+# str | int | float | bool | None, kept exactly as YAML read it (1 and "1" differ for codebooks)
+Scalar = Any
 
 DEFAULT_ALPHA = 0.05
 DEFAULT_PERCENT_DECIMALS = 1
@@ -54,17 +58,18 @@ class _Model(BaseModel):
     )
 
 
-# --- project settings (config/config.yaml) --------------------------------------------------------------------
+# --- project settings (config/config.yaml) --------------------------------------------------------
 class Disclosure(_Model):
-    """Small-cell suppression of public outputs: `paper` prints every cell; `public` suppresses counts below k."""
+    """Small-cell suppression of public outputs: `paper` prints every cell; `public` suppresses
+    counts below k."""
 
     mode: Literal["paper", "public"] = "paper"
     k: int = DEFAULT_DISCLOSURE_K
 
 
 class Settings(_Model):
-    """config/config.yaml. `alpha` is a proportion (0.05 = 95% intervals); `percent_decimals` the decimals of
-    percentages in display tables, charts and the report."""
+    """config/config.yaml. `alpha` is a proportion (0.05 = 95% intervals); `percent_decimals` the
+    decimals of percentages in display tables, charts and the report."""
 
     countries: list[str]
     alpha: float = DEFAULT_ALPHA
@@ -93,7 +98,7 @@ def proportion_text(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-# --- row conditions -------------------------------------------------------------------------------------------
+# --- row conditions -------------------------------------------------------------------------------
 OPERATORS = (
     "equals",
     "not_equals",
@@ -107,7 +112,8 @@ OPERATORS = (
 
 
 class Condition(_Model):
-    """`{variable, <operator>: value}`; the semantics of each operator are in analysis.cleaning.conditions."""
+    """`{variable, <operator>: value}`; the semantics of each operator are in
+    analysis.cleaning.conditions."""
 
     variable: str
     equals: Scalar = None
@@ -152,14 +158,15 @@ class ConditionRule(_Model):
 
 
 class DuplicateRule(_Model):
-    """An exclusion: later rows repeating the values of `duplicate_of` (in file order) leave the clean data."""
+    """An exclusion: later rows repeating the values of `duplicate_of` (in file order) leave the
+    clean data."""
 
     id: str | None = None  # default: exclusion_<position> (Dataset fills it in)
     reason: str
     duplicate_of: list[str]
 
 
-Exclusion = Union[ConditionRule, DuplicateRule]
+Exclusion = ConditionRule | DuplicateRule
 
 
 class Check(_Model):
@@ -171,9 +178,10 @@ class Check(_Model):
     _list = field_validator("when", mode="before")(_as_list)
 
 
-# --- codebook -------------------------------------------------------------------------------------------------
+# --- codebook -------------------------------------------------------------------------------------
 class Variable(_Model):
-    """A codebook variable: where it is read (`source`, else its own name), its type and value rules."""
+    """A codebook variable: where it is read (`source`, else its own name), its type and value
+    rules."""
 
     type: Literal["categorical", "integer", "number", "text", "multi", "date"] = "categorical"
     source: str | None = None
@@ -193,7 +201,8 @@ class Variable(_Model):
 
     @property
     def has_constant(self) -> bool:
-        """True when the config writes `constant:` (even `constant: null`): no raw column is read."""
+        """True when the config writes `constant:` (even `constant: null`): no raw column is
+        read."""
         return "constant" in self.model_fields_set
 
     def in_wave(self, wave: str) -> bool:
@@ -207,7 +216,8 @@ class Band(_Model):
 
 
 class BandsDerivation(_Model):
-    """Numeric bands of `from` (e.g. age bands), inclusive at both ends; `fallback` fills rows with no value."""
+    """Numeric bands of `from` (e.g. age bands), inclusive at both ends; `fallback` fills rows with
+    no value."""
 
     from_: str = Field(alias="from")
     bands: Annotated[list[Band], Field(min_length=1)]
@@ -232,9 +242,9 @@ class ConstantDerivation(_Model):
     constant: Scalar
 
 
-Derivation = Union[
-    BandsDerivation, CopyDerivation, ConcatDerivation, MapDerivation, ConstantDerivation
-]
+Derivation = (
+    BandsDerivation | CopyDerivation | ConcatDerivation | MapDerivation | ConstantDerivation
+)
 
 
 def derivation_inputs(spec: Derivation) -> list[str]:
@@ -250,9 +260,10 @@ def derivation_inputs(spec: Derivation) -> list[str]:
     return []
 
 
-# --- sources and design ---------------------------------------------------------------------------------------
+# --- sources and design ---------------------------------------------------------------------------
 class Source(_Model):
-    """A raw export: one wave's file, its format and reading options; `columns` renames raw columns per wave."""
+    """A raw export: one wave's file, its format and reading options; `columns` renames raw columns
+    per wave."""
 
     wave: str
     file: str
@@ -274,7 +285,8 @@ class Source(_Model):
 
 
 class Dataset(_Model):
-    """One dataset of a country: raw sources per wave, codebook, exclusions, derivations, checks and design."""
+    """One dataset of a country: raw sources per wave, codebook, exclusions, derivations, checks and
+    design."""
 
     role: Literal["respondents", "register"]
     description: str | None = None
@@ -314,7 +326,7 @@ class Dataset(_Model):
         return self.design.waves
 
 
-# --- tables ---------------------------------------------------------------------------------------------------
+# --- tables ---------------------------------------------------------------------------------------
 class Dimension(_Model):
     """A crosstab dimension: the variable, its category order and display labels."""
 
@@ -350,10 +362,10 @@ class PublishedBaseline(_Model):
     source: str
 
 
-# --- indicators -----------------------------------------------------------------------------------------------
+# --- indicators -----------------------------------------------------------------------------------
 class ShareMapping(_Model):
-    """How a country measures a share indicator: 1 where `variable` takes a `positive` value, 0 otherwise,
-    missing where it is missing (or one of `missing`)."""
+    """How a country measures a share indicator: 1 where `variable` takes a `positive` value, 0
+    otherwise, missing where it is missing (or one of `missing`)."""
 
     variable: str
     positive: Annotated[list[Scalar], Field(min_length=1)]
@@ -362,19 +374,20 @@ class ShareMapping(_Model):
 
 
 class AnyOfMapping(_Model):
-    """A share indicator from a select-multiple question: 1 where any of the `any_of` choices is ticked."""
+    """A share indicator from a select-multiple question: 1 where any of the `any_of` choices is
+    ticked."""
 
     variable: str
     any_of: Annotated[list[str], Field(min_length=1)]
     waves: list[str] | None = None
 
 
-IndicatorMapping = Union[ShareMapping, AnyOfMapping]
+IndicatorMapping = ShareMapping | AnyOfMapping
 
 
 class Indicator(_Model):
-    """An outcome indicator: a share (percent) whose `improvement` direction is an increase or a decrease;
-    `countries` says how each country measures it."""
+    """An outcome indicator: a share (percent) whose `improvement` direction is an increase or a
+    decrease; `countries` says how each country measures it."""
 
     id: str
     label: str
@@ -391,7 +404,8 @@ class Indicator(_Model):
 
 
 class CountryIndicator(_Model):
-    """A country's `indicators:` entry: a mapping of an existing id, or a new indicator (label, improvement)."""
+    """A country's `indicators:` entry: a mapping of an existing id, or a new indicator (label,
+    improvement)."""
 
     id: str
     label: str | None = None
@@ -404,13 +418,14 @@ class CountryIndicator(_Model):
     waves: list[str] | None = None
 
     def mapping(self) -> dict:
-        """The keys that say how the country measures it (validated as an IndicatorMapping by the caller)."""
+        """The keys that say how the country measures it (validated as an IndicatorMapping by the
+        caller)."""
         return self.model_dump(
             include={"variable", "positive", "any_of", "missing", "waves"}, exclude_unset=True
         )
 
 
-# --- country and project --------------------------------------------------------------------------------------
+# --- country and project --------------------------------------------------------------------------
 class Country(_Model):
     """config/countries/<name>.yaml."""
 
@@ -434,11 +449,13 @@ class Country(_Model):
 
     @property
     def design(self) -> Design:
-        """The respondents' design (independent samples without clusters or weights when there is none)."""
+        """The respondents' design (independent samples without clusters or weights when there is
+        none)."""
         return self.respondents.design if self.respondents else Design()
 
     def describe(self, dataset: str) -> str:
-        """What a dataset's data are, for a chart's source line: its `description:`, else "<label> <dataset>"."""
+        """What a dataset's data are, for a chart's source line: its `description:`, else "<label>
+        <dataset>"."""
         found = self.datasets.get(dataset)
         return (
             found.description if found and found.description else None
@@ -446,9 +463,10 @@ class Country(_Model):
 
 
 class Project(_Model):
-    """Everything configured: settings, countries (in the order config.yaml lists them) and the indicators
-    (config/indicators.yaml merged with the countries' own). `documents` keeps the YAML as read, for the
-    workflow's digests of the configuration each job depends on (analysis.workflow)."""
+    """Everything configured: settings, countries (in the order config.yaml lists them) and the
+    indicators (config/indicators.yaml merged with the countries' own). `documents` keeps the YAML
+    as read, for the workflow's digests of the configuration each job depends on
+    (analysis.workflow)."""
 
     root: Path
     settings: Settings
@@ -467,7 +485,7 @@ class Project(_Model):
         return {i.id: i.label for i in self.indicators}
 
 
-# --- claims registry (config/claims/<paper>.yaml) ---------------------------------------------------------------
+# --- claims registry (config/claims/<paper>.yaml) -------------------------------------------------
 class Paper(_Model):
     """The publication whose claims are registered."""
 
@@ -478,7 +496,8 @@ class Paper(_Model):
 
     @property
     def short_title(self) -> str:
-        """The title before its first colon ('Peace of mind' of 'Peace of mind: Integrating ...')."""
+        """The title before its first colon ('Peace of mind' of 'Peace of mind: Integrating
+        ...')."""
         return self.title.split(":")[0]
 
 
@@ -509,7 +528,8 @@ class ClaimCondition(_Model):
 
 
 class FigureCellSpec(_Model):
-    """A cell of a configured crosstab (`tables:` of a country), recomputed from the processed data."""
+    """A cell of a configured crosstab (`tables:` of a country), recomputed from the processed
+    data."""
 
     country: str
     table: str
@@ -519,8 +539,8 @@ class FigureCellSpec(_Model):
 
 
 class EstimateSpec(_Model):
-    """A wave's estimate of an indicator for a group (`group_var: overall` = all respondents), optionally among
-    the respondents a filter keeps."""
+    """A wave's estimate of an indicator for a group (`group_var: overall` = all respondents),
+    optionally among the respondents a filter keeps."""
 
     country: str
     indicator: str
@@ -542,7 +562,8 @@ class ShiftSpec(_Model):
 
 
 class ChangeSpec(_Model):
-    """Endline minus baseline of the wave-level estimates, in percentage points or relative percent."""
+    """Endline minus baseline of the wave-level estimates, in percentage points or relative
+    percent."""
 
     country: str
     indicator: str
@@ -560,7 +581,8 @@ class CountSpec(_Model):
 
 
 class ArithmeticSpec(_Model):
-    """An expression over other claims' printed values: `of` names each claim id used in `expression`."""
+    """An expression over other claims' printed values: `of` names each claim id used in
+    `expression`."""
 
     expression: str
     of: dict[str, str]
@@ -612,21 +634,22 @@ class RecomputeExternal(_Recompute):
     external: ExternalSpec
 
 
-Recompute = Union[
-    RecomputeFigureCell,
-    RecomputeEstimate,
-    RecomputeShift,
-    RecomputeChange,
-    RecomputeCount,
-    RecomputeArithmetic,
-    RecomputeExternal,
-]
+Recompute = (
+    RecomputeFigureCell
+    | RecomputeEstimate
+    | RecomputeShift
+    | RecomputeChange
+    | RecomputeCount
+    | RecomputeArithmetic
+    | RecomputeExternal
+)
 
 
 class Claim(_Model):
-    """A number the paper prints (`printed`, percent as 0-100, to `decimals`), with how it is recomputed.
-    `bound`: the printed number is exact (rounded), a lower or upper bound, or approximate. `derived`: an
-    arithmetic anchor for a consistency check, not a number the paper prints."""
+    """A number the paper prints (`printed`, percent as 0-100, to `decimals`), with how it is
+    recomputed. `bound`: the printed number is exact (rounded), a lower or upper bound, or
+    approximate. `derived`: an arithmetic anchor for a consistency check, not a number the paper
+    prints."""
 
     id: str
     section: str
@@ -729,7 +752,8 @@ class SubgroupPart(_Model):
 
 
 class SubgroupChangeCheck(_Model):
-    """The overall change can follow from its parts' changes (with the same composition at both waves)."""
+    """The overall change can follow from its parts' changes (with the same composition at both
+    waves)."""
 
     id: str
     check: Literal["subgroup_change"]
@@ -754,14 +778,16 @@ ConsistencyCheck = Annotated[
 
 
 class ClaimsRegistry(_Model):
-    """config/claims/<paper>.yaml: the paper, its claims (in registry order) and consistency checks over them."""
+    """config/claims/<paper>.yaml: the paper, its claims (in registry order) and consistency checks
+    over them."""
 
     paper: Paper
     claims: Annotated[list[Claim], Field(min_length=1)]
     consistency: list[ConsistencyCheck] = []
 
     def figure_cells(self) -> dict[tuple[str, str, str, str, str], str]:
-        """(country, table, row, column, field) -> id of the claim recomputed from that crosstab cell."""
+        """(country, table, row, column, field) -> id of the claim recomputed from that crosstab
+        cell."""
         return {
             (s.country, s.table, s.row, s.column, s.field): c.id
             for c in self.claims

@@ -1,15 +1,19 @@
-"""`python -m analysis run [TARGET...] [--cores N]` (what `make report` runs): the Snakemake pipeline, recovering
-by itself from an interrupted run (SIGKILL, power loss, a closed terminal).
+"""`python -m analysis run [TARGET...] [--cores N]` (what `make report` runs): the Snakemake
+pipeline, recovering by itself from an interrupted run (SIGKILL, power loss, a closed terminal).
 
 Before Snakemake starts:
-- a run already going on in this project (a live Snakemake process whose working directory is the project, or a
-  job of one that outlived it) stops this one with one message: two runs would write the same files;
-- otherwise Snakemake's lock (.snakemake/locks/) is stale, left by a run that was killed, and is removed;
-- so are the temporary files interrupted jobs leave (`.<name>.<random>.tmp`, written by `cli.atomic_outputs` and
-  `workflow._save_cache`) under data/processed, reports, config and .snakemake/peace-of-mind.
-Snakemake then runs with --rerun-incomplete (outputs of jobs that were cut short are rebuilt), as a subprocess with
-an argument list (no shell). Its exit is mapped to the project's contract: 0 done; 3 when a job reported an
-INTERNAL ERROR (a bug); 2 for any other failure (bad input: the job's `ERROR:` message is on stderr).
+- a run already going on in this project (a live Snakemake process whose working directory is the
+  project, or a job of one that outlived it) stops this one with one message: two runs would write
+  the same files;
+- otherwise Snakemake's lock (.snakemake/locks/) is stale, left by a run that was killed, and is
+  removed;
+- so are the temporary files interrupted jobs leave (`.<name>.<random>.tmp`, written by
+  `cli.atomic_outputs` and `workflow._save_cache`) under data/processed, reports, config and
+  .snakemake/peace-of-mind.
+Snakemake then runs with --rerun-incomplete (outputs of jobs that were cut short are rebuilt), as a
+subprocess with an argument list (no shell). Its exit is mapped to the project's contract: 0 done; 3
+when a job reported an INTERNAL ERROR (a bug); 2 for any other failure (bad input: the job's
+`ERROR:` message is on stderr).
 """
 
 from __future__ import annotations
@@ -55,7 +59,8 @@ def _module(argv: list[str]) -> str | None:
 
 
 def is_pipeline_job(argv: list[str]) -> bool:
-    """A job of a pipeline run (`python -m analysis clean ...`, `python -m figures ...`), not a run command."""
+    """A job of a pipeline run (`python -m analysis clean ...`, `python -m figures ...`), not a run
+    command."""
     module = _module(argv)
     if module not in JOB_MODULES:
         return False
@@ -63,7 +68,8 @@ def is_pipeline_job(argv: list[str]) -> bool:
 
 
 def _analysis_command(args: list[str]) -> str | None:
-    """The subcommand of `python -m analysis ARGS`, as the CLI itself parses it (None if it does not parse)."""
+    """The subcommand of `python -m analysis ARGS`, as the CLI itself parses it (None if it does not
+    parse)."""
     import contextlib
     import io
 
@@ -77,8 +83,9 @@ def _analysis_command(args: list[str]) -> str | None:
 
 
 def live_processes(root: Path) -> list[tuple[int, str]]:
-    """(pid, command line) of every Snakemake process and pipeline job working in `root`, other than this process
-    (read from /proc: a process's working directory and command line; processes of other users are skipped).
+    """(pid, command line) of every Snakemake process and pipeline job working in `root`, other than
+    this process (read from /proc: a process's working directory and command line; processes of
+    other users are skipped).
     """
     root = Path(root).resolve()
     found = []
@@ -118,7 +125,8 @@ def clear_stale_lock(root: Path) -> list[Path]:
 
 
 def orphaned_temporaries(root: Path) -> list[Path]:
-    """Temporary files of interrupted jobs: `.<name>.<random>.tmp` under the folders the pipeline writes."""
+    """Temporary files of interrupted jobs: `.<name>.<random>.tmp` under the folders the pipeline
+    writes."""
     return sorted(p for d in TEMP_DIRS for p in (Path(root) / d).rglob(".*.tmp") if p.is_file())
 
 
@@ -145,7 +153,8 @@ def snakemake_command(targets: list[str], cores: str, extra: list[str] | None = 
 
 
 def _environment() -> dict:
-    """This interpreter's scripts directory first on PATH: the jobs' `python` is the one running this command."""
+    """This interpreter's scripts directory first on PATH: the jobs' `python` is the one running
+    this command."""
     env = dict(os.environ)
     scripts = str(Path(sys.executable).parent)
     env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
@@ -153,7 +162,8 @@ def _environment() -> dict:
 
 
 def exit_status(returncode: int, saw_internal_error: bool) -> int:
-    """The project's exit contract: 0 ok, 3 a bug (a job printed INTERNAL ERROR), 2 any other failure."""
+    """The project's exit contract: 0 ok, 3 a bug (a job printed INTERNAL ERROR), 2 any other
+    failure."""
     if returncode == 0:
         return 0
     return 3 if saw_internal_error else 2
@@ -162,7 +172,8 @@ def exit_status(returncode: int, saw_internal_error: bool) -> int:
 def run_pipeline(
     root: Path, targets: list[str], cores: str = "all", extra: list[str] | None = None
 ) -> int:
-    """Recover from an interrupted run, then run Snakemake in `root`, streaming its messages to stderr."""
+    """Recover from an interrupted run, then run Snakemake in `root`, streaming its messages to
+    stderr."""
     root = Path(root).resolve()
     refuse_concurrent_run(root)
     locks = clear_stale_lock(root)
@@ -212,8 +223,9 @@ def run_pipeline(
 
 
 class FailedJobs:
-    """The failed jobs named in Snakemake's messages ("Error in rule R:" and its indented wildcards/log lines), for a
-    closing line that says which job stopped the run and where its message is."""
+    """The failed jobs named in Snakemake's messages ("Error in rule R:" and its indented
+    wildcards/log lines), for a closing line that says which job stopped the run and where its
+    message is."""
 
     def __init__(self):
         self.jobs: list[dict] = []

@@ -1,23 +1,26 @@
 """What the Snakemake rules need from Python to rerun exactly the jobs whose inputs changed.
 
-- `config_slice(project, job, ...)` is the part of the configuration one job reads; `config_digest` is its SHA-256
-  (of canonical JSON). Each rule passes the digest as a param, and Snakemake reruns a job whose params changed
-  (rerun trigger `params`): `disclosure` reruns the crosstabs (and, through their tables, the charts, display tables
-  and report), an indicator label reruns the shift charts, estimate/shift display tables and report, never the
-  cleaning or the statistics.
-- `raw_digest(root, files)` is the SHA-256 of a job's raw files, so a raw export replaced by one with an OLDER
-  timestamp (cp -p, unzip), which Snakemake's mtime check misses, still reruns its cleaning. File hashes are cached
-  by (device, inode, size, mtime_ns, ctime_ns) in .snakemake/peace-of-mind/raw-hashes.json: a no-op rerun only stats
-  the files (ctime cannot be set back by a user, so replaced content always changes the key).
+- `config_slice(project, job, ...)` is the part of the configuration one job reads; `config_digest`
+  is its SHA-256 (of canonical JSON). Each rule passes the digest as a param, and Snakemake reruns a
+  job whose params changed (rerun trigger `params`): `disclosure` reruns the crosstabs (and, through
+  their tables, the charts, display tables and report), an indicator label reruns the shift charts,
+  estimate/shift display tables and report, never the cleaning or the statistics.
+- `raw_digest(root, files)` is the SHA-256 of a job's raw files, so a raw export replaced by one
+  with an OLDER timestamp (cp -p, unzip), which Snakemake's mtime check misses, still reruns its
+  cleaning. File hashes are cached by (device, inode, size, mtime_ns, ctime_ns) in
+  .snakemake/peace-of-mind/raw-hashes.json: a no-op rerun only stats the files (ctime cannot be set
+  back by a user, so replaced content always changes the key).
 
-The slices are cut from `Project.documents`, the YAML as read (not the model, whose defaults and types would make
-a key written with its default value, or 1 written as 1.0, a different configuration): a digest changes exactly when
-what the user wrote for the job changes. Which tables, datasets and roles exist is read from the model.
+The slices are cut from `Project.documents`, the YAML as read (not the model, whose defaults and
+types would make a key written with its default value, or 1 written as 1.0, a different
+configuration): a digest changes exactly when what the user wrote for the job changes. Which tables,
+datasets and roles exist is read from the model.
 
-Which job reads which configuration key is written down once, in the READERS tables below. A key that a table does
-not name goes into EVERY job's slice: an unclassified key reruns too much, never too little
-(tests/test_workflow_safety.py checks that every key of the JSON schemas is classified). When a job starts reading
-another key, add the job to that key's entry. The audit, report and manifest read everything.
+Which job reads which configuration key is written down once, in the READERS tables below. A key
+that a table does not name goes into EVERY job's slice: an unclassified key reruns too much, never
+too little (tests/test_workflow_safety.py checks that every key of the JSON schemas is classified).
+When a job starts reading another key, add the job to that key's entry. The audit, report and
+manifest read everything.
 
 Imported by the Snakefile: nothing heavy is imported here.
 """
@@ -55,7 +58,8 @@ JOBS = (
 )
 CHARTS = (CHART_TABLE, CHART_SHIFTS)
 
-# config/config.yaml: key -> the jobs that read it (besides the audit, report and manifest, which read everything)
+# config/config.yaml: key -> the jobs that read it (besides the audit, report and manifest, which
+# read everything)
 PROJECT_READERS: dict[str, tuple[str, ...]] = {
     "countries": (),  # which jobs exist (the job list), not what one job computes
     "alpha": (STATISTICS, CHART_SHIFTS, DISPLAY_SHIFTS),
@@ -127,7 +131,8 @@ INDICATOR_READERS: dict[str, tuple[str, ...]] = {
 
 
 def _read_by(readers: dict[str, tuple[str, ...]], mapping: dict, job: str) -> dict:
-    """The entries of `mapping` that `job` reads; a key the table does not name is read by every job."""
+    """The entries of `mapping` that `job` reads; a key the table does not name is read by every
+    job."""
     return {k: v for k, v in mapping.items() if job in readers.get(k, JOBS)}
 
 
@@ -138,11 +143,11 @@ def config_slice(
     dataset: str | None = None,
     table: str | None = None,
 ) -> dict:
-    """The configuration one job reads (a JSON-able dict), cut from `project.documents` (the YAML as read by
-    `analysis.config.load_project`).
+    """The configuration one job reads (a JSON-able dict), cut from `project.documents` (the YAML as
+    read by `analysis.config.load_project`).
 
-    job: one of JOBS. Per-country jobs need `country`; clean needs `dataset`; crosstab, chart_table and
-    display_crosstab need `table`. The audit, report and manifest read the whole project.
+    job: one of JOBS. Per-country jobs need `country`; clean needs `dataset`; crosstab, chart_table
+    and display_crosstab need `table`. The audit, report and manifest read the whole project.
     """
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; expected one of {', '.join(JOBS)}")
@@ -180,8 +185,9 @@ def config_slice(
 
 
 def indicator_slice(indicators: list[dict], country: str, job: str) -> list[dict]:
-    """What `job` reads of each of this country's indicators (other countries' mappings left out), from the
-    indicators as written (`Project.documents["indicators"]`: config/indicators.yaml merged with the countries' own).
+    """What `job` reads of each of this country's indicators (other countries' mappings left out),
+    from the indicators as written (`Project.documents["indicators"]`: config/indicators.yaml merged
+    with the countries' own).
     """
     out = []
     for ind in indicators:
@@ -196,15 +202,16 @@ def indicator_slice(indicators: list[dict], country: str, job: str) -> list[dict
 
 
 def display_job(project: Project, country: str, name: str) -> str:
-    """The config-slice job of a display table: a configured crosstab, `estimates_table` or `shifts_table`."""
+    """The config-slice job of a display table: a configured crosstab, `estimates_table` or
+    `shifts_table`."""
     if name in project.countries[country].tables:
         return DISPLAY_CROSSTAB
     return {"estimates_table": DISPLAY_ESTIMATES, "shifts_table": DISPLAY_SHIFTS}[name]
 
 
 def canonical_json(value) -> str:
-    """One text per value: keys sorted, no whitespace, non-string keys tagged with their type (so 1 and "1" differ),
-    values JSON cannot hold (dates) as text."""
+    """One text per value: keys sorted, no whitespace, non-string keys tagged with their type (so 1
+    and "1" differ), values JSON cannot hold (dates) as text."""
     return json.dumps(
         _plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
@@ -227,11 +234,12 @@ def digest(value) -> str:
 
 
 def config_digest(project: Project, job: str, **where) -> str:
-    """SHA-256 of `config_slice(project, job, **where)`: a Snakemake param that changes when the job's config does."""
+    """SHA-256 of `config_slice(project, job, **where)`: a Snakemake param that changes when the
+    job's config does."""
     return digest(config_slice(project, job, **where))
 
 
-# --- raw file contents ------------------------------------------------------------------------------------------
+# --- raw file contents ----------------------------------------------------------------------------
 HASH_CACHE = Path(".snakemake") / "peace-of-mind" / "raw-hashes.json"
 _memory: dict[
     str, dict
@@ -239,7 +247,8 @@ _memory: dict[
 
 
 def stat_key(path: Path) -> list[int]:
-    """(device, inode, size, mtime_ns, ctime_ns): changes whenever the file's bytes may have changed."""
+    """(device, inode, size, mtime_ns, ctime_ns): changes whenever the file's bytes may have
+    changed."""
     st = os.stat(path)
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
@@ -261,8 +270,8 @@ def _load_cache(cache_file: Path) -> dict:
 
 
 def _save_cache(cache_file: Path, entries: dict) -> None:
-    """Write the cache atomically (a unique temporary file renamed over it), without files that no longer exist;
-    a read-only tree keeps no cache."""
+    """Write the cache atomically (a unique temporary file renamed over it), without files that no
+    longer exist; a read-only tree keeps no cache."""
     tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -274,8 +283,8 @@ def _save_cache(cache_file: Path, entries: dict) -> None:
 
 
 def file_hashes(root: Path, files: list[str], cache_file: Path | None = None) -> dict[str, str]:
-    """{file: SHA-256} of files relative to `root`, hashing (in parallel threads) only those whose stat key is not
-    in the cache. cache_file: default root/HASH_CACHE."""
+    """{file: SHA-256} of files relative to `root`, hashing (in parallel threads) only those whose
+    stat key is not in the cache. cache_file: default root/HASH_CACHE."""
     root = Path(root)
     cache_file = Path(cache_file) if cache_file else root / HASH_CACHE
     cache = _load_cache(cache_file)

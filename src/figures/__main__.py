@@ -1,7 +1,8 @@
 """Command line: `python -m figures <chart> --out-stem PATH [options]` writes PATH.png and PATH.svg.
 
 Charts (and the tables they read from <tables-dir>/<country>/)
-  table          <table>.csv, drawn as the chart its `tables:` entry in the country's config names (the pipeline)
+  table          <table>.csv, drawn as the chart its `tables:` entry in the country's config
+                 names (the pipeline)
   pyramid        <table>.csv, a sex x age-band crosstab (e.g. --table figure1_sex_by_age)
   social-groups  <table>.csv, a social-group x sex crosstab
   figure3        <table>.csv, collection type x (location | respondent group)
@@ -9,25 +10,27 @@ Charts (and the tables they read from <tables-dir>/<country>/)
   forest         shifts.csv
 
 Options
-  --root DIR           the project (default: the current directory); its config gives what is not passed
+  --root DIR           the project (default: the current directory); its config gives what is
+                       not passed
   --country C          a folder under --tables-dir (a country of config/config.yaml); required
   --table NAME         the crosstab to draw (table, pyramid, social-groups, figure3)
   --tables-dir DIR     default reports/tables
-  --data TEXT          what the data are; the source line is "Source: <data>; n = ...". Default, from the
-                       project config: the dataset's `description:` (else "<label> <dataset>"), said to be a
-                       "synthetic reconstruction of ... (not real responses)" when the country has
-                       `synthetic_data: true` (a country the config does not have: the tables' folder).
-                       Config text never passes through a shell: the pipeline passes only the country and
-                       table names.
+  --data TEXT          what the data are; the source line is "Source: <data>; n = ...". Default,
+                       from the project config: the dataset's `description:` (else "<label>
+                       <dataset>"), said to be a "synthetic reconstruction of ... (not real
+                       responses)" when the country has `synthetic_data: true` (a country the
+                       config does not have: the tables' folder). Config text never passes
+                       through a shell: the pipeline passes only the country and table names.
   --source TEXT        the whole source line instead
   --title TEXT         chart title (default: built from the chart and the country)
 
-Dumbbell and forest take from the project: the indicator labels (config/indicators.yaml merged with the
-countries' own `indicators:`), the significance level `alpha` and `percent_decimals` (config/config.yaml).
+Dumbbell and forest take from the project: the indicator labels (config/indicators.yaml merged with
+the countries' own `indicators:`), the significance level `alpha` and `percent_decimals`
+(config/config.yaml).
 
-A missing or unreadable input, or a config mistake, prints one message starting with "ERROR:" and exits with
-status 2; a bug prints one "INTERNAL ERROR:" line and exits with status 3. Set PEACE_DEBUG=1 to see the Python
-traceback instead.
+A missing or unreadable input, or a config mistake, prints one message starting with "ERROR:" and
+exits with status 2; a bug prints one "INTERNAL ERROR:" line and exits with status 3. Set
+PEACE_DEBUG=1 to see the Python traceback instead.
 """
 
 from __future__ import annotations
@@ -87,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read(path: Path):
-    """A table the pipeline wrote (text cells neutralised against spreadsheet formulas are restored)."""
+    """A table the pipeline wrote (text cells neutralised against spreadsheet formulas are
+    restored)."""
     from analysis.csv_files import read_output_csv
 
     if not path.is_file():
@@ -119,9 +123,10 @@ def _default_source(chart: str, data: str, table) -> str:
 
 
 def _wave_n(chart: str, table) -> str:
-    """'; n = up to 442 (baseline) and 404 (endline) respondents per indicator' from the overall rows, the waves
-    named as configured: the first and last wave of estimates.csv (dumbbell; one wave: that wave alone), or the
-    shifts' `baseline_wave` and `endline_wave` (forest). '' when the table has no overall row or no such columns.
+    """'; n = up to 442 (baseline) and 404 (endline) respondents per indicator' from the overall
+    rows, the waves named as configured: the first and last wave of estimates.csv (dumbbell; one
+    wave: that wave alone), or the shifts' `baseline_wave` and `endline_wave` (forest). '' when the
+    table has no overall row or no such columns.
     """
 
     def text(wave) -> str:  # a wave read as a number comes back as written (1999, not 1999.0)
@@ -156,8 +161,9 @@ def _wave_n(chart: str, table) -> str:
 
 
 def data_description(project: Project, country: str, dataset: str) -> str:
-    """What the data are, for a chart's source line: the dataset's `description:` (else "<label> <dataset>"),
-    called a synthetic reconstruction when the country config says `synthetic_data: true`."""
+    """What the data are, for a chart's source line: the dataset's `description:` (else "<label>
+    <dataset>"), called a synthetic reconstruction when the country config says
+    `synthetic_data: true`."""
     cfg = project.countries[country]
     text = cfg.describe(dataset)
     return (
@@ -166,7 +172,8 @@ def data_description(project: Project, country: str, dataset: str) -> str:
 
 
 class _Project:
-    """The project config, read once and only when a chart needs it (a configured chart, source line or labels)."""
+    """The project config, read once and only when a chart needs it (a configured chart, source line
+    or labels)."""
 
     def __init__(self, root: Path):
         self.root, self._project = root, None
@@ -201,8 +208,9 @@ class _Project:
 
 
 def _configured_data(project: _Project, country: str, table: str | None) -> str:
-    """The source line's description of the data drawn: the table's dataset, or the respondents (shift charts).
-    A chart drawn by hand from tables of a country (or table) the config does not have: the tables' folder.
+    """The source line's description of the data drawn: the table's dataset, or the respondents
+    (shift charts). A chart drawn by hand from tables of a country (or table) the config does not
+    have: the tables' folder.
     """
     cfg = project.get().countries.get(country) if project.exists() else None
     if cfg is None or (table and table not in cfg.tables):
@@ -212,10 +220,10 @@ def _configured_data(project: _Project, country: str, table: str | None) -> str:
 
 
 def _default_title(chart: str, country: str, tables=None) -> str:
-    """The chart's title. Dumbbell and forest name the waves they compare, read from `tables` ({file name: frame},
-    as `run` reads them): the shifts' `baseline_wave` and `endline_wave`, else the first and last wave of
-    estimates.csv; one wave, or a shifts table without rows, says there is no change to show. Without tables,
-    the waves are called the first and the last."""
+    """The chart's title. Dumbbell and forest name the waves they compare, read from `tables` ({file
+    name: frame}, as `run` reads them): the shifts' `baseline_wave` and `endline_wave`, else the
+    first and last wave of estimates.csv; one wave, or a shifts table without rows, says there is no
+    change to show. Without tables, the waves are called the first and the last."""
 
     def text(wave) -> str:  # a wave read as a number comes back as written (1999, not 1999.0)
         return str(int(wave)) if isinstance(wave, float) and wave.is_integer() else str(wave)

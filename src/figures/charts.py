@@ -6,7 +6,8 @@ Each chart has a `build_<chart>(...) -> Figure` that draws it (so tests can insp
 
 The inputs are the small tidy tables the pipeline writes under reports/tables/<country>/ (crosstabs,
 estimates, shifts), already read into DataFrames; nothing here reads respondent-level data, so the
-size of a chart depends on the number of categories and indicators, never on the number of respondents.
+size of a chart depends on the number of categories and indicators, never on the number of
+respondents.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def _fmt_n(n) -> str:
 
 
 def _suppression_note(table: pd.DataFrame) -> str:
-    """A sentence for the chart note when cells are hidden (tables from public mode carry `suppressed`)."""
+    """A sentence for the chart note when cells are hidden (tables from public mode carry
+    `suppressed`)."""
     if "suppressed" not in table or not _as_bool(table["suppressed"]).any():
         return ""
     k = table["suppression_k"].dropna().iloc[0] if "suppression_k" in table else None
@@ -152,7 +154,8 @@ def _interaction_label(group: str) -> str:
 def build_population_pyramid(
     fig1_table: pd.DataFrame, source: str, *, title: str | None = None
 ) -> Figure:
-    """Sex x age band: first sex (women) to the left, second (men) to the right, counts on the bars."""
+    """Sex x age band: first sex (women) to the left, second (men) to the right, counts on the
+    bars."""
     _require(fig1_table, ["row", "column", "n"], "Figure 1 table")
     wide = _pivot_counts(fig1_table)
     sexes = [r for r in wide.index if r != TOTAL]
@@ -237,7 +240,8 @@ def population_pyramid(
 def build_social_groups_by_sex(
     fig2_table: pd.DataFrame, source: str, *, title: str | None = None, wrap: int = 36
 ) -> Figure:
-    """Horizontal bars per social group, sorted by total (largest on top), women and men side by side."""
+    """Horizontal bars per social group, sorted by total (largest on top), women and men side by
+    side."""
     _require(fig2_table, ["row", "column", "n"], "Figure 2 table")
     wide = _pivot_counts(fig2_table)
     groups = [r for r in wide.index if r != TOTAL]
@@ -300,7 +304,8 @@ def build_social_groups_by_sex(
 def social_groups_by_sex(
     fig2_table: pd.DataFrame, out_stem: Path, source: str, *, title: str | None = None
 ) -> list[Path]:
-    """Figure 2 (social group x sex) as grouped horizontal bars -> [<out_stem>.png, <out_stem>.svg]."""
+    """Figure 2 (social group x sex) as grouped horizontal bars -> [<out_stem>.png,
+    <out_stem>.svg]."""
     return _draw(build_social_groups_by_sex, out_stem, fig2_table, source, title=title)
 
 
@@ -322,7 +327,8 @@ def _figure3_long(fig3_table: pd.DataFrame) -> pd.DataFrame:
 def build_participants_figure3(
     fig3_table: pd.DataFrame, source: str, *, title: str | None = None
 ) -> Figure:
-    """One panel per location; per respondent group, one bar per collection type (IDI, FGD) with counts."""
+    """One panel per location; per respondent group, one bar per collection type (IDI, FGD) with
+    counts."""
     _require(fig3_table, ["row", "column", "n"], "Figure 3 table")
     t = _figure3_long(fig3_table)
     locs, grps, ctypes = (
@@ -379,7 +385,8 @@ def build_participants_figure3(
     add_header(
         fig,
         title
-        or f"Qualitative participants by location, respondent group and method (n = {_fmt_n(grand)})",
+        or "Qualitative participants by location, respondent group and method"
+        f" (n = {_fmt_n(grand)})",
         handles=axes[0].get_legend_handles_labels()[0],
     )
     add_source_note(
@@ -427,8 +434,9 @@ def _panels(fig: Figure, blocks: list[tuple[str, list]]):
 
 
 def _right_of(ax, inches: float, y_transform=None):
-    """Transform: x = `inches` to the right of the Axes' right edge, y in data (or `y_transform`) units.
-    Columns placed this way have a fixed width, so the constrained layout can make room for them."""
+    """Transform: x = `inches` to the right of the Axes' right edge, y in data (or `y_transform`)
+    units. Columns placed this way have a fixed width, so the constrained layout can make room for
+    them."""
     fig = ax.figure
     x_tr = ax.transAxes + ScaledTranslation(inches, 0, fig.dpi_scale_trans)
     return blended_transform_factory(x_tr, y_transform or ax.transData)
@@ -489,7 +497,8 @@ def _ci_methods(df: pd.DataFrame) -> str:
 
 def _design_of(df: pd.DataFrame | None) -> str | None:
     """The design type the rows share (`design_type` of estimates.csv and shifts.csv, written from
-    `model.Design.columns()`: 'independent', 'panel', ...); None when the column is absent or the rows differ.
+    `model.Design.columns()`: 'independent', 'panel', ...); None when the column is absent or the
+    rows differ.
     """
     if df is None or "design_type" not in df.columns:
         return None
@@ -502,9 +511,9 @@ DUMBBELL_OFFSET = 0.17  # baseline point above, endline point below the row's ce
 
 
 def _compared_waves(estimates: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
-    """The waves a change is drawn between: the shifts table's `baseline_wave` and `endline_wave` (the first and
-    last configured waves, any names); else the first and last wave of the estimates table, which lists waves in
-    the configured order. One wave gives a one-element list."""
+    """The waves a change is drawn between: the shifts table's `baseline_wave` and `endline_wave`
+    (the first and last configured waves, any names); else the first and last wave of the estimates
+    table, which lists waves in the configured order. One wave gives a one-element list."""
     if shifts is not None and {"baseline_wave", "endline_wave"} <= set(shifts.columns):
         pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
         if len(pairs):
@@ -531,7 +540,7 @@ def _not_estimable_note(rows: int, table: str) -> str:
     )
 
 
-# --- dumbbell: baseline -> endline per indicator ----------------------------------------------------
+# --- dumbbell: baseline -> endline per indicator --------------------------------------------------
 def _percent_axis(ax, ys, labels: list[str]) -> None:
     """A panel of rows at `ys` (labelled) against a 0-100% axis with gridlines every 20 points."""
     ax.set_yticks(ys, labels=labels)
@@ -548,8 +557,8 @@ def _sex_blocks(
     labels: Mapping[str, str] | None,
     improvement: Mapping[str, str],
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """One block per indicator that has an overall row in `present` (a collection of (indicator, group)): its
-    label and rows, All, Female and Male when both sexes are there, else All alone."""
+    """One block per indicator that has an overall row in `present` (a collection of (indicator,
+    group)): its label and rows, All, Female and Male when both sexes are there, else All alone."""
     blocks = []
     for ind in indicators:
         groups = [g for g in ("All", "Female", "Male") if (ind, g) in present]
@@ -576,7 +585,8 @@ def _overall_and_sex(estimates: pd.DataFrame) -> pd.DataFrame:
 
 
 def _both_waves(est: pd.DataFrame, w_from: str, w_to: str) -> pd.DataFrame:
-    """Percent, interval and n per (indicator, group) and wave, for the rows estimated in both compared waves."""
+    """Percent, interval and n per (indicator, group) and wave, for the rows estimated in both
+    compared waves."""
     waves = est.pivot_table(
         index=["indicator", "group"],
         columns="wave",
@@ -593,7 +603,8 @@ def _both_waves(est: pd.DataFrame, w_from: str, w_to: str) -> pd.DataFrame:
 
 
 def _shift_status(shifts: pd.DataFrame | None) -> tuple[dict, set]:
-    """({(indicator, group): Holm-significant}, {(indicator, group) without a test}) from the shifts table."""
+    """({(indicator, group): Holm-significant}, {(indicator, group) without a test}) from the shifts
+    table."""
     sig, untested = {}, set()
     if shifts is not None and {"indicator", "group", "significant_holm"} <= set(shifts.columns):
         keys = list(zip(shifts["indicator"].astype(str), shifts["group"].astype(str)))
@@ -627,8 +638,8 @@ def _draw_dumbbell_row(
     is_sig: bool,
     is_untested: bool,
 ) -> int:
-    """One row: the arrow from the first to the last wave and both points; returns how many points have no
-    interval."""
+    """One row: the arrow from the first to the last wave and both points; returns how many points
+    have no interval."""
     ind, g = row
     b, e = r[("percent", w_from)], r[("percent", w_to)]
     off = DUMBBELL_OFFSET
@@ -744,14 +755,14 @@ def build_dumbbell(
     title: str | None = None,
     alpha: float = DEFAULT_ALPHA,
 ) -> Figure:
-    """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the data
-    have Female and Male rows), for the indicators measured in both waves. Arrows run from baseline to
-    endline; solid arrows mark changes that are significant after Holm adjustment (from `shifts`; the legend
-    says "p < `alpha`", the project's significance level).
+    """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the
+    data have Female and Male rows), for the indicators measured in both waves. Arrows run from
+    baseline to endline; solid arrows mark changes that are significant after Holm adjustment (from
+    `shifts`; the legend says "p < `alpha`", the project's significance level).
 
-    "Baseline" and "endline" are the first and last waves, whatever their names (`_compared_waves`). With one
-    wave the chart shows that wave's estimates without arrows. A point without an interval (not estimable,
-    see the table's `note`) is drawn without bars and counted in the note."""
+    "Baseline" and "endline" are the first and last waves, whatever their names (`_compared_waves`).
+    With one wave the chart shows that wave's estimates without arrows. A point without an interval
+    (not estimable, see the table's `note`) is drawn without bars and counted in the note."""
     est = _overall_and_sex(estimates)
     compared = _compared_waves(est, shifts)
     if len(compared) == 1:
@@ -808,8 +819,8 @@ def build_dumbbell(
 
 
 def _estimate_point(ax, p: float, lo: float, hi: float, y: float, colour: str, face: str):
-    """A percent with its 95% CI bars, or without bars when there is no interval (not estimable); returns the
-    point's Line2D."""
+    """A percent with its 95% CI bars, or without bars when there is no interval (not estimable);
+    returns the point's Line2D."""
     if pd.isna(lo) or pd.isna(hi):
         return ax.plot(
             [p], [y], marker="o", ls="", ms=5.5, mfc=face, mec=colour, mew=1.4, zorder=3
@@ -841,7 +852,8 @@ def _build_one_wave(
     *,
     title: str | None = None,
 ) -> Figure:
-    """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no arrows."""
+    """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no
+    arrows."""
     rows = (
         est[est["wave"] == wave]
         .drop_duplicates(["indicator", "group"])
@@ -922,7 +934,7 @@ def dumbbell(
     )
 
 
-# --- forest plot of shifts -------------------------------------------------------------------------
+# --- forest plot of shifts ------------------------------------------------------------------------
 FOREST_RANK = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}  # row order within an indicator
 CHANGE_HEAD, P_HEAD = "Change (95% CI)", "Holm p"  # the text columns right of the plot
 
@@ -944,8 +956,8 @@ def _pp_tick(v: float, _pos=None) -> str:
 
 
 def _forest_rows(shifts: pd.DataFrame, include_interactions: bool) -> tuple[pd.DataFrame, int]:
-    """The overall and by-sex rows (and women-minus-men rows, if included) that have a difference, with their
-    `kind` and `sig`; and how many such rows have no difference."""
+    """The overall and by-sex rows (and women-minus-men rows, if included) that have a difference,
+    with their `kind` and `sig`; and how many such rows have no difference."""
     s = shifts[shifts["group_var"].isin(["overall", "sex"])].copy()
     s["indicator"] = s["indicator"].astype(str)
     s["group"] = s["group"].astype(str)
@@ -961,7 +973,8 @@ def _forest_rows(shifts: pd.DataFrame, include_interactions: bool) -> tuple[pd.D
 def _forest_blocks(
     s: pd.DataFrame, labels: Mapping[str, str] | None, improvement: Mapping[str, str]
 ) -> list[tuple[str, list[pd.Series]]]:
-    """One block per indicator: its label and its rows (overall, women, men, then the interaction)."""
+    """One block per indicator: its label and its rows (overall, women, men, then the
+    interaction)."""
     blocks = []
     for ind in _ordered_unique(s["indicator"]):
         sub = s[s["indicator"] == ind]
@@ -975,8 +988,8 @@ def _forest_blocks(
 
 
 def _common_n(s: pd.DataFrame, multi: bool) -> tuple | None:
-    """(baseline n, endline n) when every row has the same n and each indicator has one row (a panel): the n is
-    then said once, in the note; else None."""
+    """(baseline n, endline n) when every row has the same n and each indicator has one row (a
+    panel): the n is then said once, in the note; else None."""
     main_rows = s[s["kind"] != "interaction"]
     ns = set(
         zip(
@@ -1015,8 +1028,8 @@ def _change_text(r: pd.Series, decimals: int) -> str:
 
 
 def _forest_columns(fig: Figure, changes: list[str], ps: list[str]) -> tuple[float, float]:
-    """Offsets (inches right of the Axes) of the change column's left edge and the p column's right edge,
-    measured from their widest entry."""
+    """Offsets (inches right of the Axes) of the change column's left edge and the p column's right
+    edge, measured from their widest entry."""
     col1 = 0.15
     w1 = _text_width_in(fig, [CHANGE_HEAD, *changes], fontsize=style.SMALL_SIZE, fontweight="bold")
     w2 = _text_width_in(fig, [P_HEAD, *ps], fontsize=style.SMALL_SIZE, fontweight="bold")
@@ -1026,7 +1039,8 @@ def _forest_columns(fig: Figure, changes: list[str], ps: list[str]) -> tuple[flo
 def _draw_forest_row(
     ax, y: float, r: pd.Series, change: str, p: str, cols: tuple[float, float]
 ) -> None:
-    """One shift: its point (filled when Holm-significant) with its interval, and its change and p texts."""
+    """One shift: its point (filled when Holm-significant) with its interval, and its change and p
+    texts."""
     kind = r["kind"]
     colour = GROUP_COLOURS.get(kind, style.INTERACTION)
     marker = GROUP_MARKERS.get(kind, INTERACTION_MARKER)
@@ -1075,7 +1089,8 @@ def _draw_forest_row(
 def _forest_panel(
     ax, ys, ticks: list[str], limits: tuple[float, float], cols: tuple[float, float] | None
 ) -> None:
-    """A panel's y labels, limits, zero line and grid; `cols`: the column headings, over the first panel."""
+    """A panel's y labels, limits, zero line and grid; `cols`: the column headings, over the first
+    panel."""
     ax.set_yticks(ys, labels=ticks)
     ax.set_ylim(-0.6, len(ticks) - 0.4)
     ax.set_xlim(*limits)
@@ -1107,7 +1122,8 @@ def _forest_panel(
 def _draw_forest_panels(
     panels, cells: list[tuple], limits: tuple[float, float], cols: tuple[float, float]
 ) -> None:
-    """Draw each panel's rows; `cells`: (row, tick label, change text, p text) of every row, top to bottom."""
+    """Draw each panel's rows; `cells`: (row, tick label, change text, p text) of every row, top to
+    bottom."""
     cells = iter(cells)
     for pi, (ax, _, rs) in enumerate(panels):
         ys = np.arange(len(rs))[::-1].astype(float)
@@ -1118,7 +1134,8 @@ def _draw_forest_panels(
 
 
 def _forest_handles(kinds: list[str], alpha: float) -> list[Line2D]:
-    """The legend: a marker per kind of row (`kinds`, when the rows are split by group), then filled/hollow."""
+    """The legend: a marker per kind of row (`kinds`, when the rows are split by group), then
+    filled/hollow."""
     handles = []
     for kind in kinds:
         name = (
@@ -1170,8 +1187,8 @@ def _forest_note(
     without_diff: int,
     alpha: float,
 ) -> str:
-    """The note under the forest plot: what points and bars are, the n, the interaction rows, significance and
-    what was not estimable."""
+    """The note under the forest plot: what points and bars are, the n, the interaction rows,
+    significance and what was not estimable."""
     w_from, w_to = waves
     main = s[s["kind"] != "interaction"]
     methods = (
@@ -1224,14 +1241,15 @@ def build_forest_plot(
     alpha: float = DEFAULT_ALPHA,
     percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> Figure:
-    """Endline - baseline difference (percentage points, `percent_decimals` decimals) with 95% CI per shift row
-    (overall, by sex and, optionally, the women-minus-men difference in change); filled markers = Holm-adjusted
-    p < `alpha` (the table's `significant_holm`).
+    """Endline - baseline difference (percentage points, `percent_decimals` decimals) with 95% CI
+    per shift row (overall, by sex and, optionally, the women-minus-men difference in change);
+    filled markers = Holm-adjusted p < `alpha` (the table's `significant_holm`).
 
-    Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose change has no
-    interval (not estimable, see the table's `note`) is a hollow marker without bars, labelled "not estimable";
-    rows without a difference (a group absent from a wave) are counted in the note. A table without rows (one
-    wave of data) gives a chart that says so. A panel design (`design_type`) is said to be paired.
+    Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose
+    change has no interval (not estimable, see the table's `note`) is a hollow marker without bars,
+    labelled "not estimable"; rows without a difference (a group absent from a wave) are counted in
+    the note. A table without rows (one wave of data) gives a chart that says so. A panel design
+    (`design_type`) is said to be paired.
     """
     columns = [
         "indicator",
@@ -1261,8 +1279,8 @@ def build_forest_plot(
     blocks = _forest_blocks(s, labels, _improvement_by_indicator(shifts))
     multi = _is_multi(blocks)
     rows = [r for _, rs in blocks for r in rs]
-    # One indicator per row and the same n everywhere (a panel): say n once, in the note, and give the
-    # labels the room (narrower wrap) so the plot keeps its width.
+    # One indicator per row and the same n everywhere (a panel): say n once, in the note, and give
+    # the labels the room (narrower wrap) so the plot keeps its width.
     common_n = _common_n(s, multi)
     tick_of = dict(
         multi=multi,
@@ -1305,13 +1323,15 @@ def _no_change_interval(row) -> bool:
 
 
 def _build_no_shifts(source: str, *, title: str | None = None, reason: str | None = None) -> Figure:
-    """The forest chart of a country without shift rows (one wave of data): a figure that says so."""
+    """The forest chart of a country without shift rows (one wave of data): a figure that says
+    so."""
     fig = new_figure(style.FIG_WIDTH, 2.6)
     ax = fig.add_subplot()
     ax.set_axis_off()
     text = "No change to show: " + (
         reason
-        or "the shifts table has no rows (the data have one wave, or no indicator was measured in two waves)"
+        or "the shifts table has no rows (the data have one wave, or no indicator was measured"
+        " in two waves)"
     )
     ax.text(
         0.5,

@@ -1,18 +1,20 @@
-"""reports/report.html: one self-contained file (images embedded, no network) a reviewer can read and audit.
+"""reports/report.html: one self-contained file (images embedded, no network) a reviewer can read
+and audit.
 
 Sections: what the data are (with the synthetic-reconstruction caveat) and how they were cleaned;
 the paper's Figures 1-3; per country the design, every estimate and shift with its test; the audit
 summary and findings. Beside every number stands its claim id (cells the paper prints) or its
-provenance id (`est:`/`shift:` rows), so any value can be traced with `python -m analysis.audit show`.
-Per country, the cleaning section counts the rows excluded by each rule, the rows kept with a flag by each
-warning rule of the cleaning log, and the values changed by each cleaning rule. The markup is in
-templates/report.html.j2 (the page) and templates/report_parts.html.j2 (its tables and sections); this module
-prepares their data. Every text from config or data is HTML-escaped as the templates write it (autoescape, with
-`html.escape`'s entities, quotes included); the CSVs are read with `read_output_csv`.
-Empty cells follow the display tables (tables.py): "s" only for a suppressed crosstab cell, "–" for a number that
-does not exist or is not estimable, whose `note` is a numbered mark in the row and a numbered line under the
-table. Waves are named as configured (the shifts' `baseline_wave` and `endline_wave`); a country without shifts
-(one wave) says so instead of showing an empty table.
+provenance id (`est:`/`shift:` rows), so any value can be traced with
+`python -m analysis.audit show`. Per country, the cleaning section counts the rows excluded by each
+rule, the rows kept with a flag by each warning rule of the cleaning log, and the values changed by
+each cleaning rule. The markup is in templates/report.html.j2 (the page) and
+templates/report_parts.html.j2 (its tables and sections); this module prepares their data. Every
+text from config or data is HTML-escaped as the templates write it (autoescape, with `html.escape`'s
+entities, quotes included); the CSVs are read with `read_output_csv`. Empty cells follow the display
+tables (tables.py): "s" only for a suppressed crosstab cell, "–" for a number that does not exist or
+is not estimable, whose `note` is a numbered mark in the row and a numbered line under the table.
+Waves are named as configured (the shifts' `baseline_wave` and `endline_wave`); a country without
+shifts (one wave) says so instead of showing an empty table.
 """
 
 from __future__ import annotations
@@ -80,9 +82,10 @@ def _text(value) -> str:
 
 
 def _html_text(value) -> Markup:
-    """The templates' `finalize`: every value they write, HTML-escaped by `html.escape` (quotes as &quot; and &#x27;,
-    as the report has always written them; autoescape alone would write &#34; and &#39;). A rendered macro, a
-    rendered part or a p-value (`_p`) is `Markup` and is written as it is."""
+    """The templates' `finalize`: every value they write, HTML-escaped by `html.escape` (quotes as
+    &quot; and &#x27;, as the report has always written them; autoescape alone would write &#34; and
+    &#39;). A rendered macro, a rendered part or a p-value (`_p`) is `Markup` and is written as it
+    is."""
     return value if hasattr(value, "__html__") else Markup(html.escape(_text(value)))
 
 
@@ -103,8 +106,8 @@ def _parts():
 
 
 def _p(p) -> Markup:
-    """`tables.pvalue`'s text as the report has always written it: "<0.001" unescaped (HTML reads "<" before a digit
-    as text). Made from a number, never from config or data text."""
+    """`tables.pvalue`'s text as the report has always written it: "<0.001" unescaped (HTML reads
+    "<" before a digit as text). Made from a number, never from config or data text."""
     return Markup(pvalue(p))
 
 
@@ -127,16 +130,17 @@ def crosstab_table(
     column_vars: list[str] | None = None,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> dict:
-    """The cells of a crosstab: per row its count line and (except Figure 3) its percent line, each cell with the
-    claim id the paper prints for it, if any; a column of several variables is headed by their categories joined
-    with " · ".
+    """The cells of a crosstab: per row its count line and (except Figure 3) its percent line, each
+    cell with the claim id the paper prints for it, if any; a column of several variables is headed
+    by their categories joined with " · ".
 
     Parameters
     ----------
     country, table_id : str
         Whose table, and which (with the cell's row, column and field, the key of `cell_claims`).
     tidy : pandas.DataFrame
-        The tidy crosstab (row, column, n, percent, optionally suppressed and one column per column variable).
+        The tidy crosstab (row, column, n, percent, optionally suppressed and one column per column
+        variable).
     cell_claims : dict
         (country, table, row, column, field) -> claim id (`_cell_claims`).
     status : dict
@@ -147,8 +151,9 @@ def crosstab_table(
     Returns
     -------
     dict
-        ``headers`` (texts) and ``rows``: ``label``, ``bold`` (the count line) and ``cells`` (``text``, ``claim``,
-        its ``status`` and whether it is ``bad``: the printed value differs or is impossible).
+        ``headers`` (texts) and ``rows``: ``label``, ``bold`` (the count line) and ``cells``
+        (``text``, ``claim``, its ``status`` and whether it is ``bad``: the printed value differs or
+        is impossible).
     """
     rows = list(dict.fromkeys(tidy["row"]))
     cols = list(dict.fromkeys(tidy["column"]))
@@ -193,7 +198,8 @@ def crosstab_html(
     column_vars: list[str] | None = None,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> str:
-    """A crosstab with counts (and percents beneath), claim ids under the cells the paper prints (HTML, one line).
+    """A crosstab with counts (and percents beneath), claim ids under the cells the paper prints
+    (HTML, one line).
 
     Parameters are those of `crosstab_table`.
     """
@@ -205,13 +211,14 @@ def crosstab_html(
 def estimates_table(
     country: str, est: pd.DataFrame, labels: dict, decimals: int = DEFAULT_PERCENT_DECIMALS
 ) -> dict:
-    """Every overall and by-sex estimate, one row each; an empty percent, interval or design effect reads "–" and
-    the row's `note` is a mark after its percent, the note under the table.
+    """Every overall and by-sex estimate, one row each; an empty percent, interval or design effect
+    reads "–" and the row's `note` is a mark after its percent, the note under the table.
 
     Returns
     -------
     dict
-        ``rows`` (one dict of cell texts per estimate, with its provenance ``id`` and note ``mark``) and ``notes``.
+        ``rows`` (one dict of cell texts per estimate, with its provenance ``id`` and note ``mark``)
+        and ``notes``.
     """
     e = est[est["group_var"].isin(["overall", "sex"])]
     marks = row_notes(note_texts(e))
@@ -240,14 +247,15 @@ def shifts_table(
     alpha: float,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> dict:
-    """Every shift, the first and last waves headed by their names (`baseline_wave`, `endline_wave`); what cannot
-    be estimated reads "–" and the row's `note` is a mark after its change, the note under the table.
+    """Every shift, the first and last waves headed by their names (`baseline_wave`,
+    `endline_wave`); what cannot be estimated reads "–" and the row's `note` is a mark after its
+    change, the note under the table.
 
     Returns
     -------
     dict
-        ``first`` and ``last`` (the waves compared), ``wave_headers``, ``rows`` (one dict of cell texts per shift;
-        ``sig``: Holm-adjusted p below `alpha`) and ``notes``.
+        ``first`` and ``last`` (the waves compared), ``wave_headers``, ``rows`` (one dict of cell
+        texts per shift; ``sig``: Holm-adjusted p below `alpha`) and ``notes``.
     """
     first, last = compared_waves(sh) or ("baseline", "endline")
     published = (
@@ -289,8 +297,8 @@ def shifts_table(
 def country_section(
     c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS
 ) -> dict:
-    """A country's estimates and shifts: its charts, its shifts (None without any, with `no_shifts` saying why)
-    and its estimates, for the `country_section` macro."""
+    """A country's estimates and shifts: its charts, its shifts (None without any, with `no_shifts`
+    saying why) and its estimates, for the `country_section` macro."""
     waves = estimate_waves(c.estimates)
     has_shifts = len(c.shifts) > 0
     return {
@@ -313,8 +321,8 @@ def country_section(
 def estimates_and_shifts_html(
     c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS
 ) -> str:
-    """A country's section (HTML, one line per part): the sentence saying what a shift is (between the waves it
-    compares), the charts, the shifts (or why there are none) and the estimates."""
+    """A country's section (HTML, one line per part): the sentence saying what a shift is (between
+    the waves it compares), the charts, the shifts (or why there are none) and the estimates."""
     return _parts().country_section(country_section(c, labels, alpha, decimals))
 
 
@@ -328,15 +336,15 @@ def _rows_by_rule(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def cleaning_summary(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) -> list[dict]:
-    """Three counts by rule: rows excluded; rows kept with a flag (cleaning-log warnings: e.g. panel ids pairing
-    different people, interview dates in the future, a category named "None"); values changed; then any other log
-    entries by severity.
+    """Three counts by rule: rows excluded; rows kept with a flag (cleaning-log warnings: e.g. panel
+    ids pairing different people, interview dates in the future, a category named "None"); values
+    changed; then any other log entries by severity.
 
     Returns
     -------
     list of dict
-        The parts in order, each ``kind`` ("excluded" or "no_exclusions", "flagged" or "no_warnings", "changed",
-        "other") and its ``rows``.
+        The parts in order, each ``kind`` ("excluded" or "no_exclusions", "flagged" or
+        "no_warnings", "changed", "other") and its ``rows``.
     """
     if len(exclusions):
         excluded = (
@@ -403,7 +411,8 @@ def cleaning_summary_html(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) 
 
 
 def published_free_text(project: Project) -> list[str]:
-    """'<country>/<dataset>: <variable>' of every free-text variable whose config says `publish: true`."""
+    """'<country>/<dataset>: <variable>' of every free-text variable whose config says
+    `publish: true`."""
     return sorted(
         f"{country}/{dataset}: {variable}"
         for country, cfg in project.countries.items()
@@ -419,12 +428,14 @@ def privacy_html(project: Project) -> str:
 
 
 def audit_summary(claims: pd.DataFrame, consistency: pd.DataFrame) -> dict | None:
-    """The audit's counts by status, its failed consistency checks and every claim (None without claims).
+    """The audit's counts by status, its failed consistency checks and every claim (None without
+    claims).
 
     Returns
     -------
     dict or None
-        ``status`` (rows of status and count), ``failed`` and ``claims`` (one dict of texts per check or claim).
+        ``status`` (rows of status and count), ``failed`` and ``claims`` (one dict of texts per
+        check or claim).
     """
     if not len(claims):
         return None
@@ -475,7 +486,8 @@ def render_report(
     title : str
         The page title.
     synthetic : bool
-        Whether any country's data are synthetic (the banner says so, else it names the raw exports).
+        Whether any country's data are synthetic (the banner says so, else it names the raw
+        exports).
     countries : list of CountryInputs
         Every country's outputs, in config order.
     claims, consistency : pandas.DataFrame

@@ -1,9 +1,10 @@
-"""One house style for every chart: Okabe-Ito colours, matplotlib's bundled DejaVu Sans, fixed sizes,
-a source line under each figure, and a byte-reproducible `save_figure`.
+"""One house style for every chart: Okabe-Ito colours, matplotlib's bundled DejaVu Sans, fixed
+sizes, a source line under each figure, and a byte-reproducible `save_figure`.
 
 Nothing here changes global matplotlib state at import time: `figure_style()` is a context manager
-that applies the style's rcParams only inside its `with` block. Inside it, text is never interpreted:
-mathtext (`$...$`) and usetex are off, so labels from config and data are drawn character for character.
+that applies the style's rcParams only inside its `with` block. Inside it, text is never
+interpreted: mathtext (`$...$`) and usetex are off, so labels from config and data are drawn
+character for character.
 
     with figure_style():
         fig = new_figure(7.0, 4.0)
@@ -65,8 +66,8 @@ RC: dict[str, object] = {
     "font.sans-serif": [FONT_FAMILY],
     "font.size": BASE_SIZE,
     "mathtext.fontset": "dejavusans",
-    # text is drawn as written ("$x$" stays "$x$": no mathtext, no LaTeX), whatever a local matplotlibrc says;
-    # charts take their labels from config and data
+    # text is drawn as written ("$x$" stays "$x$": no mathtext, no LaTeX), whatever a local
+    # matplotlibrc says; charts take their labels from config and data
     "text.parse_math": False,
     "text.usetex": False,
     "text.color": TEXT,
@@ -134,8 +135,8 @@ def figure_style(**overrides) -> Iterator[None]:
 
 
 def new_figure(width: float = FIG_WIDTH, height: float = 4.0, **kwargs) -> Figure:
-    """A constrained-layout Figure at the output resolution (so text is measured as it will be drawn),
-    with an Agg canvas attached (no pyplot, no global figure registry)."""
+    """A constrained-layout Figure at the output resolution (so text is measured as it will be
+    drawn), with an Agg canvas attached (no pyplot, no global figure registry)."""
     kwargs.setdefault("dpi", DPI)
     fig = Figure(figsize=(width, height), layout="constrained", **kwargs)
     FigureCanvasAgg(fig)
@@ -153,7 +154,8 @@ def _frac_height(fig: Figure, artist) -> float:
 
 
 def _set_layout_rect(fig: Figure, *, top: float | None = None, bottom: float | None = None) -> None:
-    """Keep the constrained layout of the Axes between a reserved header (top) and footer (bottom)."""
+    """Keep the constrained layout of the Axes between a reserved header (top) and footer
+    (bottom)."""
     rect = fig.__dict__.setdefault("_house_style_rect", {"top": 1.0, "bottom": 0.0})
     if top is not None:
         rect["top"] = top
@@ -246,10 +248,11 @@ def add_title(fig: Figure, title: str) -> None:
 
 
 def add_source_note(fig: Figure, source: str, note: str | None = None, *, x: float = 0.012) -> None:
-    """Write `note` (if any) and the `source` line at the bottom-left of `fig`, wrapped to the figure
-    width, and reserve that strip so the constrained layout keeps every Axes above it.
+    """Write `note` (if any) and the `source` line at the bottom-left of `fig`, wrapped to the
+    figure width, and reserve that strip so the constrained layout keeps every Axes above it.
 
-    Call it after the Axes exist and before saving; it measures the wrapped text with the Agg renderer.
+    Call it after the Axes exist and before saving; it measures the wrapped text with the Agg
+    renderer.
     """
     parts = [p for p in (note, source) if p]
     if not parts:
@@ -311,7 +314,8 @@ def freeze_layout(fig: Figure, decimals: int = 5) -> None:
 
 
 def close_figure(fig: Figure) -> None:
-    """Release `fig`: drop it from pyplot's registry if it is there (a no-op for `new_figure()` figures)."""
+    """Release `fig`: drop it from pyplot's registry if it is there (a no-op for `new_figure()`
+    figures)."""
     import matplotlib.pyplot as plt  # imported lazily: building charts never needs pyplot
 
     plt.close(fig)

@@ -1,19 +1,22 @@
-"""Display tables: the paper's Figures 1-3, estimates and shifts, rendered to HTML, Markdown and LaTeX.
+"""Display tables: the paper's Figures 1-3, estimates and shifts, rendered to HTML, Markdown and
+LaTeX.
 
-One `DisplayTable` (title, a DataFrame of formatted cells, optional row groups, column spanners and notes)
-is built per table; HTML and LaTeX come from the same object through great_tables, Markdown from the
-same cells. Numbers are formatted as the paper prints them: percentages (and percentage-point differences and
-intervals) rounded half up to `percent_decimals` decimals (config/config.yaml; one by default).
-Text from config or data comes out literally: great_tables escapes HTML and LaTeX, `escaping.markdown_text`
-escapes Markdown (HTML entities, backslash before Markdown punctuation).
+One `DisplayTable` (title, a DataFrame of formatted cells, optional row groups, column spanners and
+notes) is built per table; HTML and LaTeX come from the same object through great_tables, Markdown
+from the same cells. Numbers are formatted as the paper prints them: percentages (and
+percentage-point differences and intervals) rounded half up to `percent_decimals` decimals
+(config/config.yaml; one by default). Text from config or data comes out literally: great_tables
+escapes HTML and LaTeX, `escaping.markdown_text` escapes Markdown (HTML entities, backslash before
+Markdown punctuation).
 
-Empty cells say why they are empty: "s" only for a cell hidden by small-cell suppression (a crosstab of public
-mode flags it in its `suppressed` column); "–" (en dash) for a number that does not exist or cannot be estimated.
-The `note` of an estimate or shift (estimates.csv, shifts.csv: why it is not estimable, or how an unusual interval
-was made) is shown as a numbered mark "[1]" in the row (estimates: in the wave's cell; shifts: after the group) and
-"[1] <note>" under the table; a note that every row shares is said once under the table, without marks. Waves
-are named as configured, in the order of estimates.csv, and shifts compare `baseline_wave` with `endline_wave`
-(the first and last waves, whatever their names).
+Empty cells say why they are empty: "s" only for a cell hidden by small-cell suppression (a crosstab
+of public mode flags it in its `suppressed` column); "–" (en dash) for a number that does not exist
+or cannot be estimated. The `note` of an estimate or shift (estimates.csv, shifts.csv: why it is not
+estimable, or how an unusual interval was made) is shown as a numbered mark "[1]" in the row
+(estimates: in the wave's cell; shifts: after the group) and "[1] <note>" under the table; a note
+that every row shares is said once under the table, without marks. Waves are named as configured, in
+the order of estimates.csv, and shifts compare `baseline_wave` with `endline_wave` (the first and
+last waves, whatever their names).
 """
 
 from __future__ import annotations
@@ -122,7 +125,8 @@ def _missing(value) -> bool:
 
 
 def pct(value, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
-    """'12.3%' (rounded half up); an empty value gives '–'. Suppressed cells are marked "s" by the caller."""
+    """'12.3%' (rounded half up); an empty value gives '–'. Suppressed cells are marked "s" by the
+    caller."""
     return MISSING if _missing(value) else f"{round_half_up(float(value), decimals):.{decimals}f}%"
 
 
@@ -131,7 +135,8 @@ def num(value, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
 
 
 def interval(low, high, sep: str = "–", decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
-    """'40.1–50.2' (percentage points, `decimals` decimals); '–' alone when the interval is not estimable."""
+    """'40.1–50.2' (percentage points, `decimals` decimals); '–' alone when the interval is not
+    estimable."""
     return (
         MISSING
         if _missing(low) and _missing(high)
@@ -140,23 +145,24 @@ def interval(low, high, sep: str = "–", decimals: int = DEFAULT_PERCENT_DECIMA
 
 
 def suppressed_flags(tidy: pd.DataFrame) -> pd.Series:
-    """True where a crosstab cell is hidden by small-cell suppression (its `suppressed` column, written in public
-    mode as True/False); all False for a table without the column (paper mode)."""
+    """True where a crosstab cell is hidden by small-cell suppression (its `suppressed` column,
+    written in public mode as True/False); all False for a table without the column (paper mode)."""
     if "suppressed" not in tidy.columns:
         return pd.Series(False, index=tidy.index)
     return tidy["suppressed"].astype(str).str.strip().str.lower().isin(["true", "1", "1.0"])
 
 
 def wave_text(value) -> str:
-    """A wave name as configured: a name read from a CSV as a number (1999, or 1999.0 beside empty cells) comes
-    back as the text it was."""
+    """A wave name as configured: a name read from a CSV as a number (1999, or 1999.0 beside empty
+    cells) comes back as the text it was."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if _missing(value) else str(value)
 
 
 def wave_title(wave) -> str:
-    """A wave as a column heading: its name with the first letter capitalised ("baseline" -> "Baseline")."""
+    """A wave as a column heading: its name with the first letter capitalised ("baseline" ->
+    "Baseline")."""
     text = wave_text(wave)
     return text[:1].upper() + text[1:]
 
@@ -170,7 +176,8 @@ def estimate_waves(estimates: pd.DataFrame) -> list[str]:
 
 def compared_waves(shifts: pd.DataFrame) -> tuple[str, str] | None:
     """(first, last): the waves the shifts compare, from the first row naming both (`baseline_wave`,
-    `endline_wave`); None for a table without rows or without those columns (e.g. written before they existed).
+    `endline_wave`); None for a table without rows or without those columns (e.g. written before
+    they existed).
     """
     if not {"baseline_wave", "endline_wave"} <= set(shifts.columns):
         return None
@@ -181,7 +188,8 @@ def compared_waves(shifts: pd.DataFrame) -> tuple[str, str] | None:
 
 
 def note_texts(table: pd.DataFrame) -> pd.Series:
-    """The `note` of each row as text, '' where there is none (an all-empty column reads back as NaN)."""
+    """The `note` of each row as text, '' where there is none (an all-empty column reads back as
+    NaN)."""
     if "note" not in table.columns:
         return pd.Series("", index=table.index, dtype=object)
     return table["note"].map(lambda n: "" if _missing(n) else str(n).strip())
@@ -189,16 +197,16 @@ def note_texts(table: pd.DataFrame) -> pd.Series:
 
 @dataclass
 class RowNotes:
-    """Footnotes for per-row notes: `marks[i]` (" [k]" or "") goes after row i's cell; `lines` go under the table
-    ("[k] note", then the notes every row shares, said once without a mark)."""
+    """Footnotes for per-row notes: `marks[i]` (" [k]" or "") goes after row i's cell; `lines` go
+    under the table ("[k] note", then the notes every row shares, said once without a mark)."""
 
     marks: list[str]
     lines: list[str]
 
 
 def row_notes(notes: pd.Series) -> RowNotes:
-    """Number the distinct non-empty notes in order of first appearance (identical notes share a number); a note
-    on every row of a table of two or more rows gets no mark and is said once."""
+    """Number the distinct non-empty notes in order of first appearance (identical notes share a
+    number); a note on every row of a table of two or more rows gets no mark and is said once."""
     texts = [str(n) for n in notes]
     if len(texts) > 1 and texts[0] and len(set(texts)) == 1:
         return RowNotes([""] * len(texts), [texts[0]])
@@ -220,9 +228,9 @@ def count_cell(n, suppressed: bool) -> str:
 
 
 def column_headers(tidy: pd.DataFrame, column_vars: list[str]) -> dict[str, tuple[str, str]]:
-    """{column label: (spanner, header)} of a crosstab whose columns combine several variables: the first variable's
-    category spans the rest, joined with " | ". Read from the tidy table's own per-variable columns, never by
-    splitting the label (a category may itself contain " | ")."""
+    """{column label: (spanner, header)} of a crosstab whose columns combine several variables: the
+    first variable's category spans the rest, joined with " | ". Read from the tidy table's own
+    per-variable columns, never by splitting the label (a category may itself contain " | ")."""
     if len(column_vars) < 2 or not set(column_vars) <= set(tidy.columns):
         return {}
     cells = tidy.drop_duplicates("column")
@@ -243,9 +251,10 @@ def crosstab_display(
     column_vars: list[str] | None = None,
     percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> DisplayTable:
-    """A paper-style crosstab: for each row a count line and, beneath it, a percent line (`percent_decimals`
-    decimals); with two or more column variables (`column_vars`), the first one's categories span the others. A
-    suppressed cell reads "s"; a percent that does not exist (a line whose total is 0) reads "–"."""
+    """A paper-style crosstab: for each row a count line and, beneath it, a percent line
+    (`percent_decimals` decimals); with two or more column variables (`column_vars`), the first
+    one's categories span the others. A suppressed cell reads "s"; a percent that does not exist (a
+    line whose total is 0) reads "–"."""
     rows = list(dict.fromkeys(tidy["row"]))
     cols = list(dict.fromkeys(tidy["column"]))
     grid_n = tidy.pivot(index="row", columns="column", values="n").loc[rows, cols]
@@ -308,10 +317,10 @@ def estimates_display(
     notes: list[str],
     percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> DisplayTable:
-    """Overall and by-sex estimates: percent (95% CI) and n per wave, one column per wave in the order of
-    estimates.csv, headed "<Wave> % (95% CI)"; percent and interval with `percent_decimals` decimals. An interval
-    that is not estimable reads "–"; a row's `note` is a mark in its cell and a line under the table (module
-    docstring)."""
+    """Overall and by-sex estimates: percent (95% CI) and n per wave, one column per wave in the
+    order of estimates.csv, headed "<Wave> % (95% CI)"; percent and interval with `percent_decimals`
+    decimals. An interval that is not estimable reads "–"; a row's `note` is a mark in its cell and
+    a line under the table (module docstring)."""
     e = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
     e["wave"] = e["wave"].map(wave_text)
     waves = estimate_waves(e)
@@ -343,7 +352,8 @@ PUBLISHED = "baseline percent and n as published (no baseline microdata)"
 
 
 def no_shifts_text(waves: list[str] | None = None) -> str:
-    """Why a country has no shifts (shifts.csv without rows), from the waves of its estimates when known."""
+    """Why a country has no shifts (shifts.csv without rows), from the waves of its estimates when
+    known."""
     if waves is not None and len(waves) == 1:
         return (
             f"No shifts: this country has one wave ('{waves[0]}'), so there is no change to"
@@ -370,11 +380,12 @@ def shifts_display(
     waves: list[str] | None = None,
     percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> DisplayTable:
-    """Shifts: percent in the first and last wave (headed by `baseline_wave` and `endline_wave`), difference
-    (95% CI), test, p, Holm and BH p, significance mark (Holm p < `alpha`); percentages, differences and intervals
-    with `percent_decimals` decimals. What cannot be estimated reads "–" and the row's `note` is a mark after its
-    group and a line under the table. A table without rows gives one line saying why (`waves`: the country's
-    waves, from its estimates, make the reason exact)."""
+    """Shifts: percent in the first and last wave (headed by `baseline_wave` and `endline_wave`),
+    difference (95% CI), test, p, Holm and BH p, significance mark (Holm p < `alpha`); percentages,
+    differences and intervals with `percent_decimals` decimals. What cannot be estimated reads "–"
+    and the row's `note` is a mark after its group and a line under the table. A table without rows
+    gives one line saying why (`waves`: the country's waves, from its estimates, make the reason
+    exact)."""
     if not len(shifts):
         return DisplayTable(
             table_id,
@@ -438,7 +449,8 @@ def shifts_display(
 
 
 def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> list[Path]:
-    """Render one of a country's display tables: a configured crosstab, `estimates_table` or `shifts_table`."""
+    """Render one of a country's display tables: a configured crosstab, `estimates_table` or
+    `shifts_table`."""
     from analysis.config import load_project
 
     project = load_project(root)
@@ -494,7 +506,8 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m figures.tables --country C --name NAME --out-stem PATH`: write PATH.html, .md and .tex."""
+    """`python -m figures.tables --country C --name NAME --out-stem PATH`: write PATH.html, .md and
+    .tex."""
     import argparse
     import sys
 

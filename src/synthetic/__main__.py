@@ -1,8 +1,8 @@
 """`python -m synthetic [--out data/raw]`: rebuild the synthetic raw exports, byte for byte.
 
-Reads config/synthetic_reconstruction.yaml (every assumption lives there) and writes data/raw/<country>/
-plus data/raw/README.md with the list of printed values that needed item non-response or could not be
-matched.
+Reads config/synthetic_reconstruction.yaml (every assumption lives there) and writes
+data/raw/<country>/ plus data/raw/README.md with the list of printed values that needed item
+non-response or could not be matched.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""EXAMPLE DATA, not from the paper: a fictional SurveyCTO Stata panel with strata, clusters and weights.
+"""EXAMPLE DATA, not from the paper: a fictional SurveyCTO Stata panel with strata, clusters and
+weights.
 
-It shows the onboarding of a third country from config alone (README "Add a country"). Every parameter is
-in config/synthetic_reconstruction.yaml under `example_country`.
+It shows the onboarding of a third country from config alone (README "Add a country"). Every
+parameter is in config/synthetic_reconstruction.yaml under `example_country`.
 """
 
 from __future__ import annotations

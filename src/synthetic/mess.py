@@ -20,7 +20,8 @@ def add_mess(
     age_missing_code: float = 98,
     consent_no: object = 0,
 ) -> pd.DataFrame:
-    """Add the realistic problems listed in the assumptions; return the frame in submission order."""
+    """Add the realistic problems listed in the assumptions; return the frame in submission
+    order."""
     df = df.copy()
     n = len(df)
     if mess.get("age_out_of_range"):

@@ -62,7 +62,8 @@ def code_scale(rng: np.random.Generator, binary: np.ndarray, scale: str) -> np.n
 def solve_items(
     items: list[dict], totals: dict[str, dict[str, int]], max_nr: int
 ) -> tuple[dict[str, Solution], list[str]]:
-    """Solve every item's counts; return solutions and a report of non-response and unmatched cases."""
+    """Solve every item's counts; return solutions and a report of non-response and unmatched
+    cases."""
     solutions, report = {}, []
     for item in items:
         waves = item.get("waves", list(item["targets"]))
@@ -94,7 +95,8 @@ def fill_items(
     hints: dict[str, np.ndarray] | None = None,
     persistence: float = 0.0,
 ) -> dict[str, np.ndarray]:
-    """Write coded responses for each item into `frame` (in place); return the 0/1/NaN truth per item."""
+    """Write coded responses for each item into `frame` (in place); return the 0/1/NaN truth per
+    item."""
     truth = {}
     for item in items:
         sol = solutions[item["name"]]

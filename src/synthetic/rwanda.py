@@ -1,6 +1,8 @@
-"""Synthetic reconstruction of the Rwanda surveys (endline 2023: ONA SPSS export; baseline: SurveyCTO SPSS export).
+"""Synthetic reconstruction of the Rwanda surveys (endline 2023: ONA SPSS export; baseline:
+SurveyCTO SPSS export).
 
-Built only from the paper's Figures 1-2 and section 3.1.1 and from config/synthetic_reconstruction.yaml.
+Built only from the paper's Figures 1-2 and section 3.1.1 and from
+config/synthetic_reconstruction.yaml.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ MISSING_AGE = {98: "Don't know", 99: "Refused"}
 
 
 def _profile(rng, cfg) -> pd.DataFrame:
-    """404 respondents with sex, age band, age and social group matching Figures 1 and 2 as printed."""
+    """404 respondents with sex, age band, age and social group matching Figures 1 and 2 as
+    printed."""
     bands, bounds = cfg["age_bands"], cfg["age_band_bounds"]
     rows = []
     under30_codes = {x["code"] for x in cfg["figure2"] if x.get("under_30")}
@@ -30,7 +33,8 @@ def _profile(rng, cfg) -> pd.DataFrame:
         band_idx = np.repeat(np.arange(len(bands)), cfg["figure1"][sex])  # youngest first
         under30 = [g["code"] for g in cfg["figure2"] if g.get("under_30") for _ in range(g[sex])]
         others = [g["code"] for g in cfg["figure2"] if not g.get("under_30") for _ in range(g[sex])]
-        # "Under 30" groups take the youngest slots; for men this reaches into 31-35 (the printed conflict)
+        # "Under 30" groups take the youngest slots; for men this reaches into 31-35 (the printed
+        # conflict)
         groups = np.concatenate([rng.permutation(under30), rng.permutation(others)]).astype(int)
         for b, g in zip(band_idx, groups):
             lo, hi = bounds[b]

@@ -1,7 +1,9 @@
-"""Synthetic reconstruction of the Tajikistan data: KoboToolbox exports (baseline CSV, endline XLSX) of a
-women participants' panel survey, their XLSForm, and the qualitative participant register (Figure 3).
+"""Synthetic reconstruction of the Tajikistan data: KoboToolbox exports (baseline CSV, endline XLSX)
+of a women participants' panel survey, their XLSForm, and the qualitative participant register
+(Figure 3).
 
-Built only from the paper's section 3.2 / 3.2.1, Box 3, Figure 3 and config/synthetic_reconstruction.yaml.
+Built only from the paper's section 3.2 / 3.2.1, Box 3, Figure 3 and
+config/synthetic_reconstruction.yaml.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ def printed_int(value: float, decimals: int) -> int:
 
 
 def rounded_pct_int(k, n, decimals: int):
-    """round_half_up(100 k / n, decimals) as an integer of the last digit; exact integer arithmetic."""
+    """round_half_up(100 k / n, decimals) as an integer of the last digit; exact integer
+    arithmetic."""
     k = np.asarray(k, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
     scale = 100 * 10**decimals
@@ -102,7 +103,8 @@ def _wave_candidates(totals: dict[str, int], targets: dict[str, float], decimals
             targets["overall"], decimals
         )
         distance += np.abs(100.0 * k_all / n_all - targets["overall"])
-    # where groups are not printed, prefer groups that resemble each other (smallest spread of rates)
+    # where groups are not printed, prefer groups that resemble each other (smallest spread of
+    # rates)
     rates = [cand[f"k_{g}"] / cand[f"n_{g}"] for g in groups]
     spread = np.max(rates, axis=0) - np.min(rates, axis=0) if rates else np.zeros(size)
     cand.update(
@@ -130,7 +132,8 @@ def solve_item(
     totals: wave -> group -> number of respondents (e.g. {"endline": {"Female": 265, "Male": 139}}).
     targets: wave -> {"overall" | group: printed percent}.
     change_pp: group or "overall" -> printed endline - baseline change in percentage points.
-    change_relative: group or "overall" -> printed relative change in percent (endline / baseline - 1).
+    change_relative: group or "overall" -> printed relative change in percent
+    (endline / baseline - 1).
     Ranking (lexicographic): fewest printed values not reproduced (a group value or a change counts
     twice an overall value), least item non-response, smallest total distance to the printed values,
     smallest spread between groups' rates. Remaining ties go to the first candidate (deterministic).
@@ -161,7 +164,7 @@ def solve_item(
     spread = sum(per_wave[w]["spread"][picks[w]] for w in waves)
     for g, printed, kind in changes:
 
-        def pct(w):
+        def pct(w, g=g):
             n = per_wave[w]["n_all" if g == "overall" else f"n_{g}"][picks[w]]
             k = per_wave[w]["k_all" if g == "overall" else f"k_{g}"][picks[w]]
             return 100.0 * k / n
@@ -200,7 +203,7 @@ def solve_item(
                 )
     for g, printed, kind in changes:
 
-        def pct_of(w):
+        def pct_of(w, g=g):
             c = counts[w]
             if g == "overall":
                 return 100.0 * sum(x.k for x in c.values()) / sum(x.n for x in c.values())

@@ -19,9 +19,10 @@ FIXED_TIME_SAV = b"00:00:00"  # 8 bytes "hh:mm:ss"
 FIXED_ZIP_TIME = (2023, 7, 1, 0, 0, 0)
 FIXED_ISO = "2023-07-01T00:00:00Z"
 
-# Offsets in the SPSS system-file header record (IBM SPSS Statistics file format, "File Header Record"):
-# rec_type 4 + prod_name 60 + layout_code 4 + nominal_case_size 4 + compression 4 + weight_index 4
-# + ncases 4 + bias 8 = 92 bytes before creation_date (9 bytes), then creation_time (8 bytes).
+# Offsets in the SPSS system-file header record (IBM SPSS Statistics file format, "File Header
+# Record"): rec_type 4 + prod_name 60 + layout_code 4 + nominal_case_size 4 + compression 4 +
+# weight_index 4 + ncases 4 + bias 8 = 92 bytes before creation_date (9 bytes), then creation_time
+# (8 bytes).
 _SAV_DATE_OFFSET = 92
 _SAV_TIME_OFFSET = 101
 
@@ -38,7 +39,8 @@ def write_sav(df: pd.DataFrame, path: Path, **meta) -> None:
 
 
 def write_dta(df: pd.DataFrame, path: Path, **meta) -> None:
-    """Write a Stata .dta (format 118 via pyreadstat version=15), then pin the header's <timestamp>."""
+    """Write a Stata .dta (format 118 via pyreadstat version=15), then pin the header's
+    <timestamp>."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pyreadstat.write_dta(df, str(path), version=15, **meta)
     data = path.read_bytes()

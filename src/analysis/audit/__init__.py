@@ -1,4 +1,5 @@
-"""Reviewer's audit: the paper's claims registered, recomputed, checked and traced to their inputs."""
+"""Reviewer's audit: the paper's claims registered, recomputed, checked and traced to their
+inputs."""
 
 from analysis.audit.run import AuditResult, audit, load_registry, render_findings, write_audit
 

@@ -1,7 +1,9 @@
-"""`python -m analysis.audit run` builds reports/audit/; `python -m analysis.audit show <claim_id>` explains one claim.
+"""`python -m analysis.audit run` builds reports/audit/; `python -m analysis.audit show <claim_id>`
+explains one claim.
 
-`show` prints the claim as registered, the recomputed value and status, every check, and the provenance
-record: input files with SHA-256, filters, n and k, method, implementing function and code version.
+`show` prints the claim as registered, the recomputed value and status, every check, and the
+provenance record: input files with SHA-256, filters, n and k, method, implementing function and
+code version.
 """
 
 from __future__ import annotations

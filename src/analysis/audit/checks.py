@@ -3,15 +3,17 @@
 Conventions: percents are 0-100; a printed value with d decimals stands for the interval
 [printed - h, printed + h] with h = 0.5 * 10^-d (half-up rounding, as the paper rounds).
 
-a. compare_printed        recomputed vs printed within printed precision        (reproduced / differs)
-b. granularity            is some integer k/n equal to the printed percent? else the largest n that allows it
-                          (the GRIM test: Brown & Heathers 2017, Social Psychological and Personality Science 8(4))
+a. compare_printed        recomputed vs printed within printed precision (reproduced / differs)
+b. granularity            is some integer k/n equal to the printed percent? else the largest n that
+                          allows it (the GRIM test: Brown & Heathers 2017, Social Psychological
+                          and Personality Science 8(4))
 c. check_sum              parts vs printed total (counts exactly; percents within rounding)
 d. check_weighted_average overall percent vs its parts' percents and n
 e. check_change           stated change vs endline - baseline (pp or relative)
 f. check_cross_table      counts of one table vs another (e.g. "under 30" groups vs 18-30 age bands)
 g. check_itemised_total   a stated total vs itemised counts elsewhere
-h. check_subgroup_change  can the overall change follow from its parts' changes, and under what composition
+h. check_subgroup_change  can the overall change follow from its parts' changes, and under what
+                          composition
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def compare_printed(
 
 
 def possible_percent(printed: float, decimals: int, n: int) -> int | None:
-    """An integer k with round_half_up(100 k / n, decimals) == printed, or None (exact arithmetic)."""
+    """An integer k with round_half_up(100 k / n, decimals) == printed, or None (exact
+    arithmetic)."""
     target = Fraction(str(round(printed, decimals)))
     k = int(round(float(target) * n / 100))
     for cand in range(max(0, k - 2), min(n, k + 2) + 1):
@@ -108,7 +111,8 @@ def granularity(printed: float, decimals: int, n: int) -> CheckResult:
 
 
 def check_sum(total: float, parts: list[float], decimals: int, unit: str) -> CheckResult:
-    """(c) Do the parts add up to the printed total? Counts exactly; percents within accumulated rounding."""
+    """(c) Do the parts add up to the printed total? Counts exactly; percents within accumulated
+    rounding."""
     s = sum(parts)
     if unit == "count":
         ok = abs(s - total) < 1e-9
@@ -195,7 +199,8 @@ def check_change(
     level_decimals: int,
     kind: str = "pp",
 ) -> CheckResult:
-    """(e) Stated change vs endline - baseline (pp) or (endline - baseline) / baseline (relative, %)."""
+    """(e) Stated change vs endline - baseline (pp) or (endline - baseline) / baseline (relative,
+    %)."""
     h = half_unit(level_decimals)
     if kind == "pp":
         low, high = (endline - h) - (baseline + h), (endline + h) - (baseline - h)
@@ -217,7 +222,8 @@ def check_change(
 def check_cross_table(
     left: list[float], right: list[float], relation: str, statement: str
 ) -> CheckResult:
-    """(f) Feasibility across tables, e.g. people in 'Under 30' groups <= people aged 18-30 (by sex)."""
+    """(f) Feasibility across tables, e.g. people in 'Under 30' groups <= people aged 18-30 (by
+    sex)."""
     a, b = sum(left), sum(right)
     ok = {"left<=right": a <= b, "left>=right": a >= b, "left==right": a == b}[relation]
     return CheckResult(
@@ -247,9 +253,9 @@ def check_subgroup_change(
 ) -> CheckResult:
     """(h) Can an overall change come from its parts' changes?
 
-    With the same group composition at both waves the overall change is a weighted mean of the parts'
-    changes, so it must lie between them. Outside that range it needs the composition to shift
-    between waves (Simpson's paradox); the result is then 'conditional' and says so.
+    With the same group composition at both waves the overall change is a weighted mean of the
+    parts' changes, so it must lie between them. Outside that range it needs the composition to
+    shift between waves (Simpson's paradox); the result is then 'conditional' and says so.
     """
     h_o, h_p = half_unit(overall_decimals), half_unit(part_decimals)
     changes = [c for c, _ in parts]

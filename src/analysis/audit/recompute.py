@@ -1,11 +1,14 @@
 """Recompute one registered claim from the pipeline's own outputs, with a provenance record.
 
 Kinds (the `recompute:` key of a claim):
-  figure_cell  a cell of reports/tables/<country>/<table>.csv (the same file the figures are drawn from)
-  estimate     estimates.estimate_table on data/processed/<country>/respondents.parquet (optional extra filter)
+  figure_cell  a cell of reports/tables/<country>/<table>.csv (the same file the figures are
+               drawn from)
+  estimate     estimates.estimate_table on data/processed/<country>/respondents.parquet
+               (optional extra filter)
   shift        the matching row of reports/tables/<country>/shifts.csv
-  change       endline - baseline of the wave-level estimates (all respondents of each wave, as a paper
-               reports levels), in pp or relative %; the design's test of the shift is named in provenance
+  change       endline - baseline of the wave-level estimates (all respondents of each wave, as a
+               paper reports levels), in pp or relative %; the design's test of the shift is
+               named in provenance
   count        rows of a processed dataset (optional filter)
   arithmetic   an expression over other claims' PRINTED values (checks the paper's own arithmetic)
   external     not recomputable from these data (national statistics, programme monitoring counts)
@@ -57,7 +60,8 @@ def sha256(path: str) -> str:
 
 
 def code_version(root: Path) -> str:
-    """The git commit of the code (with '+dirty' if the work tree differs), or 'unknown' outside git."""
+    """The git commit of the code (with '+dirty' if the work tree differs), or 'unknown' outside
+    git."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
@@ -108,7 +112,8 @@ def safe_eval(expression: str, names: dict[str, float]) -> float:
 
 
 def _conditions_text(conditions: Sequence[Condition | ClaimCondition] | None) -> str:
-    """A filter for a provenance record: 'none', one condition as its mapping, several as a list of mappings."""
+    """A filter for a provenance record: 'none', one condition as its mapping, several as a list of
+    mappings."""
     if conditions is None:
         return "none"
     written = [c.written() for c in conditions]
@@ -173,7 +178,8 @@ class Recomputer:
         return getattr(self, f"_{claim.recompute.kind}")(claim, claim.recompute.spec, printed_by_id)
 
     def _estimates(self, country: str, data: pd.DataFrame, group_var: str) -> pd.DataFrame:
-        """Every estimate of the country's indicators in `data`, for all respondents or by one group variable."""
+        """Every estimate of the country's indicators in `data`, for all respondents or by one group
+        variable."""
         return estimate_table(
             data,
             self.project.indicators,
@@ -185,8 +191,8 @@ class Recomputer:
         )
 
     def _figure_cell(self, claim: Claim, spec: FigureCellSpec, _):
-        # recomputed from the processed data with the table's own function and config (never from a table that
-        # public-mode suppression may have thinned)
+        # recomputed from the processed data with the table's own function and config (never from a
+        # table that public-mode suppression may have thinned)
         from analysis.tables.crosstab import figure_table
 
         table_cfg = self.project.countries[spec.country].tables[spec.table]

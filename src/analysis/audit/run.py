@@ -156,9 +156,8 @@ def _consistency_row(check: ConsistencyCheck, claims: dict[str, Claim]) -> dict:
     elif isinstance(check, ItemisedTotalCheck):
         res = checks.check_itemised_total(p[check.total], [p[x] for x in check.items])
         if not res.passed:
-            res.label = (  # two counts of possibly different activities: inconsistent if they are the same
-                "conditional"
-            )
+            # two counts of possibly different activities: inconsistent if they are the same
+            res.label = "conditional"
     else:  # SubgroupChangeCheck
         parts = [(p[x.change], x.endline_n) for x in check.parts]
         res = checks.check_subgroup_change(
@@ -201,8 +200,9 @@ def audit(
 
 
 def render_findings(result: AuditResult) -> str:
-    """findings.md: the paper's internal inconsistencies, each with its arithmetic and a label. Text from the
-    registry or the checks is Markdown-escaped (`escaping.markdown_text`), so it shows literally."""
+    """findings.md: the paper's internal inconsistencies, each with its arithmetic and a label. Text
+    from the registry or the checks is Markdown-escaped (`escaping.markdown_text`), so it shows
+    literally."""
     c, k = result.claims, result.consistency
     md = markdown_text
     paper = result.registry.paper
@@ -258,7 +258,8 @@ def render_findings(result: AuditResult) -> str:
             f" {md(r['section'])} prints {r['printed']:.{int(r['decimals'])}f}% but its own counts"
             f" give {r['recomputed']:.3f}%."
         )
-    # figure cells print their own counts, so a percentage that misses them is reported above instead
+    # figure cells print their own counts, so a percentage that misses them is reported above
+    # instead
     gran = c[
         c["check"].str.contains("granularity")
         & c["detail"].str.contains("impossible")

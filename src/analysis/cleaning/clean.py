@@ -1,22 +1,26 @@
-"""Cleaning: raw exports of one dataset -> harmonised rows, exclusions, cleaning log, row accounting.
+"""Cleaning: raw exports of one dataset -> harmonised rows, exclusions, cleaning log, row
+accounting.
 
 Public surface:
   clean_dataset(project, country, dataset, workers) -> CleanResult
   write_clean_outputs(result, data_path, exclusions_path, log_path, accounting_path)
 
-Per source file (`clean_source`): read -> harmonise every codebook variable (codebook.convert_column) ->
-blank rows (every cell empty) excluded as "blank row", then exclusions in config order (first matching rule
-gives the reason) -> unknown codes in kept rows stop the run -> published free text redacted
-(analysis.cleaning.free_text) -> derived variables (bands must cover every value a table, indicator or design uses)
--> consistency warnings -> dates after the end of fieldwork flagged -> indicators -> withheld free text
-dropped. The invariant raw rows = kept + excluded is checked for every file before anything is written. Raw
-columns not named in the codebook (direct identifiers among them) are never copied. Then, over all sources:
-one interview per person and wave, panel ids that match (and pairs whose sex or age disagree flagged),
-indicator values that the variable can take, indicators with answers in every wave, usable design variables.
+Per source file (`clean_source`): read -> harmonise every codebook variable
+(codebook.convert_column) -> blank rows (every cell empty) excluded as "blank row", then exclusions
+in config order (first matching rule gives the reason) -> unknown codes in kept rows stop the run ->
+published free text redacted (analysis.cleaning.free_text) -> derived variables (bands must cover
+every value a table, indicator or design uses) -> consistency warnings -> dates after the end of
+fieldwork flagged -> indicators -> withheld free text dropped. The invariant
+raw rows = kept + excluded is checked for every file before anything is written. Raw columns not
+named in the codebook (direct identifiers among them) are never copied. Then, over all sources: one
+interview per person and wave, panel ids that match (and pairs whose sex or age disagree flagged),
+indicator values that the variable can take, indicators with answers in every wave, usable design
+variables.
 
-The cleaning log's `severity` is `change` (a value was changed, e.g. a missing code or a respelling) or
-`warning` (a value kept as it is but flagged: consistency checks, uncovered band values of an unused derived
-variable, panel pairs that may be two people, dates after the end of fieldwork or in the future).
+The cleaning log's `severity` is `change` (a value was changed, e.g. a missing code or a respelling)
+or `warning` (a value kept as it is but flagged: consistency checks, uncovered band values of an
+unused derived variable, panel pairs that may be two people, dates after the end of fieldwork or in
+the future).
 
 Large datasets (analysis.resources.source_processes) clean their source files in parallel processes,
 one per file; results and errors arrive in config order, exactly as in a sequential run.
@@ -95,14 +99,15 @@ class CleanResult:
     exclusions: pd.DataFrame
     log: pd.DataFrame
     accounting: pd.DataFrame
-    # the files' bytes, when already being made in the background (`_in_background`): Parquet of `data`, CSV of `log`
+    # the files' bytes, when already being made in the background (`_in_background`): Parquet of
+    # `data`, CSV of `log`
     parquet: Future | None = None
     log_csv: Future | None = None
 
 
 def parquet_bytes(data: pd.DataFrame) -> bytes:
-    """`data` as Parquet (text columns as pandas "string"); no column statistics: nothing filters on them, and they
-    cost a third of the encoding time. Deterministic bytes."""
+    """`data` as Parquet (text columns as pandas "string"); no column statistics: nothing filters on
+    them, and they cost a third of the encoding time. Deterministic bytes."""
     frame = data.astype({c: "string" for c in data.columns if data[c].dtype == object})
     sink = io.BytesIO()
     frame.to_parquet(sink, index=False, engine="pyarrow", write_statistics=False)
@@ -123,9 +128,9 @@ class SourceResult:
 
 
 def _in_background(make, *args) -> Future:
-    """Start `make(*args)` in a daemon thread and return its Future. Used for the bytes of large outputs (pyarrow
-    releases the GIL while encoding), so the checks of `clean_dataset` run meanwhile; a failed check leaves the
-    bytes unused and does not wait for them."""
+    """Start `make(*args)` in a daemon thread and return its Future. Used for the bytes of large
+    outputs (pyarrow releases the GIL while encoding), so the checks of `clean_dataset` run
+    meanwhile; a failed check leaves the bytes unused and does not wait for them."""
     future: Future = Future()
 
     def run():
@@ -139,7 +144,8 @@ def _in_background(make, *args) -> Future:
 
 
 def _raw_column(source: Source, variable: str, spec: Variable) -> str:
-    """The raw column a variable is read from: this source's `columns:` mapping, else its `source:`, else its name."""
+    """The raw column a variable is read from: this source's `columns:` mapping, else its `source:`,
+    else its name."""
     if variable in source.columns:
         return source.columns[variable]
     return variable if spec.source is None else spec.source
@@ -152,9 +158,9 @@ def _is_null(value) -> bool:
 def possible_values(
     spec: Variable, value_labels: dict | None, multi_choices: set | None
 ) -> set | None:
-    """The harmonised values a codebook variable can take, when they can be listed: a categorical's `values:` map
-    or the file's value labels (XLSForm choices) after `recode:`, a multi's choices, a constant. None for text,
-    numbers and dates (their values are whatever the data hold)."""
+    """The harmonised values a codebook variable can take, when they can be listed: a categorical's
+    `values:` map or the file's value labels (XLSForm choices) after `recode:`, a multi's choices, a
+    constant. None for text, numbers and dates (their values are whatever the data hold)."""
     if spec.has_constant:
         return set() if _is_null(spec.constant) else {spec.constant}
     if spec.type == "multi":
@@ -192,8 +198,8 @@ class Harmonised:
 def harmonise_source(
     root: Path, dataset: Dataset, source: Source, config_file: str, keep_pii: bool = False
 ) -> Harmonised:
-    """Read one raw file and convert every codebook variable. `keep_pii`: also hand back the raw PII columns
-    (to redact them from published free text; they never reach an output)."""
+    """Read one raw file and convert every codebook variable. `keep_pii`: also hand back the raw PII
+    columns (to redact them from published free text; they never reach an output)."""
     table = read_source(root, source)
     raw = table.frame
     pii = set(dataset.pii)
@@ -277,9 +283,11 @@ def cleaned_sources(
     workers: int = 1,
     consumers: dict | None = None,
 ) -> Iterator[SourceResult]:
-    """Yield `clean_source` of every source in config order; large files are cleaned in parallel (processes).
+    """Yield `clean_source` of every source in config order; large files are cleaned in parallel
+    (processes).
 
-    Errors surface in source order, as in a sequential run: the first source's problem is reported first.
+    Errors surface in source order, as in a sequential run: the first source's problem is reported
+    first.
     """
     sources = dataset.sources
     args = [
@@ -307,8 +315,9 @@ def cleaned_sources(
 def apply_exclusions(
     frame: pd.DataFrame, rules: list[Exclusion], config_file: str, blank: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match wins.
-    `blank` rows (every raw cell empty) come first, with rule `blank_row` and reason "blank row"."""
+    """Return a frame of excluded rows (index = frame index) with `rule` and `reason`; first match
+    wins. `blank` rows (every raw cell empty) come first, with rule `blank_row` and reason "blank
+    row"."""
     reason = pd.Series(None, index=frame.index, dtype=object)
     rule_id = pd.Series(None, index=frame.index, dtype=object)
     if blank is not None and blank.any():
@@ -341,10 +350,11 @@ def apply_exclusions(
 def decided_by_unknown(
     unknown: pd.DataFrame, excluded: pd.DataFrame, rules: list[Exclusion]
 ) -> np.ndarray:
-    """Unknown values (rows of `unknown`) that decided their row's exclusion: the rule that excluded the row reads
-    that variable. An unknown consent code ("maybe") reads as missing, and `not_equals: "Yes"` would exclude the
-    interview as if consent were refused; such a value must stop the run like one in a kept row. (Unknown values
-    in other variables of an excluded row, e.g. a test submission, do not matter.)"""
+    """Unknown values (rows of `unknown`) that decided their row's exclusion: the rule that excluded
+    the row reads that variable. An unknown consent code ("maybe") reads as missing, and
+    `not_equals: "Yes"` would exclude the interview as if consent were refused; such a value must
+    stop the run like one in a kept row. (Unknown values in other variables of an excluded row, e.g.
+    a test submission, do not matter.)"""
     reads: dict[str, set] = {}
     for rule in rules:
         variables = (
@@ -366,8 +376,8 @@ def decided_by_unknown(
 
 
 def _bands(frame: pd.DataFrame, name: str, spec: BandsDerivation, log_rows: list) -> pd.Series:
-    """Numeric `from` -> the label of the band holding it (min <= value <= max); rows without one take the
-    `fallback` variable's value when it is a band label (logged)."""
+    """Numeric `from` -> the label of the band holding it (min <= value <= max); rows without one
+    take the `fallback` variable's value when it is a band label (logged)."""
     values = pd.to_numeric(frame[spec.from_], errors="coerce")
     band = pd.Series(None, index=frame.index, dtype=object)
     for b in spec.bands:
@@ -392,7 +402,8 @@ def _bands(frame: pd.DataFrame, name: str, spec: BandsDerivation, log_rows: list
 
 
 def derive(frame: pd.DataFrame, derivations: dict[str, Derivation], log_rows: list) -> pd.DataFrame:
-    """Add derived variables: bands (numeric -> labelled bands, with a fallback variable), copy, concat, map, constant."""
+    """Add derived variables: bands (numeric -> labelled bands, with a fallback variable), copy,
+    concat, map, constant."""
     for name, spec in derivations.items():
         if isinstance(spec, BandsDerivation):
             frame[name] = _bands(frame, name, spec, log_rows)
@@ -410,8 +421,8 @@ def derive(frame: pd.DataFrame, derivations: dict[str, Derivation], log_rows: li
 
 
 def _shown_values(frame: pd.DataFrame, variables: list[str], withheld=frozenset()) -> pd.Series:
-    """The values of `variables` in each row as text joined by " | " (missing: NA; withheld free text: a
-    placeholder), column by column."""
+    """The values of `variables` in each row as text joined by " | " (missing: NA; withheld free
+    text: a placeholder), column by column."""
     parts = [
         (
             pd.Series(WITHHELD, index=frame.index, dtype=object)
@@ -426,8 +437,8 @@ def _shown_values(frame: pd.DataFrame, variables: list[str], withheld=frozenset(
 def consistency_warnings(
     frame: pd.DataFrame, checks: list[Check], config_file: str, withheld=frozenset()
 ) -> pd.DataFrame:
-    """Flag (never change) rows that break a stated consistency rule; one log row per flagged row. The values of
-    withheld free-text variables are not shown."""
+    """Flag (never change) rows that break a stated consistency rule; one log row per flagged row.
+    The values of withheld free-text variables are not shown."""
     out = []
     for check in checks:
         hit = evaluate(frame, check.when, config_file)
@@ -475,10 +486,10 @@ def band_coverage(
     config_file: str,
     source: Source,
 ) -> pd.DataFrame:
-    """Derived `bands:` must cover every present value of their source variable. A band variable used by an
-    indicator, a table, `estimate_groups` or the design (`consumers`) stops the run when a value falls outside
-    every band (the value would read as missing, and a share over the other bands as 100%); otherwise each such
-    row is a warning in the cleaning log."""
+    """Derived `bands:` must cover every present value of their source variable. A band variable
+    used by an indicator, a table, `estimate_groups` or the design (`consumers`) stops the run when
+    a value falls outside every band (the value would read as missing, and a share over the other
+    bands as 100%); otherwise each such row is a warning in the cleaning log."""
     logs = []
     for name, spec in derivations.items():
         if not isinstance(spec, BandsDerivation):
@@ -519,7 +530,8 @@ def band_coverage(
 
 
 def _fieldwork_end(source: Source, config_file: str) -> str | None:
-    """`fieldwork_end` of a source as YYYY-MM-DD (the schema asks for that form; the date must exist too)."""
+    """`fieldwork_end` of a source as YYYY-MM-DD (the schema asks for that form; the date must exist
+    too)."""
     end = source.fieldwork_end
     if end is None:
         return None
@@ -541,8 +553,9 @@ def late_dates(
     config_file: str,
     today: datetime.date | None = None,
 ) -> pd.DataFrame:
-    """Warnings for `type: date` values after the source's `fieldwork_end` or, when none is configured, after the
-    day of the run (UTC): an interview cannot take place in the future. Kept as they are."""
+    """Warnings for `type: date` values after the source's `fieldwork_end` or, when none is
+    configured, after the day of the run (UTC): an interview cannot take place in the future. Kept
+    as they are."""
     dates = [
         v for v, spec in dataset.variables.items() if spec.type == "date" and v in frame.columns
     ]
@@ -586,20 +599,22 @@ def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
 def _measured(
     indicators: list[Indicator], country: str
 ) -> list[tuple[Indicator, IndicatorMapping]]:
-    """(indicator, how the country measures it) for the indicators this country measures, in configured order."""
+    """(indicator, how the country measures it) for the indicators this country measures, in
+    configured order."""
     return [(ind, ind.countries[country]) for ind in indicators if country in ind.countries]
 
 
 def _missing_codes(how: IndicatorMapping) -> list:
-    """The values an indicator counts as missing besides missing answers (`missing:`; none for `any_of`)."""
+    """The values an indicator counts as missing besides missing answers (`missing:`; none for
+    `any_of`)."""
     return how.missing if isinstance(how, ShareMapping) else []
 
 
 def add_indicator_columns(
     frame: pd.DataFrame, indicators: list[Indicator], country: str
 ) -> pd.DataFrame:
-    """One 0/1/NA column per indicator defined for this country (named by indicator id); indicators whose
-    variable is absent are left to `check_indicators`, which reports them."""
+    """One 0/1/NA column per indicator defined for this country (named by indicator id); indicators
+    whose variable is absent are left to `check_indicators`, which reports them."""
     for ind, how in _measured(indicators, country):
         if how.variable not in frame.columns:
             continue
@@ -617,7 +632,8 @@ def add_indicator_columns(
         else:
             positive = _value_in(src, how.positive)
         invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, _missing_codes(how))
-        # 0/1 with NA: one byte a value (nullable Int8), in memory, between processes and in the Parquet file
+        # 0/1 with NA: one byte a value (nullable Int8), in memory, between processes and in the
+        # Parquet file
         frame[ind.id] = pd.arrays.IntegerArray(positive.astype(np.int8), invalid)
     return frame
 
@@ -625,8 +641,8 @@ def add_indicator_columns(
 def check_indicators(
     frame: pd.DataFrame, indicators: list[Indicator], country: str, config_file: str = "config"
 ) -> None:
-    """Every indicator of this country reads an existing variable and has valid answers in every wave it is
-    declared for (`waves`, default: all waves)."""
+    """Every indicator of this country reads an existing variable and has valid answers in every
+    wave it is declared for (`waves`, default: all waves)."""
     wave_code, wave_names = pd.factorize(frame["wave"], sort=True)
     for ind, how in _measured(indicators, country):
         if ind.id not in frame.columns:  # add_indicator_columns found no such variable
@@ -660,15 +676,18 @@ def check_indicators(
 
 
 def duplicate_interviews(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose respondent id occurs more than once in a wave (source file and row, for the message)."""
+    """Rows whose respondent id occurs more than once in a wave (source file and row, for the
+    message)."""
     dup = frame.duplicated(["respondent_id", "wave"], keep=False)
     return frame.loc[dup, ["respondent_id", "wave", "source_file", "source_row"]]
 
 
 def check_unique_respondents(frame: pd.DataFrame, duplicates: pd.DataFrame | None = None) -> None:
-    """A respondent appears at most once per wave (after exclusions): two interviews of one person stop the run.
+    """A respondent appears at most once per wave (after exclusions): two interviews of one person
+    stop the run.
 
-    `duplicates`: the rows of `duplicate_interviews`, when already found (per source file, by the workers).
+    `duplicates`: the rows of `duplicate_interviews`, when already found (per source file, by the
+    workers).
     """
     rows = duplicate_interviews(frame) if duplicates is None else duplicates
     if len(rows):
@@ -697,7 +716,8 @@ def check_unique_respondents(frame: pd.DataFrame, duplicates: pd.DataFrame | Non
 def check_panel_matching(
     frame: pd.DataFrame, design: Design, config_file: str, min_share: float = 0.5
 ) -> None:
-    """A panel must match most respondents across waves; otherwise the ids are probably not the same key."""
+    """A panel must match most respondents across waves; otherwise the ids are probably not the same
+    key."""
     if not design.is_panel:
         return
     key = design.panel_key
@@ -754,7 +774,8 @@ def check_design_values(frame: pd.DataFrame, design: Design, config_file: str) -
 
 
 def check_row_accounting(file: str, n_raw: int, kept_rows, excluded_rows) -> None:
-    """Every raw row 1..n_raw is either kept or excluded, exactly once. Raises RowAccountingError."""
+    """Every raw row 1..n_raw is either kept or excluded, exactly once. Raises
+    RowAccountingError."""
     everything = np.concatenate(
         [np.asarray(kept_rows, dtype=np.int64), np.asarray(excluded_rows, dtype=np.int64)]
     )
@@ -791,7 +812,8 @@ def _unknown_error(
 
 def redact_free_text(kept: pd.DataFrame, log: pd.DataFrame, scanned, pii: pd.DataFrame | None):
     """Redact phone numbers, e-mail addresses and the row's own PII values from published free text
-    (analysis.cleaning.free_text), in the kept rows and in their log rows. Returns (kept, log, redaction log rows).
+    (analysis.cleaning.free_text), in the kept rows and in their log rows. Returns (kept, log,
+    redaction log rows).
     """
     logs = []
     for var in sorted(v for v in scanned if v in kept.columns):
@@ -832,9 +854,10 @@ def clean_source(
     country: str,
     consumers: dict | None = None,
 ) -> SourceResult:
-    """Everything that concerns one source file: harmonise, exclude, check codes, redact, derive, warn, log, count,
-    and (respondents) the indicator columns. Returns (kept rows, exclusions, log, row accounting). Runs in a worker
-    process for large datasets, so it takes and returns only picklable values (a `SourceResult`).
+    """Everything that concerns one source file: harmonise, exclude, check codes, redact, derive,
+    warn, log, count, and (respondents) the indicator columns. Returns (kept rows, exclusions, log,
+    row accounting). Runs in a worker process for large datasets, so it takes and returns only
+    picklable values (a `SourceResult`).
     `consumers`: variable -> what uses it (tables, indicators, design), for `band_coverage`."""
     policy = dataset_text_policy(dataset)
     h = harmonise_source(root, dataset, source, config_file, keep_pii=bool(policy.scanned))
@@ -903,7 +926,8 @@ def clean_source(
 
 
 def dataset_text_policy(dataset: Dataset) -> TextPolicy:
-    """analysis.cleaning.free_text.text_policy, with the core respondent columns always published in a respondents dataset."""
+    """analysis.cleaning.free_text.text_policy, with the core respondent columns always published in
+    a respondents dataset."""
     return text_policy(dataset, CORE_RESPONDENT_COLUMNS if dataset.role == "respondents" else ())
 
 
@@ -925,8 +949,8 @@ def _table_uses(tables: dict[str, Table], dataset_name: str) -> list[tuple[str, 
 
 
 def consumers_of(project: Project, country: str, dataset_name: str) -> dict[str, list[str]]:
-    """Variable -> what uses it in the results: the country's indicators, the tables of this dataset (rows, columns,
-    filter), `estimate_groups` and the design (respondents)."""
+    """Variable -> what uses it in the results: the country's indicators, the tables of this dataset
+    (rows, columns, filter), `estimate_groups` and the design (respondents)."""
     cfg = project.countries[country]
     dataset = cfg.datasets[dataset_name]
     found: list[tuple[str | None, str]] = list(_table_uses(cfg.tables, dataset_name))
@@ -972,9 +996,9 @@ def check_withheld_not_shown(consumers: dict, withheld, config_file: str) -> Non
 
 
 def merge_value_sets(parts: list, dataset: Dataset) -> dict:
-    """Union over source files of the values each variable can take (None: not enumerable), then the derived
-    variables: bands -> their labels (+ the fallback's values), map -> the mapped values, copy -> the copied
-    variable's, constant -> itself, concat -> not enumerable."""
+    """Union over source files of the values each variable can take (None: not enumerable), then the
+    derived variables: bands -> their labels (+ the fallback's values), map -> the mapped values,
+    copy -> the copied variable's, constant -> itself, concat -> not enumerable."""
     merged: dict = {}
     for part in parts:
         for variable, values in (part.value_sets or {}).items():
@@ -986,7 +1010,8 @@ def merge_value_sets(parts: list, dataset: Dataset) -> dict:
 
 
 def _with_derived(merged: dict, derivations: dict[str, Derivation]) -> dict:
-    """`merged` (variable -> possible values) with the values of each derived variable added, in config order."""
+    """`merged` (variable -> possible values) with the values of each derived variable added, in
+    config order."""
     for name, spec in derivations.items():
         if isinstance(spec, BandsDerivation):
             fallback = merged.get(spec.fallback, None) if spec.fallback else set()
@@ -1009,8 +1034,8 @@ def observed_values(
     value_sets: dict,
     derivations: dict[str, Derivation],
 ) -> dict:
-    """For indicator variables whose values cannot be listed from the codebook: the values in these kept rows
-    (for `any_of`: the space-separated choices)."""
+    """For indicator variables whose values cannot be listed from the codebook: the values in these
+    kept rows (for `any_of`: the space-separated choices)."""
     known = _with_derived(dict(value_sets), derivations)
     out = {}
     for _, how in _measured(indicators, country):
@@ -1039,8 +1064,9 @@ def _is_known(value, allowed: set) -> bool:
 
 
 def _unknown_value_hint(value, allowed: set) -> str:
-    """The start of a fix for a config value that the variable never takes: the near match, the YAML boolean
-    trap (unquoted Yes/No are true/false), numbers written as text, codes where labels are meant."""
+    """The start of a fix for a config value that the variable never takes: the near match, the YAML
+    boolean trap (unquoted Yes/No are true/false), numbers written as text, codes where labels are
+    meant."""
     names = sorted(map(str, allowed))
     words = [a for a in names if a.casefold() in YAML_BOOLEAN_WORDS]
     if isinstance(value, bool) and words:
@@ -1072,7 +1098,8 @@ def _value_listing(allowed: set) -> str:
 
 
 def _listed_values(how: IndicatorMapping) -> list[tuple[str, list]]:
-    """(key, values) of the values an indicator mapping lists: `positive:` and `missing:`, or `any_of:`."""
+    """(key, values) of the values an indicator mapping lists: `positive:` and `missing:`, or
+    `any_of:`."""
     if isinstance(how, AnyOfMapping):
         return [("any_of", how.any_of)]
     return [("positive", how.positive), ("missing", how.missing)]
@@ -1081,9 +1108,10 @@ def _listed_values(how: IndicatorMapping) -> list[tuple[str, list]]:
 def check_indicator_values(
     project: Project, country: str, value_sets: dict, observed: dict
 ) -> None:
-    """Every value an indicator lists under `positive:`, `any_of:` or `missing:` is one its variable can take (its
-    labels or codes after the codebook; for text and numbers, a value in the data). `positive: [1]` where the
-    labels are Yes/No, or "Strongly Agree" where the label is "Strongly agree", would silently give a wrong share.
+    """Every value an indicator lists under `positive:`, `any_of:` or `missing:` is one its variable
+    can take (its labels or codes after the codebook; for text and numbers, a value in the data).
+    `positive: [1]` where the labels are Yes/No, or "Strongly Agree" where the label is "Strongly
+    agree", would silently give a wrong share.
     """
     for ind, how in _measured(project.indicators, country):
         variable = how.variable
@@ -1135,9 +1163,10 @@ def check_condition_values(
     config_file: str,
 ) -> None:
     """The values that exclusion rules, checks and table filters compare a categorical variable with
-    (`equals`, `not_equals`, `in`, `not_in`) are values it can take. `{variable: consent, not_equals: Yes}`
-    unquoted in YAML compares with the boolean true and would exclude every interview; a misspelt label would
-    match nothing. Variables whose values cannot be listed (text, numbers) are not checked."""
+    (`equals`, `not_equals`, `in`, `not_in`) are values it can take.
+    `{variable: consent, not_equals: Yes}` unquoted in YAML compares with the boolean true and would
+    exclude every interview; a misspelt label would match nothing. Variables whose values cannot be
+    listed (text, numbers) are not checked."""
     for where, conditions in _compared_conditions(dataset, tables, dataset_name):
         for cond in conditions:
             allowed = value_sets.get(cond.variable)
@@ -1165,11 +1194,14 @@ def check_condition_values(
 def panel_consistency_warnings(
     data: pd.DataFrame, design: Design, waves: list[str], id_var: str
 ) -> pd.DataFrame:
-    """Panel pairs that may be two different people, flagged (kept) in the cleaning log at the later interview:
-    sex differs, or the change in age between consecutive waves is further than `age_tolerance_years` (default
-    2) from the expected change. The expected change is `design.panel_consistency.years_between_waves` when
-    given, else the median change of all pairs of those two waves (the time between the waves as the data
-    show it). Returns log rows with CLEANING_LOG_COLUMNS except `dataset` (empty when nothing is flagged).
+    """Panel pairs that may be two different people, flagged (kept) in the cleaning log at the later
+    interview: sex differs, or the change in age between consecutive waves is further than
+    `age_tolerance_years` (default
+    2) from the expected change. The expected change is
+       `design.panel_consistency.years_between_waves` when
+    given, else the median change of all pairs of those two waves (the time between the waves as the
+    data show it). Returns log rows with CLEANING_LOG_COLUMNS except `dataset` (empty when nothing
+    is flagged).
     """
     if not design.is_panel or not design.panel_key:
         return pd.DataFrame()
@@ -1262,7 +1294,8 @@ def panel_consistency_warnings(
 def clean_dataset(
     project: Project, country: str, dataset_name: str, workers: int = 1
 ) -> CleanResult:
-    """Clean every source of one dataset of one country (see module docstring); `workers` processes read sources."""
+    """Clean every source of one dataset of one country (see module docstring); `workers` processes
+    read sources."""
     root = project.root
     cfg = project.countries[country]
     dataset = cfg.datasets[dataset_name]
@@ -1339,13 +1372,15 @@ LOG_TEXT_COLUMNS = ["source_file", "wave"] + LOG_COLUMNS
 
 
 def _compact_log(log: pd.DataFrame) -> pd.DataFrame:
-    """Repetitive log text (file, wave, variable, values, rule) as categoricals with sorted categories: a
-    fraction of the memory, and cheap to pass between processes. The CSV bytes do not change."""
+    """Repetitive log text (file, wave, variable, values, rule) as categoricals with sorted
+    categories: a fraction of the memory, and cheap to pass between processes. The CSV bytes do not
+    change."""
     return log.astype({c: "category" for c in LOG_TEXT_COLUMNS})
 
 
 def _concat_logs(logs: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate compact logs; the repetitive columns become arrow-backed text again (decoded by pyarrow)."""
+    """Concatenate compact logs; the repetitive columns become arrow-backed text again (decoded by
+    pyarrow)."""
     joined = {}
     for c in logs[0].columns:
         if c in LOG_TEXT_COLUMNS:

@@ -1,22 +1,27 @@
 """Codebook: turn one raw column into one harmonised column, logging every changed value.
 
-A variable spec (`analysis.model.Variable`, from `datasets.<name>.variables` in a country config) says how:
+A variable spec (`analysis.model.Variable`, from `datasets.<name>.variables` in a country config)
+says how:
   type: categorical | integer | number | text | multi | date     (default categorical)
-  values: labels | {raw: harmonised, ...}   categorical map; `labels` uses the file's own value labels
-                                            (SPSS/Stata metadata or the XLSForm choices)
+  values: labels | {raw: harmonised, ...}   categorical map; `labels` uses the file's own value
+                                            labels (SPSS/Stata metadata or the XLSForm choices)
   recode: {label: harmonised}               applied after `values`
-  missing: [codes]                          raw codes meaning missing (added to the file's user-missing codes)
-  normalise_text: true                      compare text case- and space-insensitively (logged when it matters)
-  normalise: title | lower | upper | none   for type text: canonical form of free text (logged when changed)
-  valid_range: [min, max]                   integer/number: values outside become missing (logged), or stop the
-  out_of_range: missing | error             run with `out_of_range: error` (for hand-kept registers)
+  missing: [codes]                          raw codes meaning missing (added to the file's
+                                            user-missing codes)
+  normalise_text: true                      compare text case- and space-insensitively (logged
+                                            when it matters)
+  normalise: title | lower | upper | none   for type text: canonical form of free text (logged
+                                            when changed)
+  valid_range: [min, max]                   integer/number: values outside become missing
+  out_of_range: missing | error             (logged), or stop the run with `out_of_range: error`
+                                            (for hand-kept registers)
 
 `convert_column` returns the harmonised values, log rows (DataFrame) and unknown values (DataFrame):
 unknown values stop the run later unless their rows are excluded.
 
-Speed: a raw column is factorised once (`Distinct`); keys, missing codes, labels and numbers are worked
-out per distinct value and spread to the rows with one `take`, so a million-row column of five codes
-costs five dictionary lookups, not a million.
+Speed: a raw column is factorised once (`Distinct`); keys, missing codes, labels and numbers are
+worked out per distinct value and spread to the rows with one `take`, so a million-row column of
+five codes costs five dictionary lookups, not a million.
 """
 
 from __future__ import annotations
@@ -65,7 +70,8 @@ def _log(
 
 
 def _key(value, numeric: bool, fold: bool):
-    """The comparable form of one code: a float for numeric columns, else text with spacing (and case) folded."""
+    """The comparable form of one code: a float for numeric columns, else text with spacing (and
+    case) folded."""
     if numeric:
         try:
             return float(value)
@@ -81,7 +87,8 @@ WHITESPACE = r"[\t\n\x{0b}\f\r \x{1c}-\x{1f}\x{85}\p{Z}]+"
 
 
 def _norm_text(values: pd.Series) -> pd.Series:
-    """Text with leading/trailing whitespace removed and inner runs of whitespace made one space (vectorised)."""
+    """Text with leading/trailing whitespace removed and inner runs of whitespace made one space
+    (vectorised)."""
     arr = pa.array(values.astype(ARROW_TEXT).array)
     out = pc.replace_substring_regex(
         pc.utf8_trim_whitespace(arr), pattern=WHITESPACE, replacement=" "
@@ -92,8 +99,8 @@ def _norm_text(values: pd.Series) -> pd.Series:
 class Distinct:
     """A raw column as codes into its distinct non-null values (pandas.factorize; -1 = null).
 
-    Keys (the comparable form of each distinct value: floats for numeric columns, else text with spacing
-    and, when `fold`, case folded) and blanks are computed once per distinct value.
+    Keys (the comparable form of each distinct value: floats for numeric columns, else text with
+    spacing and, when `fold`, case folded) and blanks are computed once per distinct value.
     """
 
     def __init__(self, raw: pd.Series, fold: bool):
@@ -136,7 +143,8 @@ class Distinct:
 
 
 def empty_log() -> pd.DataFrame:
-    """A log with no rows, typed like a filled one (so concatenating logs keeps arrow-backed text)."""
+    """A log with no rows, typed like a filled one (so concatenating logs keeps arrow-backed
+    text)."""
     return pd.DataFrame(
         {
             "row_index": pd.Series(dtype=np.int64),
@@ -146,7 +154,8 @@ def empty_log() -> pd.DataFrame:
 
 
 def _text_column(per_value: list[str], which: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """Arrow-backed text column: `per_value[which[i]]` for every row, without a Python string per row."""
+    """Arrow-backed text column: `per_value[which[i]]` for every row, without a Python string per
+    row."""
     taken = pa.array(per_value, type=pa.string()).take(pa.array(which))
     return taken.to_pandas(types_mapper=lambda t: ARROW_TEXT).array
 
@@ -154,8 +163,9 @@ def _text_column(per_value: list[str], which: np.ndarray) -> pd.arrays.ArrowStri
 def _log_per_distinct(
     variable: str, mask: np.ndarray, distinct: Distinct, clean: str, rule: str
 ) -> pd.DataFrame:
-    """Log rows for masked rows whose raw value is not null: like `_log`, with the raw value's text worked out once
-    per distinct value (the missing-code log of a large survey has a row per answer "don't know").
+    """Log rows for masked rows whose raw value is not null: like `_log`, with the raw value's text
+    worked out once per distinct value (the missing-code log of a large survey has a row per answer
+    "don't know").
     """
     which = distinct.codes[mask]
     shown = list(display_values(distinct.uniques)) if len(distinct.uniques) else []
@@ -188,7 +198,8 @@ def _is_null(value) -> bool:
 
 
 def _categories(labels: list) -> list:
-    """Categories in the order `astype('category')` gives: sorted when the labels compare, else as met."""
+    """Categories in the order `astype('category')` gives: sorted when the labels compare, else as
+    met."""
     distinct = list(dict.fromkeys(labels))
     try:
         return sorted(distinct)
@@ -204,7 +215,8 @@ def _categorical(
     usable: np.ndarray,
     logs: list,
 ):
-    """Map codes to labels (file labels or an explicit map), then `recode`. Returns (values, unknown)."""
+    """Map codes to labels (file labels or an explicit map), then `recode`. Returns (values,
+    unknown)."""
     numeric, fold, raw = distinct.numeric, distinct.fold, distinct.raw
     mapping = value_labels if spec.values == "labels" else spec.values
     canonical = {_key(k, numeric, fold): k for k in mapping or {}}
@@ -244,8 +256,8 @@ def _categorical(
 
 
 def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """Raw values as floats (NaN when not a finite number: "inf" or "1e999" is not an answer), computed per
-    distinct value."""
+    """Raw values as floats (NaN when not a finite number: "inf" or "1e999" is not an answer),
+    computed per distinct value."""
     per_value = (
         np.asarray(distinct.uniques, dtype=float)
         if distinct.numeric
@@ -259,8 +271,9 @@ def _numbers(distinct: Distinct, usable: np.ndarray) -> tuple[pd.Series, np.ndar
 
 
 def _numeric(variable: str, distinct: Distinct, spec: Variable, usable: np.ndarray, logs: list):
-    """An integer or number variable: floats, unknown when not a number (or not whole for integers); values
-    outside `valid_range` become missing (logged), or unknown with `out_of_range: error`. Returns (values, unknown).
+    """An integer or number variable: floats, unknown when not a number (or not whole for integers);
+    values outside `valid_range` become missing (logged), or unknown with `out_of_range: error`.
+    Returns (values, unknown).
     """
     out, unknown = _numbers(distinct, usable)
     if spec.type == "integer":
@@ -283,13 +296,15 @@ def _numeric(variable: str, distinct: Distinct, spec: Variable, usable: np.ndarr
 
 
 def _bound(value: float) -> str:
-    """A bound as the YAML wrote it (the model reads numbers as floats): 12 for 12.0, 0.5 for 0.5."""
+    """A bound as the YAML wrote it (the model reads numbers as floats): 12 for 12.0, 0.5 for
+    0.5."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _text(variable: str, spec: Variable, raw: pd.Series, usable: np.ndarray, logs: list):
-    """A text or date variable: spacing (and with `normalise:`, case) made canonical, logged when changed; dates
-    parsed with `format` (unknown when they do not parse) and written YYYY-MM-DD. Returns (values, unknown).
+    """A text or date variable: spacing (and with `normalise:`, case) made canonical, logged when
+    changed; dates parsed with `format` (unknown when they do not parse) and written YYYY-MM-DD.
+    Returns (values, unknown).
     """
     text = _norm_text(raw.where(usable, ""))
     if spec.normalise != "none":
@@ -309,7 +324,8 @@ def _text(variable: str, spec: Variable, raw: pd.Series, usable: np.ndarray, log
 
 
 def _multi(spec: Variable, raw: pd.Series, usable: np.ndarray, multi_choices: set | None):
-    """A select-multiple variable: space-separated choices, unknown when one is not a choice. Returns (values, unknown)."""
+    """A select-multiple variable: space-separated choices, unknown when one is not a choice.
+    Returns (values, unknown)."""
     allowed = set(spec.choices) or set(multi_choices or ())
     tokens = raw.where(usable, "").astype(str).str.split()
     exploded = tokens.explode()

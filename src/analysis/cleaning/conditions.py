@@ -1,9 +1,10 @@
 """Row conditions written in config (exclusion rules, consistency checks, table and claim filters).
 
-A condition is written `{variable: <name>, <op>: <value>}` (an `analysis.model.Condition`); a list of conditions
-means all must hold.
+A condition is written `{variable: <name>, <op>: <value>}` (an `analysis.model.Condition`); a list
+of conditions means all must hold.
 
-Missing values (an empty cell, a missing code, a value outside `valid_range`) have one rule per operator:
+Missing values (an empty cell, a missing code, a value outside `valid_range`) have one rule per
+operator:
 
   operator                  a present value                          a missing value
   equals: v                 the value is v                            false
@@ -11,19 +12,22 @@ Missing values (an empty cell, a missing code, a value outside `valid_range`) ha
   not_equals: v             the value is not v                        TRUE  (exactly `not equals`)
   not_in: [v, ...]          the value is none of the list             TRUE  (exactly `not in`)
   matches: regex            Python `re.search` finds the pattern       false
-  less_than / greater_than  the value is a number and compares so      false (text that is not a number too)
+  less_than / greater_than  the value is a number and compares so      false (text that is not a
+                                                                              number too)
   missing: true / false     false / true                              true / false
 
 So `not_equals` and `not_in` are the exact negations of `equals` and `in`: a consent rule
-`{variable: consent, not_equals: "Yes"}` excludes an interview whose consent is blank, as it must. To spare
-missing values from such a rule, add `{variable: consent, missing: false}` to a list of conditions.
-`null` stands for "missing" wherever a value is expected: `equals: null` is `missing: true`,
-`not_equals: null` is `missing: false`, and `in: [No, null]` holds for "No" or a missing value.
+`{variable: consent, not_equals: "Yes"}` excludes an interview whose consent is blank, as it must.
+To spare missing values from such a rule, add `{variable: consent, missing: false}` to a list of
+conditions. `null` stands for "missing" wherever a value is expected: `equals: null` is
+`missing: true`, `not_equals: null` is `missing: false`, and `in: [No, null]` holds for "No" or a
+missing value.
 
-Values compare as they are after harmonisation (labels such as "Yes", numbers for integer/number variables).
-A condition on an unknown variable, with no or several operators, or with an invalid regular expression is an
-InputError naming the source and the fix (a value of the wrong kind never gets here: the schema and the model
-refuse it). Work is done once per distinct value of the column, not per row.
+Values compare as they are after harmonisation (labels such as "Yes", numbers for integer/number
+variables). A condition on an unknown variable, with no or several operators, or with an invalid
+regular expression is an InputError naming the source and the fix (a value of the wrong kind never
+gets here: the schema and the model refuse it). Work is done once per distinct value of the column,
+not per row.
 """
 
 from __future__ import annotations
@@ -42,8 +46,8 @@ def _is_null(value) -> bool:
 
 
 def _distinct(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """(codes, uniques) of a column: codes index the distinct non-missing values, -1 marks a missing value.
-    A categorical column gives its own codes and categories (no work per row)."""
+    """(codes, uniques) of a column: codes index the distinct non-missing values, -1 marks a missing
+    value. A categorical column gives its own codes and categories (no work per row)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy(), pd.Index(col.cat.categories)
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
@@ -56,7 +60,8 @@ def _spread(codes: np.ndarray, per_value: np.ndarray) -> np.ndarray:
 
 
 def compile_pattern(pattern, source: str, variable: str | None = None) -> re.Pattern:
-    """The compiled regular expression of a `matches:` condition, or an InputError saying what is wrong."""
+    """The compiled regular expression of a `matches:` condition, or an InputError saying what is
+    wrong."""
     try:
         return re.compile(str(pattern))
     except re.error as exc:
@@ -113,7 +118,8 @@ def _one(frame: pd.DataFrame, cond: Condition, source: str) -> np.ndarray:
     missing = col.isna().to_numpy(dtype=bool)
     if op == "missing":
         return missing if value else ~missing
-    # the value's kind (a list for in/not_in, a number for less_than/greater_than) is the model's type
+    # the value's kind (a list for in/not_in, a number for less_than/greater_than) is the model's
+    # type
     if op in ("equals", "not_equals"):
         null_wanted = _is_null(value)
     elif op in ("in", "not_in"):
@@ -128,7 +134,8 @@ def _one(frame: pd.DataFrame, cond: Condition, source: str) -> np.ndarray:
 def evaluate(
     frame: pd.DataFrame, conditions: list[Condition], source: str = "config"
 ) -> np.ndarray:
-    """Boolean mask of the rows of `frame` satisfying every condition (see the module docstring for missing values)."""
+    """Boolean mask of the rows of `frame` satisfying every condition (see the module docstring for
+    missing values)."""
     mask = np.ones(len(frame), dtype=bool)
     for cond in conditions:
         mask &= _one(frame, cond, source)

@@ -1,28 +1,33 @@
 """Free text (`type: text` variables): what may leave the cleaning, and redaction of what does.
 
 Publication rule (`text_policy`):
-  - A `type: text` variable is free text: it is read and usable during cleaning (exclusion and duplicate rules,
-    checks, derivations, indicators), but it is WITHHELD from the processed data and from the cleaning log
-    unless its codebook entry says `publish: true`.
-  - Identifiers, design keys and core columns are codes, not answers, and are always kept (the analysis needs
-    them): the dataset's record id (`record_id`, default `respondent_id`), `design.panel_key`, `design.cluster`,
-    `design.strata`, and in a respondents dataset the core columns (sex, age, location, ...).
-  - A derived variable that copies or concatenates withheld text (`copy:`, `concat:`) is withheld too, unless it
-    is itself a design key or the record id. (`map:` and `bands:` give only values written in the config.)
-  - A table or an `estimate_groups` entry cannot use withheld text: that is an InputError asking for `publish: true`.
+  - A `type: text` variable is free text: it is read and usable during cleaning (exclusion and
+    duplicate rules, checks, derivations, indicators), but it is WITHHELD from the processed data
+    and from the cleaning log unless its codebook entry says `publish: true`.
+  - Identifiers, design keys and core columns are codes, not answers, and are always kept (the
+    analysis needs them): the dataset's record id (`record_id`, default `respondent_id`),
+    `design.panel_key`, `design.cluster`, `design.strata`, and in a respondents dataset the core
+    columns (sex, age, location, ...).
+  - A derived variable that copies or concatenates withheld text (`copy:`, `concat:`) is withheld
+    too, unless it is itself a design key or the record id. (`map:` and `bands:` give only values
+    written in the config.)
+  - A table or an `estimate_groups` entry cannot use withheld text: that is an InputError asking for
+    `publish: true`.
 
-Redaction (`redact`): the text of a variable with `publish: true` (not an identifier or design key) is scanned,
-and each of these is replaced by a placeholder, in this order:
+Redaction (`redact`): the text of a variable with `publish: true` (not an identifier or design key)
+is scanned, and each of these is replaced by a placeholder, in this order:
   - an e-mail address -> "[redacted e-mail]"
-  - a run of at least 9 digits, optionally starting with + or ( and separated by at most two of space ( ) . -
-    (a phone number: national mobile numbers have 9 digits or more, e.g. Rwanda 7xx xxx xxx, Tajikistan
-    9x xxx xxxx) -> "[redacted phone]". A date such as 2023-05-01 (8 digits) is left alone; an amount of 9
-    digits or more is redacted too: in free text, over-redaction is the safe error.
-  - a value of one of the dataset's `pii:` columns in the same row (the whole value, and each of its words of at
-    least 3 characters that contain a letter), matched as whole words, case-insensitively -> "[redacted identifier]"
-The cleaning log gets one row per redacted cell that counts what was replaced, never the original value.
-Phone and e-mail patterns run over the whole column in pyarrow (RE2); identifiers are found with numpy's
-vectorised string search, and only the cells with a hit are rewritten in Python.
+  - a run of at least 9 digits, optionally starting with + or ( and separated by at most two of
+    space ( ) . - (a phone number: national mobile numbers have 9 digits or more, e.g. Rwanda 7xx
+    xxx xxx, Tajikistan 9x xxx xxxx) -> "[redacted phone]". A date such as 2023-05-01 (8 digits) is
+    left alone; an amount of 9 digits or more is redacted too: in free text, over-redaction is the
+    safe error.
+  - a value of one of the dataset's `pii:` columns in the same row (the whole value, and each of its
+    words of at least 3 characters that contain a letter), matched as whole words,
+    case-insensitively -> "[redacted identifier]"
+The cleaning log gets one row per redacted cell that counts what was replaced, never the original
+value. Phone and e-mail patterns run over the whole column in pyarrow (RE2); identifiers are found
+with numpy's vectorised string search, and only the cells with a hit are rewritten in Python.
 """
 
 from __future__ import annotations
@@ -60,16 +65,16 @@ def identifiers(dataset: Dataset) -> set[str]:
 
 
 def _derived_from(spec: Derivation) -> list[str]:
-    """The variables whose text a derivation carries over (`copy:`, `concat:`); `map:`, `bands:` and `constant:`
-    give only values written in the config."""
+    """The variables whose text a derivation carries over (`copy:`, `concat:`); `map:`, `bands:` and
+    `constant:` give only values written in the config."""
     if isinstance(spec, CopyDerivation):
         return [spec.copy_of]
     return list(spec.concat) if isinstance(spec, ConcatDerivation) else []
 
 
 def text_policy(dataset: Dataset, core_columns=()) -> TextPolicy:
-    """Which variables are withheld and which are redacted (module docstring). `core_columns`: columns the
-    analysis always needs (the core respondent columns), published like identifiers."""
+    """Which variables are withheld and which are redacted (module docstring). `core_columns`:
+    columns the analysis always needs (the core respondent columns), published like identifiers."""
     variables = dataset.variables
     ids = identifiers(dataset) | set(core_columns)
     text = {v for v, spec in variables.items() if spec.type == "text"}
@@ -97,7 +102,8 @@ def _words(values: pa.Array) -> pa.Array:
 
 
 def _pii_tokens(pii: pd.DataFrame) -> pd.DataFrame:
-    """(row, token) pairs: each PII value in word form, and its words of >= MIN_TOKEN characters with a letter."""
+    """(row, token) pairs: each PII value in word form, and its words of >= MIN_TOKEN characters
+    with a letter."""
     pieces = []
     for col in pii.columns:
         raw = pii[col].astype(ARROW_TEXT)
@@ -120,7 +126,8 @@ def _pii_tokens(pii: pd.DataFrame) -> pd.DataFrame:
 
 
 def _token_pattern(token: str) -> re.Pattern:
-    """A PII token as a case-insensitive whole-word pattern, any non-word characters between its words."""
+    """A PII token as a case-insensitive whole-word pattern, any non-word characters between its
+    words."""
     return re.compile(
         r"(?<!\w)" + r"[\W_]+".join(map(re.escape, token.split(" "))) + r"(?!\w)", re.IGNORECASE
     )
@@ -156,10 +163,11 @@ def _redact_identifiers(text: pd.Series, pii: pd.DataFrame | None) -> tuple[pd.S
 
 
 def redact(text: pd.Series, pii: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame]:
-    """Redact identifiers (`pii`: the raw PII columns, same index as `text`), e-mail addresses and phone numbers.
+    """Redact identifiers (`pii`: the raw PII columns, same index as `text`), e-mail addresses and
+    phone numbers.
 
-    Returns the redacted text (arrow-backed, same index) and, for each changed cell, a frame with columns
-    `row_index`, `identifiers`, `emails`, `phones` (counts)."""
+    Returns the redacted text (arrow-backed, same index) and, for each changed cell, a frame with
+    columns `row_index`, `identifiers`, `emails`, `phones` (counts)."""
     arr = _arrow(text)
     n_email = pc.fill_null(pc.count_substring_regex(arr, pattern=EMAIL), 0)
     arr = pc.replace_substring_regex(arr, pattern=EMAIL, replacement="[redacted e-mail]")
@@ -182,7 +190,8 @@ def redact(text: pd.Series, pii: pd.DataFrame | None = None) -> tuple[pd.Series,
 
 
 def redaction_rule(counts: pd.DataFrame) -> pd.Series:
-    """Log text for each row of `redact`'s counts, e.g. "redacted 1 phone number, 1 identifier (pii)"."""
+    """Log text for each row of `redact`'s counts, e.g. "redacted 1 phone number, 1 identifier
+    (pii)"."""
     parts = []
     for col, one, many in (
         ("identifiers", "identifier (a `pii:` value)", "identifiers (`pii:` values)"),

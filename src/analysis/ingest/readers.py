@@ -1,20 +1,22 @@
 """Readers: one raw export (SPSS, Stata, CSV, Excel; KoboToolbox/ODK layouts) -> RawTable.
 
-A RawTable keeps raw codes untouched plus the metadata the codebook needs: value labels, user-missing
-codes and variable labels. SPSS/Stata metadata come from pyreadstat; KoboToolbox/ODK metadata come from
-the form's XLSForm, parsed by pyxform (labels in one language: `label_language:`). Every failure is an InputError
-naming the file.
+A RawTable keeps raw codes untouched plus the metadata the codebook needs: value labels,
+user-missing codes and variable labels. SPSS/Stata metadata come from pyreadstat; KoboToolbox/ODK
+metadata come from the form's XLSForm, parsed by pyxform (labels in one language:
+`label_language:`). Every failure is an InputError naming the file.
 
-What counts as a value: every cell is read as text or number exactly as written. Only a truly empty cell (and,
-later, a declared missing code) is missing: "None", "NA", "N/A", "null" or "nan" in a cell are ordinary text,
-so a category called "None" stays "None" (pandas' `na_values` are switched off).
+What counts as a value: every cell is read as text or number exactly as written. Only a truly empty
+cell (and, later, a declared missing code) is missing: "None", "NA", "N/A", "null" or "nan" in a
+cell are ordinary text, so a category called "None" stays "None" (pandas' `na_values` are switched
+off).
 
-Rows: frame row i is data row i + 1 of the file (the spreadsheet row minus the header), always. Blank lines of a
-CSV and empty rows of a sheet are therefore kept as rows; `blank` marks the rows whose every cell is empty (or
-only spaces), and the cleaning excludes them with the reason "blank row", so raw rows = kept + excluded and the
-`source_row` of every later row is its true number. (Empty rows after the last data row of an .xlsx sheet are
-not data and are not read.) A header that names a column twice, and an .xlsx formula cell without a cached
-value, stop the run: either would silently change a variable.
+Rows: frame row i is data row i + 1 of the file (the spreadsheet row minus the header), always.
+Blank lines of a CSV and empty rows of a sheet are therefore kept as rows; `blank` marks the rows
+whose every cell is empty (or only spaces), and the cleaning excludes them with the reason "blank
+row", so raw rows = kept + excluded and the `source_row` of every later row is its true number.
+(Empty rows after the last data row of an .xlsx sheet are not data and are not read.) A header that
+names a column twice, and an .xlsx formula cell without a cached value, stop the run: either would
+silently change a variable.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ from analysis.model import Source
 
 @dataclass
 class RawTable:
-    """A raw export as read: `frame` holds raw values (numeric codes or text) with a 0-based index."""
+    """A raw export as read: `frame` holds raw values (numeric codes or text) with a 0-based
+    index."""
 
     frame: pd.DataFrame
     file: str
@@ -58,7 +61,8 @@ class RawTable:
 
 @dataclass
 class XLSForm:
-    """The parts of an XLSForm a reader needs: question types, choice lists, group names; labels in one language."""
+    """The parts of an XLSForm a reader needs: question types, choice lists, group names; labels in
+    one language."""
 
     questions: dict[
         str, dict
@@ -127,8 +131,9 @@ def read_stata(path: Path, display: str) -> RawTable:
 
 
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is empty or only whitespace. Columns are looked at in turn, each only for the rows
-    still blank, so a file whose first column is always filled costs one pass over that column."""
+    """Rows whose every cell is empty or only whitespace. Columns are looked at in turn, each only
+    for the rows still blank, so a file whose first column is always filled costs one pass over that
+    column."""
     candidates = np.arange(len(frame))
     for j in range(frame.shape[1]):
         if not len(candidates):
@@ -144,8 +149,8 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
 
 
 def check_unique_headers(header: list, display: str) -> None:
-    """A column named twice in the header row is an InputError (pandas would rename the second `Sex.1`, and the
-    codebook would silently read only the first)."""
+    """A column named twice in the header row is an InputError (pandas would rename the second
+    `Sex.1`, and the codebook would silently read only the first)."""
     names = [str(h).strip() for h in header if not _is_empty_cell(h)]
     seen, dupes = set(), []
     for name in names:
@@ -278,7 +283,8 @@ _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 def _sheet_xml_path(archive: zipfile.ZipFile, sheet: str | int) -> str | None:
-    """The zip member holding `sheet` (a name or a 0-based position), from workbook.xml and its relationships."""
+    """The zip member holding `sheet` (a name or a 0-based position), from workbook.xml and its
+    relationships."""
     ns = {
         "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
         "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -311,10 +317,11 @@ def _column_number(letters: str) -> int:
 
 
 def uncached_formulas(path: Path, sheet: str | int) -> list[str]:
-    """References ("B7") of formula cells that carry no cached value. Such a cell reads as empty, though the
-    spreadsheet shows a number: files written by scripts (openpyxl, pandas) store formulas without results.
-    A formula whose cached result is text (t="str", possibly empty) or an error counts as cached.
-    One byte search when the sheet has no formula; otherwise one look at each formula cell."""
+    """References ("B7") of formula cells that carry no cached value. Such a cell reads as empty,
+    though the spreadsheet shows a number: files written by scripts (openpyxl, pandas) store
+    formulas without results. A formula whose cached result is text (t="str", possibly empty) or an
+    error counts as cached. One byte search when the sheet has no formula; otherwise one look at
+    each formula cell."""
     with zipfile.ZipFile(path) as archive:
         member = _sheet_xml_path(archive, sheet)
         if member is None or member not in archive.namelist():
@@ -339,8 +346,8 @@ def uncached_formulas(path: Path, sheet: str | int) -> list[str]:
 
 
 def check_formulas_cached(path: Path, display: str, sheet: str | int, columns) -> None:
-    """An .xlsx formula cell without a cached value is an InputError naming the column and row (it would read as
-    an empty cell, i.e. a missing answer, while Excel shows a value)."""
+    """An .xlsx formula cell without a cached value is an InputError naming the column and row (it
+    would read as an empty cell, i.e. a missing answer, while Excel shows a value)."""
     try:
         refs = uncached_formulas(path, sheet)
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
@@ -367,15 +374,18 @@ def check_formulas_cached(path: Path, display: str, sheet: str | int, columns) -
 
 
 def read_xlsform(path: Path, display: str, label_language: str | None = None) -> XLSForm:
-    """Parse an XLSForm (the codebook of Kobo/ODK exports) with pyxform, the converter KoboToolbox and ODK use.
+    """Parse an XLSForm (the codebook of Kobo/ODK exports) with pyxform, the converter KoboToolbox
+    and ODK use.
 
-    The spec is https://xlsform.org/en/. pyxform reads the workbook and checks it as ODK would (an invalid form is
-    an InputError quoting pyxform); this reads its result: every question of the `survey` sheet with its type and
-    choice list, the names of groups and repeats (#grouping-questions, #repeats), and every list of the `choices`
-    sheet. `select_one x or_other` adds the choice 'other' labelled "Other" to list x and a text question
-    `<name>_other` (#specify-other). Labels are those of one language (#multiple-language-support), see
-    `_label_language`: a column `label::English (en)` holds the language "English (en)"; a plain `label` column is
-    the form's `default_language` (pyxform's "default" when the settings sheet names none).
+    The spec is https://xlsform.org/en/. pyxform reads the workbook and checks it as ODK would (an
+    invalid form is an InputError quoting pyxform); this reads its result: every question of the
+    `survey` sheet with its type and choice list, the names of groups and repeats
+    (#grouping-questions, #repeats), and every list of the `choices` sheet. `select_one x or_other`
+    adds the choice 'other' labelled "Other" to list x and a text question `<name>_other`
+    (#specify-other). Labels are those of one language (#multiple-language-support), see
+    `_label_language`: a column `label::English (en)` holds the language "English (en)"; a plain
+    `label` column is the form's `default_language` (pyxform's "default" when the settings sheet
+    names none).
     """
     _check_file(path, display)
     try:
@@ -393,7 +403,8 @@ def read_xlsform(path: Path, display: str, label_language: str | None = None) ->
         form = workbook_to_json(
             workbook_dict=workbook, fallback_form_name=workbook.fallback_form_name
         )
-    except Exception as exc:  # PyXFormError; anything else pyxform raises on a malformed sheet, named with its type
+    except Exception as exc:
+        # PyXFormError; anything else pyxform raises on a malformed sheet, named with its type
         detail = str(exc) if isinstance(exc, PyXFormError) else f"{type(exc).__name__}: {exc}"
         raise InputError(
             f"cannot read XLSForm: pyxform rejects it ({detail})",
@@ -457,8 +468,9 @@ _SELECT_TYPES = {
 
 
 def _in_language(label, language: str) -> str | None:
-    """A label in `language`: pyxform gives {language: text} for translated labels and plain text for a label
-    without a language (or one it wrote itself, such as or_other's "Specify other."), which serves any language.
+    """A label in `language`: pyxform gives {language: text} for translated labels and plain text
+    for a label without a language (or one it wrote itself, such as or_other's "Specify other."),
+    which serves any language.
     """
     return label.get(language) if isinstance(label, dict) else label
 
@@ -466,8 +478,9 @@ def _in_language(label, language: str) -> str | None:
 def _languages(
     sections: list[dict], choice_lists: dict[str, list[dict]], default_language: str
 ) -> list[str]:
-    """The languages of the form's question and choice labels (the `label::<language>` suffixes; a plain `label`
-    column beside them is pyxform's "default"), or just `default_language` when no label names one.
+    """The languages of the form's question and choice labels (the `label::<language>` suffixes; a
+    plain `label` column beside them is pyxform's "default"), or just `default_language` when no
+    label names one.
     """
     found, stack = (
         set(),
@@ -484,8 +497,9 @@ def _languages(
 def _label_language(
     languages: list[str], default_language: str, wanted: str | None, display: str
 ) -> str:
-    """The language to take labels in: `label_language:` from the config; else the form's `default_language`
-    setting (settings sheet); else the form's only language. Several languages and none chosen stop the run.
+    """The language to take labels in: `label_language:` from the config; else the form's
+    `default_language` setting (settings sheet); else the form's only language. Several languages
+    and none chosen stop the run.
     """
     listed = ", ".join(
         f"'{lang}'" + (" (the plain `label` column)" if lang == DEFAULT_LANGUAGE_VALUE else "")
@@ -528,7 +542,8 @@ def _label_language(
 def apply_xlsform(table: RawTable, form: XLSForm) -> RawTable:
     """Strip group paths from Kobo/ODK headers and attach choice labels from the XLSForm.
 
-    'group_a/question' -> 'question'; 'group_a/multi/choice' -> 'multi/choice' (select_multiple dummies).
+    'group_a/question' -> 'question'; 'group_a/multi/choice' -> 'multi/choice' (select_multiple
+    dummies).
     """
     renamed = {}
     for col in table.frame.columns:

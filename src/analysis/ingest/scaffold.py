@@ -1,11 +1,12 @@
 """Draft a country config from the raw exports' own metadata (`python -m analysis new-country ...`).
 
 What can be read is filled in: sources (one per file, wave guessed from the file name), the codebook
-(variable labels as comments, value labels as codes, user-missing codes from SPSS, 'don't know'/'refused'
-style labels suggested as missing, XLSForm choices and select_multiple for Kobo/ODK), likely identifier,
-sex, age, cluster, weight and direct-identifier columns. Every decision a person must make is a value
-starting with "TODO", which the config loader refuses, so nothing runs on a guess. The YAML, with its comments, is
-rendered from templates/country.yaml.j2; this module prepares its data.
+(variable labels as comments, value labels as codes, user-missing codes from SPSS, 'don't
+know'/'refused' style labels suggested as missing, XLSForm choices and select_multiple for
+Kobo/ODK), likely identifier, sex, age, cluster, weight and direct-identifier columns. Every
+decision a person must make is a value starting with "TODO", which the config loader refuses, so
+nothing runs on a guess. The YAML, with its comments, is rendered from templates/country.yaml.j2;
+this module prepares its data.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -50,8 +52,8 @@ ASKED = (
 PLAIN = re.compile(
     r"[A-Za-z_][\w .()/+-]*"
 )  # text YAML reads back as it is (but yes/no/null... and a final ":")
-# Characters other than those YAML (1.1, as PyYAML reads it) keeps as they are in a quoted scalar or a comment:
-# printable, not a line break (\n \r \x85 \u2028 \u2029), not a tab, not a BOM.
+# Characters other than those YAML (1.1, as PyYAML reads it) keeps as they are in a quoted scalar or
+# a comment: printable, not a line break (\n \r \x85 \u2028 \u2029), not a tab, not a BOM.
 NOT_VERBATIM = re.compile(
     "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
@@ -78,9 +80,10 @@ def _escaped(match: re.Match) -> str:
 
 
 def _yaml_str(value) -> str:
-    """A YAML scalar reading back as `str(value)`: as it is when that is plain text YAML reads as text, else
-    double-quoted, with backslash escapes for the backslash, the quote and every character a quoted scalar cannot
-    hold as it is (line breaks, tabs, control characters, a BOM)."""
+    """A YAML scalar reading back as `str(value)`: as it is when that is plain text YAML reads as
+    text, else double-quoted, with backslash escapes for the backslash, the quote and every
+    character a quoted scalar cannot hold as it is (line breaks, tabs, control characters, a
+    BOM)."""
     text = str(value)
     if (
         PLAIN.fullmatch(text)
@@ -92,12 +95,14 @@ def _yaml_str(value) -> str:
 
 
 def _comment(value) -> str:
-    """Text for a YAML comment: one line, every line break, tab or control character (NOT_VERBATIM) a space."""
+    """Text for a YAML comment: one line, every line break, tab or control character (NOT_VERBATIM)
+    a space."""
     return NOT_VERBATIM.sub(" ", str(value))
 
 
 def _inline(entry: dict) -> str:
-    """A YAML flow mapping for a codebook entry (nested mappings and lists inline, numbers as numbers)."""
+    """A YAML flow mapping for a codebook entry (nested mappings and lists inline, numbers as
+    numbers)."""
 
     def value(v):
         if isinstance(v, dict):
@@ -123,7 +128,8 @@ TEMPLATES.filters.update(yaml=_yaml_str, inline=_inline, comment=_comment, shell
 
 
 def _wave_from_name(path: str, i: int) -> str:
-    """The wave a file name says (baseline, midline or endline), else a TODO naming the file's position."""
+    """The wave a file name says (baseline, midline or endline), else a TODO naming the file's
+    position."""
     name = Path(path).name.lower()
     for wave in ("baseline", "midline", "endline"):
         if wave in name:
@@ -132,7 +138,8 @@ def _wave_from_name(path: str, i: int) -> str:
 
 
 def _guess(columns: list[str], role: str) -> str | None:
-    """The first column whose name (after any group path) matches the role's pattern in GUESSES, if any."""
+    """The first column whose name (after any group path) matches the role's pattern in GUESSES, if
+    any."""
     pattern = re.compile(GUESSES[role], re.I)
     return next((c for c in columns if pattern.search(c.split("/")[-1])), None)
 
@@ -174,8 +181,8 @@ def _describe(table: RawTable, col: str) -> tuple[dict, str]:
 
 
 def _source(root: Path, file: str, i: int, xlsform: str | None, label_language: str | None) -> dict:
-    """The `sources:` entry of one raw file: wave (guessed from the file name), file, format, the separator of a
-    CSV written with semicolons, and the XLSForm if given."""
+    """The `sources:` entry of one raw file: wave (guessed from the file name), file, format, the
+    separator of a CSV written with semicolons, and the XLSForm if given."""
     fmt = FORMATS.get(Path(file).suffix.lower())
     if fmt is None:
         raise ValueError(
@@ -198,7 +205,8 @@ def _source(root: Path, file: str, i: int, xlsform: str | None, label_language: 
 
 
 def _source_views(sources: list[dict], tables: list[RawTable], columns: list[str]) -> list[dict]:
-    """Each source with the columns other files have and it lacks (the first 12, and whether there are more)."""
+    """Each source with the columns other files have and it lacks (the first 12, and whether there
+    are more)."""
     views = []
     for src, table in zip(sources, tables):
         absent = [c for c in columns if c not in table.frame.columns]
@@ -207,9 +215,10 @@ def _source_views(sources: list[dict], tables: list[RawTable], columns: list[str
 
 
 def _core_variables(guesses: dict, tables: list[RawTable]) -> list[dict]:
-    """The `variables:` lines of the core roles (ids, sex, age, consent) from the guessed columns, each a dict of
-    `key`, `entry` (its flow mapping), `note` (its comment; None for none) and `guessed` (say "TODO confirm"); a
-    role every config needs and no column matched gets a TODO source."""
+    """The `variables:` lines of the core roles (ids, sex, age, consent) from the guessed columns,
+    each a dict of `key`, `entry` (its flow mapping), `note` (its comment; None for none) and
+    `guessed` (say "TODO confirm"); a role every config needs and no column matched gets a TODO
+    source."""
     lines = []
     for role in CORE:
         col = guesses[role]
@@ -224,6 +233,7 @@ def _core_variables(guesses: dict, tables: list[RawTable]) -> list[dict]:
                     }
                 )
             continue
+        entry: dict[str, Any]  # a codebook entry (as `_describe` gives): text, numbers, lists, maps
         if role in ("respondent_id", "submission_id"):
             entry, note = {"type": "text"}, "identifier"
         else:
@@ -242,9 +252,9 @@ def _core_variables(guesses: dict, tables: list[RawTable]) -> list[dict]:
 def _other_variables(
     columns: list[str], skip: set, sources: list[dict], tables: list[RawTable], taken: set
 ) -> list[dict]:
-    """The `variables:` lines of every other column (not in `skip`, not a system or group column), keyed by its
-    name in lower case with non-word characters as "_" (then "_2", "_3"... while the key is `taken`), with the
-    waves that have it when some lack it."""
+    """The `variables:` lines of every other column (not in `skip`, not a system or group column),
+    keyed by its name in lower case with non-word characters as "_" (then "_2", "_3"... while the
+    key is `taken`), with the waves that have it when some lack it."""
     lines, taken = [], set(taken)
     for col in columns:
         if col in skip or SYSTEM.match(col.split("/")[-1]) or "/" in col:
@@ -276,7 +286,8 @@ def draft_country_config(
     xlsform: str | None = None,
     label_language: str | None = None,
 ) -> str:
-    """YAML text of a draft `config/countries/<name>.yaml` for the given raw files (templates/country.yaml.j2).
+    """YAML text of a draft `config/countries/<name>.yaml` for the given raw files
+    (templates/country.yaml.j2).
 
     Parameters
     ----------

@@ -1,10 +1,12 @@
-"""The survey design as an object: what R `svydesign` would be told, read from a dataset's `design:` config.
+"""The survey design as an object: what R `svydesign` would be told, read from a dataset's `design:`
+config.
 
-`Design` travels unchanged from the typed project model (analysis.model, which builds it from the YAML) to the
-estimators (analysis.survey.estimates, analysis.survey.shifts) and the variance engine (analysis.survey.domains):
-e.g. the weight variable is `Design.weight` from `datasets.<name>.design.weight` to `estimates.csv`'s `weight`
-column and the weights the linearised variance uses. Outputs carry the design as structured columns
-(`Design.columns()`: design_type, cluster, strata, weight), never as text to re-parse.
+`Design` travels unchanged from the typed project model (analysis.model, which builds it from the
+YAML) to the estimators (analysis.survey.estimates, analysis.survey.shifts) and the variance engine
+(analysis.survey.domains): e.g. the weight variable is `Design.weight` from
+`datasets.<name>.design.weight` to `estimates.csv`'s `weight` column and the weights the linearised
+variance uses. Outputs carry the design as structured columns (`Design.columns()`: design_type,
+cluster, strata, weight), never as text to re-parse.
 """
 
 from __future__ import annotations
@@ -38,10 +40,11 @@ class PanelConsistency(_DesignModel):
 class Design(_DesignModel):
     """The sampling design of a respondents dataset, as R `svydesign` would be told it.
 
-    `type`: independent samples per wave, or a panel (the same people, matched by `panel_key`). `cluster`
-    (PSU), `strata` and `weight` name harmonised variables; any of them makes the estimates design-based.
-    `ci_method`: logit or beta (Korn-Graubard) intervals for design-based proportions. `waves`: the dataset's
-    waves in the order of its sources (first = the comparison's start), filled in from `sources:`.
+    `type`: independent samples per wave, or a panel (the same people, matched by `panel_key`).
+    `cluster` (PSU), `strata` and `weight` name harmonised variables; any of them makes the
+    estimates design-based. `ci_method`: logit or beta (Korn-Graubard) intervals for design-based
+    proportions. `waves`: the dataset's waves in the order of its sources (first = the comparison's
+    start), filled in from `sources:`.
     """
 
     type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
@@ -63,7 +66,8 @@ class Design(_DesignModel):
 
     @property
     def label(self) -> str:
-        """A one-line description for readers, e.g. "panel; cluster=village; weight=w" (never parsed)."""
+        """A one-line description for readers, e.g. "panel; cluster=village; weight=w" (never
+        parsed)."""
         parts = [self.type] + [
             f"{k}={v}"
             for k, v in (
@@ -76,6 +80,7 @@ class Design(_DesignModel):
         return "; ".join(parts)
 
     def columns(self) -> dict[str, str]:
-        """The structured design columns of estimates and shifts tables ('' where a setting is absent)."""
+        """The structured design columns of estimates and shifts tables ('' where a setting is
+        absent)."""
         values = (self.type, self.cluster or "", self.strata or "", self.weight or "")
         return dict(zip(DESIGN_COLUMNS, values))

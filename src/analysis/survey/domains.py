@@ -1,14 +1,16 @@
 """Domain totals straight from wide respondent data: the engine behind estimates and shifts.
 
-Every quantity the estimators need is a sum over respondents within a domain (indicator x wave x group,
-optionally x stratum x PSU): counts n and k, sum(y^2), and the weighted sums sum(w), sum(w y), sum(w^2),
-sum(w^2 y), sum(w^2 y^2). They are computed with one integer key per respondent and `np.bincount`,
-one pass per indicator: memory stays O(respondents), never O(respondents x indicators x groupings).
+Every quantity the estimators need is a sum over respondents within a domain (indicator x wave x
+group, optionally x stratum x PSU): counts n and k, sum(y^2), and the weighted sums sum(w), sum(w
+y), sum(w^2), sum(w^2 y), sum(w^2 y^2). They are computed with one integer key per respondent and
+`np.bincount`, one pass per indicator: memory stays O(respondents), never O(respondents x indicators
+x groupings).
 
-`linearised_moments` turns totals into the per-stratum moments s = sum_c t_c and s2 = sum_c t_c^2 of the
-linearised influence t (Taylor linearisation of the ratio estimator p = sum(w y) / sum(w)); with clusters
-t is totalled by PSU, without clusters each respondent is its own PSU and the moments follow from the
-w^2 sums. `variance_from_moments` applies the with-replacement formula sum_h n_h/(n_h-1) (s2 - s^2/n_h).
+`linearised_moments` turns totals into the per-stratum moments s = sum_c t_c and s2 = sum_c t_c^2 of
+the linearised influence t (Taylor linearisation of the ratio estimator p = sum(w y) / sum(w)); with
+clusters t is totalled by PSU, without clusters each respondent is its own PSU and the moments
+follow from the w^2 sums. `variance_from_moments` applies the with-replacement formula sum_h
+n_h/(n_h-1) (s2 - s^2/n_h).
 """
 
 from __future__ import annotations
@@ -75,10 +77,12 @@ def _group_codes(data: pd.DataFrame, group_var: str) -> tuple[np.ndarray, np.nda
 
 
 def _combine(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Number the combinations of integer columns (each given with its number of levels), in lexicographic order.
+    """Number the combinations of integer columns (each given with its number of levels), in
+    lexicographic order.
 
-    Returns (the combination of each row, one row of each combination). The mixed-radix key is renumbered
-    whenever the next column would overflow int64, so any number of grouping levels is safe.
+    Returns (the combination of each row, one row of each combination). The mixed-radix key is
+    renumbered whenever the next column would overflow int64, so any number of grouping levels is
+    safe.
     """
     key, span = np.zeros(len(columns[0][0]), dtype=np.int64), 1
     for values, size in columns:
@@ -93,7 +97,8 @@ def _combine(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndar
 
 
 def _cells(data: pd.DataFrame, lay: Layout, group_vars: list[str], by_psu: bool):
-    """Cross-classify respondents once: wave x every group variable (missing = own level) x stratum [x PSU].
+    """Cross-classify respondents once: wave x every group variable (missing = own level) x stratum
+    [x PSU].
 
     Returns (cell of each respondent, the parts of each cell, group codes/names per variable).
     """
@@ -110,7 +115,8 @@ def _cells(data: pd.DataFrame, lay: Layout, group_vars: list[str], by_psu: bool)
 
 
 def _margin(parts: dict, gv: str, groups: dict, n_psu: int, n_strata: int):
-    """Map every cell to its domain x stratum x PSU row for one grouping (overall, or one group variable)."""
+    """Map every cell to its domain x stratum x PSU row for one grouping (overall, or one group
+    variable)."""
     n_cells = len(parts["wave"])
     if gv == OVERALL:
         group, names, ok = (
@@ -144,10 +150,12 @@ def domain_totals(
     group_vars: list[str],
     by_psu: bool,
 ) -> pd.DataFrame:
-    """Sums (see module docstring) per indicator x wave x group [x stratum x psu]; NaN values are not answers.
+    """Sums (see module docstring) per indicator x wave x group [x stratum x psu]; NaN values are
+    not answers.
 
-    One pass over respondents per indicator: sums per cell of the cross-classification (`_cells`), then
-    each grouping's domains are sums of cells (`_margin`), so extra group variables cost almost nothing.
+    One pass over respondents per indicator: sums per cell of the cross-classification (`_cells`),
+    then each grouping's domains are sums of cells (`_margin`), so extra group variables cost almost
+    nothing.
     """
     n_psu = len(lay.psus) if by_psu else 1
     cell, parts, groups = _cells(data, lay, group_vars, by_psu)
@@ -214,7 +222,8 @@ def domain_estimates(totals: pd.DataFrame) -> pd.DataFrame:
 def linearised_moments(
     totals: pd.DataFrame, domains: pd.DataFrame, clustered: bool
 ) -> pd.DataFrame:
-    """Per domain x stratum: s = sum of influence totals t, s2 = sum of t^2 (t per PSU, or per respondent)."""
+    """Per domain x stratum: s = sum of influence totals t, s2 = sum of t^2 (t per PSU, or per
+    respondent)."""
     m = totals.merge(domains[DOMAIN + ["p", "sum_w"]].rename(columns={"sum_w": "W"}), on=DOMAIN)
     if clustered:
         m["t"] = (m["sum_wy"] - m["p"] * m["sum_w"]) / m["W"]
@@ -242,8 +251,8 @@ def psu_influence(totals: pd.DataFrame, domains: pd.DataFrame) -> pd.DataFrame:
 
 
 def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
-    """n_h: PSUs per stratum (per wave when `waves`), from all respondents of the design (kept on the layout: the
-    design check, the estimates and the shifts of one pass share it)."""
+    """n_h: PSUs per stratum (per wave when `waves`), from all respondents of the design (kept on
+    the layout: the design check, the estimates and the shifts of one pass share it)."""
     if waves not in lay.n_h:
         frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
         keys = (["wave"] if waves else []) + ["stratum"]
@@ -253,7 +262,8 @@ def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
     return lay.n_h[waves].copy()
 
 
-ZERO_SPREAD = 1e-12  # a stratum's centred sum of squares below this share of the uncentred one is rounding noise
+# a stratum's centred sum of squares below this share of the uncentred one is rounding noise
+ZERO_SPREAD = 1e-12
 
 
 def variance_from_moments(
@@ -261,10 +271,10 @@ def variance_from_moments(
 ) -> pd.Series:
     """sum over strata of n_h/(n_h - 1) (s2 - s^2 / n_h).
 
-    A stratum whose PSU totals are all equal (s2 - s^2/n_h at most ZERO_SPREAD x s2: cancellation error only, e.g.
-    every answer 0 or 1, or one PSU with answers) contributes exactly 0, so a zero variance is exactly 0 and
-    callers can say so. A stratum with one PSU contributes nothing here: callers stop before
-    (estimates.check_variance_estimable), as R survey does by default.
+    A stratum whose PSU totals are all equal (s2 - s^2/n_h at most ZERO_SPREAD x s2: cancellation
+    error only, e.g. every answer 0 or 1, or one PSU with answers) contributes exactly 0, so a zero
+    variance is exactly 0 and callers can say so. A stratum with one PSU contributes nothing here:
+    callers stop before (estimates.check_variance_estimable), as R survey does by default.
     """
     m = moments.merge(n_h, on=n_h_keys + ["stratum"], how="left")
     spread = m["s2"] - m["s"] ** 2 / m["n_h"]
@@ -276,16 +286,17 @@ def variance_from_moments(
 def design_pass(
     values: dict[str, np.ndarray], data: pd.DataFrame, design: Design, group_vars: list[str]
 ):
-    """(layout, domain totals by stratum [and PSU], domain estimates) under `design` (its cluster, weight and
-    strata variables): what every estimate and contrast needs."""
+    """(layout, domain totals by stratum [and PSU], domain estimates) under `design` (its cluster,
+    weight and strata variables): what every estimate and contrast needs."""
     lay = layout(data, design.cluster, design.weight, design.strata)
     totals = domain_totals(values, data, lay, group_vars, by_psu=lay.clustered)
     return lay, totals, domain_estimates(totals)
 
 
 class DesignPasses:
-    """Design passes of one respondent table: (layout, domain totals, domain estimates) per indicator set, design
-    and grouping, made once and shared (the estimates and the shifts of a country need the same pass).
+    """Design passes of one respondent table: (layout, domain totals, domain estimates) per
+    indicator set, design and grouping, made once and shared (the estimates and the shifts of a
+    country need the same pass).
     """
 
     def __init__(self, data: pd.DataFrame):
@@ -302,8 +313,9 @@ class DesignPasses:
 
 
 def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.DataFrame:
-    """Only `columns` of a clean respondents Parquet file; indicator columns as float64 with NaN for no valid
-    answer (what the estimators use), converted by pyarrow without pandas' nullable Int64 in between.
+    """Only `columns` of a clean respondents Parquet file; indicator columns as float64 with NaN for
+    no valid answer (what the estimators use), converted by pyarrow without pandas' nullable Int64
+    in between.
     """
     import pyarrow as pa
     import pyarrow.compute as pc

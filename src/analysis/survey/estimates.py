@@ -1,23 +1,28 @@
-"""Estimates: indicator x wave x group -> n, k, percent, 95% CI, design effect (one table per country).
+"""Estimates: indicator x wave x group -> n, k, percent, 95% CI, design effect (one table per
+country).
 
 Public surface: `indicator_ids(...)`, `estimate_table(data, indicators, country,
-design, group_vars, min_group_n, alpha)`. Sums come from analysis.survey.domains (bincount per indicator, no long
-reshaping), so memory grows with respondents, not respondents x indicators.
+design, group_vars, min_group_n, alpha)`. Sums come from analysis.survey.domains (bincount per
+indicator, no long reshaping), so memory grows with respondents, not respondents x indicators.
 
 Simple random samples (no cluster, no weight declared): Wilson score interval, deff = 1.
 Clustered and/or weighted designs: Taylor-linearised ratio estimator, logit interval with t(df)
 (R `svyciprop(method="logit")`) or Korn-Graubard (`method="beta"`), design effect against SRS with
 replacement (see analysis.survey.intervals). Percent columns are 0-100; `_prop` would be 0-1.
 
-Degenerate designs never give a number without a word (the `note` column, empty when nothing needs saying):
-- a wave whose respondents sit in one PSU, or a stratum with one PSU in a wave (a "lonely PSU", which R
-  `survey` refuses by default, `options(survey.lonely.psu = "fail")`) stops with an InputError naming the wave,
-  stratum and PSU and the ways out (`check_variance_estimable`); so the design's df = PSUs - strata is >= 1;
-- 0% or 100% (zero design variance, logit undefined): Korn-Graubard interval with effective n = n, labelled
-  `design-based beta (n_eff = n)`, design effect left empty (undefined), and a note;
-- a group whose answers come from one PSU, or with zero design variance at 0 < p < 1: the percent is kept,
-  the SE, interval and design effect are left empty and the note says "not estimable: ..." and why.
-Waves come in the configured order of the respondents dataset's sources (`Design.waves`, `wave_order`).
+Degenerate designs never give a number without a word (the `note` column, empty when nothing needs
+saying):
+- a wave whose respondents sit in one PSU, or a stratum with one PSU in a wave (a "lonely PSU",
+  which R `survey` refuses by default, `options(survey.lonely.psu = "fail")`) stops with an
+  InputError naming the wave, stratum and PSU and the ways out (`check_variance_estimable`); so the
+  design's df = PSUs - strata is >= 1;
+- 0% or 100% (zero design variance, logit undefined): Korn-Graubard interval with effective n = n,
+  labelled `design-based beta (n_eff = n)`, design effect left empty (undefined), and a note;
+- a group whose answers come from one PSU, or with zero design variance at 0 < p < 1: the percent is
+  kept, the SE, interval and design effect are left empty and the note says "not estimable: ..." and
+  why.
+Waves come in the configured order of the respondents dataset's sources (`Design.waves`,
+`wave_order`).
 """
 
 from __future__ import annotations
@@ -46,8 +51,9 @@ from analysis.survey.proportions import wilson_ci
 
 
 def wave_order(design: Design, present) -> list[str]:
-    """The waves in `present` in the configured order (`Design.waves`, the order of the sources); waves the
-    config does not list (data built in code) follow: 'baseline' first, 'endline' last, others sorted between.
+    """The waves in `present` in the configured order (`Design.waves`, the order of the sources);
+    waves the config does not list (data built in code) follow: 'baseline' first, 'endline' last,
+    others sorted between.
     """
     present = [str(w) for w in dict.fromkeys(present)]
     configured = [w for w in design.waves if w in present]
@@ -70,13 +76,15 @@ def _quote_list(values, limit: int = 4) -> str:
 def check_variance_estimable(
     lay: Layout, design: Design, country: str, scope: str | None = None
 ) -> None:
-    """Stop (InputError) unless every wave has at least two PSUs and every stratum at least two PSUs in each wave.
+    """Stop (InputError) unless every wave has at least two PSUs and every stratum at least two PSUs
+    in each wave.
 
-    A stratum's between-PSU variance needs two PSUs: with n_h = 1 the factor n_h/(n_h - 1) is 1/0 and the
-    spread 0. R `survey` stops there by default (`options(survey.lonely.psu = "fail")`, see R `?surveyoptions`
-    for the alternatives, issue 15); silently dropping the stratum's contribution understates the variance. The
-    usual repair, collapsing strata in pairs, is Cochran (1977) Sampling Techniques, 3rd ed., s5A.12. Without
-    clusters each respondent is a PSU. `scope` replaces "in wave 'W'" (e.g. for the matched pairs of a panel).
+    A stratum's between-PSU variance needs two PSUs: with n_h = 1 the factor n_h/(n_h - 1) is 1/0
+    and the spread 0. R `survey` stops there by default (`options(survey.lonely.psu = "fail")`, see
+    R `?surveyoptions` for the alternatives, issue 15); silently dropping the stratum's contribution
+    understates the variance. The usual repair, collapsing strata in pairs, is Cochran (1977)
+    Sampling Techniques, 3rd ed., s5A.12. Without clusters each respondent is a PSU. `scope`
+    replaces "in wave 'W'" (e.g. for the matched pairs of a panel).
     """
     n_h = psu_counts(lay, waves=True)
     if bool((n_h["n_h"] >= 2).all()):
@@ -237,7 +245,8 @@ def _design_estimates(
 
 
 def _single_psu(totals: pd.DataFrame, lay: Layout) -> pd.Series:
-    """Per domain with answers from one PSU only: that PSU's name (domains from several PSUs are absent)."""
+    """Per domain with answers from one PSU only: that PSU's name (domains from several PSUs are
+    absent)."""
     if not lay.clustered:  # every respondent is a PSU: one PSU = one answer
         one = totals.groupby(DOMAIN, observed=True)["n"].sum()
         return pd.Series("one respondent", index=one[one == 1].index, dtype=object)
@@ -249,7 +258,8 @@ def _single_psu(totals: pd.DataFrame, lay: Layout) -> pd.Series:
 def _design_notes(
     cells: pd.DataFrame, extreme: np.ndarray, flat: np.ndarray, single_psu: pd.Series
 ) -> np.ndarray:
-    """The `note` of each design-based estimate: why it has no interval, or how the 0% / 100% interval was made."""
+    """The `note` of each design-based estimate: why it has no interval, or how the 0% / 100%
+    interval was made."""
     psu = pd.Series(cells.set_index(DOMAIN).index.map(single_psu), index=cells.index, dtype=object)
     n = cells["n"].astype(int).astype(str)
     level = pd.Series(np.where(cells["p"].to_numpy(float) <= 0, "0%", "100%"), index=cells.index)
@@ -284,10 +294,11 @@ def estimate_table(
 ) -> pd.DataFrame:
     """Every indicator x wave x group estimate of one country, tidy (see module docstring).
 
-    `passes`: design passes of `data` to share with the shifts (domains.DesignPasses). Groups other than `overall`
-    are reported only with at least `min_group_n` valid answers; a grouping variable with a single level (e.g. sex
-    in a women-only survey) is skipped. Waves in the configured order; `note` says why a number is missing or how
-    an unusual interval was made (module docstring), empty otherwise.
+    `passes`: design passes of `data` to share with the shifts (domains.DesignPasses). Groups other
+    than `overall` are reported only with at least `min_group_n` valid answers; a grouping variable
+    with a single level (e.g. sex in a women-only survey) is skipped. Waves in the configured order;
+    `note` says why a number is missing or how an unusual interval was made (module docstring),
+    empty otherwise.
     """
     ids = indicator_ids(indicators, country, data)
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]

@@ -1,18 +1,19 @@
-"""Design-based intervals and design effects for proportions (the variances come from analysis.survey.domains).
+"""Design-based intervals and design effects for proportions (the variances come from
+analysis.survey.domains).
 
-A proportion in a domain (indicator x wave x group) is the ratio estimator p = sum(w y) / sum(w) over
-the domain's answered rows. Its linearised influence, totalled by primary sampling unit (PSU, the
-cluster) c, is t_c = (sum_c w y - p sum_c w) / sum(w); rows outside the domain contribute 0. The
+A proportion in a domain (indicator x wave x group) is the ratio estimator p = sum(w y) / sum(w)
+over the domain's answered rows. Its linearised influence, totalled by primary sampling unit (PSU,
+the cluster) c, is t_c = (sum_c w y - p sum_c w) / sum(w); rows outside the domain contribute 0. The
 variance is sum over strata h of n_h / (n_h - 1) * sum_c (t_c - mean_h t)^2, with n_h the PSUs of
 stratum h in the whole design (with-replacement approximation, as R `survey` by default). Contrasts
 (wave differences, wave x sex interactions) combine the domains' t_c cluster by cluster, so PSUs
 shared by both waves are handled (analysis.survey.shifts).
 
 References: Wolter, K. (2007) Introduction to Variance Estimation, ch. 6; Lumley, T. (2010) Complex
-Surveys: A Guide to Analysis Using R, s2.2 and s5.2; R survey: `svymean`, `svyciprop` (method "logit"
-and "beta" = Korn & Graubard 1998, Survey Methodology 24, 193-201), `svyglm`.
-scipy.stats is imported inside the functions that use it: it takes half a second to import, and the
-report and manifest jobs import this module without needing it.
+Surveys: A Guide to Analysis Using R, s2.2 and s5.2; R survey: `svymean`, `svyciprop` (method
+"logit" and "beta" = Korn & Graubard 1998, Survey Methodology 24, 193-201), `svyglm`. scipy.stats is
+imported inside the functions that use it: it takes half a second to import, and the report and
+manifest jobs import this module without needing it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import numpy as np
 
 
 def logit_ci(p, se, df, alpha: float = 0.05):
-    """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df), back-transformed.
+    """R `svyciprop(method = "logit")`: Wald interval on the logit scale with t(df),
+    back-transformed.
 
-    Undefined (NaN, never a zero-width interval) where the logit is: p = 0 or 1, a zero standard error, or
-    df < 1. Callers use `korn_graubard_ci` at p = 0 or 1 and report the other cases as not estimable.
+    Undefined (NaN, never a zero-width interval) where the logit is: p = 0 or 1, a zero standard
+    error, or df < 1. Callers use `korn_graubard_ci` at p = 0 or 1 and report the other cases as not
+    estimable.
     """
     from scipy import stats
 
@@ -39,17 +42,19 @@ def logit_ci(p, se, df, alpha: float = 0.05):
 
 
 def korn_graubard_ci(p, se, n, df, alpha: float = 0.05):
-    """R `svyciprop(method = "beta")` (Korn & Graubard 1998): Clopper-Pearson with an effective sample size.
+    """R `svyciprop(method = "beta")` (Korn & Graubard 1998): Clopper-Pearson with an effective
+    sample size.
 
     n* = p (1 - p) / se^2 (n over the design effect), adjusted for the design's degrees of freedom:
-    n*_df = n* (t_{n-1, alpha/2} / t_{df, alpha/2})^2; limits Beta(alpha/2; n*_df p, n*_df (1 - p) + 1) and
-    Beta(1 - alpha/2; n*_df p + 1, n*_df (1 - p)).
-    At p = 0 or 1 the design variance is 0 and n* undefined (R returns NaN). Then n* = n, the respondents
-    answering (design effect taken as 1): the convention of the NCHS data presentation standards for
-    proportions (Parker et al. 2017, Vital Health Stat 2(175)) and of CDC's R `surveytable::svyciprop_adjusted`
-    ("limit case: set to sample size"). It is still df-adjusted as above, so p = 0 gives
-    [0, 1 - (alpha/2)^(1/n*_df)], the Clopper-Pearson interval of 0 successes in n*_df trials (surveytable
-    skips the df adjustment there, giving a narrower interval). Callers label these rows.
+    n*_df = n* (t_{n-1, alpha/2} / t_{df, alpha/2})^2; limits
+    Beta(alpha/2; n*_df p, n*_df (1 - p) + 1) and Beta(1 - alpha/2; n*_df p + 1, n*_df (1 - p)).
+    At p = 0 or 1 the design variance is 0 and n* undefined (R returns NaN). Then n* = n, the
+    respondents answering (design effect taken as 1): the convention of the NCHS data presentation
+    standards for proportions (Parker et al. 2017, Vital Health Stat 2(175)) and of CDC's R
+    `surveytable::svyciprop_adjusted` ("limit case: set to sample size"). It is still df-adjusted as
+    above, so p = 0 gives [0, 1 - (alpha/2)^(1/n*_df)], the Clopper-Pearson interval of 0 successes
+    in n*_df trials (surveytable skips the df adjustment there, giving a narrower interval). Callers
+    label these rows.
     NaN where not defined: a zero standard error with 0 < p < 1, or df < 1 (no t quantile).
     """
     from scipy import stats

@@ -6,20 +6,23 @@ numpy arrays and broadcasts, so a whole indicator x group grid is one call.
 
 References
 ----------
-Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. JASA 22, 209-212.
+Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+    JASA 22, 209-212.
 Newcombe, R. G. (1998a). Interval estimation for the difference between independent proportions:
     comparison of eleven methods. Statistics in Medicine 17, 873-890 (method 10, hybrid score).
-Newcombe, R. G. (1998b). Improved confidence intervals for the difference between binomial proportions
-    based on paired data. Statistics in Medicine 17, 2635-2650 (method 10).
-McNemar, Q. (1947). Psychometrika 12, 153-157; Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s11.1
-    (exact conditional binomial version and mid-p: Fagerland, Lydersen & Laake (2013), BMC Med Res Methodol 13:91).
-Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed., ch. 6 (effect size h).
+Newcombe, R. G. (1998b). Improved confidence intervals for the difference between binomial
+    proportions based on paired data. Statistics in Medicine 17, 2635-2650 (method 10).
+McNemar, Q. (1947). Psychometrika 12, 153-157; Agresti, A. (2013). Categorical Data Analysis,
+    3rd ed., s11.1 (exact conditional binomial version and mid-p: Fagerland, Lydersen & Laake
+    (2013), BMC Med Res Methodol 13:91).
+Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed., ch. 6
+    (effect size h).
 
 The Wilson interval, Newcombe's unpaired interval and Cohen's h are statsmodels' own
 (statsmodels.stats.proportion); the other methods are written here. scipy.stats and statsmodels are
-imported inside the functions that use them: importing statsmodels.stats.proportion takes about 1.5 s of
-CPU (mostly scipy.stats and pandas, which the statistics job loads anyway), and the report and manifest
-jobs import this module without needing either.
+imported inside the functions that use them: importing statsmodels.stats.proportion takes about
+1.5 s of CPU (mostly scipy.stats and pandas, which the statistics job loads anyway), and the report
+and manifest jobs import this module without needing either.
 """
 
 from __future__ import annotations
@@ -52,15 +55,15 @@ def wilson_ci(k, n, alpha: float = 0.05):
     Returns
     -------
     low, high : numpy.ndarray or numpy.float64
-        Confidence limits as proportions, clipped to [0, 1]: numpy arrays (never pandas objects) of the
-        broadcast shape of `k` and `n`.
+        Confidence limits as proportions, clipped to [0, 1]: numpy arrays (never pandas objects) of
+        the broadcast shape of `k` and `n`.
 
     References
     ----------
-    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
-       Journal of the American Statistical Association 22, 209-212.
-    .. [2] Brown, L. D., Cai, T. T. & DasGupta, A. (2001). Interval estimation for a binomial proportion.
-       Statistical Science 16, 101-133.
+    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+       inference. Journal of the American Statistical Association 22, 209-212.
+    .. [2] Brown, L. D., Cai, T. T. & DasGupta, A. (2001). Interval estimation for a binomial
+       proportion. Statistical Science 16, 101-133.
     """
     from statsmodels.stats.proportion import proportion_confint
 
@@ -71,7 +74,8 @@ def wilson_ci(k, n, alpha: float = 0.05):
 
 
 def newcombe_diff_ci(k1, n1, k2, n2, alpha: float = 0.05):
-    """Newcombe's hybrid score interval for p1 - p2 = k1/n1 - k2/n2, independent samples (1998a, method 10).
+    """Newcombe's hybrid score interval for p1 - p2 = k1/n1 - k2/n2, independent samples (1998a,
+    method 10).
 
     Computed by ``statsmodels.stats.proportion.confint_proportions_2indep(method="newcomb",
     compare="diff")``, which combines the two samples' Wilson limits (`wilson_ci`).
@@ -88,15 +92,15 @@ def newcombe_diff_ci(k1, n1, k2, n2, alpha: float = 0.05):
     Returns
     -------
     low, high : numpy.ndarray or numpy.float64
-        Confidence limits for p1 - p2 as a difference of proportions (-1 to 1). NaN, without a warning,
-        where n1 or n2 is 0 or any input is NaN.
+        Confidence limits for p1 - p2 as a difference of proportions (-1 to 1). NaN, without a
+        warning, where n1 or n2 is 0 or any input is NaN.
 
     References
     ----------
     .. [1] Newcombe, R. G. (1998). Interval estimation for the difference between independent
        proportions: comparison of eleven methods. Statistics in Medicine 17, 873-890 (method 10).
-    .. [2] Fagerland, M. W., Lydersen, S. & Laake, P. (2015). Recommended confidence intervals for two
-       independent binomial proportions. Statistical Methods in Medical Research 24, 224-254.
+    .. [2] Fagerland, M. W., Lydersen, S. & Laake, P. (2015). Recommended confidence intervals for
+       two independent binomial proportions. Statistical Methods in Medical Research 24, 224-254.
     """
     from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -108,12 +112,14 @@ def newcombe_diff_ci(k1, n1, k2, n2, alpha: float = 0.05):
 
 
 def two_proportion_chi2(k1, n1, k2, n2):
-    """Pearson chi-square test of a 2x2 table without continuity correction (= pooled z-test squared).
+    """Pearson chi-square test of a 2x2 table without continuity correction (= pooled z-test
+    squared).
 
     Same as R `prop.test(c(k1, k2), c(n1, n2), correct = FALSE)`. Returns (statistic, p_value,
-    smallest expected cell count). When both proportions are 0 (or both 1) the pooled variance is 0 and the
-    statistic is set to 0 (p = 1, where R gives NaN); the smallest expected count is then 0, so callers that
-    switch to Fisher's exact test below an expected count of 5 (analysis.survey.shifts) report the exact p = 1.
+    smallest expected cell count). When both proportions are 0 (or both 1) the pooled variance is 0
+    and the statistic is set to 0 (p = 1, where R gives NaN); the smallest expected count is then 0,
+    so callers that switch to Fisher's exact test below an expected count of 5
+    (analysis.survey.shifts) report the exact p = 1.
     """
     from scipy import stats
 
@@ -213,10 +219,12 @@ def newcombe_paired_diff_ci(a, b, c, d, alpha: float = 0.05):
 
 
 def wald_diff_test(estimate, se, df=None, alpha: float = 0.05):
-    """Wald test and interval for an estimate with standard error; t with `df` if given, else normal.
+    """Wald test and interval for an estimate with standard error; t with `df` if given, else
+    normal.
 
-    Returns (statistic, p_value, low, high). A zero (or missing) standard error, or df < 1, gives NaN for all
-    four, never a statistic of 0 and p = 1: the test needs a variance (callers say why it is missing).
+    Returns (statistic, p_value, low, high). A zero (or missing) standard error, or df < 1, gives
+    NaN for all four, never a statistic of 0 and p = 1: the test needs a variance (callers say why
+    it is missing).
     """
     from scipy import stats
 

@@ -1,34 +1,39 @@
-"""Shifts: baseline -> endline change of every indicator, overall and by sex, tested as the design requires.
+"""Shifts: baseline -> endline change of every indicator, overall and by sex, tested as the design
+requires.
 
-Public surface: `shift_table(data, indicators, country, design, published_baselines, alpha, family)`.
+Public surface:
+`shift_table(data, indicators, country, design, published_baselines, alpha, family)`.
 
-Waves: "baseline" is the first wave of the respondents dataset's `sources:` and "endline" the last (any names:
-`baseline_wave` and `endline_wave` say which); a country with one wave has no microdata shifts (the table is
-empty, or holds only published-baseline rows); with more than two waves the first is compared with the last and
-the `note` says so (multi-wave trends are issue 16).
+Waves: "baseline" is the first wave of the respondents dataset's `sources:` and "endline" the last
+(any names: `baseline_wave` and `endline_wave` say which); a country with one wave has no microdata
+shifts (the table is empty, or holds only published-baseline rows); with more than two waves the
+first is compared with the last and the `note` says so (multi-wave trends are issue 16).
 
 Designs (from the country config, never from code):
 - independent cross-sections, simple random samples: difference with Newcombe's hybrid score CI;
   Pearson chi-square (= two-proportion z-test), or Fisher's exact test when an expected count < 5.
 - panel (same respondents, matched on the panel key): McNemar - exact binomial when discordant pairs
-  < 25, else asymptotic - with the exact mid-p, and Newcombe's paired CI (1998b, method 10). Respondents
-  present in only one wave are counted in `unmatched_baseline` / `unmatched_endline`.
-- clustered and/or weighted: design-based difference by Taylor linearisation (PSUs shared by both waves
-  handled), Wald t test with the design's degrees of freedom minus one (as R `svyglm(y ~ wave)`);
-  `deff` reports the design effect of the difference. A weighted or clustered panel uses the linearised
-  mean of each person's change.
-- subgroup contrast: the wave x sex interaction (change among women minus change among men) as its own row.
+  < 25, else asymptotic - with the exact mid-p, and Newcombe's paired CI (1998b, method 10).
+  Respondents present in only one wave are counted in `unmatched_baseline` / `unmatched_endline`.
+- clustered and/or weighted: design-based difference by Taylor linearisation (PSUs shared by both
+  waves handled), Wald t test with the design's degrees of freedom minus one (as R
+  `svyglm(y ~ wave)`); `deff` reports the design effect of the difference. A weighted or clustered
+  panel uses the linearised mean of each person's change.
+- subgroup contrast: the wave x sex interaction (change among women minus change among men) as its
+  own row.
 - summary-only baseline: a published percent and n stands in for missing baseline microdata
   (`baseline_source = published`), compared as an independent sample.
-Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a country).
-Cohen's h is the effect size of every change. Percent columns are 0-100; differences in percentage points.
+Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a
+country). Cohen's h is the effect size of every change. Percent columns are 0-100; differences in
+percentage points.
 
-Never a p-value from a zero variance: a design-based contrast with zero variance (0% -> 100%, the same 0% in
-both waves, answers from one PSU) or df < 1 keeps its difference but has no test or interval, and a group
-absent from a wave (e.g. men in a women-only baseline) still gets its row (and the women - men row); the
-`note` column says "not estimable: ..." and why (empty when nothing needs saying); such rows take no part in
-the Holm / BH adjustment. Simple random samples use exact tests where the chi-square would have no variance
-(Fisher for 0% vs 0%; McNemar exact with no discordant pairs gives p = 1, noted).
+Never a p-value from a zero variance: a design-based contrast with zero variance (0% -> 100%, the
+same 0% in both waves, answers from one PSU) or df < 1 keeps its difference but has no test or
+interval, and a group absent from a wave (e.g. men in a women-only baseline) still gets its row (and
+the women - men row); the `note` column says "not estimable: ..." and why (empty when nothing needs
+saying); such rows take no part in the Holm / BH adjustment. Simple random samples use exact tests
+where the chi-square would have no variance (Fisher for 0% vs 0%; McNemar exact with no discordant
+pairs gives p = 1, noted).
 """
 
 from __future__ import annotations
@@ -117,8 +122,9 @@ ZERO_SHARES = (
 def _by_wave(
     domains: pd.DataFrame, waves: tuple[str, str], columns=("n", "k", "p")
 ) -> pd.DataFrame:
-    """One row per cell with baseline_* (first wave of `waves`) and endline_* (last) columns from per-wave domain
-    estimates; cells without both waves are left out (`_absent_rows` reports them)."""
+    """One row per cell with baseline_* (first wave of `waves`) and endline_* (last) columns from
+    per-wave domain estimates; cells without both waves are left out (`_absent_rows` reports
+    them)."""
     first, last = waves
     sub = domains[domains["wave"].isin([first, last])]
     sub = sub.assign(wave=sub["wave"].map({first: "baseline", last: "endline"}))
@@ -132,7 +138,8 @@ def _by_wave(
 
 
 def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Newcombe CI and chi-square / Fisher test for rows with baseline_k, baseline_n, endline_k, endline_n."""
+    """Newcombe CI and chi-square / Fisher test for rows with baseline_k, baseline_n, endline_k,
+    endline_n."""
     kb, nb, ke, ne = (
         cells[c].to_numpy(float) for c in ("baseline_k", "baseline_n", "endline_k", "endline_n")
     )
@@ -162,8 +169,8 @@ def _pairs(
     group_vars: list[str],
     waves: tuple[str, str],
 ) -> tuple[pd.DataFrame, dict, dict]:
-    """Matched people: their baseline design columns and, per indicator, baseline and endline answers
-    (baseline = the first of `waves`, endline = the last)."""
+    """Matched people: their baseline design columns and, per indicator, baseline and endline
+    answers (baseline = the first of `waves`, endline = the last)."""
     key = design.panel_key
     keep = (
         [key] + [c for c in (design.cluster, design.weight, design.strata, *group_vars) if c] + ids
@@ -191,7 +198,8 @@ def _unmatched(
     group_vars: list[str],
     waves: tuple[str, str],
 ):
-    """Per cell: answers in one wave without a partner answer in the other (reported, never silently dropped)."""
+    """Per cell: answers in one wave without a partner answer in the other (reported, never silently
+    dropped)."""
     lay_all = layout(data, None, None, None)
     valid = domain_estimates(
         domain_totals(indicator_values(data, ids), data, lay_all, group_vars, by_psu=False)
@@ -269,13 +277,15 @@ def _linearised_contrast(
     contrast_cols: list[str],
     contrast: dict[tuple, float],
 ):
-    """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t test.
+    """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t
+    test.
 
-    `pass_` is a `domains.design_pass`. `contrast` maps values of `contrast_cols` (e.g. ("endline",) or ("endline", "sex",
-    "Female")) to coefficients. PSUs shared by the domains are combined PSU by PSU; without clusters the domains
-    are disjoint sets of respondents, so their moments add (s) and add with squared coefficients (s2). Domains
-    are subsets of the whole design, as R's `subset()`: PSU counts per stratum from all respondents for the
-    variance, degrees of freedom from the PSUs that answered (`_contrast_df`), as R svyglm.
+    `pass_` is a `domains.design_pass`. `contrast` maps values of `contrast_cols` (e.g. ("endline",)
+    or ("endline", "sex", "Female")) to coefficients. PSUs shared by the domains are combined PSU by
+    PSU; without clusters the domains are disjoint sets of respondents, so their moments add (s) and
+    add with squared coefficients (s2). Domains are subsets of the whole design, as R's `subset()`:
+    PSU counts per stratum from all respondents for the variance, degrees of freedom from the PSUs
+    that answered (`_contrast_df`), as R svyglm.
     """
     lay, totals, domains = pass_
     coef = pd.DataFrame(
@@ -355,9 +365,10 @@ def _linearised_contrast(
 def _contrast_df(
     involved: pd.DataFrame, cell_keys: list[str], clustered: bool, n_terms: int
 ) -> pd.DataFrame:
-    """Degrees of freedom per cell as R `svyglm` on a `subset()` of the design: the PSUs (respondents when
-    unclustered) with an answer in the contrast's domains, minus their strata, minus the contrast's extra
-    parameters. The variance itself uses every PSU of the design (`psu_counts`)."""
+    """Degrees of freedom per cell as R `svyglm` on a `subset()` of the design: the PSUs
+    (respondents when unclustered) with an answer in the contrast's domains, minus their strata,
+    minus the contrast's extra parameters. The variance itself uses every PSU of the design
+    (`psu_counts`)."""
     if clustered:
         psus = (
             involved.drop_duplicates(cell_keys + ["stratum", "psu"])
@@ -439,7 +450,8 @@ def _design_shift_rows(
 
 
 def _zero_variance_note(p_b: pd.Series, p_e: pd.Series, waves: tuple[str, str]) -> np.ndarray:
-    """Why a design-based change has no variance: every answer alike in both waves, or too few clusters."""
+    """Why a design-based change has no variance: every answer alike in both waves, or too few
+    clusters."""
     alike = p_b.isin([0.0, 1.0]) & p_e.isin([0.0, 1.0])
     levels = (
         f"{NOT_ESTIMABLE}every answer is "
@@ -458,8 +470,9 @@ def _zero_variance_note(p_b: pd.Series, p_e: pd.Series, waves: tuple[str, str]) 
 
 
 def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) -> pd.DataFrame:
-    """Change among women minus change among men, per indicator (`full_pass` as in `_design_shift_rows`).
-    Indicators without both sexes in both waves get no row here (`_absent_interactions` says why).
+    """Change among women minus change among men, per indicator (`full_pass` as in
+    `_design_shift_rows`). Indicators without both sexes in both waves get no row here
+    (`_absent_interactions` says why).
     """
     first, last = waves
     sexed = data[data["sex"].isin(["Female", "Male"])]
@@ -489,7 +502,8 @@ def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) 
             (last, "sex", "Male"): -1.0,
             (first, "sex", "Male"): 1.0,
         }
-        # the domains women and men of the whole design (as R's subset()): the shift pass already has their totals
+        # the domains women and men of the whole design (as R's subset()): the shift pass already
+        # has their totals
         full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
         out, _ = _linearised_contrast(
             full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef
@@ -547,9 +561,10 @@ def _absent_rows(
     design: Design,
     min_group_n: int,
 ) -> pd.DataFrame:
-    """Rows for the cells of two-wave indicators that have answers but no shift: a group absent from a wave
-    (e.g. men in a women-only baseline) or, in a panel, without matched pairs. Percent and n as far as they
-    exist, no test, and the reason in `note`. A group needs `min_group_n` answers in the wave it has.
+    """Rows for the cells of two-wave indicators that have answers but no shift: a group absent from
+    a wave (e.g. men in a women-only baseline) or, in a panel, without matched pairs. Percent and n
+    as far as they exist, no test, and the reason in `note`. A group needs `min_group_n` answers in
+    the wave it has.
     """
     first, last = waves
     sub = cells[cells["indicator"].isin(both) & cells["wave"].isin([first, last])]
@@ -600,7 +615,8 @@ def _absent_rows(
 def _absent_interactions(
     cells: pd.DataFrame, done: set, both: list[str], waves: tuple[str, str]
 ) -> pd.DataFrame:
-    """A women - men row for each two-wave indicator without one, saying which sex and wave have no answers."""
+    """A women - men row for each two-wave indicator without one, saying which sex and wave have no
+    answers."""
     first, last = waves
     sexed = cells[
         (cells["group_var"] == "sex")
@@ -642,8 +658,8 @@ def published_baseline_rows(
     alpha: float,
     endline: str = "endline",
 ) -> pd.DataFrame:
-    """Endline microdata (wave `endline`, the last wave) against a published baseline percent and n (no baseline
-    microdata)."""
+    """Endline microdata (wave `endline`, the last wave) against a published baseline percent and n
+    (no baseline microdata)."""
     if not published:
         return pd.DataFrame()
     pub = pd.DataFrame([p.model_dump() for p in published])
@@ -657,8 +673,8 @@ def published_baseline_rows(
 
 
 def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
-    """Holm and Benjamini-Hochberg adjusted p-values within each family of rows (rows without a p-value, i.e.
-    not estimable, are not part of the family)."""
+    """Holm and Benjamini-Hochberg adjusted p-values within each family of rows (rows without a
+    p-value, i.e. not estimable, are not part of the family)."""
     keys = {
         "country": ["country"],
         "indicator": ["country", "indicator"],
@@ -693,9 +709,10 @@ def _microdata_rows(
     min_group_n: int,
     passes: DesignPasses | None,
 ) -> tuple[list[pd.DataFrame], pd.DataFrame, set]:
-    """The shift rows the microdata give (one part per kind of row), the domain cells, and the (indicator,
-    group_var, group) cells already compared."""
-    # independent design-based samples: one pass of totals gives the cells, the shifts and the interaction
+    """The shift rows the microdata give (one part per kind of row), the domain cells, and the
+    (indicator, group_var, group) cells already compared."""
+    # independent design-based samples: one pass of totals gives the cells, the shifts and the
+    # interaction
     full_pass = (
         (passes or DesignPasses(data)).get(ids, design, group_vars)
         if design.design_based and not design.is_panel
@@ -757,8 +774,8 @@ def _microdata_rows(
 
 
 def _changes(table: pd.DataFrame, min_group_n: int) -> pd.DataFrame:
-    """Percents (weighted where design-based), the change in points and Cohen's h; drops subgroup rows with
-    fewer than `min_group_n` answers in either wave."""
+    """Percents (weighted where design-based), the change in points and Cohen's h; drops subgroup
+    rows with fewer than `min_group_n` answers in either wave."""
     for col in ("note", "p_b", "p_e", "_absent", "baseline_wave", "endline_wave"):
         if col not in table:
             table[col] = np.nan
@@ -796,7 +813,8 @@ def _judged(
     alpha: float,
     family: str,
 ) -> pd.DataFrame:
-    """Design columns, the direction of improvement and the Holm/BH-adjusted p-values and significance."""
+    """Design columns, the direction of improvement and the Holm/BH-adjusted p-values and
+    significance."""
     is_inter = table["group"] == INTERACTION
     table["country"] = country
     for col, value in design.columns().items():
@@ -830,7 +848,8 @@ def shift_table(
     min_group_n: int = DEFAULT_MIN_GROUP_N,
     passes: DesignPasses | None = None,
 ) -> pd.DataFrame:
-    """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module docstring.
+    """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module
+    docstring.
 
     `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
     ids = indicator_ids(indicators, country, data)

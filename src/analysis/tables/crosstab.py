@@ -1,11 +1,11 @@
 """Disaggregation: one general crosstab for any row/column dimensions.
 
 `crosstab(frame, rows, columns, percent)` returns a tidy table: one line per cell, margins included,
-with columns `row, column, n, percent, percent_base` plus one column per dimension variable (its label,
-or "Total" on a margin). `percent` is in
-percent (0-100), unrounded; `percent_base` says which total it divides by: `row` (the row's total),
-`column` (the column's total) or `total` (the grand total). Multi-variable column (or row) dimensions
-are joined into one label with " | " (e.g. "Jomi | Older women (36+)").
+with columns `row, column, n, percent, percent_base` plus one column per dimension variable (its
+label, or "Total" on a margin). `percent` is in percent (0-100), unrounded; `percent_base` says
+which total it divides by: `row` (the row's total), `column` (the column's total) or `total` (the
+grand total). Multi-variable column (or row) dimensions are joined into one label with " | " (e.g.
+"Jomi | Older women (36+)").
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ JOIN = " | "
 def _dimension(
     frame: pd.DataFrame, dims: list[Dimension], where: str
 ) -> tuple[pd.Series, list[str], dict[str, tuple]]:
-    """Labels of each row of `frame` on one axis, the axis' category order, and each label's categories (one per
-    variable: a label may itself contain " | ", so the joined label is never split again)."""
+    """Labels of each row of `frame` on one axis, the axis' category order, and each label's
+    categories (one per variable: a label may itself contain " | ", so the joined label is never
+    split again)."""
     parts, orders = [], []
     for dim in dims:
         var = dim.variable
@@ -108,7 +109,8 @@ def crosstab(
         }
     )
     tidy["percent_base"] = percent
-    # one column per dimension variable too, so multi-variable axes stay filterable ("Total" on margins)
+    # one column per dimension variable too, so multi-variable axes stay filterable ("Total" on
+    # margins)
     for axis, dims, parts_of in (("row", rows, row_parts), ("column", columns, col_parts)):
         for i, dim in enumerate(dims):
             part = tidy[axis].map({label: str(parts[i]) for label, parts in parts_of.items()})
@@ -117,6 +119,7 @@ def crosstab(
 
 
 def figure_table(data: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Apply a table's filter and build its crosstab (the table spec comes from the country config)."""
+    """Apply a table's filter and build its crosstab (the table spec comes from the country
+    config)."""
     frame = data[evaluate(data, table.filter)] if table.filter else data
     return crosstab(frame, [table.rows], table.columns, table.percent, table.total_label)

@@ -40,8 +40,9 @@ def suppression_mask(counts: np.ndarray, k: int) -> np.ndarray:
 
 
 def suppress_crosstab(tidy: pd.DataFrame, k: int, total_label: str = "Total") -> pd.DataFrame:
-    """Apply suppression to a tidy crosstab (row, column, n, percent): hidden cells get n and percent
-    missing and `suppressed = True`. A margin whose line has a single cell that is hidden is hidden too.
+    """Apply suppression to a tidy crosstab (row, column, n, percent): hidden cells get n and
+    percent missing and `suppressed = True`. A margin whose line has a single cell that is hidden is
+    hidden too.
     """
     grid = tidy.pivot(index="row", columns="column", values="n")
     rows = [r for r in dict.fromkeys(tidy["row"]) if r != total_label]
