@@ -48,7 +48,8 @@ CORE_RESPONDENT_COLUMNS = [
     "weight",
 ]
 PROVENANCE_COLUMNS = ["source_file", "source_row"]
-# columns every respondents dataset carries besides its variables; an indicator column may not take their names
+# columns every respondents dataset carries besides its variables; an indicator column may not
+# take their names
 RESERVED_COLUMNS = frozenset(CORE_RESPONDENT_COLUMNS + PROVENANCE_COLUMNS)
 
 
