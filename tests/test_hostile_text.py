@@ -384,6 +384,7 @@ def test_findings_markdown_escapes_registry_text():
     import pandas as pd
 
     from analysis.audit.run import CLAIM_COLUMNS, AuditResult, render_findings
+    from analysis.model import ClaimsRegistry, Paper
 
     claims = pd.DataFrame(
         [
@@ -419,7 +420,10 @@ def test_findings_markdown_escapes_registry_text():
             }
         ]
     )
-    registry = {"paper": {"title": f"{BODY}: subtitle", "year": 2023}, "claims": []}
+    # a registry of no claims (the schema wants one; the findings only read the paper)
+    registry = ClaimsRegistry.model_construct(
+        paper=Paper(title=f"{BODY}: subtitle", year=2023), claims=[], consistency=[]
+    )
     text = render_findings(AuditResult(claims, consistency, [], registry))
     assert text.count(BODY_MD) == 4 and BODY not in text  # title, detail, note, section
 
@@ -459,6 +463,7 @@ def test_audit_csvs_are_neutralised_and_show_prints_the_text_literally(tmp_path,
 
     from analysis.audit.__main__ import main as audit_main
     from analysis.audit.run import CLAIM_COLUMNS, AuditResult, write_audit
+    from analysis.model import ClaimsRegistry, Paper
 
     quote = '=HYPERLINK("http://x") +1 -1 @x'
     claims = pd.DataFrame(
@@ -499,7 +504,9 @@ def test_audit_csvs_are_neutralised_and_show_prints_the_text_literally(tmp_path,
         claims,
         consistency,
         [{"claim_id": "c1", "provenance_id": "prov:c1", "method": "m"}],
-        {"paper": {"title": "T", "year": 2023}, "claims": []},
+        ClaimsRegistry.model_construct(
+            paper=Paper(title="T", year=2023), claims=[], consistency=[]
+        ),
     )
     out = tmp_path / "out"
     out.mkdir()

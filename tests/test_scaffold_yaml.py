@@ -128,7 +128,7 @@ def _draft(
         "data/raw/x_endline.sav": RawTable(first[FIXED], "data/raw/x_endline.sav"),
     }
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(scaffold, "read_source", lambda root, src: tables[src["file"]])
+        mp.setattr(scaffold, "read_source", lambda root, src: tables[src.file])
         return scaffold.draft_country_config(None, name, [path, "data/raw/x_endline.sav"], xlsform)
 
 

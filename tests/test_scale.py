@@ -19,8 +19,10 @@ import analysis.resources
 from analysis.cleaning.clean import clean_dataset, write_clean_outputs
 from analysis.config import load_project
 from analysis.errors import InputError
+from analysis.model import Indicator, ShareMapping
+from analysis.survey.design import Design
 from analysis.survey.domains import DesignPasses, domain_totals, layout, read_respondents
-from analysis.survey.estimates import Design, estimate_table
+from analysis.survey.estimates import estimate_table
 from analysis.survey.shifts import shift_table
 
 from .conftest import copy_project
@@ -141,10 +143,15 @@ def _design_sample(seed: int = 7, n: int = 600) -> pd.DataFrame:
 def test_shared_design_pass_gives_the_same_tables():
     data = _design_sample()
     indicators = [
-        {"id": f"ind{i}", "improvement": "increase", "countries": {"x": {"variable": "v"}}}
+        Indicator(
+            id=f"ind{i}",
+            label=f"ind{i}",
+            improvement="increase",
+            countries={"x": ShareMapping(variable="v", positive=[1])},
+        )
         for i in range(3)
     ]
-    design = Design("independent", cluster="psu", weight="w", strata="stratum")
+    design = Design(type="independent", cluster="psu", weight="w", strata="stratum")
     passes = DesignPasses(data)
     pd.testing.assert_frame_equal(
         estimate_table(data, indicators, "x", design, ["sex"], 1, passes=passes),
