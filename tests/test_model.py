@@ -18,7 +18,18 @@ from analysis.config import load_project
 from analysis.survey import design
 
 ROOT = Path(__file__).resolve().parents[1]
-_MODEL_NAMESPACE = {**vars(design), **vars(model)}  # the design model lives with the survey code
+
+
+def _model_classes() -> list[type[BaseModel]]:
+    """Every pydantic model of the project configuration (the design's live with the survey code),
+    looked up when a test runs."""
+    bases = (model._Model, design._DesignModel)
+    namespace = {**vars(design), **vars(model)}
+    return [
+        c
+        for c in namespace.values()
+        if isinstance(c, type) and issubclass(c, BaseModel) and c not in bases
+    ]
 
 
 def _schema_key_sets(node) -> list[frozenset]:
@@ -36,13 +47,7 @@ def _schema_key_sets(node) -> list[frozenset]:
 
 
 def _model_key_sets() -> set[frozenset]:
-    classes = [
-        c
-        for c in _MODEL_NAMESPACE.values()
-        if isinstance(c, type)
-        and issubclass(c, BaseModel)
-        and c not in (model._Model, design._DesignModel)
-    ]
+    classes = _model_classes()
     return {
         frozenset(
             f.alias or name
@@ -144,13 +149,7 @@ def test_a_key_the_schema_lets_a_user_leave_out_has_a_default_in_the_model(schem
     doc = json.loads(
         (ROOT / "config" / "schemas" / f"{schema}.schema.json").read_text(encoding="utf-8")
     )
-    classes = [
-        c
-        for c in _MODEL_NAMESPACE.values()
-        if isinstance(c, type)
-        and issubclass(c, BaseModel)
-        and c not in (model._Model, design._DesignModel)
-    ]
+    classes = _model_classes()
     problems = []
     for obj in _schema_objects(doc):
         keys, required = set(obj["properties"]), set(obj.get("required", []))

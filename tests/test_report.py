@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from .test_workflow import (
-    BIN,
-    _run,
-)  # noqa: F401  (module-scoped pipeline run in a temp copy)
+from . import test_workflow
+from .test_workflow import BIN, _run
+
+# the fixture of a module-scoped pipeline run in a temporary copy (pytest finds it by this name)
+workdir = test_workflow.workdir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHECK_IMAGES = """<script>
