@@ -122,3 +122,19 @@ def test_label_language_needs_an_xlsform_beside_it(root):
         == "`label_language` at datasets.respondents.sources[0] needs `xlsform` beside it"
     )
     assert err.value.key == "label_language" and "add `xlsform:`" in err.value.fix
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"variable": "q"},
+        {"variable": "q", "positive": ["Yes"], "any_of": ["a"]},
+        {"variable": "q", "any_of": ["a"], "missing": ["x"]},
+    ],
+)
+def test_a_country_indicator_mapping_says_what_counts_as_one(mapping):
+    from analysis.config import check_indicator_mapping
+
+    with pytest.raises(InputError) as err:
+        check_indicator_mapping("trust", mapping, "config/countries/x.yaml")
+    assert "trust" in err.value.problem and "positive" in err.value.fix

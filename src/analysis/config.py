@@ -493,6 +493,23 @@ def _data_roots(root: Path, config: dict) -> list[Path]:
     return roots
 
 
+def check_indicator_mapping(indicator: str, how: dict, source: str) -> None:
+    """A country's mapping of an indicator says what counts as 1: `positive:` values of a variable,
+    or `any_of:` the choices of a select-multiple question (which has no `missing:`)."""
+    kinds = [k for k in ("positive", "any_of") if k in how]
+    if len(kinds) != 1 or ("any_of" in how and "missing" in how):
+        raise InputError(
+            f"indicator '{indicator}' needs exactly one of `positive:` or `any_of:`"
+            + (" (`missing:` goes with `positive:` only)" if len(kinds) == 1 else ""),
+            file=source,
+            key=indicator,
+            fix=(
+                "give `positive: [<values counted as 1>]` for a single-choice or numeric variable,"
+                " or `any_of: [<choices>]` for a select-multiple question"
+            ),
+        )
+
+
 def merge_country_indicators(indicators: list[dict], country: dict, source: str) -> list[dict]:
     """Add a country's own `indicators:` (mappings of existing ids, or new definitions) to the
     global list."""
@@ -503,6 +520,7 @@ def merge_country_indicators(indicators: list[dict], country: dict, source: str)
             for k, v in item.items()
             if k in ("variable", "positive", "any_of", "missing", "waves")
         }
+        check_indicator_mapping(item["id"], how, source)
         if item["id"] in by_id:
             target = by_id[item["id"]]
             if country["country"] in target["countries"]:
