@@ -28,6 +28,24 @@ def logit_ci(p, se, df, alpha: float = 0.05):
     Undefined (NaN, never a zero-width interval) where the logit is: p = 0 or 1, a zero standard
     error, or df < 1. Callers use `korn_graubard_ci` at p = 0 or 1 and report the other cases as not
     estimable.
+
+    Parameters
+    ----------
+    p, se : array_like
+        Design-based proportion and its linearised standard error (proportions, not percent).
+    df : array_like
+        Design degrees of freedom (PSUs - strata).
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    low, high : ndarray
+        Interval limits as proportions.
+
+    References
+    ----------
+    Lumley, T. (2010), s2.2; R survey `svyciprop(method = "logit")`.
     """
     from scipy import stats
 
@@ -56,6 +74,26 @@ def korn_graubard_ci(p, se, n, df, alpha: float = 0.05):
     in n*_df trials (surveytable skips the df adjustment there, giving a narrower interval). Callers
     label these rows.
     NaN where not defined: a zero standard error with 0 < p < 1, or df < 1 (no t quantile).
+
+    Parameters
+    ----------
+    p, se : array_like
+        Design-based proportion and its standard error (proportions).
+    n, df : array_like
+        Respondents answering, and the design degrees of freedom.
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    low, high : ndarray
+        Interval limits as proportions.
+
+    References
+    ----------
+    Korn, E. L. & Graubard, B. I. (1998). Confidence intervals for proportions with small expected
+    number of positive counts estimated from survey data. Survey Methodology 24, 193-201; R survey
+    `svyciprop(method = "beta")`; Parker, J. D. et al. (2017). Vital Health Stat 2(175).
     """
     from scipy import stats
 
@@ -74,7 +112,22 @@ def korn_graubard_ci(p, se, n, df, alpha: float = 0.05):
 
 def design_effect(var, p, n):
     """Kish design effect against simple random sampling with replacement of the same size
-    (R `svymean(..., deff = "replace")`): var / (s^2 / n) with s^2 = p (1 - p) n / (n - 1)."""
+    (R `svymean(..., deff = "replace")`): var / (s^2 / n) with s^2 = p (1 - p) n / (n - 1).
+
+    Parameters
+    ----------
+    var, p, n : array_like
+        Design-based variance of the proportion, the proportion and the respondents answering.
+
+    Returns
+    -------
+    ndarray
+        The design effect; NaN where the SRS variance is 0 (p = 0 or 1, or n = 1).
+
+    References
+    ----------
+    Kish, L. (1965). Survey Sampling, s8.2; R survey `svymean(deff = "replace")`.
+    """
     var, p, n = (np.asarray(x, float) for x in (var, p, n))
     with np.errstate(invalid="ignore", divide="ignore"):
         srs = p * (1 - p) / (n - 1)

@@ -115,11 +115,24 @@ def two_proportion_chi2(k1, n1, k2, n2):
     """Pearson chi-square test of a 2x2 table without continuity correction (= pooled z-test
     squared).
 
-    Same as R `prop.test(c(k1, k2), c(n1, n2), correct = FALSE)`. Returns (statistic, p_value,
-    smallest expected cell count). When both proportions are 0 (or both 1) the pooled variance is 0
-    and the statistic is set to 0 (p = 1, where R gives NaN); the smallest expected count is then 0,
-    so callers that switch to Fisher's exact test below an expected count of 5
-    (analysis.survey.shifts) report the exact p = 1.
+    Same as R `prop.test(c(k1, k2), c(n1, n2), correct = FALSE)`. When both proportions are 0 (or
+    both 1) the pooled variance is 0 and the statistic is set to 0 (p = 1, where R gives NaN); the
+    smallest expected count is then 0, so callers that switch to Fisher's exact test below an
+    expected count of 5 (analysis.survey.shifts) report the exact p = 1.
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : array_like
+        Successes and trials of the two independent samples (broadcast together).
+
+    Returns
+    -------
+    statistic, p_value, expected_min : ndarray
+        The chi-square statistic (1 df), its p-value and the smallest expected cell count.
+
+    References
+    ----------
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s3.2.
     """
     from scipy import stats
 
@@ -134,7 +147,22 @@ def two_proportion_chi2(k1, n1, k2, n2):
 
 
 def fisher_exact_p(k1, n1, k2, n2):
-    """Two-sided Fisher exact test p-values (R `fisher.test`), one 2x2 table per element."""
+    """Two-sided Fisher exact test p-values (R `fisher.test`), one 2x2 table per element.
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : array_like of int
+        Successes and trials of the two samples; the table is [[k1, n1 - k1], [k2, n2 - k2]].
+
+    Returns
+    -------
+    ndarray
+        The two-sided p-values (scipy.stats.fisher_exact: tables as or less likely than observed).
+
+    References
+    ----------
+    Fisher, R. A. (1935). The logic of inductive inference. JRSS 98, 39-82; Agresti (2013), s3.5.
+    """
     from scipy import stats
 
     k1, n1, k2, n2 = (np.atleast_1d(np.asarray(x, int)) for x in (k1, n1, k2, n2))
@@ -173,8 +201,25 @@ def mcnemar_test(b, c, exact_below: int = MCNEMAR_EXACT_BELOW):
     """McNemar's test for paired proportions from the discordant counts b (1->0) and c (0->1).
 
     Exact conditional binomial test when b + c < `exact_below`, else the asymptotic chi-square
-    without continuity correction ((b - c)^2 / (b + c), Agresti 2013). Returns a dict of arrays:
-    statistic, p_value, mid_p (exact mid-p), exact (bool).
+    without continuity correction ((b - c)^2 / (b + c), Agresti 2013).
+
+    Parameters
+    ----------
+    b, c : array_like
+        Discordant pair counts (broadcast together).
+    exact_below : int
+        Number of discordant pairs below which the exact binomial test is used.
+
+    Returns
+    -------
+    dict of ndarray
+        ``statistic`` (b for the exact test, else chi-square), ``p_value``, ``mid_p`` (exact
+        mid-p) and ``exact`` (bool). No discordant pair gives p = 1.
+
+    References
+    ----------
+    McNemar, Q. (1947). Psychometrika 12, 153-157; Agresti, A. (2013), s11.1; Fagerland, M. W.,
+    Lydersen, S. & Laake, P. (2013). BMC Med Res Methodol 13:91 (mid-p).
     """
     from scipy import stats
 
@@ -199,8 +244,25 @@ def mcnemar_test(b, c, exact_below: int = MCNEMAR_EXACT_BELOW):
 def newcombe_paired_diff_ci(a, b, c, d, alpha: float = 0.05):
     """Newcombe's score-based interval for p1 - p2 from paired data (1998b, method 10).
 
-    Table: a = both 1, b = first 1 / second 0, c = first 0 / second 1, d = both 0; p1 = (a+b)/n,
-    p2 = (a+c)/n. The Wilson intervals of the two margins are combined with the phi correlation.
+    The Wilson intervals of the two margins are combined with the phi correlation.
+
+    Parameters
+    ----------
+    a, b, c, d : array_like
+        The paired 2x2 table: a = both 1, b = first 1 / second 0, c = first 0 / second 1,
+        d = both 0; p1 = (a + b) / n, p2 = (a + c) / n.
+    alpha : float
+        1 - confidence level (proportion).
+
+    Returns
+    -------
+    low, high : ndarray
+        Limits of p1 - p2, as proportions.
+
+    References
+    ----------
+    Newcombe, R. G. (1998b). Improved confidence intervals for the difference between binomial
+    proportions based on paired data. Statistics in Medicine 17, 2635-2650 (method 10).
     """
     a, b, c, d = (np.asarray(x, float) for x in (a, b, c, d))
     n = a + b + c + d
@@ -222,9 +284,27 @@ def wald_diff_test(estimate, se, df=None, alpha: float = 0.05):
     """Wald test and interval for an estimate with standard error; t with `df` if given, else
     normal.
 
-    Returns (statistic, p_value, low, high). A zero (or missing) standard error, or df < 1, gives
-    NaN for all four, never a statistic of 0 and p = 1: the test needs a variance (callers say why
-    it is missing).
+    A zero (or missing) standard error, or df < 1, gives NaN for all four outputs, never a
+    statistic of 0 and p = 1: the test needs a variance (callers say why it is missing).
+
+    Parameters
+    ----------
+    estimate, se : array_like
+        The estimate (e.g. a difference in proportions) and its standard error, same units.
+    df : array_like, optional
+        Degrees of freedom of a design-based variance (t reference); None for the normal.
+    alpha : float
+        1 - confidence level (proportion).
+
+    Returns
+    -------
+    statistic, p_value, low, high : ndarray
+        Wald statistic, two-sided p-value and the interval, in the estimate's units.
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, s2.2 (t with design df, as
+    R `svyglm` / `confint`).
     """
     from scipy import stats
 
