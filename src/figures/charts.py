@@ -696,38 +696,17 @@ def _dumbbell_handles(w_from: str, w_to: str, seen: set[str], alpha: float) -> l
             label=f"{_wave_title(w_to)} (95% CI)",
         ),
     ]
-    if "sig" in seen:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=style.TEXT,
-                lw=1.3,
-                label=f"Change: Holm-adjusted p < {proportion_text(alpha)}",
-            )
-        )
-    if "ns" in seen:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=style.OKABE_ITO["grey"],
-                lw=1.0,
-                ls=NOT_SIGNIFICANT_DASHES,
-                label="Change: not significant",
-            )
-        )
-    if "untested" in seen:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=style.OKABE_ITO["grey"],
-                lw=1.0,
-                ls=UNTESTED_DASHES,
-                label="Change: not estimable (no test)",
-            )
-        )
+    grey = style.OKABE_ITO["grey"]
+    change_lines = [  # (kind seen, colour, width, dashes, label), in legend order
+        ("sig", style.TEXT, 1.3, None, f"Change: Holm-adjusted p < {proportion_text(alpha)}"),
+        ("ns", grey, 1.0, NOT_SIGNIFICANT_DASHES, "Change: not significant"),
+        ("untested", grey, 1.0, UNTESTED_DASHES, "Change: not estimable (no test)"),
+    ]
+    handles += [
+        Line2D([], [], color=colour, lw=width, label=label, **({"ls": dashes} if dashes else {}))
+        for kind, colour, width, dashes, label in change_lines
+        if kind in seen
+    ]
     return handles
 
 
