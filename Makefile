@@ -1,7 +1,7 @@
 # The README's two commands: `make report` (install + full pipeline) and `make test` (install + tests).
 # Installs exact pins from requirements.lock into .venv; nothing prompts for input.
 # Another Python gets its own venv: `make test PYTHON=python3.13 VENV=.venv313` (the lock installs on 3.11-3.13);
-# PYTEST_ARGS picks tests, e.g. PYTEST_ARGS="tests/test_proportions.py".
+# PYTEST_ARGS picks tests, e.g. PYTEST_ARGS="tests/analysis/survey/test_proportions.py".
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -101,7 +101,8 @@ def main() -> None:
         ),
         (
             "| changing one country's raw file reruns only its jobs and the report | tested "
-            "(`tests/test_workflow.py::test_changing_one_country_reruns_only_that_country`) | yes |"
+            "(`tests/end_to_end/test_workflow.py::"
+            "test_changing_one_country_reruns_only_that_country`) | yes |"
         ),
         "",
         (
@@ -158,8 +159,8 @@ def main() -> None:
             " (the same bytes as"
         ),
         (
-            "  pandas, 20× faster; `tests/test_csv_files.py`), and the per-country log is a"
-            " byte-level join."
+            "  pandas, 20× faster; `tests/analysis/test_csv_files.py`), and the per-country log is"
+            " a byte-level join."
         ),
         (
             "- Domain totals take one pass per indicator over the cross-classification wave × sex ×"

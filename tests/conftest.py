@@ -12,6 +12,7 @@ from analysis.cleaning.clean import clean_dataset
 from analysis.config import load_project
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"  # reference values and paper figures, each with its source
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ here and only here.
 messages a user reads) and the cross-references between keys, then builds a `Project` from these
 classes. Every other module reads configuration through these attributes, never by string keys, so a
 setting's name, type and default are written once. The models forbid unknown keys (the schemas
-already refused them; a model/schema mismatch is a bug caught by tests/test_model.py) and are
-frozen: nothing downstream changes the configuration.
+already refused them; a model/schema mismatch is a bug caught by tests/analysis/test_model.py) and
+are frozen: nothing downstream changes the configuration.
 
 A YAML value written as `null` and a key left out differ for a few settings (`equals: null` means
 "missing"; `constant: null` derives an empty column): `Condition.operator` and

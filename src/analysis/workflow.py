@@ -18,9 +18,9 @@ datasets and roles exist is read from the model.
 
 Which job reads which configuration key is written down once, in the READERS tables below. A key
 that a table does not name goes into EVERY job's slice: an unclassified key reruns too much, never
-too little (tests/test_workflow_safety.py checks that every key of the JSON schemas is classified).
-When a job starts reading another key, add the job to that key's entry. The audit, report and
-manifest read everything.
+too little (tests/analysis/test_workflow_safety.py checks that every key of the JSON schemas is
+classified). When a job starts reading another key, add the job to that key's entry. The audit,
+report and manifest read everything.
 
 Imported by the Snakefile: nothing heavy is imported here.
 """

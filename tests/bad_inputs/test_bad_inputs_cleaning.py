@@ -1,7 +1,7 @@
 """Bad-input corpus, ingest and cleaning: raw files and codebooks that parse but would mislead.
 
 Each case breaks a copy of the repository and runs `python -m analysis clean` for one dataset (the
-job the workflow runs first); see tests/test_bad_inputs.py for the contract (exit status, one
+job the workflow runs first); see test_bad_inputs.py for the contract (exit status, one
 message naming the place and the fix, no partial output). Cases with `exit_code=0` must work, and
 their `check` asserts what the outputs hold: the row that was excluded and why, the flag in the
 cleaning log, the value that stayed as it was.
@@ -17,8 +17,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from tests.conftest import copy_project
+
 from . import test_bad_inputs as bad
-from .conftest import copy_project
 
 RW_CFG = "config/countries/rwanda.yaml"
 TJ_CFG = "config/countries/tajikistan.yaml"

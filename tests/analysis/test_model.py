@@ -8,7 +8,6 @@ from YAML."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -16,8 +15,7 @@ from pydantic import BaseModel, ValidationError
 from analysis import model
 from analysis.config import load_project
 from analysis.survey import design
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 
 def _model_classes() -> list[type[BaseModel]]:

@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 
 from synthetic.__main__ import main as generate
 from synthetic.targets import printed_int, rounded_pct_int, solve_item
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 @given(st.integers(0, 500), st.integers(1, 500))

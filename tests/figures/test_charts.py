@@ -27,8 +27,7 @@ from PIL import Image
 from analysis.model import Design
 from figures import charts
 from figures.style import DPI, OKABE_ITO, figure_style
-
-from .conftest import ROOT, copy_project
+from tests.conftest import ROOT, copy_project
 
 SOURCE = "Source: synthetic reconstruction of a test survey (not real responses); n = 404."
 LABELS = {

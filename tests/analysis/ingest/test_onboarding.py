@@ -11,8 +11,8 @@ import yaml
 from analysis.config import load_project
 from analysis.errors import InputError
 from analysis.ingest.scaffold import draft_country_config
+from tests.conftest import ROOT, copy_project
 
-from .conftest import ROOT, copy_project
 from .test_readers import _two_language_form
 
 DTA = [

@@ -7,17 +7,14 @@ those are listed in PRINTED_ERRORS with the correct value, and the test checks t
 really prints the wrong value there (so the list cannot go stale).
 """
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from analysis.tables.crosstab import figure_table
 from analysis.tables.rounding import percent_half_up
+from tests.conftest import FIXTURES
 
-FIXTURE = yaml.safe_load(
-    (Path(__file__).parent / "fixtures" / "paper_figures.yaml").read_text(encoding="utf-8")
-)
+FIXTURE = yaml.safe_load((FIXTURES / "paper_figures.yaml").read_text(encoding="utf-8"))
 
 # (table, row, column): (printed, correct) - the paper's percentage does not follow from its own
 # counts.

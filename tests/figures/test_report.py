@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from . import test_workflow
-from .test_workflow import BIN, _run
+from tests.end_to_end import test_workflow
+from tests.end_to_end.test_workflow import BIN, _run
 
 # the fixture of a module-scoped pipeline run in a temporary copy (pytest finds it by this name)
 workdir = test_workflow.workdir

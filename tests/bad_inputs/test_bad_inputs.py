@@ -4,8 +4,8 @@
 Every case must: exit with its status (2 unless it expects success); print one clear message (ERROR:
 ... where: ... fix: ...) naming the file and, where it applies, the column or key and the row; leave
 no partial output for the failed job and no temporary files; and show no Python traceback (unless
-PEACE_DEBUG=1, checked once). `python -m tests.test_bad_inputs` prints the corpus as a table: case,
-the message the user sees.
+PEACE_DEBUG=1, checked once). `python -m tests.bad_inputs.test_bad_inputs` prints the corpus as a
+table: case, the message the user sees.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pyreadstat
 import pytest
 import yaml
 
-from .conftest import copy_project
+from tests.conftest import copy_project
 
 BIN = str(Path(sys.executable).parent)
 SAV = "data/raw/rwanda/rwanda_endline_2023_ona.sav"
@@ -576,13 +576,13 @@ def test_debug_flag_shows_traceback(tmp_path):
 
 
 def all_cases() -> list[Case]:
-    """Every bad-input case: this module's and those of tests/test_bad_inputs_*.py (each defines
+    """Every bad-input case: this module's and those of test_bad_inputs_*.py (each defines
     CASES)."""
     import importlib
 
     cases = list(CASES)
     for path in sorted(Path(__file__).parent.glob("test_bad_inputs_*.py")):
-        cases += importlib.import_module(f"tests.{path.stem}").CASES
+        cases += importlib.import_module(f"{__package__}.{path.stem}").CASES
     return cases
 
 

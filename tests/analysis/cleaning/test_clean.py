@@ -23,8 +23,7 @@ from analysis.model import (
     Settings,
     Source,
 )
-
-from .conftest import ROOT, copy_project
+from tests.conftest import ROOT, copy_project
 
 
 def test_row_accounting_holds_for_every_raw_file(cleaned):

@@ -18,8 +18,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from tests.conftest import copy_project
+
 from . import test_bad_inputs as bad
-from .conftest import copy_project
 
 EX_YAML = "config/countries/example_country.yaml"
 RW_YAML = "config/countries/rwanda.yaml"

@@ -24,8 +24,7 @@ from analysis.survey.design import Design
 from analysis.survey.domains import DesignPasses, domain_totals, layout, read_respondents
 from analysis.survey.estimates import estimate_table
 from analysis.survey.shifts import shift_table
-
-from .conftest import copy_project
+from tests.conftest import copy_project
 
 
 @pytest.fixture

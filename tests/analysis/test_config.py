@@ -5,8 +5,7 @@ import yaml
 
 from analysis.config import load_project
 from analysis.errors import InputError
-
-from .conftest import copy_project
+from tests.conftest import copy_project
 
 
 def _edit(root, rel, mutate):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import copy_project
+from tests.conftest import copy_project
 
 BIN = str(Path(sys.executable).parent)
 

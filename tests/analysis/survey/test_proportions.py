@@ -4,7 +4,6 @@ examples, and statsmodels."""
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,10 +22,9 @@ from analysis.survey.proportions import (
     two_proportion_chi2,
     wilson_ci,
 )
+from tests.conftest import FIXTURES
 
-REF = json.loads(
-    (Path(__file__).parent / "fixtures" / "reference" / "reference_values.json").read_text()
-)
+REF = json.loads((FIXTURES / "reference" / "reference_values.json").read_text())
 REL = 1e-6
 
 

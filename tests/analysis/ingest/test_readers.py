@@ -8,8 +8,7 @@ import pytest
 from analysis.errors import InputError
 from analysis.ingest.readers import read_source, read_xlsform
 from analysis.model import Source
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 SAV = "data/raw/rwanda/rwanda_endline_2023_ona.sav"
 XLSFORM = "data/raw/tajikistan/lwd_women_survey_xlsform.xlsx"

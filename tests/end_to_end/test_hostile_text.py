@@ -26,8 +26,7 @@ import yaml
 
 from analysis.csv_files import read_output_csv
 from analysis.escaping import markdown_text
-
-from .conftest import copy_project
+from tests.conftest import copy_project
 
 BIN = str(Path(sys.executable).parent)
 COUNTRY = "tajikistan"

@@ -2,7 +2,6 @@
 invariants."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,9 @@ from hypothesis import strategies as st
 from analysis.model import Design, Indicator, PublishedBaseline, ShareMapping
 from analysis.survey.estimates import estimate_table
 from analysis.survey.shifts import INTERACTION, shift_table
+from tests.conftest import FIXTURES
 
-FIX = Path(__file__).parent / "fixtures" / "reference"
+FIX = FIXTURES / "reference"
 REF = json.loads((FIX / "reference_values.json").read_text())
 REL = 1e-6
 IND = [

@@ -26,8 +26,7 @@ from hypothesis import strategies as st
 
 from analysis.config import load_project
 from analysis.errors import InputError
-
-from .conftest import copy_project
+from tests.conftest import copy_project
 
 BIN = str(Path(sys.executable).parent)
 EX_CFG = "config/countries/example_country.yaml"

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from analysis.ingest import scaffold
 from analysis.ingest.readers import RawTable
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 # Texts YAML reads specially (booleans, nulls, numbers, dates, indicators, escapes, line breaks,
 # BOM, controls)

@@ -1,6 +1,6 @@
 """Bad-input cases of the workflow layer: config text that would break or hijack a shell command,
 what a killed run leaves behind, a damaged manifest, and a raw export replaced by an older file (see
-tests/test_bad_inputs.py).
+test_bad_inputs.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import copy_project
+
 from . import test_bad_inputs as bad
-from .conftest import copy_project
 
 RW_CHARTS = [
     f"reports/figures/rwanda/{c}.png"

@@ -2,7 +2,7 @@
 other.
 
 Each case breaks a copy of the repository and runs the real entry point; see
-tests/test_bad_inputs.py for the contract (exit status, one message naming the place and the fix, no
+test_bad_inputs.py for the contract (exit status, one message naming the place and the fix, no
 partial output).
 """
 
@@ -17,9 +17,9 @@ import pytest
 
 from analysis.config import read_yaml
 from analysis.errors import InputError
+from tests.conftest import copy_project
 
 from . import test_bad_inputs as bad
-from .conftest import copy_project
 
 EX_CFG = "config/countries/example_country.yaml"
 RW_CFG = "config/countries/rwanda.yaml"

@@ -24,8 +24,7 @@ import yaml
 
 from analysis import workflow
 from analysis.errors import InputError
-
-from .conftest import ROOT, copy_project
+from tests.conftest import ROOT, copy_project
 
 BIN = str(Path(sys.executable).parent)
 
