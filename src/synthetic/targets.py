@@ -62,7 +62,7 @@ def _group_pairs(total: int, group: str, targets: dict[str, float], max_nr: int)
     """
     printed = group in targets
     nrs = range(0, min(max_nr, total - 1) + 1) if printed else [0]
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     for r in nrs:
         n = total - r
         if printed:
