@@ -7,6 +7,7 @@ parameter is in config/synthetic_reconstruction.yaml under `example_country`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,37 @@ LABELS = {
     "q4_stress_weekly": "In the past month, did you feel stressed at least once a week?",
     "q5_group_member": "Are you a member of a community group that includes other groups?",
 }
+COLUMN_LABELS = {
+    "key": "Unique submission key",
+    "submissiondate": "Submission date",
+    "hhid": "Household id (panel)",
+    "consent": "Consent",
+    "enum_code": "Enumerator",
+    "respondent_name": "Respondent name",
+    "phone": "Phone number",
+    "stratum": "Sampling stratum (district)",
+    "village_code": "Village (PSU)",
+    "wt": "Survey weight",
+    "gender": "Gender of respondent",
+    "age": "Age (years)",
+    **LABELS,
+}
+# export columns in file order (the items follow)
+COLUMNS = [
+    "key",
+    "submissiondate",
+    "enum_code",
+    "consent",
+    "hhid",
+    "respondent_name",
+    "phone",
+    "stratum",
+    "village_code",
+    "wt",
+    "gender",
+    "age",
+]
+FILE_LABEL = "EXAMPLE DATA - fictional, for the onboarding walkthrough"
 
 
 def _households(rng, cfg) -> pd.DataFrame:
@@ -91,7 +123,71 @@ def _wave(
     return out, truth
 
 
+def _value_labels(cfg: dict, people: pd.DataFrame) -> dict[str, dict]:
+    """Stata value labels: gender, consent, strata, the sampled villages, age and item codes."""
+    return {
+        "gender": GENDER,
+        "consent": {0: "No", 1: "Yes"},
+        "stratum": {int(k): v for k, v in cfg["strata"].items()},
+        "village_code": {int(v): f"Village {v}" for v in people["village_code"].unique()},
+        "age": {-99: "Don't know"},
+        **{item: TRUST if item == "q1_trust" else YESNO for item in cfg["items"]},
+    }
+
+
+def _extra_rows() -> dict[str, Callable[[np.random.Generator], dict]]:
+    """What `add_mess` overwrites in a copied row, per kind of added row."""
+    return {
+        "test_submissions": lambda r: {
+            "enum_code": "TEST",
+            "key": "uuid:" + fake_uuids(r, 1)[0],
+        },
+        "no_consent": lambda r: {"key": "uuid:" + fake_uuids(r, 1)[0]},
+    }
+
+
+def _wave_mess(cfg: dict, wave: str) -> dict:
+    """The wave's mess settings: coded missing ages only at endline."""
+    return (
+        dict(cfg["mess"])
+        if wave == "endline"
+        else {k: v for k, v in cfg["mess"].items() if k != "age_missing_coded"}
+    )
+
+
+def _write_wave(
+    rng: np.random.Generator,
+    frame: pd.DataFrame,
+    wave: str,
+    cfg: dict,
+    labels: dict[str, dict],
+    out_dir: Path,
+) -> None:
+    """Add the wave's mess, sort by submission time and write example_<wave>_surveycto.dta."""
+    order = [*COLUMNS, *cfg["items"]]
+    frame = add_mess(
+        rng,
+        frame,
+        _wave_mess(cfg, wave),
+        list(cfg["items"]),
+        "consent",
+        "age",
+        _extra_rows(),
+        text_col="enum_code",
+        age_missing_code=-99,
+    )
+    frame = order_by_submission(frame, "_sort").drop(columns="_sort")[order]
+    write_dta(
+        frame,
+        out_dir / f"example_{wave}_surveycto.dta",
+        file_label=FILE_LABEL,
+        column_labels=[COLUMN_LABELS[c] for c in order],
+        variable_value_labels={k: v for k, v in labels.items() if k in order},
+    )
+
+
 def build(cfg: dict, max_nr: int, rng: np.random.Generator, out_dir: Path) -> list[str]:
+    """Write data/raw/example_country/*.dta (a baseline and an endline panel wave)."""
     del max_nr
     people = _households(rng, cfg)
     base, truth = _wave(rng, people, "baseline", cfg, None)
@@ -103,74 +199,7 @@ def build(cfg: dict, max_nr: int, rng: np.random.Generator, out_dir: Path) -> li
         cfg,
         {k: v[keep] for k, v in truth.items()},
     )
-    labels = {
-        "gender": GENDER,
-        "consent": {0: "No", 1: "Yes"},
-        "stratum": {int(k): v for k, v in cfg["strata"].items()},
-        "village_code": {int(v): f"Village {v}" for v in people["village_code"].unique()},
-        "age": {-99: "Don't know"},
-        **{item: TRUST if item == "q1_trust" else YESNO for item in cfg["items"]},
-    }
-    col_labels = {
-        "key": "Unique submission key",
-        "submissiondate": "Submission date",
-        "hhid": "Household id (panel)",
-        "consent": "Consent",
-        "enum_code": "Enumerator",
-        "respondent_name": "Respondent name",
-        "phone": "Phone number",
-        "stratum": "Sampling stratum (district)",
-        "village_code": "Village (PSU)",
-        "wt": "Survey weight",
-        "gender": "Gender of respondent",
-        "age": "Age (years)",
-        **LABELS,
-    }
-    order = [
-        "key",
-        "submissiondate",
-        "enum_code",
-        "consent",
-        "hhid",
-        "respondent_name",
-        "phone",
-        "stratum",
-        "village_code",
-        "wt",
-        "gender",
-        "age",
-        *cfg["items"],
-    ]
+    labels = _value_labels(cfg, people)
     for wave, frame in (("baseline", base), ("endline", end)):
-        extra = {
-            "test_submissions": lambda r: {
-                "enum_code": "TEST",
-                "key": "uuid:" + fake_uuids(r, 1)[0],
-            },
-            "no_consent": lambda r: {"key": "uuid:" + fake_uuids(r, 1)[0]},
-        }
-        mess = (
-            dict(cfg["mess"])
-            if wave == "endline"
-            else {k: v for k, v in cfg["mess"].items() if k != "age_missing_coded"}
-        )
-        frame = add_mess(
-            rng,
-            frame,
-            mess,
-            list(cfg["items"]),
-            "consent",
-            "age",
-            extra,
-            text_col="enum_code",
-            age_missing_code=-99,
-        )
-        frame = order_by_submission(frame, "_sort").drop(columns="_sort")[order]
-        write_dta(
-            frame,
-            out_dir / f"example_{wave}_surveycto.dta",
-            file_label="EXAMPLE DATA - fictional, for the onboarding walkthrough",
-            column_labels=[col_labels[c] for c in order],
-            variable_value_labels={k: v for k, v in labels.items() if k in order},
-        )
+        _write_wave(rng, frame, wave, cfg, labels, out_dir)
     return ["Fictional example data (not from the paper): no printed values to match."]

@@ -16,6 +16,7 @@ import pandas as pd
 from .fake import TEXT_VARIANTS, fake_names, fake_phones, fake_uuids, submission_times
 from .mess import add_mess, order_by_submission
 from .responses import assign_binary, solve_items
+from .targets import GroupCount, Solution
 from .writers import write_csv, write_xlsx
 
 YESNO = {1.0: "yes", 0.0: "no"}
@@ -57,9 +58,29 @@ def _counts_from_pcts(pcts: list[float], n: int) -> list[int]:
     return base.tolist()
 
 
-def xlsform(cfg: dict) -> dict[str, pd.DataFrame]:
-    """The form's XLSForm (survey, choices, settings): the codebook of the Kobo exports."""
-    survey = [
+SurveyRow = tuple[str, str, str, str]  # XLSForm survey sheet: type, name, label, relevant
+CHOICES = [
+    ("yes_no", "yes", "Yes"),
+    ("yes_no", "no", "No"),
+    ("yes_no_dk", "yes", "Yes"),
+    ("yes_no_dk", "no", "No"),
+    ("yes_no_dk", "dk", "Don't know"),
+    ("district", "jomi", "Jomi"),
+    ("district", "vakhsh", "Vakhsh"),
+    ("vawg_attitude", "physical_ok", "Yes, including physical violence"),
+    ("vawg_attitude", "verbal_only", "Only a non-violent verbal reprimand"),
+    ("vawg_attitude", "never_ok", "No, never"),
+    ("vawg_exposure", "experienced", "Experienced"),
+    ("vawg_exposure", "witnessed", "Witnessed"),
+    ("vawg_exposure", "committed", "Committed"),
+    ("vawg_exposure", "heard", "Heard about"),
+    ("vawg_exposure", "none", "None of these"),
+]  # XLSForm choices sheet: list_name, name, label
+
+
+def _intro_and_profile_rows() -> list[SurveyRow]:
+    """Survey rows from the metadata fields to the end of the profile group."""
+    return [
         ("start", "start", "", ""),
         ("end", "end", "", ""),
         ("today", "today", "", ""),
@@ -76,21 +97,21 @@ def xlsform(cfg: dict) -> dict[str, pd.DataFrame]:
         ("integer", "age", "Age in years (999 = don't know)", ""),
         ("select_one yes_no", "disability", "Does she live with a disability?", ""),
         ("end_group", "", "", ""),
-        ("begin_group", "group_economy", "Economic situation", "${consent} = 'yes'"),
     ]
-    for item in cfg["items"]:
-        if ITEM_GROUP[item["name"]] == "econ":
-            survey.append(("select_one yes_no_dk", item["name"], item["label"], ""))
-    survey += [
-        ("integer", "earnings_month", "Own earnings last month (somoni)", ""),
-        ("end_group", "", "", ""),
-        ("begin_group", "group_wellbeing", "Wellbeing and family", "${consent} = 'yes'"),
+
+
+def _item_rows(cfg: dict, group: str) -> list[SurveyRow]:
+    """A yes/no/don't-know question for each configured item in `group` (key of G)."""
+    return [
+        ("select_one yes_no_dk", item["name"], item["label"], "")
+        for item in cfg["items"]
+        if ITEM_GROUP[item["name"]] == group
     ]
-    for item in cfg["items"]:
-        if ITEM_GROUP[item["name"]] == "wb":
-            survey.append(("select_one yes_no_dk", item["name"], item["label"], ""))
-    survey += [
-        ("end_group", "", "", ""),
+
+
+def _violence_rows() -> list[SurveyRow]:
+    """The violence against women and girls group."""
+    return [
         ("begin_group", "group_violence", "Violence against women and girls", "${consent} = 'yes'"),
         ("select_one yes_no_dk", "violence_not_endured", "Violence should not be endured", ""),
         (
@@ -110,29 +131,31 @@ def xlsform(cfg: dict) -> dict[str, pd.DataFrame]:
         ),
         ("end_group", "", "", ""),
     ]
-    survey_df = pd.DataFrame(survey, columns=["type", "name", "label", "relevant"])
-    choices = [
-        ("yes_no", "yes", "Yes"),
-        ("yes_no", "no", "No"),
-        ("yes_no_dk", "yes", "Yes"),
-        ("yes_no_dk", "no", "No"),
-        ("yes_no_dk", "dk", "Don't know"),
-        ("district", "jomi", "Jomi"),
-        ("district", "vakhsh", "Vakhsh"),
-        ("vawg_attitude", "physical_ok", "Yes, including physical violence"),
-        ("vawg_attitude", "verbal_only", "Only a non-violent verbal reprimand"),
-        ("vawg_attitude", "never_ok", "No, never"),
-        ("vawg_exposure", "experienced", "Experienced"),
-        ("vawg_exposure", "witnessed", "Witnessed"),
-        ("vawg_exposure", "committed", "Committed"),
-        ("vawg_exposure", "heard", "Heard about"),
-        ("vawg_exposure", "none", "None of these"),
+
+
+def _survey_sheet(cfg: dict) -> pd.DataFrame:
+    """The XLSForm survey sheet, groups in questionnaire order."""
+    survey = _intro_and_profile_rows()
+    survey.append(("begin_group", "group_economy", "Economic situation", "${consent} = 'yes'"))
+    survey += _item_rows(cfg, "econ")
+    survey += [
+        ("integer", "earnings_month", "Own earnings last month (somoni)", ""),
+        ("end_group", "", "", ""),
+        ("begin_group", "group_wellbeing", "Wellbeing and family", "${consent} = 'yes'"),
     ]
-    choices_df = pd.DataFrame(choices, columns=["list_name", "name", "label"])
+    survey += _item_rows(cfg, "wb")
+    survey.append(("end_group", "", "", ""))
+    survey += _violence_rows()
+    return pd.DataFrame(survey, columns=["type", "name", "label", "relevant"])
+
+
+def xlsform(cfg: dict) -> dict[str, pd.DataFrame]:
+    """The form's XLSForm (survey, choices, settings): the codebook of the Kobo exports."""
+    choices_df = pd.DataFrame(CHOICES, columns=["list_name", "name", "label"])
     settings = pd.DataFrame(
         [{"form_title": cfg["xlsform_title"], "form_id": "lwd_women_survey", "version": "2021.1"}]
     )
-    return {"survey": survey_df, "choices": choices_df, "settings": settings}
+    return {"survey": _survey_sheet(cfg), "choices": choices_df, "settings": settings}
 
 
 def _panel(rng, cfg) -> pd.DataFrame:
@@ -154,11 +177,11 @@ def _panel(rng, cfg) -> pd.DataFrame:
     return people
 
 
-def _wave_frame(
-    rng, people: pd.DataFrame, wave: str, cfg: dict, solutions, truth_baseline=None
-) -> tuple[pd.DataFrame, dict]:
+def _kobo_header(
+    rng: np.random.Generator, people: pd.DataFrame, wave: str, wcfg: dict
+) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
+    """A wave's metadata, intro and profile columns, and the interview start times."""
     n = len(people)
-    wcfg = cfg[wave]
     out = pd.DataFrame()
     stamps = submission_times(rng, n, *wcfg["fieldwork"])
     out["start"] = stamps.strftime("%Y-%m-%dT%H:%M:%S.000+05:00")
@@ -176,6 +199,50 @@ def _wave_frame(
     age = people["age_baseline"].to_numpy() + (2 if wave == "endline" else 0)
     out[_col("profile", "age")] = age
     out[_col("profile", "disability")] = np.where(people["disability"], "yes", "no")
+    return out, stamps
+
+
+def _item_binary(
+    rng: np.random.Generator,
+    item: dict,
+    count: GroupCount,
+    people: pd.DataFrame,
+    wave: str,
+    hint: np.ndarray | None,
+    persistence: float,
+) -> np.ndarray:
+    """1/0/NaN answers to one item; at endline an item with `endline_disability_pct` gives that
+    percent of the women with a disability a positive answer (all of them answer)."""
+    n = len(people)
+    if wave == "endline" and "endline_disability_pct" in item:
+        dis = people["disability"].to_numpy()
+        k_dis = int(round(item["endline_disability_pct"] / 100 * dis.sum()))
+        binary = np.full(n, np.nan)
+        binary[dis] = assign_binary(rng, int(dis.sum()), int(dis.sum()), k_dis)
+        binary[~dis] = assign_binary(
+            rng,
+            int((~dis).sum()),
+            count.n - int(dis.sum()),
+            count.k - k_dis,
+            None if hint is None else hint[~dis],
+            persistence,
+        )
+    else:
+        binary = assign_binary(rng, n, count.n, count.k, hint, persistence)
+    return binary
+
+
+def _add_item_columns(
+    rng: np.random.Generator,
+    out: pd.DataFrame,
+    people: pd.DataFrame,
+    wave: str,
+    cfg: dict,
+    solutions: dict[str, Solution],
+    truth_baseline: dict[str, np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """Write each item solved for `wave` as yes/no/dk into `out` (in place); return the 1/0/NaN
+    truth per item."""
     truth = {}
     for item in cfg["items"]:
         sol = solutions[item["name"]]
@@ -183,27 +250,18 @@ def _wave_frame(
             continue
         count = sol.counts[wave]["Female"]
         hint = truth_baseline.get(item["name"]) if truth_baseline else None
-        if wave == "endline" and "endline_disability_pct" in item:
-            dis = people["disability"].to_numpy()
-            k_dis = int(round(item["endline_disability_pct"] / 100 * dis.sum()))
-            binary = np.full(n, np.nan)
-            binary[dis] = assign_binary(rng, int(dis.sum()), int(dis.sum()), k_dis)
-            binary[~dis] = assign_binary(
-                rng,
-                int((~dis).sum()),
-                count.n - int(dis.sum()),
-                count.k - k_dis,
-                None if hint is None else hint[~dis],
-                cfg["panel_persistence"],
-            )
-        else:
-            binary = assign_binary(rng, n, count.n, count.k, hint, cfg["panel_persistence"])
+        binary = _item_binary(rng, item, count, people, wave, hint, cfg["panel_persistence"])
         truth[item["name"]] = binary
         out[_col(ITEM_GROUP[item["name"]], item["name"])] = np.where(
             np.isnan(binary), "dk", np.where(binary == 1, "yes", "no")
         )
-    med = cfg["earnings_median"][wave]
-    out[_col("econ", "earnings_month")] = np.round(med * np.exp(rng.normal(0, 0.45, n)) / 10) * 10
+    return truth
+
+
+def _add_vawg_columns(rng: np.random.Generator, out: pd.DataFrame, cfg: dict, wave: str) -> None:
+    """Write the VAWG attitude (shares as configured, in percent) and the select_multiple
+    exposure question with its one-hot columns into `out` (in place)."""
+    n = len(out)
     att = cfg["vawg_attitude"]
     counts = _counts_from_pcts(att[wave], n)
     out[_col("vio", "vawg_attitude")] = rng.permutation(np.repeat(att["choices"], counts))
@@ -220,6 +278,18 @@ def _wave_frame(
         out[_col("vio", f"vawg_exposure/{c}")] = (chosen[:, j] if c != "none" else ~exposed).astype(
             int
         )
+
+
+def _wave_frame(
+    rng, people: pd.DataFrame, wave: str, cfg: dict, solutions, truth_baseline=None
+) -> tuple[pd.DataFrame, dict]:
+    """One wave's Kobo export rows (one per person, before any mess) and the item truth."""
+    n = len(people)
+    out, stamps = _kobo_header(rng, people, wave, cfg[wave])
+    truth = _add_item_columns(rng, out, people, wave, cfg, solutions, truth_baseline)
+    med = cfg["earnings_median"][wave]
+    out[_col("econ", "earnings_month")] = np.round(med * np.exp(rng.normal(0, 0.45, n)) / 10) * 10
+    _add_vawg_columns(rng, out, cfg, wave)
     out["_uuid"] = fake_uuids(rng, n)
     out["_submission_time"] = (
         stamps + pd.to_timedelta(rng.integers(3600, 5 * 86400, n), unit="s")
@@ -279,8 +349,9 @@ def _finish_kobo(rng, frame: pd.DataFrame, mess: dict, fieldwork) -> pd.DataFram
     return frame.where(frame.notna(), "")
 
 
-def _register(rng, cfg: dict) -> pd.DataFrame:
-    f3 = cfg["figure3"]
+def _register_entries(rng: np.random.Generator, f3: dict) -> pd.DataFrame:
+    """One row per Figure 3 participant (location, group, collection type, sex, age), in random
+    order, with a fake name and an interview date."""
     rows = []
     for loc in ("Jomi", "Vakhsh"):
         for ctype in ("In-depth interviews", "FGDs"):
@@ -299,6 +370,14 @@ def _register(rng, cfg: dict) -> pd.DataFrame:
     reg = pd.DataFrame(rows).iloc[rng.permutation(len(rows))].reset_index(drop=True)
     reg["Full name"] = fake_names(rng, ["Female" if s == "F" else "Male" for s in reg["Sex"]], "tj")
     reg["Date"] = submission_times(rng, len(reg), "2023-04-10", "2023-05-26").strftime("%d/%m/%Y")
+    return reg
+
+
+def _register(rng, cfg: dict) -> pd.DataFrame:
+    """The qualitative participant register (Figure 3) with its typing variants, test entries and
+    duplicates."""
+    f3 = cfg["figure3"]
+    reg = _register_entries(rng, f3)
     mess = f3["mess"]
     n = len(reg)
     idx = rng.choice(n, mess["location_spelling_variants"], replace=False)
