@@ -47,6 +47,27 @@ class Layout:
 def layout(
     data: pd.DataFrame, cluster: str | None, weight: str | None, strata: str | None
 ) -> Layout:
+    """Integer codes of every respondent's wave, stratum and PSU, and the weights (R `svydesign`'s
+    `ids`, `strata` and `weights`).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondents, one row each, with a `wave` column.
+    cluster, weight, strata : str or None
+        The design variables naming the PSU, the weight and the stratum. None: each respondent is
+        its own PSU, every weight is 1, and there is one stratum ("1").
+
+    Returns
+    -------
+    Layout
+        Codes into the sorted level names (`waves`, `strata`, `psus`, all as strings), weights `w`,
+        and `clustered` (whether `cluster` was given).
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley (R `svydesign`).
+    """
     wave, waves = pd.factorize(data["wave"].astype(str), sort=True)
     if strata:
         stratum, strata_names = pd.factorize(data[strata].astype(str), sort=True)
@@ -154,8 +175,31 @@ def domain_totals(
     not answers.
 
     One pass over respondents per indicator: sums per cell of the cross-classification (`_cells`),
-    then each grouping's domains are sums of cells (`_margin`), so extra group variables cost almost
-    nothing.
+    then each grouping's domains are sums of cells (`_margin`), so group variables cost little.
+
+    Parameters
+    ----------
+    values : dict of str to numpy.ndarray
+        Per indicator, each respondent's answer (1, 0, NaN for no valid answer; `indicator_values`).
+    data : pandas.DataFrame
+        The respondents of `values`, in the same order, with the grouping variables.
+    lay : Layout
+        Their wave, stratum and PSU codes and weights (`layout`).
+    group_vars : list of str
+        Grouping variables besides the whole sample (`overall`); missing values form no domain.
+    by_psu : bool
+        Keep the PSU in the key (clustered designs: the influence is totalled by PSU).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator x wave x group_var x group x stratum [x psu] with an answer: the keys
+        and the SUMS (the w^2 sums NaN for a weighted design `by_psu`, which does not need them).
+
+    References
+    ----------
+    Wolter, K. (2007). Introduction to Variance Estimation, 2nd ed., ch. 6 (the totals of the
+    linearised ratio estimator); Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R.
     """
     n_psu = len(lay.psus) if by_psu else 1
     cell, parts, groups = _cells(data, lay, group_vars, by_psu)
@@ -168,52 +212,101 @@ def domain_totals(
     w, w2 = lay.w, lay.w**2
     frames: dict[str, list[pd.DataFrame]] = {gv: [] for gv in margins}
     for name, y in values.items():
-        valid = ~np.isnan(y)
-        yv = np.where(valid, y, 0.0)
-        per_cell = {
-            "n": np.bincount(cell, weights=valid, minlength=n_cells),
-            "k": np.bincount(cell, weights=yv, minlength=n_cells),
-            "k2": np.bincount(cell, weights=yv * yv, minlength=n_cells),
-        }
-        if weighted:
-            per_cell["sum_w"] = np.bincount(cell, weights=w * valid, minlength=n_cells)
-            per_cell["sum_wy"] = np.bincount(cell, weights=w * yv, minlength=n_cells)
-            if not by_psu:  # clustered: the moments use PSU totals, not the w^2 sums
-                per_cell["sum_w2"] = np.bincount(cell, weights=w2 * valid, minlength=n_cells)
-                per_cell["sum_w2y"] = np.bincount(cell, weights=w2 * yv, minlength=n_cells)
-                per_cell["sum_w2yy"] = np.bincount(cell, weights=w2 * yv * yv, minlength=n_cells)
-        for gv, (ok, inverse, size, decoded, names) in margins.items():
-            sums = {
-                k: np.bincount(inverse, weights=v[ok], minlength=size) for k, v in per_cell.items()
-            }
-            if not weighted:  # w = 1: every weighted sum is a count already made
-                sums.update(
-                    sum_w=sums["n"],
-                    sum_wy=sums["k"],
-                    sum_w2=sums["n"],
-                    sum_w2y=sums["k"],
-                    sum_w2yy=sums["k2"],
-                )
-            elif by_psu:
-                sums.update(
-                    sum_w2=np.full(size, np.nan),
-                    sum_w2y=np.full(size, np.nan),
-                    sum_w2yy=np.full(size, np.nan),
-                )
-            keep = sums["n"] > 0
-            frame = pd.DataFrame({key_: sums[key_][keep] for key_ in SUMS})
-            frame.insert(0, "psu", decoded["psu"][keep])
-            frame.insert(0, "stratum", decoded["stratum"][keep])
-            frame.insert(0, "group", names[decoded["group"][keep]])
-            frame.insert(0, "group_var", gv)
-            frame.insert(0, "wave", lay.waves[decoded["wave"][keep]])
-            frame.insert(0, "indicator", name)
-            frames[gv].append(frame)
+        per_cell = _cell_sums(y, cell, n_cells, w, w2, weighted, by_psu)
+        for gv, margin in margins.items():
+            sums = _margin_sums(per_cell, margin, weighted, by_psu)
+            frames[gv].append(_totals_frame(name, gv, sums, margin, lay.waves))
     return pd.concat([f for gv in margins for f in frames[gv]], ignore_index=True)
 
 
+def _cell_sums(
+    y: np.ndarray,
+    cell: np.ndarray,
+    n_cells: int,
+    w: np.ndarray,
+    w2: np.ndarray,
+    weighted: bool,
+    by_psu: bool,
+) -> dict[str, np.ndarray]:
+    """One indicator's sums per cell of the cross-classification (NaN = no answer): n, k, k2 and,
+    when `weighted`, the weighted sums (the w^2 sums only when not `by_psu`)."""
+    valid = ~np.isnan(y)
+    yv = np.where(valid, y, 0.0)
+    per_cell = {
+        "n": np.bincount(cell, weights=valid, minlength=n_cells),
+        "k": np.bincount(cell, weights=yv, minlength=n_cells),
+        "k2": np.bincount(cell, weights=yv * yv, minlength=n_cells),
+    }
+    if weighted:
+        per_cell["sum_w"] = np.bincount(cell, weights=w * valid, minlength=n_cells)
+        per_cell["sum_wy"] = np.bincount(cell, weights=w * yv, minlength=n_cells)
+        if not by_psu:  # clustered: the moments use PSU totals, not the w^2 sums
+            per_cell["sum_w2"] = np.bincount(cell, weights=w2 * valid, minlength=n_cells)
+            per_cell["sum_w2y"] = np.bincount(cell, weights=w2 * yv, minlength=n_cells)
+            per_cell["sum_w2yy"] = np.bincount(cell, weights=w2 * yv * yv, minlength=n_cells)
+    return per_cell
+
+
+def _margin_sums(
+    per_cell: dict[str, np.ndarray], margin: tuple, weighted: bool, by_psu: bool
+) -> dict[str, np.ndarray]:
+    """Cell sums added up to one grouping's domain x stratum [x PSU] rows (`_margin`), with every
+    column of SUMS (unweighted: the weighted sums are the counts; `by_psu`: the w^2 sums NaN)."""
+    ok, inverse, size, _, _ = margin
+    sums = {k: np.bincount(inverse, weights=v[ok], minlength=size) for k, v in per_cell.items()}
+    if not weighted:  # w = 1: every weighted sum is a count already made
+        sums.update(
+            sum_w=sums["n"],
+            sum_wy=sums["k"],
+            sum_w2=sums["n"],
+            sum_w2y=sums["k"],
+            sum_w2yy=sums["k2"],
+        )
+    elif by_psu:
+        sums.update(
+            sum_w2=np.full(size, np.nan),
+            sum_w2y=np.full(size, np.nan),
+            sum_w2yy=np.full(size, np.nan),
+        )
+    return sums
+
+
+def _totals_frame(
+    name: str, gv: str, sums: dict[str, np.ndarray], margin: tuple, waves: np.ndarray
+) -> pd.DataFrame:
+    """The rows with answers of one indicator x grouping: indicator, wave, group_var, group,
+    stratum, psu and the SUMS columns."""
+    _, _, _, decoded, names = margin
+    keep = sums["n"] > 0
+    frame = pd.DataFrame({key_: sums[key_][keep] for key_ in SUMS})
+    frame.insert(0, "psu", decoded["psu"][keep])
+    frame.insert(0, "stratum", decoded["stratum"][keep])
+    frame.insert(0, "group", names[decoded["group"][keep]])
+    frame.insert(0, "group_var", gv)
+    frame.insert(0, "wave", waves[decoded["wave"][keep]])
+    frame.insert(0, "indicator", name)
+    return frame
+
+
 def domain_estimates(totals: pd.DataFrame) -> pd.DataFrame:
-    """Collapse strata/PSUs: per domain n, k, k2, sum_w, sum_wy and p = sum(w y) / sum(w)."""
+    """Collapse strata/PSUs: per domain n, k, k2, sum_w, sum_wy and p = sum(w y) / sum(w).
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        Domain totals by stratum [and PSU] (`domain_totals`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per domain (indicator, wave, group_var, group, sorted) with the SUMS columns added
+        up and p, the (weighted) ratio estimate as a proportion (0-1).
+
+    References
+    ----------
+    Cochran, W. G. (1977). Sampling Techniques, 3rd ed., ch. 6 (ratio estimators); Lumley, T.
+    (2010). Complex Surveys: A Guide to Analysis Using R (R `svymean`, `svyciprop`).
+    """
     d = totals.groupby(DOMAIN, observed=True, sort=True)[SUMS].sum().reset_index()
     d["p"] = d["sum_wy"] / d["sum_w"]
     return d
@@ -223,7 +316,33 @@ def linearised_moments(
     totals: pd.DataFrame, domains: pd.DataFrame, clustered: bool
 ) -> pd.DataFrame:
     """Per domain x stratum: s = sum of influence totals t, s2 = sum of t^2 (t per PSU, or per
-    respondent)."""
+    respondent).
+
+    t = (sum(w y) - p sum(w)) / W over the PSU's answers, with W = sum(w) of the domain. Without
+    clusters every respondent is a PSU, and the moments come from the w^2 sums:
+    s2 = (sum(w^2 y^2) - 2 p sum(w^2 y) + p^2 sum(w^2)) / W^2.
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        Domain totals by stratum, and by PSU when `clustered` (`domain_totals`).
+    domains : pandas.DataFrame
+        The domains' estimates p and sum_w (`domain_estimates`).
+    clustered : bool
+        Whether `totals` are by PSU (a clustered design).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per domain x stratum: indicator, wave, group_var, group, stratum, s, s2 (in units
+        of the proportion, 0-1).
+
+    References
+    ----------
+    Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
+    surveys. International Statistical Review 51, 279-292; Wolter, K. (2007). Introduction to
+    Variance Estimation, 2nd ed., ch. 6 (Taylor series method).
+    """
     m = totals.merge(domains[DOMAIN + ["p", "sum_w"]].rename(columns={"sum_w": "W"}), on=DOMAIN)
     if clustered:
         m["t"] = (m["sum_wy"] - m["p"] * m["sum_w"]) / m["W"]
@@ -244,7 +363,26 @@ def linearised_moments(
 
 
 def psu_influence(totals: pd.DataFrame, domains: pd.DataFrame) -> pd.DataFrame:
-    """Clustered designs: t per domain x stratum x PSU (for contrasts combined PSU by PSU)."""
+    """Clustered designs: t per domain x stratum x PSU (for contrasts combined PSU by PSU).
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        Domain totals by stratum and PSU (`domain_totals(..., by_psu=True)`).
+    domains : pandas.DataFrame
+        The domains' estimates p and sum_w (`domain_estimates`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        indicator, wave, group_var, group, stratum, psu and t = (sum(w y) - p sum(w)) / W, the
+        PSU's linearised influence on the domain's proportion (W = the domain's sum of weights).
+
+    References
+    ----------
+    Binder, D. A. (1983). International Statistical Review 51, 279-292; Wolter, K. (2007).
+    Introduction to Variance Estimation, 2nd ed., ch. 6.
+    """
     m = totals.merge(domains[DOMAIN + ["p", "sum_w"]].rename(columns={"sum_w": "W"}), on=DOMAIN)
     m["t"] = (m["sum_wy"] - m["p"] * m["sum_w"]) / m["W"]
     return m[DOMAIN + ["stratum", "psu", "t"]]
@@ -252,7 +390,25 @@ def psu_influence(totals: pd.DataFrame, domains: pd.DataFrame) -> pd.DataFrame:
 
 def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
     """n_h: PSUs per stratum (per wave when `waves`), from all respondents of the design (kept on
-    the layout: the design check, the estimates and the shifts of one pass share it)."""
+    the layout: the design check, the estimates and the shifts of one pass share it).
+
+    Parameters
+    ----------
+    lay : Layout
+        The design's respondents (`layout`); the counts are cached on it.
+    waves : bool
+        Count per wave x stratum (True) or per stratum over all waves (False).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns [wave,] stratum and n_h, the number of distinct PSUs; a copy, free to change.
+
+    References
+    ----------
+    Korn, E. L. & Graubard, B. I. (1999). Analysis of Health Surveys. Wiley (domains of the whole
+    design; degrees of freedom PSUs - strata); Lumley, T. (2010). Complex Surveys (R `subset()`).
+    """
     if waves not in lay.n_h:
         frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
         keys = (["wave"] if waves else []) + ["stratum"]
@@ -275,6 +431,28 @@ def variance_from_moments(
     error only, e.g. every answer 0 or 1, or one PSU with answers) contributes exactly 0, so a zero
     variance is exactly 0 and callers can say so. A stratum with one PSU contributes nothing here:
     callers stop before (estimates.check_variance_estimable), as R survey does by default.
+
+    Parameters
+    ----------
+    moments : pandas.DataFrame
+        s and s2 per `keys` x stratum (`linearised_moments`, or the moments of a contrast).
+    keys : list of str
+        The columns identifying one estimate (e.g. the domain); the result's index.
+    n_h : pandas.DataFrame
+        PSUs per stratum (`psu_counts`), merged on `n_h_keys` + ["stratum"].
+    n_h_keys : list of str
+        The columns besides stratum that `n_h` is counted by (["wave"], or []).
+
+    Returns
+    -------
+    pandas.Series
+        The with-replacement linearised variance of each estimate (squared proportion units).
+
+    References
+    ----------
+    Wolter, K. (2007). Introduction to Variance Estimation, 2nd ed., ch. 6; Cochran, W. G.
+    (1977). Sampling Techniques, 3rd ed., s5A.12 (one PSU per stratum); R survey
+    `options(survey.lonely.psu)`.
     """
     m = moments.merge(n_h, on=n_h_keys + ["stratum"], how="left")
     spread = m["s2"] - m["s"] ** 2 / m["n_h"]
@@ -287,7 +465,28 @@ def design_pass(
     values: dict[str, np.ndarray], data: pd.DataFrame, design: Design, group_vars: list[str]
 ):
     """(layout, domain totals by stratum [and PSU], domain estimates) under `design` (its cluster,
-    weight and strata variables): what every estimate and contrast needs."""
+    weight and strata variables): what every estimate and contrast needs.
+
+    Parameters
+    ----------
+    values : dict of str to numpy.ndarray
+        Per indicator, each respondent's answer (1, 0, NaN for no valid answer).
+    data : pandas.DataFrame
+        The respondents of `values`, with the design and grouping variables.
+    design : Design
+        Names the cluster, weight and strata variables; totals are by PSU when clustered.
+    group_vars : list of str
+        Grouping variables besides the whole sample.
+
+    Returns
+    -------
+    tuple of (Layout, pandas.DataFrame, pandas.DataFrame)
+        `layout`, `domain_totals` and `domain_estimates` (proportions 0-1) of this design.
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley (R `svydesign`).
+    """
     lay = layout(data, design.cluster, design.weight, design.strata)
     totals = domain_totals(values, data, lay, group_vars, by_psu=lay.clustered)
     return lay, totals, domain_estimates(totals)
@@ -304,6 +503,26 @@ class DesignPasses:
         self._made: dict[tuple, tuple] = {}
 
     def get(self, ids: list[str], design: Design, group_vars: list[str]):
+        """The design pass of indicators `ids` under `design` and `group_vars`, made on first use.
+
+        Parameters
+        ----------
+        ids : list of str
+            Indicator columns of the respondent table.
+        design : Design
+            Its cluster, weight and strata variables are part of the cache key.
+        group_vars : list of str
+            Grouping variables besides the whole sample.
+
+        Returns
+        -------
+        tuple of (Layout, pandas.DataFrame, pandas.DataFrame)
+            As `design_pass`; the same objects on every call with the same arguments.
+
+        References
+        ----------
+        Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley (R `svydesign`).
+        """
         key = (tuple(ids), design.cluster, design.weight, design.strata, tuple(group_vars))
         if key not in self._made:
             self._made[key] = design_pass(
@@ -316,6 +535,25 @@ def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.Data
     """Only `columns` of a clean respondents Parquet file; indicator columns as float64 with NaN for
     no valid answer (what the estimators use), converted by pyarrow without pandas' nullable Int64
     in between.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The respondents Parquet file.
+    columns : list of str
+        The columns to read, in this order.
+    indicators : list of str
+        Indicator ids; those in `columns` are read as float64 with NaN for null.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The non-indicator columns first (as pyarrow converts them), then the indicator columns.
+
+    References
+    ----------
+    Apache Arrow: `pyarrow.parquet.read_table`, `pyarrow.compute.cast` and
+    `pyarrow.compute.fill_null` (https://arrow.apache.org/docs/python/).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -331,5 +569,22 @@ def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.Data
 
 
 def indicator_values(data: pd.DataFrame, ids: list[str]) -> dict[str, np.ndarray]:
-    """Each indicator column as a float array with NaN for no valid answer."""
+    """Each indicator column as a float array with NaN for no valid answer.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondents with the indicator columns (1, 0, missing).
+    ids : list of str
+        The indicator columns to take.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per indicator, float64 values in `data`'s row order (missing, including pandas.NA, is NaN).
+
+    References
+    ----------
+    pandas: `Series.to_numpy(dtype, na_value)` (https://pandas.pydata.org/docs/).
+    """
     return {i: data[i].to_numpy(dtype=float, na_value=np.nan) for i in ids}

@@ -90,6 +90,18 @@ def check_variance_estimable(
     if bool((n_h["n_h"] >= 2).all()):
         return
     frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
+    n_h = _named_psu_counts(n_h, frame, lay)
+    config = f"config/countries/{country}.yaml"
+    psus = frame.groupby("wave", sort=False)["psu"].nunique()
+    single = psus[psus < 2]
+    if len(single):
+        raise _one_psu_wave_error(n_h, single.index[0], design, config, scope)
+    raise _lonely_psu_error(n_h, design, config, scope)
+
+
+def _named_psu_counts(n_h: pd.DataFrame, frame: pd.DataFrame, lay: Layout) -> pd.DataFrame:
+    """`n_h` (PSUs per wave x stratum) with the stratum's name and the name of its first PSU, for
+    error messages."""
     first_psu = (
         frame.groupby(["wave", "stratum"], observed=True)["psu"].first().rename("psu").reset_index()
     )
@@ -98,86 +110,125 @@ def check_variance_estimable(
         lay.strata[n_h["stratum"]],
         lay.psus[n_h["psu"]].astype(str),
     )
-    config = f"config/countries/{country}.yaml"
-    unit = "cluster (PSU)" if design.cluster else "respondent"
-    units = "clusters (PSUs)" if design.cluster else "respondents"
-    psus = frame.groupby("wave", sort=False)["psu"].nunique()
-    where = (lambda w: scope) if scope else (lambda w: f"in wave '{w}'")
-    single = psus[psus < 2]
-    if len(single):
-        wave = single.index[0]
-        psu = n_h.loc[n_h["wave"] == wave, "psu_name"].iloc[0]
-        if design.cluster:
-            raise InputError(
-                f"every respondent {where(wave)} is in one cluster ('{psu}' of design variable"
-                f" '{design.cluster}'): a design-based variance needs at least two clusters (PSUs)",
-                file=config,
-                key="datasets.respondents.design.cluster",
-                column=design.cluster,
-                fix=(
-                    f"check that '{design.cluster}' identifies the sampling units (e.g. villages)"
-                    " in every wave (a `derive: {constant: ...}` or an empty column gives one"
-                    " cluster), or remove `cluster:` from the design if respondents were sampled"
-                    " individually"
-                ),
-            )
-        raise InputError(
-            f"only one respondent {where(wave)}: a design-based variance needs at least two",
+    return n_h
+
+
+def _where(wave, scope: str | None) -> str:
+    """Where a design problem is, for messages: `scope` if given, else "in wave 'W'"."""
+    return scope if scope else f"in wave '{wave}'"
+
+
+def _psu_units(design: Design) -> tuple[str, str]:
+    """What a PSU is under `design`, singular and plural: a cluster, or (unclustered) a
+    respondent."""
+    if design.cluster:
+        return "cluster (PSU)", "clusters (PSUs)"
+    return "respondent", "respondents"
+
+
+def _one_psu_wave_error(
+    n_h: pd.DataFrame, wave, design: Design, config: str, scope: str | None
+) -> InputError:
+    """The error for a wave whose respondents all sit in one PSU (one cluster, or one
+    respondent)."""
+    psu = n_h.loc[n_h["wave"] == wave, "psu_name"].iloc[0]
+    if design.cluster:
+        return InputError(
+            f"every respondent {_where(wave, scope)} is in one cluster ('{psu}' of design variable"
+            f" '{design.cluster}'): a design-based variance needs at least two clusters (PSUs)",
             file=config,
-            key="datasets.respondents.design",
+            key="datasets.respondents.design.cluster",
+            column=design.cluster,
             fix=(
-                "check the exclusions and the wave's source file, or remove `weight:` from the"
-                " design"
+                f"check that '{design.cluster}' identifies the sampling units (e.g. villages)"
+                " in every wave (a `derive: {constant: ...}` or an empty column gives one"
+                " cluster), or remove `cluster:` from the design if respondents were sampled"
+                " individually"
             ),
         )
+    return InputError(
+        f"only one respondent {_where(wave, scope)}: a design-based variance needs at least two",
+        file=config,
+        key="datasets.respondents.design",
+        fix=(
+            "check the exclusions and the wave's source file, or remove `weight:` from the design"
+        ),
+    )
+
+
+def _lonely_psu_error(
+    n_h: pd.DataFrame, design: Design, config: str, scope: str | None
+) -> InputError:
+    """The error for the first wave with a stratum of one PSU (a 'lonely PSU'): every stratum of
+    the wave, or some."""
     lonely = n_h[n_h["n_h"] < 2]
     wave = lonely["wave"].iloc[0]
     in_wave = n_h[n_h["wave"] == wave]
     if bool((in_wave["n_h"] < 2).all()):
-        examples = ", ".join(
-            f"'{s}': '{p}'" for s, p in zip(in_wave["stratum_name"][:3], in_wave["psu_name"][:3])
-        )
-        problem = (
-            f"every stratum {where(wave)} has a single {unit} (e.g. {examples}): the variance"
-            f" within a stratum needs at least two {units}"
-        )
-        fix = (
-            "collapse the strata in pairs with a `derive:` map (the collapsed-strata estimator) and"
-            " name the new variable under `strata:`, or remove `strata:` from the design (a"
-            " variance that ignores the stratification, usually conservative)"
-        )
+        problem, fix = _all_strata_lonely_message(in_wave, design, _where(wave, scope))
     else:
-        first = lonely.iloc[0]
-        others = in_wave.loc[in_wave["n_h"] >= 2, "stratum_name"].tolist()
-        example = ", ".join(
-            [f"'{first['stratum_name']}': '{others[0]}'"]
-            + [f"'{o}': '{o}'" for o in others[:2]]
-            + (["..."] if len(others) > 2 else [])
-        )
-        cells = lonely["stratum_name"].astype(str) + "' in wave '" + lonely["wave"].astype(str)
-        also = (
-            f" (strata with one {unit} in all: {len(lonely)}, e.g. {_quote_list(cells, 3)})"
-            if len(lonely) > 1
-            else ""
-        )
-        problem = (
-            f"stratum '{first['stratum_name']}' has a single {unit} {where(wave)}"
-            f" ('{first['psu_name']}'), a 'lonely PSU': the variance within a stratum needs at"
-            f" least two {units}, and R survey stops here too by default{also}"
-        )
-        fix = (
-            "merge the stratum with a similar one through a `derive:` map, e.g. `derive:"
-            f" {{{design.strata}_merged: {{from: {design.strata}, map: {{{example}}}}}}}` and then"
-            f" `strata: {design.strata}_merged`; or remove `strata:` from the design (usually"
-            " conservative)"
-        )
-    raise InputError(
+        problem, fix = _lonely_stratum_message(lonely, in_wave, design, _where(wave, scope))
+    return InputError(
         problem,
         file=config,
         key="datasets.respondents.design.strata",
         column=design.strata,
         fix=fix,
     )
+
+
+def _all_strata_lonely_message(
+    in_wave: pd.DataFrame, design: Design, where: str
+) -> tuple[str, str]:
+    """(problem, fix) when every stratum of a wave has a single PSU: collapse strata or drop
+    them."""
+    unit, units = _psu_units(design)
+    examples = ", ".join(
+        f"'{s}': '{p}'" for s, p in zip(in_wave["stratum_name"][:3], in_wave["psu_name"][:3])
+    )
+    problem = (
+        f"every stratum {where} has a single {unit} (e.g. {examples}): the variance"
+        f" within a stratum needs at least two {units}"
+    )
+    fix = (
+        "collapse the strata in pairs with a `derive:` map (the collapsed-strata estimator) and"
+        " name the new variable under `strata:`, or remove `strata:` from the design (a"
+        " variance that ignores the stratification, usually conservative)"
+    )
+    return problem, fix
+
+
+def _lonely_stratum_message(
+    lonely: pd.DataFrame, in_wave: pd.DataFrame, design: Design, where: str
+) -> tuple[str, str]:
+    """(problem, fix) when some strata of a wave have a single PSU: name the first, count the others
+    (over all waves) and show a `derive:` map merging it with a stratum of two or more PSUs."""
+    unit, units = _psu_units(design)
+    first = lonely.iloc[0]
+    others = in_wave.loc[in_wave["n_h"] >= 2, "stratum_name"].tolist()
+    example = ", ".join(
+        [f"'{first['stratum_name']}': '{others[0]}'"]
+        + [f"'{o}': '{o}'" for o in others[:2]]
+        + (["..."] if len(others) > 2 else [])
+    )
+    cells = lonely["stratum_name"].astype(str) + "' in wave '" + lonely["wave"].astype(str)
+    also = (
+        f" (strata with one {unit} in all: {len(lonely)}, e.g. {_quote_list(cells, 3)})"
+        if len(lonely) > 1
+        else ""
+    )
+    problem = (
+        f"stratum '{first['stratum_name']}' has a single {unit} {where}"
+        f" ('{first['psu_name']}'), a 'lonely PSU': the variance within a stratum needs at"
+        f" least two {units}, and R survey stops here too by default{also}"
+    )
+    fix = (
+        "merge the stratum with a similar one through a `derive:` map, e.g. `derive:"
+        f" {{{design.strata}_merged: {{from: {design.strata}, map: {{{example}}}}}}}` and then"
+        f" `strata: {design.strata}_merged`; or remove `strata:` from the design (usually"
+        " conservative)"
+    )
+    return problem, fix
 
 
 def indicator_ids(indicators: list[Indicator], country: str, data) -> list[str]:
@@ -294,31 +345,91 @@ def estimate_table(
 ) -> pd.DataFrame:
     """Every indicator x wave x group estimate of one country, tidy (see module docstring).
 
-    `passes`: design passes of `data` to share with the shifts (domains.DesignPasses). Groups other
-    than `overall` are reported only with at least `min_group_n` valid answers; a grouping variable
-    with a single level (e.g. sex in a women-only survey) is skipped. Waves in the configured order;
-    `note` says why a number is missing or how an unusual interval was made (module docstring),
-    empty otherwise.
+    Wilson intervals for simple random samples; for clustered and/or weighted designs the
+    Taylor-linearised ratio sum(w y) / sum(w), a logit or Korn-Graubard interval on the design's
+    degrees of freedom and the Kish design effect. A grouping variable with one level (e.g. sex in a
+    women-only survey) is skipped. Stops (InputError) where the design gives no variance.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondents: `wave`, the indicator columns (1, 0, NaN for no valid answer), the grouping
+        variables and the design variables.
+    indicators : list of Indicator
+        The project's indicators; those of `country` present in `data` are estimated, in order.
+    country : str
+        Country code (the `country` column; the config file named in errors).
+    design : Design
+        Cluster, weight, strata, `ci_method` and the configured wave order.
+    group_vars : list of str
+        Grouping variables besides the whole sample (`overall`), e.g. ["sex"].
+    min_group_n : int
+        Fewest valid answers for a group's row (`overall` rows are always kept).
+    alpha : float
+        1 - confidence level (proportion).
+    passes : DesignPasses, optional
+        Design passes of `data` shared with the shifts (domains.DesignPasses); made here if None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator x group_var x group x wave (configured wave order): design columns,
+        n, k, percent, ci_low, ci_high, se_pp (0-100), ci_method, df, deff, note (module docstring).
+
+    References
+    ----------
+    Wilson, E. B. (1927). JASA 22, 209-212; Binder, D. A. (1983). International Statistical Review
+    51, 279-292; Wolter, K. (2007). Introduction to Variance Estimation, 2nd ed., ch. 6; Lumley, T.
+    (2010). Complex Surveys: A Guide to Analysis Using R, s2.2 (R `svyciprop`); Korn, E. L. &
+    Graubard, B. I. (1998). Survey Methodology 24, 193-201; Kish, L. (1965). Survey Sampling, s8.2.
     """
     ids = indicator_ids(indicators, country, data)
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
-    if design.design_based:
-        cells = _design_estimates(passes or DesignPasses(data), ids, usable, design, alpha, country)
-    else:
-        cells = _srs_estimates(
-            indicator_values(data, ids), data, layout(data, None, None, None), usable, alpha
-        )
+    cells = _domain_estimates(data, ids, usable, design, alpha, country, passes)
     keep = (cells["group_var"] == OVERALL) | (cells["n"] >= min_group_n)
-    cells = cells[keep].copy()
+    cells = _sorted_estimates(cells[keep].copy(), ids, usable, design)
+    return _tidy_estimates(cells, country, design)
+
+
+def _domain_estimates(
+    data: pd.DataFrame,
+    ids: list[str],
+    group_vars: list[str],
+    design: Design,
+    alpha: float,
+    country: str,
+    passes: DesignPasses | None,
+) -> pd.DataFrame:
+    """Every domain's estimate (proportions 0-1): design-based when the design has a cluster or a
+    weight, else simple random sampling."""
+    if design.design_based:
+        return _design_estimates(
+            passes or DesignPasses(data), ids, group_vars, design, alpha, country
+        )
+    return _srs_estimates(
+        indicator_values(data, ids), data, layout(data, None, None, None), group_vars, alpha
+    )
+
+
+def _sorted_estimates(
+    cells: pd.DataFrame, ids: list[str], usable: list[str], design: Design
+) -> pd.DataFrame:
+    """Domain estimates in report order: indicators as configured, `overall` then the group
+    variables, groups sorted, waves in the configured order (`wave_order`)."""
     order = {ind: i for i, ind in enumerate(ids)}
     gv_order = {gv: i for i, gv in enumerate([OVERALL] + usable)}
     w_order = {w: i for i, w in enumerate(wave_order(design, cells["wave"].unique()))}
     sort_keys = {"indicator": order, "group_var": gv_order, "wave": w_order}
-    cells = cells.sort_values(
+    return cells.sort_values(
         ["indicator", "group_var", "group", "wave"],
         key=lambda s: s.map(sort_keys[s.name]) if s.name in sort_keys else s,
         kind="stable",
     )
+
+
+def _tidy_estimates(cells: pd.DataFrame, country: str, design: Design) -> pd.DataFrame:
+    """The published columns of the estimates table from domain estimates (proportions 0-1 become
+    percent 0-100; the SE in percentage points)."""
     out = pd.DataFrame(
         {
             "country": country,

@@ -294,7 +294,33 @@ def _linearised_contrast(
     involved = totals.merge(
         coef[contrast_cols], on=contrast_cols
     )  # domain x stratum [x PSU] rows with answers
-    if lay.clustered:
+    moments = _contrast_moments(
+        lay.clustered, totals, involved, domains, coef, cell_keys, contrast_cols
+    )
+    n_h = psu_counts(lay, waves=False)
+    var = variance_from_moments(moments, cell_keys, n_h, []).rename("var").reset_index()
+    cells = _contrast_estimates(domains, coef, cell_keys, contrast_cols, len(contrast))
+    cells = cells.merge(var, on=cell_keys)
+    cells = cells.merge(
+        _contrast_df(involved, cell_keys, lay.clustered, len(contrast)), on=cell_keys
+    )
+    cells["var"] = cells["var"].clip(lower=0)
+    return _wald_contrast_rows(cells, alpha, lay.clustered), domains
+
+
+def _contrast_moments(
+    clustered: bool,
+    totals: pd.DataFrame,
+    involved: pd.DataFrame,
+    domains: pd.DataFrame,
+    coef: pd.DataFrame,
+    cell_keys: list[str],
+    contrast_cols: list[str],
+) -> pd.DataFrame:
+    """s and s2 of the contrast's linearised influence per cell x stratum: clustered, the weighted
+    influences t are summed PSU by PSU before squaring; unclustered, the domains' moments add with
+    coef (s) and coef^2 (s2)."""
+    if clustered:
         infl = psu_influence(involved, domains).merge(coef, on=contrast_cols)
         infl["t"] = infl["t"] * infl["coef"]
         t = (
@@ -303,18 +329,26 @@ def _linearised_contrast(
             .rename("t")
             .reset_index()
         )
-        moments = (
+        return (
             t.assign(t2=t["t"] ** 2)
             .groupby(cell_keys + ["stratum"], observed=True)
             .agg(s=("t", "sum"), s2=("t2", "sum"))
             .reset_index()
         )
-    else:
-        m = linearised_moments(totals, domains, False).merge(coef, on=contrast_cols)
-        m["s"], m["s2"] = m["s"] * m["coef"], m["s2"] * m["coef"] ** 2
-        moments = m.groupby(cell_keys + ["stratum"], observed=True)[["s", "s2"]].sum().reset_index()
-    n_h = psu_counts(lay, waves=False)
-    var = variance_from_moments(moments, cell_keys, n_h, []).rename("var").reset_index()
+    m = linearised_moments(totals, domains, False).merge(coef, on=contrast_cols)
+    m["s"], m["s2"] = m["s"] * m["coef"], m["s2"] * m["coef"] ** 2
+    return m.groupby(cell_keys + ["stratum"], observed=True)[["s", "s2"]].sum().reset_index()
+
+
+def _contrast_estimates(
+    domains: pd.DataFrame,
+    coef: pd.DataFrame,
+    cell_keys: list[str],
+    contrast_cols: list[str],
+    n_terms: int,
+) -> pd.DataFrame:
+    """The contrast sum(coef * p) per cell (a proportion difference, 0-1), for cells with an
+    estimate in every one of the contrast's `n_terms` domains."""
     est = domains.merge(coef, on=contrast_cols)
     est["part"] = est["p"] * est["coef"]
     parts = (
@@ -322,17 +356,37 @@ def _linearised_contrast(
         .agg(estimate=("part", "sum"), terms=("part", "size"))
         .reset_index()
     )
-    cells = parts[parts["terms"] == len(contrast)].drop(columns="terms").merge(var, on=cell_keys)
-    cells = cells.merge(
-        _contrast_df(involved, cell_keys, lay.clustered, len(contrast)), on=cell_keys
-    )
-    cells["var"] = cells["var"].clip(lower=0)
+    return parts[parts["terms"] == n_terms].drop(columns="terms")
+
+
+def _wald_contrast_rows(cells: pd.DataFrame, alpha: float, clustered: bool) -> pd.DataFrame:
+    """Wald t test and interval (percentage points) of each contrast on its design df; no test and
+    an empty `ci_method` where the variance is 0 or df < 1, with the reason in `note`."""
     stat, p, low, high = wald_diff_test(
         cells["estimate"], np.sqrt(cells["var"]), cells["df"], alpha
     )
     zero, few = (cells["var"] <= 0).to_numpy(), (cells["df"] < 1).to_numpy()
-    units = "clusters" if lay.clustered else "respondents"
-    note = np.select(
+    out = cells.assign(
+        statistic=stat,
+        p_value=p,
+        diff_ci_low=100 * low,
+        diff_ci_high=100 * high,
+        test="design-based Wald t (linearised)",
+        ci_method=[f"design-based Wald t (df={int(d)})" for d in cells["df"]],
+        mid_p=np.nan,
+        note=_contrast_note(cells, zero, few, clustered),
+    )
+    out.loc[zero | few, "ci_method"] = ""
+    return out.drop(columns=["psus", "strata"])
+
+
+def _contrast_note(
+    cells: pd.DataFrame, zero: np.ndarray, few: np.ndarray, clustered: bool
+) -> np.ndarray:
+    """Why a contrast has no test: no design variance (`zero`), or too few PSUs with answers for
+    one degree of freedom (`few`); empty otherwise."""
+    units = "clusters" if clustered else "respondents"
+    return np.select(
         [zero, few],
         [
             NOT_ESTIMABLE
@@ -348,18 +402,6 @@ def _linearised_contrast(
         ],
         "",
     )
-    out = cells.assign(
-        statistic=stat,
-        p_value=p,
-        diff_ci_low=100 * low,
-        diff_ci_high=100 * high,
-        test="design-based Wald t (linearised)",
-        ci_method=[f"design-based Wald t (df={int(d)})" for d in cells["df"]],
-        mid_p=np.nan,
-        note=note,
-    )
-    out.loc[zero | few, "ci_method"] = ""
-    return out.drop(columns=["psus", "strata"]), domains
 
 
 def _contrast_df(
@@ -391,50 +433,10 @@ def _design_shift_rows(
 
     `full_pass`: the `design_pass` of all respondents (independent samples), when already made.
     """
-    first, last = waves
     if design.is_panel:
-        values = indicator_values(data, ids)
-        lay = layout(data, None, design.weight, None)
-        levels = _by_wave(
-            domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)), waves
-        )
-        # linearised mean of each matched person's change (endline - baseline)
-        persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
-        change = {i: ye[i] - yb[i] for i in ids}
-        pass_ = design_pass(change, persons, design, group_vars)
-        check_variance_estimable(
-            pass_[0],
-            design,
-            country,
-            scope=f"among the respondents matched between waves '{first}' and '{last}'",
-        )
-        out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0})
-        d = domains.set_index(CELL)
-        srs_var = (
-            ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"])
-            .rename("srs_var")
-            .reset_index()
-        )
-        out = out.merge(srs_var, on=CELL).merge(
-            _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
-        )
+        levels, out = _panel_change(data, ids, design, group_vars, alpha, waves, country)
     else:
-        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
-        check_variance_estimable(full_pass[0], design, country)
-        out, domains = _linearised_contrast(
-            full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0}
-        )
-        levels = _by_wave(domains, waves)  # the wave-level estimates of the same pass
-        lv = levels.set_index(CELL)
-        srs_var = (
-            (
-                lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
-                + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)
-            )
-            .rename("srs_var")
-            .reset_index()
-        )
-        out = out.merge(srs_var, on=CELL)
+        levels, out = _wave_change(data, ids, design, group_vars, alpha, waves, country, full_pass)
     out = levels.merge(out, on=CELL)
     out["deff"] = np.where(
         (out["srs_var"] > 0) & (out["var"] > 0), out["var"] / out["srs_var"], np.nan
@@ -447,6 +449,75 @@ def _design_shift_rows(
         out["var"] <= 0, _zero_variance_note(out["p_b"], out["p_e"], waves), out["note"]
     )
     return out.drop(columns=["var", "estimate", "srs_var", "baseline_p", "endline_p"])
+
+
+def _panel_change(
+    data: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    group_vars: list[str],
+    alpha: float,
+    waves: tuple[str, str],
+    country: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Design-based panel: (each wave's weighted level per cell, the linearised mean of each matched
+    person's change with its SRS variance `srs_var` and the unmatched counts)."""
+    first, last = waves
+    values = indicator_values(data, ids)
+    lay = layout(data, None, design.weight, None)
+    levels = _by_wave(
+        domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)), waves
+    )
+    # linearised mean of each matched person's change (endline - baseline)
+    persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
+    change = {i: ye[i] - yb[i] for i in ids}
+    pass_ = design_pass(change, persons, design, group_vars)
+    check_variance_estimable(
+        pass_[0],
+        design,
+        country,
+        scope=f"among the respondents matched between waves '{first}' and '{last}'",
+    )
+    out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0})
+    d = domains.set_index(CELL)
+    srs_var = (
+        ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
+    )
+    out = out.merge(srs_var, on=CELL).merge(
+        _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
+    )
+    return levels, out
+
+
+def _wave_change(
+    data: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    group_vars: list[str],
+    alpha: float,
+    waves: tuple[str, str],
+    country: str,
+    full_pass: tuple | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Design-based independent samples: (each wave's level per cell, the linearised endline -
+    baseline difference with `srs_var`, the SRS variance of a difference of two proportions)."""
+    first, last = waves
+    full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
+    check_variance_estimable(full_pass[0], design, country)
+    out, domains = _linearised_contrast(
+        full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0}
+    )
+    levels = _by_wave(domains, waves)  # the wave-level estimates of the same pass
+    lv = levels.set_index(CELL)
+    srs_var = (
+        (
+            lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
+            + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)
+        )
+        .rename("srs_var")
+        .reset_index()
+    )
+    return levels, out.merge(srs_var, on=CELL)
 
 
 def _zero_variance_note(p_b: pd.Series, p_e: pd.Series, waves: tuple[str, str]) -> np.ndarray:
@@ -474,83 +545,129 @@ def _interaction_rows(data, ids, design, alpha, waves, country, full_pass=None) 
     `_design_shift_rows`). Indicators without both sexes in both waves get no row here
     (`_absent_interactions` says why).
     """
-    first, last = waves
     sexed = data[data["sex"].isin(["Female", "Male"])]
     if sexed["sex"].nunique() < 2:
         return pd.DataFrame()
     if design.design_based and design.is_panel:  # women's mean change minus men's, matched people
-        persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
-        pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
-        check_variance_estimable(
-            pass_[0],
-            design,
-            country,
-            scope=f"among the women and men matched between waves '{first}' and '{last}'",
-        )
-        out, _ = _linearised_contrast(
-            pass_,
-            alpha,
-            ["indicator"],
-            ["wave", "group_var", "group"],
-            {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0},
-        )
-        out["test"] = "design-based Wald t (difference in mean change, women - men)"
+        out = _panel_interaction(sexed, ids, design, alpha, waves, country)
     elif design.design_based:
-        coef = {
-            (last, "sex", "Female"): 1.0,
-            (first, "sex", "Female"): -1.0,
-            (last, "sex", "Male"): -1.0,
-            (first, "sex", "Male"): 1.0,
-        }
-        # the domains women and men of the whole design (as R's subset()): the shift pass already
-        # has their totals
-        full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
-        out, _ = _linearised_contrast(
-            full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef
-        )
-        out["test"] = "design-based Wald t (wave x sex interaction)"
+        out = _design_interaction(data, ids, design, alpha, waves, full_pass)
+    elif design.is_panel:
+        return (
+            pd.DataFrame()
+        )  # paired interaction needs matched pairs by sex; not part of the shipped designs
     else:
-        if design.is_panel:
-            return (
-                pd.DataFrame()
-            )  # paired interaction needs matched pairs by sex; not part of the shipped designs
-        lay = layout(sexed, None, None, None)
-        d = domain_estimates(
-            domain_totals(indicator_values(sexed, ids), sexed, lay, ["sex"], by_psu=False)
-        )
-        d = d[(d["group_var"] == "sex") & d["wave"].isin([first, last])]
-        columns = pd.MultiIndex.from_product([["Female", "Male"], [first, last]])
-        p, n = (
-            d.pivot_table(
-                index="indicator", columns=["group", "wave"], values=v, observed=True
-            ).reindex(columns=columns)
-            for v in ("p", "n")
-        )
-        var = (p * (1 - p) / n).sum(axis=1, min_count=4)
-        est = (p[("Female", last)] - p[("Female", first)]) - (
-            p[("Male", last)] - p[("Male", first)]
-        )
-        stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var.to_numpy()), None, alpha)
-        out = pd.DataFrame(
-            {
-                "indicator": est.index,
-                "estimate": est.to_numpy(),
-                "statistic": stat,
-                "p_value": pv,
-                "diff_ci_low": 100 * low,
-                "diff_ci_high": 100 * high,
-                "df": np.nan,
-                "test": "Wald z (difference of differences, unpooled)",
-                "ci_method": "Wald",
-                "mid_p": np.nan,
-                "note": np.where(var.to_numpy() > 0, "", ZERO_SHARES),
-            }
-        )
-        out.loc[var.to_numpy() <= 0, "ci_method"] = ""
-        out = out[np.isfinite(out["estimate"])]
+        out = _srs_interaction(sexed, ids, alpha, waves)
     out["group_var"], out["group"] = "sex", INTERACTION
     out["diff_pp"] = 100 * out["estimate"]
     return out.drop(columns=["estimate", "var"], errors="ignore")
+
+
+def _panel_interaction(
+    sexed: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    alpha: float,
+    waves: tuple[str, str],
+    country: str,
+) -> pd.DataFrame:
+    """Design-based panel: women's linearised mean change minus men's, over people matched between
+    the waves (proportion difference, 0-1, in `estimate`)."""
+    first, last = waves
+    persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
+    pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
+    check_variance_estimable(
+        pass_[0],
+        design,
+        country,
+        scope=f"among the women and men matched between waves '{first}' and '{last}'",
+    )
+    out, _ = _linearised_contrast(
+        pass_,
+        alpha,
+        ["indicator"],
+        ["wave", "group_var", "group"],
+        {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0},
+    )
+    out["test"] = "design-based Wald t (difference in mean change, women - men)"
+    return out
+
+
+def _design_interaction(
+    data: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    alpha: float,
+    waves: tuple[str, str],
+    full_pass: tuple | None,
+) -> pd.DataFrame:
+    """Design-based independent samples: the wave x sex interaction (women's change minus men's)
+    as one linearised contrast of four domains (proportion difference, 0-1, in `estimate`)."""
+    first, last = waves
+    coef = {
+        (last, "sex", "Female"): 1.0,
+        (first, "sex", "Female"): -1.0,
+        (last, "sex", "Male"): -1.0,
+        (first, "sex", "Male"): 1.0,
+    }
+    # the domains women and men of the whole design (as R's subset()): the shift pass already
+    # has their totals
+    full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
+    out, _ = _linearised_contrast(
+        full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef
+    )
+    out["test"] = "design-based Wald t (wave x sex interaction)"
+    return out
+
+
+def _sex_by_wave(
+    sexed: pd.DataFrame, ids: list[str], waves: tuple[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Unweighted proportions p (0-1) and answers n per indicator, with columns (sex, wave) for
+    Female and Male in the first and last wave (NaN where absent)."""
+    first, last = waves
+    lay = layout(sexed, None, None, None)
+    d = domain_estimates(
+        domain_totals(indicator_values(sexed, ids), sexed, lay, ["sex"], by_psu=False)
+    )
+    d = d[(d["group_var"] == "sex") & d["wave"].isin([first, last])]
+    columns = pd.MultiIndex.from_product([["Female", "Male"], [first, last]])
+    p, n = (
+        d.pivot_table(
+            index="indicator", columns=["group", "wave"], values=v, observed=True
+        ).reindex(columns=columns)
+        for v in ("p", "n")
+    )
+    return p, n
+
+
+def _srs_interaction(
+    sexed: pd.DataFrame, ids: list[str], alpha: float, waves: tuple[str, str]
+) -> pd.DataFrame:
+    """Simple random samples: the difference of differences (women's change minus men's), Wald z
+    with the unpooled variance; indicators without all four shares are left out."""
+    first, last = waves
+    p, n = _sex_by_wave(sexed, ids, waves)
+    var = (p * (1 - p) / n).sum(axis=1, min_count=4)
+    est = (p[("Female", last)] - p[("Female", first)]) - (p[("Male", last)] - p[("Male", first)])
+    stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var.to_numpy()), None, alpha)
+    out = pd.DataFrame(
+        {
+            "indicator": est.index,
+            "estimate": est.to_numpy(),
+            "statistic": stat,
+            "p_value": pv,
+            "diff_ci_low": 100 * low,
+            "diff_ci_high": 100 * high,
+            "df": np.nan,
+            "test": "Wald z (difference of differences, unpooled)",
+            "ci_method": "Wald",
+            "mid_p": np.nan,
+            "note": np.where(var.to_numpy() > 0, "", ZERO_SHARES),
+        }
+    )
+    out.loc[var.to_numpy() <= 0, "ci_method"] = ""
+    return out[np.isfinite(out["estimate"])]
 
 
 def _absent_rows(
@@ -711,6 +828,39 @@ def _microdata_rows(
 ) -> tuple[list[pd.DataFrame], pd.DataFrame, set]:
     """The shift rows the microdata give (one part per kind of row), the domain cells, and the
     (indicator, group_var, group) cells already compared."""
+    full_pass, cells = _microdata_cells(data, ids, design, group_vars, passes)
+    both = _two_wave_indicators(cells, waves) if len(order) >= 2 else []
+    body = _shift_body(data, cells, both, design, group_vars, alpha, waves, country, full_pass)
+    body["baseline_source"] = "microdata"
+    done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
+    inter = (
+        _interaction_rows(data, both, design, alpha, waves, country, full_pass)
+        if both
+        else pd.DataFrame()
+    )
+    parts = [body, _absent_rows(cells, done, both, waves, design, min_group_n), inter]
+    if _has_women_men_rows(data, design, group_vars):
+        parts.append(
+            _absent_interactions(
+                cells, set(inter["indicator"]) if len(inter) else set(), both, waves
+            )
+        )
+    microdata = [p for p in parts if len(p)]
+    for part in microdata:
+        part["baseline_wave"], part["endline_wave"] = waves
+    return microdata, cells, done
+
+
+def _microdata_cells(
+    data: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    group_vars: list[str],
+    passes: DesignPasses | None,
+) -> tuple[tuple | None, pd.DataFrame]:
+    """(The design pass of all respondents or None, the per-wave domain estimates): design-based
+    independent samples take both from one pass; otherwise (weighted) ratio estimates without
+    PSUs."""
     # independent design-based samples: one pass of totals gives the cells, the shifts and the
     # interaction
     full_pass = (
@@ -731,46 +881,47 @@ def _microdata_rows(
             )
         )
     )
-    both = []
-    if len(order) >= 2:
-        overall = cells[
-            (cells["group_var"] == OVERALL) & cells["wave"].isin(waves) & (cells["n"] > 0)
-        ]
-        per = overall.groupby("indicator", observed=True)["wave"].nunique()
-        both = sorted(per[per == 2].index)
+    return full_pass, cells
+
+
+def _two_wave_indicators(cells: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
+    """The indicators with answers overall in both compared waves, sorted."""
+    overall = cells[(cells["group_var"] == OVERALL) & cells["wave"].isin(waves) & (cells["n"] > 0)]
+    per = overall.groupby("indicator", observed=True)["wave"].nunique()
+    return sorted(per[per == 2].index)
+
+
+def _shift_body(
+    data: pd.DataFrame,
+    cells: pd.DataFrame,
+    both: list[str],
+    design: Design,
+    group_vars: list[str],
+    alpha: float,
+    waves: tuple[str, str],
+    country: str,
+    full_pass: tuple | None,
+) -> pd.DataFrame:
+    """The overall and per-group shifts of the two-wave indicators `both`, tested as the design
+    requires: design-based, paired (McNemar) or independent simple random samples."""
     if not both:
-        body = pd.DataFrame(columns=CELL)
-    elif design.design_based:
-        body = _design_shift_rows(data, both, design, group_vars, alpha, waves, country, full_pass)
-    elif design.is_panel:
-        body = _paired_rows(data, both, design, group_vars, alpha, waves)
-    else:
-        body = _independent_rows(_by_wave(cells, waves, ("n", "k")), alpha)
-    body["baseline_source"] = "microdata"
-    done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
-    inter = (
-        _interaction_rows(data, both, design, alpha, waves, country, full_pass)
-        if both
-        else pd.DataFrame()
-    )
-    parts = [body, _absent_rows(cells, done, both, waves, design, min_group_n), inter]
-    paired_srs = (
-        design.is_panel and not design.design_based
-    )  # no women - men rows (see _interaction_rows)
-    if (
+        return pd.DataFrame(columns=CELL)
+    if design.design_based:
+        return _design_shift_rows(data, both, design, group_vars, alpha, waves, country, full_pass)
+    if design.is_panel:
+        return _paired_rows(data, both, design, group_vars, alpha, waves)
+    return _independent_rows(_by_wave(cells, waves, ("n", "k")), alpha)
+
+
+def _has_women_men_rows(data: pd.DataFrame, design: Design, group_vars: list[str]) -> bool:
+    """Whether the table has women - men rows: sex is a grouping with both Female and Male, and the
+    design is not a simple random panel (see `_interaction_rows`)."""
+    paired_srs = design.is_panel and not design.design_based
+    return (
         "sex" in group_vars
         and {"Female", "Male"} <= set(data["sex"].dropna().unique())
         and not paired_srs
-    ):
-        parts.append(
-            _absent_interactions(
-                cells, set(inter["indicator"]) if len(inter) else set(), both, waves
-            )
-        )
-    microdata = [p for p in parts if len(p)]
-    for part in microdata:
-        part["baseline_wave"], part["endline_wave"] = waves
-    return microdata, cells, done
+    )
 
 
 def _changes(table: pd.DataFrame, min_group_n: int) -> pd.DataFrame:
@@ -848,13 +999,73 @@ def shift_table(
     min_group_n: int = DEFAULT_MIN_GROUP_N,
     passes: DesignPasses | None = None,
 ) -> pd.DataFrame:
-    """All shifts of one country (overall and by sex, plus the wave x sex interaction); see module
-    docstring.
+    """All shifts of one country: overall, by sex and the wave x sex interaction (module docstring).
 
-    `passes`: design passes of `data` shared with the estimates (domains.DesignPasses)."""
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondents: `wave`, `sex`, the indicator columns (1, 0, NaN) and the design variables.
+    indicators : list of Indicator
+        The project's indicators; those of `country` present in `data` are compared, in order.
+    country : str
+        Country code (the `country` column; the config file named in errors).
+    design : Design
+        Independent samples or panel (`panel_key`), cluster, weight, strata, wave order.
+    published_baselines : sequence of PublishedBaseline
+        Published baseline percents and n, for cells without baseline microdata.
+    alpha : float
+        1 - confidence level, and the level of `significant_holm` (proportion).
+    family : {"country", "indicator", "group_var"}
+        The rows adjusted together by Holm and Benjamini-Hochberg (`adjust_pvalues`).
+    min_group_n : int
+        Fewest valid answers in each wave for a subgroup's shift (overall rows are always kept).
+    passes : DesignPasses, optional
+        Design passes of `data` shared with the estimates (domains.DesignPasses).
+
+    Returns
+    -------
+    pandas.DataFrame
+        SHIFT_COLUMNS, one row per indicator x group (then women - men): percents 0-100, diff_pp
+        and its interval in percentage points, test, p-values, Cohen's h and note.
+
+    References
+    ----------
+    Newcombe, R. G. (1998a, b). Statistics in Medicine 17, 873-890 and 2635-2650; Agresti, A.
+    (2013). Categorical Data Analysis, 3rd ed., s3.2, s3.5, s11.1; Lumley, T. (2010). Complex
+    Surveys, s2.2 (linearised Wald t on the design df); Holm, S. (1979). Scand J Stat 6, 65-70;
+    Benjamini, Y. & Hochberg, Y. (1995). JRSS B 57, 289-300; Cohen, J. (1988), ch. 6.
+    """
     ids = indicator_ids(indicators, country, data)
     order = wave_order(design, data["wave"].dropna().unique())
-    waves = (order[0], order[-1]) if order else ("baseline", "endline")
+    rows = _shift_rows(
+        data, ids, design, published_baselines, alpha, order, country, min_group_n, passes
+    )
+    if not rows:  # one wave and no published baseline: header only
+        return pd.DataFrame(columns=SHIFT_COLUMNS)
+    table = _changes(pd.concat(rows, ignore_index=True), min_group_n)
+    table = _judged(table, indicators, country, design, alpha, family)
+    return _sorted_shifts(_with_wave_note(table, order), ids)
+
+
+def _compared_waves(order: list[str]) -> tuple[str, str]:
+    """The baseline and endline waves: the first and last of `order` (defaults when empty)."""
+    return (order[0], order[-1]) if order else ("baseline", "endline")
+
+
+def _shift_rows(
+    data: pd.DataFrame,
+    ids: list[str],
+    design: Design,
+    published_baselines: Sequence[PublishedBaseline],
+    alpha: float,
+    order: list[str],
+    country: str,
+    min_group_n: int,
+    passes: DesignPasses | None,
+) -> list[pd.DataFrame]:
+    """The non-empty parts of the table before percents and adjustments: the microdata rows, then
+    the rows against a published baseline for cells the microdata do not compare."""
+    waves = _compared_waves(order)
     group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
     microdata, cells, done = _microdata_rows(
         data, ids, design, group_vars, alpha, waves, order, country, min_group_n, passes
@@ -869,13 +1080,14 @@ def shift_table(
     )
     if len(pub_rows):
         pub_rows["endline_wave"] = waves[1]
-    if not len(microdata) and not len(pub_rows):  # one wave and no published baseline: header only
-        return pd.DataFrame(columns=SHIFT_COLUMNS)
-    table = _changes(
-        pd.concat([p for p in microdata + [pub_rows] if len(p)], ignore_index=True), min_group_n
-    )
-    table = _judged(table, indicators, country, design, alpha, family)
+    return [p for p in microdata + [pub_rows] if len(p)]
+
+
+def _with_wave_note(table: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """`note` with, when there are more than two waves, which were compared (not on published-
+    baseline rows); missing notes become empty."""
     if len(order) > 2:
+        waves = _compared_waves(order)
         between = ", ".join(f"'{w}'" for w in order[1:-1])
         compared = (
             f"compares the first wave '{waves[0]}' with the last '{waves[1]}' (not compared:"
@@ -888,6 +1100,12 @@ def shift_table(
             ),
         )
     table["note"] = table["note"].where(table["note"].notna(), "")
+    return table
+
+
+def _sorted_shifts(table: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """SHIFT_COLUMNS in report order: indicators as configured; overall, then groups, then the
+    women - men row."""
     order_of = {ind: i for i, ind in enumerate(ids)}
     table["_o1"] = table["indicator"].map(order_of)
     table["_o2"] = np.select(
