@@ -308,20 +308,8 @@ def cmd_run(args) -> int:
     return run_pipeline(args.root, args.targets, args.cores, args.snakemake_args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m analysis",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--root",
-        type=Path,
-        default=Path.cwd(),
-        help="project root (default: the current directory)",
-    )
-    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _add_data_commands(sub: argparse._SubParsersAction) -> None:
+    """Add the per-dataset subcommands: validate, clean, combine-logs and crosstab."""
     sub.add_parser("validate").set_defaults(func=cmd_validate)
     p = sub.add_parser("clean")
     p.add_argument("--country", required=True)
@@ -344,12 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_crosstab)
+
+
+def _add_manifest_commands(sub: argparse._SubParsersAction) -> None:
+    """Add the manifest and verify subcommands (record and check reports/manifest.json)."""
     p = sub.add_parser("manifest")
     p.add_argument("--out", default="reports/manifest.json")
     p.set_defaults(func=cmd_manifest)
     p = sub.add_parser("verify")
     p.add_argument("--manifest", default="reports/manifest.json")
     p.set_defaults(func=cmd_verify)
+
+
+def _add_new_country_command(sub: argparse._SubParsersAction) -> None:
+    """Add the new-country subcommand (draft a country config from raw exports)."""
     p = sub.add_parser("new-country", help="draft config/countries/<name>.yaml from raw exports")
     p.add_argument("name")
     p.add_argument(
@@ -365,12 +361,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_new_country)
+
+
+def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
+    """Add the statistics subcommand (estimates and shifts tables)."""
     p = sub.add_parser("statistics")
     p.add_argument("--country", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--estimates", help="write the estimates table here")
     p.add_argument("--shifts", help="write the shifts table here")
     p.set_defaults(func=cmd_statistics)
+
+
+def _add_run_command(sub: argparse._SubParsersAction) -> None:
+    """Add the run subcommand (the whole pipeline through Snakemake)."""
     p = sub.add_parser(
         "run", help="the whole pipeline (or TARGET files), recovering from an interrupted run"
     )
@@ -383,6 +387,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="the rest of the command line goes to Snakemake unchanged (e.g. --snakemake-args -n)",
     )
     p.set_defaults(func=cmd_run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="project root (default: the current directory)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_data_commands(sub)
+    _add_manifest_commands(sub)
+    _add_new_country_command(sub)
+    _add_statistics_command(sub)
+    _add_run_command(sub)
     return parser
 
 

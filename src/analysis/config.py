@@ -185,25 +185,28 @@ def _path_text(path) -> str:
     return out or "(top level)"
 
 
-def validate(document: dict, schema_name: str, source: str) -> None:
-    """Validate `document` against config/schemas/<schema_name>.schema.json; raise one clear
-    InputError."""
+def _first_error(document: dict, schema_name: str) -> jsonschema.ValidationError | None:
+    """The schema error to report: the shallowest path first, then by path text; None if valid."""
     validator = jsonschema.Draft202012Validator(_schema(schema_name))
     errors = sorted(
         validator.iter_errors(document),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
     )
-    if not errors:
-        return
-    err = errors[0]
-    where = _path_text(err.absolute_path)
+    return errors[0] if errors else None
+
+
+def _unknown_key_error(
+    err: jsonschema.ValidationError, where: str, source: str
+) -> InputError | None:
+    """An unknown key (a plain mapping or a oneOf of mappings), with the nearest allowed key;
+    None when `err` is not about an unknown key."""
     if err.validator == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
         key = extra[0] if extra else "?"
         near = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean '{near[0]}'? " if near else ""
-        raise InputError(
+        return InputError(
             f"unknown key '{key}' at {where}",
             file=source,
             key=key,
@@ -217,22 +220,28 @@ def validate(document: dict, schema_name: str, source: str) -> None:
         extra = [k for k in err.instance if k not in allowed]
         if extra:
             near = difflib.get_close_matches(extra[0], allowed, n=1)
-            raise InputError(
+            return InputError(
                 f"unknown key '{extra[0]}' at {where}",
                 file=source,
                 key=extra[0],
                 fix=(f"did you mean '{near[0]}'? " if near else "")
                 + f"{err.schema.get('description', 'allowed keys')}",
             )
+    return None
+
+
+def _schema_rule_error(err: jsonschema.ValidationError, where: str, source: str) -> InputError:
+    """The error for a broken schema rule other than an unknown key (a bad name, a missing or
+    unpaired key, a value outside an enum, or any other wrong value)."""
     if "propertyNames" in err.schema_path:
-        raise InputError(
+        return InputError(
             f"invalid name {err.instance!r} under {where}",
             file=source,
             key=str(err.instance),
             fix=f"rename it: {err.schema.get('description', err.message)}",
         )
     if err.validator == "required":
-        raise InputError(
+        return InputError(
             f"{err.message} at {where}",
             file=source,
             fix="add the missing key (see README.md, 'Configuration')",
@@ -243,23 +252,36 @@ def validate(document: dict, schema_name: str, source: str) -> None:
             for k, v in err.validator_value.items()
             if k in err.instance and any(n not in err.instance for n in v)
         )
-        raise InputError(
+        return InputError(
             f"`{key}` at {where} needs `{'`, `'.join(needed)}` beside it",
             file=source,
             key=key,
             fix=f"add `{needed[0]}:` to this entry, or remove `{key}:` (it applies only with it)",
         )
     if err.validator == "enum":
-        raise InputError(
+        return InputError(
             f"invalid value {err.instance!r} at {where}",
             file=source,
             fix=f"use one of: {', '.join(map(str, err.validator_value))}",
         )
-    raise InputError(
+    return InputError(
         f"invalid value at {where}: {err.message}",
         file=source,
         fix=f"give a value of the expected kind ({err.schema.get('description', err.validator)})",
     )
+
+
+def validate(document: dict, schema_name: str, source: str) -> None:
+    """Validate `document` against config/schemas/<schema_name>.schema.json; raise one clear
+    InputError."""
+    err = _first_error(document, schema_name)
+    if err is None:
+        return
+    where = _path_text(err.absolute_path)
+    error = _unknown_key_error(err, where, source)
+    if error is None:
+        error = _schema_rule_error(err, where, source)
+    raise error
 
 
 def find_todos(node, path="") -> list[str]:

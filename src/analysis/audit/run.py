@@ -199,14 +199,11 @@ def audit(
     )
 
 
-def render_findings(result: AuditResult) -> str:
-    """findings.md: the paper's internal inconsistencies, each with its arithmetic and a label. Text
-    from the registry or the checks is Markdown-escaped (`escaping.markdown_text`), so it shows
-    literally."""
-    c, k = result.claims, result.consistency
+def _findings_header(result: AuditResult) -> list[str]:
+    """findings.md's title and its note on what the recomputed values stand for."""
     md = markdown_text
     paper = result.registry.paper
-    lines = [
+    return [
         f"# Audit findings: {md(paper.short_title)} ({md(paper.year)})",
         "",
         (
@@ -219,45 +216,60 @@ def render_findings(result: AuditResult) -> str:
         ),
         "> The findings below use only the paper's own printed numbers and hold whatever the data.",
         "",
-        "## Claims by status",
-        "",
-        "| status | claims |",
-        "|---|---|",
     ]
-    counts = c["status"].value_counts()
-    lines += [f"| {s} | {int(counts.get(s, 0))} |" for s in STATUSES] + [
-        f"| total | {len(c)} |",
-        "",
+
+
+def _status_table(claims: pd.DataFrame) -> list[str]:
+    """The 'Claims by status' section: the number of claims with each status, and the total."""
+    counts = claims["status"].value_counts()
+    return (
+        [
+            "## Claims by status",
+            "",
+            "| status | claims |",
+            "|---|---|",
+        ]
+        + [f"| {s} | {int(counts.get(s, 0))} |" for s in STATUSES]
+        + [
+            f"| total | {len(claims)} |",
+            "",
+        ]
+    )
+
+
+def _failed_check_items(consistency: pd.DataFrame) -> list[str]:
+    """One finding (unnumbered) per consistency check that fails."""
+    md = markdown_text
+    return [
+        f"**{md(r['id'])}** ({md(r['check'])}, {md(r['label'])}): {md(r['detail'])}. "
+        f"Claims: {md(r['claims'])}." + (f" {md(r['note'])}" if r["note"] else "")
+        for _, r in consistency[~consistency["passed"]].iterrows()
     ]
-    lines += [
-        "## Internal inconsistencies",
-        "",
-        (
-            "Label: **proven** follows from the printed numbers alone; **conditional** holds under"
-            " the stated reading."
-        ),
-        "",
-    ]
-    n = 0
-    for _, r in k[~k["passed"]].iterrows():
-        n += 1
-        lines.append(
-            f"{n}. **{md(r['id'])}** ({md(r['check'])}, {md(r['label'])}): {md(r['detail'])}. "
-            f"Claims: {md(r['claims'])}." + (f" {md(r['note'])}" if r["note"] else "")
-        )
+
+
+def _figure_percentage_items(claims: pd.DataFrame) -> list[str]:
+    """One finding (unnumbered) per figure percentage (unit percent) that its own printed counts
+    do not give."""
+    md = markdown_text
+    c = claims
     fig = c[
         (c["status"] == "differs")
         & c["provenance_id"].notna()
         & c["section"].str.startswith("Figure")
         & (c["unit"] == "percent")
     ]
-    for _, r in fig.iterrows():
-        n += 1
-        lines.append(
-            f"{n}. **{md(r['id'])}** (printed percentage vs printed counts, proven):"
-            f" {md(r['section'])} prints {r['printed']:.{int(r['decimals'])}f}% but its own counts"
-            f" give {r['recomputed']:.3f}%."
-        )
+    return [
+        f"**{md(r['id'])}** (printed percentage vs printed counts, proven):"
+        f" {md(r['section'])} prints {r['printed']:.{int(r['decimals'])}f}% but its own counts"
+        f" give {r['recomputed']:.3f}%."
+        for _, r in fig.iterrows()
+    ]
+
+
+def _granularity_items(claims: pd.DataFrame) -> list[str]:
+    """One finding (unnumbered) per printed value outside figures that no whole count can give."""
+    md = markdown_text
+    c = claims
     # figure cells print their own counts, so a percentage that misses them is reported above
     # instead
     gran = c[
@@ -265,36 +277,83 @@ def render_findings(result: AuditResult) -> str:
         & c["detail"].str.contains("impossible")
         & ~c["section"].str.startswith("Figure")
     ]
+    items = []
     for _, r in gran.iterrows():
-        n += 1
         label = "proven" if r["status"] == "impossible" else "conditional on no item non-response"
         text = next(part for part in r["detail"].split(" | ") if "impossible" in part)
-        lines.append(f"{n}. **{md(r['id'])}** (granularity, {label}): {md(text)}.")
-    if n == 0:
-        lines.append("None found.")
+        items.append(f"**{md(r['id'])}** (granularity, {label}): {md(text)}.")
+    return items
+
+
+def _inconsistencies_section(result: AuditResult) -> list[str]:
+    """The 'Internal inconsistencies' section: failed checks, figure percentages and granularity
+    findings, numbered in that order ('None found.' when there are none)."""
+    items = (
+        _failed_check_items(result.consistency)
+        + _figure_percentage_items(result.claims)
+        + _granularity_items(result.claims)
+    )
+    return [
+        "## Internal inconsistencies",
+        "",
+        (
+            "Label: **proven** follows from the printed numbers alone; **conditional** holds under"
+            " the stated reading."
+        ),
+        "",
+    ] + ([f"{n}. {item}" for n, item in enumerate(items, start=1)] or ["None found."])
+
+
+def _printed_changes_section(result: AuditResult) -> list[str]:
+    """The 'Printed changes' section: each shift/change claim with the test behind it (empty when
+    the registry has none)."""
+    md = markdown_text
     prov = {p["claim_id"]: p for p in result.provenance}
     changes = [cl for cl in result.registry.claims if cl.recompute.kind in ("shift", "change")]
-    if changes:
-        lines += [
-            "",
-            "## Printed changes and the tests behind them",
-            "",
-            (
-                "The paper reports these changes; the pipeline's test of each shift (design from"
-                " config) says:"
-            ),
-            "",
+    if not changes:
+        return []
+    lines = [
+        "",
+        "## Printed changes and the tests behind them",
+        "",
+        (
+            "The paper reports these changes; the pipeline's test of each shift (design from"
+            " config) says:"
+        ),
+        "",
+    ]
+    for cl in changes:
+        lines.append(
+            f"- **{md(cl.id)}** ({md(cl.section)}, printed {cl.printed:+g} {md(cl.unit)}): "
+            f"{md(prov[cl.id]['method'])}"
+        )
+    return lines
+
+
+def _holding_checks_section(consistency: pd.DataFrame) -> list[str]:
+    """The 'Consistency checks that hold' section ('- none' when none hold)."""
+    md = markdown_text
+    k = consistency
+    return ["", "## Consistency checks that hold", ""] + (
+        [
+            f"- {md(r['id'])} ({md(r['check'])}): {md(r['detail'])}"
+            for _, r in k[k["passed"]].iterrows()
         ]
-        for cl in changes:
-            lines.append(
-                f"- **{md(cl.id)}** ({md(cl.section)}, printed {cl.printed:+g} {md(cl.unit)}): "
-                f"{md(prov[cl.id]['method'])}"
-            )
-    lines += ["", "## Consistency checks that hold", ""]
-    lines += [
-        f"- {md(r['id'])} ({md(r['check'])}): {md(r['detail'])}"
-        for _, r in k[k["passed"]].iterrows()
-    ] or ["- none"]
+        or ["- none"]
+    )
+
+
+def render_findings(result: AuditResult) -> str:
+    """findings.md: the paper's internal inconsistencies, each with its arithmetic and a label. Text
+    from the registry or the checks is Markdown-escaped (`escaping.markdown_text`), so it shows
+    literally."""
+    lines = (
+        _findings_header(result)
+        + _status_table(result.claims)
+        + _inconsistencies_section(result)
+        + _printed_changes_section(result)
+        + _holding_checks_section(result.consistency)
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ from analysis.cleaning.conditions import evaluate
 from analysis.cleaning.free_text import WITHHELD, TextPolicy, redact, redaction_rule, text_policy
 from analysis.csv_files import csv_bytes, write_csv
 from analysis.errors import InputError
-from analysis.ingest.readers import read_source
+from analysis.ingest.readers import RawTable, read_source
 from analysis.model import (
     CORE_RESPONDENT_COLUMNS,
     PROVENANCE_COLUMNS,
@@ -195,12 +196,38 @@ class Harmonised:
     )  # the raw `pii:` columns, when published free text must be scanned for them
 
 
-def harmonise_source(
-    root: Path, dataset: Dataset, source: Source, config_file: str, keep_pii: bool = False
-) -> Harmonised:
-    """Read one raw file and convert every codebook variable. `keep_pii`: also hand back the raw PII
-    columns (to redact them from published free text; they never reach an output)."""
-    table = read_source(root, source)
+def _pii_variable_error(variable: str, col: str, config_file: str) -> InputError:
+    """A codebook variable read from a column listed under `pii:`."""
+    return InputError(
+        f"variable '{variable}' is read from '{col}', which is listed under `pii`",
+        file=config_file,
+        column=col,
+        fix="direct identifiers may not become analysis variables: remove the mapping",
+    )
+
+
+def _missing_column_error(variable: str, col: str, table: RawTable, config_file: str) -> InputError:
+    """A variable's raw column is not in the file (naming up to five columns that look similar)."""
+    near = [c for c in table.frame.columns if variable.split("_")[0].lower() in str(c).lower()][:5]
+    return InputError(
+        f"column '{col}' (for variable '{variable}') is not in the file",
+        file=table.file,
+        column=col,
+        fix=(
+            f"map '{variable}' to the right column under `columns:` of this source in {config_file}"
+        )
+        + (f" (columns that look similar: {', '.join(near)})" if near else "")
+        + ", or list the waves that have it under `waves:`",
+    )
+
+
+def _convert_variables(
+    table: RawTable, dataset: Dataset, source: Source, config_file: str
+) -> tuple[dict[str, pd.Series], list[pd.DataFrame], list[pd.DataFrame], dict]:
+    """Convert every codebook variable of one raw file, in codebook order. Returns (variable ->
+    harmonised values, change logs, unknown raw values with their raw column, variable ->
+    possible_values); a constant gives its value, a column absent from a wave gives missing
+    values."""
     raw = table.frame
     pii = set(dataset.pii)
     wave = source.wave
@@ -212,28 +239,10 @@ def harmonise_source(
             continue
         col = _raw_column(source, variable, spec)
         if col in pii:
-            raise InputError(
-                f"variable '{variable}' is read from '{col}', which is listed under `pii`",
-                file=config_file,
-                column=col,
-                fix="direct identifiers may not become analysis variables: remove the mapping",
-            )
+            raise _pii_variable_error(variable, col, config_file)
         if col not in raw.columns:
             if spec.in_wave(wave) and not spec.optional:
-                near = [c for c in raw.columns if variable.split("_")[0].lower() in str(c).lower()][
-                    :5
-                ]
-                raise InputError(
-                    f"column '{col}' (for variable '{variable}') is not in the file",
-                    file=table.file,
-                    column=col,
-                    fix=(
-                        f"map '{variable}' to the right column under `columns:` of this source in"
-                        f" {config_file}"
-                    )
-                    + (f" (columns that look similar: {', '.join(near)})" if near else "")
-                    + ", or list the waves that have it under `waves:`",
-                )
+                raise _missing_column_error(variable, col, table, config_file)
             columns[variable] = pd.Series(None, index=raw.index, dtype=object)
             continue
         values, log, unknown = convert_column(
@@ -250,26 +259,53 @@ def harmonise_source(
         )
         logs.append(log)
         unknowns.append(unknown.assign(raw_column=col))
-    frame = pd.DataFrame(columns, index=raw.index)
-    frame.insert(0, "wave", wave)
-    frame.insert(0, "source_row", raw.index.to_numpy() + 1)
+    return columns, logs, unknowns, value_sets
+
+
+def _harmonised_frame(
+    columns: dict[str, pd.Series], index: pd.Index, source: Source
+) -> pd.DataFrame:
+    """The harmonised variables, led by source_file, source_row (1-based) and wave."""
+    frame = pd.DataFrame(columns, index=index)
+    frame.insert(0, "wave", source.wave)
+    frame.insert(0, "source_row", index.to_numpy() + 1)
     frame.insert(0, "source_file", source.file)
+    return frame
+
+
+def _joined_change_log(logs: list[pd.DataFrame]) -> pd.DataFrame:
+    """The variables' change logs as one log with arrow-backed text (cheap to pass between
+    processes)."""
     logs = [log for log in logs if len(log)]
     log = pd.concat(logs, ignore_index=True) if logs else empty_log()
-    log = log.astype(
-        {c: ARROW_TEXT for c in LOG_COLUMNS}
-    )  # arrow buffers: cheap to pass between processes
+    return log.astype({c: ARROW_TEXT for c in LOG_COLUMNS})
+
+
+def _pii_frame(raw: pd.DataFrame, pii: set) -> pd.DataFrame:
+    """The raw `pii:` columns present in the file, as displayed text (missing where the cell is
+    missing)."""
+    present = [c for c in raw.columns if c in pii]
+    return pd.DataFrame({c: display_values(raw[c]) for c in present}, index=raw.index).where(
+        raw[present].notna()
+    )
+
+
+def harmonise_source(
+    root: Path, dataset: Dataset, source: Source, config_file: str, keep_pii: bool = False
+) -> Harmonised:
+    """Read one raw file and convert every codebook variable. `keep_pii`: also hand back the raw PII
+    columns (to redact them from published free text; they never reach an output)."""
+    table = read_source(root, source)
+    raw = table.frame
+    columns, logs, unknowns, value_sets = _convert_variables(table, dataset, source, config_file)
+    frame = _harmonised_frame(columns, raw.index, source)
+    log = _joined_change_log(logs)
     unknown = (
         pd.concat(unknowns, ignore_index=True)
         if unknowns
         else pd.DataFrame(columns=["row_index", "variable", "raw_value"])
     )
-    pii_frame = None
-    if keep_pii:
-        present = [c for c in raw.columns if c in pii]
-        pii_frame = pd.DataFrame(
-            {c: display_values(raw[c]) for c in present}, index=raw.index
-        ).where(raw[present].notna())
+    pii_frame = _pii_frame(raw, set(dataset.pii)) if keep_pii else None
     blank = table.blank if table.blank is not None else np.zeros(len(raw), dtype=bool)
     return Harmonised(frame, log, unknown, len(raw), blank, value_sets, pii_frame)
 
@@ -845,6 +881,101 @@ def redact_free_text(kept: pd.DataFrame, log: pd.DataFrame, scanned, pii: pd.Dat
     return kept, log, logs
 
 
+def _check_unknown_codes(
+    h: Harmonised,
+    keep: np.ndarray,
+    excluded: pd.DataFrame,
+    dataset: Dataset,
+    source: Source,
+    config_file: str,
+) -> None:
+    """Raw values without a codebook mapping stop the run when their row is kept, or when they
+    decided the row's exclusion."""
+    unknown, frame = h.unknown, h.frame
+    unknown_kept = (
+        unknown[
+            unknown["row_index"].isin(frame.index[keep])
+            | decided_by_unknown(unknown, excluded, dataset.exclusions)
+        ]
+        if len(unknown)
+        else unknown
+    )
+    if len(unknown_kept):
+        raise _unknown_error(unknown_kept, frame, source, config_file)
+
+
+def _warning_logs(
+    kept: pd.DataFrame,
+    dataset: Dataset,
+    source: Source,
+    config_file: str,
+    consumers: dict | None,
+    withheld: frozenset,
+) -> list[pd.DataFrame]:
+    """Log rows that flag kept values: uncovered band values, broken consistency checks, dates
+    after the end of fieldwork (in that order)."""
+    return [
+        band_coverage(kept, dataset.derive, consumers or {}, config_file, source),
+        consistency_warnings(kept, dataset.checks, config_file, withheld),
+        late_dates(kept, dataset, source, config_file),
+    ]
+
+
+def _source_log(
+    log: pd.DataFrame,
+    extra_logs: list[pd.DataFrame],
+    withheld: frozenset,
+    source: Source,
+    record_ids: pd.Series | None,
+) -> pd.DataFrame:
+    """The file's change log (withheld variables left out) and the extra log rows, with the file,
+    wave, 1-based source row and record id of every row."""
+    extra_logs = [e.astype({c: ARROW_TEXT for c in LOG_COLUMNS}) for e in extra_logs]
+    if withheld:
+        log = log[~log["variable"].isin(list(withheld)).to_numpy(dtype=bool)]
+    log = pd.concat([log] + extra_logs, ignore_index=True)
+    log["source_file"], log["wave"] = source.file, source.wave
+    log["source_row"] = log["row_index"].astype(int) + 1
+    log["record_id"] = (
+        record_ids.reindex(log["row_index"]).array if record_ids is not None else None
+    )
+    return log
+
+
+def _respondent_columns(
+    kept: pd.DataFrame,
+    indicators: list[Indicator],
+    country: str,
+    value_sets: dict,
+    derivations: dict[str, Derivation],
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+    """Respondent rows: (kept rows with the indicator columns, ids interviewed twice in this file
+    or None without respondent_id, values seen for indicator variables without a value set)."""
+    kept = add_indicator_columns(kept, indicators, country)
+    duplicates = duplicate_interviews(kept) if "respondent_id" in kept else None
+    observed = observed_values(kept, indicators, country, value_sets, derivations)
+    return kept, duplicates, observed
+
+
+def _row_accounting(source: Source, n_raw: int, kept: pd.DataFrame, excluded: pd.DataFrame) -> dict:
+    """One file's row accounting: raw rows, kept rows, excluded rows (counts)."""
+    return {
+        "source_file": source.file,
+        "wave": source.wave,
+        "raw_rows": n_raw,
+        "kept": len(kept),
+        "excluded": len(excluded),
+    }
+
+
+def _without_withheld(kept: pd.DataFrame, withheld: frozenset) -> pd.DataFrame:
+    """The kept rows without the withheld free-text columns (the same frame when there are none)."""
+    dropped = [c for c in withheld if c in kept.columns]
+    if dropped:
+        kept = kept.drop(columns=dropped)
+    return kept
+
+
 def clean_source(
     root: Path,
     dataset: Dataset,
@@ -861,59 +992,31 @@ def clean_source(
     `consumers`: variable -> what uses it (tables, indicators, design), for `band_coverage`."""
     policy = dataset_text_policy(dataset)
     h = harmonise_source(root, dataset, source, config_file, keep_pii=bool(policy.scanned))
-    frame, log, unknown, n_raw = h.frame, h.log, h.unknown, h.n_raw
+    frame, log, n_raw = h.frame, h.log, h.n_raw
     id_var = dataset.record_key
     excluded = apply_exclusions(frame, dataset.exclusions, config_file, h.blank)
     keep = ~frame.index.isin(excluded.index)
-    unknown_kept = (
-        unknown[
-            unknown["row_index"].isin(frame.index[keep])
-            | decided_by_unknown(unknown, excluded, dataset.exclusions)
-        ]
-        if len(unknown)
-        else unknown
-    )
-    if len(unknown_kept):
-        raise _unknown_error(unknown_kept, frame, source, config_file)
+    _check_unknown_codes(h, keep, excluded, dataset, source, config_file)
     record_ids = (
         frame[id_var] if id_var in frame else None
     )  # as harmonised: `derive` may overwrite the column
     kept = frame if keep.all() else frame[keep].copy()
     log = log if keep.all() else log[log["row_index"].isin(kept.index)]
     kept, log, extra_logs = redact_free_text(kept, log, policy.scanned, h.pii)
-    derivations = dataset.derive
-    kept = derive(kept, derivations, extra_logs)
-    extra_logs.append(band_coverage(kept, derivations, consumers or {}, config_file, source))
-    extra_logs.append(consistency_warnings(kept, dataset.checks, config_file, policy.withheld))
-    extra_logs.append(late_dates(kept, dataset, source, config_file))
-    extra_logs = [e.astype({c: ARROW_TEXT for c in LOG_COLUMNS}) for e in extra_logs]
-    if policy.withheld:
-        log = log[~log["variable"].isin(list(policy.withheld)).to_numpy(dtype=bool)]
-    log = pd.concat([log] + extra_logs, ignore_index=True)
-    log["source_file"], log["wave"] = source.file, source.wave
-    log["source_row"] = log["row_index"].astype(int) + 1
-    log["record_id"] = (
-        record_ids.reindex(log["row_index"]).array if record_ids is not None else None
-    )
+    kept = derive(kept, dataset.derive, extra_logs)
+    extra_logs += _warning_logs(kept, dataset, source, config_file, consumers, policy.withheld)
+    log = _source_log(log, extra_logs, policy.withheld, source, record_ids)
     excluded["record_id"] = (
         record_ids.loc[excluded.index].to_numpy() if record_ids is not None else None
     )
     check_row_accounting(source.file, n_raw, kept["source_row"], excluded["source_row"])
-    accounting = {
-        "source_file": source.file,
-        "wave": source.wave,
-        "raw_rows": n_raw,
-        "kept": len(kept),
-        "excluded": len(excluded),
-    }
+    accounting = _row_accounting(source, n_raw, kept, excluded)
     duplicates, observed = None, None
     if dataset.role == "respondents":
-        kept = add_indicator_columns(kept, indicators, country)
-        duplicates = duplicate_interviews(kept) if "respondent_id" in kept else None
-        observed = observed_values(kept, indicators, country, h.value_sets, derivations)
-    dropped = [c for c in policy.withheld if c in kept.columns]
-    if dropped:
-        kept = kept.drop(columns=dropped)
+        kept, duplicates, observed = _respondent_columns(
+            kept, indicators, country, h.value_sets, dataset.derive
+        )
+    kept = _without_withheld(kept, policy.withheld)
     return SourceResult(
         kept,
         excluded,
@@ -1191,6 +1294,102 @@ def check_condition_values(
                     )
 
 
+class _PanelFlag(NamedTuple):
+    """Panel pairs flagged by one check: which pairs, the variable, its values at the earlier and
+    the later wave, and the log rule."""
+
+    hit: np.ndarray
+    variable: str
+    earlier_values: pd.Series
+    later_values: pd.Series
+    rule: str
+
+
+def _panel_pairs(
+    data: pd.DataFrame, key: str, columns: list[str], earlier: str, later: str
+) -> pd.DataFrame:
+    """Rows of `later` joined to the row of `earlier` with the same panel id (earlier columns
+    suffixed `_0`); rows without a panel id are left out."""
+    a = data.loc[(data["wave"] == earlier).to_numpy() & data[key].notna().to_numpy(), columns]
+    b = data.loc[(data["wave"] == later).to_numpy() & data[key].notna().to_numpy(), columns]
+    return a.merge(b, on=key, suffixes=("_0", ""))
+
+
+def _sex_flag(pairs: pd.DataFrame, earlier: str, later: str) -> _PanelFlag:
+    """Pairs whose sex is known at both waves and differs."""
+    s0, s1 = pairs["sex_0"].astype(object), pairs["sex"].astype(object)
+    differs = (s0.notna() & s1.notna() & (s0 != s1)).to_numpy(dtype=bool)
+    return _PanelFlag(
+        differs,
+        "sex",
+        s0,
+        s1,
+        (
+            f"panel id may pair two different people: sex differs between '{earlier}'"
+            f" and '{later}' (kept; check the id)"
+        ),
+    )
+
+
+def _age_flag(
+    pairs: pd.DataFrame, earlier: str, later: str, tolerance: float, gap: float | None
+) -> _PanelFlag | None:
+    """Pairs whose change in age (years) is further than `tolerance` years from the expected
+    change: `gap` when given, else the median change of all pairs. None when no pair has both
+    ages."""
+    a0 = pd.to_numeric(pairs["age_0"], errors="coerce").astype(float)
+    a1 = pd.to_numeric(pairs["age"], errors="coerce").astype(float)
+    change = a1 - a0
+    if not change.notna().any():
+        return None
+    expected = float(gap) if gap is not None else float(change.median())
+    basis = "years_between_waves" if gap is not None else "the median change"
+    off = (change.notna() & ((change - expected).abs() > tolerance)).to_numpy(dtype=bool)
+    return _PanelFlag(
+        off,
+        "age",
+        pairs["age_0"],
+        pairs["age"],
+        (
+            "panel id may pair two different people: age changes by more than"
+            f" {tolerance:g} years from the expected {expected:g} ({basis}) between"
+            f" '{earlier}' and '{later}' (kept; check the id)"
+        ),
+    )
+
+
+def _panel_flag_rows(
+    pairs: pd.DataFrame, flag: _PanelFlag, earlier: str, later: str, id_var: str, key: str
+) -> pd.DataFrame:
+    """Warning log rows (at the later interview) for the pairs one check flagged, showing both
+    waves' values."""
+    hit = flag.hit
+    shown = (
+        flag.earlier_values[hit].astype(object).fillna("NA").astype(str)
+        + f" ({earlier}) | "
+        + flag.later_values[hit].astype(object).fillna("NA").astype(str).to_numpy()
+        + f" ({later})"
+    ).to_numpy(dtype=object)
+    rows = pairs[hit]
+    return pd.DataFrame(
+        {
+            "source_file": rows["source_file"].to_numpy(),
+            "wave": later,
+            "source_row": rows["source_row"].to_numpy(dtype=np.int64),
+            "record_id": (
+                rows[id_var if id_var != key else key].to_numpy(dtype=object)
+                if id_var in rows
+                else None
+            ),
+            "variable": flag.variable,
+            "raw_value": shown,
+            "clean_value": shown,
+            "rule": flag.rule,
+            "severity": "warning",
+        }
+    )
+
+
 def panel_consistency_warnings(
     data: pd.DataFrame, design: Design, waves: list[str], id_var: str
 ) -> pd.DataFrame:
@@ -1215,80 +1414,99 @@ def panel_consistency_warnings(
     )
     out = []
     for earlier, later in zip(waves, waves[1:]):
-        a = data.loc[(data["wave"] == earlier).to_numpy() & data[key].notna().to_numpy(), columns]
-        b = data.loc[(data["wave"] == later).to_numpy() & data[key].notna().to_numpy(), columns]
-        pairs = a.merge(b, on=key, suffixes=("_0", ""))
+        pairs = _panel_pairs(data, key, columns, earlier, later)
         if pairs.empty:
             continue
-        flags = []
-        if "sex" in pairs:
-            s0, s1 = pairs["sex_0"].astype(object), pairs["sex"].astype(object)
-            differs = (s0.notna() & s1.notna() & (s0 != s1)).to_numpy(dtype=bool)
-            flags.append(
-                (
-                    differs,
-                    "sex",
-                    s0,
-                    s1,
-                    (
-                        f"panel id may pair two different people: sex differs between '{earlier}'"
-                        f" and '{later}' (kept; check the id)"
-                    ),
-                )
-            )
-        if "age" in pairs:
-            a0 = pd.to_numeric(pairs["age_0"], errors="coerce").astype(float)
-            a1 = pd.to_numeric(pairs["age"], errors="coerce").astype(float)
-            change = a1 - a0
-            if change.notna().any():
-                expected = float(gap) if gap is not None else float(change.median())
-                basis = "years_between_waves" if gap is not None else "the median change"
-                off = (change.notna() & ((change - expected).abs() > tolerance)).to_numpy(
-                    dtype=bool
-                )
-                flags.append(
-                    (
-                        off,
-                        "age",
-                        pairs["age_0"],
-                        pairs["age"],
-                        (
-                            "panel id may pair two different people: age changes by more than"
-                            f" {tolerance:g} years from the expected {expected:g} ({basis}) between"
-                            f" '{earlier}' and '{later}' (kept; check the id)"
-                        ),
-                    )
-                )
-        for hit, variable, v0, v1, rule in flags:
-            if not hit.any():
+        flags = [_sex_flag(pairs, earlier, later)] if "sex" in pairs else []
+        age = _age_flag(pairs, earlier, later, tolerance, gap) if "age" in pairs else None
+        if age is not None:
+            flags.append(age)
+        for flag in flags:
+            if not flag.hit.any():
                 continue
-            shown = (
-                v0[hit].astype(object).fillna("NA").astype(str)
-                + f" ({earlier}) | "
-                + v1[hit].astype(object).fillna("NA").astype(str).to_numpy()
-                + f" ({later})"
-            ).to_numpy(dtype=object)
-            rows = pairs[hit]
-            out.append(
-                pd.DataFrame(
-                    {
-                        "source_file": rows["source_file"].to_numpy(),
-                        "wave": later,
-                        "source_row": rows["source_row"].to_numpy(dtype=np.int64),
-                        "record_id": (
-                            rows[id_var if id_var != key else key].to_numpy(dtype=object)
-                            if id_var in rows
-                            else None
-                        ),
-                        "variable": variable,
-                        "raw_value": shown,
-                        "clean_value": shown,
-                        "rule": rule,
-                        "severity": "warning",
-                    }
-                )
-            )
+            out.append(_panel_flag_rows(pairs, flag, earlier, later, id_var, key))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def _ordered_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """Columns ordered: the core respondent columns present, the other variables, provenance."""
+    lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
+    return data[
+        lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS
+    ]
+
+
+def _dataset_log(parts: list[SourceResult], dataset_name: str) -> pd.DataFrame:
+    """The sources' logs as one cleaning log, ordered by source file, row and variable."""
+    files = [p.accounting["source_file"] for p in parts]
+    if len(set(files)) == len(
+        files
+    ):  # each part is ordered by row and variable: order the parts by file
+        log = _concat_logs([parts[i].log for i in sorted(range(len(parts)), key=files.__getitem__)])
+    else:
+        log = _sorted_log(_concat_logs([p.log for p in parts]))
+    return log.assign(dataset=dataset_name)[CLEANING_LOG_COLUMNS].reset_index(drop=True)
+
+
+def _check_core_columns(data: pd.DataFrame, config_file: str) -> None:
+    """Respondent data have every core respondent column."""
+    missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
+    if missing:
+        raise InputError(
+            f"respondent data lack harmonised column(s) {missing}",
+            file=config_file,
+            column=missing[0],
+            fix="define them under `variables:` or `derive:` of the respondents dataset",
+        )
+
+
+def _check_one_interview_each(
+    data: pd.DataFrame, parts: list[SourceResult], waves: list[str]
+) -> None:
+    """One interview per respondent and wave; with one file per wave, the duplicates the sources
+    found already are used."""
+    one_file_per_wave = len(set(waves)) == len(waves) and all(
+        p.duplicates is not None for p in parts
+    )
+    check_unique_respondents(
+        data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None
+    )
+
+
+def _with_panel_warnings(
+    log: pd.DataFrame, data: pd.DataFrame, dataset: Dataset, dataset_name: str, waves: list[str]
+) -> pd.DataFrame:
+    """The cleaning log with the panel consistency warnings added in order (unchanged when none)."""
+    flagged = panel_consistency_warnings(
+        data, dataset.design, list(dict.fromkeys(waves)), dataset.record_key
+    )
+    if len(flagged):
+        flagged = flagged.assign(dataset=dataset_name).astype({c: ARROW_TEXT for c in LOG_COLUMNS})
+        log = _sorted_log(
+            pd.concat([log, flagged[CLEANING_LOG_COLUMNS]], ignore_index=True)
+        ).reset_index(drop=True)
+    return log
+
+
+def _check_respondent_values(
+    project: Project,
+    country: str,
+    dataset: Dataset,
+    data: pd.DataFrame,
+    parts: list[SourceResult],
+    value_sets: dict,
+    config_file: str,
+) -> None:
+    """Checks over all respondent rows: panel ids match, indicator values are values the variable
+    can take, indicators have answers in every wave, design variables are usable."""
+    check_panel_matching(data, dataset.design, config_file)
+    observed: dict = {}
+    for p in parts:
+        for variable, values in (p.observed or {}).items():
+            observed[variable] = observed.get(variable, set()) | values
+    check_indicator_values(project, country, value_sets, observed)
+    check_indicators(data, project.indicators, country, config_file)
+    check_design_values(data, dataset.design, config_file)
 
 
 def clean_dataset(
@@ -1305,63 +1523,24 @@ def clean_dataset(
     parts = list(
         cleaned_sources(root, dataset, config_file, project.indicators, country, workers, consumers)
     )
-    data = pd.concat([p.kept for p in parts], ignore_index=True)
-    lead = [c for c in CORE_RESPONDENT_COLUMNS if c in data.columns]
-    data = data[
-        lead + [c for c in data.columns if c not in lead + PROVENANCE_COLUMNS] + PROVENANCE_COLUMNS
-    ]
+    data = _ordered_columns(pd.concat([p.kept for p in parts], ignore_index=True))
     exclusions = pd.concat([p.excluded for p in parts], ignore_index=True).assign(
         dataset=dataset_name
     )[EXCLUSION_COLUMNS]
-    files = [p.accounting["source_file"] for p in parts]
-    if len(set(files)) == len(
-        files
-    ):  # each part is ordered by row and variable: order the parts by file
-        log = _concat_logs([parts[i].log for i in sorted(range(len(parts)), key=files.__getitem__)])
-    else:
-        log = _sorted_log(_concat_logs([p.log for p in parts]))
-    log = log.assign(dataset=dataset_name)[CLEANING_LOG_COLUMNS].reset_index(drop=True)
+    log = _dataset_log(parts, dataset_name)
     respondents = dataset.role == "respondents"
     value_sets = merge_value_sets(parts, dataset)
     check_condition_values(dataset, cfg.tables, dataset_name, value_sets, config_file)
     if respondents:
-        missing = [c for c in CORE_RESPONDENT_COLUMNS if c not in data.columns]
-        if missing:
-            raise InputError(
-                f"respondent data lack harmonised column(s) {missing}",
-                file=config_file,
-                column=missing[0],
-                fix="define them under `variables:` or `derive:` of the respondents dataset",
-            )
+        _check_core_columns(data, config_file)
         waves = [p.accounting["wave"] for p in parts]
-        one_file_per_wave = len(set(waves)) == len(waves) and all(
-            p.duplicates is not None for p in parts
-        )
-        check_unique_respondents(
-            data, pd.concat([p.duplicates for p in parts]) if one_file_per_wave else None
-        )
-        flagged = panel_consistency_warnings(
-            data, dataset.design, list(dict.fromkeys(waves)), dataset.record_key
-        )
-        if len(flagged):
-            flagged = flagged.assign(dataset=dataset_name).astype(
-                {c: ARROW_TEXT for c in LOG_COLUMNS}
-            )
-            log = _sorted_log(
-                pd.concat([log, flagged[CLEANING_LOG_COLUMNS]], ignore_index=True)
-            ).reset_index(drop=True)
+        _check_one_interview_each(data, parts, waves)
+        log = _with_panel_warnings(log, data, dataset, dataset_name, waves)
     large = len(data) >= BACKGROUND_ENCODE_ROWS
     parquet = _in_background(parquet_bytes, data) if large else None
     log_csv = _in_background(csv_bytes, log) if large else None
     if respondents:
-        check_panel_matching(data, dataset.design, config_file)
-        observed: dict = {}
-        for p in parts:
-            for variable, values in (p.observed or {}).items():
-                observed[variable] = observed.get(variable, set()) | values
-        check_indicator_values(project, country, value_sets, observed)
-        check_indicators(data, project.indicators, country, config_file)
-        check_design_values(data, dataset.design, config_file)
+        _check_respondent_values(project, country, dataset, data, parts, value_sets, config_file)
     accounting = pd.DataFrame([p.accounting for p in parts]).assign(dataset=dataset_name)[
         ACCOUNTING_COLUMNS
     ]

@@ -388,6 +388,24 @@ def read_xlsform(path: Path, display: str, label_language: str | None = None) ->
     names none).
     """
     _check_file(path, display)
+    form = _pyxform_json(path, display)
+    sections = [
+        e for e in form["children"] if not (e["name"] == "meta" and e["type"] == "group")
+    ]  # pyxform's meta
+    language = _label_language(
+        _languages(sections, form.get("choices", {}), form["default_language"]),
+        form["default_language"],
+        label_language,
+        display,
+    )
+    questions, groups = _questions_and_groups(sections, language)
+    choices = _choice_labels(form.get("choices", {}), language, display)
+    return XLSForm(questions, choices, groups)
+
+
+def _pyxform_json(path: Path, display: str) -> dict[str, Any]:
+    """pyxform's JSON form of the XLSForm at `path`; InputError if pyxform cannot read or rejects
+    the workbook."""
     try:
         workbook = get_xlsform(xlsform=str(path))
     except PyXFormError as exc:
@@ -414,15 +432,14 @@ def read_xlsform(path: Path, display: str, label_language: str | None = None) ->
                 " at xlsform.org), or download the XLSForm the data were collected with again"
             ),
         ) from None
-    sections = [
-        e for e in form["children"] if not (e["name"] == "meta" and e["type"] == "group")
-    ]  # pyxform's meta
-    language = _label_language(
-        _languages(sections, form.get("choices", {}), form["default_language"]),
-        form["default_language"],
-        label_language,
-        display,
-    )
+    return form
+
+
+def _questions_and_groups(
+    sections: list[dict[str, Any]], language: str
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Every question of the form (depth first, in form order) with its XLSForm type, choice list
+    and label in `language`; and the names of every group and repeat."""
     questions, groups = {}, set()
     stack = list(reversed(sections))
     while stack:
@@ -436,8 +453,16 @@ def read_xlsform(path: Path, display: str, label_language: str | None = None) ->
                 "list": element.get("list_name"),
                 "label": _in_language(element.get("label"), language) or "",
             }
+    return questions, groups
+
+
+def _choice_labels(
+    choice_lists: dict[str, list[dict[str, Any]]], language: str, display: str
+) -> dict[str, dict[str, str]]:
+    """Each choice list: value -> label in `language`; InputError for a choice without a label in
+    it."""
     choices: dict[str, dict[str, str]] = {}
-    for list_name, items in form.get("choices", {}).items():
+    for list_name, items in choice_lists.items():
         choices[list_name] = {}
         for item in items:
             label = _in_language(item.get("label"), language)
@@ -458,7 +483,7 @@ def read_xlsform(path: Path, display: str, label_language: str | None = None) ->
                     ),
                 )
             choices[list_name][item["name"]] = label
-    return XLSForm(questions, choices, groups)
+    return choices
 
 
 _SELECT_TYPES = {
