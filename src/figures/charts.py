@@ -151,12 +151,11 @@ def _interaction_label(group: str) -> str:
 
 
 # --- Figure 1: population pyramid -------------------------------------------------------------
-def build_population_pyramid(
-    fig1_table: pd.DataFrame, source: str, *, title: str | None = None
-) -> Figure:
-    """Sex x age band: first sex (women) to the left, second (men) to the right, counts on the
-    bars."""
-    _require(fig1_table, ["row", "column", "n"], "Figure 1 table")
+def _pyramid_sides(
+    fig1_table: pd.DataFrame,
+) -> tuple[pd.DataFrame, str, str, list, dict]:
+    """The Figure 1 crosstab of counts, its two sex rows (left, right), its age bands and each
+    sex's total count (the table's Total column, else the sum over the bands)."""
     wide = _pivot_counts(fig1_table)
     sexes = [r for r in wide.index if r != TOTAL]
     bands = [c for c in wide.columns if c != TOTAL]
@@ -168,13 +167,14 @@ def build_population_pyramid(
     totals = {
         s: wide.loc[s, TOTAL] if TOTAL in wide.columns else wide.loc[s, bands].sum() for s in sexes
     }
-    grand = np.nansum([totals[left], totals[right]])
+    return wide, left, right, bands, totals
 
-    fig = new_figure(style.FIG_WIDTH, 1.9 + 0.36 * len(bands))
-    ax = fig.add_subplot()
-    y = np.arange(len(bands))  # youngest band at the bottom
-    lcounts = wide.loc[left, bands].to_numpy()
-    rcounts = wide.loc[right, bands].to_numpy()
+
+def _draw_pyramid_bars(
+    ax, y: np.ndarray, lcounts: np.ndarray, rcounts: np.ndarray, left: str, right: str, totals: dict
+) -> None:
+    """The bars of both sexes (counts; the left sex drawn leftwards), each labelled with its
+    count ("s" when suppressed)."""
     bl = ax.barh(
         y,
         -np.nan_to_num(lcounts),
@@ -192,7 +192,10 @@ def build_population_pyramid(
     ax.bar_label(bl, labels=[_fmt_n(v) for v in lcounts], padding=3, fontsize=style.SMALL_SIZE)
     ax.bar_label(br, labels=[_fmt_n(v) for v in rcounts], padding=3, fontsize=style.SMALL_SIZE)
 
-    lim = max(np.nanmax(lcounts), np.nanmax(rcounts), 1) * 1.18
+
+def _pyramid_axes(ax, y: np.ndarray, bands: list, lim: float) -> None:
+    """Symmetric count axis (-`lim` to `lim`, ticks as unsigned counts), age bands on y, centre
+    line and grid."""
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-0.6, len(bands) - 0.4)
     ax.set_yticks(y, labels=bands)
@@ -201,7 +204,10 @@ def build_population_pyramid(
     ax.grid(axis="x")
     ax.set_xlabel("Respondents (count)")
     ax.set_ylabel("Age band (years)")
-    # Side headers double as the legend: which sex is on which side, with its n.
+
+
+def _pyramid_side_headers(ax, lim: float, left: str, right: str, totals: dict) -> None:
+    """Side headers that double as the legend: which sex is on which side, with its n."""
     header = blended_transform_factory(ax.transData, ax.transAxes)
     for x, name, ha in ((-lim / 2, left, "center"), (lim / 2, right, "center")):
         ax.text(
@@ -215,6 +221,26 @@ def build_population_pyramid(
             color=_sex_colour(name),
             fontsize=style.BASE_SIZE,
         )
+
+
+def build_population_pyramid(
+    fig1_table: pd.DataFrame, source: str, *, title: str | None = None
+) -> Figure:
+    """Sex x age band: first sex (women) to the left, second (men) to the right, counts on the
+    bars."""
+    _require(fig1_table, ["row", "column", "n"], "Figure 1 table")
+    wide, left, right, bands, totals = _pyramid_sides(fig1_table)
+    grand = np.nansum([totals[left], totals[right]])
+
+    fig = new_figure(style.FIG_WIDTH, 1.9 + 0.36 * len(bands))
+    ax = fig.add_subplot()
+    y = np.arange(len(bands))  # youngest band at the bottom
+    lcounts = wide.loc[left, bands].to_numpy()
+    rcounts = wide.loc[right, bands].to_numpy()
+    _draw_pyramid_bars(ax, y, lcounts, rcounts, left, right, totals)
+    lim = max(np.nanmax(lcounts), np.nanmax(rcounts), 1) * 1.18
+    _pyramid_axes(ax, y, bands, lim)
+    _pyramid_side_headers(ax, lim, left, right, totals)
     add_title(fig, title or f"Respondents by sex and age band (n = {_fmt_n(grand)})")
     add_source_note(
         fig,
@@ -237,13 +263,9 @@ def population_pyramid(
 
 
 # --- Figure 2: social groups by sex ---------------------------------------------------------------
-def build_social_groups_by_sex(
-    fig2_table: pd.DataFrame, source: str, *, title: str | None = None, wrap: int = 36
-) -> Figure:
-    """Horizontal bars per social group, sorted by total (largest on top), women and men side by
-    side."""
-    _require(fig2_table, ["row", "column", "n"], "Figure 2 table")
-    wide = _pivot_counts(fig2_table)
+def _groups_by_total(wide: pd.DataFrame) -> tuple[list, list, pd.Series, dict]:
+    """The social groups sorted by total count (largest first, ties in table order), the sex
+    columns, each group's total and each sex's total (counts)."""
     groups = [r for r in wide.index if r != TOTAL]
     sexes = [c for c in wide.columns if c != TOTAL]
     if not groups or not sexes:
@@ -258,15 +280,13 @@ def build_social_groups_by_sex(
     sex_totals = {
         s: wide.loc[TOTAL, s] if TOTAL in wide.index else wide.loc[groups, s].sum() for s in sexes
     }
-    grand = np.nansum(list(sex_totals.values()))
+    return groups, sexes, totals, sex_totals
 
-    tick_labels = [_wrap(f"{g} (n{NBSP}={NBSP}{_fmt_n(totals[g])})", wrap) for g in groups]
-    n_lines = sum(t.count("\n") + 1 for t in tick_labels)
-    fig = new_figure(
-        style.FIG_WIDTH, 1.6 + max(0.42 * len(groups), 0.155 * n_lines + 0.12 * len(groups))
-    )
-    ax = fig.add_subplot()
-    y = np.arange(len(groups))[::-1].astype(float)  # largest total at the top
+
+def _draw_group_bars(
+    ax, y: np.ndarray, wide: pd.DataFrame, groups: list, sexes: list, sex_totals: dict
+) -> None:
+    """One bar per sex within each group (first sex on top), labelled with its count."""
     height = 0.8 / len(sexes)
     for j, sex in enumerate(sexes):
         offset = (len(sexes) - 1) / 2 * height - j * height  # first sex on top within each group
@@ -281,6 +301,26 @@ def build_social_groups_by_sex(
         ax.bar_label(
             bars, labels=[_fmt_n(v) for v in counts], padding=2, fontsize=style.SMALL_SIZE - 0.5
         )
+
+
+def build_social_groups_by_sex(
+    fig2_table: pd.DataFrame, source: str, *, title: str | None = None, wrap: int = 36
+) -> Figure:
+    """Horizontal bars per social group, sorted by total (largest on top), women and men side by
+    side."""
+    _require(fig2_table, ["row", "column", "n"], "Figure 2 table")
+    wide = _pivot_counts(fig2_table)
+    groups, sexes, totals, sex_totals = _groups_by_total(wide)
+    grand = np.nansum(list(sex_totals.values()))
+
+    tick_labels = [_wrap(f"{g} (n{NBSP}={NBSP}{_fmt_n(totals[g])})", wrap) for g in groups]
+    n_lines = sum(t.count("\n") + 1 for t in tick_labels)
+    fig = new_figure(
+        style.FIG_WIDTH, 1.6 + max(0.42 * len(groups), 0.155 * n_lines + 0.12 * len(groups))
+    )
+    ax = fig.add_subplot()
+    y = np.arange(len(groups))[::-1].astype(float)  # largest total at the top
+    _draw_group_bars(ax, y, wide, groups, sexes, sex_totals)
     top = float(np.nanmax(wide.loc[groups, sexes].to_numpy()))
     ax.set_xlim(0, max(top, 1) * 1.1)
     ax.set_ylim(-0.6, len(groups) - 0.4)
@@ -324,12 +364,13 @@ def _figure3_long(fig3_table: pd.DataFrame) -> pd.DataFrame:
     return t[["ctype", "loc", "grp", "n"]].astype({"n": float})
 
 
-def build_participants_figure3(
-    fig3_table: pd.DataFrame, source: str, *, title: str | None = None
-) -> Figure:
-    """One panel per location; per respondent group, one bar per collection type (IDI, FGD) with
-    counts."""
-    _require(fig3_table, ["row", "column", "n"], "Figure 3 table")
+FIGURE3_COLOURS = [style.IDI, style.FGD, style.OKABE_ITO["sky_blue"], style.OKABE_ITO["vermillion"]]
+
+
+def _figure3_counts(fig3_table: pd.DataFrame) -> tuple[pd.DataFrame, list, list, list, float]:
+    """Participants per (location, respondent group) and collection type, the locations, groups
+    and collection types in table order, and the grand total (the Total x Total cell, else the
+    sum of the counts)."""
     t = _figure3_long(fig3_table)
     locs, grps, ctypes = (
         _ordered_unique(t["loc"]),
@@ -346,41 +387,65 @@ def build_participants_figure3(
         if len(whole) and pd.notna(whole.iloc[0])
         else np.nansum(counts.to_numpy())
     )
-    colours = [style.IDI, style.FGD, style.OKABE_ITO["sky_blue"], style.OKABE_ITO["vermillion"]]
+    return counts, locs, grps, ctypes, grand
+
+
+def _draw_method_bars(ax, x: np.ndarray, sub: pd.DataFrame, ctypes: list, width: float) -> None:
+    """One bar per collection type within each respondent group, labelled with its count."""
+    for j, ct in enumerate(ctypes):
+        vals = sub[ct].to_numpy()
+        bars = ax.bar(
+            x + (j - (len(ctypes) - 1) / 2) * width,
+            np.nan_to_num(vals),
+            width=width * 0.92,
+            color=FIGURE3_COLOURS[j % len(FIGURE3_COLOURS)],
+            label=COLLECTION_NAMES.get(ct, ct),
+        )
+        ax.bar_label(bars, labels=[_fmt_n(v) for v in vals], padding=2, fontsize=style.SMALL_SIZE)
+
+
+def _location_title(loc: str, sub: pd.DataFrame, ctypes: list) -> str:
+    """'<location> (n = 40: 12 IDI, 28 FGD)': a panel's title, "s" for a suppressed total."""
+    by_type = ", ".join(
+        f"{_fmt_n(sub[ct].sum(min_count=len(sub)))}"
+        f" {'IDI' if 'interview' in ct.lower() else ct.rstrip('s')}"
+        for ct in ctypes
+    )
+    loc_total = np.nan if sub.isna().to_numpy().any() else sub.to_numpy().sum()
+    return f"{loc} (n = {_fmt_n(loc_total)}: {by_type})"
+
+
+def _draw_location_panel(
+    ax, sub: pd.DataFrame, loc: str, grps: list, ctypes: list, ymax: float, first: bool
+) -> None:
+    """A location's panel: its bars, group labels with their n, title, grid and count axis (the
+    y axis shown on the `first` panel only)."""
+    x = np.arange(len(grps), dtype=float)
+    _draw_method_bars(ax, x, sub, ctypes, 0.8 / len(ctypes))
+    grp_totals = sub.sum(axis=1, min_count=len(ctypes))
+    ax.set_xticks(x, labels=[f"{_wrap(g, 14)}\nn = {_fmt_n(grp_totals[g])}" for g in grps])
+    ax.tick_params(axis="x", length=0)
+    ax.set_title(_location_title(loc, sub, ctypes))
+    ax.grid(axis="y")
+    ax.set_ylim(0, ymax * 1.15)
+    ax.spines["left"].set_visible(first)
+    ax.tick_params(axis="y", length=3 if first else 0)
+
+
+def build_participants_figure3(
+    fig3_table: pd.DataFrame, source: str, *, title: str | None = None
+) -> Figure:
+    """One panel per location; per respondent group, one bar per collection type (IDI, FGD) with
+    counts."""
+    _require(fig3_table, ["row", "column", "n"], "Figure 3 table")
+    counts, locs, grps, ctypes, grand = _figure3_counts(fig3_table)
 
     fig = new_figure(style.FIG_WIDTH, 4.2)
     axes = fig.subplots(1, len(locs), sharey=True, squeeze=False)[0]
     ymax = max(np.nanmax(counts.to_numpy()), 1)
-    width = 0.8 / len(ctypes)
     for ax, loc in zip(axes, locs):
-        x = np.arange(len(grps), dtype=float)
         sub = counts.loc[loc].reindex(grps)
-        for j, ct in enumerate(ctypes):
-            vals = sub[ct].to_numpy()
-            bars = ax.bar(
-                x + (j - (len(ctypes) - 1) / 2) * width,
-                np.nan_to_num(vals),
-                width=width * 0.92,
-                color=colours[j % len(colours)],
-                label=COLLECTION_NAMES.get(ct, ct),
-            )
-            ax.bar_label(
-                bars, labels=[_fmt_n(v) for v in vals], padding=2, fontsize=style.SMALL_SIZE
-            )
-        grp_totals = sub.sum(axis=1, min_count=len(ctypes))
-        ax.set_xticks(x, labels=[f"{_wrap(g, 14)}\nn = {_fmt_n(grp_totals[g])}" for g in grps])
-        ax.tick_params(axis="x", length=0)
-        by_type = ", ".join(
-            f"{_fmt_n(sub[ct].sum(min_count=len(sub)))}"
-            f" {'IDI' if 'interview' in ct.lower() else ct.rstrip('s')}"
-            for ct in ctypes
-        )
-        loc_total = np.nan if sub.isna().to_numpy().any() else sub.to_numpy().sum()
-        ax.set_title(f"{loc} (n = {_fmt_n(loc_total)}: {by_type})")
-        ax.grid(axis="y")
-        ax.set_ylim(0, ymax * 1.15)
-        ax.spines["left"].set_visible(ax is axes[0])
-        ax.tick_params(axis="y", length=3 if ax is axes[0] else 0)
+        _draw_location_panel(ax, sub, loc, grps, ctypes, ymax, ax is axes[0])
     axes[0].set_ylabel("Participants (count)")
     add_header(
         fig,
@@ -725,6 +790,66 @@ def _dumbbell_note(
     )
 
 
+def _dumbbell_blocks(
+    est: pd.DataFrame,
+    shifts: pd.DataFrame | None,
+    both: pd.DataFrame,
+    labels: Mapping[str, str] | None,
+    w_from: str,
+    w_to: str,
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The blocks (`_sex_blocks`) of the rows estimated in both compared waves; a ValueError when
+    no indicator has an overall row in both."""
+    blocks = _sex_blocks(
+        _dumbbell_order(est, shifts), both.index, labels, _improvement_by_indicator(shifts)
+    )
+    if not blocks:
+        raise ValueError(
+            f"estimates table: no indicator has overall estimates in both waves '{w_from}' and"
+            f" '{w_to}'"
+        )
+    return blocks
+
+
+def _arrow_kinds(is_sig: bool, is_untested: bool) -> set[str]:
+    """The kinds of arrow a row adds to the legend: 'sig' and/or 'untested' when flagged, else
+    'ns'."""
+    return {
+        kind
+        for kind, drawn in (
+            ("sig", is_sig),
+            ("untested", is_untested),
+            ("ns", not (is_sig or is_untested)),
+        )
+        if drawn
+    }
+
+
+def _draw_dumbbell_panels(
+    panels,
+    both: pd.DataFrame,
+    ticks: Mapping[tuple[str, str], str],
+    status: tuple[dict, set],
+    w_from: str,
+    w_to: str,
+) -> tuple[set[str], int]:
+    """Draw every panel's rows and axis; `status`: `_shift_status` of the shifts. Returns the kinds
+    of arrow drawn and how many points have no interval."""
+    sig, untested = status
+    seen: set[str] = set()
+    no_interval = 0
+    for ax, _, rows in panels:
+        ys = np.arange(len(rows))[::-1].astype(float)
+        for y, row in zip(ys, rows):
+            is_sig, is_untested = bool(sig.get(row, False)), row in untested
+            seen |= _arrow_kinds(is_sig, is_untested)
+            no_interval += _draw_dumbbell_row(
+                ax, both.loc[row], row, y, w_from, w_to, is_sig, is_untested
+            )
+        _percent_axis(ax, ys, [ticks[row] for row in rows])
+    return seen, no_interval
+
+
 def build_dumbbell(
     estimates: pd.DataFrame,
     shifts: pd.DataFrame | None,
@@ -748,15 +873,8 @@ def build_dumbbell(
         return _build_one_wave(est, compared[0], source, labels, shifts, title=title)
     w_from, w_to = compared
     both = _both_waves(est, w_from, w_to)
-    sig, untested = _shift_status(shifts)
-    blocks = _sex_blocks(
-        _dumbbell_order(est, shifts), both.index, labels, _improvement_by_indicator(shifts)
-    )
-    if not blocks:
-        raise ValueError(
-            f"estimates table: no indicator has overall estimates in both waves '{w_from}' and"
-            f" '{w_to}'"
-        )
+    status = _shift_status(shifts)
+    blocks = _dumbbell_blocks(est, shifts, both, labels, w_from, w_to)
     multi = _is_multi(blocks)
     ticks = {
         row: _dumbbell_tick(both, row, label, multi, w_from, w_to)
@@ -766,27 +884,9 @@ def build_dumbbell(
     fig = new_figure(
         style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values()))
     )
-    seen: set[str] = set()
-    no_interval = 0
     panels = _panels(fig, blocks)
-    for ax, _, rows in panels:
-        ys = np.arange(len(rows))[::-1].astype(float)
-        for y, row in zip(ys, rows):
-            is_sig, is_untested = bool(sig.get(row, False)), row in untested
-            seen |= {
-                kind
-                for kind, drawn in (
-                    ("sig", is_sig),
-                    ("untested", is_untested),
-                    ("ns", not (is_sig or is_untested)),
-                )
-                if drawn
-            }
-            no_interval += _draw_dumbbell_row(
-                ax, both.loc[row], row, y, w_from, w_to, is_sig, is_untested
-            )
-        _percent_axis(ax, ys, [ticks[row] for row in rows])
-    ax.set_xlabel("Percent of respondents (%)")
+    seen, no_interval = _draw_dumbbell_panels(panels, both, ticks, status, w_from, w_to)
+    panels[-1][0].set_xlabel("Percent of respondents (%)")
     add_header(
         fig,
         title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves",
@@ -822,33 +922,22 @@ def _estimate_point(ax, p: float, lo: float, hi: float, y: float, colour: str, f
     return eb.lines[0]
 
 
-def _build_one_wave(
-    est: pd.DataFrame,
-    wave: str,
-    source: str,
-    labels: Mapping[str, str] | None,
-    shifts: pd.DataFrame | None,
-    *,
-    title: str | None = None,
-) -> Figure:
-    """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no
-    arrows."""
-    rows = (
+def _one_wave_rows(est: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """The estimates of `wave`, the first row of each (indicator, group), indexed by them."""
+    return (
         est[est["wave"] == wave]
         .drop_duplicates(["indicator", "group"])
         .set_index(["indicator", "group"])
     )
-    blocks = _sex_blocks(
-        _ordered_unique(rows.index.get_level_values("indicator")),
-        rows.index,
-        labels,
-        _improvement_by_indicator(shifts),
-    )
-    if not blocks:
-        raise ValueError(f"estimates table: no overall estimate in wave {wave}")
+
+
+def _one_wave_ticks(
+    blocks: list[tuple[str, list[tuple[str, str]]]], rows: pd.DataFrame
+) -> dict[tuple[str, str], str]:
+    """The y label of each row: its group (or wrapped indicator label) and its n."""
     multi = _is_multi(blocks)
     label_of = {row: lab for lab, rs in blocks for row in rs}
-    ticks = {
+    return {
         row: (
             (GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label_of[row], WRAP_LABEL))
             + f"\nn = {_fmt_n(rows.loc[row, 'n'])}"
@@ -856,10 +945,13 @@ def _build_one_wave(
         for _, rs in blocks
         for row in rs
     }
-    fig = new_figure(
-        style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values()))
-    )
-    panels = _panels(fig, blocks)
+
+
+def _draw_one_wave_panels(
+    panels, rows: pd.DataFrame, ticks: Mapping[tuple[str, str], str], wave: str
+) -> int:
+    """Draw every panel's points (percent with 95% CI) and axis; returns how many points have no
+    interval."""
     no_interval = 0
     for ax, _, rs in panels:
         ys = np.arange(len(rs))[::-1].astype(float)
@@ -871,8 +963,12 @@ def _build_one_wave(
             point.set_gid(f"dumbbell:{ind}:{g}:{wave}")
             no_interval += _no_interval(r)
         _percent_axis(ax, ys, [ticks[row] for row in rs])
-    ax.set_xlabel("Percent of respondents (%)")
-    handles = [
+    return no_interval
+
+
+def _one_wave_handles(wave: str) -> list[Line2D]:
+    """The legend of the one-wave chart: the wave's point with its 95% CI."""
+    return [
         Line2D(
             [],
             [],
@@ -883,7 +979,40 @@ def _build_one_wave(
             label=f"{_wave_title(wave)} (95% CI)",
         )
     ]
-    add_header(fig, title or f"Indicators in {wave} (one wave: no change to show)", handles=handles)
+
+
+def _build_one_wave(
+    est: pd.DataFrame,
+    wave: str,
+    source: str,
+    labels: Mapping[str, str] | None,
+    shifts: pd.DataFrame | None,
+    *,
+    title: str | None = None,
+) -> Figure:
+    """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no
+    arrows."""
+    rows = _one_wave_rows(est, wave)
+    blocks = _sex_blocks(
+        _ordered_unique(rows.index.get_level_values("indicator")),
+        rows.index,
+        labels,
+        _improvement_by_indicator(shifts),
+    )
+    if not blocks:
+        raise ValueError(f"estimates table: no overall estimate in wave {wave}")
+    ticks = _one_wave_ticks(blocks, rows)
+    fig = new_figure(
+        style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks.values()))
+    )
+    panels = _panels(fig, blocks)
+    no_interval = _draw_one_wave_panels(panels, rows, ticks, wave)
+    panels[-1][0].set_xlabel("Percent of respondents (%)")
+    add_header(
+        fig,
+        title or f"Indicators in {wave} (one wave: no change to show)",
+        handles=_one_wave_handles(wave),
+    )
     add_source_note(
         fig,
         source,
@@ -1210,6 +1339,80 @@ def _forest_note(
     return note
 
 
+FOREST_COLUMNS = [
+    "indicator",
+    "group_var",
+    "group",
+    "diff_pp",
+    "diff_ci_low",
+    "diff_ci_high",
+    "significant_holm",
+]  # the shifts-table columns the forest plot needs
+
+
+def _forest_ticks(
+    s: pd.DataFrame, blocks: list[tuple[str, list[pd.Series]]], design: str | None
+) -> tuple[list[str], tuple | None]:
+    """The y label of every row, top to bottom, and the n every row shares (`_common_n`), if any.
+
+    One indicator per row and the same n everywhere (a panel): the n is said once, in the note, and
+    the labels get the room (narrower wrap) so the plot keeps its width."""
+    multi = _is_multi(blocks)
+    common_n = _common_n(s, multi)
+    tick_of = dict(
+        multi=multi,
+        wrap_width=WRAP_LABEL - 8 if common_n else WRAP_LABEL,
+        with_n=common_n is None,
+        design=design,
+    )
+    return [_forest_tick(label, r, **tick_of) for label, rs in blocks for r in rs], common_n
+
+
+def _forest_limits(s: pd.DataFrame) -> tuple[float, float]:
+    """The x limits (percentage points): every interval, or the difference where there is none,
+    and zero."""
+    return _nice_limits(
+        float(s["diff_ci_low"].fillna(s["diff_pp"]).min()),
+        float(s["diff_ci_high"].fillna(s["diff_pp"]).max()),
+    )
+
+
+def _forest_x_axis(ax, limits: tuple[float, float], w_from: str, w_to: str) -> None:
+    """The bottom panel's x axis: its label and signed ticks in whole percentage points."""
+    ax.set_xlabel(f"Change, {w_to} {MINUS} {w_from} (percentage points)")
+    ax.xaxis.set_major_locator(MultipleLocator(_tick_step(limits[1] - limits[0])))
+    ax.xaxis.set_major_formatter(FuncFormatter(_pp_tick))
+
+
+def _draw_forest(
+    fig: Figure,
+    panels,
+    rows: list[pd.Series],
+    ticks: list[str],
+    limits: tuple[float, float],
+    percent_decimals: int,
+) -> None:
+    """Draw every panel's rows with, right of the plot, the change (percentage points,
+    `percent_decimals` decimals, with its 95% CI) and Holm p columns."""
+    changes = [_change_text(r, percent_decimals) for r in rows]
+    ps = [_fmt_p(r.get("p_holm")) for r in rows]
+    cols = _forest_columns(fig, changes, ps)
+    _draw_forest_panels(panels, list(zip(rows, ticks, changes, ps)), limits, cols)
+
+
+def _build_no_differences(source: str, without_diff: int, *, title: str | None = None) -> Figure:
+    """The forest chart when no overall or by-sex row has a difference: a figure that says so and
+    how many rows are not estimable."""
+    return _build_no_shifts(
+        source,
+        title=title,
+        reason=(
+            "no overall or by-sex row has a difference "
+            f"({without_diff} not estimable: see the `note` column of the shifts table)"
+        ),
+    )
+
+
 def build_forest_plot(
     shifts: pd.DataFrame,
     source: str,
@@ -1230,61 +1433,24 @@ def build_forest_plot(
     the note. A table without rows (one wave of data) gives a chart that says so. A panel design
     (`design_type`) is said to be paired.
     """
-    columns = [
-        "indicator",
-        "group_var",
-        "group",
-        "diff_pp",
-        "diff_ci_low",
-        "diff_ci_high",
-        "significant_holm",
-    ]
-    if shifts.empty and set(columns) <= set(shifts.columns):
+    if shifts.empty and set(FOREST_COLUMNS) <= set(shifts.columns):
         return _build_no_shifts(source, title=title)
-    _require(shifts, columns, "shifts table")
+    _require(shifts, FOREST_COLUMNS, "shifts table")
     compared = _compared_waves(pd.DataFrame({"wave": []}), shifts) or ["baseline", "endline"]
     w_from, w_to = compared[0], compared[-1]
     s, without_diff = _forest_rows(shifts, include_interactions)
     if s.empty:
-        return _build_no_shifts(
-            source,
-            title=title,
-            reason=(
-                "no overall or by-sex row has a difference "
-                f"({without_diff} not estimable: see the `note` column of the shifts table)"
-            ),
-        )
+        return _build_no_differences(source, without_diff, title=title)
     design = _design_of(s)
     blocks = _forest_blocks(s, labels, _improvement_by_indicator(shifts))
-    multi = _is_multi(blocks)
     rows = [r for _, rs in blocks for r in rs]
-    # One indicator per row and the same n everywhere (a panel): say n once, in the note, and give
-    # the labels the room (narrower wrap) so the plot keeps its width.
-    common_n = _common_n(s, multi)
-    tick_of = dict(
-        multi=multi,
-        wrap_width=WRAP_LABEL - 8 if common_n else WRAP_LABEL,
-        with_n=common_n is None,
-        design=design,
-    )
-    ticks = [_forest_tick(label, r, **tick_of) for label, rs in blocks for r in rs]
+    ticks, common_n = _forest_ticks(s, blocks, design)
     fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks)))
-    limits = _nice_limits(
-        float(s["diff_ci_low"].fillna(s["diff_pp"]).min()),
-        float(s["diff_ci_high"].fillna(s["diff_pp"]).max()),
-    )
+    limits = _forest_limits(s)
     panels = _panels(fig, blocks)
-    changes, ps = (
-        [_change_text(r, percent_decimals) for r in rows],
-        [_fmt_p(r.get("p_holm")) for r in rows],
-    )
-    cols = _forest_columns(fig, changes, ps)
-    _draw_forest_panels(panels, list(zip(rows, ticks, changes, ps)), limits, cols)
-    ax = panels[-1][0]
-    ax.set_xlabel(f"Change, {w_to} {MINUS} {w_from} (percentage points)")
-    ax.xaxis.set_major_locator(MultipleLocator(_tick_step(limits[1] - limits[0])))
-    ax.xaxis.set_major_formatter(FuncFormatter(_pp_tick))
-    kinds = _ordered_unique(r["kind"] for r in rows) if multi else []
+    _draw_forest(fig, panels, rows, ticks, limits, percent_decimals)
+    _forest_x_axis(panels[-1][0], limits, w_from, w_to)
+    kinds = _ordered_unique(r["kind"] for r in rows) if _is_multi(blocks) else []
     add_header(
         fig, title or f"Change between {w_from} and {w_to}", handles=_forest_handles(kinds, alpha)
     )

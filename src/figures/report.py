@@ -29,7 +29,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from analysis.csv_files import read_output_csv
-from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Project
+from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
 
 from .tables import (
     MISSING,
@@ -121,6 +121,25 @@ def _cell_claims(registry: ClaimsRegistry | None) -> dict[tuple, str]:
     return registry.figure_cells() if registry is not None else {}
 
 
+def _crosstab_text(v, hidden: bool, field: str, decimals: int) -> str:
+    """A crosstab cell's text: a count (`field` "n") or a percent with `decimals` decimals; "s"
+    when suppressed."""
+    if field == "n":
+        return count_cell(v, hidden)
+    return SUPPRESSED if hidden else pct(v, decimals)
+
+
+def _claimed_cell(text: str, cid: str | None, status: dict) -> dict:
+    """A cell with the claim id the paper prints for it (if any), its audit status and whether it
+    is `bad` (the printed value differs or is impossible)."""
+    return {
+        "text": text,
+        "claim": cid or "",
+        "status": status.get(cid, "") if cid else "",
+        "bad": bool(cid) and status.get(cid) in ("differs", "impossible"),
+    }
+
+
 def crosstab_table(
     country: str,
     table_id: str,
@@ -165,20 +184,7 @@ def crosstab_table(
             for c in cols:
                 v, hidden = idx.loc[(r, c), field], bool(idx.loc[(r, c), "_suppressed"])
                 cid = cell_claims.get((country, table_id, r, c, field))
-                cells.append(
-                    {
-                        "text": (
-                            count_cell(v, hidden)
-                            if field == "n"
-                            else SUPPRESSED
-                            if hidden
-                            else pct(v, decimals)
-                        ),
-                        "claim": cid or "",
-                        "status": status.get(cid, "") if cid else "",
-                        "bad": bool(cid) and status.get(cid) in ("differs", "impossible"),
-                    }
-                )
+                cells.append(_claimed_cell(_crosstab_text(v, hidden, field, decimals), cid, status))
             out_rows.append(
                 {"label": r if field == "n" else "%", "bold": field == "n", "cells": cells}
             )
@@ -335,6 +341,58 @@ def _rows_by_rule(log: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
 
 
+def _excluded_part(exclusions: pd.DataFrame) -> dict:
+    """Rows excluded, by rule: its (first) reason, whether the reason differs per row, and the
+    number of rows; "no_exclusions" without any."""
+    if not len(exclusions):
+        return {"kind": "no_exclusions", "rows": []}
+    excluded = (
+        exclusions.groupby("rule", sort=True)
+        .agg(reason=("reason", "first"), reasons=("reason", "nunique"), rows=("rule", "size"))
+        .reset_index()
+    )
+    return {
+        "kind": "excluded",
+        "rows": [
+            {
+                "rule": r.rule,
+                "reason": r.reason,
+                "per_row": r.reasons != 1,
+                "rows": str(r.rows),
+            }
+            for r in excluded.itertuples()
+        ],
+    }
+
+
+def _flagged_part(warnings: pd.DataFrame) -> dict:
+    """Rows kept with a flag (warning entries of the cleaning log), distinct raw rows by rule;
+    "no_warnings" without any."""
+    if not len(warnings):
+        return {"kind": "no_warnings", "rows": []}
+    return {
+        "kind": "flagged",
+        "rows": [[r.rule, str(r.rows)] for r in _rows_by_rule(warnings).itertuples()],
+    }
+
+
+def _changed_part(changes: pd.DataFrame) -> dict:
+    """Values changed (change entries of the cleaning log): log entries and distinct raw rows by
+    rule."""
+    return {
+        "kind": "changed",
+        "rows": [
+            [r.rule, str(r.entries), str(r.rows)] for r in _rows_by_rule(changes).itertuples()
+        ],
+    }
+
+
+def _other_part(other: pd.DataFrame) -> dict:
+    """Any other cleaning-log entries, counted by severity and rule."""
+    counts = other.groupby(["severity", "rule"], sort=True).size().reset_index(name="n")
+    return {"kind": "other", "rows": [[r.severity, r.rule, str(r.n)] for r in counts.itertuples()]}
+
+
 def cleaning_summary(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) -> list[dict]:
     """Three counts by rule: rows excluded; rows kept with a flag (cleaning-log warnings: e.g. panel
     ids pairing different people, interview dates in the future, a category named "None"); values
@@ -346,62 +404,22 @@ def cleaning_summary(exclusions: pd.DataFrame, cleaning_log: pd.DataFrame) -> li
         The parts in order, each ``kind`` ("excluded" or "no_exclusions", "flagged" or
         "no_warnings", "changed", "other") and its ``rows``.
     """
-    if len(exclusions):
-        excluded = (
-            exclusions.groupby("rule", sort=True)
-            .agg(reason=("reason", "first"), reasons=("reason", "nunique"), rows=("rule", "size"))
-            .reset_index()
-        )
-        out = [
-            {
-                "kind": "excluded",
-                "rows": [
-                    {
-                        "rule": r.rule,
-                        "reason": r.reason,
-                        "per_row": r.reasons != 1,
-                        "rows": str(r.rows),
-                    }
-                    for r in excluded.itertuples()
-                ],
-            }
-        ]
-    else:
-        out = [{"kind": "no_exclusions", "rows": []}]
+    out = [_excluded_part(exclusions)]
     severity = cleaning_log["severity"].astype(str) if len(cleaning_log) else pd.Series(dtype=str)
     warnings, changes = (
         cleaning_log[severity.eq("warning").to_numpy()],
         cleaning_log[severity.eq("change").to_numpy()],
     )
-    if len(warnings):
-        out.append(
-            {
-                "kind": "flagged",
-                "rows": [[r.rule, str(r.rows)] for r in _rows_by_rule(warnings).itertuples()],
-            }
-        )
-    else:
-        out.append({"kind": "no_warnings", "rows": []})
+    out.append(_flagged_part(warnings))
     if len(changes):
-        out.append(
-            {
-                "kind": "changed",
-                "rows": [
-                    [r.rule, str(r.entries), str(r.rows)]
-                    for r in _rows_by_rule(changes).itertuples()
-                ],
-            }
-        )
+        out.append(_changed_part(changes))
     other = (
         cleaning_log[~severity.isin(["warning", "change"]).to_numpy()]
         if len(cleaning_log)
         else cleaning_log
     )
     if len(other):
-        counts = other.groupby(["severity", "rule"], sort=True).size().reset_index(name="n")
-        out.append(
-            {"kind": "other", "rows": [[r.severity, r.rule, str(r.n)] for r in counts.itertuples()]}
-        )
+        out.append(_other_part(other))
     return out
 
 
@@ -466,6 +484,42 @@ def audit_summary(claims: pd.DataFrame, consistency: pd.DataFrame) -> dict | Non
     }
 
 
+def _country_overviews(countries: list[CountryInputs]) -> list[dict]:
+    """Per country its name, label, design, row accounting (per source file and wave: raw rows,
+    kept, excluded) and rendered cleaning summary."""
+    return [
+        {
+            "name": c.name,
+            "label": c.label,
+            "design": c.design,
+            "accounting": [
+                [r.source_file, r.wave, str(r.raw_rows), str(r.kept), str(r.excluded)]
+                for r in c.accounting.itertuples()
+            ],
+            "cleaning": cleaning_summary_html(c.exclusions, c.cleaning_log),
+        }
+        for c in countries
+    ]
+
+
+def _paper_figures(
+    countries: list[CountryInputs], cell_claims: dict, status: dict, decimals: int
+) -> list[dict]:
+    """Every configured crosstab of every country: its title, its chart (if drawn) and its rendered
+    crosstab with claim ids."""
+    return [
+        {
+            "title": ttitle,
+            "chart": _figure(c.charts[table_id], ttitle) if table_id in c.charts else None,
+            "crosstab": crosstab_html(
+                c.name, table_id, tidy, cell_claims, status, column_vars, decimals
+            ),
+        }
+        for c in countries
+        for table_id, (ttitle, tidy, column_vars) in c.tables.items()
+    ]
+
+
 def render_report(
     title: str,
     synthetic: bool,
@@ -512,97 +566,88 @@ def render_report(
         synthetic=synthetic,
         privacy=privacy,
         code_version=code_version,
-        countries=[
-            {
-                "name": c.name,
-                "label": c.label,
-                "design": c.design,
-                "accounting": [
-                    [r.source_file, r.wave, str(r.raw_rows), str(r.kept), str(r.excluded)]
-                    for r in c.accounting.itertuples()
-                ],
-                "cleaning": cleaning_summary_html(c.exclusions, c.cleaning_log),
-            }
-            for c in countries
-        ],
-        figures=[
-            {
-                "title": ttitle,
-                "chart": _figure(c.charts[table_id], ttitle) if table_id in c.charts else None,
-                "crosstab": crosstab_html(
-                    c.name, table_id, tidy, cell_claims, status, column_vars, decimals
-                ),
-            }
-            for c in countries
-            for table_id, (ttitle, tidy, column_vars) in c.tables.items()
-        ],
+        countries=_country_overviews(countries),
+        figures=_paper_figures(countries, cell_claims, status, decimals),
         sections=[estimates_and_shifts_html(c, labels, alpha, decimals) for c in countries],
         audit=audit_summary(claims, consistency),
+    )
+
+
+def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
+    """Read a country's pipeline outputs under `root`: its crosstabs, charts, estimates, shifts,
+    row accounting, exclusions and the counted columns of its cleaning log."""
+    tables_dir, processed = (
+        root / "reports" / "tables" / name,
+        root / "data" / "processed" / name,
+    )
+    figures_dir = root / "reports" / "figures" / name
+    tables = {
+        tid: (
+            t.title or tid,
+            read_output_csv(tables_dir / f"{tid}.csv"),
+            [d.variable for d in t.columns],
+        )
+        for tid, t in cfg.tables.items()
+    }
+    charts = {p.stem: p for p in sorted(figures_dir.glob("*.png"))}
+    log = read_output_csv(
+        processed / "cleaning_log.csv", usecols=lambda c: c in LOG_COUNTED, dtype=str
+    )
+    return CountryInputs(
+        name,
+        cfg.label,
+        cfg.design.label,
+        tables,
+        charts,
+        read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
+        read_output_csv(
+            tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}
+        ),
+        read_output_csv(processed / "row_accounting.csv"),
+        read_output_csv(processed / "exclusions.csv"),
+        log,
+    )
+
+
+def _audit_outputs(
+    root: Path, project: Project
+) -> tuple[pd.DataFrame, pd.DataFrame, ClaimsRegistry | None]:
+    """The audit's claims and consistency checks and the claims registry; empty tables and None
+    without a configured registry or before the audit has run."""
+    from analysis.audit.run import load_registry
+
+    audit_dir = root / "reports" / "audit"
+    registry_path = project.settings.claims
+    if registry_path and (audit_dir / "claims.csv").exists():
+        claims = read_output_csv(audit_dir / "claims.csv")
+        consistency = read_output_csv(audit_dir / "consistency.csv")
+        return claims, consistency, load_registry(root / registry_path, root)
+    return pd.DataFrame(), pd.DataFrame(), None
+
+
+def _report_title(registry: ClaimsRegistry | None) -> str:
+    """The page title: the paper's short title, publisher and year when a registry names it."""
+    paper = registry.paper if registry else None
+    return (
+        f"{paper.short_title} ({paper.publisher or ''}, {paper.year}): reproduced tables, tests and"
+        " audit"
+        if paper
+        else "Survey analysis: tables, tests and audit"
     )
 
 
 def build_report(root: Path, out: Path) -> None:
     """Read every pipeline output under `root` and write the self-contained HTML report to `out`."""
     from analysis.audit.recompute import code_version
-    from analysis.audit.run import load_registry
     from analysis.config import load_project
 
     project = load_project(root)
     labels = project.indicator_labels()
-    countries = []
-    for name, cfg in project.countries.items():
-        tables_dir, processed = (
-            root / "reports" / "tables" / name,
-            root / "data" / "processed" / name,
-        )
-        figures_dir = root / "reports" / "figures" / name
-        tables = {
-            tid: (
-                t.title or tid,
-                read_output_csv(tables_dir / f"{tid}.csv"),
-                [d.variable for d in t.columns],
-            )
-            for tid, t in cfg.tables.items()
-        }
-        charts = {p.stem: p for p in sorted(figures_dir.glob("*.png"))}
-        log = read_output_csv(
-            processed / "cleaning_log.csv", usecols=lambda c: c in LOG_COUNTED, dtype=str
-        )
-        countries.append(
-            CountryInputs(
-                name,
-                cfg.label,
-                cfg.design.label,
-                tables,
-                charts,
-                read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
-                read_output_csv(
-                    tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}
-                ),
-                read_output_csv(processed / "row_accounting.csv"),
-                read_output_csv(processed / "exclusions.csv"),
-                log,
-            )
-        )
-    audit_dir = root / "reports" / "audit"
-    registry_path = project.settings.claims
-    registry = None
-    if registry_path and (audit_dir / "claims.csv").exists():
-        claims = read_output_csv(audit_dir / "claims.csv")
-        consistency = read_output_csv(audit_dir / "consistency.csv")
-        registry = load_registry(root / registry_path, root)
-    else:
-        claims, consistency = pd.DataFrame(), pd.DataFrame()
-    paper = registry.paper if registry else None
-    title = (
-        f"{paper.short_title} ({paper.publisher or ''}, {paper.year}): reproduced tables, tests and"
-        " audit"
-        if paper
-        else "Survey analysis: tables, tests and audit"
-    )
+    countries = [_country_inputs(root, name, cfg) for name, cfg in project.countries.items()]
+    claims, consistency, registry = _audit_outputs(root, project)
     synthetic = any(cfg.synthetic_data for cfg in project.countries.values())
     html_text = render_report(
-        title,
+        _report_title(registry),
         synthetic,
         countries,
         claims,

@@ -242,21 +242,11 @@ def column_headers(tidy: pd.DataFrame, column_vars: list[str]) -> dict[str, tupl
     }  # not the margin ("Total" in every variable)
 
 
-def crosstab_display(
-    tidy: pd.DataFrame,
-    table_id: str,
-    title: str,
-    notes: list[str],
-    show_percent: bool = True,
-    column_vars: list[str] | None = None,
-    percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
-) -> DisplayTable:
-    """A paper-style crosstab: for each row a count line and, beneath it, a percent line
-    (`percent_decimals` decimals); with two or more column variables (`column_vars`), the first
-    one's categories span the others. A suppressed cell reads "s"; a percent that does not exist (a
-    line whose total is 0) reads "–"."""
-    rows = list(dict.fromkeys(tidy["row"]))
-    cols = list(dict.fromkeys(tidy["column"]))
+def _crosstab_grids(
+    tidy: pd.DataFrame, rows: list, cols: list
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Counts, percents and suppression flags of a tidy crosstab as row x column grids, in the
+    table's order."""
     grid_n = tidy.pivot(index="row", columns="column", values="n").loc[rows, cols]
     grid_p = tidy.pivot(index="row", columns="column", values="percent").loc[rows, cols]
     hidden = (
@@ -264,7 +254,19 @@ def crosstab_display(
         .pivot(index="row", columns="column", values="_s")
         .loc[rows, cols]
     )
-    hidden = hidden.fillna(False).astype(bool)
+    return grid_n, grid_p, hidden.fillna(False).astype(bool)
+
+
+def _crosstab_records(
+    grids: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    rows: list,
+    cols: list,
+    show_percent: bool,
+    percent_decimals: int,
+) -> list[dict]:
+    """The display lines of a crosstab: per row its count line and, with `show_percent`, its percent
+    line ("s" for a suppressed cell, "–" for a percent that does not exist)."""
+    grid_n, grid_p, hidden = grids
     records = []
     for r in rows:
         records.append(
@@ -289,15 +291,44 @@ def crosstab_display(
                     },
                 }
             )
-    body = pd.DataFrame(records)
-    body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
-    spanners, labels = {}, {}
+    return records
+
+
+def _column_spanners(
+    tidy: pd.DataFrame, cols: list, column_vars: list[str] | None
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The spanners ({first variable's category: its columns}) and column labels (the other
+    variables' categories) of a crosstab with two or more column variables; empty otherwise."""
+    spanners: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
     headers = column_headers(tidy, column_vars or [])
     for c in cols:
         if c in headers:
             top, sub = headers[c]
             spanners.setdefault(top, []).append(c)
             labels[c] = sub
+    return spanners, labels
+
+
+def crosstab_display(
+    tidy: pd.DataFrame,
+    table_id: str,
+    title: str,
+    notes: list[str],
+    show_percent: bool = True,
+    column_vars: list[str] | None = None,
+    percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> DisplayTable:
+    """A paper-style crosstab: for each row a count line and, beneath it, a percent line
+    (`percent_decimals` decimals); with two or more column variables (`column_vars`), the first
+    one's categories span the others. A suppressed cell reads "s"; a percent that does not exist (a
+    line whose total is 0) reads "–"."""
+    rows = list(dict.fromkeys(tidy["row"]))
+    cols = list(dict.fromkeys(tidy["column"]))
+    grids = _crosstab_grids(tidy, rows, cols)
+    body = pd.DataFrame(_crosstab_records(grids, rows, cols, show_percent, percent_decimals))
+    body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
+    spanners, labels = _column_spanners(tidy, cols, column_vars)
     return DisplayTable(
         table_id,
         title,
@@ -370,6 +401,64 @@ def no_shifts_text(waves: list[str] | None = None) -> str:
     )
 
 
+SHIFT_DISPLAY_COLUMNS = [
+    "Group",
+    "indicator",
+    "Baseline",
+    "Endline",
+    "Change, pp (95% CI)",
+    "Test",
+    "p",
+    "Holm p",
+    "BH p",
+]  # the displayed columns of the shifts table, in order ("indicator" groups the rows)
+
+
+def _shift_row_notes(s: pd.DataFrame) -> RowNotes:
+    """The numbered notes of the shifts' rows: each row's `note`, or, for a row without one whose
+    baseline is the published figure, `PUBLISHED`."""
+    published = (
+        s["baseline_source"].eq("published")
+        if "baseline_source" in s
+        else pd.Series(False, index=s.index)
+    )
+    row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
+    return row_notes(row_note)
+
+
+def _shifts_body(
+    s: pd.DataFrame, labels: dict[str, str], marks: RowNotes, alpha: float, d: int
+) -> pd.DataFrame:
+    """The cells of the shifts table: percents and changes (percentage points) with `d` decimals,
+    "*" after a change whose Holm p is below `alpha`, the note marks after the group."""
+    mark = np.where(s["p_holm"] < alpha, "*", "")
+    return pd.DataFrame(
+        {
+            "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
+            "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
+            "Baseline": [pct(x, d) for x in s["baseline_pct"]],
+            "Endline": [pct(x, d) for x in s["endline_pct"]],
+            "Change, pp (95% CI)": [
+                f"{num(diff, d):>5} ({interval(lo, hi, ' to ', d)}){m}"
+                for diff, lo, hi, m in zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)
+            ],
+            "Test": s["test"].map(lambda t: MISSING if _missing(t) else t),
+            "p": [pvalue(p) for p in s["p_value"]],
+            "Holm p": [pvalue(p) for p in s["p_holm"]],
+            "BH p": [pvalue(p) for p in s["p_bh"]],
+        }
+    )
+
+
+def _wave_column_labels(first: str, last: str) -> dict[str, str]:
+    """Labels of the Baseline and Endline columns: the compared waves' titles (the names as
+    configured when the titles coincide), leaving out a column whose label would be its name."""
+    heads = {"Baseline": wave_title(first), "Endline": wave_title(last)}
+    if heads["Baseline"] == heads["Endline"]:  # waves differing only in case: as configured
+        heads = {"Baseline": first, "Endline": last}
+    return {k: v for k, v in heads.items() if k != v}
+
+
 def shifts_display(
     shifts: pd.DataFrame,
     labels: dict[str, str],
@@ -396,52 +485,14 @@ def shifts_display(
         )
     s = shifts.copy()
     first, last = compared_waves(s) or ("baseline", "endline")
-    mark = np.where(s["p_holm"] < alpha, "*", "")
-    published = (
-        s["baseline_source"].eq("published")
-        if "baseline_source" in s
-        else pd.Series(False, index=s.index)
-    )
-    row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
-    marks = row_notes(row_note)
-    d = percent_decimals
-    body = pd.DataFrame(
-        {
-            "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
-            "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
-            "Baseline": [pct(x, d) for x in s["baseline_pct"]],
-            "Endline": [pct(x, d) for x in s["endline_pct"]],
-            "Change, pp (95% CI)": [
-                f"{num(diff, d):>5} ({interval(lo, hi, ' to ', d)}){m}"
-                for diff, lo, hi, m in zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)
-            ],
-            "Test": s["test"].map(lambda t: MISSING if _missing(t) else t),
-            "p": [pvalue(p) for p in s["p_value"]],
-            "Holm p": [pvalue(p) for p in s["p_holm"]],
-            "BH p": [pvalue(p) for p in s["p_bh"]],
-        }
-    )
-    heads = {"Baseline": wave_title(first), "Endline": wave_title(last)}
-    if heads["Baseline"] == heads["Endline"]:  # waves differing only in case: as configured
-        heads = {"Baseline": first, "Endline": last}
+    marks = _shift_row_notes(s)
+    body = _shifts_body(s, labels, marks, alpha, percent_decimals)
     return DisplayTable(
         table_id,
         title,
-        body[
-            [
-                "Group",
-                "indicator",
-                "Baseline",
-                "Endline",
-                "Change, pp (95% CI)",
-                "Test",
-                "p",
-                "Holm p",
-                "BH p",
-            ]
-        ],
+        body[SHIFT_DISPLAY_COLUMNS],
         group_col="indicator",
-        column_labels={k: v for k, v in heads.items() if k != v},
+        column_labels=_wave_column_labels(first, last),
         notes=notes
         + [f"* Holm-adjusted p < {proportion_text(alpha)} (family: all shifts of the country)."]
         + marks.lines,
