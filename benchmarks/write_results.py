@@ -6,9 +6,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> None:
-    r = json.loads((HERE / "results.json").read_text())
-    R = json.loads((HERE / "r_survey_1m.json").read_text())
+def _header_and_sizes(r: dict) -> list[str]:
+    """The title, the synthetic country and the per-size table with its individual runs."""
     m, h, t = r["1000000"], r["100000"], r["10000"]
     lines = [
         "# Benchmark results",
@@ -63,6 +62,12 @@ def main() -> None:
             for n, label in ((t, "10k"), (h, "100k"), (m, "1M"))
         ),
     ]
+    return lines
+
+
+def _stages(m: dict) -> list[str]:
+    """The per-job table at 1,000,000 respondents per wave, slowest first."""
+    lines: list[str] = []
     lines += [
         "",
         "Per stage at 1,000,000 respondents per wave (Snakemake `benchmark:` files):",
@@ -72,6 +77,12 @@ def main() -> None:
     ]
     for k, v in sorted(m["stages"].items(), key=lambda x: -x[1]["seconds"]):
         lines.append(f"| {k} | {v['seconds']:.2f} | {v['max_rss_mb']:.0f} |")
+    return lines
+
+
+def _against_targets(R: dict, m: dict, h: dict) -> list[str]:
+    """The targets table and the comparison with R `survey` at 1M respondents."""
+    lines: list[str] = []
     ratio = m["pipeline_seconds"] / m["bare_read_seconds"]
     lines += [
         "",
@@ -125,72 +136,85 @@ def main() -> None:
             "each indicator on a CSV of the same cleaned data; reading that CSV took a further"
             f" {R['r_read_seconds']:.1f} s (not counted)."
         ),
-        "",
-        "## What the 1M figure rests on",
-        "",
-        (
-            "The first measurement of this benchmark was 49.4 s (5.8× the read; 95 s before domain"
-            " totals replaced a"
-        ),
-        "respondent × indicator reshape). What brought it down, in order of effect:",
-        "",
-        (
-            "- Cleaning works per distinct raw value (a column is factorised once; labels, missing"
-            " codes and numbers are"
-        ),
-        (
-            "  looked up per distinct value) and cleans the two source files in parallel: this"
-            " process takes the first,"
-        ),
-        (
-            "  a worker process the second. Each part comes back with its indicator columns"
-            " (nullable Int8), its"
-        ),
-        (
-            "  duplicate-interview check and its log part already ordered, so the parent only joins"
-            " them."
-        ),
-        (
-            "- The Parquet file (about 2 s to encode at 1M) and the 1.2-million-row cleaning log"
-            " are encoded in background"
-        ),
-        (
-            "  threads while the cross-file checks run; CSVs are formatted column-wise with pyarrow"
-            " (the same bytes as"
-        ),
-        (
-            "  pandas, 20× faster; `tests/analysis/test_csv_files.py`), and the per-country log is"
-            " a byte-level join."
-        ),
-        (
-            "- Domain totals take one pass per indicator over the cross-classification wave × sex ×"
-            " stratum × PSU; every"
-        ),
-        (
-            "  grouping is summed from those cells. One `statistics` job reads the needed columns"
-            " once (indicators"
-        ),
-        "  straight to float arrays) and the estimates and the shifts share one design pass.",
-        (
-            "- Scheduling: the statistics and the charts have priority; the report no longer waits"
-            " for the display tables."
-        ),
-        "",
-        (
-            "What is left is mostly fixed cost, the same at 10k: about 2 s of Snakemake start-up,"
-            " about 5 s for the two"
-        ),
-        (
-            "charts (30 indicators by sex make a 67-inch-tall figure; PNG encoding alone takes 0.9"
-            " s) and about 1.5 s for"
-        ),
-        (
-            "the display tables, report and manifest. The 1M-specific part is the read (the floor),"
-            " the Parquet encoding"
-        ),
-        "and the statistics' read and totals.",
-        "",
     ]
+    return lines
+
+
+# Static prose: what the 1M figure rests on (no measured values in it).
+WHAT_1M_RESTS_ON = [
+    "",
+    "## What the 1M figure rests on",
+    "",
+    (
+        "The first measurement of this benchmark was 49.4 s (5.8× the read; 95 s before domain"
+        " totals replaced a"
+    ),
+    "respondent × indicator reshape). What brought it down, in order of effect:",
+    "",
+    (
+        "- Cleaning works per distinct raw value (a column is factorised once; labels, missing"
+        " codes and numbers are"
+    ),
+    (
+        "  looked up per distinct value) and cleans the two source files in parallel: this"
+        " process takes the first,"
+    ),
+    (
+        "  a worker process the second. Each part comes back with its indicator columns"
+        " (nullable Int8), its"
+    ),
+    (
+        "  duplicate-interview check and its log part already ordered, so the parent only joins"
+        " them."
+    ),
+    (
+        "- The Parquet file (about 2 s to encode at 1M) and the 1.2-million-row cleaning log"
+        " are encoded in background"
+    ),
+    (
+        "  threads while the cross-file checks run; CSVs are formatted column-wise with pyarrow"
+        " (the same bytes as"
+    ),
+    (
+        "  pandas, 20× faster; `tests/analysis/test_csv_files.py`), and the per-country log is"
+        " a byte-level join."
+    ),
+    (
+        "- Domain totals take one pass per indicator over the cross-classification wave × sex ×"
+        " stratum × PSU; every"
+    ),
+    (
+        "  grouping is summed from those cells. One `statistics` job reads the needed columns"
+        " once (indicators"
+    ),
+    "  straight to float arrays) and the estimates and the shifts share one design pass.",
+    (
+        "- Scheduling: the statistics and the charts have priority; the report no longer waits"
+        " for the display tables."
+    ),
+    "",
+    (
+        "What is left is mostly fixed cost, the same at 10k: about 2 s of Snakemake start-up,"
+        " about 5 s for the two"
+    ),
+    (
+        "charts (30 indicators by sex make a 67-inch-tall figure; PNG encoding alone takes 0.9"
+        " s) and about 1.5 s for"
+    ),
+    (
+        "the display tables, report and manifest. The 1M-specific part is the read (the floor),"
+        " the Parquet encoding"
+    ),
+    "and the statistics' read and totals.",
+    "",
+]
+
+
+def main() -> None:
+    r = json.loads((HERE / "results.json").read_text())
+    R = json.loads((HERE / "r_survey_1m.json").read_text())
+    m, h = r["1000000"], r["100000"]
+    lines = _header_and_sizes(r) + _stages(m) + _against_targets(R, m, h) + WHAT_1M_RESTS_ON
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
 
 

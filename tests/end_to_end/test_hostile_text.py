@@ -457,56 +457,57 @@ def test_crosstab_keeps_categories_that_contain_the_join_separator():
         crosstab(frame.assign(place="a", group="c"), [Dimension(variable="kind")], ambiguous)
 
 
-def test_audit_csvs_are_neutralised_and_show_prints_the_text_literally(tmp_path, capsys):
+HOSTILE_QUOTE = '=HYPERLINK("http://x") +1 -1 @x'
+
+
+def _hostile_audit_result():
+    """An audit result whose claim and consistency texts start with spreadsheet formula signs."""
     import pandas as pd
 
-    from analysis.audit.__main__ import main as audit_main
-    from analysis.audit.run import CLAIM_COLUMNS, AuditResult, write_audit
+    from analysis.audit.run import CLAIM_COLUMNS, AuditResult
     from analysis.model import ClaimsRegistry, Paper
 
-    quote = '=HYPERLINK("http://x") +1 -1 @x'
-    claims = pd.DataFrame(
-        [
-            {
-                "id": "c1",
-                "section": "-3.1.1",
-                "quote": quote,
-                "unit": "percent",
-                "group": "@women",
-                "wave": None,
-                "base_n": None,
-                "printed": -4.4,
-                "decimals": 1,
-                "recomputed": -4.25,
-                "status": "differs",
-                "check": "recompute",
-                "detail": "+0.15 pp off",
-                "provenance_id": "prov:c1",
-            }
-        ],
-        columns=CLAIM_COLUMNS,
-    )
-    consistency = pd.DataFrame(
-        [
-            {
-                "id": "k1",
-                "check": "change",
-                "passed": True,
-                "label": "",
-                "detail": "-4.4 pp",
-                "claims": "c1",
-                "note": "+38 pp",
-            }
-        ]
-    )
-    result = AuditResult(
-        claims,
-        consistency,
+    claim = {
+        "id": "c1",
+        "section": "-3.1.1",
+        "quote": HOSTILE_QUOTE,
+        "unit": "percent",
+        "group": "@women",
+        "wave": None,
+        "base_n": None,
+        "printed": -4.4,
+        "decimals": 1,
+        "recomputed": -4.25,
+        "status": "differs",
+        "check": "recompute",
+        "detail": "+0.15 pp off",
+        "provenance_id": "prov:c1",
+    }
+    check = {
+        "id": "k1",
+        "check": "change",
+        "passed": True,
+        "label": "",
+        "detail": "-4.4 pp",
+        "claims": "c1",
+        "note": "+38 pp",
+    }
+    return AuditResult(
+        pd.DataFrame([claim], columns=CLAIM_COLUMNS),
+        pd.DataFrame([check]),
         [{"claim_id": "c1", "provenance_id": "prov:c1", "method": "m"}],
         ClaimsRegistry.model_construct(
             paper=Paper(title="T", year=2023), claims=[], consistency=[]
         ),
     )
+
+
+def test_audit_csvs_are_neutralised_and_show_prints_the_text_literally(tmp_path, capsys):
+    from analysis.audit.__main__ import main as audit_main
+    from analysis.audit.run import write_audit
+
+    quote = HOSTILE_QUOTE
+    result = _hostile_audit_result()
     out = tmp_path / "out"
     out.mkdir()
     write_audit(

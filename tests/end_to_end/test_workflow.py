@@ -183,7 +183,7 @@ def test_changing_one_country_reruns_only_that_country(workdir):
 
 
 def test_slurm_profile_dry_run(workdir):
-    from .conftest import ROOT
+    from tests.conftest import ROOT
 
     workdir, _ = workdir
     out = _run(

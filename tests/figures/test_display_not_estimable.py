@@ -401,8 +401,7 @@ def test_render_named_table_reads_waves_1999_2000_from_the_csvs(tmp_path):
     from analysis.csv_files import write_csv
     from analysis.survey.shifts import SHIFT_COLUMNS
     from figures.tables import render_named_table
-
-    from .conftest import copy_project
+    from tests.conftest import copy_project
 
     root = copy_project(tmp_path)
     folder = root / "reports" / "tables" / "example_country"
@@ -431,8 +430,7 @@ def test_render_named_table_reads_waves_1999_2000_from_the_csvs(tmp_path):
 def test_render_named_table_takes_percent_decimals_and_alpha_from_the_config(tmp_path):
     from analysis.csv_files import write_csv
     from figures.tables import render_named_table
-
-    from .conftest import copy_project
+    from tests.conftest import copy_project
 
     root = copy_project(tmp_path)
     config = root / "config" / "config.yaml"

@@ -117,8 +117,8 @@ def test_safe_eval_rejects_code():
 @pytest.fixture(scope="module")
 def pipeline_root(tmp_path_factory):
     """A temporary copy of the project with the pipeline run (tables and processed data exist)."""
-    from .conftest import copy_project
-    from .test_workflow import BIN, _run
+    from tests.conftest import copy_project
+    from tests.end_to_end.test_workflow import BIN, _run
 
     root = copy_project(tmp_path_factory.mktemp("auditrepo"))
     _run([f"{BIN}/snakemake", "--cores", "2", "-q"], root)
@@ -154,69 +154,53 @@ CELL = {
 }
 
 
+def _claim(id_: str, section: str, printed: float, unit: str, recompute: dict, **extra) -> dict:
+    """One registry claim quoting "q", with decimals read off the printed number."""
+    decimals = 0 if float(printed).is_integer() else 1
+    return {
+        "id": id_,
+        "section": section,
+        "quote": "q",
+        "printed": printed,
+        "decimals": decimals,
+        "unit": unit,
+        **extra,
+        "recompute": recompute,
+    }
+
+
+ENDLINE_MEN_SHARED_IDENTITY = {
+    "estimate": {
+        "country": "rwanda",
+        "indicator": "shared_identity",
+        "wave": "endline",
+        "group_var": "sex",
+        "group": "Male",
+        "field": "percent",
+    }
+}
+# one claim per audit status: reproduced, differs, impossible, not_recomputable, derived
+EVERY_STATUS_CLAIMS = [
+    _claim("ok", "Figure 1", 6, "count", CELL),
+    _claim("bad", "Figure 1", 7, "count", CELL),
+    _claim("imp", "3.1.1", 99.9, "percent", ENDLINE_MEN_SHARED_IDENTITY, base_n=139),
+    _claim("ext", "2.1", 3.6, "percent", {"external": {"source": "national survey"}}),
+    _claim(
+        "anchor",
+        "3.1.1",
+        7,
+        "count",
+        {"arithmetic": {"expression": "a + 1", "of": {"a": "ok"}}},
+        derived=True,
+    ),
+]
+
+
 def test_every_status_can_occur(pipeline_root, tmp_path):
     from analysis.config import load_project
 
     project = load_project(pipeline_root)
-    est = {
-        "estimate": {
-            "country": "rwanda",
-            "indicator": "shared_identity",
-            "wave": "endline",
-            "group_var": "sex",
-            "group": "Male",
-            "field": "percent",
-        }
-    }
-    claims = [
-        {
-            "id": "ok",
-            "section": "Figure 1",
-            "quote": "q",
-            "printed": 6,
-            "decimals": 0,
-            "unit": "count",
-            "recompute": CELL,
-        },
-        {
-            "id": "bad",
-            "section": "Figure 1",
-            "quote": "q",
-            "printed": 7,
-            "decimals": 0,
-            "unit": "count",
-            "recompute": CELL,
-        },
-        {
-            "id": "imp",
-            "section": "3.1.1",
-            "quote": "q",
-            "printed": 99.9,
-            "decimals": 1,
-            "unit": "percent",
-            "base_n": 139,
-            "recompute": est,
-        },
-        {
-            "id": "ext",
-            "section": "2.1",
-            "quote": "q",
-            "printed": 3.6,
-            "decimals": 1,
-            "unit": "percent",
-            "recompute": {"external": {"source": "national survey"}},
-        },
-        {
-            "id": "anchor",
-            "section": "3.1.1",
-            "quote": "q",
-            "printed": 7,
-            "decimals": 0,
-            "unit": "count",
-            "derived": True,
-            "recompute": {"arithmetic": {"expression": "a + 1", "of": {"a": "ok"}}},
-        },
-    ]
+    claims = EVERY_STATUS_CLAIMS
     result = audit(project, load_registry(_registry(tmp_path, claims), tmp_path))
     status = dict(zip(result.claims["id"], result.claims["status"]))
     assert status == {
@@ -268,7 +252,7 @@ def test_registry_rejects_bad_recompute_kind(tmp_path):
 
 
 def test_shipped_registry_is_valid_and_large():
-    from .conftest import ROOT
+    from tests.conftest import ROOT
 
     registry = load_registry(ROOT / "config/claims/peace_of_mind_2023.yaml", ROOT)
     assert len(registry.claims) > 200 and registry.consistency
