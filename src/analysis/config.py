@@ -324,6 +324,32 @@ def check_design(country: dict, source: str) -> None:
                         f" `derive:`, or remove `{key}:` from the design"
                     ),
                 )
+        _check_paired_test(design, where, source)
+
+
+def _check_paired_test(design: dict, where: str, source: str) -> None:
+    """`paired_test` chooses a McNemar p-value, so it belongs to a simple random panel only: a
+    weighted or clustered panel is tested by the design-based Wald t, independent samples by
+    chi-square / Fisher, and the setting would silently do nothing."""
+    if "paired_test" not in design:
+        return
+    design_based = bool(design.get("cluster") or design.get("weight"))
+    if design.get("type") != "panel" or design_based:
+        kind = (
+            "a weighted or clustered design (tested by the design-based Wald t)"
+            if design_based
+            else f"a '{design.get('type')}' design (independent samples: chi-square / Fisher)"
+        )
+        raise InputError(
+            f"{where}.paired_test is set for {kind}; it chooses McNemar's p-value, which only a"
+            " panel without cluster or weight uses",
+            file=source,
+            key="paired_test",
+            fix=(
+                "remove `paired_test:` from the design (or use `type: panel` without cluster or"
+                " weight)"
+            ),
+        )
 
 
 def _walk(node, path=""):

@@ -11,11 +11,14 @@ cluster, strata, weight), never as text to re-parse.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 DEFAULT_AGE_TOLERANCE_YEARS = 2.0
+PairedTest = Literal["auto", "exact", "midp", "asymptotic"]
+PAIRED_TESTS: tuple[str, ...] = get_args(PairedTest)
+DEFAULT_PAIRED_TEST: PairedTest = "auto"  # exact conditional below 25 discordant pairs, else chi2
 DESIGN_COLUMNS = [
     "design_type",
     "cluster",
@@ -43,8 +46,9 @@ class Design(_DesignModel):
     `type`: independent samples per wave, or a panel (the same people, matched by `panel_key`).
     `cluster` (PSU), `strata` and `weight` name harmonised variables; any of them makes the
     estimates design-based. `ci_method`: logit or beta (Korn-Graubard) intervals for design-based
-    proportions. `waves`: the dataset's waves in the order of its sources (first = the comparison's
-    start), filled in from `sources:`.
+    proportions. `paired_test`: which McNemar p-value of a simple random panel is `p_value`
+    (analysis.survey.proportions.mcnemar_test). `waves`: the dataset's waves in the order of its
+    sources (first = the comparison's start), filled in from `sources:`.
     """
 
     type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
@@ -53,6 +57,7 @@ class Design(_DesignModel):
     weight: str | None = None
     strata: str | None = None
     ci_method: Literal["logit", "beta"] = "logit"
+    paired_test: PairedTest = DEFAULT_PAIRED_TEST
     panel_consistency: PanelConsistency = PanelConsistency()
     waves: tuple[str, ...] = ()
 

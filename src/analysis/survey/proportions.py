@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-MCNEMAR_EXACT_BELOW = 25  # discordant pairs below which McNemar uses the exact binomial test
+from analysis.survey.design import DEFAULT_PAIRED_TEST, PAIRED_TESTS
+
+MCNEMAR_EXACT_BELOW = 25  # discordant pairs below which McNemar "auto" uses the exact binomial test
 
 
 def _z(alpha: float) -> float:
@@ -197,87 +199,168 @@ def cohens_h(p1, p2):
     return proportion_effectsize(np.asarray(p1, float), np.asarray(p2, float))
 
 
-def mcnemar_test(b, c, exact_below: int = MCNEMAR_EXACT_BELOW):
-    """McNemar's test for paired proportions from the discordant counts b (1->0) and c (0->1).
+def mcnemar_test(
+    b, c, method: str = DEFAULT_PAIRED_TEST, exact_below: int = MCNEMAR_EXACT_BELOW
+) -> dict[str, np.ndarray]:
+    """McNemar's test of paired proportions from the discordant counts b (1->0) and c (0->1): the
+    exact conditional, mid-p and asymptotic versions, and the one `method` chooses as `p_value`.
 
-    Exact conditional binomial test when b + c < `exact_below`, else the asymptotic chi-square
-    without continuity correction ((b - c)^2 / (b + c), Agresti 2013).
+    All four p-values are computed at every number of discordant pairs m = b + c (no cut-off):
+
+    - exact conditional: two-sided binomial test of b given m, p = 0.5 (R ``binom.test(b, m)``):
+      min(1, 2 P(X <= min(b, c))), X ~ Bin(m, 1/2);
+    - mid-p (Fagerland, Lydersen & Laake 2013, supplementary eq. 2): exact p - P(X = min(b, c)),
+      and 1 - P(X = b) / 2 when b = c (the observed table counted once, at half its probability);
+    - asymptotic: (b - c)^2 / m on chi-square(1) (R ``mcnemar.test(correct = FALSE)``);
+    - continuity-corrected: (|b - c| - 1)^2 / m (R ``mcnemar.test(correct = TRUE)``, which applies
+      no correction when b = c).
+
+    No discordant pair (m = 0): every p = 1, statistics 0 (R: NaN for the chi-squares).
 
     Parameters
     ----------
     b, c : array_like
         Discordant pair counts (broadcast together).
-    exact_below : int
-        Number of discordant pairs below which the exact binomial test is used.
+    method : {"auto", "exact", "midp", "asymptotic"}, default "auto"
+        The test reported as ``p_value`` (the `paired_test` design setting). "auto": the exact
+        conditional test when m < `exact_below`, else the asymptotic test without continuity
+        correction (the rule of SPSS NPAR TESTS /MCNEMAR, which uses the binomial below 25
+        changes); "midp" is the test Fagerland et al. (2013) recommend at any sample size.
+    exact_below : int, default 25
+        Discordant pairs below which "auto" is exact.
 
     Returns
     -------
-    dict of ndarray
-        ``statistic`` (b for the exact test, else chi-square), ``p_value``, ``mid_p`` (exact
-        mid-p) and ``exact`` (bool). No discordant pair gives p = 1.
+    dict of numpy.ndarray
+        ``p_value`` (the chosen test's p, a proportion 0-1), ``statistic`` (b for the exact and
+        mid-p tests, else the uncorrected chi-square), ``chosen`` ("exact", "midp" or
+        "asymptotic" per element), ``exact`` (bool: the chosen p is exact or mid-p), ``p_exact``,
+        ``mid_p``, ``chi2``, ``p_chi2``, ``chi2_cc`` and ``p_chi2_cc``.
 
     References
     ----------
-    McNemar, Q. (1947). Psychometrika 12, 153-157; Agresti, A. (2013), s11.1; Fagerland, M. W.,
-    Lydersen, S. & Laake, P. (2013). BMC Med Res Methodol 13:91 (mid-p).
+    .. [1] McNemar, Q. (1947). Psychometrika 12, 153-157.
+    .. [2] Fagerland, M. W., Lydersen, S. & Laake, P. (2013). The McNemar test for binary
+       matched-pairs data: mid-p and asymptotic are better than exact conditional. BMC Medical
+       Research Methodology 13:91, and its supplementary "How to calculate the McNemar mid-p test".
+    .. [3] Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s11.1.
+    .. [4] IBM SPSS Statistics, NPAR TESTS: MCNEMAR subcommand (binomial below 25 changes).
+    """
+    if method not in PAIRED_TESTS:
+        raise ValueError(f"method must be one of {PAIRED_TESTS}, not {method!r}")
+    b, c = np.broadcast_arrays(np.asarray(b, float), np.asarray(c, float))
+    out = _mcnemar_p_values(b, c)
+    auto = np.where(b + c < exact_below, "exact", "asymptotic")
+    chosen = auto if method == "auto" else np.full(b.shape, method)
+    p_value = np.select(
+        [chosen == "exact", chosen == "midp"], [out["p_exact"], out["mid_p"]], out["p_chi2"]
+    )
+    exact = chosen != "asymptotic"
+    statistic = np.where(exact, b, out["chi2"])
+    return {**out, "p_value": p_value, "statistic": statistic, "chosen": chosen, "exact": exact}
+
+
+def _mcnemar_p_values(b: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
+    """The exact conditional, mid-p, chi-square and continuity-corrected chi-square p-values
+    (proportions) and statistics of McNemar's test for discordant counts b and c (`mcnemar_test`).
     """
     from scipy import stats
 
-    b, c = np.asarray(b, float), np.asarray(c, float)
     m = b + c
     low = np.minimum(b, c)
+    any_pair = m > 0
+    point = stats.binom.pmf(low, m, 0.5)
     with np.errstate(invalid="ignore", divide="ignore"):
-        chi2 = np.where(m > 0, (b - c) ** 2 / m, 0.0)
-    p_asym = stats.chi2.sf(chi2, 1)
-    p_exact = np.minimum(1.0, 2 * stats.binom.cdf(low, m, 0.5))
-    mid_p = np.where(m > 0, p_exact - stats.binom.pmf(low, m, 0.5), 1.0)
-    exact = m < exact_below
-    p_exact = np.where(m > 0, p_exact, 1.0)
+        twice_tail = 2 * stats.binom.cdf(low, m, 0.5)
+        chi2 = np.where(any_pair, (b - c) ** 2 / np.where(any_pair, m, 1.0), 0.0)
+        corrected = np.where(b != c, np.abs(b - c) - 1, 0.0)
+        chi2_cc = np.where(any_pair, corrected**2 / np.where(any_pair, m, 1.0), 0.0)
+    tie = b == c
+    p_exact = np.where(any_pair & ~tie, np.minimum(1.0, twice_tail), 1.0)
+    mid_p = np.where(any_pair, np.where(tie, 1 - point / 2, p_exact - point), 1.0)
     return {
-        "statistic": np.where(exact, b, chi2),
-        "p_value": np.where(exact, p_exact, p_asym),
+        "p_exact": p_exact,
         "mid_p": mid_p,
-        "exact": exact,
+        "chi2": chi2,
+        "p_chi2": stats.chi2.sf(chi2, 1),
+        "chi2_cc": chi2_cc,
+        "p_chi2_cc": stats.chi2.sf(chi2_cc, 1),
     }
 
 
 def newcombe_paired_diff_ci(a, b, c, d, alpha: float = 0.05):
     """Newcombe's score-based interval for p1 - p2 from paired data (1998b, method 10).
 
-    The Wilson intervals of the two margins are combined with the phi correlation.
+    The Wilson intervals (l1, u1) and (l2, u2) of the two margins are combined with Newcombe's
+    continuity-corrected correlation phi of the 2x2 table:
+    delta = sqrt((p1 - l1)^2 - 2 phi (p1 - l1)(u2 - p2) + (u2 - p2)^2) below and
+    epsilon = sqrt((u1 - p1)^2 - 2 phi (u1 - p1)(p2 - l2) + (p2 - l2)^2) above the estimate, where,
+    with A = ad - bc and the margins' product EFGH = (a + b)(c + d)(a + c)(b + d),
+    phi = (A - n/2) / sqrt(EFGH) when A > n/2, 0 when 0 <= A <= n/2, A / sqrt(EFGH) when A < 0,
+    and 0 when a margin is empty (EFGH = 0). Without the correction a table with no discordant
+    pair (e.g. 10/0/0/10) has phi = 1 and a zero-width interval [0, 0].
 
     Parameters
     ----------
     a, b, c, d : array_like
         The paired 2x2 table: a = both 1, b = first 1 / second 0, c = first 0 / second 1,
-        d = both 0; p1 = (a + b) / n, p2 = (a + c) / n.
-    alpha : float
+        d = both 0; p1 = (a + b) / n, p2 = (a + c) / n (broadcast together).
+    alpha : float, default 0.05
         1 - confidence level (proportion).
 
     Returns
     -------
-    low, high : ndarray
-        Limits of p1 - p2, as proportions.
+    low, high : numpy.ndarray
+        Limits of p1 - p2, as proportions (-1 to 1); NaN where n = 0.
 
     References
     ----------
-    Newcombe, R. G. (1998b). Improved confidence intervals for the difference between binomial
-    proportions based on paired data. Statistics in Medicine 17, 2635-2650 (method 10).
+    .. [1] Newcombe, R. G. (1998b). Improved confidence intervals for the difference between
+       binomial proportions based on paired data. Statistics in Medicine 17, 2635-2650 (method
+       10, with the continuity-corrected phi).
+    .. [2] Fagerland, M. W., Lydersen, S. & Laake, P. (2017). Statistical Analysis of Contingency
+       Tables. CRC Press, s8.6 (Newcombe square-and-add interval; R package contingencytables,
+       ``Newcombe_square_and_add_CI_paired_2x2``).
     """
     a, b, c, d = (np.asarray(x, float) for x in (a, b, c, d))
     n = a + b + c + d
-    p1, p2 = (a + b) / n, (a + c) / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p1, p2 = (a + b) / n, (a + c) / n
     l1, u1 = wilson_ci(a + b, n, alpha)
     l2, u2 = wilson_ci(a + c, n, alpha)
-    denom = (a + b) * (c + d) * (a + c) * (b + d)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        phi = np.where(denom > 0, (a * d - b * c) / np.sqrt(denom), 0.0)
-    theta = p1 - p2
+    phi = newcombe_phi(a, b, c, d)
     delta = np.sqrt(
         np.maximum((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0)
     )
     eps = np.sqrt(np.maximum((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0))
-    return theta - delta, theta + eps
+    return p1 - p2 - delta, p1 - p2 + eps
+
+
+def newcombe_phi(a, b, c, d) -> np.ndarray:
+    """Newcombe's (1998b) continuity-corrected phi correlation of a paired 2x2 table.
+
+    Parameters
+    ----------
+    a, b, c, d : array_like
+        The paired 2x2 table (as `newcombe_paired_diff_ci`).
+
+    Returns
+    -------
+    numpy.ndarray
+        (A - n/2) / sqrt(EFGH) when A = ad - bc > n/2; 0 when 0 <= A <= n/2 or a margin is empty;
+        A / sqrt(EFGH) when A < 0 (a correlation, -1 to 1).
+
+    References
+    ----------
+    Newcombe, R. G. (1998b). Statistics in Medicine 17, 2635-2650 (method 10).
+    """
+    a, b, c, d = (np.asarray(x, float) for x in (a, b, c, d))
+    n = a + b + c + d
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    corrected = np.select([cross > n / 2, cross < 0], [cross - n / 2, cross], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(margins > 0, corrected / np.sqrt(np.where(margins > 0, margins, 1.0)), 0.0)
 
 
 def wald_diff_test(estimate, se, df=None, alpha: float = 0.05):

@@ -88,6 +88,9 @@ SHIFT_COLUMNS = [
     "endline_n",
     "endline_k",
     "endline_pct",
+    "pairs_n",
+    "pairs_baseline_pct",
+    "pairs_endline_pct",
     "diff_pp",
     "diff_ci_low",
     "diff_ci_high",
@@ -97,6 +100,9 @@ SHIFT_COLUMNS = [
     "df",
     "p_value",
     "mid_p",
+    "p_exact",
+    "p_chi2",
+    "p_chi2_cc",
     "p_holm",
     "p_bh",
     "cohens_h",
@@ -111,6 +117,20 @@ SHIFT_COLUMNS = [
     "note",
 ]
 CELL = ["indicator", "group_var", "group"]
+# filled on paired (panel) rows only: matched pairs, their percents (0-100) and McNemar's p-values
+PAIRED_COLUMNS = (
+    "pairs_n",
+    "pairs_baseline_pct",
+    "pairs_endline_pct",
+    "p_exact",
+    "p_chi2",
+    "p_chi2_cc",
+)
+MCNEMAR_TEST_NAMES = {
+    "exact": "McNemar exact (binomial)",
+    "midp": "McNemar mid-p (binomial)",
+    "asymptotic": "McNemar chi-square (no continuity correction)",
+}
 INTERACTION = "sex: Female - Male"
 ZERO_SHARES = (
     NOT_ESTIMABLE
@@ -199,7 +219,7 @@ def _unmatched(
     waves: tuple[str, str],
 ):
     """Per cell: answers in one wave without a partner answer in the other (reported, never silently
-    dropped)."""
+    dropped), and `pairs_n`, the people who answered in both waves (the paired test's n)."""
     lay_all = layout(data, None, None, None)
     valid = domain_estimates(
         domain_totals(indicator_values(data, ids), data, lay_all, group_vars, by_psu=False)
@@ -216,58 +236,69 @@ def _unmatched(
     return counts.assign(
         unmatched_baseline=counts.get(waves[0], 0) - counts["pairs"],
         unmatched_endline=counts.get(waves[1], 0) - counts["pairs"],
-    )[CELL + ["unmatched_baseline", "unmatched_endline"]]
+        pairs_n=counts["pairs"],
+    )[CELL + ["unmatched_baseline", "unmatched_endline", "pairs_n"]]
 
 
 def _paired_rows(data, ids, design, group_vars, alpha, waves) -> pd.DataFrame:
-    """McNemar and Newcombe paired CI per cell, from respondents answering in both waves."""
+    """McNemar (all four p-values; `design.paired_test` chooses `p_value`) and Newcombe's paired
+    CI per cell, from respondents answering in both waves: the row's n, k and percents are the
+    matched pairs' (`pairs_*`); each wave's estimate over all its respondents is in
+    estimates.csv."""
     persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
-    tables = {}
-    for name, cond in (
-        ("a", lambda b, e: (b == 1) & (e == 1)),
-        ("b", lambda b, e: (b == 1) & (e == 0)),
-        ("c", lambda b, e: (b == 0) & (e == 1)),
-        ("d", lambda b, e: (b == 0) & (e == 0)),
-    ):
-        vals = {
-            i: np.where(
-                ~np.isnan(yb[i]) & ~np.isnan(ye[i]), cond(yb[i], ye[i]).astype(float), np.nan
-            )
-            for i in ids
-        }
-        tables[name] = domain_estimates(
-            domain_totals(
-                vals, persons, layout(persons, None, None, None), group_vars, by_psu=False
-            )
-        ).set_index(CELL)["k"]
-    cells = pd.DataFrame(tables).fillna(0).reset_index()
+    cells = _paired_tables(persons, yb, ye, ids, group_vars)
     cells = cells.merge(
         _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
     )
     a, b, c, d = (cells[x].to_numpy(float) for x in "abcd")
     n = a + b + c + d
-    mc = mcnemar_test(b, c)
-    low, high = newcombe_paired_diff_ci(
-        a, c, b, d, alpha
-    )  # endline margin (a + c) minus baseline margin (a + b)
+    mc = mcnemar_test(b, c, method=design.paired_test)
+    # endline margin (a + c) minus baseline margin (a + b)
+    low, high = newcombe_paired_diff_ci(a, c, b, d, alpha)
     return cells.assign(
         baseline_n=n,
         baseline_k=a + b,
         endline_n=n,
         endline_k=a + c,
+        pairs_n=n,
+        pairs_baseline_pct=100 * (a + b) / n,
+        pairs_endline_pct=100 * (a + c) / n,
         diff_ci_low=100 * low,
         diff_ci_high=100 * high,
         ci_method="Newcombe paired score (method 10)",
-        test=np.where(
-            mc["exact"], "McNemar exact (binomial)", "McNemar chi-square (no continuity correction)"
-        ),
+        test=pd.Series(mc["chosen"]).map(MCNEMAR_TEST_NAMES).to_numpy(),
         statistic=mc["statistic"],
         df=np.where(mc["exact"], np.nan, 1.0),
         p_value=mc["p_value"],
         mid_p=mc["mid_p"],
+        p_exact=mc["p_exact"],
+        p_chi2=mc["p_chi2"],
+        p_chi2_cc=mc["p_chi2_cc"],
         deff=1.0,
         note=np.where(b + c == 0, "no discordant pairs (nobody changed answer): exact p = 1", ""),
     ).drop(columns=list("abcd"))
+
+
+def _paired_tables(
+    persons: pd.DataFrame, yb: dict, ye: dict, ids: list[str], group_vars: list[str]
+) -> pd.DataFrame:
+    """The paired 2x2 table per cell: a (1 then 1), b (1 then 0), c (0 then 1), d (0 then 0),
+    counted over the people with an answer in both waves."""
+    tables = {}
+    lay = layout(persons, None, None, None)
+    for name, (first, then) in {"a": (1, 1), "b": (1, 0), "c": (0, 1), "d": (0, 0)}.items():
+        vals = {
+            i: np.where(
+                ~np.isnan(yb[i]) & ~np.isnan(ye[i]),
+                ((yb[i] == first) & (ye[i] == then)).astype(float),
+                np.nan,
+            )
+            for i in ids
+        }
+        tables[name] = domain_estimates(
+            domain_totals(vals, persons, lay, group_vars, by_psu=False)
+        ).set_index(CELL)["k"]
+    return pd.DataFrame(tables).fillna(0).reset_index()
 
 
 def _linearised_contrast(
@@ -976,7 +1007,15 @@ def _judged(
     table["direction_improved"] = np.where(
         is_inter | table["diff_pp"].isna(), None, np.sign(table["diff_pp"]) * sign > 0
     )
-    for col in ("unmatched_baseline", "unmatched_endline", "deff", "mid_p", "df", "statistic"):
+    for col in (
+        "unmatched_baseline",
+        "unmatched_endline",
+        "deff",
+        "mid_p",
+        "df",
+        "statistic",
+        *PAIRED_COLUMNS,
+    ):
         if col not in table:
             table[col] = np.nan
     table = adjust_pvalues(table, family)

@@ -19,12 +19,16 @@ from analysis.survey.proportions import (
     mcnemar_test,
     newcombe_diff_ci,
     newcombe_paired_diff_ci,
+    newcombe_phi,
     two_proportion_chi2,
     wilson_ci,
 )
 from tests.conftest import FIXTURES
 
 REF = json.loads((FIXTURES / "reference" / "reference_values.json").read_text())
+# paired_reference.R: mcnemar.test (correct = FALSE / TRUE), binom.test, Fagerland et al.'s mid-p
+# and Newcombe's (1998b) paired interval with the corrected phi
+PAIRED = json.loads((FIXTURES / "reference" / "paired_reference.json").read_text())
 REL = 1e-6
 
 
@@ -211,3 +215,106 @@ def test_pandas_counts_give_numpy_limits_at_zero_and_one():
     assert low[0] == pytest.approx(0, abs=1e-15) and high[1] == pytest.approx(1, abs=1e-15)
     assert 0 <= low[0] and high[1] <= 1
     assert isinstance(cohens_h(k / n, 0.5), np.ndarray)
+
+
+# --- McNemar: every p-value at every number of discordant pairs, pinned to R ---
+@pytest.mark.parametrize("case", PAIRED["mcnemar"], ids=lambda c: c["call"][:60])
+def test_mcnemar_p_values_match_r(case):
+    res = mcnemar_test(case["b"], case["c"])
+    assert res["p_exact"] == pytest.approx(case["p_exact"], rel=REL)  # binom.test
+    assert res["mid_p"] == pytest.approx(case["mid_p"], rel=REL)
+    if case["p_chi2"] is None:  # no discordant pair: R's statistic is NaN; every p here is 1
+        assert res["p_chi2"] == res["p_chi2_cc"] == res["p_value"] == 1.0
+        return
+    assert res["chi2"] == pytest.approx(case["chi2"], rel=REL, abs=1e-12)
+    assert res["p_chi2"] == pytest.approx(case["p_chi2"], rel=REL)  # correct = FALSE
+    assert res["chi2_cc"] == pytest.approx(case["chi2_cc"], rel=REL, abs=1e-12)
+    assert res["p_chi2_cc"] == pytest.approx(case["p_chi2_cc"], rel=REL)  # correct = TRUE
+
+
+def test_mcnemar_matches_published_cavo_example():
+    # Fagerland, Lydersen & Laake (2017), ch. 8: Cavo et al. (2012), 59/6/16/80
+    pub = PAIRED["published_cavo"]
+    res = mcnemar_test(pub["b"], pub["c"])
+    for key in ("p_exact", "mid_p", "p_chi2", "p_chi2_cc"):
+        assert res[key] == pytest.approx(pub[key], abs=5e-7), key
+
+
+def test_exact_p_is_computed_at_25_and_more_discordant_pairs():
+    # b + c = 42: the exact and mid-p columns exist whatever `auto` reports as p_value
+    res = mcnemar_test(30, 12)
+    assert res["p_exact"] == pytest.approx(stats.binomtest(12, 42, 0.5).pvalue, rel=1e-12)
+    assert not res["exact"] and res["p_value"] == res["p_chi2"]
+
+
+def test_mid_p_at_a_tie_is_one_minus_half_the_point_probability():
+    # Fagerland et al. (2013), supplementary eq. 2: "If n12 = n21, the mid-p-value equals
+    # 1 - 0.5 binompdf(n12, n, 0.5)"; the old code gave 1 - binompdf (3/3: 0.6875, now 0.84375)
+    res = mcnemar_test([3, 13, 0], [3, 13, 0])
+    assert res["mid_p"] == pytest.approx(
+        [1 - 0.5 * 20 / 64, 1 - 0.5 * stats.binom.pmf(13, 26, 0.5), 1]
+    )
+    assert (
+        (res["p_exact"] == 1).all() and (res["p_chi2"] == 1).all() and (res["p_chi2_cc"] == 1).all()
+    )
+
+
+@pytest.mark.parametrize(
+    "method, key", [("exact", "p_exact"), ("midp", "mid_p"), ("asymptotic", "p_chi2")]
+)
+def test_paired_test_setting_chooses_the_p_value(method, key):
+    b, c = np.array([1, 30, 0]), np.array([22, 12, 0])
+    res = mcnemar_test(b, c, method=method)
+    assert np.array_equal(res["p_value"], res[key]) and set(res["chosen"]) == {method}
+
+
+def test_auto_is_exact_below_25_discordant_pairs_else_chi_square():
+    res = mcnemar_test([1, 30, 12, 13], [22, 12, 12, 12])
+    assert list(res["chosen"]) == ["exact", "asymptotic", "exact", "asymptotic"]
+    assert res["p_value"][0] == res["p_exact"][0] and res["p_value"][1] == res["p_chi2"][1]
+    with pytest.raises(ValueError, match="midp"):
+        mcnemar_test(1, 2, method="mid-p")
+
+
+@given(st.integers(0, 300), st.integers(0, 300))
+def test_mcnemar_p_values_are_ordered_probabilities(b, c):
+    res = mcnemar_test(b, c)
+    ps = [res[k] for k in ("p_value", "p_exact", "mid_p", "p_chi2", "p_chi2_cc")]
+    assert all(0 <= p <= 1 for p in ps)
+    assert res["mid_p"] <= res["p_exact"] + 1e-15  # mid-p is never larger than the exact p
+    assert res["p_chi2"] <= res["p_chi2_cc"] + 1e-15  # the correction only makes p larger
+    swapped = mcnemar_test(c, b)
+    for key in ("p_exact", "mid_p", "p_chi2", "p_chi2_cc"):
+        assert swapped[key] == pytest.approx(res[key], rel=1e-12)
+
+
+# --- Newcombe's paired interval with the corrected phi, pinned to R ---
+@pytest.mark.parametrize("case", PAIRED["newcombe_paired"], ids=lambda c: c["call"][:40])
+def test_newcombe_paired_matches_r(case):
+    counts = case["a"], case["b"], case["c"], case["d"]
+    assert newcombe_phi(*counts) == pytest.approx(case["phi"], rel=REL, abs=1e-12)
+    low, high = newcombe_paired_diff_ci(*counts, alpha=case["alpha"])
+    assert low == pytest.approx(case["low"], rel=REL, abs=1e-12)
+    assert high == pytest.approx(case["high"], rel=REL, abs=1e-12)
+
+
+def test_newcombe_paired_matches_published_cavo_interval():
+    # Fagerland, Lydersen & Laake (2017), ch. 8: -0.0621 (95% CI -0.1186 to -0.0046)
+    pub = PAIRED["published_cavo"]
+    low, high = newcombe_paired_diff_ci(pub["a"], pub["b"], pub["c"], pub["d"])
+    assert (round(float(low), 4), round(float(high), 4)) == (pub["low"], pub["high"])
+
+
+def test_no_discordant_pairs_give_an_interval_not_a_point():
+    # issue 15, point 6: 10/0/0/10 gave [0, 0] (phi = 1); the corrected phi = 0.9 gives +-0.0898
+    low, high = newcombe_paired_diff_ci(10, 0, 0, 10)
+    assert low == pytest.approx(-0.0897566593776805, rel=REL) and high == pytest.approx(-low)
+
+
+@given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
+def test_paired_interval_has_positive_width_and_corrected_phi_below_one(a, b, c, d):
+    if a + b + c + d == 0:
+        return
+    low, high = newcombe_paired_diff_ci(a, b, c, d)
+    assert high - low > 0
+    assert -1 <= newcombe_phi(a, b, c, d) < 1
