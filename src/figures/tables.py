@@ -459,6 +459,26 @@ def _wave_column_labels(first: str, last: str) -> dict[str, str]:
     return {k: v for k, v in heads.items() if k != v}
 
 
+def _panel_population_note(s: pd.DataFrame) -> list[str]:
+    """A line saying which people a panel's numbers describe: the matched pairs (`pairs_n`) for the
+    change and its test, and for the percents too where they are the pairs' (`pairs_*_pct`);
+    nothing for independent samples."""
+    if "pairs_n" not in s or s["pairs_n"].isna().all():
+        return []
+    n = s["pairs_n"].dropna().astype(int)
+    pairs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
+    matched = f"respondents matched across waves ({pairs} pairs)"
+    if s.get("pairs_baseline_pct", pd.Series(dtype=float)).notna().any():
+        return [
+            f"Panel: percents, change and test are among the {matched}; each wave's estimate"
+            " over all its respondents is in the estimates table."
+        ]
+    return [
+        "Panel: percents are each wave's estimates over all its respondents; the change and its"
+        f" test are among the {matched}."
+    ]
+
+
 def shifts_display(
     shifts: pd.DataFrame,
     labels: dict[str, str],
@@ -495,6 +515,7 @@ def shifts_display(
         column_labels=_wave_column_labels(first, last),
         notes=notes
         + [f"* Holm-adjusted p < {proportion_text(alpha)} (family: all shifts of the country)."]
+        + _panel_population_note(s)
         + marks.lines,
     )
 

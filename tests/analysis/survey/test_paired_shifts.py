@@ -142,3 +142,21 @@ def test_bad_paired_test_stops_with_file_key_and_fix(root, country, value, probl
         assert "paired_test" in err.value.problem or err.value.key == "paired_test"
     finally:
         _set_default(root)
+
+
+def test_display_says_which_people_a_panel_row_describes():
+    from figures.tables import shifts_display
+
+    shifts = shift_table(_panel(30, 4, 19, 27, only_base=7), IND, "x", PANEL)
+    notes = shifts_display(shifts, {"ind": "ind"}, "x_shifts", "x", []).notes
+    assert any(
+        n.startswith("Panel: percents, change and test are among the respondents matched")
+        and "(80 pairs)" in n
+        for n in notes
+    )
+    weighted_panel = shifts.assign(pairs_baseline_pct=np.nan, pairs_endline_pct=np.nan)
+    notes = shifts_display(weighted_panel, {"ind": "ind"}, "x_shifts", "x", []).notes
+    assert any(n.startswith("Panel: percents are each wave's estimates") for n in notes)
+    independent = shifts.assign(pairs_n=np.nan)
+    notes = shifts_display(independent, {"ind": "ind"}, "x_shifts", "x", []).notes
+    assert not any(n.startswith("Panel:") for n in notes)
