@@ -12,9 +12,11 @@ first is compared with the last and the `note` says so (multi-wave trends are is
 Designs (from the country config, never from code):
 - independent cross-sections, simple random samples: difference with Newcombe's hybrid score CI;
   Pearson chi-square (= two-proportion z-test), or Fisher's exact test when an expected count < 5.
-- panel (same respondents, matched on the panel key): McNemar - exact binomial when discordant pairs
-  < 25, else asymptotic - with the exact mid-p, and Newcombe's paired CI (1998b, method 10).
-  Respondents present in only one wave are counted in `unmatched_baseline` / `unmatched_endline`.
+- panel (same respondents, matched on the panel key): McNemar's exact, mid-p, chi-square and
+  continuity-corrected p-values as columns, `design.paired_test` choosing `p_value` (default: exact
+  binomial when discordant pairs < 25, else chi-square), and Newcombe's paired CI (1998b, method 10,
+  corrected phi). n, k and percents are the matched pairs' (`pairs_n`, `pairs_*_pct`); respondents
+  present in only one wave are counted in `unmatched_baseline` / `unmatched_endline`.
 - clustered and/or weighted: design-based difference by Taylor linearisation (PSUs shared by both
   waves handled), Wald t test with the design's degrees of freedom minus one (as R
   `svyglm(y ~ wave)`); `deff` reports the design effect of the difference. A weighted or clustered
