@@ -20,6 +20,7 @@ shifts (one wave) says so instead of showing an empty table.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,8 @@ class CountryInputs:
     accounting: pd.DataFrame
     exclusions: pd.DataFrame
     cleaning_log: pd.DataFrame
-    attrition: pd.DataFrame  # panel stayers against leavers at baseline (empty if not a panel)
+    # panel stayers against leavers at baseline (empty if not a panel, or not given)
+    attrition: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def _text(value) -> str:
