@@ -86,7 +86,11 @@ def clean_outputs():
 
 
 def statistics_outputs():
-    return [f"reports/tables/{c}/{kind}.csv" for c in COUNTRIES for kind in ("estimates", "shifts")]
+    return [
+        f"reports/tables/{c}/{kind}.csv"
+        for c in COUNTRIES
+        for kind in ("estimates", "shifts", "attrition")
+    ]
 
 
 def audit_outputs():

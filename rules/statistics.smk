@@ -1,5 +1,5 @@
-# Estimates and baseline -> endline shifts per country (design from
-# config/countries/<country>.yaml), one job: the respondent data are read once for both.
+# Estimates, baseline -> endline shifts and panel attrition per country (design from
+# config/countries/<country>.yaml), one job: the respondent data are read once for all three.
 
 
 rule statistics:
@@ -9,6 +9,7 @@ rule statistics:
     output:
         estimates="reports/tables/{country}/estimates.csv",
         shifts="reports/tables/{country}/shifts.csv",
+        attrition="reports/tables/{country}/attrition.csv",
     log:
         "logs/{country}/statistics.log",
     benchmark:
@@ -22,4 +23,5 @@ rule statistics:
     shell:
         "{params.py} statistics --country {wildcards.country:q} --data {input.data:q}"
         " --estimates {output.estimates:q} --shifts {output.shifts:q}"
+        " --attrition {output.attrition:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

@@ -193,6 +193,7 @@ def _country_inputs(args):
         "respondent_id",
         "wave",
         "sex",
+        "age_band",  # compared between panel stayers and leavers (attrition)
         *country.estimate_groups,
         *ids,
         *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v],
@@ -208,8 +209,9 @@ def _country_inputs(args):
 
 
 def cmd_statistics(args) -> None:
-    """Estimates and shifts of one country from one read of its respondent data (either may be
-    skipped)."""
+    """Estimates, shifts and panel attrition of one country from one read of its respondent data
+    (any may be skipped)."""
+    from analysis.survey.attrition import attrition_table
     from analysis.survey.domains import DesignPasses
     from analysis.survey.estimates import estimate_table
     from analysis.survey.shifts import shift_table
@@ -241,7 +243,16 @@ def cmd_statistics(args) -> None:
             settings.min_group_n,
             passes,
         )
-    with atomic_outputs([Path(p) for p in tables]) as temps:  # both tables or neither
+    if getattr(args, "attrition", None):
+        tables[args.attrition] = attrition_table(
+            data,
+            project.indicators,
+            args.country,
+            design,
+            country.estimate_groups,
+            settings.alpha,
+        )
+    with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
 
@@ -364,12 +375,15 @@ def _add_new_country_command(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
-    """Add the statistics subcommand (estimates and shifts tables)."""
+    """Add the statistics subcommand (estimates, shifts and attrition tables)."""
     p = sub.add_parser("statistics")
     p.add_argument("--country", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--estimates", help="write the estimates table here")
     p.add_argument("--shifts", help="write the shifts table here")
+    p.add_argument(
+        "--attrition", help="write the panel attrition table (stayers against leavers) here"
+    )
     p.set_defaults(func=cmd_statistics)
 
 

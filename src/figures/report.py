@@ -20,6 +20,7 @@ shifts (one wave) says so instead of showing an empty table.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,8 @@ class CountryInputs:
     accounting: pd.DataFrame
     exclusions: pd.DataFrame
     cleaning_log: pd.DataFrame
+    # panel stayers against leavers at baseline (empty if not a panel, or not given)
+    attrition: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def _text(value) -> str:
@@ -321,7 +324,50 @@ def country_section(
         "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
         "no_shifts": "" if has_shifts else no_shifts_text(waves),
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),
+        "attrition": attrition_view(c.attrition, labels, alpha, decimals),
     }
+
+
+def attrition_view(
+    table: pd.DataFrame, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS
+) -> dict | None:
+    """A panel's attrition diagnostics for the `attrition` macro: per follow-up wave, how many
+    baseline respondents stayed, and per item the stayers' and leavers' baseline percents, the
+    difference (pp) with its interval and the Holm-adjusted p; None when the design is not a panel.
+
+    Returns
+    -------
+    dict or None
+        ``waves``: one dict per follow-up wave with ``summary`` (a sentence) and ``rows`` (cell
+        texts; ``sig``: Holm-adjusted p below `alpha`); ``alpha``.
+    """
+    if not len(table):
+        return None
+    waves = []
+    for wave, part in table.groupby("followup_wave", sort=False):
+        first = part.iloc[0]
+        summary = (
+            f"Of {int(first.baseline_respondents)} respondents at {wave_text(first.baseline_wave)},"
+            f" {int(first.stayers)} ({pct(first.retention_percent, decimals)}) were interviewed"
+            f" again at {wave_text(wave)} and {int(first.leavers)} were not."
+        )
+        rows = [
+            {
+                "item": labels.get(r.item, r.item) if r.kind == "indicator" else r.item,
+                "variable": "indicator" if r.kind == "indicator" else r.variable,
+                "stayers": pct(r.stayers_percent, decimals),
+                "leavers": pct(r.leavers_percent, decimals),
+                "difference": num(r.difference, decimals),
+                "ci": interval(r.diff_ci_low, r.diff_ci_high, " to ", decimals=decimals),
+                "test": _text(r.test) or MISSING,
+                "p_holm": _p(r.p_holm),
+                "sig": bool(r.p_holm < alpha),
+                "note": _text(r.note),
+            }
+            for r in part.itertuples()
+        ]
+        waves.append({"summary": summary, "rows": rows})
+    return {"waves": waves, "alpha": alpha}
 
 
 def estimates_and_shifts_html(
@@ -606,7 +652,15 @@ def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
         read_output_csv(processed / "row_accounting.csv"),
         read_output_csv(processed / "exclusions.csv"),
         log,
+        _attrition(tables_dir / "attrition.csv"),
     )
+
+
+def _attrition(path: Path) -> pd.DataFrame:
+    """The attrition table, or an empty one where the statistics job wrote none."""
+    if not path.exists():
+        return pd.DataFrame()
+    return read_output_csv(path, dtype={"baseline_wave": str, "followup_wave": str})
 
 
 def _audit_outputs(
