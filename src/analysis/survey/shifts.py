@@ -61,6 +61,7 @@ from analysis.survey.domains import (
 )
 from analysis.survey.estimates import (
     NOT_ESTIMABLE,
+    _domain_estimates,
     check_variance_estimable,
     indicator_ids,
     wave_order,
@@ -73,6 +74,7 @@ from analysis.survey.proportions import (
     newcombe_paired_diff_ci,
     two_proportion_chi2,
     wald_diff_test,
+    wilson_ci,
 )
 
 SHIFT_COLUMNS = [
@@ -644,13 +646,43 @@ def _sex_by_wave(
 def _srs_interaction(
     sexed: pd.DataFrame, ids: list[str], alpha: float, waves: tuple[str, str]
 ) -> pd.DataFrame:
-    """Simple random samples: the difference of differences (women's change minus men's), Wald z
-    with the unpooled variance; indicators without all four shares are left out."""
+    """Simple random samples: the wave x sex interaction (women's change minus men's, in `estimate`
+    as a proportion difference, 0-1) and its test.
+
+    Shares strictly between 0% and 100%: Wald z of the difference of differences, unpooled
+    variance sum p (1 - p) / n, and its interval. A 0% or 100% share adds nothing to that variance
+    (the z would be too large): with one to three such shares the test is the likelihood-ratio
+    chi-square of the interaction in `glm(y ~ wave * sex, binomial)` (`_interaction_lr_test`,
+    log-odds scale), with no interval; all four: not estimable (`ZERO_SHARES`). Indicators without
+    all four shares are left out.
+
+    Parameters
+    ----------
+    sexed : pandas.DataFrame
+        Female and Male respondents: `wave`, `sex` and the indicators `ids` (answers in both waves).
+    ids : list of str
+    alpha : float
+        1 - confidence level (proportion).
+    waves : tuple of str
+        The baseline and endline waves.
+
+    Returns
+    -------
+    pandas.DataFrame
+        indicator, estimate, statistic, p_value, diff_ci_low, diff_ci_high (percentage points),
+        df, test, ci_method, mid_p and note.
+
+    References
+    ----------
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s4.5 and s6.5 (likelihood-ratio test
+    of a logistic term; no three-factor interaction in a 2x2x2 table); R `anova(..., test="LRT")`.
+    """
     first, last = waves
     p, n = _sex_by_wave(sexed, ids, waves)
-    var = (p * (1 - p) / n).sum(axis=1, min_count=4)
+    var = (p * (1 - p) / n).sum(axis=1, min_count=4).to_numpy()
     est = (p[("Female", last)] - p[("Female", first)]) - (p[("Male", last)] - p[("Male", first)])
-    stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var.to_numpy()), None, alpha)
+    stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var), None, alpha)
+    edge = ((p == 0) | (p == 1)).any(axis=1).to_numpy() & (var > 0)
     out = pd.DataFrame(
         {
             "indicator": est.index,
@@ -663,11 +695,97 @@ def _srs_interaction(
             "test": "Wald z (difference of differences, unpooled)",
             "ci_method": "Wald",
             "mid_p": np.nan,
-            "note": np.where(var.to_numpy() > 0, "", ZERO_SHARES),
+            "note": np.where(var > 0, "", ZERO_SHARES),
         }
     )
-    out.loc[var.to_numpy() <= 0, "ci_method"] = ""
+    out.loc[var <= 0, "ci_method"] = ""
+    if edge.any():
+        out = _with_interaction_lr(out, edge, p, n)
     return out[np.isfinite(out["estimate"])]
+
+
+def _with_interaction_lr(
+    out: pd.DataFrame, edge: np.ndarray, p: pd.DataFrame, n: pd.DataFrame
+) -> pd.DataFrame:
+    """`_srs_interaction`'s rows with the likelihood-ratio test where a share is 0% or 100%
+    (`edge`): statistic G^2 on 1 df, no interval, and a note saying why."""
+    nn = n.to_numpy(float)[edge].reshape(-1, 2, 2)  # indicator x sex x wave
+    kk = np.round(p.to_numpy(float)[edge] * n.to_numpy(float)[edge]).reshape(-1, 2, 2)
+    g2, pv = _interaction_lr_test(kk, nn)
+    out = out.copy()
+    out.loc[edge, ["statistic", "p_value", "df"]] = np.column_stack([g2, pv, np.ones(len(g2))])
+    out.loc[edge, ["diff_ci_low", "diff_ci_high"]] = np.nan
+    out.loc[edge, "ci_method"] = ""
+    out.loc[edge, "test"] = "likelihood-ratio chi-square (logistic wave x sex interaction)"
+    out.loc[edge, "note"] = np.where(
+        np.isfinite(pv),
+        "a 0% or 100% share has no binomial variance, so the Wald z of the difference in change"
+        " would be too large: likelihood-ratio test of the interaction in glm(y ~ wave * sex,"
+        " binomial) (log-odds scale) instead, no interval",
+        NOT_ESTIMABLE + "a 0% or 100% share leaves the Wald z without its variance, and the"
+        " log-odds interaction is not identified (one sex or one wave answers all alike, or the"
+        " logistic model without interaction has no finite fit), so no test or interval",
+    )
+    return out
+
+
+def _interaction_lr_test(
+    k: np.ndarray, n: np.ndarray, tol: float = 1e-13, max_iter: int = 20_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Likelihood-ratio test of no wave x sex interaction in a logistic model, one 2x2 design per
+    row: G^2 = the deviance of `glm(cbind(k, n - k) ~ wave + sex, binomial)` (the model with the
+    interaction is saturated), referred to chi-square(1).
+
+    The fit without interaction is the log-linear model [wave sex][wave y][sex y] of the 2x2x2
+    table, found by iterative proportional fitting (vectorised over rows); it exists at 0% or 100%
+    cells (the model with the interaction is then separated, its Wald test undefined, but its
+    likelihood is the saturated one).
+
+    Parameters
+    ----------
+    k, n : ndarray, shape (m, 2, 2)
+        Answers yes and answers, per row x sex x wave (counts).
+    tol : float
+        Convergence: the largest margin misfit, relative to the row's total n.
+    max_iter : int
+        Proportional-fitting cycles; a row that has not converged (no finite fit) gets NaN.
+
+    Returns
+    -------
+    statistic, p_value : ndarray
+        G^2 (1 df) and its chi-square p-value (proportion). NaN where the fit did not converge, or
+        where a sex or a wave answers all alike (0% in both its cells, or 100%): the interaction
+        on the log-odds scale is then not identified.
+
+    References
+    ----------
+    Bishop, Y. M. M., Fienberg, S. E. & Holland, P. W. (1975). Discrete Multivariate Analysis,
+    s3.5 (iterative proportional fitting); Agresti, A. (2013). Categorical Data Analysis, 3rd ed.,
+    s4.5 and s6.5; R `anova(glm(y ~ wave + sex), glm(y ~ wave * sex), test = "LRT")`.
+    """
+    from scipy import stats
+
+    obs = np.stack([k, n - k], axis=-1)  # row x sex x wave x (yes, no)
+    fit = np.ones_like(obs)
+    margins = [obs.sum(axis=a, keepdims=True) for a in (3, 2, 1)]
+    scale = n.sum(axis=(1, 2))
+    for _ in range(max_iter):
+        for axis, target in zip((3, 2, 1), margins):
+            current = fit.sum(axis=axis, keepdims=True)
+            fit = fit * np.divide(target, current, out=np.zeros_like(target), where=current > 0)
+        misfit = max(
+            np.abs(fit.sum(axis=a, keepdims=True) - m).max(axis=(1, 2, 3))
+            for a, m in zip((3, 2), margins[:2])
+        )
+        if (misfit <= tol * scale).all():
+            break
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g2 = 2 * np.where(obs > 0, obs * np.log(obs / fit), 0.0).sum(axis=(1, 2, 3))
+    # a sex or a wave that answers all alike (0% or 100% in both cells) leaves the log-odds
+    # interaction unidentified (G^2 would be 0 whatever the other cells show)
+    identified = (margins[1] > 0).all(axis=(1, 2, 3)) & (margins[2] > 0).all(axis=(1, 2, 3))
+    g2 = np.where((misfit <= tol * scale) & identified, np.maximum(g2, 0.0), np.nan)
+    return g2, stats.chi2.sf(g2, 1)
 
 
 def _absent_rows(
@@ -774,19 +892,136 @@ def published_baseline_rows(
     published: list[PublishedBaseline],
     alpha: float,
     endline: str = "endline",
+    design_based: bool = False,
 ) -> pd.DataFrame:
     """Endline microdata (wave `endline`, the last wave) against a published baseline percent and n
-    (no baseline microdata)."""
+    (no baseline microdata): the published baseline is an independent simple random sample of its
+    printed n, with k0 = round(percent / 100 * n) answers yes.
+
+    Simple random samples: Newcombe's hybrid score interval and Pearson chi-square (Fisher's exact
+    test when an expected count < 5), as for two microdata waves (`_independent_rows`).
+    Clustered and/or weighted designs (`design_based`): the endline is the design-based estimate of
+    the estimates table (weighted, linearised variance, design df; `_design_published_rows`).
+
+    Parameters
+    ----------
+    endline_cells : pandas.DataFrame
+        Per-wave domain estimates (indicator, wave, group_var, group, n, k); when `design_based`,
+        the estimates' p, se, df, ci_low, ci_high and note (proportions, as
+        `estimates._domain_estimates` returns them).
+    published : list of PublishedBaseline
+        The published baseline percents (0-100) and n.
+    alpha : float
+        1 - confidence level (proportion).
+    endline : str
+        The endline wave.
+    design_based : bool
+        Whether the endline comes from a clustered and/or weighted design.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published cell with endline answers: baseline_n, baseline_k, endline_n,
+        endline_k, interval (percentage points), test, statistic, df, p_value, deff,
+        baseline_source = "published" (and p_e, the weighted endline proportion, when design-based).
+
+    References
+    ----------
+    Newcombe, R. G. (1998a). Statistics in Medicine 17, 873-890 (method 10); Zou, G. Y. & Donner,
+    A. (2008). Construction of confidence limits about effect measures: a general approach.
+    Statistics in Medicine 27, 1693-1702 (MOVER); Lumley, T. (2010). Complex Surveys, s2.2.
+    """
     if not published:
         return pd.DataFrame()
     pub = pd.DataFrame([p.model_dump() for p in published])
     pub["baseline_n"] = pub["n"].astype(float)
     pub["baseline_k"] = np.round(pub["percent"] / 100 * pub["n"])
-    end = endline_cells[endline_cells["wave"] == endline][CELL + ["n", "k"]].rename(
+    keep = ["n", "k"] + (["p", "se", "df", "ci_low", "ci_high", "note"] if design_based else [])
+    end = endline_cells[endline_cells["wave"] == endline][CELL + keep].rename(
         columns={"n": "endline_n", "k": "endline_k"}
     )
     cells = pub[CELL + ["baseline_n", "baseline_k"]].merge(end, on=CELL)
-    return _independent_rows(cells, alpha).assign(baseline_source="published")
+    rows = _design_published_rows(cells, alpha) if design_based else _independent_rows(cells, alpha)
+    return rows.assign(baseline_source="published")
+
+
+def _design_published_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Design-based endline (p, se, df, ci_low, ci_high, proportions) against a published baseline
+    k0 of n0, an independent simple random sample.
+
+    Difference d = p_e - p0 (p0 = k0 / n0). Test: Wald t of d with variance se_e^2 + p0 (1 - p0) /
+    n0 on the endline design's df (as `svyglm`'s t for a design-based difference). Interval: MOVER
+    (Zou & Donner 2008) of the endline's design-based interval (logit or Korn-Graubard, as in the
+    estimates table) and the baseline's Wilson interval: [d - sqrt((p_e - l_e)^2 + (u_0 - p0)^2),
+    d + sqrt((u_e - p_e)^2 + (p0 - l_0)^2)] (two Wilson intervals: Newcombe's method 10). An
+    endline of 0% or 100% (no design variance) keeps its Korn-Graubard interval but has no test.
+    deff: var(d) over the SRS variance, p (1 - p) / (n - 1) summed over both samples.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        baseline_k, baseline_n, endline_n; the endline's p, se, df, ci_low, ci_high (0-1), note.
+    alpha : float
+        1 - confidence level (proportion).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `cells` with diff_ci_low and diff_ci_high (percentage points), ci_method, test, statistic,
+        df, p_value, mid_p, deff, p_e (endline proportion, weighted) and note.
+
+    References
+    ----------
+    Zou, G. Y. & Donner, A. (2008). Stat Med 27, 1693-1702; Newcombe, R. G. (1998a). Stat Med 17,
+    873-890; Lumley, T. (2010). Complex Surveys, s2.2; Korn & Graubard (1998). Surv Methodol 24.
+    """
+    k0, n0 = cells["baseline_k"].to_numpy(float), cells["baseline_n"].to_numpy(float)
+    pe, se, df, ne = (cells[c].to_numpy(float) for c in ("p", "se", "df", "endline_n"))
+    le, ue = cells["ci_low"].to_numpy(float), cells["ci_high"].to_numpy(float)
+    p0 = k0 / n0
+    l0, u0 = wilson_ci(k0, n0, alpha)
+    d = pe - p0
+    extreme = (pe <= 0) | (pe >= 1)
+    var = np.where(extreme, np.nan, se**2 + p0 * (1 - p0) / n0)
+    stat, p, _, _ = wald_diff_test(d, np.sqrt(var), df, alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        srs = pe * (1 - pe) / (ne - 1) + p0 * (1 - p0) / (n0 - 1)
+        deff = np.where(srs > 0, var / srs, np.nan)
+    low = d - np.sqrt((pe - le) ** 2 + (u0 - p0) ** 2)
+    high = d + np.sqrt((ue - pe) ** 2 + (p0 - l0) ** 2)
+    return cells.assign(
+        diff_ci_low=100 * low,
+        diff_ci_high=100 * high,
+        ci_method=np.where(
+            np.isfinite(low), "MOVER (design-based endline interval, Wilson published)", ""
+        ),
+        test="design-based Wald t (endline design variance + published baseline as SRS of its n)",
+        statistic=stat,
+        df=df,
+        p_value=p,
+        mid_p=np.nan,
+        deff=deff,
+        p_e=pe,
+        note=_published_notes(cells["note"], extreme, np.isfinite(p)),
+    ).drop(columns=["p", "se", "ci_low", "ci_high"])
+
+
+def _published_notes(note: pd.Series, extreme: np.ndarray, tested: np.ndarray) -> np.ndarray:
+    """The note of a design-based published-baseline row: why there is no test (an endline of 0% or
+    100%, or the endline estimate's own reason), else empty."""
+    why = note.fillna("").astype(str).to_numpy()
+    return np.select(
+        [extreme, ~tested & (why != ""), ~tested],
+        [
+            NOT_ESTIMABLE
+            + "the endline is 0% or 100%, so it has no design variance and there is no"
+            " test; the interval combines its Korn-Graubard interval (n_eff = n) with the published"
+            " baseline's Wilson interval",
+            "endline estimate: " + why,
+            NOT_ESTIMABLE + "the endline has no design-based variance, so no test",
+        ],
+        "",
+    ).astype(object)
 
 
 def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
@@ -1075,8 +1310,12 @@ def _shift_rows(
         for p in published_baselines
         if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done
     ]
+    if published and order and design.design_based:  # the estimates table's design-based rows
+        cells = _domain_estimates(data, ids, group_vars, design, alpha, country, passes)
     pub_rows = (
-        published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
+        published_baseline_rows(cells, published, alpha, waves[1], design.design_based)
+        if order
+        else pd.DataFrame()
     )
     if len(pub_rows):
         pub_rows["endline_wave"] = waves[1]
