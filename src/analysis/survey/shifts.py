@@ -22,7 +22,8 @@ Designs (from the country config, never from code):
 - subgroup contrast: the wave x sex interaction (change among women minus change among men) as its
   own row.
 - summary-only baseline: a published percent and n stands in for missing baseline microdata
-  (`baseline_source = published`), compared as an independent sample.
+  (`baseline_source = published`), compared as an independent simple random sample of its n; under
+  a clustered and/or weighted design the endline is design-based (`published_baseline_rows`).
 Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a
 country). Cohen's h is the effect size of every change. Percent columns are 0-100; differences in
 percentage points.
@@ -31,9 +32,11 @@ Never a p-value from a zero variance: a design-based contrast with zero variance
 same 0% in both waves, answers from one PSU) or df < 1 keeps its difference but has no test or
 interval, and a group absent from a wave (e.g. men in a women-only baseline) still gets its row (and
 the women - men row); the `note` column says "not estimable: ..." and why (empty when nothing needs
-saying); such rows take no part in the Holm / BH adjustment. Simple random samples use exact tests
-where the chi-square would have no variance (Fisher for 0% vs 0%; McNemar exact with no discordant
-pairs gives p = 1, noted).
+saying); such rows take no part in the Holm / BH adjustment. So does a design-based women - men
+row with a cell whose answers are all alike (0% or 100%: no linearised variance). Simple random
+samples use exact tests where the chi-square would have no variance (Fisher for 0% vs 0%; McNemar
+exact with no discordant pairs gives p = 1, noted), and the women - men row with a 0% or 100% cell
+the likelihood-ratio test of the logistic interaction (`_srs_interaction`).
 """
 
 from __future__ import annotations
@@ -584,15 +587,12 @@ def _panel_interaction(
         country,
         scope=f"among the women and men matched between waves '{first}' and '{last}'",
     )
-    out, _ = _linearised_contrast(
-        pass_,
-        alpha,
-        ["indicator"],
-        ["wave", "group_var", "group"],
-        {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0},
+    contrast = {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0}
+    out, domains = _linearised_contrast(
+        pass_, alpha, ["indicator"], ["wave", "group_var", "group"], contrast
     )
     out["test"] = "design-based Wald t (difference in mean change, women - men)"
-    return out
+    return _without_alike_cells(out, domains, contrast)
 
 
 def _design_interaction(
@@ -615,10 +615,72 @@ def _design_interaction(
     # the domains women and men of the whole design (as R's subset()): the shift pass already
     # has their totals
     full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
-    out, _ = _linearised_contrast(
+    out, domains = _linearised_contrast(
         full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef
     )
     out["test"] = "design-based Wald t (wave x sex interaction)"
+    return _without_alike_cells(out, domains, coef)
+
+
+def _without_alike_cells(
+    out: pd.DataFrame, domains: pd.DataFrame, contrast: dict[tuple, float]
+) -> pd.DataFrame:
+    """Design-based women - men rows (`_design_interaction`, `_panel_interaction`) without a test
+    where some but not all of the contrast's cells answer all alike.
+
+    A cell whose answers are all alike (n sum(y^2) = (sum y)^2: a share of 0% or 100%, or in a panel
+    the same change for everyone) has a linearised influence of 0, so the contrast's design
+    variance (R `svyglm`'s too) counts only the other cells and the Wald t would be too large. No
+    design-based test robust to such a cell is implemented (the Rao-Scott test of the logistic
+    interaction, R `regTermTest`, needs the separated model's variance), so these rows keep the
+    difference but have no test or interval, and the note names the cells. Rows whose whole
+    variance is 0 already say so (`_contrast_note`).
+
+    Parameters
+    ----------
+    out : pandas.DataFrame
+        The contrast rows per indicator (`_wald_contrast_rows`: var, statistic, p_value, intervals).
+    domains : pandas.DataFrame
+        The design pass's domain estimates (n, k, k2 per indicator, wave, group_var, group).
+    contrast : dict
+        The contrast's cells, (wave, group_var, group) -> coefficient.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `out` with statistic, p_value, df-based interval and ci_method emptied where a cell is
+        alike, and the reason in `note`.
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys, s2.2 and s6.3 (R `svyglm`, `regTermTest`); Rao, J. N. K.
+    & Scott, A. J. (1984). Annals of Statistics 12, 46-60.
+    """
+    cells = pd.DataFrame(list(contrast), columns=["wave", "group_var", "group"])
+    d = domains.merge(cells, on=["wave", "group_var", "group"])
+    alike = d[np.isclose(d["n"] * d["k2"], d["k"] ** 2, rtol=1e-12, atol=0)]
+    if alike.empty:
+        return out
+    what = np.where(
+        alike["wave"] == "change",
+        alike["group"].astype(str) + ": everyone's change alike",
+        alike["group"].astype(str)
+        + " in wave '"
+        + alike["wave"].astype(str)
+        + "': "
+        + (100 * alike["k"] / alike["n"]).map("{:.0f}%".format),
+    )
+    named = pd.Series(what, index=alike.index).groupby(alike["indicator"]).agg("; ".join)
+    hit = out["indicator"].map(named).notna().to_numpy() & (out["var"] > 0).to_numpy()
+    out = out.copy()
+    out.loc[hit, ["statistic", "p_value", "diff_ci_low", "diff_ci_high"]] = np.nan
+    out.loc[hit, "ci_method"] = ""
+    out.loc[hit, "note"] = (
+        NOT_ESTIMABLE
+        + out.loc[hit, "indicator"].map(named)
+        + " has no design variance, so the linearised variance would count only the other cells"
+        " and there is no test or interval"
+    )
     return out
 
 

@@ -791,3 +791,28 @@ def test_published_baseline_interval_contains_the_difference(yes_per_psu, percen
     assert row["diff_ci_low"] <= row["diff_pp"] <= row["diff_ci_high"]
     assert row["diff_ci_high"] - row["diff_ci_low"] > 0
     assert np.isnan(row["p_value"]) or 0 <= row["p_value"] <= 1
+
+
+def test_design_interaction_with_an_alike_cell_has_no_test():
+    """Women answer 0% at baseline in every cluster: their cell adds no linearised variance (R
+    svyglm's SE then comes from the other three cells), so the women - men row keeps its difference
+    but has no test; the by-sex rows keep theirs."""
+    d = _grid(
+        share=lambda w, s, c, i: (
+            (i % 2 == 0 or w == "endline")
+            and i < 3 + c + (s == "B") + (w == "endline") * (1 + c % 2)
+        )
+    )
+    grid = pd.read_csv(FIX / "degenerate_alike_grid.csv")  # the data of the R call
+    assert (grid["y"].to_numpy() == d["y"].to_numpy()).all() and (grid["psu"] == d["psu"]).all()
+    sh = shift_table(d, IND, "x", DESIGN, min_group_n=1).set_index("group")
+    inter, ref = sh.loc[INTERACTION], DEGENERATE["alike_interaction"]
+    # before: R svyglm's t = 8.49, p = 0.075, an SE without the 0% cell; now no test
+    assert inter["diff_pp"] / 100 == pytest.approx(ref["estimate"], rel=REL)
+    assert np.isnan(inter["p_value"]) and np.isnan(inter["statistic"])
+    assert np.isnan(inter["diff_ci_low"]) and inter["ci_method"] == ""
+    assert inter["note"] == (
+        "not estimable: Female in wave 'baseline': 0% has no design variance, so the linearised"
+        " variance would count only the other cells and there is no test or interval"
+    )
+    assert np.isfinite(sh.loc["Female", "p_value"]) and np.isfinite(sh.loc["Male", "p_value"])
