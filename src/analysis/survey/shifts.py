@@ -36,7 +36,7 @@ saying); such rows take no part in the Holm / BH adjustment. So does a design-ba
 row with a cell whose answers are all alike (0% or 100%: no linearised variance). Simple random
 samples use exact tests where the chi-square would have no variance (Fisher for 0% vs 0%; McNemar
 exact with no discordant pairs gives p = 1, noted), and the women - men row with a 0% or 100% cell
-the likelihood-ratio test of the logistic interaction (`_srs_interaction`).
+the likelihood-ratio test of equal changes (`_srs_interaction`).
 """
 
 from __future__ import annotations
@@ -714,9 +714,9 @@ def _srs_interaction(
     Shares strictly between 0% and 100%: Wald z of the difference of differences, unpooled
     variance sum p (1 - p) / n, and its interval. A 0% or 100% share adds nothing to that variance
     (the z would be too large): with one to three such shares the test is the likelihood-ratio
-    chi-square of the interaction in `glm(y ~ wave * sex, binomial)` (`_interaction_lr_test`,
-    log-odds scale), with no interval; all four: not estimable (`ZERO_SHARES`). Indicators without
-    all four shares are left out.
+    chi-square of the same interaction, percentage-point scale (`_interaction_lr_test`, R
+    `glm(..., binomial("identity"))`), with no interval; all four: not estimable (`ZERO_SHARES`).
+    Indicators without all four shares are left out.
 
     Parameters
     ----------
@@ -736,8 +736,8 @@ def _srs_interaction(
 
     References
     ----------
-    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s4.5 and s6.5 (likelihood-ratio test
-    of a logistic term; no three-factor interaction in a 2x2x2 table); R `anova(..., test="LRT")`.
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s4.2.1 and s4.5 (identity-link binomial
+    model; likelihood-ratio test of a term); R `anova(..., test = "LRT")`.
     """
     first, last = waves
     p, n = _sex_by_wave(sexed, ids, waves)
@@ -774,80 +774,94 @@ def _with_interaction_lr(
     nn = n.to_numpy(float)[edge].reshape(-1, 2, 2)  # indicator x sex x wave
     kk = np.round(p.to_numpy(float)[edge] * n.to_numpy(float)[edge]).reshape(-1, 2, 2)
     g2, pv = _interaction_lr_test(kk, nn)
-    out = out.copy()
+    out = out.copy()  # the Wald z's estimate stays: the LR test is of the same difference
     out.loc[edge, ["statistic", "p_value", "df"]] = np.column_stack([g2, pv, np.ones(len(g2))])
     out.loc[edge, ["diff_ci_low", "diff_ci_high"]] = np.nan
     out.loc[edge, "ci_method"] = ""
-    out.loc[edge, "test"] = "likelihood-ratio chi-square (logistic wave x sex interaction)"
-    out.loc[edge, "note"] = np.where(
-        np.isfinite(pv),
+    out.loc[edge, "test"] = "likelihood-ratio chi-square (difference in change, binomial)"
+    out.loc[edge, "note"] = (
         "a 0% or 100% share has no binomial variance, so the Wald z of the difference in change"
-        " would be too large: likelihood-ratio test of the interaction in glm(y ~ wave * sex,"
-        " binomial) (log-odds scale) instead, no interval",
-        NOT_ESTIMABLE + "a 0% or 100% share leaves the Wald z without its variance, and the"
-        " log-odds interaction is not identified (one sex or one wave answers all alike, or the"
-        " logistic model without interaction has no finite fit), so no test or interval",
+        " would be too large: likelihood-ratio test of equal changes (binomial likelihood,"
+        " percentage-point scale) instead; no interval"
     )
     return out
 
 
-def _interaction_lr_test(
-    k: np.ndarray, n: np.ndarray, tol: float = 1e-13, max_iter: int = 20_000
-) -> tuple[np.ndarray, np.ndarray]:
-    """Likelihood-ratio test of no wave x sex interaction in a logistic model, one 2x2 design per
-    row: G^2 = the deviance of `glm(cbind(k, n - k) ~ wave + sex, binomial)` (the model with the
-    interaction is saturated), referred to chi-square(1).
+CONTRAST = np.array([[-1.0, 1.0], [1.0, -1.0]])  # (Female, Male) x (baseline, endline)
 
-    The fit without interaction is the log-linear model [wave sex][wave y][sex y] of the 2x2x2
-    table, found by iterative proportional fitting (vectorised over rows); it exists at 0% or 100%
-    cells (the model with the interaction is then separated, its Wald test undefined, but its
-    likelihood is the saturated one).
+
+def _interaction_lr_test(
+    k: np.ndarray, n: np.ndarray, iterations: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
+    """Likelihood-ratio test of no wave x sex interaction on the percentage-point scale (women's
+    change equals men's), one 2x2 design per row: G^2 = the deviance of the additive model
+    `glm(cbind(k, n - k) ~ wave + sex, binomial(link = "identity"))` (the model with the interaction
+    is saturated), referred to chi-square(1).
+
+    The additive model's maximum likelihood is the binomial likelihood of the four cells under the
+    constraint sum c_j p_j = 0 (c = +1 for women's endline and men's baseline, -1 otherwise). Its
+    Lagrange condition k_j / p_j - (n_j - k_j) / (1 - p_j) = lambda c_j gives each p_j(lambda)
+    (`_constrained_p`, boundary 0 or 1 included); sum c_j p_j(lambda) falls with
+    lambda, so lambda is found by bisection (vectorised over rows). A 0% or 100% cell keeps its
+    binomial term (the fit may sit on the boundary, as R's), so the test exists where the Wald z of
+    the difference of differences has no variance from that cell.
 
     Parameters
     ----------
     k, n : ndarray, shape (m, 2, 2)
-        Answers yes and answers, per row x sex x wave (counts).
-    tol : float
-        Convergence: the largest margin misfit, relative to the row's total n.
-    max_iter : int
-        Proportional-fitting cycles; a row that has not converged (no finite fit) gets NaN.
+        Answers yes and answers, per row x sex (Female, Male) x wave (baseline, endline): counts.
+    iterations : int
+        Bisection steps on arctan(lambda / N).
 
     Returns
     -------
     statistic, p_value : ndarray
-        G^2 (1 df) and its chi-square p-value (proportion). NaN where the fit did not converge, or
-        where a sex or a wave answers all alike (0% in both its cells, or 100%): the interaction
-        on the log-odds scale is then not identified.
+        G^2 (1 df) and its chi-square p-value (proportion).
 
     References
     ----------
-    Bishop, Y. M. M., Fienberg, S. E. & Holland, P. W. (1975). Discrete Multivariate Analysis,
-    s3.5 (iterative proportional fitting); Agresti, A. (2013). Categorical Data Analysis, 3rd ed.,
-    s4.5 and s6.5; R `anova(glm(y ~ wave + sex), glm(y ~ wave * sex), test = "LRT")`.
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s1.4 and s4.5 (likelihood-ratio tests;
+    identity-link binomial models, s4.2.1); Farrington, C. P. & Manning, G. (1990). Statistics in
+    Medicine 9, 1447-1454 (constrained MLE of binomial proportions); R `anova(glm(cbind(k, n - k) ~
+    wave + sex, binomial("identity")), glm(... ~ wave * sex, ...), test = "LRT")`.
     """
     from scipy import stats
 
-    obs = np.stack([k, n - k], axis=-1)  # row x sex x wave x (yes, no)
-    fit = np.ones_like(obs)
-    margins = [obs.sum(axis=a, keepdims=True) for a in (3, 2, 1)]
-    scale = n.sum(axis=(1, 2))
-    for _ in range(max_iter):
-        for axis, target in zip((3, 2, 1), margins):
-            current = fit.sum(axis=axis, keepdims=True)
-            fit = fit * np.divide(target, current, out=np.zeros_like(target), where=current > 0)
-        misfit = max(
-            np.abs(fit.sum(axis=a, keepdims=True) - m).max(axis=(1, 2, 3))
-            for a, m in zip((3, 2), margins[:2])
-        )
-        if (misfit <= tol * scale).all():
-            break
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    scale = n.sum(axis=(1, 2), keepdims=True)
+    lo = np.full(scale.shape, -np.pi / 2)
+    hi = np.full(scale.shape, np.pi / 2)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        above = (CONTRAST * _constrained_p(k, n, scale * np.tan(mid) * CONTRAST)).sum(
+            axis=(1, 2), keepdims=True
+        ) > 0  # the constraint is still positive: lambda must grow
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    p = _constrained_p(k, n, scale * np.tan((lo + hi) / 2) * CONTRAST)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g2 = 2 * np.where(obs > 0, obs * np.log(obs / fit), 0.0).sum(axis=(1, 2, 3))
-    # a sex or a wave that answers all alike (0% or 100% in both cells) leaves the log-odds
-    # interaction unidentified (G^2 would be 0 whatever the other cells show)
-    identified = (margins[1] > 0).all(axis=(1, 2, 3)) & (margins[2] > 0).all(axis=(1, 2, 3))
-    g2 = np.where((misfit <= tol * scale) & identified, np.maximum(g2, 0.0), np.nan)
+        yes = np.where(k > 0, k * np.log(k / (n * p)), 0.0)
+        no = np.where(n - k > 0, (n - k) * np.log((n - k) / (n * (1 - p))), 0.0)
+    g2 = np.maximum(2 * (yes + no).sum(axis=(1, 2)), 0.0)
     return g2, stats.chi2.sf(g2, 1)
+
+
+def _constrained_p(k: np.ndarray, n: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Each cell's proportion under the Lagrange condition k / p - (n - k) / (1 - p) = a of
+    `_interaction_lr_test` (a = lambda c_j): for 0 < k < n the root in (0, 1) of a p^2 - (n + a) p +
+    k = 0 (k / n where a = 0); at k = 0 the condition -n / (1 - p) = a, so 1 + n / a if a < -n,
+    else the boundary 0; at k = n, n / a if a > n, else 1."""
+    b = n + a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = np.sqrt(np.maximum(b**2 - 4 * a * k, 0.0))
+        # the two roots are q / a and k / q (q = (b + sign(b) root) / 2): take the one in [0, 1]
+        q = (b + np.where(b >= 0, 1.0, -1.0) * root) / 2
+        r1 = np.where(a != 0, q / a, np.inf)
+        r2 = np.where(q != 0, k / q, np.inf)
+        p = np.where((r1 >= 0) & (r1 <= 1), r1, r2)
+        p = np.where(a == 0, k / n, p)
+        p = np.where(k <= 0, np.where(a < -n, 1 + n / a, 0.0), p)
+        p = np.where(k >= n, np.where(a > n, n / a, 1.0), p)
+    return np.clip(p, 0.0, 1.0)
 
 
 def _absent_rows(

@@ -673,8 +673,9 @@ def test_srs_zero_to_full_change_is_tested_never_p_one_as_r():
 
 
 def test_srs_interaction_with_a_zero_or_full_cell_uses_the_likelihood_ratio_test_as_r_glm():
-    """Before: the unpooled Wald z took no variance from the 0% cell (z = 1.60, p = 0.110 for the
-    first case); now the LR test of the interaction in glm(y ~ wave * sex, binomial) (R anova)."""
+    """Before: the unpooled Wald z took no variance from the 0% cell (first case: z = 1.60, p =
+    0.110); now the LR test of equal changes, the deviance of R glm(cbind(k, n - k) ~ wave + sex,
+    binomial("identity")) (R anova LRT), on the scale of diff_pp."""
     for ref in DEGENERATE["interaction_lrt"]:
         (fb, fnb, fe, fne), (mb, mnb, me, mne) = ref["female"], ref["male"]
         d = _counts(
@@ -690,28 +691,11 @@ def test_srs_interaction_with_a_zero_or_full_cell_uses_the_likelihood_ratio_test
         assert row["statistic"] == pytest.approx(ref["statistic"], rel=REL)
         assert row["p_value"] == pytest.approx(ref["p_value"], rel=REL)
         assert row["p_value"] == pytest.approx(ref["anova_p"], rel=REL) and row["df"] == 1
-        assert row["test"] == "likelihood-ratio chi-square (logistic wave x sex interaction)"
+        assert row["test"] == "likelihood-ratio chi-square (difference in change, binomial)"
         assert np.isnan(row["diff_ci_low"]) and row["note"].startswith("a 0% or 100% share")
         assert row["diff_pp"] == pytest.approx(
             100 * ((fe / fne - fb / fnb) - (me / mne - mb / mnb))
         )
-
-
-def test_interaction_not_identified_when_a_sex_or_wave_answers_all_alike():
-    """Women 0% in both waves: the log-odds interaction has no information (G^2 would be 0, p = 1),
-    so the row is not estimable, never p = 1."""
-    d = _counts(
-        [
-            ("baseline", "Female", 0, 40),
-            ("endline", "Female", 0, 40),
-            ("baseline", "Male", 5, 40),
-            ("endline", "Male", 10, 40),
-        ]
-    )
-    row = shift_table(d, IND, "x", Design(type="independent"), min_group_n=1)
-    row = row.set_index("group").loc[INTERACTION]
-    assert np.isnan(row["p_value"]) and np.isnan(row["statistic"]) and np.isnan(row["p_holm"])
-    assert row["note"].startswith("not estimable: a 0% or 100% share leaves the Wald z")
     # interior shares keep the Wald z of the difference of differences
     d = _counts(
         [
@@ -730,15 +714,17 @@ def test_interaction_not_identified_when_a_sex_or_wave_answers_all_alike():
     st.lists(st.integers(1, 30), min_size=4, max_size=4),
 )
 def test_interaction_lr_test_properties(ks, extra):
-    """G^2 >= 0, p in [0, 1], and the same when the sexes or the waves swap."""
+    """G^2 >= 0, p in [0, 1], the same when the sexes or the waves swap, and 0 when both sexes
+    change alike."""
     k = np.array(ks, float).reshape(1, 2, 2)
     n = k + np.array(extra, float).reshape(1, 2, 2)
     g2, p = _interaction_lr_test(k, n)
-    if np.isfinite(g2[0]):
-        assert g2[0] >= -1e-12 and 0 <= p[0] <= 1
-        for axis in (1, 2):
-            g2s, _ = _interaction_lr_test(np.flip(k, axis), np.flip(n, axis))
-            assert g2s[0] == pytest.approx(g2[0], rel=1e-8, abs=1e-9)
+    assert np.isfinite(g2[0]) and g2[0] >= 0 and 0 <= p[0] <= 1
+    for axis in (1, 2):
+        g2s, _ = _interaction_lr_test(np.flip(k, axis), np.flip(n, axis))
+        assert g2s[0] == pytest.approx(g2[0], rel=1e-8, abs=1e-9)
+    same = np.stack([k[:, 0], k[:, 0]], axis=1), np.stack([n[:, 0], n[:, 0]], axis=1)
+    assert _interaction_lr_test(*same)[0][0] == pytest.approx(0.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("method", ["logit", "beta"])
