@@ -802,3 +802,30 @@ def test_design_interaction_with_an_alike_cell_has_no_test():
         " variance would count only the other cells and there is no test or interval"
     )
     assert np.isfinite(sh.loc["Female", "p_value"]) and np.isfinite(sh.loc["Male", "p_value"])
+
+
+def test_design_panel_interaction_with_everyone_changing_alike_has_no_test():
+    """A weighted, clustered panel where no woman changes answer: the women's mean change has no
+    design variance, so the women - men row has no test (the men's row keeps its own)."""
+    pn = pd.read_csv(FIX / "panel_sample.csv")
+    pn["sex"] = np.where(np.arange(len(pn)) % 2 == 0, "Female", "Male")
+    women = pn["sex"] == "Female"
+    pn.loc[women, "y_endline"] = pn.loc[women, "y_baseline"]
+    long = pd.concat(
+        [
+            pn.assign(wave="baseline", ind=pn["y_baseline"]),
+            pn.assign(wave="endline", ind=pn["y_endline"]),
+        ]
+    )
+    long = long.assign(
+        respondent_id=long["id"], psu_id=long["stratum"].astype(str) + "/" + long["psu"]
+    )
+    design = Design(
+        type="panel", panel_key="respondent_id", cluster="psu_id", weight="w", strata="stratum"
+    )
+    sh = shift_table(long.astype({"ind": "Int64"}), IND, "x", design, min_group_n=1)
+    sh = sh.set_index("group")
+    inter = sh.loc[INTERACTION]
+    assert np.isfinite(inter["diff_pp"]) and np.isnan(inter["p_value"])
+    assert inter["note"].startswith("not estimable: Female: everyone's change alike has no design")
+    assert np.isfinite(sh.loc["Male", "p_value"])
