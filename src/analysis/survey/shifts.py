@@ -24,7 +24,8 @@ Designs (from the country config, never from code):
 - subgroup contrast: the wave x sex interaction (change among women minus change among men) as its
   own row.
 - summary-only baseline: a published percent and n stands in for missing baseline microdata
-  (`baseline_source = published`), compared as an independent sample.
+  (`baseline_source = published`), compared as an independent simple random sample of its n; under
+  a clustered and/or weighted design the endline is design-based (`published_baseline_rows`).
 Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a
 country). Cohen's h is the effect size of every change. Percent columns are 0-100; differences in
 percentage points.
@@ -33,9 +34,11 @@ Never a p-value from a zero variance: a design-based contrast with zero variance
 same 0% in both waves, answers from one PSU) or df < 1 keeps its difference but has no test or
 interval, and a group absent from a wave (e.g. men in a women-only baseline) still gets its row (and
 the women - men row); the `note` column says "not estimable: ..." and why (empty when nothing needs
-saying); such rows take no part in the Holm / BH adjustment. Simple random samples use exact tests
-where the chi-square would have no variance (Fisher for 0% vs 0%; McNemar exact with no discordant
-pairs gives p = 1, noted).
+saying); such rows take no part in the Holm / BH adjustment. So does a design-based women - men
+row with a cell whose answers are all alike (0% or 100%: no linearised variance). Simple random
+samples use exact tests where the chi-square would have no variance (Fisher for 0% vs 0%; McNemar
+exact with no discordant pairs gives p = 1, noted), and the women - men row with a 0% or 100% cell
+the likelihood-ratio test of equal changes (`_srs_interaction`).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ from analysis.survey.domains import (
 )
 from analysis.survey.estimates import (
     NOT_ESTIMABLE,
+    _domain_estimates,
     check_variance_estimable,
     indicator_ids,
     wave_order,
@@ -75,6 +79,7 @@ from analysis.survey.proportions import (
     newcombe_paired_diff_ci,
     two_proportion_chi2,
     wald_diff_test,
+    wilson_ci,
 )
 
 SHIFT_COLUMNS = [
@@ -615,15 +620,12 @@ def _panel_interaction(
         country,
         scope=f"among the women and men matched between waves '{first}' and '{last}'",
     )
-    out, _ = _linearised_contrast(
-        pass_,
-        alpha,
-        ["indicator"],
-        ["wave", "group_var", "group"],
-        {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0},
+    contrast = {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0}
+    out, domains = _linearised_contrast(
+        pass_, alpha, ["indicator"], ["wave", "group_var", "group"], contrast
     )
     out["test"] = "design-based Wald t (difference in mean change, women - men)"
-    return out
+    return _without_alike_cells(out, domains, contrast)
 
 
 def _design_interaction(
@@ -646,10 +648,72 @@ def _design_interaction(
     # the domains women and men of the whole design (as R's subset()): the shift pass already
     # has their totals
     full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
-    out, _ = _linearised_contrast(
+    out, domains = _linearised_contrast(
         full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef
     )
     out["test"] = "design-based Wald t (wave x sex interaction)"
+    return _without_alike_cells(out, domains, coef)
+
+
+def _without_alike_cells(
+    out: pd.DataFrame, domains: pd.DataFrame, contrast: dict[tuple, float]
+) -> pd.DataFrame:
+    """Design-based women - men rows (`_design_interaction`, `_panel_interaction`) without a test
+    where some but not all of the contrast's cells answer all alike.
+
+    A cell whose answers are all alike (n sum(y^2) = (sum y)^2: a share of 0% or 100%, or in a panel
+    the same change for everyone) has a linearised influence of 0, so the contrast's design
+    variance (R `svyglm`'s too) counts only the other cells and the Wald t would be too large. No
+    design-based test robust to such a cell is implemented (the Rao-Scott test of the logistic
+    interaction, R `regTermTest`, needs the separated model's variance), so these rows keep the
+    difference but have no test or interval, and the note names the cells. Rows whose whole
+    variance is 0 already say so (`_contrast_note`).
+
+    Parameters
+    ----------
+    out : pandas.DataFrame
+        The contrast rows per indicator (`_wald_contrast_rows`: var, statistic, p_value, intervals).
+    domains : pandas.DataFrame
+        The design pass's domain estimates (n, k, k2 per indicator, wave, group_var, group).
+    contrast : dict
+        The contrast's cells, (wave, group_var, group) -> coefficient.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `out` with statistic, p_value, df-based interval and ci_method emptied where a cell is
+        alike, and the reason in `note`.
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys, s2.2 and s6.3 (R `svyglm`, `regTermTest`); Rao, J. N. K.
+    & Scott, A. J. (1984). Annals of Statistics 12, 46-60.
+    """
+    cells = pd.DataFrame(list(contrast), columns=["wave", "group_var", "group"])
+    d = domains.merge(cells, on=["wave", "group_var", "group"])
+    alike = d[np.isclose(d["n"] * d["k2"], d["k"] ** 2, rtol=1e-12, atol=0)]
+    if alike.empty:
+        return out
+    what = np.where(
+        alike["wave"] == "change",
+        alike["group"].astype(str) + ": everyone's change alike",
+        alike["group"].astype(str)
+        + " in wave '"
+        + alike["wave"].astype(str)
+        + "': "
+        + (100 * alike["k"] / alike["n"]).map("{:.0f}%".format),
+    )
+    named = pd.Series(what, index=alike.index).groupby(alike["indicator"]).agg("; ".join)
+    hit = out["indicator"].map(named).notna().to_numpy() & (out["var"] > 0).to_numpy()
+    out = out.copy()
+    out.loc[hit, ["statistic", "p_value", "diff_ci_low", "diff_ci_high"]] = np.nan
+    out.loc[hit, "ci_method"] = ""
+    out.loc[hit, "note"] = (
+        NOT_ESTIMABLE
+        + out.loc[hit, "indicator"].map(named)
+        + " has no design variance, so the linearised variance would count only the other cells"
+        " and there is no test or interval"
+    )
     return out
 
 
@@ -677,13 +741,43 @@ def _sex_by_wave(
 def _srs_interaction(
     sexed: pd.DataFrame, ids: list[str], alpha: float, waves: tuple[str, str]
 ) -> pd.DataFrame:
-    """Simple random samples: the difference of differences (women's change minus men's), Wald z
-    with the unpooled variance; indicators without all four shares are left out."""
+    """Simple random samples: the wave x sex interaction (women's change minus men's, in `estimate`
+    as a proportion difference, 0-1) and its test.
+
+    Shares strictly between 0% and 100%: Wald z of the difference of differences, unpooled
+    variance sum p (1 - p) / n, and its interval. A 0% or 100% share adds nothing to that variance
+    (the z would be too large): with one to three such shares the test is the likelihood-ratio
+    chi-square of the same interaction, percentage-point scale (`_interaction_lr_test`, R
+    `glm(..., binomial("identity"))`), with no interval; all four: not estimable (`ZERO_SHARES`).
+    Indicators without all four shares are left out.
+
+    Parameters
+    ----------
+    sexed : pandas.DataFrame
+        Female and Male respondents: `wave`, `sex` and the indicators `ids` (answers in both waves).
+    ids : list of str
+    alpha : float
+        1 - confidence level (proportion).
+    waves : tuple of str
+        The baseline and endline waves.
+
+    Returns
+    -------
+    pandas.DataFrame
+        indicator, estimate, statistic, p_value, diff_ci_low, diff_ci_high (percentage points),
+        df, test, ci_method, mid_p and note.
+
+    References
+    ----------
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s4.2.1 and s4.5 (identity-link binomial
+    model; likelihood-ratio test of a term); R `anova(..., test = "LRT")`.
+    """
     first, last = waves
     p, n = _sex_by_wave(sexed, ids, waves)
-    var = (p * (1 - p) / n).sum(axis=1, min_count=4)
+    var = (p * (1 - p) / n).sum(axis=1, min_count=4).to_numpy()
     est = (p[("Female", last)] - p[("Female", first)]) - (p[("Male", last)] - p[("Male", first)])
-    stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var.to_numpy()), None, alpha)
+    stat, pv, low, high = wald_diff_test(est.to_numpy(), np.sqrt(var), None, alpha)
+    edge = ((p == 0) | (p == 1)).any(axis=1).to_numpy() & (var > 0)
     out = pd.DataFrame(
         {
             "indicator": est.index,
@@ -696,11 +790,111 @@ def _srs_interaction(
             "test": "Wald z (difference of differences, unpooled)",
             "ci_method": "Wald",
             "mid_p": np.nan,
-            "note": np.where(var.to_numpy() > 0, "", ZERO_SHARES),
+            "note": np.where(var > 0, "", ZERO_SHARES),
         }
     )
-    out.loc[var.to_numpy() <= 0, "ci_method"] = ""
+    out.loc[var <= 0, "ci_method"] = ""
+    if edge.any():
+        out = _with_interaction_lr(out, edge, p, n)
     return out[np.isfinite(out["estimate"])]
+
+
+def _with_interaction_lr(
+    out: pd.DataFrame, edge: np.ndarray, p: pd.DataFrame, n: pd.DataFrame
+) -> pd.DataFrame:
+    """`_srs_interaction`'s rows with the likelihood-ratio test where a share is 0% or 100%
+    (`edge`): statistic G^2 on 1 df, no interval, and a note saying why."""
+    nn = n.to_numpy(float)[edge].reshape(-1, 2, 2)  # indicator x sex x wave
+    kk = np.round(p.to_numpy(float)[edge] * n.to_numpy(float)[edge]).reshape(-1, 2, 2)
+    g2, pv = _interaction_lr_test(kk, nn)
+    out = out.copy()  # the Wald z's estimate stays: the LR test is of the same difference
+    out.loc[edge, ["statistic", "p_value", "df"]] = np.column_stack([g2, pv, np.ones(len(g2))])
+    out.loc[edge, ["diff_ci_low", "diff_ci_high"]] = np.nan
+    out.loc[edge, "ci_method"] = ""
+    out.loc[edge, "test"] = "likelihood-ratio chi-square (difference in change, binomial)"
+    out.loc[edge, "note"] = (
+        "a 0% or 100% share has no binomial variance, so the Wald z of the difference in change"
+        " would be too large: likelihood-ratio test of equal changes (binomial likelihood,"
+        " percentage-point scale) instead; no interval"
+    )
+    return out
+
+
+CONTRAST = np.array([[-1.0, 1.0], [1.0, -1.0]])  # (Female, Male) x (baseline, endline)
+
+
+def _interaction_lr_test(
+    k: np.ndarray, n: np.ndarray, iterations: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
+    """Likelihood-ratio test of no wave x sex interaction on the percentage-point scale (women's
+    change equals men's), one 2x2 design per row: G^2 = the deviance of the additive model
+    `glm(cbind(k, n - k) ~ wave + sex, binomial(link = "identity"))` (the model with the interaction
+    is saturated), referred to chi-square(1).
+
+    The additive model's maximum likelihood is the binomial likelihood of the four cells under the
+    constraint sum c_j p_j = 0 (c = +1 for women's endline and men's baseline, -1 otherwise). Its
+    Lagrange condition k_j / p_j - (n_j - k_j) / (1 - p_j) = lambda c_j gives each p_j(lambda)
+    (`_constrained_p`, boundary 0 or 1 included); sum c_j p_j(lambda) falls with
+    lambda, so lambda is found by bisection (vectorised over rows). A 0% or 100% cell keeps its
+    binomial term (the fit may sit on the boundary, as R's), so the test exists where the Wald z of
+    the difference of differences has no variance from that cell.
+
+    Parameters
+    ----------
+    k, n : ndarray, shape (m, 2, 2)
+        Answers yes and answers, per row x sex (Female, Male) x wave (baseline, endline): counts.
+    iterations : int
+        Bisection steps on arctan(lambda / N).
+
+    Returns
+    -------
+    statistic, p_value : ndarray
+        G^2 (1 df) and its chi-square p-value (proportion).
+
+    References
+    ----------
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s1.4 and s4.5 (likelihood-ratio tests;
+    identity-link binomial models, s4.2.1); Farrington, C. P. & Manning, G. (1990). Statistics in
+    Medicine 9, 1447-1454 (constrained MLE of binomial proportions); R `anova(glm(cbind(k, n - k) ~
+    wave + sex, binomial("identity")), glm(... ~ wave * sex, ...), test = "LRT")`.
+    """
+    from scipy import stats
+
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    scale = n.sum(axis=(1, 2), keepdims=True)
+    lo = np.full(scale.shape, -np.pi / 2)
+    hi = np.full(scale.shape, np.pi / 2)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        above = (CONTRAST * _constrained_p(k, n, scale * np.tan(mid) * CONTRAST)).sum(
+            axis=(1, 2), keepdims=True
+        ) > 0  # the constraint is still positive: lambda must grow
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    p = _constrained_p(k, n, scale * np.tan((lo + hi) / 2) * CONTRAST)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yes = np.where(k > 0, k * np.log(k / (n * p)), 0.0)
+        no = np.where(n - k > 0, (n - k) * np.log((n - k) / (n * (1 - p))), 0.0)
+    g2 = np.maximum(2 * (yes + no).sum(axis=(1, 2)), 0.0)
+    return g2, stats.chi2.sf(g2, 1)
+
+
+def _constrained_p(k: np.ndarray, n: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Each cell's proportion under the Lagrange condition k / p - (n - k) / (1 - p) = a of
+    `_interaction_lr_test` (a = lambda c_j): for 0 < k < n the root in (0, 1) of a p^2 - (n + a) p +
+    k = 0 (k / n where a = 0); at k = 0 the condition -n / (1 - p) = a, so 1 + n / a if a < -n,
+    else the boundary 0; at k = n, n / a if a > n, else 1."""
+    b = n + a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = np.sqrt(np.maximum(b**2 - 4 * a * k, 0.0))
+        # the two roots are q / a and k / q (q = (b + sign(b) root) / 2): take the one in [0, 1]
+        q = (b + np.where(b >= 0, 1.0, -1.0) * root) / 2
+        r1 = np.where(a != 0, q / a, np.inf)
+        r2 = np.where(q != 0, k / q, np.inf)
+        p = np.where((r1 >= 0) & (r1 <= 1), r1, r2)
+        p = np.where(a == 0, k / n, p)
+        p = np.where(k <= 0, np.where(a < -n, 1 + n / a, 0.0), p)
+        p = np.where(k >= n, np.where(a > n, n / a, 1.0), p)
+    return np.clip(p, 0.0, 1.0)
 
 
 def _absent_rows(
@@ -807,19 +1001,136 @@ def published_baseline_rows(
     published: list[PublishedBaseline],
     alpha: float,
     endline: str = "endline",
+    design_based: bool = False,
 ) -> pd.DataFrame:
     """Endline microdata (wave `endline`, the last wave) against a published baseline percent and n
-    (no baseline microdata)."""
+    (no baseline microdata): the published baseline is an independent simple random sample of its
+    printed n, with k0 = round(percent / 100 * n) answers yes.
+
+    Simple random samples: Newcombe's hybrid score interval and Pearson chi-square (Fisher's exact
+    test when an expected count < 5), as for two microdata waves (`_independent_rows`).
+    Clustered and/or weighted designs (`design_based`): the endline is the design-based estimate of
+    the estimates table (weighted, linearised variance, design df; `_design_published_rows`).
+
+    Parameters
+    ----------
+    endline_cells : pandas.DataFrame
+        Per-wave domain estimates (indicator, wave, group_var, group, n, k); when `design_based`,
+        the estimates' p, se, df, ci_low, ci_high and note (proportions, as
+        `estimates._domain_estimates` returns them).
+    published : list of PublishedBaseline
+        The published baseline percents (0-100) and n.
+    alpha : float
+        1 - confidence level (proportion).
+    endline : str
+        The endline wave.
+    design_based : bool
+        Whether the endline comes from a clustered and/or weighted design.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published cell with endline answers: baseline_n, baseline_k, endline_n,
+        endline_k, interval (percentage points), test, statistic, df, p_value, deff,
+        baseline_source = "published" (and p_e, the weighted endline proportion, when design-based).
+
+    References
+    ----------
+    Newcombe, R. G. (1998a). Statistics in Medicine 17, 873-890 (method 10); Zou, G. Y. & Donner,
+    A. (2008). Construction of confidence limits about effect measures: a general approach.
+    Statistics in Medicine 27, 1693-1702 (MOVER); Lumley, T. (2010). Complex Surveys, s2.2.
+    """
     if not published:
         return pd.DataFrame()
     pub = pd.DataFrame([p.model_dump() for p in published])
     pub["baseline_n"] = pub["n"].astype(float)
     pub["baseline_k"] = np.round(pub["percent"] / 100 * pub["n"])
-    end = endline_cells[endline_cells["wave"] == endline][CELL + ["n", "k"]].rename(
+    keep = ["n", "k"] + (["p", "se", "df", "ci_low", "ci_high", "note"] if design_based else [])
+    end = endline_cells[endline_cells["wave"] == endline][CELL + keep].rename(
         columns={"n": "endline_n", "k": "endline_k"}
     )
     cells = pub[CELL + ["baseline_n", "baseline_k"]].merge(end, on=CELL)
-    return _independent_rows(cells, alpha).assign(baseline_source="published")
+    rows = _design_published_rows(cells, alpha) if design_based else _independent_rows(cells, alpha)
+    return rows.assign(baseline_source="published")
+
+
+def _design_published_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Design-based endline (p, se, df, ci_low, ci_high, proportions) against a published baseline
+    k0 of n0, an independent simple random sample.
+
+    Difference d = p_e - p0 (p0 = k0 / n0). Test: Wald t of d with variance se_e^2 + p0 (1 - p0) /
+    n0 on the endline design's df (as `svyglm`'s t for a design-based difference). Interval: MOVER
+    (Zou & Donner 2008) of the endline's design-based interval (logit or Korn-Graubard, as in the
+    estimates table) and the baseline's Wilson interval: [d - sqrt((p_e - l_e)^2 + (u_0 - p0)^2),
+    d + sqrt((u_e - p_e)^2 + (p0 - l_0)^2)] (two Wilson intervals: Newcombe's method 10). An
+    endline of 0% or 100% (no design variance) keeps its Korn-Graubard interval but has no test.
+    deff: var(d) over the SRS variance, p (1 - p) / (n - 1) summed over both samples.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        baseline_k, baseline_n, endline_n; the endline's p, se, df, ci_low, ci_high (0-1), note.
+    alpha : float
+        1 - confidence level (proportion).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `cells` with diff_ci_low and diff_ci_high (percentage points), ci_method, test, statistic,
+        df, p_value, mid_p, deff, p_e (endline proportion, weighted) and note.
+
+    References
+    ----------
+    Zou, G. Y. & Donner, A. (2008). Stat Med 27, 1693-1702; Newcombe, R. G. (1998a). Stat Med 17,
+    873-890; Lumley, T. (2010). Complex Surveys, s2.2; Korn & Graubard (1998). Surv Methodol 24.
+    """
+    k0, n0 = cells["baseline_k"].to_numpy(float), cells["baseline_n"].to_numpy(float)
+    pe, se, df, ne = (cells[c].to_numpy(float) for c in ("p", "se", "df", "endline_n"))
+    le, ue = cells["ci_low"].to_numpy(float), cells["ci_high"].to_numpy(float)
+    p0 = k0 / n0
+    l0, u0 = wilson_ci(k0, n0, alpha)
+    d = pe - p0
+    extreme = (pe <= 0) | (pe >= 1)
+    var = np.where(extreme, np.nan, se**2 + p0 * (1 - p0) / n0)
+    stat, p, _, _ = wald_diff_test(d, np.sqrt(var), df, alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        srs = pe * (1 - pe) / (ne - 1) + p0 * (1 - p0) / (n0 - 1)
+        deff = np.where(srs > 0, var / srs, np.nan)
+    low = d - np.sqrt((pe - le) ** 2 + (u0 - p0) ** 2)
+    high = d + np.sqrt((ue - pe) ** 2 + (p0 - l0) ** 2)
+    return cells.assign(
+        diff_ci_low=100 * low,
+        diff_ci_high=100 * high,
+        ci_method=np.where(
+            np.isfinite(low), "MOVER (design-based endline interval, Wilson published)", ""
+        ),
+        test="design-based Wald t (endline design variance + published baseline as SRS of its n)",
+        statistic=stat,
+        df=df,
+        p_value=p,
+        mid_p=np.nan,
+        deff=deff,
+        p_e=pe,
+        note=_published_notes(cells["note"], extreme, np.isfinite(p)),
+    ).drop(columns=["p", "se", "ci_low", "ci_high"])
+
+
+def _published_notes(note: pd.Series, extreme: np.ndarray, tested: np.ndarray) -> np.ndarray:
+    """The note of a design-based published-baseline row: why there is no test (an endline of 0% or
+    100%, or the endline estimate's own reason), else empty."""
+    why = note.fillna("").astype(str).to_numpy()
+    return np.select(
+        [extreme, ~tested & (why != ""), ~tested],
+        [
+            NOT_ESTIMABLE
+            + "the endline is 0% or 100%, so it has no design variance and there is no"
+            " test; the interval combines its Korn-Graubard interval (n_eff = n) with the published"
+            " baseline's Wilson interval",
+            "endline estimate: " + why,
+            NOT_ESTIMABLE + "the endline has no design-based variance, so no test",
+        ],
+        "",
+    ).astype(object)
 
 
 def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
@@ -1116,8 +1427,12 @@ def _shift_rows(
         for p in published_baselines
         if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done
     ]
+    if published and order and design.design_based:  # the estimates table's design-based rows
+        cells = _domain_estimates(data, ids, group_vars, design, alpha, country, passes)
     pub_rows = (
-        published_baseline_rows(cells, published, alpha, waves[1]) if order else pd.DataFrame()
+        published_baseline_rows(cells, published, alpha, waves[1], design.design_based)
+        if order
+        else pd.DataFrame()
     )
     if len(pub_rows):
         pub_rows["endline_wave"] = waves[1]
