@@ -195,7 +195,11 @@ def _country_inputs(args):
         "sex",
         *country.estimate_groups,
         *ids,
-        *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v],
+        *[
+            v
+            for v in (design.cluster, design.weight, design.strata, design.fpc, design.panel_key)
+            if v
+        ],
     ]
     from analysis.survey.domains import read_respondents
 
