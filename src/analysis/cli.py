@@ -197,7 +197,14 @@ def _country_inputs(args):
         *ids,
         *[
             v
-            for v in (design.cluster, design.weight, design.strata, design.fpc, design.panel_key)
+            for v in (
+                design.cluster,
+                design.weight,
+                design.strata,
+                design.fpc,
+                design.panel_key,
+                design.panel_weight,
+            )
             if v
         ],
     ]

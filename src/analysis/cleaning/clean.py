@@ -1080,6 +1080,7 @@ def consumers_of(project: Project, country: str, dataset_name: str) -> dict[str,
                 ("strata", design.strata),
                 ("weight", design.weight),
                 ("fpc", design.fpc),
+                ("panel_weight", design.panel_weight),
             )
         ]
     uses: dict[str, list[str]] = {}

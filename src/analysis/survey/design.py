@@ -52,7 +52,9 @@ class Design(_DesignModel):
     giving each stratum's number of PSUs in the population, or its sampling fraction (every value
     at most 1), as R `svydesign(fpc = )`; absent: with replacement. `ci_df`: t quantiles on the
     design's degrees of freedom (default) or normal quantiles for logit intervals and Wald tests
-    (Korn-Graubard intervals keep their df adjustment, as R). `waves`: the dataset's
+    (Korn-Graubard intervals keep their df adjustment, as R). `panel_weight`: a design-based
+    panel's longitudinal weight, read from each matched pair's last-wave record (default: `weight`
+    of the pair's first-wave record; the shift's note says which). `waves`: the dataset's
     waves in the order of its sources (first = the comparison's start), filled in from `sources:`.
     """
 
@@ -66,6 +68,7 @@ class Design(_DesignModel):
     lonely_psu: Literal["fail", "adjust", "average", "certainty", "remove"] = "fail"
     fpc: str | None = None
     ci_df: Literal["design", "normal"] = "design"
+    panel_weight: str | None = None
     panel_consistency: PanelConsistency = PanelConsistency()
     waves: tuple[str, ...] = ()
 

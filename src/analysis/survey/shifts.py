@@ -173,8 +173,9 @@ def _pairs(
     group_vars: list[str],
     waves: tuple[str, str],
 ) -> tuple[pd.DataFrame, dict, dict]:
-    """Matched people: their baseline design columns and, per indicator, baseline and endline
-    answers (baseline = the first of `waves`, endline = the last)."""
+    """Matched people: their baseline design columns (with `panel_weight` from the endline record
+    when set) and, per indicator, baseline and endline answers (baseline = the first of `waves`,
+    endline = the last)."""
     key = design.panel_key
     keep = (
         [key]
@@ -183,7 +184,10 @@ def _pairs(
     )
     keep = list(dict.fromkeys(keep))
     base = data.loc[data["wave"] == waves[0], keep]
-    end = data.loc[data["wave"] == waves[1], [key] + ids]
+    pw = design.panel_weight
+    end = data.loc[
+        data["wave"] == waves[1], list(dict.fromkeys([key] + ids + ([pw] if pw else [])))
+    ]
     merged = base.merge(end, on=key, how="inner", suffixes=("", "__end"))
     yb = indicator_values(merged, ids)
     ye = {
@@ -192,7 +196,33 @@ def _pairs(
     persons = merged.drop(columns=[c for c in merged.columns if c.endswith("__end")] + ids).assign(
         wave="change"
     )
+    if pw:  # the longitudinal weight of the pair, from its endline record
+        persons[pw] = merged[f"{pw}__end" if f"{pw}__end" in merged else pw].to_numpy()
     return persons, yb, ye
+
+
+def _pair_design(design: Design) -> Design:
+    """The design of matched pairs: weighted by `panel_weight` (each pair's endline record) when
+    set, else by `weight` of the pair's baseline record."""
+    if design.panel_weight:
+        return design.model_copy(update={"weight": design.panel_weight})
+    return design
+
+
+def _with_pair_weight_note(
+    out: pd.DataFrame, design: Design, waves: tuple[str, str]
+) -> pd.DataFrame:
+    """`out` with the weight the matched pairs carry added to the `note` of its rows (weighted
+    panels only)."""
+    if design.panel_weight:
+        note = f"pairs weighted by '{design.panel_weight}' of their wave '{waves[1]}' record"
+    elif design.weight:
+        note = f"pairs weighted by '{design.weight}' of their wave '{waves[0]}' record"
+    else:
+        return out
+    if len(out):
+        out["note"] = _join_notes(out["note"], pd.Series(note, index=out.index))
+    return out
 
 
 def _unmatched(
@@ -495,15 +525,17 @@ def _panel_change(
     # linearised mean of each matched person's change (endline - baseline)
     persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
     change = {i: ye[i] - yb[i] for i in ids}
-    pass_ = design_pass(change, persons, design, group_vars)
+    pair = _pair_design(design)
+    pass_ = design_pass(change, persons, pair, group_vars)
     check_variance_estimable(
         pass_[0],
-        design,
+        pair,
         country,
         scope=f"among the respondents matched between waves '{first}' and '{last}'",
     )
-    out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0}, design)
-    srs_var = _change_srs_variance(change, persons, design, group_vars, domains)
+    out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0}, pair)
+    out = _with_pair_weight_note(out, design, waves)
+    srs_var = _change_srs_variance(change, persons, pair, group_vars, domains)
     out = out.merge(srs_var, on=CELL).merge(
         _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
     )
@@ -639,10 +671,11 @@ def _panel_interaction(
     the waves (proportion difference, 0-1, in `estimate`)."""
     first, last = waves
     persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
-    pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
+    pair = _pair_design(design)
+    pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, pair, ["sex"])
     check_variance_estimable(
         pass_[0],
-        design,
+        pair,
         country,
         scope=f"among the women and men matched between waves '{first}' and '{last}'",
     )
@@ -652,9 +685,10 @@ def _panel_interaction(
         ["indicator"],
         ["wave", "group_var", "group"],
         {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0},
-        design,
+        pair,
     )
     out["test"] = out["test"].str.replace("linearised", "difference in mean change, women - men")
+    out = _with_pair_weight_note(out, design, waves)
     return out
 
 

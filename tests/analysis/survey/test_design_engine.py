@@ -228,30 +228,53 @@ def test_zero_or_missing_weights_are_rejected(waves, weight):
         _shift_rows(bad, Design(**BASE))
 
 
-def test_weighted_panel_design_effect_uses_the_weights():
-    """The panel change's deff is var / (svyvar(change) / n) with the weighted svyvar, as R
-    svymean(~change, pdes, deff = "replace") (before: the unweighted variance of the change,
-    1.825 instead of 1.788 here)."""
-    pn = pd.read_csv(FIX / "panel_sample.csv")
+PANEL = Design(
+    type="panel", panel_key="respondent_id", cluster="psu_id", weight="w", strata="stratum"
+)
+
+
+def _panel_long() -> pd.DataFrame:
+    """panel_sample.csv in long form; the longitudinal weight lw (engine_panel.csv) only on the
+    endline records, as a longitudinal weight made after attrition would be."""
+    pn = pd.read_csv(FIX / "panel_sample.csv").merge(pd.read_csv(FIX / "engine_panel.csv"))
     long = pd.concat(
         [
-            pn.assign(wave="baseline", ind=pn["y_baseline"]),
-            pn.assign(wave="endline", ind=pn["y_endline"]),
+            pn.assign(wave="baseline", ind=pn["y_baseline"], lw=np.nan),
+            pn.assign(wave="endline", ind=pn["y_endline"], w=pn["w"] * 0.5),
         ]
     )
-    long = long.assign(
+    return long.assign(
         respondent_id=long["id"],
         sex="Female",
         psu_id=long["stratum"].astype(str) + "/" + long["psu"],
     ).astype({"ind": "Int64"})
-    design = Design(
-        type="panel", panel_key="respondent_id", cluster="psu_id", weight="w", strata="stratum"
-    )
-    row = shift_table(long, IND, "x", design).iloc[0]
+
+
+def test_weighted_panel_design_effect_uses_the_weights():
+    """The panel change's deff is var / (svyvar(change) / n) with the weighted svyvar, as R
+    svymean(~change, pdes, deff = "replace") (before: the unweighted variance of the change,
+    1.825 instead of 1.788 here). Pairs carry their baseline weight by default, and say so."""
+    row = shift_table(_panel_long(), IND, "x", PANEL).iloc[0]
     ref = REF["panel_deff"]
     assert row["diff_pp"] / 100 == pytest.approx(ref["estimate"], rel=REL)
     assert row["deff"] == pytest.approx(ref["deff"], rel=REL)
     assert row["deff"] != pytest.approx(ref["unweighted_srs_deff"], rel=1e-3)
+    assert row["note"] == "pairs weighted by 'w' of their wave 'baseline' record"
+
+
+def test_panel_weight_is_read_from_the_endline_record():
+    """`panel_weight: lw`: the change is weighted by each pair's longitudinal weight, as R
+    svyglm(change ~ 1, svydesign(weights = ~lw, ...)), and the note says so."""
+    design = PANEL.model_copy(update={"panel_weight": "lw"})
+    row = shift_table(_panel_long(), IND, "x", design).iloc[0]
+    ref = REF["panel_weight"]
+    assert row["diff_pp"] / 100 == pytest.approx(ref["estimate"], rel=REL)
+    assert row["p_value"] == pytest.approx(ref["p_value"], rel=REL)
+    assert row["df"] == ref["df"]
+    assert row["deff"] == pytest.approx(ref["deff"], rel=REL)
+    se = (row["diff_ci_high"] - row["diff_ci_low"]) / 200 / stats.t.ppf(0.975, ref["df"])
+    assert se == pytest.approx(ref["se"], rel=REL)
+    assert row["note"] == "pairs weighted by 'lw' of their wave 'endline' record"
 
 
 def test_separate_waves_do_not_depend_on_cluster_labels(waves):
