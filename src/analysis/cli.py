@@ -196,7 +196,18 @@ def _country_inputs(args):
         "age_band",  # compared between panel stayers and leavers (attrition)
         *country.estimate_groups,
         *ids,
-        *[v for v in (design.cluster, design.weight, design.strata, design.panel_key) if v],
+        *[
+            v
+            for v in (
+                design.cluster,
+                design.weight,
+                design.strata,
+                design.fpc,
+                design.panel_key,
+                design.panel_weight,
+            )
+            if v
+        ],
     ]
     from analysis.survey.domains import read_respondents
 

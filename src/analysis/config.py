@@ -312,7 +312,7 @@ def check_design(country: dict, source: str) -> None:
                 ),
             )
         known = set(dataset["variables"]) | set(dataset.get("derive", {})) | {"wave"}
-        for key in ("panel_key", "cluster", "weight", "strata"):
+        for key in ("panel_key", "cluster", "weight", "strata", "fpc", "panel_weight"):
             if design.get(key) and design[key] not in known:
                 raise InputError(
                     f"{where}.{key} names '{design[key]}', which is neither a variable nor a"

@@ -778,19 +778,27 @@ def check_panel_matching(
         )
 
 
+_DESIGN_VALUE = {
+    "weight": "positive weight (a finite number above 0)",
+    "fpc": "positive `fpc` (the stratum's PSUs in the population, or its sampling fraction)",
+}
+
+
 def check_design_values(frame: pd.DataFrame, design: Design, config_file: str) -> None:
-    """Weights must be positive finite numbers and clusters known for every kept respondent."""
+    """Weights and finite population corrections must be positive finite numbers and clusters known
+    for every kept respondent."""
     for key, var in (
         ("weight", design.weight),
         ("cluster", design.cluster),
         ("strata", design.strata),
         ("panel_key", design.panel_key),
+        ("fpc", design.fpc),
     ):
         if not var:
             continue
         values = frame[var]
         bad = values.isna()
-        if key == "weight":
+        if key in ("weight", "fpc"):
             num = pd.to_numeric(values, errors="coerce").astype(float)
             bad = ~(np.isfinite(num) & (num > 0))  # NaN, text, inf, 0 and negatives
         if bad.any():
@@ -803,7 +811,7 @@ def check_design_values(frame: pd.DataFrame, design: Design, config_file: str) -
                 row=int(first["source_row"]),
                 fix=(
                     "give every respondent a "
-                    f"{'positive weight (a finite number above 0)' if key == 'weight' else key}, "
+                    f"{_DESIGN_VALUE.get(key, key)}, "
                     "or exclude those rows with an `exclusions:` rule"
                 ),
             )
@@ -1071,6 +1079,8 @@ def consumers_of(project: Project, country: str, dataset_name: str) -> dict[str,
                 ("cluster", design.cluster),
                 ("strata", design.strata),
                 ("weight", design.weight),
+                ("fpc", design.fpc),
+                ("panel_weight", design.panel_weight),
             )
         ]
     uses: dict[str, list[str]] = {}

@@ -249,7 +249,7 @@ def _design_rows(
     pass_ = design_pass(values, frame, design, [RETENTION])
     contrast = {(RETENTION, STAYER): 1.0, (RETENTION, LEAVER): -1.0}
     tests, domains = _linearised_contrast(
-        pass_, alpha, ["indicator", "wave"], ["group_var", "group"], contrast
+        pass_, alpha, ["indicator", "wave"], ["group_var", "group"], contrast, design
     )
     cells = _with_percents(_retention_cells(domains))
     tests = tests.drop(columns=["wave", "estimate", "var", "mid_p"], errors="ignore")

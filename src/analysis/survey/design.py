@@ -47,8 +47,20 @@ class Design(_DesignModel):
     `cluster` (PSU), `strata` and `weight` name harmonised variables; any of them makes the
     estimates design-based. `ci_method`: logit or beta (Korn-Graubard) intervals for design-based
     proportions. `paired_test`: which McNemar p-value of a simple random panel is `p_value`
-    (analysis.survey.proportions.mcnemar_test). `waves`: the dataset's waves in the order of its
-    sources (first = the comparison's start), filled in from `sources:`.
+    (analysis.survey.proportions.mcnemar_test). `clusters_revisited`: independent cross-sections
+    whose waves visit the same clusters (True: a cluster's answers in both waves covary, strata
+    shared across waves) or sample their clusters afresh (False, the default: each wave is a
+    separate sample, strata = wave x stratum and PSUs nested in waves, as R `svydesign(strata =
+    ~interaction(wave, stratum), nest = TRUE)`). `lonely_psu`: what a stratum with one PSU does to
+    the variance, as R `options(survey.lonely.psu)` (default "fail": stop, naming the stratum).
+    `fpc`: the variable giving each stratum's number of PSUs in the population, or its sampling
+    fraction (every value at most 1), as R `svydesign(fpc = )`; absent: with replacement. `ci_df`: t
+    quantiles on the design's degrees of freedom (default) or normal quantiles for logit intervals
+    and Wald tests (Korn-Graubard intervals keep their df adjustment, as R). `panel_weight`: a
+    design-based panel's longitudinal weight, read from each matched pair's last-wave record
+    (default: `weight` of the pair's first-wave record; the shift's note says which). `waves`: the
+    dataset's waves in the order of its sources (first = the comparison's start), filled in from
+    `sources:`.
     """
 
     type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
@@ -58,6 +70,11 @@ class Design(_DesignModel):
     strata: str | None = None
     ci_method: Literal["logit", "beta"] = "logit"
     paired_test: PairedTest = DEFAULT_PAIRED_TEST
+    clusters_revisited: bool = False
+    lonely_psu: Literal["fail", "adjust", "average", "certainty", "remove"] = "fail"
+    fpc: str | None = None
+    ci_df: Literal["design", "normal"] = "design"
+    panel_weight: str | None = None
     panel_consistency: PanelConsistency = PanelConsistency()
     waves: tuple[str, ...] = ()
 
@@ -68,6 +85,13 @@ class Design(_DesignModel):
     @property
     def is_panel(self) -> bool:
         return self.type == "panel"
+
+    @property
+    def separate_waves(self) -> bool:
+        """Whether the waves are separate samples in the variance of a between-wave contrast
+        (strata = wave x stratum, PSUs nested in waves): independent cross-sections that do not
+        revisit their clusters."""
+        return not self.is_panel and not self.clusters_revisited
 
     @property
     def label(self) -> str:

@@ -39,16 +39,21 @@ class Layout:
     psus: np.ndarray
     w: np.ndarray
     clustered: bool
+    fpc: np.ndarray | None = None  # population PSUs or sampling fraction per respondent's stratum
     n_h: dict = field(
         default_factory=dict, repr=False, compare=False
     )  # psu_counts, made once per `waves`
 
 
 def layout(
-    data: pd.DataFrame, cluster: str | None, weight: str | None, strata: str | None
+    data: pd.DataFrame,
+    cluster: str | None,
+    weight: str | None,
+    strata: str | None,
+    fpc: str | None = None,
 ) -> Layout:
     """Integer codes of every respondent's wave, stratum and PSU, and the weights (R `svydesign`'s
-    `ids`, `strata` and `weights`).
+    `ids`, `strata`, `weights` and `fpc`).
 
     Parameters
     ----------
@@ -57,12 +62,15 @@ def layout(
     cluster, weight, strata : str or None
         The design variables naming the PSU, the weight and the stratum. None: each respondent is
         its own PSU, every weight is 1, and there is one stratum ("1").
+    fpc : str or None
+        The variable giving each respondent's stratum its number of PSUs in the population (or,
+        when every value is at most 1, its sampling fraction); None: sampling with replacement.
 
     Returns
     -------
     Layout
         Codes into the sorted level names (`waves`, `strata`, `psus`, all as strings), weights `w`,
-        and `clustered` (whether `cluster` was given).
+        `clustered` (whether `cluster` was given) and `fpc` (floats, NaN where not a number).
 
     References
     ----------
@@ -87,6 +95,7 @@ def layout(
         np.asarray(psus),
         w,
         bool(cluster),
+        pd.to_numeric(data[fpc], errors="coerce").to_numpy(dtype=float) if fpc else None,
     )
 
 
@@ -390,7 +399,8 @@ def psu_influence(totals: pd.DataFrame, domains: pd.DataFrame) -> pd.DataFrame:
 
 def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
     """n_h: PSUs per stratum (per wave when `waves`), from all respondents of the design (kept on
-    the layout: the design check, the estimates and the shifts of one pass share it).
+    the layout: the design check, the estimates and the shifts of one pass share it); with a
+    finite population correction also f = 1 - n_h / N_h.
 
     Parameters
     ----------
@@ -402,19 +412,28 @@ def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns [wave,] stratum and n_h, the number of distinct PSUs; a copy, free to change.
+        Columns [wave,] stratum and n_h, the number of distinct PSUs, and, when `lay.fpc` is set,
+        f: the share of the stratum's population PSUs not sampled (1 - n_h / N_h, with N_h the
+        stratum's largest `fpc` value; 1 - the fraction when every `fpc` value is at most 1, as R);
+        a copy, free to change.
 
     References
     ----------
     Korn, E. L. & Graubard, B. I. (1999). Analysis of Health Surveys. Wiley (domains of the whole
-    design; degrees of freedom PSUs - strata); Lumley, T. (2010). Complex Surveys (R `subset()`).
+    design; degrees of freedom PSUs - strata); Lumley, T. (2010). Complex Surveys (R `subset()`);
+    Cochran, W. G. (1977). Sampling Techniques, 3rd ed., s5.3 (finite population correction);
+    R survey 4.1.1 `svydesign(fpc = )`.
     """
     if waves not in lay.n_h:
         frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
         keys = (["wave"] if waves else []) + ["stratum"]
-        lay.n_h[waves] = (
-            frame.groupby(keys, observed=True)["psu"].nunique().rename("n_h").reset_index()
-        )
+        counts = frame.groupby(keys, observed=True)["psu"].nunique().rename("n_h").reset_index()
+        if lay.fpc is not None:
+            pop = frame.assign(fpc=lay.fpc).groupby(keys, observed=True)["fpc"].max()
+            pop = pop.to_numpy(dtype=float)
+            fraction = bool(np.all(lay.fpc <= 1))
+            counts["f"] = np.clip(1 - (pop if fraction else counts["n_h"] / pop), 0.0, 1.0)
+        lay.n_h[waves] = counts
     return lay.n_h[waves].copy()
 
 
@@ -422,15 +441,27 @@ def psu_counts(lay: Layout, waves: bool) -> pd.DataFrame:
 ZERO_SPREAD = 1e-12
 
 
+LONELY_RULES = ("fail", "adjust", "average", "certainty", "remove")
+
+
 def variance_from_moments(
-    moments: pd.DataFrame, keys: list[str], n_h: pd.DataFrame, n_h_keys: list[str]
+    moments: pd.DataFrame,
+    keys: list[str],
+    n_h: pd.DataFrame,
+    n_h_keys: list[str],
+    lonely: str = "fail",
 ) -> pd.Series:
-    """sum over strata of n_h/(n_h - 1) (s2 - s^2 / n_h).
+    """sum over strata of f_h n_h/(n_h - 1) (s2 - s^2 / n_h), with R's rules for strata of one PSU.
 
     A stratum whose PSU totals are all equal (s2 - s^2/n_h at most ZERO_SPREAD x s2: cancellation
     error only, e.g. every answer 0 or 1, or one PSU with answers) contributes exactly 0, so a zero
-    variance is exactly 0 and callers can say so. A stratum with one PSU contributes nothing here:
-    callers stop before (estimates.check_variance_estimable), as R survey does by default.
+    variance is exactly 0 and callers can say so. A stratum with one PSU in the design (a "lonely
+    PSU") contributes as R `options(survey.lonely.psu = lonely)`: "certainty" and "remove" nothing,
+    "adjust" its PSU total squared (centred at the population mean, 0 for a linearised influence),
+    "average" the mean contribution of the other strata (the sum is scaled by strata / strata with
+    two or more PSUs). "fail" contributes nothing here: callers stop before
+    (estimates.check_variance_estimable), as R survey does by default. f_h = 1 - n_h / N_h when
+    `n_h` has a column f (a finite population correction, `psu_counts`), else 1.
 
     Parameters
     ----------
@@ -439,9 +470,11 @@ def variance_from_moments(
     keys : list of str
         The columns identifying one estimate (e.g. the domain); the result's index.
     n_h : pandas.DataFrame
-        PSUs per stratum (`psu_counts`), merged on `n_h_keys` + ["stratum"].
+        PSUs per stratum and optionally f (`psu_counts`), merged on `n_h_keys` + ["stratum"].
     n_h_keys : list of str
         The columns besides stratum that `n_h` is counted by (["wave"], or []).
+    lonely : {"fail", "adjust", "average", "certainty", "remove"}
+        The lonely-PSU rule (`Design.lonely_psu`).
 
     Returns
     -------
@@ -451,14 +484,59 @@ def variance_from_moments(
     References
     ----------
     Wolter, K. (2007). Introduction to Variance Estimation, 2nd ed., ch. 6; Cochran, W. G.
-    (1977). Sampling Techniques, 3rd ed., s5A.12 (one PSU per stratum); R survey
-    `options(survey.lonely.psu)`.
+    (1977). Sampling Techniques, 3rd ed., s5A.12 (one PSU per stratum); R survey 4.1.1
+    `options(survey.lonely.psu)` and its internal `onestrat` / `onestage` (Lumley, T. (2010).
+    Complex Surveys: A Guide to Analysis Using R, s3.2.1).
     """
     m = moments.merge(n_h, on=n_h_keys + ["stratum"], how="left")
     spread = m["s2"] - m["s"] ** 2 / m["n_h"]
     contrib = m["n_h"] / (m["n_h"] - 1) * spread.where(spread > ZERO_SPREAD * m["s2"], 0.0)
-    m["v"] = contrib.where(m["n_h"] > 1, 0.0)
-    return m.groupby(keys, observed=True)["v"].sum()
+    alone = (m["n_h"] <= 1).to_numpy()
+    m["v"] = np.where(alone, m["s2"] if lonely == "adjust" else 0.0, contrib)
+    if "f" in m:  # without replacement: the finite population correction 1 - n_h / N_h
+        m["v"] = m["v"] * m["f"]
+    var = m.groupby(keys, observed=True)["v"].sum()
+    if lonely == "average" and alone.any():
+        strata = m.assign(ok=~alone).groupby(keys, observed=True)["ok"].agg(["size", "sum"])
+        var = var * strata["size"] / strata["sum"]
+    return var
+
+
+def domain_df(totals: pd.DataFrame, keys: list[str], strata_keys: list[str], clustered: bool):
+    """Degrees of freedom per estimate as R `degf()` of a `subset()` of the design: the PSUs
+    (respondents when unclustered) with an answer in the estimate's domains minus their strata.
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        Domain totals with answers (n > 0) by `strata_keys` [and PSU] (`domain_totals`), restricted
+        to the domains of each estimate.
+    keys : list of str
+        The columns identifying one estimate (e.g. the domain).
+    strata_keys : list of str
+        The columns identifying a stratum: ["stratum"], or ["wave", "stratum"] when the waves are
+        separate samples.
+    clustered : bool
+        Whether `totals` are by PSU.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `keys`, df, psus and strata (integer counts of those with answers).
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, s2.3 (domains as `subset()`);
+    R survey 4.1.1 `degf.survey.design2`; Korn, E. L. & Graubard, B. I. (1999). Analysis of Health
+    Surveys, s5.2 (design degrees of freedom of a domain).
+    """
+    if clustered:
+        psus = totals.drop_duplicates(keys + strata_keys + ["psu"]).groupby(keys, observed=True)
+        psus = psus.size()
+    else:
+        psus = totals.groupby(keys, observed=True)["n"].sum().round().astype(np.int64)
+    strata = totals.drop_duplicates(keys + strata_keys).groupby(keys, observed=True).size()
+    return pd.DataFrame({"df": psus - strata, "psus": psus, "strata": strata}).reset_index()
 
 
 def design_pass(
@@ -487,7 +565,7 @@ def design_pass(
     ----------
     Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley (R `svydesign`).
     """
-    lay = layout(data, design.cluster, design.weight, design.strata)
+    lay = layout(data, design.cluster, design.weight, design.strata, design.fpc)
     totals = domain_totals(values, data, lay, group_vars, by_psu=lay.clustered)
     return lay, totals, domain_estimates(totals)
 
@@ -523,7 +601,14 @@ class DesignPasses:
         ----------
         Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley (R `svydesign`).
         """
-        key = (tuple(ids), design.cluster, design.weight, design.strata, tuple(group_vars))
+        key = (
+            tuple(ids),
+            design.cluster,
+            design.weight,
+            design.strata,
+            design.fpc,
+            tuple(group_vars),
+        )
         if key not in self._made:
             self._made[key] = design_pass(
                 indicator_values(self.data, ids), self.data, design, group_vars

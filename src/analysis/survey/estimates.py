@@ -14,8 +14,11 @@ Degenerate designs never give a number without a word (the `note` column, empty 
 saying):
 - a wave whose respondents sit in one PSU, or a stratum with one PSU in a wave (a "lonely PSU",
   which R `survey` refuses by default, `options(survey.lonely.psu = "fail")`) stops with an
-  InputError naming the wave, stratum and PSU and the ways out (`check_variance_estimable`); so the
-  design's df = PSUs - strata is >= 1;
+  InputError naming the wave, stratum and PSU and the ways out (`check_variance_estimable`), unless
+  `lonely_psu` names another of R's rules; a wave whose every stratum has one PSU always stops; so
+  the design's df = PSUs - strata is >= 1. A domain's df counts its own PSUs and strata with
+  answers (R `degf(subset(...))`); `fpc` corrects for sampling without replacement and `ci_df:
+  normal` uses normal quantiles;
 - 0% or 100% (zero design variance, logit undefined): Korn-Graubard interval with effective n = n,
   labelled `design-based beta (n_eff = n)`, design effect left empty (undefined), and a note;
 - a group whose answers come from one PSU, or with zero design variance at 0 < p < 1: the percent is
@@ -38,6 +41,7 @@ from analysis.survey.domains import (
     OVERALL,
     DesignPasses,
     Layout,
+    domain_df,
     domain_estimates,
     domain_totals,
     indicator_values,
@@ -84,10 +88,19 @@ def check_variance_estimable(
     R `?surveyoptions` for the alternatives, issue 15); silently dropping the stratum's contribution
     understates the variance. The usual repair, collapsing strata in pairs, is Cochran (1977)
     Sampling Techniques, 3rd ed., s5A.12. Without clusters each respondent is a PSU. `scope`
-    replaces "in wave 'W'" (e.g. for the matched pairs of a panel).
+    replaces "in wave 'W'" (e.g. for the matched pairs of a panel). With another
+    `design.lonely_psu` rule (R's adjust, average, certainty, remove) a lonely PSU is allowed
+    unless every stratum of a wave has one (no degrees of freedom).
     """
+    check_weights(lay, design, country)
+    check_fpc(lay, design, country)
     n_h = psu_counts(lay, waves=True)
-    if bool((n_h["n_h"] >= 2).all()):
+    alone = n_h["n_h"] < 2
+    if design.lonely_psu != "fail":
+        all_alone = alone.groupby(n_h["wave"]).transform("all")
+        n_h = n_h[all_alone.to_numpy()]
+        alone = alone[all_alone.to_numpy()]
+    if not bool(alone.any()):
         return
     frame = pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
     n_h = _named_psu_counts(n_h, frame, lay)
@@ -97,6 +110,106 @@ def check_variance_estimable(
     if len(single):
         raise _one_psu_wave_error(n_h, single.index[0], design, config, scope)
     raise _lonely_psu_error(n_h, design, config, scope)
+
+
+def check_weights(lay: Layout, design: Design, country: str) -> None:
+    """Stop (InputError) unless every weight is a positive finite number: a zero weight would
+    count a respondent in n, the degrees of freedom and the design effect without counting in the
+    estimate (R drops such rows from `degf`); the cleaning rejects them too
+    (`cleaning.clean.check_design_values`), this guards data built in code.
+
+    Parameters
+    ----------
+    lay : Layout
+        The design's respondents and their weights `w`.
+    design : Design
+        Names the weight variable.
+    country : str
+        The country whose config file the error names.
+
+    Returns
+    -------
+    None
+
+    References
+    ----------
+    R survey 4.1.1 `degf.survey.design2` (rows of weight 0 are outside the design); Kish, L.
+    (1965). Survey Sampling, s11.7.
+    """
+    bad = ~(np.isfinite(lay.w) & (lay.w > 0))
+    if design.weight and bool(bad.any()):
+        raise InputError(
+            f"design weight '{design.weight}' is zero, negative or missing for {int(bad.sum())}"
+            f" respondent(s) (e.g. in wave '{lay.waves[lay.wave[bad][0]]}')",
+            file=f"config/countries/{country}.yaml",
+            key="datasets.respondents.design.weight",
+            column=design.weight,
+            fix=(
+                "give every respondent a positive weight, or leave out the respondents outside"
+                " the sample (an `exclusions:` rule) instead of weighting them 0"
+            ),
+        )
+
+
+def check_fpc(lay: Layout, design: Design, country: str) -> None:
+    """Stop (InputError) unless the finite population correction `design.fpc` is a positive number
+    for every respondent, one value per stratum (per wave x stratum when the waves are separate
+    samples), and, as population counts, at least the stratum's sampled PSUs (R `svydesign` stops
+    too: "FPC implies >100% sampling in some strata").
+
+    Parameters
+    ----------
+    lay : Layout
+        The design's respondents with their `fpc` values (`layout`); nothing to check without.
+    design : Design
+        Names the fpc variable (`fpc`) and whether waves are separate samples.
+    country : str
+        The country whose config file the error names.
+
+    Returns
+    -------
+    None
+
+    References
+    ----------
+    R survey 4.1.1 `svydesign(fpc = )` (population size, or sampling fraction when every value is at
+    most 1); Cochran, W. G. (1977). Sampling Techniques, 3rd ed., s5.3.
+    """
+    if lay.fpc is None:
+        return
+    frame = pd.DataFrame(
+        {"wave": lay.waves[lay.wave], "stratum": lay.strata[lay.stratum], "fpc": lay.fpc}
+    )
+    keys = ["wave", "stratum"] if design.separate_waves or design.is_panel else ["stratum"]
+    bad = ~(np.isfinite(frame["fpc"]) & (frame["fpc"] > 0))
+    spread = frame.groupby(keys, observed=True)["fpc"].nunique(dropna=False)
+    problem = ""
+    if bad.any():
+        first = frame[bad].iloc[0]
+        problem = (
+            f"is missing, not a number or not positive for {int(bad.sum())} respondent(s) (e.g."
+            f" wave '{first['wave']}', stratum '{first['stratum']}')"
+        )
+    elif (spread > 1).any():
+        where = spread[spread > 1].index[0]
+        problem = f"takes several values within one stratum ({where})"
+    else:
+        n_h = psu_counts(lay, waves=keys[0] == "wave")
+        pop = frame.groupby(keys, observed=True)["fpc"].first().to_numpy()
+        if not bool(np.all(lay.fpc <= 1)) and bool((pop < n_h["n_h"].to_numpy()).any()):
+            problem = "is smaller than the number of sampled PSUs in some stratum (>100% sampling)"
+    if problem:
+        raise InputError(
+            f"the design's finite population correction '{design.fpc}' {problem}",
+            file=f"config/countries/{country}.yaml",
+            key="datasets.respondents.design.fpc",
+            column=design.fpc,
+            fix=(
+                "give every respondent the number of PSUs (clusters, or people when unclustered) in"
+                " the population of their stratum, or the stratum's sampling fraction (all values"
+                " at most 1), the same for everyone in a stratum; or remove `fpc:` from the design"
+            ),
+        )
 
 
 def _named_psu_counts(n_h: pd.DataFrame, frame: pd.DataFrame, lay: Layout) -> pd.DataFrame:
@@ -226,7 +339,8 @@ def _lonely_stratum_message(
         "merge the stratum with a similar one through a `derive:` map, e.g. `derive:"
         f" {{{design.strata}_merged: {{from: {design.strata}, map: {{{example}}}}}}}` and then"
         f" `strata: {design.strata}_merged`; or remove `strata:` from the design (usually"
-        " conservative)"
+        " conservative); or set `lonely_psu:` in the design to adjust, average, certainty or"
+        " remove (as R `options(survey.lonely.psu)`)"
     )
     return problem, fix
 
@@ -267,11 +381,11 @@ def _design_estimates(
     check_variance_estimable(lay, design, country)
     n_h = psu_counts(lay, waves=True)
     var = variance_from_moments(
-        linearised_moments(totals, cells, lay.clustered), DOMAIN, n_h, ["wave"]
+        linearised_moments(totals, cells, lay.clustered), DOMAIN, n_h, ["wave"], design.lonely_psu
     )
-    df = (n_h.groupby("wave")["n_h"].sum() - n_h.groupby("wave").size()).rename("df").reset_index()
+    df = domain_df(totals, DOMAIN, ["stratum"], lay.clustered)[DOMAIN + ["df"]]
     cells = cells.merge(var.rename("var").reset_index(), on=DOMAIN, how="left").merge(
-        df, on="wave", how="left"
+        df, on=DOMAIN, how="left"
     )
     cells["var"] = cells["var"].fillna(0.0).clip(lower=0)
     p = cells["p"].to_numpy(float)
@@ -283,16 +397,49 @@ def _design_estimates(
     if design.ci_method == "beta":
         low, high = korn_graubard_ci(p, cells["se"], cells["n"], cells["df"], alpha)
     else:
-        low, high = logit_ci(p, cells["se"], cells["df"], alpha)
+        low, high = logit_ci(p, cells["se"], interval_df(cells["df"], design), alpha)
         kg_low, kg_high = korn_graubard_ci(p, cells["se"], cells["n"], cells["df"], alpha)
         low, high = np.where(extreme, kg_low, low), np.where(extreme, kg_high, high)
     cells["ci_low"], cells["ci_high"] = low, high
     cells["deff"] = np.where(flat, np.nan, design_effect(cells["var"], p, cells["n"]))
     cells["ci_method"] = np.select(
-        [flat, extreme], ["", "design-based beta (n_eff = n)"], f"design-based {design.ci_method}"
+        [flat, extreme], ["", "design-based beta (n_eff = n)"], _design_ci_label(design)
     )
     cells["note"] = _design_notes(cells, extreme, flat, _single_psu(totals, lay))
     return cells.drop(columns="var")
+
+
+def interval_df(df: pd.Series, design: Design) -> np.ndarray:
+    """The degrees of freedom of the t quantile of design-based logit intervals and Wald tests:
+    the design's (`ci_df: design`), or infinite (`ci_df: normal`, the normal quantile).
+
+    Parameters
+    ----------
+    df : pandas.Series
+        The design degrees of freedom of each estimate (PSUs - strata of its domain).
+    design : Design
+        Its `ci_df`.
+
+    Returns
+    -------
+    numpy.ndarray
+        `df`, or inf for every estimate.
+
+    References
+    ----------
+    R survey 4.1.1 `svyciprop(df = degf(design))` (df = Inf: normal quantiles) and
+    `summary.svyglm(df.resid = Inf)`; Korn, E. L. & Graubard, B. I. (1999). Analysis of Health
+    Surveys, s5.2.
+    """
+    values = df.to_numpy(dtype=float)
+    return values if design.ci_df == "design" else np.full(len(values), np.inf)
+
+
+def _design_ci_label(design: Design) -> str:
+    """The `ci_method` of design-based intervals: logit or beta, logit on the normal quantile
+    when `ci_df: normal` (Korn-Graubard keeps its design-df adjustment, as R `svyciprop`)."""
+    normal = design.ci_df == "normal" and design.ci_method == "logit"
+    return f"design-based {design.ci_method}" + (" (normal)" if normal else "")
 
 
 def _single_psu(totals: pd.DataFrame, lay: Layout) -> pd.Series:

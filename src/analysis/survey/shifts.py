@@ -17,10 +17,12 @@ Designs (from the country config, never from code):
   binomial when discordant pairs < 25, else chi-square), and Newcombe's paired CI (1998b, method 10,
   corrected phi). n, k and percents are the matched pairs' (`pairs_n`, `pairs_*_pct`); respondents
   present in only one wave are counted in `unmatched_baseline` / `unmatched_endline`.
-- clustered and/or weighted: design-based difference by Taylor linearisation (PSUs shared by both
-  waves handled), Wald t test with the design's degrees of freedom minus one (as R
-  `svyglm(y ~ wave)`); `deff` reports the design effect of the difference. A weighted or clustered
-  panel uses the linearised mean of each person's change.
+- clustered and/or weighted: design-based difference by Taylor linearisation, Wald t test with the
+  design's degrees of freedom minus one (as R `svyglm(y ~ wave)`; normal with `ci_df: normal`);
+  `deff` reports the design effect of the difference. Independent cross-sections are separate
+  samples (strata = wave x stratum, PSUs nested in waves) unless `clusters_revisited: true` (PSUs
+  shared by both waves, their covariance included). A weighted or clustered panel uses the
+  linearised mean of each person's change, its deff against SRS with the weighted variance.
 - subgroup contrast: the wave x sex interaction (change among women minus change among men) as its
   own row.
 - summary-only baseline: a published percent and n stands in for missing baseline microdata
@@ -52,9 +54,11 @@ from statsmodels.stats.multitest import multipletests
 from analysis.model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Indicator, PublishedBaseline
 from analysis.survey.design import DESIGN_COLUMNS, Design
 from analysis.survey.domains import (
+    DOMAIN,
     OVERALL,
     DesignPasses,
     design_pass,
+    domain_df,
     domain_estimates,
     domain_totals,
     indicator_values,
@@ -196,15 +200,21 @@ def _pairs(
     group_vars: list[str],
     waves: tuple[str, str],
 ) -> tuple[pd.DataFrame, dict, dict]:
-    """Matched people: their baseline design columns and, per indicator, baseline and endline
-    answers (baseline = the first of `waves`, endline = the last)."""
+    """Matched people: their baseline design columns (with `panel_weight` from the endline record
+    when set) and, per indicator, baseline and endline answers (baseline = the first of `waves`,
+    endline = the last)."""
     key = design.panel_key
     keep = (
-        [key] + [c for c in (design.cluster, design.weight, design.strata, *group_vars) if c] + ids
+        [key]
+        + [c for c in (design.cluster, design.weight, design.strata, design.fpc, *group_vars) if c]
+        + ids
     )
     keep = list(dict.fromkeys(keep))
     base = data.loc[data["wave"] == waves[0], keep]
-    end = data.loc[data["wave"] == waves[1], [key] + ids]
+    pw = design.panel_weight
+    end = data.loc[
+        data["wave"] == waves[1], list(dict.fromkeys([key] + ids + ([pw] if pw else [])))
+    ]
     merged = base.merge(end, on=key, how="inner", suffixes=("", "__end"))
     yb = indicator_values(merged, ids)
     ye = {
@@ -213,7 +223,33 @@ def _pairs(
     persons = merged.drop(columns=[c for c in merged.columns if c.endswith("__end")] + ids).assign(
         wave="change"
     )
+    if pw:  # the longitudinal weight of the pair, from its endline record
+        persons[pw] = merged[f"{pw}__end" if f"{pw}__end" in merged else pw].to_numpy()
     return persons, yb, ye
+
+
+def _pair_design(design: Design) -> Design:
+    """The design of matched pairs: weighted by `panel_weight` (each pair's endline record) when
+    set, else by `weight` of the pair's baseline record."""
+    if design.panel_weight:
+        return design.model_copy(update={"weight": design.panel_weight})
+    return design
+
+
+def _with_pair_weight_note(
+    out: pd.DataFrame, design: Design, waves: tuple[str, str]
+) -> pd.DataFrame:
+    """`out` with the weight the matched pairs carry added to the `note` of its rows (weighted
+    panels only)."""
+    if design.panel_weight:
+        note = f"pairs weighted by '{design.panel_weight}' of their wave '{waves[1]}' record"
+    elif design.weight:
+        note = f"pairs weighted by '{design.weight}' of their wave '{waves[0]}' record"
+    else:
+        return out
+    if len(out):
+        out["note"] = _join_notes(out["note"], pd.Series(note, index=out.index))
+    return out
 
 
 def _unmatched(
@@ -314,6 +350,7 @@ def _linearised_contrast(
     cell_keys: list[str],
     contrast_cols: list[str],
     contrast: dict[tuple, float],
+    design: Design,
 ):
     """Design-based estimate of sum(coef * p[domain]) per cell, its linearised variance and Wald t
     test.
@@ -323,9 +360,13 @@ def _linearised_contrast(
     PSU; without clusters the domains are disjoint sets of respondents, so their moments add (s) and
     add with squared coefficients (s2). Domains are subsets of the whole design, as R's `subset()`:
     PSU counts per stratum from all respondents for the variance, degrees of freedom from the PSUs
-    that answered (`_contrast_df`), as R svyglm.
+    that answered (`_contrast_df`), as R svyglm. When `design.separate_waves` (independent
+    cross-sections that sample their clusters afresh) a stratum is a wave x stratum and PSUs are
+    nested in waves, as R `svydesign(strata = ~interaction(wave, stratum), nest = TRUE)`; otherwise
+    strata and PSUs are shared by the waves. Lonely PSUs follow `design.lonely_psu`.
     """
     lay, totals, domains = pass_
+    strata_keys = ["wave", "stratum"] if design.separate_waves else ["stratum"]
     coef = pd.DataFrame(
         [(*key, c) for key, c in contrast.items()], columns=contrast_cols + ["coef"]
     )
@@ -333,17 +374,33 @@ def _linearised_contrast(
         coef[contrast_cols], on=contrast_cols
     )  # domain x stratum [x PSU] rows with answers
     moments = _contrast_moments(
-        lay.clustered, totals, involved, domains, coef, cell_keys, contrast_cols
+        lay.clustered, totals, involved, domains, coef, cell_keys, contrast_cols, strata_keys
     )
-    n_h = psu_counts(lay, waves=False)
-    var = variance_from_moments(moments, cell_keys, n_h, []).rename("var").reset_index()
+    n_h = psu_counts(lay, waves=design.separate_waves)
+    var = variance_from_moments(moments, cell_keys, n_h, strata_keys[:-1], design.lonely_psu)
     cells = _contrast_estimates(domains, coef, cell_keys, contrast_cols, len(contrast))
-    cells = cells.merge(var, on=cell_keys)
+    cells = cells.merge(var.rename("var").reset_index(), on=cell_keys)
     cells = cells.merge(
-        _contrast_df(involved, cell_keys, lay.clustered, len(contrast)), on=cell_keys
+        _contrast_df(involved, cell_keys, lay.clustered, len(contrast), strata_keys), on=cell_keys
     )
     cells["var"] = cells["var"].clip(lower=0)
-    return _wald_contrast_rows(cells, alpha, lay.clustered), domains
+    rows = _wald_contrast_rows(cells, alpha, lay.clustered)
+    return (_on_normal(rows, cells, alpha) if design.ci_df == "normal" else rows), domains
+
+
+def _on_normal(rows: pd.DataFrame, cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """`ci_df: normal`: the Wald test and interval of every contrast with a variance on the normal
+    quantile instead of t(df), as R `summary(svyglm(...), df.resid = Inf)` (the df column keeps the
+    design's degrees of freedom; a contrast without variance stays without a test)."""
+    ok = (cells["var"] > 0).to_numpy()
+    stat, p, low, high = wald_diff_test(cells["estimate"], np.sqrt(cells["var"]), None, alpha)
+    rows = rows.copy()
+    rows.loc[ok, "statistic"], rows.loc[ok, "p_value"] = stat[ok], p[ok]
+    rows.loc[ok, "diff_ci_low"], rows.loc[ok, "diff_ci_high"] = 100 * low[ok], 100 * high[ok]
+    rows.loc[ok, "test"] = "design-based Wald z (linearised, normal)"
+    rows.loc[ok, "ci_method"] = "design-based Wald z (normal)"
+    rows.loc[ok, "note"] = ""  # the only note a contrast with a variance can have: too few df
+    return rows
 
 
 def _contrast_moments(
@@ -354,28 +411,29 @@ def _contrast_moments(
     coef: pd.DataFrame,
     cell_keys: list[str],
     contrast_cols: list[str],
+    strata_keys: list[str],
 ) -> pd.DataFrame:
-    """s and s2 of the contrast's linearised influence per cell x stratum: clustered, the weighted
-    influences t are summed PSU by PSU before squaring; unclustered, the domains' moments add with
-    coef (s) and coef^2 (s2)."""
+    """s and s2 of the contrast's linearised influence per cell x stratum (`strata_keys`):
+    clustered, the weighted influences t are summed PSU by PSU before squaring; unclustered, the
+    domains' moments add with coef (s) and coef^2 (s2)."""
     if clustered:
         infl = psu_influence(involved, domains).merge(coef, on=contrast_cols)
         infl["t"] = infl["t"] * infl["coef"]
         t = (
-            infl.groupby(cell_keys + ["stratum", "psu"], observed=True)["t"]
+            infl.groupby(cell_keys + strata_keys + ["psu"], observed=True)["t"]
             .sum()
             .rename("t")
             .reset_index()
         )
         return (
             t.assign(t2=t["t"] ** 2)
-            .groupby(cell_keys + ["stratum"], observed=True)
+            .groupby(cell_keys + strata_keys, observed=True)
             .agg(s=("t", "sum"), s2=("t2", "sum"))
             .reset_index()
         )
     m = linearised_moments(totals, domains, False).merge(coef, on=contrast_cols)
     m["s"], m["s2"] = m["s"] * m["coef"], m["s2"] * m["coef"] ** 2
-    return m.groupby(cell_keys + ["stratum"], observed=True)[["s", "s2"]].sum().reset_index()
+    return m.groupby(cell_keys + strata_keys, observed=True)[["s", "s2"]].sum().reset_index()
 
 
 def _contrast_estimates(
@@ -443,25 +501,20 @@ def _contrast_note(
 
 
 def _contrast_df(
-    involved: pd.DataFrame, cell_keys: list[str], clustered: bool, n_terms: int
+    involved: pd.DataFrame,
+    cell_keys: list[str],
+    clustered: bool,
+    n_terms: int,
+    strata_keys: list[str],
 ) -> pd.DataFrame:
     """Degrees of freedom per cell as R `svyglm` on a `subset()` of the design: the PSUs
-    (respondents when unclustered) with an answer in the contrast's domains, minus their strata,
-    minus the contrast's extra parameters. The variance itself uses every PSU of the design
+    (respondents when unclustered) with an answer in the contrast's domains, minus their strata
+    (`strata_keys`: wave x stratum when the waves are separate samples), minus the contrast's extra
+    parameters (`domains.domain_df`). The variance itself uses every PSU of the design
     (`psu_counts`)."""
-    if clustered:
-        psus = (
-            involved.drop_duplicates(cell_keys + ["stratum", "psu"])
-            .groupby(cell_keys, observed=True)
-            .size()
-        )
-    else:
-        psus = involved.groupby(cell_keys, observed=True)["n"].sum()
-    strata = (
-        involved.drop_duplicates(cell_keys + ["stratum"]).groupby(cell_keys, observed=True).size()
-    )
-    df = (psus - strata - (n_terms - 1)).astype(float)
-    return pd.DataFrame({"df": df, "psus": psus, "strata": strata}).reset_index()
+    out = domain_df(involved, cell_keys, strata_keys, clustered)
+    out["df"] = (out["df"] - (n_terms - 1)).astype(float)
+    return out
 
 
 def _design_shift_rows(
@@ -499,7 +552,8 @@ def _panel_change(
     country: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Design-based panel: (each wave's weighted level per cell, the linearised mean of each matched
-    person's change with its SRS variance `srs_var` and the unmatched counts)."""
+    person's change with its SRS variance `srs_var` (`_change_srs_variance`) and the unmatched
+    counts)."""
     first, last = waves
     values = indicator_values(data, ids)
     lay = layout(data, None, design.weight, None)
@@ -509,22 +563,64 @@ def _panel_change(
     # linearised mean of each matched person's change (endline - baseline)
     persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
     change = {i: ye[i] - yb[i] for i in ids}
-    pass_ = design_pass(change, persons, design, group_vars)
+    pair = _pair_design(design)
+    pass_ = design_pass(change, persons, pair, group_vars)
     check_variance_estimable(
         pass_[0],
-        design,
+        pair,
         country,
         scope=f"among the respondents matched between waves '{first}' and '{last}'",
     )
-    out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0})
-    d = domains.set_index(CELL)
-    srs_var = (
-        ((d["k2"] - d["k"] ** 2 / d["n"]) / (d["n"] - 1) / d["n"]).rename("srs_var").reset_index()
-    )
+    out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0}, pair)
+    out = _with_pair_weight_note(out, design, waves)
+    srs_var = _change_srs_variance(change, persons, pair, group_vars, domains)
     out = out.merge(srs_var, on=CELL).merge(
         _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
     )
     return levels, out
+
+
+def _change_srs_variance(
+    change: dict[str, np.ndarray],
+    persons: pd.DataFrame,
+    design: Design,
+    group_vars: list[str],
+    domains: pd.DataFrame,
+) -> pd.DataFrame:
+    """The variance of the mean change under simple random sampling of the same number of pairs,
+    the denominator of the panel's design effect, as R `svymean(~change, design, deff =
+    "replace")`: svyvar(change) / n, with svyvar the weighted variance n/(n - 1) (mean_w(d^2) -
+    mean_w(d)^2).
+
+    Parameters
+    ----------
+    change : dict of str to numpy.ndarray
+        Per indicator, each matched person's endline - baseline answer (-1, 0, 1; NaN unanswered).
+    persons : pandas.DataFrame
+        The matched people with the design and grouping variables (`_pairs`).
+    design : Design
+        Its weight (unweighted: mean_w is the plain mean).
+    group_vars : list of str
+        Grouping variables besides the whole sample.
+    domains : pandas.DataFrame
+        The domain estimates of `change` (`domain_estimates`): p = mean_w(d), n.
+
+    Returns
+    -------
+    pandas.DataFrame
+        CELL columns and srs_var (squared proportion units).
+
+    References
+    ----------
+    Kish, L. (1965). Survey Sampling, s8.2; R survey 4.1.1 `svymean(deff = "replace")` and
+    `svyvar` (Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, s2.2).
+    """
+    squares = {i: v**2 for i, v in change.items()}
+    lay = layout(persons, None, design.weight, None)
+    sq = domain_estimates(domain_totals(squares, persons, lay, group_vars, by_psu=False))
+    d = domains.merge(sq[DOMAIN + ["p"]].rename(columns={"p": "p2"}), on=DOMAIN)
+    d["srs_var"] = (d["p2"] - d["p"] ** 2) / (d["n"] - 1)
+    return d[CELL + ["srs_var"]]
 
 
 def _wave_change(
@@ -543,7 +639,7 @@ def _wave_change(
     full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
     check_variance_estimable(full_pass[0], design, country)
     out, domains = _linearised_contrast(
-        full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0}
+        full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0}, design
     )
     levels = _by_wave(domains, waves)  # the wave-level estimates of the same pass
     lv = levels.set_index(CELL)
@@ -613,19 +709,21 @@ def _panel_interaction(
     the waves (proportion difference, 0-1, in `estimate`)."""
     first, last = waves
     persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
-    pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, design, ["sex"])
+    pair = _pair_design(design)
+    pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, pair, ["sex"])
     check_variance_estimable(
         pass_[0],
-        design,
+        pair,
         country,
         scope=f"among the women and men matched between waves '{first}' and '{last}'",
     )
     contrast = {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0}
     out, domains = _linearised_contrast(
-        pass_, alpha, ["indicator"], ["wave", "group_var", "group"], contrast
+        pass_, alpha, ["indicator"], ["wave", "group_var", "group"], contrast, pair
     )
-    out["test"] = "design-based Wald t (difference in mean change, women - men)"
-    return _without_alike_cells(out, domains, contrast)
+    out["test"] = out["test"].str.replace("linearised", "difference in mean change, women - men")
+    out = _without_alike_cells(out, domains, contrast)
+    return _with_pair_weight_note(out, design, waves)
 
 
 def _design_interaction(
@@ -649,9 +747,9 @@ def _design_interaction(
     # has their totals
     full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
     out, domains = _linearised_contrast(
-        full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef
+        full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef, design
     )
-    out["test"] = "design-based Wald t (wave x sex interaction)"
+    out["test"] = out["test"].str.replace("linearised", "wave x sex interaction")
     return _without_alike_cells(out, domains, coef)
 
 
