@@ -468,7 +468,7 @@ def _panel_population_note(s: pd.DataFrame) -> list[str]:
     n = s["pairs_n"].dropna().astype(int)
     pairs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
     matched = f"respondents matched across waves ({pairs} pairs)"
-    if s.get("pairs_baseline_pct", pd.Series(dtype=float)).notna().any():
+    if _percents_are_the_pairs(s):
         return [
             f"Panel: percents, change and test are among the {matched}; each wave's estimate"
             " over all its respondents is in the estimates table."
@@ -477,6 +477,21 @@ def _panel_population_note(s: pd.DataFrame) -> list[str]:
         "Panel: percents are each wave's estimates over all its respondents; the change and its"
         f" test are among the {matched}."
     ]
+
+
+def _percents_are_the_pairs(s: pd.DataFrame) -> bool:
+    """Whether the shown percents (`baseline_pct`, `endline_pct`) are the matched pairs' (simple
+    random panels), not each wave's over all its respondents (design-based panels, whose pairs'
+    weighted percents are the separate `pairs_*_pct` columns)."""
+    cols = ["baseline_pct", "endline_pct", "pairs_baseline_pct", "pairs_endline_pct"]
+    if not set(cols) <= set(s.columns):
+        return False
+    rows = s[cols].dropna()
+    if rows.empty:
+        return False
+    same = np.isclose(rows["baseline_pct"], rows["pairs_baseline_pct"], rtol=0, atol=1e-9)
+    same &= np.isclose(rows["endline_pct"], rows["pairs_endline_pct"], rtol=0, atol=1e-9)
+    return bool(same.all())
 
 
 def shifts_display(

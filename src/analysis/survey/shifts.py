@@ -539,7 +539,31 @@ def _design_shift_rows(
     out["note"] = np.where(
         out["var"] <= 0, _zero_variance_note(out["p_b"], out["p_e"], waves), out["note"]
     )
+    if not design.is_panel:
+        out["note"] = _join_notes(out["note"], _one_wave_variance_note(out, waves))
     return out.drop(columns=["var", "estimate", "srs_var", "baseline_p", "endline_p"])
+
+
+def _one_wave_variance_note(out: pd.DataFrame, waves: tuple[str, str]) -> pd.Series:
+    """A caution on design-based changes between independent waves where one wave's share is 0%
+    or 100%: that wave adds no linearised variance (as in R `svyglm`), so the test and interval
+    count only the other wave's and are too narrow if the true share is near, not at, 0 or 1.
+    Empty where both waves vary or the change has no variance at all (`_zero_variance_note`)."""
+    flagged = (out["var"] > 0).to_numpy()
+    texts = np.full(len(out), "", dtype=object)
+    for column, wave in (("p_b", waves[0]), ("p_e", waves[1])):
+        alike = flagged & out[column].isin([0.0, 1.0]).to_numpy()
+        share = np.where(out[column].to_numpy(float) == 0.0, "0%", "100%")
+        text = np.char.add(
+            f"every answer in wave '{wave}' is ",
+            np.char.add(
+                share.astype(str),
+                ", which adds no design variance: the test and interval count only the other"
+                " wave's (too narrow if the true share is near, not at, that value)",
+            ),
+        )
+        texts = np.where(alike, text, texts)
+    return pd.Series(texts, index=out.index, dtype=object)
 
 
 def _panel_change(
@@ -577,7 +601,47 @@ def _panel_change(
     out = out.merge(srs_var, on=CELL).merge(
         _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
     )
+    out = out.merge(_pair_levels(yb, ye, persons, pair, group_vars), on=CELL, how="left")
     return levels, out
+
+
+def _pair_levels(
+    yb: dict[str, np.ndarray],
+    ye: dict[str, np.ndarray],
+    persons: pd.DataFrame,
+    pair: Design,
+    group_vars: list[str],
+) -> pd.DataFrame:
+    """The matched pairs' weighted baseline and endline percents per cell: the population of the
+    panel row's test (pairs answering in both waves, each with the pair weight).
+
+    Parameters
+    ----------
+    yb, ye : dict of str to numpy.ndarray
+        Per indicator, each matched person's baseline and endline answer (1, 0, NaN).
+    persons : pandas.DataFrame
+        The matched people (`_pairs`), with the pair design's weight and grouping variables.
+    pair : Design
+        The design of the pairs (`_pair_design`): its `weight` weights the means.
+    group_vars : list of str
+        Grouping variables besides the whole sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        CELL and `pairs_baseline_pct`, `pairs_endline_pct` (percent, 0-100).
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys, s2.2 (R `svymean(~y_baseline + y_endline, pair design)`).
+    """
+    lay = layout(persons, None, pair.weight, None)
+    levels = {}
+    for column, answers in (("pairs_baseline_pct", yb), ("pairs_endline_pct", ye)):
+        both = {i: np.where(np.isnan(yb[i]) | np.isnan(ye[i]), np.nan, answers[i]) for i in answers}
+        d = domain_estimates(domain_totals(both, persons, lay, group_vars, by_psu=False))
+        levels[column] = 100 * d.set_index(CELL)["p"]
+    return pd.DataFrame(levels).reset_index()
 
 
 def _change_srs_variance(

@@ -282,3 +282,47 @@ def test_separate_waves_do_not_depend_on_cluster_labels(waves):
     (before issue 15, wave-unique labels in shared strata gave an SE of 14.2 instead of 6.8 pp)."""
     relabelled = waves.assign(psu=waves["wave"].str[0] + waves["psu"])
     _check_contrast(_shift_rows(relabelled, Design(**BASE)), REF["independent"])
+
+
+PAIRS_REF = json.loads((FIX / "pairs_reference.json").read_text())
+
+
+@pytest.mark.parametrize("weight", ["w", "lw"])
+def test_weighted_panel_rows_show_the_matched_pairs_weighted_percents(weight):
+    """pairs_baseline_pct / pairs_endline_pct of a design-based panel are the pairs' weighted
+    percents (pairs weighted as the change is), as R svymean(~y_baseline + y_endline) on the pair
+    design (pairs_reference.R); their difference is the row's change."""
+    design = PANEL if weight == "w" else PANEL.model_copy(update={"panel_weight": "lw"})
+    row = shift_table(_panel_long(), IND, "x", design).iloc[0]
+    ref = PAIRS_REF[weight]
+    assert row["pairs_n"] == ref["n"]
+    assert row["pairs_baseline_pct"] == pytest.approx(100 * ref["baseline"], rel=REL)
+    assert row["pairs_endline_pct"] == pytest.approx(100 * ref["endline"], rel=REL)
+    change = row["pairs_endline_pct"] - row["pairs_baseline_pct"]
+    assert row["diff_pp"] == pytest.approx(change, rel=1e-9)
+
+
+def test_design_change_from_a_zero_percent_wave_says_its_variance_is_one_sided():
+    """A design-based change between independent waves where one wave answers all alike (0%)
+    keeps its test (as R svyglm) but its note says the variance counts only the other wave."""
+    rng = np.random.default_rng(1)
+    n = 200
+    d = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(2 * n)],
+            "wave": ["baseline"] * n + ["endline"] * n,
+            "sex": rng.choice(["Female", "Male"], 2 * n),
+            "psu": rng.integers(0, 10, 2 * n).astype(str),
+            "w": rng.uniform(1, 3, 2 * n),
+        }
+    )
+    d["ind"] = pd.array(np.where(d["wave"] == "baseline", 0, rng.integers(0, 2, 2 * n)), "Int64")
+    design = Design(type="independent", cluster="psu", weight="w", waves=("baseline", "endline"))
+    table = shift_table(d, IND, "x", design)
+    rows = table[table["group"].isin(["All", "Female", "Male"])]
+    assert (
+        rows["p_value"].between(0, 1).all() and (rows["diff_ci_high"] > rows["diff_ci_low"]).all()
+    )
+    assert rows["note"].str.contains("every answer in wave 'baseline' is 0%, which adds no").all()
+    varied = d.assign(ind=pd.array(rng.integers(0, 2, 2 * n), "Int64"))
+    assert not shift_table(varied, IND, "x", design)["note"].str.contains("adds no").any()
