@@ -10,6 +10,7 @@ import pytest
 
 from analysis.cleaning.clean import clean_dataset
 from analysis.config import load_project
+from analysis.model import Indicator, ShareMapping
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"  # reference values and paper figures, each with its source
@@ -37,3 +38,14 @@ def copy_project(dest: Path) -> Path:
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / item)
     shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
     return dest
+
+
+# One yes/no indicator `ind` (1 = yes) of country "x": the statistics tests' synthetic data use it.
+ONE_INDICATOR = [
+    Indicator(
+        id="ind",
+        label="ind",
+        improvement="increase",
+        countries={"x": ShareMapping(variable="ind", positive=[1])},
+    )
+]

@@ -15,22 +15,15 @@ from scipy import stats
 
 from analysis.config import validate
 from analysis.errors import InputError
-from analysis.model import Design, Indicator, ShareMapping
+from analysis.model import Design
 from analysis.survey.estimates import estimate_table
 from analysis.survey.shifts import INTERACTION, shift_table
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ONE_INDICATOR, ROOT
 
 FIX = FIXTURES / "reference"
 REF = json.loads((FIX / "engine_reference.json").read_text())
 REL = 1e-6
-IND = [
-    Indicator(
-        id="ind",
-        label="ind",
-        improvement="increase",
-        countries={"x": ShareMapping(variable="ind", positive=[1])},
-    )
-]
+IND = ONE_INDICATOR
 BASE = dict(type="independent", cluster="psu", weight="w", strata="stratum")
 
 

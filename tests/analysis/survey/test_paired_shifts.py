@@ -9,19 +9,12 @@ import yaml
 
 from analysis.config import load_project
 from analysis.errors import InputError
-from analysis.model import Design, Indicator, ShareMapping
+from analysis.model import Design
 from analysis.survey.proportions import mcnemar_test, newcombe_paired_diff_ci
 from analysis.survey.shifts import SHIFT_COLUMNS, shift_table
-from tests.conftest import copy_project
+from tests.conftest import ONE_INDICATOR, copy_project
 
-IND = [
-    Indicator(
-        id="ind",
-        label="ind",
-        improvement="increase",
-        countries={"x": ShareMapping(variable="ind", positive=[1])},
-    )
-]
+IND = ONE_INDICATOR
 PANEL = Design(type="panel", panel_key="respondent_id")
 
 

@@ -9,22 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.model import Design, Indicator, PublishedBaseline, ShareMapping
+from analysis.model import Design, PublishedBaseline
 from analysis.survey.estimates import estimate_table
 from analysis.survey.shifts import INTERACTION, shift_table
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ONE_INDICATOR
 
 FIX = FIXTURES / "reference"
 REF = json.loads((FIX / "reference_values.json").read_text())
 REL = 1e-6
-IND = [
-    Indicator(
-        id="ind",
-        label="ind",
-        improvement="increase",
-        countries={"x": ShareMapping(variable="ind", positive=[1])},
-    )
-]
+IND = ONE_INDICATOR
 
 
 @pytest.fixture(scope="module")
