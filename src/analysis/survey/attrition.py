@@ -45,6 +45,7 @@ from analysis.survey.design import DESIGN_COLUMNS, Design
 from analysis.survey.domains import design_pass, domain_estimates, domain_totals, layout
 from analysis.survey.estimates import indicator_ids, wave_order
 from analysis.survey.proportions import fisher_exact_p, newcombe_diff_ci, two_proportion_chi2
+from analysis.survey.shifts import linearised_contrast
 
 RETENTION = "retention"  # the grouping variable the table adds: stayer / leaver
 STAYER, LEAVER = "stayer", "leaver"
@@ -244,11 +245,9 @@ def _design_rows(
 ) -> pd.DataFrame:
     """Design-based: the linearised difference of the stayers' and leavers' domain means within
     the baseline design, with its Wald t test on the design df (as R svyglm(y ~ retention))."""
-    from analysis.survey.shifts import _linearised_contrast  # the contrast engine of the shifts
-
     pass_ = design_pass(values, frame, design, [RETENTION])
     contrast = {(RETENTION, STAYER): 1.0, (RETENTION, LEAVER): -1.0}
-    tests, domains = _linearised_contrast(
+    tests, domains = linearised_contrast(
         pass_, alpha, ["indicator", "wave"], ["group_var", "group"], contrast, design
     )
     cells = _with_percents(_retention_cells(domains))

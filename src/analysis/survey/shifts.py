@@ -344,7 +344,7 @@ def _paired_tables(
     return pd.DataFrame(tables).fillna(0).reset_index()
 
 
-def _linearised_contrast(
+def linearised_contrast(
     pass_,
     alpha: float,
     cell_keys: list[str],
@@ -549,21 +549,18 @@ def _one_wave_variance_note(out: pd.DataFrame, waves: tuple[str, str]) -> pd.Ser
     or 100%: that wave adds no linearised variance (as in R `svyglm`), so the test and interval
     count only the other wave's and are too narrow if the true share is near, not at, 0 or 1.
     Empty where both waves vary or the change has no variance at all (`_zero_variance_note`)."""
-    flagged = (out["var"] > 0).to_numpy()
-    texts = np.full(len(out), "", dtype=object)
+    texts = pd.Series("", index=out.index, dtype=object)
     for column, wave in (("p_b", waves[0]), ("p_e", waves[1])):
-        alike = flagged & out[column].isin([0.0, 1.0]).to_numpy()
-        share = np.where(out[column].to_numpy(float) == 0.0, "0%", "100%")
-        text = np.char.add(
-            f"every answer in wave '{wave}' is ",
-            np.char.add(
-                share.astype(str),
-                ", which adds no design variance: the test and interval count only the other"
-                " wave's (too narrow if the true share is near, not at, that value)",
-            ),
+        alike = (out["var"] > 0) & out[column].isin([0.0, 1.0])
+        share = pd.Series(np.where(out[column] == 0.0, "0%", "100%"), index=out.index)
+        text = (
+            f"every answer in wave '{wave}' is "
+            + share
+            + ", which adds no design variance: the test and interval count only the other"
+            " wave's (too narrow if the true share is near, not at, that value)"
         )
-        texts = np.where(alike, text, texts)
-    return pd.Series(texts, index=out.index, dtype=object)
+        texts = texts.where(~alike, text)
+    return texts
 
 
 def _panel_change(
@@ -595,7 +592,7 @@ def _panel_change(
         country,
         scope=f"among the respondents matched between waves '{first}' and '{last}'",
     )
-    out, domains = _linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0}, pair)
+    out, domains = linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0}, pair)
     out = _with_pair_weight_note(out, design, waves)
     srs_var = _change_srs_variance(change, persons, pair, group_vars, domains)
     out = out.merge(srs_var, on=CELL).merge(
@@ -702,7 +699,7 @@ def _wave_change(
     first, last = waves
     full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, group_vars)
     check_variance_estimable(full_pass[0], design, country)
-    out, domains = _linearised_contrast(
+    out, domains = linearised_contrast(
         full_pass, alpha, CELL, ["wave"], {(last,): 1.0, (first,): -1.0}, design
     )
     levels = _by_wave(domains, waves)  # the wave-level estimates of the same pass
@@ -782,7 +779,7 @@ def _panel_interaction(
         scope=f"among the women and men matched between waves '{first}' and '{last}'",
     )
     contrast = {("change", "sex", "Female"): 1.0, ("change", "sex", "Male"): -1.0}
-    out, domains = _linearised_contrast(
+    out, domains = linearised_contrast(
         pass_, alpha, ["indicator"], ["wave", "group_var", "group"], contrast, pair
     )
     out["test"] = out["test"].str.replace("linearised", "difference in mean change, women - men")
@@ -810,7 +807,7 @@ def _design_interaction(
     # the domains women and men of the whole design (as R's subset()): the shift pass already
     # has their totals
     full_pass = full_pass or design_pass(indicator_values(data, ids), data, design, ["sex"])
-    out, domains = _linearised_contrast(
+    out, domains = linearised_contrast(
         full_pass, alpha, ["indicator"], ["wave", "group_var", "group"], coef, design
     )
     out["test"] = out["test"].str.replace("linearised", "wave x sex interaction")
