@@ -60,7 +60,7 @@ def bare_read_seconds(root: Path) -> float:
     """pyreadstat alone reading both files, one after the other, in a fresh process (the floor)."""
     code = (
         "import pyreadstat,time;t=time.perf_counter();"
-        "[pyreadstat.read_sav(f'data/raw/bench/bench_{w}.sav') for w in ('baseline','endline')];"
+        "[pyreadstat.read_sav(f'data/raw/bench/bench_{w}.sav') for w in synthetic_country.WAVES];"
         "print(time.perf_counter()-t)"
     )
     out = subprocess.run(
