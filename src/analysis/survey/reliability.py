@@ -1,10 +1,10 @@
-"""Reliability of multi-item scales: Cronbach's alpha with its Feldt interval, McDonald's omega total
-and item-rest correlations, per scale indicator and wave (`scales.csv`).
+"""Reliability of multi-item scales: Cronbach's alpha with its Feldt interval, McDonald's omega
+total and item-rest correlations, per scale indicator and wave (`scales.csv`).
 
 The functions take a scale's SCORED items: one column per item (in the scale's item order), the
 item's score where answered and NaN where not, reverse-coded items already reversed (as
-`analysis.indicators.scale_item_scores` returns them). Scores are in the items' own units (e.g. 0-5);
-alpha, omega and correlations are unitless. All three use the respondents who answered every item
+`analysis.indicators.scale_item_scores` returns them). Scores are in the items' own units (e.g.
+0-5); alpha, omega and correlations are unitless. All three use the respondents who answered every item
 of the scale (complete cases, listwise deletion); `answered_n` counts each item's answers.
 
 - Cronbach's alpha: k / (k - 1) * (1 - sum of item variances / variance of the total), with
@@ -241,7 +241,8 @@ def mcdonald_omega(items: pd.DataFrame) -> OmegaResult:
             np.nan,
             empty,
             len(x),
-            f"omega not estimable: Heywood case ({item}'s uniqueness is below {HEYWOOD_UNIQUENESS})",
+            f"omega not estimable: Heywood case ({item}'s uniqueness is below"
+            f" {HEYWOOD_UNIQUENESS})",
         )
     common = loadings.sum() ** 2
     omega = common / (common + (1 - loadings**2).sum())
