@@ -4,8 +4,8 @@ total and item-rest correlations, per scale indicator and wave (`scales.csv`).
 The functions take a scale's SCORED items: one column per item (in the scale's item order), the
 item's score where answered and NaN where not, reverse-coded items already reversed (as
 `analysis.indicators.scale_item_scores` returns them). Scores are in the items' own units (e.g.
-0-5); alpha, omega and correlations are unitless. All three use the respondents who answered every item
-of the scale (complete cases, listwise deletion); `answered_n` counts each item's answers.
+0-5); alpha, omega and correlations are unitless. All three use the respondents who answered every
+item of the scale (complete cases, listwise deletion); `answered_n` counts each item's answers.
 
 - Cronbach's alpha: k / (k - 1) * (1 - sum of item variances / variance of the total), with
   Feldt's F-based interval 1 - (1 - alpha) * F_{1 - c/2 or c/2}(n - 1, (n - 1)(k - 1)) -- what
