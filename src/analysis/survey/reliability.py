@@ -231,10 +231,8 @@ def mcdonald_omega(items: pd.DataFrame) -> OmegaResult:
     if obstacle:
         return OmegaResult(np.nan, empty, len(x), obstacle)
     loadings, uniqueness, converged = _one_factor_loadings(np.corrcoef(x, rowvar=False), len(x))
-    if not converged:
-        return OmegaResult(
-            np.nan, empty, len(x), "omega not estimable: the factor fit did not converge"
-        )
+    # an improper solution shows as a uniqueness near 0, or (unconverged) as a loading beyond 1
+    uniqueness = np.minimum(uniqueness, 1 - loadings**2)
     if uniqueness.min() < HEYWOOD_UNIQUENESS:
         item = items.columns[int(uniqueness.argmin())]
         return OmegaResult(
@@ -242,11 +240,27 @@ def mcdonald_omega(items: pd.DataFrame) -> OmegaResult:
             empty,
             len(x),
             f"omega not estimable: Heywood case ({item}'s uniqueness is below"
-            f" {HEYWOOD_UNIQUENESS})",
+            f" {HEYWOOD_UNIQUENESS}; R factanal would stop at that bound)",
+        )
+    if not converged:
+        return OmegaResult(
+            np.nan, empty, len(x), "omega not estimable: the factor fit did not converge"
         )
     common = loadings.sum() ** 2
     omega = common / (common + (1 - loadings**2).sum())
     return OmegaResult(float(omega), pd.Series(loadings, index=items.columns), len(x))
+
+
+def _rest_r(x: np.ndarray) -> np.ndarray:
+    """Pearson r of each column of `x` (2+ rows) with the sum of the other columns; NaN where
+    either does not vary."""
+    rest = x.sum(axis=1, keepdims=True) - x
+    x_dev, rest_dev = x - x.mean(axis=0), rest - rest.mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (x_dev * rest_dev).sum(axis=0) / np.sqrt(
+            (x_dev**2).sum(axis=0) * (rest_dev**2).sum(axis=0)
+        )
+    return np.where(np.isfinite(r), r, np.nan)
 
 
 def item_rest_correlations(items: pd.DataFrame) -> pd.DataFrame:
@@ -272,19 +286,16 @@ def item_rest_correlations(items: pd.DataFrame) -> pd.DataFrame:
     .. [1] Nunnally, J. C. & Bernstein, I. H. (1994). Psychometric Theory, 3rd ed., ch. 8.
     """
     x = _complete(items)
-    rest = x.sum(axis=1, keepdims=True) - x
-    x_dev, rest_dev = x - x.mean(axis=0), rest - rest.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (x_dev * rest_dev).sum(axis=0) / np.sqrt(
-            (x_dev**2).sum(axis=0) * (rest_dev**2).sum(axis=0)
-        )
-    r = np.where(np.isfinite(r), r, np.nan)
     if items.shape[1] < 2:
-        note = "item-rest r not estimable: the scale has one item"
+        r, note = (
+            np.full(items.shape[1], np.nan),
+            "item-rest r not estimable: the scale has one item",
+        )
     elif len(x) < 2:
+        r = np.full(items.shape[1], np.nan)
         note = f"item-rest r not estimable: {len(x)} complete respondents"
     else:
-        note = "item-rest r not estimable: the item or the rest does not vary"
+        r, note = _rest_r(x), "item-rest r not estimable: the item or the rest does not vary"
     return pd.DataFrame(
         {
             "item_rest_r": r,
