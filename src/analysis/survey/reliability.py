@@ -380,7 +380,7 @@ def scale_reliability(items: pd.DataFrame, reverse: Sequence[str] = ()) -> pd.Da
             "reverse": rest.index.isin(list(reverse)),
             "answered_n": rest["answered_n"].to_numpy(),
             "warning": _joined(len(rest), _item_warnings(rest, reverse), scale_warning),
-            "note": _joined(len(rest), rest["note"].to_numpy(dtype=object), alpha.note, omega.note),
+            "note": _joined(len(rest), alpha.note, omega.note, rest["note"].to_numpy(dtype=object)),
         }
     )
 
