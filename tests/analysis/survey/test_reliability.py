@@ -233,3 +233,18 @@ def test_a_reverse_coded_item_reversed_the_wrong_way_is_warned(latent, k, which)
         f"{reversed_name} is reverse-coded but correlates negatively"
     )
     assert "likely miscoded" in got.loc[reversed_name, "warning"]
+
+
+def test_three_item_omega_is_the_closed_form_of_the_just_identified_model():
+    """With three items the one-factor model is just identified: lambda_1^2 = r12 r13 / r23 (and
+    so on), so the ML loadings are known exactly (R's default factanal tolerance misses them by up
+    to ~1e-5 on some samples; the fit here matches to 1e-8)."""
+    items = FIVE[["w1", "w2", "w4"]]
+    r = np.corrcoef(items.dropna().to_numpy(), rowvar=False)
+    exact = np.sqrt(
+        [r[0, 1] * r[0, 2] / r[1, 2], r[0, 1] * r[1, 2] / r[0, 2], r[0, 2] * r[1, 2] / r[0, 1]]
+    )
+    got = mcdonald_omega(items)
+    np.testing.assert_allclose(got.loadings.to_numpy(), exact, rtol=REL)
+    common = exact.sum() ** 2
+    assert got.omega == pytest.approx(common / (common + (1 - exact**2).sum()), rel=REL)
