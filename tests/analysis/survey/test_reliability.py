@@ -248,3 +248,9 @@ def test_three_item_omega_is_the_closed_form_of_the_just_identified_model():
     np.testing.assert_allclose(got.loadings.to_numpy(), exact, rtol=REL)
     common = exact.sum() ** 2
     assert got.omega == pytest.approx(common / (common + (1 - exact**2).sum()), rel=REL)
+
+
+def test_nullable_integer_and_float_items_give_the_same_rows():
+    expected = scale_reliability(FIVE)
+    for dtype in ("Int64", "Float64"):
+        pd.testing.assert_frame_equal(scale_reliability(FIVE.astype(dtype)), expected)
