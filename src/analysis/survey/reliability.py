@@ -8,10 +8,12 @@ item's score where answered and NaN where not, reverse-coded items already rever
 item of the scale (complete cases, listwise deletion); `answered_n` counts each item's answers.
 
 - Cronbach's alpha: k / (k - 1) * (1 - sum of item variances / variance of the total), with
-  Feldt's F-based interval 1 - (1 - alpha) * F_{1 - c/2 or c/2}(n - 1, (n - 1)(k - 1)) -- what
-  ``pingouin.cronbach_alpha(data, nan_policy="listwise")`` computes. Written here with numpy and
-  scipy because pingouin rounds the interval to three decimals and would bring scikit-learn and
-  seaborn into the lock for these two lines.
+  Feldt's F-based interval 1 - (1 - alpha) * F_{1 - c/2 or c/2}(n - 1, (n - 1)(k - 1)), n the
+  complete respondents -- the formula of ``pingouin.cronbach_alpha(data, nan_policy="listwise")``.
+  Written here with numpy and scipy, not pingouin: pingouin (0.7.0) rounds the interval to three
+  decimals, takes n for the degrees of freedom BEFORE its listwise deletion (so with unanswered
+  items its interval is too narrow), and would bring scikit-learn and seaborn into the lock. Alpha
+  itself equals pingouin's to 1e-15 on the reference samples.
 - McDonald's omega total: (sum lambda)^2 / ((sum lambda)^2 + sum(1 - lambda^2)), lambda the
   loadings of a one-factor maximum-likelihood factor analysis of the complete cases' correlation
   matrix (``statsmodels.multivariate.factor.Factor(method="ml")``, the model of R
@@ -122,9 +124,9 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> AlphaResult:
     alpha = k / (k - 1) * (1 - sum_i var(x_i) / var(sum_i x_i)) over the n respondents who answered
     all k items (sample variances, ddof = 1); the interval is
     [1 - (1 - alpha) F_{(1+ci)/2}, 1 - (1 - alpha) F_{(1-ci)/2}] with F the quantiles of the F
-    distribution on (n - 1, (n - 1)(k - 1)) degrees of freedom: what
-    ``pingouin.cronbach_alpha(items, ci=ci, nan_policy="listwise")`` computes, without its rounding
-    of the interval to three decimals.
+    distribution on (n - 1, (n - 1)(k - 1)) degrees of freedom: the formula of
+    ``pingouin.cronbach_alpha(items, ci=ci, nan_policy="listwise")``, with n the complete
+    respondents (pingouin counts all rows) and without pingouin's rounding to three decimals.
 
     Parameters
     ----------
