@@ -25,8 +25,8 @@ Shifts (one row per indicator x comparison (from_wave, to_wave) x group: overall
   on the weighted SDs (descriptive);
 - design-based panel: the linearised mean of each matched person's change on the pair design (R
   `svymean(~I(y2 - y1))`), Cohen's dz on the weighted SD of the change.
-Holm's adjustment over `family` (`shifts.adjust_pvalues`); raw `p_value` is kept so that a caller can
-adjust shares and means jointly. Cells that cannot be estimated (fewer than two answers, no
+Holm's adjustment over `family` (`shifts.adjust_pvalues`); raw `p_value` is kept so that a caller
+can adjust shares and means jointly. Cells that cannot be estimated (fewer than two answers, no
 variance, a group absent from a wave, no matched pairs) keep a row whose `note` says "not
 estimable: ..." and why, with empty statistics.
 
@@ -338,13 +338,9 @@ def mean_estimate_table(
     alpha: float = DEFAULT_ALPHA,
     passes: DesignPasses | None = None,
 ) -> pd.DataFrame:
-    """Every mean indicator x wave x group estimate of one country (mean_estimates.csv).
-
-    Simple random samples: mean, SD, sample median, SE = SD / sqrt(n), t interval on n - 1 df.
-    Clustered, stratified and/or weighted designs: weighted mean with its Taylor-linearised SE
-    (fpc, lonely-PSU rule and `ci_df` of the design), t interval on the domain's design df,
-    weighted SD and (weighted designs) weighted median. Group rows with fewer than `min_group_n`
-    answers are left out, as for shares; a group variable with one level is skipped.
+    """Every mean indicator x wave x group estimate of one country (mean_estimates.csv; module
+    docstring). Group rows with fewer than `min_group_n` answers are left out, as for shares; a
+    group variable with one level is skipped.
 
     Parameters
     ----------
@@ -356,7 +352,7 @@ def mean_estimate_table(
     units : dict of str to str
         Each indicator's unit (e.g. "USD per month"); missing ids get "".
     country : str
-        Country code (the `country` column; the config file named in errors).
+        Country code (`country` column; the config file named in errors).
     design : Design
         Cluster, weight, strata, fpc, lonely_psu, ci_df and the configured wave order.
     group_vars : list of str
@@ -376,15 +372,13 @@ def mean_estimate_table(
 
     References
     ----------
-    Student (1908). Biometrika 6, 1-25 (R `t.test`); Binder, D. A. (1983). International
-    Statistical Review 51, 279-292; Wolter, K. (2007). Introduction to Variance Estimation, 2nd
-    ed., ch. 6; Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, s2.2-s2.4 (R
-    `svymean`, `svyvar`, `svyquantile`, `degf`).
+    Student (1908). Biometrika 6, 1-25 (R `t.test`); Binder, D. A. (1983). Int Stat Rev 51,
+    279-292; Lumley, T. (2010). Complex Surveys, s2.2-s2.4 (R `svymean`, `svyvar`, `svyquantile`).
     """
     _check_columns(data, ids, country)
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
-    answers = answers_long(data, ids, usable, design.weight if design.design_based else None)
-    cells = domain_descriptives(answers, weighted_median=bool(design.design_based and design.weight))
+    weight = design.weight if design.design_based else None
+    cells = domain_descriptives(answers_long(data, ids, usable, weight), bool(weight))
     if design.design_based:
         passes = passes or DesignPasses(data)
         cells = _design_estimates(cells, passes, ids, usable, design, alpha, country)
@@ -392,6 +386,13 @@ def mean_estimate_table(
         cells = _srs_estimates(cells, alpha)
     keep = (cells["group_var"] == OVERALL) | (cells["n"] >= min_group_n)
     cells = _sorted_estimates(cells[keep].copy(), ids, usable, design)
+    return _tidy_mean_estimates(cells, units, country, design)
+
+
+def _tidy_mean_estimates(
+    cells: pd.DataFrame, units: dict[str, str], country: str, design: Design
+) -> pd.DataFrame:
+    """The published columns of mean_estimates.csv from sorted domain estimates."""
     out = pd.DataFrame(
         {
             "country": country,
@@ -439,7 +440,9 @@ def hedges_g(diff, sd_from, n_from, sd_to, n_to) -> np.ndarray:
             ((n1 - 1) * np.asarray(sd_from, float) ** 2 + (n2 - 1) * np.asarray(sd_to, float) ** 2)
             / df
         )
-        j = np.exp(special.gammaln(df / 2) - np.log(np.sqrt(df / 2)) - special.gammaln((df - 1) / 2))
+        j = np.exp(
+            special.gammaln(df / 2) - np.log(np.sqrt(df / 2)) - special.gammaln((df - 1) / 2)
+        )
         g = np.where((pooled > 0) & (df >= 2), j * np.asarray(diff, float) / pooled, np.nan)
     return g
 
@@ -747,15 +750,16 @@ def _design_panel_rows(persons, yb, ye, ids, design, group_vars, alpha, waves, c
 def _absent_notes(rows: pd.DataFrame, waves: tuple[str, str], panel: bool) -> pd.Series:
     """Why a cell without a comparison has none: no answers in one wave, or (panels) nobody of
     the group answered in both waves."""
-    group = rows["group"].astype(str)
+    group = rows["group"].astype(str).where(rows["group_var"] != OVERALL, "") + " "
+    group = group.str.lstrip()
     otherwise = (
-        "no " + group + " respondent answered in both waves (no matched pairs)"
+        "no " + group + "respondent answered in both waves (no matched pairs)"
         if panel
         else pd.Series("no estimate of the change", index=rows.index)
     )
     reason = np.select(
         [rows["from_n"].to_numpy() == 0, rows["to_n"].to_numpy() == 0],
-        ["no " + group + f" answers in wave '{w}'" for w in waves],
+        ["no " + group + f"answers in wave '{w}'" for w in waves],
         otherwise,
     )
     return NOT_ESTIMABLE + pd.Series(reason, index=rows.index) + ", so no comparison"
@@ -809,30 +813,15 @@ def mean_shift_table(
     min_group_n: int = DEFAULT_MIN_GROUP_N,
     passes: DesignPasses | None = None,
 ) -> pd.DataFrame:
-    """Every mean indicator x comparison x group shift of one country (mean_shifts.csv).
-
-    Independent simple random samples: Welch t with its interval and Hedges' g (`welch_rows`).
-    Simple random panels: paired t on the matched pairs, Wilcoxon signed-rank (normal
-    approximation, continuity and ties corrections) and Cohen's dz (`paired_t_rows`,
-    `wilcoxon_signed_rank`). Design-based independent waves: the linearised contrast of domain
-    means (R `svyglm(y ~ wave)`), Hedges' g on the weighted SDs. Design-based panels: the
-    linearised mean of each matched person's change (R `svymean(~I(y2 - y1))` on the pair design),
-    dz on the weighted SD of the change. Holm within `family` (`shifts.adjust_pvalues`).
+    """Every mean indicator x comparison x group shift of one country (mean_shifts.csv): Welch t
+    and Hedges' g (`welch_rows`), paired t, Wilcoxon and dz (`paired_t_rows`,
+    `wilcoxon_signed_rank`), or the design-based linearised contrasts (module docstring); Holm
+    within `family` (`shifts.adjust_pvalues`).
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Respondents: `wave`, `sex`, the mean indicator columns (float, NaN for no answer), the
-        design variables (and `panel_key` for panels).
-    ids : list of str
-        The country's mean indicators, in report order.
-    units : dict of str to str
-        Each indicator's unit; missing ids get "".
-    country : str
-        Country code (the `country` column; the config file named in errors).
-    design : Design
-        Independent or panel, cluster, weight, strata, fpc, lonely_psu, ci_df, clusters_revisited,
-        panel_weight and the configured wave order.
+    data, ids, units, country, design, passes
+        As `mean_estimate_table` (`data` also with `sex`, and `panel_key` for panels).
     comparisons : sequence of (str, str), optional
         (from_wave, to_wave) pairs; default the first and last waves in configured order.
     alpha : float
@@ -841,16 +830,13 @@ def mean_shift_table(
         The rows adjusted together by Holm (rows without a p-value are not part of it).
     min_group_n : int
         Fewest answers (pairs) in each wave for a group's row (overall rows are always kept).
-    passes : DesignPasses, optional
-        Design passes of `data` (domains.DesignPasses); made here if None.
 
     Returns
     -------
     pandas.DataFrame
         MEAN_SHIFT_COLUMNS: each wave's n and mean (panels: the matched pairs'), diff = to - from
-        and its interval (the indicator's unit), test, statistic, df, p_value, effect_size and
-        effect_size_kind, wilcoxon_statistic and wilcoxon_p (simple random panels), p_holm,
-        significant (p_holm < alpha; empty without a p-value) and note.
+        and its interval (the indicator's unit), test, p_value, effect size, Wilcoxon (simple
+        random panels), p_holm, significant (p_holm < alpha; empty without a p-value), note.
 
     References
     ----------
@@ -870,8 +856,7 @@ def mean_shift_table(
         _comparison_rows(data, ids, design, group_vars, alpha, w, country, passes) for w in pairs
     ]
     table = _kept(pd.concat(parts, ignore_index=True), min_group_n)
-    table = _finished(table.copy(), ids, units, country, design, pairs, alpha, family)
-    return table
+    return _finished(table.copy(), ids, units, country, design, pairs, alpha, family)
 
 
 def _finished(

@@ -258,7 +258,9 @@ def test_design_estimate_from_one_cluster_is_not_estimable(waves):
 
 
 def test_bad_comparison_and_missing_column_stop(waves):
-    with pytest.raises(InputError, match="(?s)comparison \\[baseline, midline\\].*design.comparisons"):
+    with pytest.raises(
+        InputError, match="(?s)comparison \\[baseline, midline\\].*design.comparisons"
+    ):
         _shifts(waves, Design(), comparisons=[("baseline", "midline")])
     with pytest.raises(InputError, match="with itself"):
         _shifts(waves, Design(), comparisons=[("baseline", "baseline")])
@@ -290,7 +292,9 @@ def _close(a: pd.Series, b: pd.Series) -> None:
     assert a[ok] == pytest.approx(b[ok], rel=1e-7, abs=1e-9)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(constant=st.floats(-500, 5000, allow_nan=False), which=st.sampled_from(sorted(DESIGNS)))
 def test_a_constant_moves_means_only(waves, panel, constant, which):
     design, name = DESIGNS[which]
@@ -310,7 +314,9 @@ def test_a_constant_moves_means_only(waves, panel, constant, which):
     _close(est_moved["sd"], est["sd"])
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(which=st.sampled_from(sorted(DESIGNS)))
 def test_reversing_the_waves_negates_the_difference(waves, panel, which):
     design, name = DESIGNS[which]
