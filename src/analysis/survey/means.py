@@ -197,7 +197,7 @@ def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.Data
     """n, (weighted) mean, SD and median of every domain (indicator x wave x group).
 
     mean = sum(w y) / sum(w); SD = sqrt(sum(w (y - mean)^2) / sum(w) * n / (n - 1)): the sample SD
-    when every w = 1 (R `sd`), R `svyvar` otherwise. The median is R `median` (the average of the
+    when every w = 1 (R `sd`), R `svyvar` otherwise; exactly 0 when every answer is the same. The median is R `median` (the average of the
     two middle answers), or with `weighted_median` the smallest answer whose cumulative weight
     reaches half of the domain's (R survey 4.1.1 `svyquantile(~y, des, 0.5)`, qrule "math").
 
@@ -227,7 +227,8 @@ def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.Data
     spread = (a["w"] * centred**2).groupby([a[k] for k in DOMAIN], sort=True).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         var = spread / out["sum_w"] * out["n"] / (out["n"] - 1)
-    out["sd"] = np.sqrt(var.where(out["n"] >= 2))
+    alike = g["y"].max() == g["y"].min()  # exactly 0, not the rounding noise of the centring
+    out["sd"] = np.sqrt(var.where(~alike, 0.0).where(out["n"] >= 2))
     if weighted_median:
         s = a.sort_values(DOMAIN + ["y"], kind="stable")
         sg = s.groupby(DOMAIN, sort=True, observed=True)["w"]
