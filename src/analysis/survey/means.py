@@ -197,9 +197,10 @@ def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.Data
     """n, (weighted) mean, SD and median of every domain (indicator x wave x group).
 
     mean = sum(w y) / sum(w); SD = sqrt(sum(w (y - mean)^2) / sum(w) * n / (n - 1)): the sample SD
-    when every w = 1 (R `sd`), R `svyvar` otherwise; exactly 0 when every answer is the same. The median is R `median` (the average of the
-    two middle answers), or with `weighted_median` the smallest answer whose cumulative weight
-    reaches half of the domain's (R survey 4.1.1 `svyquantile(~y, des, 0.5)`, qrule "math").
+    when every w = 1 (R `sd`), R `svyvar` otherwise; exactly 0 when every answer is the same. The
+    median is R `median` (the average of the two middle answers), or with `weighted_median` the
+    smallest answer whose cumulative weight reaches half of the domain's (R survey 4.1.1
+    `svyquantile(~y, des, 0.5)`, qrule "math").
 
     Parameters
     ----------

@@ -293,7 +293,7 @@ def _close(a: pd.Series, b: pd.Series) -> None:
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(constant=st.floats(-500, 5000, allow_nan=False), which=st.sampled_from(sorted(DESIGNS)))
 def test_a_constant_moves_means_only(waves, panel, constant, which):
