@@ -334,3 +334,24 @@ def test_reversing_the_waves_negates_the_difference(waves, panel, which):
     _close(back["wilcoxon_p"], forward["wilcoxon_p"])
     _close(back["from_mean"], forward["to_mean"])
     assert (back["from_wave"] == "endline").all()
+
+
+@pytest.mark.parametrize("design", [Design(), Design(**DESIGN)], ids=["srs", "separate waves"])
+def test_a_third_wave_leaves_a_comparison_of_two_alone(waves, design):
+    """Separate samples: the baseline -> endline contrast (R's, above) does not change when a third
+    wave joins the data; the new comparisons come in the order asked."""
+    third = waves[waves["wave"] == "endline"].assign(wave="followup", y=lambda f: f["y"] * 1.1)
+    data = pd.concat([waves, third], ignore_index=True)
+    asked = [("baseline", "endline"), ("endline", "followup")]
+    table = _shifts(
+        data,
+        design.model_copy(update={"waves": ("baseline", "endline", "followup")}),
+        comparisons=asked,
+    )
+    assert list(dict.fromkeys(zip(table["from_wave"], table["to_wave"]))) == asked
+    two = _shifts(waves, design)
+    first = table[table["to_wave"] == "endline"].reset_index(drop=True)
+    for key in ("diff", "ci_low", "ci_high", "statistic", "df", "p_value", "effect_size"):
+        _close(first[key], two[key])
+    later = table[(table["to_wave"] == "followup") & (table["group"] == "All")].iloc[0]
+    assert later["to_mean"] > later["from_mean"] and np.isfinite(later["p_value"])
