@@ -355,3 +355,19 @@ def test_a_third_wave_leaves_a_comparison_of_two_alone(waves, design):
         _close(first[key], two[key])
     later = table[(table["to_wave"] == "followup") & (table["group"] == "All")].iloc[0]
     assert later["to_mean"] > later["from_mean"] and np.isfinite(later["p_value"])
+
+
+def test_a_lonely_psu_follows_the_design_rule(waves):
+    """A stratum with one cluster in a wave stops by default (as R survey), naming the stratum;
+    `lonely_psu: certainty` lets it add nothing to the variance (a smaller SE than `adjust`)."""
+    lonely = waves[~((waves["wave"] == "baseline") & (waves["stratum"] == "C"))]
+    lonely = pd.concat([lonely, waves[(waves["wave"] == "baseline") & (waves["psu"] == "9")]])
+    with pytest.raises(InputError, match="stratum 'C' has a single cluster"):
+        _estimates(lonely, Design(**DESIGN))
+    with pytest.raises(InputError, match="stratum 'C' has a single cluster"):
+        _shifts(lonely, Design(**DESIGN))
+    se = {
+        rule: _cell(_estimates(lonely, Design(**DESIGN, lonely_psu=rule)), "All", "baseline")["se"]
+        for rule in ("certainty", "adjust")
+    }
+    assert 0 < se["certainty"] < se["adjust"]
