@@ -558,6 +558,11 @@ def check_references(country: dict, source: str) -> None:
                 raise _unknown_name(dim["variable"], known, f"tables.{table_id}", source)
 
 
+def _read_variables(how: dict) -> list[str]:
+    """The variables a mapping (as written) reads: `variable:` or `items:`."""
+    return [how["variable"]] if "variable" in how else list(how.get("items", []))
+
+
 def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> None:
     """An indicator's 0/1 column may not take the name of a core column, or of a variable or derived
     variable other than the one it reads (it would silently overwrite it). An indicator named after
@@ -566,6 +571,21 @@ def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> N
     if not dataset:
         return
     taken = set(dataset.get("variables", {})) | set(dataset.get("derive", {}))
+    mapped = [
+        (ind["id"], ind["countries"][country["country"]])
+        for ind in indicators
+        if country["country"] in ind.get("countries", {})
+    ]
+    for ind_id, how in mapped:
+        readers = [other for other, h in mapped if other != ind_id and ind_id in _read_variables(h)]
+        if how.get("variable") == ind_id and readers:
+            raise InputError(
+                f"indicator '{ind_id}' replaces variable '{ind_id}' by its own coding, but"
+                f" indicator '{readers[0]}' reads that variable too",
+                file=source,
+                key=ind_id,
+                fix=f"rename the indicator (e.g. '{ind_id}_share') so that the item stays intact",
+            )
     for ind in indicators:
         how = ind.get("countries", {}).get(country["country"])
         if how is None:

@@ -252,3 +252,20 @@ def test_bad_country_settings_are_refused(tmp_path):
     assert "settings.alpha" in err.problem and err.file == "config/countries/rwanda.yaml"
     err = _error(tmp_path / "b", {}, {"settings": {"alfa": 0.1}})
     assert err.key == "alfa" and "did you mean 'alpha'" in err.fix
+
+
+def test_an_item_replaced_by_its_indicator_cannot_feed_another_indicator(tmp_path):
+    # `q_self_efficacy` (a share named after its item) would replace the item a scale reads
+    entry = {
+        "id": "q_self_efficacy",
+        "label": "x",
+        "improvement": "increase",
+        "variable": "q_self_efficacy",
+        "positive": ["Agree"],
+    }
+    err = _error(tmp_path, {"wellbeing": SCALE}, {"indicators": [entry]})
+    assert (
+        "replaces variable 'q_self_efficacy'" in err.problem
+        and "reads that variable too" in err.problem
+    )
+    assert err.key == "q_self_efficacy" and "rename the indicator" in err.fix
