@@ -630,18 +630,11 @@ def check_indicator_mapping(indicator: str, how: dict, source: str) -> None:
         )
 
 
-def _mapping_problem(how: dict) -> tuple[str, str, str] | None:
-    """(key, problem, fix) for keys of one mapping that disagree with each other (the schema
-    cannot say this), or None."""
+def _item_problems(how: dict) -> list[tuple[str, bool, str, str]]:
+    """(key, broken?, problem, fix) of the item counts and item lists of a mapping."""
     items = how.get("items", [])
-    low_high = how.get("item_range")
-    outside = [
-        label
-        for label, score in (how.get("scores") or {}).items()
-        if low_high and not low_high[0] <= score <= low_high[1]
-    ]
-    winsor = how.get("winsorize") or {}
-    problems = [
+    strays = [r for r in how.get("reverse", []) if r not in items]
+    return [
         (
             "min_answered",
             how.get("min_answered", 0) > len(items),
@@ -665,11 +658,23 @@ def _mapping_problem(how: dict) -> tuple[str, str, str] | None:
         ),
         (
             "reverse",
-            any(r not in items for r in how.get("reverse", [])),
-            f"reverse names {[r for r in how.get('reverse', []) if r not in items]}, not among"
-            " the items",
+            bool(strays),
+            f"reverse names {strays}, not among the items",
             "list under `reverse:` only variables listed under `items:`",
         ),
+    ]
+
+
+def _range_problems(how: dict) -> list[tuple[str, bool, str, str]]:
+    """(key, broken?, problem, fix) of item_range, scores and winsorize of a mapping."""
+    low_high = how.get("item_range")
+    outside = [
+        label
+        for label, score in (how.get("scores") or {}).items()
+        if low_high and not low_high[0] <= score <= low_high[1]
+    ]
+    winsor = how.get("winsorize") or {}
+    return [
         (
             "item_range",
             bool(how.get("reverse")) and not low_high,
@@ -695,6 +700,12 @@ def _mapping_problem(how: dict) -> tuple[str, str, str] | None:
             "give lower_percentile < upper_percentile (percentiles, 0-100)",
         ),
     ]
+
+
+def _mapping_problem(how: dict) -> tuple[str, str, str] | None:
+    """(key, problem, fix) for keys of one mapping that disagree with each other (the schema
+    cannot say this), or None."""
+    problems = _item_problems(how) + _range_problems(how)
     return next(((k, p, f) for k, bad, p, f in problems if bad), None)
 
 

@@ -269,3 +269,20 @@ def test_an_item_replaced_by_its_indicator_cannot_feed_another_indicator(tmp_pat
         and "reads that variable too" in err.problem
     )
     assert err.key == "q_self_efficacy" and "rename the indicator" in err.fix
+
+
+def test_country_settings_enter_the_digests_of_the_jobs_that_read_them(tmp_path):
+    from analysis import workflow
+
+    plain = load_project(_root(tmp_path / "a", {}))
+    override = load_project(_root(tmp_path / "b", {}, {"settings": {"min_group_n": 10}}))
+
+    def digest(project, job, country, **where):
+        return workflow.config_digest(project, job, country=country, **where)
+
+    assert digest(plain, "statistics", "rwanda") != digest(override, "statistics", "rwanda")
+    assert digest(plain, "display_shifts", "rwanda") != digest(override, "display_shifts", "rwanda")
+    assert digest(plain, "statistics", "tajikistan") == digest(override, "statistics", "tajikistan")
+    assert digest(plain, "clean", "rwanda", dataset="respondents") == digest(
+        override, "clean", "rwanda", dataset="respondents"
+    )
