@@ -12,11 +12,11 @@ published free text redacted (analysis.cleaning.free_text) -> derived variables 
 every value a table, indicator or design uses) -> consistency warnings -> dates after the end of
 fieldwork flagged -> withheld free text dropped. The invariant
 raw rows = kept + excluded is checked for every file before anything is written. Raw columns not
-named in the codebook (direct identifiers among them) are never copied. Then, over all sources: the
-indicator columns (analysis.indicators: a winsorised mean pools the waves; winsorised and transformed
-values join the cleaning log), one interview per person and wave, panel ids that match (and pairs
-whose sex or age disagree flagged), indicator values that the variable can take, indicators with
-answers in every wave, usable design variables.
+named in the codebook (direct identifiers among them) are never copied. Then, over all sources:
+the indicator columns (analysis.indicators: a winsorised mean pools the waves; winsorised and
+transformed values join the cleaning log), one interview per person and wave, panel ids that match
+(and pairs whose sex or age disagree flagged), indicator values that the variable can take,
+indicators with answers in every wave, usable design variables.
 
 The cleaning log's `severity` is `change` (a value was changed, e.g. a missing code or a respelling)
 or `warning` (a value kept as it is but flagged: consistency checks, uncovered band values of an
