@@ -667,7 +667,7 @@ def _item_problems(how: dict) -> list[tuple[str, bool, str, str]]:
 
 def _range_problems(how: dict) -> list[tuple[str, bool, str, str]]:
     """(key, broken?, problem, fix) of item_range, scores and winsorize of a mapping."""
-    low_high = how.get("item_range")
+    low_high = how.get("item_range") or []
     outside = [
         label
         for label, score in (how.get("scores") or {}).items()
@@ -683,7 +683,7 @@ def _range_problems(how: dict) -> list[tuple[str, bool, str, str]]:
         ),
         (
             "item_range",
-            bool(low_high) and low_high[0] >= low_high[1],
+            len(low_high) == 2 and low_high[0] >= low_high[1],
             f"item_range {low_high} does not run from the lowest to the highest score",
             "write it as [lowest, highest]",
         ),

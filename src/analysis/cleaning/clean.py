@@ -1110,7 +1110,7 @@ def observed_values(
     """For indicator variables whose values cannot be listed from the codebook: the values in these
     kept rows (for `any_of`: the space-separated choices)."""
     known = _with_derived(dict(value_sets), derivations)
-    out = {}
+    out: dict[str, set] = {}
     for _, how in measured(indicators, country):
         for variable in variables_read(indicators, country, how):
             if variable not in kept.columns or known.get(variable) is not None:
