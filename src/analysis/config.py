@@ -219,7 +219,7 @@ def _unknown_key_error(
         key = extra[0] if extra else "?"
         near = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean '{near[0]}'? " if near else ""
-        hint += _other_kind_hint(key, err.instance)
+        hint += _other_kind_hint(key, err.instance, allowed)
         return InputError(
             f"unknown key '{key}' at {where}",
             file=source,
@@ -239,7 +239,7 @@ def _unknown_key_error(
                 file=source,
                 key=extra[0],
                 fix=(f"did you mean '{near[0]}'? " if near else "")
-                + _other_kind_hint(extra[0], err.instance)
+                + _other_kind_hint(extra[0], err.instance, allowed)
                 + f"{err.schema.get('description', 'allowed keys')}",
             )
     return None
@@ -258,9 +258,11 @@ def _kinds_by_key() -> dict[str, list[str]]:
     return found
 
 
-def _other_kind_hint(key: str, instance) -> str:
-    """For a key of another indicator kind in a mapping: which kinds have it."""
-    if key not in MAPPING_KEYS or key == "kind" or not isinstance(instance, dict):
+def _other_kind_hint(key: str, instance, allowed: list[str]) -> str:
+    """For a key of another indicator kind in an indicator mapping (a schema object whose keys are
+    mapping keys, `kind` among them): which kinds have it."""
+    mapping = "kind" in allowed and set(allowed) <= set(MAPPING_KEYS)
+    if not mapping or key not in MAPPING_KEYS or not isinstance(instance, dict):
         return ""
     kinds = _kinds_by_key().get(key, [])
     return (
