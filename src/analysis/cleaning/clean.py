@@ -64,11 +64,13 @@ from analysis.model import (
     AnyOfMapping,
     BandsDerivation,
     Check,
+    CompositeMapping,
     ConcatDerivation,
     Condition,
     ConditionRule,
     ConstantDerivation,
     CopyDerivation,
+    CountOfMapping,
     CutoffMapping,
     Dataset,
     Derivation,
@@ -1227,6 +1229,29 @@ def check_indicator_values(
                         " `values:`/`recode:`)"
                     ),
                 )
+        _check_items_can_be_positive(project, country, ind.id, how, value_sets, observed)
+
+
+def _check_items_can_be_positive(
+    project: Project, country: str, ind_id: str, how, value_sets: dict, observed: dict
+) -> None:
+    """Over several items, each item takes some `positive:` value: an item that never can would
+    silently count as negative in every row."""
+    if not isinstance(how, (CompositeMapping, CountOfMapping)):
+        return
+    for item in how.items:
+        allowed, where = _allowed_values([item], value_sets, observed)
+        if allowed and not any(_is_known(value, allowed) for value in how.positive):
+            raise InputError(
+                f"indicator '{ind_id}': item '{item}' never takes a `positive:` value"
+                f" {how.positive!r} ({where}: {_value_listing(allowed)})",
+                file=_indicator_file(project, country, ind_id),
+                key=ind_id,
+                fix=(
+                    "add the item's positive values under `positive:` (exactly as the harmonised"
+                    " variable holds them), or remove the item from `items:`"
+                ),
+            )
 
 
 def _compared_conditions(

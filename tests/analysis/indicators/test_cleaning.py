@@ -132,3 +132,13 @@ def test_wave_without_valid_answers_is_the_existing_error(tmp_path):
     with pytest.raises(InputError) as err:
         clean_dataset(project, "rwanda", "respondents")
     assert "has no valid answer in wave 'baseline'" in err.value.problem
+
+
+def test_an_item_that_never_takes_a_positive_value_is_named(tmp_path):
+    # q_self_efficacy holds Agree/Disagree labels, never "Yes": counted negative in every row
+    mixed = {**NEW["recon_count"], "items": ["q_recon_apology", "q_self_efficacy"]}
+    project = load_project(_root(tmp_path, {"recon_count": mixed}))
+    with pytest.raises(InputError) as err:
+        clean_dataset(project, "rwanda", "respondents")
+    assert "item 'q_self_efficacy' never takes a `positive:` value" in err.value.problem
+    assert err.value.key == "recon_count" and "remove the item" in err.value.fix
