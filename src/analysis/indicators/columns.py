@@ -132,8 +132,26 @@ def _count_of(frame: pd.DataFrame, how: CountOfMapping):
 
 
 def _winsorized(values: np.ndarray, how: MeanMapping, ind_id: str, frame, log: list):
-    """Values clipped at the percentiles of all rows given (all waves pooled; numpy's linear
-    interpolation = R quantile type 7); every changed value logged."""
+    """Winsorise a mean indicator's values (in the variable's unit) at percentiles (0-100).
+
+    Parameters
+    ----------
+    values : ndarray
+        float64 values of every row given (all waves pooled), NaN where unanswered.
+    how : MeanMapping
+        `winsorize.lower_percentile` / `upper_percentile` (either may be absent).
+
+    Returns
+    -------
+    ndarray
+        The values clipped to the percentiles; every changed value is appended to `log`.
+
+    Notes
+    -----
+    Percentiles by linear interpolation between order statistics (numpy's default), which is
+    R's `quantile(type = 7)`: Hyndman & Fan (1996), Sample quantiles in statistical packages,
+    Am Stat 50:361-365. Pinned to R in tests/analysis/indicators/test_reference.py.
+    """
     if how.winsorize is None or np.isnan(values).all():
         return values
     bounds = []
