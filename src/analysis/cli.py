@@ -228,7 +228,7 @@ def cmd_statistics(args) -> None:
     from analysis.survey.shifts import shift_table
 
     project, country, design, data = _country_inputs(args)
-    settings = project.settings
+    settings = project.settings_for(args.country)
     passes = DesignPasses(data)
     tables = {}
     if args.estimates:

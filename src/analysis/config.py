@@ -17,7 +17,14 @@ import jsonschema
 import yaml
 
 from analysis.errors import InputError
-from analysis.model import RESERVED_COLUMNS, Country, Indicator, Project, Settings
+from analysis.model import (
+    MAPPING_KEYS,
+    RESERVED_COLUMNS,
+    Country,
+    Indicator,
+    Project,
+    Settings,
+)
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 
@@ -185,9 +192,15 @@ def _path_text(path) -> str:
     return out or "(top level)"
 
 
-def _first_error(document: dict, schema_name: str) -> jsonschema.ValidationError | None:
-    """The schema error to report: the shallowest path first, then by path text; None if valid."""
-    validator = jsonschema.Draft202012Validator(_schema(schema_name))
+def _first_error(
+    document: dict, schema_name: str, definition: str | None = None
+) -> jsonschema.ValidationError | None:
+    """The schema error to report: the shallowest path first, then by path text; None if valid.
+    `definition`: validate against that entry of the schema's `$defs` instead of the whole."""
+    schema = _schema(schema_name)
+    if definition:
+        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(
         validator.iter_errors(document),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
@@ -206,6 +219,7 @@ def _unknown_key_error(
         key = extra[0] if extra else "?"
         near = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean '{near[0]}'? " if near else ""
+        hint += _other_kind_hint(key, err.instance, allowed)
         return InputError(
             f"unknown key '{key}' at {where}",
             file=source,
@@ -225,9 +239,36 @@ def _unknown_key_error(
                 file=source,
                 key=extra[0],
                 fix=(f"did you mean '{near[0]}'? " if near else "")
+                + _other_kind_hint(extra[0], err.instance, allowed)
                 + f"{err.schema.get('description', 'allowed keys')}",
             )
     return None
+
+
+@cache
+def _kinds_by_key() -> dict[str, list[str]]:
+    """Indicator mapping key -> the kinds that have it (from the mapping schema's branches)."""
+    found: dict[str, list[str]] = {}
+    for rule in _schema("indicators")["$defs"]["mapping"]["allOf"]:
+        kinds = rule["if"]["properties"]["kind"]["enum"]
+        for branch in rule["then"].get("oneOf", [rule["then"]]):
+            for key in branch["properties"]:
+                found.setdefault(key, [])
+                found[key] += [k for k in kinds if k not in found[key]]
+    return found
+
+
+def _other_kind_hint(key: str, instance, allowed: list[str]) -> str:
+    """For a key of another indicator kind in an indicator mapping (a schema object whose keys are
+    mapping keys, `kind` among them): which kinds have it."""
+    mapping = "kind" in allowed and set(allowed) <= set(MAPPING_KEYS)
+    if not mapping or key not in MAPPING_KEYS or not isinstance(instance, dict):
+        return ""
+    kinds = _kinds_by_key().get(key, [])
+    return (
+        f"`{key}` is a key of kind {' / '.join(kinds)}, and this mapping is kind"
+        f" '{instance.get('kind', 'share')}' (set `kind:` or remove `{key}:`); "
+    )
 
 
 def _schema_rule_error(err: jsonschema.ValidationError, where: str, source: str) -> InputError:
@@ -241,10 +282,13 @@ def _schema_rule_error(err: jsonschema.ValidationError, where: str, source: str)
             fix=f"rename it: {err.schema.get('description', err.message)}",
         )
     if err.validator == "required":
+        keys = err.schema.get("description", "") if "then" in err.schema_path else ""
         return InputError(
             f"{err.message} at {where}",
             file=source,
-            fix="add the missing key (see README.md, 'Configuration')",
+            fix="add the missing key"
+            + (f" ({keys})" if keys else "")
+            + " (see README.md, 'Configuration')",
         )
     if err.validator == "dependentRequired":
         key, needed = next(
@@ -271,13 +315,20 @@ def _schema_rule_error(err: jsonschema.ValidationError, where: str, source: str)
     )
 
 
-def validate(document: dict, schema_name: str, source: str) -> None:
-    """Validate `document` against config/schemas/<schema_name>.schema.json; raise one clear
+def validate(
+    document: dict,
+    schema_name: str,
+    source: str,
+    definition: str | None = None,
+    at: tuple = (),
+) -> None:
+    """Validate `document` against config/schemas/<schema_name>.schema.json (or its
+    `$defs/<definition>`, for a part found at path `at` of the file); raise one clear
     InputError."""
-    err = _first_error(document, schema_name)
+    err = _first_error(document, schema_name, definition)
     if err is None:
         return
-    where = _path_text(err.absolute_path)
+    where = _path_text([*at, *err.absolute_path])
     error = _unknown_key_error(err, where, source)
     if error is None:
         error = _schema_rule_error(err, where, source)
@@ -509,6 +560,11 @@ def check_references(country: dict, source: str) -> None:
                 raise _unknown_name(dim["variable"], known, f"tables.{table_id}", source)
 
 
+def _read_variables(how: dict) -> list[str]:
+    """The variables a mapping (as written) reads: `variable:` or `items:`."""
+    return [how["variable"]] if "variable" in how else list(how.get("items", []))
+
+
 def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> None:
     """An indicator's 0/1 column may not take the name of a core column, or of a variable or derived
     variable other than the one it reads (it would silently overwrite it). An indicator named after
@@ -517,6 +573,21 @@ def check_indicator_ids(country: dict, indicators: list[dict], source: str) -> N
     if not dataset:
         return
     taken = set(dataset.get("variables", {})) | set(dataset.get("derive", {}))
+    mapped = [
+        (ind["id"], ind["countries"][country["country"]])
+        for ind in indicators
+        if country["country"] in ind.get("countries", {})
+    ]
+    for ind_id, how in mapped:
+        readers = [other for other, h in mapped if other != ind_id and ind_id in _read_variables(h)]
+        if how.get("variable") == ind_id and readers:
+            raise InputError(
+                f"indicator '{ind_id}' replaces variable '{ind_id}' by its own coding, but"
+                f" indicator '{readers[0]}' reads that variable too",
+                file=source,
+                key=ind_id,
+                fix=f"rename the indicator (e.g. '{ind_id}_share') so that the item stays intact",
+            )
     for ind in indicators:
         how = ind.get("countries", {}).get(country["country"])
         if how is None:
@@ -542,8 +613,10 @@ def _data_roots(root: Path, config: dict) -> list[Path]:
 
 
 def check_indicator_mapping(indicator: str, how: dict, source: str) -> None:
-    """A country's mapping of an indicator says what counts as 1: `positive:` values of a variable,
-    or `any_of:` the choices of a select-multiple question (which has no `missing:`)."""
+    """A share mapping says what counts as 1: `positive:` values of a variable, or `any_of:` the
+    choices of a select-multiple question (which has no `missing:`)."""
+    if how.get("kind", "share") != "share":
+        return
     kinds = [k for k in ("positive", "any_of") if k in how]
     if len(kinds) != 1 or ("any_of" in how and "missing" in how):
         raise InputError(
@@ -553,22 +626,140 @@ def check_indicator_mapping(indicator: str, how: dict, source: str) -> None:
             key=indicator,
             fix=(
                 "give `positive: [<values counted as 1>]` for a single-choice or numeric variable,"
-                " or `any_of: [<choices>]` for a select-multiple question"
+                " or `any_of: [<choices>]` for a select-multiple question (or choose another"
+                " `kind:`)"
             ),
         )
 
 
+def _item_problems(how: dict) -> list[tuple[str, bool, str, str]]:
+    """(key, broken?, problem, fix) of the item counts and item lists of a mapping."""
+    items = how.get("items", [])
+    strays = [r for r in how.get("reverse", []) if r not in items]
+    return [
+        (
+            "min_answered",
+            how.get("min_answered", 0) > len(items),
+            f"min_answered is {how.get('min_answered')} but there are {len(items)} items",
+            f"set `min_answered:` between 1 and {len(items)}",
+        ),
+        (
+            "at_least",
+            how.get("at_least", 0) > len(items),
+            f"at_least is {how.get('at_least')} but there are {len(items)} items",
+            f"set `at_least:` between 1 and {len(items)}",
+        ),
+        (
+            "item_missing",
+            how.get("kind") == "count_of"
+            and how.get("item_missing") == "decisive"
+            and "at_least" not in how,
+            "`item_missing: decisive` needs `at_least:` (a count is decided only when every item"
+            " is answered)",
+            "add `at_least: k` for a share, or use `item_missing: missing` or `ignore`",
+        ),
+        (
+            "reverse",
+            bool(strays),
+            f"reverse names {strays}, not among the items",
+            "list under `reverse:` only variables listed under `items:`",
+        ),
+    ]
+
+
+def _range_problems(how: dict) -> list[tuple[str, bool, str, str]]:
+    """(key, broken?, problem, fix) of item_range, scores and winsorize of a mapping."""
+    low_high = how.get("item_range") or []
+    outside = [
+        label
+        for label, score in (how.get("scores") or {}).items()
+        if low_high and not low_high[0] <= score <= low_high[1]
+    ]
+    winsor = how.get("winsorize") or {}
+    return [
+        (
+            "item_range",
+            bool(how.get("reverse")) and not low_high,
+            "reverse-coded items need `item_range:` (score = lowest + highest - x)",
+            "add `item_range: [<lowest>, <highest>]` (e.g. [0, 5])",
+        ),
+        (
+            "item_range",
+            len(low_high) == 2 and low_high[0] >= low_high[1],
+            f"item_range {low_high} does not run from the lowest to the highest score",
+            "write it as [lowest, highest]",
+        ),
+        (
+            "scores",
+            bool(outside),
+            f"scores of {outside} lie outside item_range {low_high}",
+            "correct the scores or `item_range:`",
+        ),
+        (
+            "winsorize",
+            winsor.get("lower_percentile", 0) >= winsor.get("upper_percentile", 100),
+            "winsorize's lower_percentile is not below its upper_percentile",
+            "give lower_percentile < upper_percentile (percentiles, 0-100)",
+        ),
+    ]
+
+
+def _mapping_problem(how: dict) -> tuple[str, str, str] | None:
+    """(key, problem, fix) for keys of one mapping that disagree with each other (the schema
+    cannot say this), or None."""
+    problems = _item_problems(how) + _range_problems(how)
+    return next(((k, p, f) for k, bad, p, f in problems if bad), None)
+
+
+def check_mapping_keys(indicator: str, country: str, how: dict, source: str) -> None:
+    """One clear error for keys of a mapping that disagree (see `_mapping_problem`)."""
+    found = _mapping_problem(how)
+    if found:
+        key, problem, fix = found
+        raise InputError(
+            f"indicator '{indicator}' ({country}): {problem}", file=source, key=key, fix=fix
+        )
+
+
+def check_cutoffs(indicators: list[dict], country: str, source_of) -> None:
+    """A cutoff reads the score of a scale indicator that this country measures."""
+    scales = {i["id"] for i in indicators if i["countries"].get(country, {}).get("kind") == "scale"}
+    for ind in indicators:
+        how = ind["countries"].get(country, {})
+        if how.get("kind") == "cutoff" and how["scale"] not in scales:
+            near = difflib.get_close_matches(how["scale"], sorted(scales), n=1)
+            raise InputError(
+                f"cutoff indicator '{ind['id']}' reads scale '{how['scale']}', which is not a"
+                f" scale indicator of {country}",
+                file=source_of(ind["id"]),
+                key="scale",
+                fix=(f"did you mean '{near[0]}'? " if near else "")
+                + "name an indicator of `kind: scale` mapped for this country",
+            )
+
+
+def check_indicator_mappings(indicators: list[dict], countries: dict) -> None:
+    """Keys of each mapping agree (`check_mapping_keys`); cutoffs name scales."""
+    for name, country in countries.items():
+        own = {item["id"] for item in country.get("indicators", [])}
+
+        def source_of(ind_id: str, own=own, name=name) -> str:
+            return f"config/countries/{name}.yaml" if ind_id in own else "config/indicators.yaml"
+
+        for ind in indicators:
+            if name in ind["countries"]:
+                check_mapping_keys(ind["id"], name, ind["countries"][name], source_of(ind["id"]))
+        check_cutoffs(indicators, name, source_of)
+
+
 def merge_country_indicators(indicators: list[dict], country: dict, source: str) -> list[dict]:
     """Add a country's own `indicators:` (mappings of existing ids, or new definitions) to the
-    global list."""
+    global list; each entry's mapping keys are checked as a mapping of config/indicators.yaml."""
     by_id = {i["id"]: i for i in indicators}
-    for item in country.get("indicators", []):
-        how = {
-            k: v
-            for k, v in item.items()
-            if k in ("variable", "positive", "any_of", "missing", "waves")
-        }
+    for position, item in enumerate(country.get("indicators", [])):
+        how = {k: v for k, v in item.items() if k in MAPPING_KEYS}
         check_indicator_mapping(item["id"], how, source)
+        validate(how, "indicators", source, "mapping", ("indicators", position))
         if item["id"] in by_id:
             target = by_id[item["id"]]
             if country["country"] in target["countries"]:
@@ -648,6 +839,7 @@ def load_project(root: Path) -> Project:
         merged = merge_country_indicators(merged, country, f"config/countries/{name}.yaml")
     for name, country in countries.items():
         check_indicator_ids(country, merged, f"config/countries/{name}.yaml")
+    check_indicator_mappings(merged, countries)
     return Project(
         root=root,
         settings=Settings.model_validate(config),

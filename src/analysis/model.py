@@ -17,9 +17,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from analysis.survey.design import (
     Design,
@@ -364,31 +372,257 @@ class PublishedBaseline(_Model):
 
 
 # --- indicators -----------------------------------------------------------------------------------
-class ShareMapping(_Model):
+INDICATOR_KINDS = (
+    "share",
+    "threshold",
+    "any_of",
+    "all_of",
+    "count_of",
+    "mean",
+    "scale",
+    "cutoff",
+)
+IndicatorKindName = Literal[
+    "share", "threshold", "any_of", "all_of", "count_of", "mean", "scale", "cutoff"
+]
+ComparisonOperator = Literal["<", "<=", ">", ">=", "==", "!="]
+Measure = Literal["share", "mean"]
+
+
+class MappingKind(_Model):
+    """The `kind:` of an indicator mapping alone (default share): what chooses the mapping's
+    model (`mapping_tag`)."""
+
+    kind: IndicatorKindName = "share"
+
+
+class _Mapping(_Model):
+    """What every mapping of an indicator to a country's data answers: the variables it reads,
+    its measure (`share`: a 0/1/NA column reported in percent; `mean`: a float column reported in
+    `unit`; `unit` is None for a share)."""
+
+    tag: ClassVar[str] = "share"
+
+    @property
+    def measure(self) -> Measure:
+        return "share"
+
+    @property
+    def variables(self) -> list[str]:
+        """The harmonised variables the indicator reads, in configured order."""
+        return [self.variable] if hasattr(self, "variable") else list(getattr(self, "items", []))
+
+    @property
+    def missing_codes(self) -> list:
+        """Values counted as missing besides missing answers (`missing:`)."""
+        return list(getattr(self, "missing", []))
+
+
+class _ShareMapping(_Mapping):
+    """A mapping whose measure is always a share (reported in percent, no unit)."""
+
+    @property
+    def unit(self) -> str | None:
+        """The unit a mean-measure indicator is reported in (None for a share: percent)."""
+        return None
+
+
+class ShareMapping(_ShareMapping):
     """How a country measures a share indicator: 1 where `variable` takes a `positive` value, 0
     otherwise, missing where it is missing (or one of `missing`)."""
 
+    kind: Literal["share"] = "share"
     variable: str
     positive: Annotated[list[Scalar], Field(min_length=1)]
     missing: list[Scalar] = []
     waves: list[str] | None = None
 
 
-class AnyOfMapping(_Model):
+class AnyOfMapping(_ShareMapping):
     """A share indicator from a select-multiple question: 1 where any of the `any_of` choices is
     ticked."""
 
+    tag: ClassVar[str] = "select_multiple"
+    kind: Literal["share"] = "share"
     variable: str
     any_of: Annotated[list[str], Field(min_length=1)]
     waves: list[str] | None = None
 
 
-IndicatorMapping = ShareMapping | AnyOfMapping
+class ThresholdMapping(_ShareMapping):
+    """A share: 1 where the numeric `variable` compares to `value` by `operator`, 0 where it does
+    not; missing (NA or a `missing:` code) stays missing."""
+
+    tag: ClassVar[str] = "threshold"
+    kind: Literal["threshold"]
+    variable: str
+    operator: ComparisonOperator
+    value: float
+    missing: list[Scalar] = []
+    waves: list[str] | None = None
+
+
+ItemMissing = Literal["missing", "decisive", "ignore"]
+Items = Annotated[list[str], Field(min_length=1)]
+
+
+class CompositeMapping(_ShareMapping):
+    """A share over several items: `any_of` (1 when some item is positive) or `all_of` (1 when every
+    item is). `item_missing` says what an unanswered item does (see analysis.indicators)."""
+
+    tag: ClassVar[str] = "composite"
+    kind: Literal["any_of", "all_of"]
+    items: Items
+    positive: Annotated[list[Scalar], Field(min_length=1)]
+    missing: list[Scalar] = []
+    item_missing: ItemMissing
+    waves: list[str] | None = None
+
+
+class CountOfMapping(_Mapping):
+    """The number of positive items: a share (k or more positive) with `at_least: k`, otherwise a
+    mean in "items"."""
+
+    tag: ClassVar[str] = "count_of"
+    kind: Literal["count_of"]
+    items: Items
+    positive: Annotated[list[Scalar], Field(min_length=1)]
+    missing: list[Scalar] = []
+    item_missing: ItemMissing
+    at_least: int | None = None
+    waves: list[str] | None = None
+
+    @property
+    def measure(self) -> Measure:
+        return "share" if self.at_least is not None else "mean"
+
+    @property
+    def unit(self) -> str | None:
+        return None if self.at_least is not None else "items"
+
+
+class Winsorize(_Model):
+    """Percentiles (0-100) of all waves pooled beyond which values are set to the percentile."""
+
+    lower_percentile: float | None = None
+    upper_percentile: float | None = None
+
+
+class MeanMapping(_Mapping):
+    """A mean of a numeric `variable` in `unit`, optionally transformed (log, log1p) and winsorised
+    (on the values before the transform)."""
+
+    tag: ClassVar[str] = "mean"
+    kind: Literal["mean"]
+    variable: str
+    missing: list[Scalar] = []
+    unit: str
+    transform: Literal["none", "log", "log1p"] = "none"
+    winsorize: Winsorize | None = None
+    waves: list[str] | None = None
+
+    @property
+    def measure(self) -> Measure:
+        return "mean"
+
+
+class ScaleMapping(_Mapping):
+    """A scale score over `items` (labels scored by `scores`, or numeric items), reverse-coded items
+    scored item_range[0] + item_range[1] - x; missing below `min_answered` answered items (default:
+    all); `score: sum` prorated over the answered items; reported = raw * multiply + add."""
+
+    tag: ClassVar[str] = "scale"
+    kind: Literal["scale"]
+    items: Items
+    scores: dict[Scalar, float] | None = None
+    reverse: list[str] = []
+    item_range: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
+    min_answered: int | None = None
+    score: Literal["sum", "mean"] = "sum"
+    multiply: float = 1.0
+    add: float = 0.0
+    unit: str
+    missing: list[Scalar] = []
+    waves: list[str] | None = None
+
+    @property
+    def measure(self) -> Measure:
+        return "mean"
+
+    @property
+    def required_answers(self) -> int:
+        """The answered items a score needs (`min_answered`, default every item)."""
+        return self.min_answered if self.min_answered is not None else len(self.items)
+
+
+class CutoffMapping(_ShareMapping):
+    """A share from another scale indicator's score: 1 where its `on` score (raw: before multiply
+    and add; reported: after) compares to `value` by `operator`."""
+
+    tag: ClassVar[str] = "cutoff"
+    kind: Literal["cutoff"]
+    scale: str
+    on: Literal["raw", "reported"]
+    operator: ComparisonOperator
+    value: float
+
+    @property
+    def variables(self) -> list[str]:
+        return []  # the scale's items (resolved through the scale indicator)
+
+
+def mapping_tag(value: Any) -> str:
+    """The model of a mapping: its `kind:` (default share; a share with `any_of:` is a
+    select-multiple; any_of/all_of share one model)."""
+    if not isinstance(value, dict):
+        return getattr(value, "tag", "share")
+    kind = MappingKind.model_validate({"kind": value.get("kind", "share")}).kind
+    if kind == "share":
+        return "select_multiple" if "any_of" in value else "share"
+    return "composite" if kind in ("any_of", "all_of") else kind
+
+
+IndicatorMapping = Annotated[
+    Annotated[ShareMapping, Tag("share")]
+    | Annotated[AnyOfMapping, Tag("select_multiple")]
+    | Annotated[ThresholdMapping, Tag("threshold")]
+    | Annotated[CompositeMapping, Tag("composite")]
+    | Annotated[CountOfMapping, Tag("count_of")]
+    | Annotated[MeanMapping, Tag("mean")]
+    | Annotated[ScaleMapping, Tag("scale")]
+    | Annotated[CutoffMapping, Tag("cutoff")],
+    Discriminator(mapping_tag),
+]
+MAPPING_KEYS = (
+    "kind",
+    "variable",
+    "positive",
+    "any_of",
+    "missing",
+    "waves",
+    "operator",
+    "value",
+    "items",
+    "item_missing",
+    "at_least",
+    "unit",
+    "transform",
+    "winsorize",
+    "scores",
+    "reverse",
+    "item_range",
+    "min_answered",
+    "score",
+    "multiply",
+    "add",
+    "scale",
+    "on",
+)
 
 
 class Indicator(_Model):
-    """An outcome indicator: a share (percent) whose `improvement` direction is an increase or a
-    decrease; `countries` says how each country measures it."""
+    """An outcome indicator whose `improvement` direction is an increase or a decrease; `countries`
+    says how each country measures it (its kind, and so its measure: share or mean)."""
 
     id: str
     label: str
@@ -406,24 +640,49 @@ class Indicator(_Model):
 
 class CountryIndicator(_Model):
     """A country's `indicators:` entry: a mapping of an existing id, or a new indicator (label,
-    improvement)."""
+    improvement), with the mapping keys of its kind beside them (flat)."""
 
     id: str
     label: str | None = None
     question: str | None = None
     improvement: Literal["increase", "decrease"] | None = None
-    variable: str
+    kind: IndicatorKindName | None = None
+    variable: str | None = None
     positive: list[Scalar] | None = None
     any_of: list[str] | None = None
     missing: list[Scalar] | None = None
     waves: list[str] | None = None
+    operator: ComparisonOperator | None = None
+    value: float | None = None
+    items: list[str] | None = None
+    item_missing: ItemMissing | None = None
+    at_least: int | None = None
+    unit: str | None = None
+    transform: Literal["none", "log", "log1p"] | None = None
+    winsorize: Winsorize | None = None
+    scores: dict[Scalar, float] | None = None
+    reverse: list[str] | None = None
+    item_range: list[float] | None = None
+    min_answered: int | None = None
+    score: Literal["sum", "mean"] | None = None
+    multiply: float | None = None
+    add: float | None = None
+    scale: str | None = None
+    on: Literal["raw", "reported"] | None = None
 
     def mapping(self) -> dict:
         """The keys that say how the country measures it (validated as an IndicatorMapping by the
         caller)."""
-        return self.model_dump(
-            include={"variable", "positive", "any_of", "missing", "waves"}, exclude_unset=True
-        )
+        return self.model_dump(include=set(MAPPING_KEYS), exclude_unset=True)
+
+
+class CountrySettings(_Model):
+    """A country's `settings:`: project settings (config/config.yaml) overridden for this country
+    only."""
+
+    min_group_n: int | None = None
+    alpha: float | None = None
+    multiplicity_family: Literal["country", "indicator", "group_var"] | None = None
 
 
 # --- country and project --------------------------------------------------------------------------
@@ -438,6 +697,7 @@ class Country(_Model):
     published_baselines: list[PublishedBaseline] = []
     estimate_groups: list[str] = ["sex"]
     indicators: list[CountryIndicator] = []
+    settings: CountrySettings = CountrySettings()
 
     @property
     def name(self) -> str:
@@ -477,6 +737,12 @@ class Project(_Model):
 
     def country(self, name: str) -> Country:
         return self.countries[name]
+
+    def settings_for(self, country: str) -> Settings:
+        """The project settings with the country's `settings:` overrides applied (alpha,
+        min_group_n, multiplicity_family); the project's own for a country without any."""
+        overrides = self.countries[country].settings.model_dump(exclude_none=True)
+        return self.settings.model_copy(update=overrides) if overrides else self.settings
 
     def indicators_of(self, country: str) -> list[Indicator]:
         """The indicators a country measures, in configured order."""

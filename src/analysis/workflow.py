@@ -91,6 +91,9 @@ COUNTRY_READERS: dict[str, tuple[str, ...]] = {
     "datasets": (),
     "tables": (),
     "indicators": (),  # sliced per job below (country indicators are merged)
+    # project settings overridden for this country (alpha, min_group_n, multiplicity_family):
+    # read by the jobs that read those settings in config.yaml
+    "settings": (STATISTICS, CHART_SHIFTS, DISPLAY_SHIFTS),
 }
 # a dataset of a country config (clean reads all of it, except what only describes it)
 DATASET_READERS: dict[str, tuple[str, ...]] = {

@@ -303,7 +303,7 @@ def run(args) -> list[Path]:
             f"ERROR: no project config in {args.root} to take indicator labels, alpha and "
             "percent_decimals from; fix: run from the repository root, or pass --root"
         )
-    labels, settings = project.get().indicator_labels(), project.get().settings
+    labels, settings = project.get().indicator_labels(), project.get().settings_for(country)
     if chart == "dumbbell":
         return charts.dumbbell(
             data["estimates.csv"],

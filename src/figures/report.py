@@ -578,6 +578,7 @@ def render_report(
     code_version: str,
     privacy: str,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
+    country_alpha: dict[str, float] | None = None,
 ) -> str:
     """The report's HTML (templates/report.html.j2).
 
@@ -604,7 +605,10 @@ def render_report(
         The sentence of `privacy_html`.
     decimals : int
         Decimals of percentages and changes in points (`percent_decimals` of config/config.yaml).
+    country_alpha : dict or None
+        Country -> its significance level where a country's `settings:` overrides `alpha`.
     """
+    alphas = country_alpha or {}
     status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}
     cell_claims = _cell_claims(registry)
     return TEMPLATES.get_template("report.html.j2").render(
@@ -614,7 +618,10 @@ def render_report(
         code_version=code_version,
         countries=_country_overviews(countries),
         figures=_paper_figures(countries, cell_claims, status, decimals),
-        sections=[estimates_and_shifts_html(c, labels, alpha, decimals) for c in countries],
+        sections=[
+            estimates_and_shifts_html(c, labels, alphas.get(c.name, alpha), decimals)
+            for c in countries
+        ],
         audit=audit_summary(claims, consistency),
     )
 
@@ -712,6 +719,7 @@ def build_report(root: Path, out: Path) -> None:
         code_version(root),
         privacy_html(project),
         project.settings.percent_decimals,
+        {name: project.settings_for(name).alpha for name in project.countries},
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")

@@ -584,7 +584,7 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
             f"{country}_shifts",
             title,
             [synthetic.strip()] if synthetic else [],
-            project.settings.alpha,
+            project.settings_for(country).alpha,
             percent_decimals=decimals,
         )
     else:

@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 def _model_classes() -> list[type[BaseModel]]:
     """Every pydantic model of the project configuration (the design's live with the survey code),
     looked up when a test runs."""
-    bases = (model._Model, design._DesignModel)
+    bases = (model._Model, model._Mapping, model._ShareMapping, design._DesignModel)
     namespace = {**vars(design), **vars(model)}
     return [
         c

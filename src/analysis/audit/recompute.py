@@ -187,7 +187,7 @@ class Recomputer:
             self.project.countries[country].design,
             [group_var] if group_var != OVERALL else [],
             min_group_n=1,
-            alpha=self.project.settings.alpha,
+            alpha=self.project.settings_for(country).alpha,
         )
 
     def _figure_cell(self, claim: Claim, spec: FigureCellSpec, _):
@@ -230,6 +230,7 @@ class Recomputer:
 
     def _estimate(self, claim: Claim, spec: EstimateSpec, _):
         path = self.processed_dir / spec.country / "respondents.parquet"
+        settings = self.project.settings_for(spec.country)
         data = self._read(path)
         data = data[data["wave"] == spec.wave]
         filters = [f"wave == {spec.wave}"]
@@ -258,7 +259,7 @@ class Recomputer:
                 claim,
                 [path],
                 f"proportion of valid answers, {row['ci_method']}"
-                f" {self.project.settings.confidence_percent}% CI [{row['ci_low']:.2f},"
+                f" {settings.confidence_percent}% CI [{row['ci_low']:.2f},"
                 f" {row['ci_high']:.2f}]",
                 "analysis.survey.estimates.estimate_table",
                 filters="; ".join(filters),

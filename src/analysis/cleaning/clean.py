@@ -10,12 +10,13 @@ Per source file (`clean_source`): read -> harmonise every codebook variable
 in config order (first matching rule gives the reason) -> unknown codes in kept rows stop the run ->
 published free text redacted (analysis.cleaning.free_text) -> derived variables (bands must cover
 every value a table, indicator or design uses) -> consistency warnings -> dates after the end of
-fieldwork flagged -> indicators -> withheld free text dropped. The invariant
+fieldwork flagged -> withheld free text dropped. The invariant
 raw rows = kept + excluded is checked for every file before anything is written. Raw columns not
-named in the codebook (direct identifiers among them) are never copied. Then, over all sources: one
-interview per person and wave, panel ids that match (and pairs whose sex or age disagree flagged),
-indicator values that the variable can take, indicators with answers in every wave, usable design
-variables.
+named in the codebook (direct identifiers among them) are never copied. Then, over all sources:
+the indicator columns (analysis.indicators: a winsorised mean pools the waves; winsorised and
+transformed values join the cleaning log), one interview per person and wave, panel ids that match
+(and pairs whose sex or age disagree flagged), indicator values that the variable can take,
+indicators with answers in every wave, usable design variables.
 
 The cleaning log's `severity` is `change` (a value was changed, e.g. a missing code or a respelling)
 or `warning` (a value kept as it is but flagged: consistency checks, uncovered band values of an
@@ -55,6 +56,7 @@ from analysis.cleaning.conditions import evaluate
 from analysis.cleaning.free_text import WITHHELD, TextPolicy, redact, redaction_rule, text_policy
 from analysis.csv_files import csv_bytes, write_csv
 from analysis.errors import InputError
+from analysis.indicators import add_indicator_columns, measured, variables_read
 from analysis.ingest.readers import RawTable, read_source
 from analysis.model import (
     CORE_RESPONDENT_COLUMNS,
@@ -62,11 +64,14 @@ from analysis.model import (
     AnyOfMapping,
     BandsDerivation,
     Check,
+    CompositeMapping,
     ConcatDerivation,
     Condition,
     ConditionRule,
     ConstantDerivation,
     CopyDerivation,
+    CountOfMapping,
+    CutoffMapping,
     Dataset,
     Derivation,
     Design,
@@ -76,7 +81,7 @@ from analysis.model import (
     IndicatorMapping,
     MapDerivation,
     Project,
-    ShareMapping,
+    ScaleMapping,
     Source,
     Table,
     Variable,
@@ -624,83 +629,39 @@ def late_dates(
     return pd.concat(logs, ignore_index=True) if logs else empty_log()
 
 
-def _value_in(values: pd.Series, wanted: list) -> np.ndarray:
-    """values.isin(wanted) as a bool array; for a categorical column, one lookup per category."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        lookup = np.append(values.cat.categories.isin(wanted), False)
-        return lookup[values.cat.codes.to_numpy()]
-    return values.isin(wanted).to_numpy(dtype=bool)
-
-
-def _measured(
-    indicators: list[Indicator], country: str
-) -> list[tuple[Indicator, IndicatorMapping]]:
-    """(indicator, how the country measures it) for the indicators this country measures, in
-    configured order."""
-    return [(ind, ind.countries[country]) for ind in indicators if country in ind.countries]
-
-
-def _missing_codes(how: IndicatorMapping) -> list:
-    """The values an indicator counts as missing besides missing answers (`missing:`; none for
-    `any_of`)."""
-    return how.missing if isinstance(how, ShareMapping) else []
-
-
-def add_indicator_columns(
-    frame: pd.DataFrame, indicators: list[Indicator], country: str
-) -> pd.DataFrame:
-    """One 0/1/NA column per indicator defined for this country (named by indicator id); indicators
-    whose variable is absent are left to `check_indicators`, which reports them."""
-    for ind, how in _measured(indicators, country):
-        if how.variable not in frame.columns:
-            continue
-        src = frame[how.variable]
-        if isinstance(how, AnyOfMapping):
-            tokens = src.astype(str).str.split()
-            positive = (
-                tokens.explode()
-                .isin(how.any_of)
-                .groupby(level=0)
-                .any()
-                .reindex(frame.index, fill_value=False)
-            )
-            positive = positive.to_numpy(dtype=bool)
-        else:
-            positive = _value_in(src, how.positive)
-        invalid = src.isna().to_numpy(dtype=bool) | _value_in(src, _missing_codes(how))
-        # 0/1 with NA: one byte a value (nullable Int8), in memory, between processes and in the
-        # Parquet file
-        frame[ind.id] = pd.arrays.IntegerArray(positive.astype(np.int8), invalid)
-    return frame
+def _declared_waves(indicators: list[Indicator], country: str, how) -> list[str] | None:
+    """The waves an indicator is declared for (`waves:`; a cutoff: its scale's)."""
+    if isinstance(how, CutoffMapping):
+        how = next(i.countries[country] for i in indicators if i.id == how.scale)
+    return how.waves
 
 
 def check_indicators(
     frame: pd.DataFrame, indicators: list[Indicator], country: str, config_file: str = "config"
 ) -> None:
-    """Every indicator of this country reads an existing variable and has valid answers in every
+    """Every indicator of this country reads existing variables and has valid answers in every
     wave it is declared for (`waves`, default: all waves)."""
     wave_code, wave_names = pd.factorize(frame["wave"], sort=True)
-    for ind, how in _measured(indicators, country):
+    for ind, how in measured(indicators, country):
+        variables = variables_read(indicators, country, how)
         if ind.id not in frame.columns:  # add_indicator_columns found no such variable
+            absent = next((v for v in variables if v not in frame.columns), variables[0])
+            key = "variable" if "variable" in type(how).model_fields else "items"
             raise InputError(
-                f"indicator '{ind.id}' reads variable '{how.variable}', which the dataset does not"
-                " have",
+                f"indicator '{ind.id}' reads variable '{absent}', which the dataset does not have",
                 file=config_file,
                 key=ind.id,
-                fix=(
-                    f"define '{how.variable}' under `variables:` or correct the indicator's"
-                    " `variable:`"
-                ),
+                fix=(f"define '{absent}' under `variables:` or correct the indicator's `{key}:`"),
             )
         valid = frame[ind.id].notna().to_numpy(dtype=bool)
         valid_by_wave = dict(
             zip(wave_names, np.bincount(wave_code, weights=valid, minlength=len(wave_names)))
         )
-        for wave in how.waves or list(valid_by_wave):
+        for wave in _declared_waves(indicators, country, how) or list(valid_by_wave):
             if valid_by_wave.get(wave, 0) == 0:
                 raise InputError(
                     f"indicator '{ind.id}' has no valid answer in wave '{wave}' "
-                    f"(variable '{how.variable}')",
+                    f"(variable{'s' if len(variables) > 1 else ''} '{', '.join(variables)}')",
                     file=config_file,
                     key=ind.id,
                     fix=(
@@ -957,9 +918,9 @@ def _respondent_columns(
     value_sets: dict,
     derivations: dict[str, Derivation],
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
-    """Respondent rows: (kept rows with the indicator columns, ids interviewed twice in this file
-    or None without respondent_id, values seen for indicator variables without a value set)."""
-    kept = add_indicator_columns(kept, indicators, country)
+    """Respondent rows: (kept rows, ids interviewed twice in this file or None without
+    respondent_id, values seen for indicator variables without a value set). The indicator
+    columns are added over all sources (`clean_dataset`): a winsorised mean pools the waves."""
     duplicates = duplicate_interviews(kept) if "respondent_id" in kept else None
     observed = observed_values(kept, indicators, country, value_sets, derivations)
     return kept, duplicates, observed
@@ -1067,8 +1028,9 @@ def consumers_of(project: Project, country: str, dataset_name: str) -> dict[str,
     found: list[tuple[str | None, str]] = list(_table_uses(cfg.tables, dataset_name))
     if dataset.role == "respondents":
         found += [
-            (how.variable, f"indicator '{ind.id}'")
-            for ind, how in _measured(project.indicators, country)
+            (variable, f"indicator '{ind.id}'")
+            for ind, how in measured(project.indicators, country)
+            for variable in variables_read(project.indicators, country, how)
         ]
         found += [(group, "`estimate_groups`") for group in cfg.estimate_groups]
         design = dataset.design
@@ -1150,14 +1112,15 @@ def observed_values(
     """For indicator variables whose values cannot be listed from the codebook: the values in these
     kept rows (for `any_of`: the space-separated choices)."""
     known = _with_derived(dict(value_sets), derivations)
-    out = {}
-    for _, how in _measured(indicators, country):
-        if how.variable not in kept.columns or known.get(how.variable) is not None:
-            continue
-        values = kept[how.variable].dropna()
-        if isinstance(how, AnyOfMapping):
-            values = values.astype(str).str.split().explode().dropna()
-        out[how.variable] = set(pd.unique(values.to_numpy(dtype=object)))
+    out: dict[str, set] = {}
+    for _, how in measured(indicators, country):
+        for variable in variables_read(indicators, country, how):
+            if variable not in kept.columns or known.get(variable) is not None:
+                continue
+            values = kept[variable].dropna()
+            if isinstance(how, AnyOfMapping):
+                values = values.astype(str).str.split().explode().dropna()
+            out[variable] = out.get(variable, set()) | set(pd.unique(values.to_numpy(dtype=object)))
     return out
 
 
@@ -1211,35 +1174,53 @@ def _value_listing(allowed: set) -> str:
 
 
 def _listed_values(how: IndicatorMapping) -> list[tuple[str, list]]:
-    """(key, values) of the values an indicator mapping lists: `positive:` and `missing:`, or
-    `any_of:`."""
+    """(key, values) of the values an indicator mapping lists that its variables must take:
+    `positive:` and `missing:`, `any_of:` (select-multiple), the labels under `scores:`."""
     if isinstance(how, AnyOfMapping):
         return [("any_of", how.any_of)]
-    return [("positive", how.positive), ("missing", how.missing)]
+    if isinstance(how, ScaleMapping):
+        return [("scores", list(how.scores or {})), ("missing", how.missing)]
+    if isinstance(how, CutoffMapping):
+        return []
+    return [("positive", getattr(how, "positive", [])), ("missing", how.missing_codes)]
+
+
+def _allowed_values(variables: list[str], value_sets: dict, observed: dict):
+    """(values any of the variables can take, where they come from), or (None, _) when unknown."""
+    allowed, where = set(), "its labels and codes"
+    for variable in variables:
+        values = value_sets.get(variable)
+        if values is None:
+            values, where = observed.get(variable), "the values in the data"
+        if not values:
+            return None, where  # unknown variable or no answers: check_indicators says so
+        allowed |= values
+    return allowed, where
 
 
 def check_indicator_values(
     project: Project, country: str, value_sets: dict, observed: dict
 ) -> None:
-    """Every value an indicator lists under `positive:`, `any_of:` or `missing:` is one its variable
-    can take (its labels or codes after the codebook; for text and numbers, a value in the data).
-    `positive: [1]` where the labels are Yes/No, or "Strongly Agree" where the label is "Strongly
-    agree", would silently give a wrong share.
+    """Every value an indicator lists under `positive:`, `any_of:`, `missing:` or `scores:` is one
+    its variable can take (its labels or codes after the codebook; for text and numbers, a value in
+    the data); over several items, one that some item takes. `positive: [1]` where the labels are
+    Yes/No, or "Strongly Agree" where the label is "Strongly agree", would silently give a wrong
+    share.
     """
-    for ind, how in _measured(project.indicators, country):
-        variable = how.variable
-        allowed, where = value_sets.get(variable), "its labels and codes"
-        if allowed is None:
-            allowed, where = observed.get(variable), "the values in the data"
+    for ind, how in measured(project.indicators, country):
+        variables = how.variables
+        allowed, where = _allowed_values(variables, value_sets, observed)
         if not allowed:
-            continue  # unknown variable or no answers: check_indicators says so
+            continue
         for key, values in _listed_values(how):
             for value in values:
                 if _is_known(value, allowed):
                     continue
                 raise InputError(
-                    f"indicator '{ind.id}' lists {value!r} under `{key}:`, but '{variable}' never"
-                    f" takes that value ({where}: {_value_listing(allowed)})",
+                    f"indicator '{ind.id}' lists {value!r} under `{key}:`, but"
+                    f" {' / '.join(repr(v) for v in variables)} never"
+                    f" take{'s' if len(variables) == 1 else ''} that value"
+                    f" ({where}: {_value_listing(allowed)})",
                     file=_indicator_file(project, country, ind.id),
                     key=ind.id,
                     fix=(
@@ -1248,6 +1229,29 @@ def check_indicator_values(
                         " `values:`/`recode:`)"
                     ),
                 )
+        _check_items_can_be_positive(project, country, ind.id, how, value_sets, observed)
+
+
+def _check_items_can_be_positive(
+    project: Project, country: str, ind_id: str, how, value_sets: dict, observed: dict
+) -> None:
+    """Over several items, each item takes some `positive:` value: an item that never can would
+    silently count as negative in every row."""
+    if not isinstance(how, (CompositeMapping, CountOfMapping)):
+        return
+    for item in how.items:
+        allowed, where = _allowed_values([item], value_sets, observed)
+        if allowed and not any(_is_known(value, allowed) for value in how.positive):
+            raise InputError(
+                f"indicator '{ind_id}': item '{item}' never takes a `positive:` value"
+                f" {how.positive!r} ({where}: {_value_listing(allowed)})",
+                file=_indicator_file(project, country, ind_id),
+                key=ind_id,
+                fix=(
+                    "add the item's positive values under `positive:` (exactly as the harmonised"
+                    " variable holds them), or remove the item from `items:`"
+                ),
+            )
 
 
 def _compared_conditions(
@@ -1498,6 +1502,33 @@ def _with_panel_warnings(
     return log
 
 
+def _with_indicator_log(
+    log: pd.DataFrame,
+    rows: list[pd.DataFrame],
+    data: pd.DataFrame,
+    dataset: Dataset,
+    dataset_name: str,
+) -> pd.DataFrame:
+    """The cleaning log with the indicator changes (winsorised, transformed values) added in order
+    (unchanged when none)."""
+    rows = [r for r in rows if len(r)]
+    if not rows:
+        return log
+    changes = pd.concat(rows, ignore_index=True)
+    at = changes["row_index"].to_numpy()
+    record = data[dataset.record_key] if dataset.record_key in data else None
+    changes = changes.assign(
+        dataset=dataset_name,
+        source_file=data["source_file"].to_numpy()[at],
+        wave=data["wave"].to_numpy()[at],
+        source_row=data["source_row"].to_numpy()[at],
+        record_id=record.to_numpy()[at] if record is not None else None,
+    ).astype({c: ARROW_TEXT for c in LOG_COLUMNS})
+    return _sorted_log(
+        pd.concat([log, changes[CLEANING_LOG_COLUMNS]], ignore_index=True)
+    ).reset_index(drop=True)
+
+
 def _check_respondent_values(
     project: Project,
     country: str,
@@ -1533,7 +1564,11 @@ def clean_dataset(
     parts = list(
         cleaned_sources(root, dataset, config_file, project.indicators, country, workers, consumers)
     )
-    data = _ordered_columns(pd.concat([p.kept for p in parts], ignore_index=True))
+    data = pd.concat([p.kept for p in parts], ignore_index=True)
+    indicator_log: list[pd.DataFrame] = []
+    if dataset.role == "respondents":
+        data = add_indicator_columns(data, project.indicators, country, indicator_log)
+    data = _ordered_columns(data)
     exclusions = pd.concat([p.excluded for p in parts], ignore_index=True).assign(
         dataset=dataset_name
     )[EXCLUSION_COLUMNS]
@@ -1546,6 +1581,7 @@ def clean_dataset(
         waves = [p.accounting["wave"] for p in parts]
         _check_one_interview_each(data, parts, waves)
         log = _with_panel_warnings(log, data, dataset, dataset_name, waves)
+        log = _with_indicator_log(log, indicator_log, data, dataset, dataset_name)
     large = len(data) >= BACKGROUND_ENCODE_ROWS
     parquet = _in_background(parquet_bytes, data) if large else None
     log_csv = _in_background(csv_bytes, log) if large else None
