@@ -576,13 +576,13 @@ DUMBBELL_OFFSET = 0.17  # baseline point above, endline point below the row's ce
 
 
 def _compared_waves(estimates: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
-    """The waves a change is drawn between: the shifts table's `baseline_wave` and `endline_wave`
+    """The waves a change is drawn between: the shifts table's `from_wave` and `to_wave`
     (the first and last configured waves, any names); else the first and last wave of the estimates
     table, which lists waves in the configured order. One wave gives a one-element list."""
-    if shifts is not None and {"baseline_wave", "endline_wave"} <= set(shifts.columns):
-        pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
+    if shifts is not None and {"from_wave", "to_wave"} <= set(shifts.columns):
+        pairs = shifts[["from_wave", "to_wave"]].dropna()
         if len(pairs):
-            return [str(pairs["baseline_wave"].iloc[0]), str(pairs["endline_wave"].iloc[0])]
+            return [str(pairs["from_wave"].iloc[0]), str(pairs["to_wave"].iloc[0])]
     waves = _ordered_unique(estimates["wave"].astype(str)) if "wave" in estimates.columns else []
     return waves[:1] + waves[-1:] if len(waves) > 1 else waves
 
@@ -1101,8 +1101,8 @@ def _common_n(s: pd.DataFrame, multi: bool) -> tuple | None:
     main_rows = s[s["kind"] != "interaction"]
     ns = set(
         zip(
-            main_rows.get("baseline_n", pd.Series(dtype=float)),
-            main_rows.get("endline_n", pd.Series(dtype=float)),
+            main_rows.get("from_n", pd.Series(dtype=float)),
+            main_rows.get("to_n", pd.Series(dtype=float)),
         )
     )
     return (
@@ -1119,8 +1119,8 @@ def _forest_tick(
         head = f"{_interaction_label(r['group'])}\n(difference in change)"
         return head if multi else f"{_wrap(label, wrap_width)}\n{head}"
     head = GROUP_NAMES.get(r["group"], r["group"]) if multi else _wrap(label, wrap_width)
-    if with_n and pd.notna(r.get("baseline_n")) and pd.notna(r.get("endline_n")):
-        head += "\n" + _n_text(r["baseline_n"], r["endline_n"], design)
+    if with_n and pd.notna(r.get("from_n")) and pd.notna(r.get("to_n")):
+        head += "\n" + _n_text(r["from_n"], r["to_n"], design)
     return head
 
 
@@ -1427,7 +1427,7 @@ def build_forest_plot(
     per shift row (overall, by sex and, optionally, the women-minus-men difference in change);
     filled markers = Holm-adjusted p < `alpha` (the table's `significant_holm`).
 
-    Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose
+    Baseline and endline are the table's `from_wave` and `to_wave` (any names). A row whose
     change has no interval (not estimable, see the table's `note`) is a hollow marker without bars,
     labelled "not estimable"; rows without a difference (a group absent from a wave) are counted in
     the note. A table without rows (one wave of data) gives a chart that says so. A panel design

@@ -13,7 +13,7 @@ text from config or data is HTML-escaped as the templates write it (autoescape, 
 entities, quotes included); the CSVs are read with `read_output_csv`. Empty cells follow the display
 tables (tables.py): "s" only for a suppressed crosstab cell, "–" for a number that does not exist or
 is not estimable, whose `note` is a numbered mark in the row and a numbered line under the table.
-Waves are named as configured (the shifts' `baseline_wave` and `endline_wave`); a country without
+Waves are named as configured (the shifts' `from_wave` and `to_wave`); a country without
 shifts (one wave) says so instead of showing an empty table.
 """
 
@@ -256,8 +256,8 @@ def shifts_table(
     alpha: float,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> dict:
-    """Every shift, the first and last waves headed by their names (`baseline_wave`,
-    `endline_wave`); what cannot be estimated reads "–" and the row's `note` is a mark after its
+    """Every shift, the first and last waves headed by their names (`from_wave`,
+    `to_wave`); what cannot be estimated reads "–" and the row's `note` is a mark after its
     change, the note under the table.
 
     Returns
@@ -268,8 +268,8 @@ def shifts_table(
     """
     first, last = compared_waves(sh) or ("baseline", "endline")
     published = (
-        sh["baseline_source"].eq("published")
-        if "baseline_source" in sh
+        sh["from_source"].eq("published")
+        if "from_source" in sh
         else pd.Series(False, index=sh.index)
     )
     texts = note_texts(sh)
@@ -279,8 +279,8 @@ def shifts_table(
             "label": labels.get(r.indicator, r.indicator),
             "id": f"shift:{country}/{r.indicator}/{r.group}",
             "group": r.group,
-            "baseline": pct(r.baseline_pct, decimals),
-            "endline": pct(r.endline_pct, decimals),
+            "baseline": pct(r.from_pct, decimals),
+            "endline": pct(r.to_pct, decimals),
             "change": num(r.diff_pp, decimals),
             "sig": bool(r.p_holm < alpha),
             "mark": m.strip(),
@@ -647,7 +647,7 @@ def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
         charts,
         read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
         read_output_csv(
-            tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}
+            tables_dir / "shifts.csv", dtype={"from_wave": str, "to_wave": str}
         ),
         read_output_csv(processed / "row_accounting.csv"),
         read_output_csv(processed / "exclusions.csv"),

@@ -224,7 +224,7 @@ def _check_no_men_at_baseline(shifts_path, figures):
         sh = read(root, shifts_path)
         men = sh[sh["group"] == "Male"]
         assert len(men) and men["p_value"].isna().all() and men["diff_pp"].isna().all()
-        assert (men["baseline_n"] == 0).all() and (men["endline_n"] > 0).all()
+        assert (men["from_n"] == 0).all() and (men["to_n"] > 0).all()
         assert (
             men["note"]
             .str.startswith("not estimable: no Male respondents answered in wave 'baseline'")
@@ -256,7 +256,7 @@ def check_renamed_waves(root, proc):
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"].astype(str))) == ["1999", "2000"]
     trust = row(sh, indicator="trust_other_groups", group_var="overall")
-    assert (str(trust["baseline_wave"]), str(trust["endline_wave"])) == ("1999", "2000")
+    assert (str(trust["from_wave"]), str(trust["to_wave"])) == ("1999", "2000")
     assert trust["diff_pp"] == pytest.approx(SHIPPED_TRUST_DIFF, rel=1e-8)
     assert trust["p_value"] == pytest.approx(SHIPPED_TRUST_P, rel=1e-6)
     assert len(sh) == 20 and sh["p_value"].notna().all()
@@ -281,7 +281,7 @@ def check_three_waves(root, proc):
     last, say so."""
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"])) == ["baseline", "midline", "endline"]
-    assert set(sh["baseline_wave"]) == {"baseline"} and set(sh["endline_wave"]) == {"endline"}
+    assert set(sh["from_wave"]) == {"baseline"} and set(sh["to_wave"]) == {"endline"}
     assert (
         sh["note"]
         .str.contains(
