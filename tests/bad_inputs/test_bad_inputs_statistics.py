@@ -277,21 +277,43 @@ def check_one_wave(root, proc):
 
 
 def check_three_waves(root, proc):
-    """Three waves: estimates for each in the configured order; shifts compare the first with the
-    last, say so."""
+    """Three waves: estimates for each in the configured order; shifts for each comparison
+    (consecutive pairs, then first -> last), the first -> last one as with two waves."""
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"])) == ["baseline", "midline", "endline"]
-    assert set(sh["from_wave"]) == {"baseline"} and set(sh["to_wave"]) == {"endline"}
-    assert (
-        sh["note"]
-        .str.contains(
-            "compares the first wave 'baseline' with the last 'endline' (not compared: 'midline'",
-            regex=False,
-        )
-        .all()
+    pairs = list(dict.fromkeys(zip(sh["from_wave"], sh["to_wave"])))
+    assert pairs == [("baseline", "midline"), ("midline", "endline"), ("baseline", "endline")]
+    assert not sh["note"].str.contains("not compared", regex=False).any()
+    trust = row(
+        sh,
+        indicator="trust_other_groups",
+        group_var="overall",
+        from_wave="baseline",
+        to_wave="endline",
     )
-    trust = row(sh, indicator="trust_other_groups", group_var="overall")
     assert trust["diff_pp"] == pytest.approx(SHIPPED_TRUST_DIFF, rel=1e-8)
+    assert_charts(root, EX_FIGS)
+
+
+def _three_waves_named_by_year(root):
+    """Waves "1999", "2000", "2001" (YAML reads them as numbers: names all the same)."""
+    _add_midline(root)
+    bad.edit_yaml(EX_YAML, _rename_waves({"baseline": 1999, "midline": 2000, "endline": 2001}))(
+        root
+    )
+
+
+def check_three_waves_named_by_year(root, proc):
+    """Waves named 1999, 2000, 2001 run end to end: estimates, a shift per comparison, trends with
+    a slope per indicator and group, charts."""
+    est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
+    trends = read(root, "reports/tables/example_country/trends.csv")
+    assert list(dict.fromkeys(est["wave"].astype(str))) == ["1999", "2000", "2001"]
+    pairs = list(dict.fromkeys(zip(sh["from_wave"].astype(str), sh["to_wave"].astype(str))))
+    assert pairs == [("1999", "2000"), ("2000", "2001"), ("1999", "2001")]
+    assert len(trends) >= 10 and set(trends["waves"]) == {"1999; 2000; 2001"}
+    assert trends["slope"].notna().all() and trends["p_value"].notna().any()
+    assert set(trends["group"]) == {"All", "Female", "Male"}
     assert_charts(root, EX_FIGS)
 
 
@@ -400,6 +422,20 @@ CASES = [
         command=EX_CHARTS,
         exit_code=0,
         check=check_three_waves,
+    ),
+    bad.Case(
+        "three_waves_named_1999_2000_2001",
+        "three waves named 1999, 2000 and 2001 (numbers in YAML)",
+        _three_waves_named_by_year,
+        "",
+        [],
+        command=bad.run_command(
+            f"{EX_FIGS}/dumbbell.png",
+            f"{EX_FIGS}/forest.png",
+            "reports/tables/example_country/trends.csv",
+        ),
+        exit_code=0,
+        check=check_three_waves_named_by_year,
     ),
 ]
 

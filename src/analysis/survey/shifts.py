@@ -32,8 +32,8 @@ Designs (from the country config, never from code):
   (`from_source = published`), compared as an independent simple random sample of its n; under
   a clustered and/or weighted design the endline is design-based (`published_baseline_rows`).
 Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a
-country, every comparison's rows together: one family over all comparisons). Cohen's h is the effect size of every change. Percent columns are 0-100; differences in
-percentage points.
+country, the rows of every comparison together: one family over all comparisons). Cohen's h is
+the effect size of every change. Percent columns are 0-100; differences in percentage points.
 
 Never a p-value from a zero variance: a design-based contrast with zero variance (0% -> 100%, the
 same 0% in both waves, answers from one PSU) or df < 1 keeps its difference but has no test or
@@ -1562,8 +1562,8 @@ def shift_table(
 
 def compared_waves(design: Design, order: list[str]) -> list[tuple[str, str]]:
     """The (from, to) wave pairs the shift table compares: `design.comparisons` (default: each
-    consecutive pair of the configured waves, plus first -> last with 3+ waves; `default_comparisons`
-    of `order` when the design lists no waves) whose two waves both have respondents in `order`."""
+    consecutive pair of the configured waves, plus first -> last with 3+ waves; the default of
+    `order` when the design lists no waves) whose two waves both have respondents in `order`."""
     configured = design.comparisons or default_comparisons(design.waves or order)
     return [(a, b) for a, b in configured if a in order and b in order]
 
