@@ -97,9 +97,7 @@ def _read(path: Path):
     if not path.is_file():
         raise CliError(f"ERROR: missing input {path}; {FIX}")
     try:  # wave names stay as written ("1999", "01"), never numbers
-        return read_output_csv(
-            path, dtype={c: str for c in ("wave", "from_wave", "to_wave")}
-        )
+        return read_output_csv(path, dtype={c: str for c in ("wave", "from_wave", "to_wave")})
     except Exception as exc:  # empty or corrupt CSV
         raise CliError(f"ERROR: cannot read {path} ({type(exc).__name__}: {exc}); {FIX}") from exc
 
@@ -235,9 +233,7 @@ def _default_title(chart: str, country: str, tables=None) -> str:
     if shifts is not None and {"from_wave", "to_wave"} <= set(shifts.columns):
         pairs = shifts[["from_wave", "to_wave"]].dropna()
         waves = (
-            [text(pairs["from_wave"].iloc[0]), text(pairs["to_wave"].iloc[0])]
-            if len(pairs)
-            else []
+            [text(pairs["from_wave"].iloc[0]), text(pairs["to_wave"].iloc[0])] if len(pairs) else []
         )
     if not waves and estimates is not None and "wave" in estimates.columns:
         order = list(dict.fromkeys(text(w) for w in estimates["wave"].dropna()))

@@ -418,9 +418,7 @@ def _shift_row_notes(s: pd.DataFrame) -> RowNotes:
     """The numbered notes of the shifts' rows: each row's `note`, or, for a row without one whose
     baseline is the published figure, `PUBLISHED`."""
     published = (
-        s["from_source"].eq("published")
-        if "from_source" in s
-        else pd.Series(False, index=s.index)
+        s["from_source"].eq("published") if "from_source" in s else pd.Series(False, index=s.index)
     )
     row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
     return row_notes(row_note)
@@ -522,6 +520,13 @@ def shifts_display(
     first, last = compared_waves(s) or ("baseline", "endline")
     marks = _shift_row_notes(s)
     body = _shifts_body(s, labels, marks, alpha, percent_decimals)
+    pairs = s[["from_wave", "to_wave"]].dropna().drop_duplicates() if "to_wave" in s else s[:0]
+    if len(pairs) > 1:  # 3+ waves: each row names its comparison, the columns are from and to
+        start = s["from_wave"].map(lambda w: "published" if _missing(w) else wave_text(w))
+        body["Group"] = (
+            body["Group"] + " (" + start + " \u2192 " + s["to_wave"].map(wave_text) + ")"
+        )
+        first, last = "From", "To"
     return DisplayTable(
         table_id,
         title,
@@ -577,7 +582,12 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
             tables_dir / "shifts.csv", dtype={"from_wave": str, "to_wave": str}
         )
         first, last = compared_waves(shifts) or ("baseline", "endline")
-        title = f"{cfg.label}: {first} to {last} shifts" if len(shifts) else f"{cfg.label}: shifts"
+        several = len(shifts[["from_wave", "to_wave"]].dropna().drop_duplicates()) > 1
+        title = (
+            f"{cfg.label}: {first} to {last} shifts"
+            if len(shifts) and not several
+            else f"{cfg.label}: shifts"
+        )
         display = shifts_display(
             shifts,
             labels,

@@ -364,10 +364,7 @@ class Recomputer:
                 on = (
                     f"{int(r['from_n'])} matched pairs"
                     if r["design_type"] == "panel"
-                    else (
-                        f"{int(r['from_n'])} baseline and {int(r['to_n'])} endline"
-                        " respondents"
-                    )
+                    else (f"{int(r['from_n'])} baseline and {int(r['to_n'])} endline respondents")
                 )
                 test = (
                     f"; the shift's test ({r['test']}, on {on}): p = {r['p_value']:.3g}, Holm p ="

@@ -174,9 +174,7 @@ def _by_wave(
 def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Newcombe CI and chi-square / Fisher test for rows with from_k, from_n, to_k,
     to_n."""
-    kb, nb, ke, ne = (
-        cells[c].to_numpy(float) for c in ("from_k", "from_n", "to_k", "to_n")
-    )
+    kb, nb, ke, ne = (cells[c].to_numpy(float) for c in ("from_k", "from_n", "to_k", "to_n"))
     low, high = newcombe_diff_ci(ke, ne, kb, nb, alpha)
     stat, p, expected = two_proportion_chi2(ke, ne, kb, nb)
     small = expected < 5

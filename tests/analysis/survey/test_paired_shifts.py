@@ -40,9 +40,7 @@ def _panel(a: int, b: int, c: int, d: int, only_base: int = 0, only_end: int = 0
 
 def test_panel_row_shows_the_matched_pairs_and_every_mcnemar_p():
     row = shift_table(_panel(30, 4, 19, 27, only_base=7, only_end=3), IND, "x", PANEL).iloc[0]
-    assert {"pairs_n", "pairs_from_pct", "pairs_to_pct", "p_exact", "p_chi2"} <= set(
-        SHIFT_COLUMNS
-    )
+    assert {"pairs_n", "pairs_from_pct", "pairs_to_pct", "p_exact", "p_chi2"} <= set(SHIFT_COLUMNS)
     assert row["pairs_n"] == row["from_n"] == row["to_n"] == 80
     assert row["pairs_from_pct"] == pytest.approx(100 * 34 / 80)
     assert row["pairs_to_pct"] == pytest.approx(100 * 49 / 80)

@@ -155,11 +155,7 @@ def test_summary_only_baseline_row():
     ).astype({"ind": "Int64"})
     pub = [PublishedBaseline(indicator="ind", percent=42.0, n=120, source="paper, section 3.2.1")]
     row = shift_table(end, IND, "x", Design(type="independent"), published_baselines=pub).iloc[0]
-    assert (
-        row["from_source"] == "published"
-        and row["from_k"] == 50
-        and row["from_n"] == 120
-    )
+    assert row["from_source"] == "published" and row["from_k"] == 50 and row["from_n"] == 120
     assert row["diff_pp"] == pytest.approx(60 - 100 * 50 / 120)
 
 
@@ -490,11 +486,7 @@ def test_a_group_absent_from_a_wave_says_so():
         "group"
     )
     men = sh.loc["Male"]
-    assert (
-        men["from_n"] == 0
-        and men["to_n"] == 60
-        and men["to_pct"] == pytest.approx(50.0)
-    )
+    assert men["from_n"] == 0 and men["to_n"] == 60 and men["to_pct"] == pytest.approx(50.0)
     assert np.isnan(men["from_pct"]) and np.isnan(men["diff_pp"]) and np.isnan(men["p_value"])
     assert (
         men["note"]
@@ -584,11 +576,7 @@ def test_one_wave_gives_header_only_table_or_published_rows_three_waves_every_co
     row = shift_table(
         one, IND, "x", Design(type="independent", waves=("2023",)), published_baselines=pub
     ).iloc[0]
-    assert (
-        row["from_source"] == "published"
-        and row["to_n"] == 80
-        and row["to_wave"] == "2023"
-    )
+    assert row["from_source"] == "published" and row["to_n"] == 80 and row["to_wave"] == "2023"
     three = pd.concat(
         [one.assign(wave=w) for w in ("baseline", "midline", "endline")], ignore_index=True
     )
