@@ -89,7 +89,7 @@ def statistics_outputs():
     return [
         f"reports/tables/{c}/{kind}.csv"
         for c in COUNTRIES
-        for kind in ("estimates", "shifts", "attrition")
+        for kind in ("estimates", "shifts", "attrition", "trends")
     ]
 
 

@@ -1,5 +1,5 @@
-# Estimates, baseline -> endline shifts and panel attrition per country (design from
-# config/countries/<country>.yaml), one job: the respondent data are read once for all three.
+# Estimates, wave-to-wave shifts, panel attrition and trends (3+ waves) per country (design from
+# config/countries/<country>.yaml), one job: the respondent data are read once for all of them.
 
 
 rule statistics:
@@ -10,6 +10,7 @@ rule statistics:
         estimates="reports/tables/{country}/estimates.csv",
         shifts="reports/tables/{country}/shifts.csv",
         attrition="reports/tables/{country}/attrition.csv",
+        trends="reports/tables/{country}/trends.csv",
     log:
         "logs/{country}/statistics.log",
     benchmark:
@@ -23,5 +24,5 @@ rule statistics:
     shell:
         "{params.py} statistics --country {wildcards.country:q} --data {input.data:q}"
         " --estimates {output.estimates:q} --shifts {output.shifts:q}"
-        " --attrition {output.attrition:q}"
+        " --attrition {output.attrition:q} --trends {output.trends:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

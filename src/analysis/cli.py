@@ -14,10 +14,10 @@ Commands
                                          kind of log
   crosstab --country C --table T --data PARQUET --out CSV
                                          one of the country's configured tables (Figures 1-3)
-  statistics --country C --data PARQUET [--estimates CSV] [--shifts CSV]
+  statistics --country C --data PARQUET [--estimates CSV] [--shifts CSV] [--trends CSV]
                                          indicator x wave x group estimates with CIs and design
-                                         effects, and baseline -> endline shifts tested as the
-                                         country's design requires
+                                         effects, shifts between waves tested as the
+                                         country's design requires; trends over 3+ waves
   run [TARGET...] [--cores N]            the whole pipeline (Snakemake; `make report`), recovering
                                          by itself from an interrupted run (stale lock, incomplete
                                          outputs, temporary files)
@@ -263,9 +263,30 @@ def cmd_statistics(args) -> None:
             country.estimate_groups,
             settings.alpha,
         )
+    if getattr(args, "trends", None):
+        tables[args.trends] = _trends(project, args.country, design, data, passes)
     with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
+
+
+def _trends(project, country: str, design, data, passes):
+    """The linear trends of `country`'s indicators over 3+ waves (header only otherwise), each
+    indicator's measure from the project when it says (share or mean)."""
+    from analysis.survey.estimates import indicator_ids
+    from analysis.survey.trends import trend_table
+
+    ids = indicator_ids(project.indicators, country, data)
+    try:  # the indicator kinds (issue 16) give each indicator's measure
+        from analysis.indicators import measure_of  # type: ignore[attr-defined]
+
+        measures = measure_of(project.indicators, country)
+    except ImportError:
+        measures = None
+    group_vars = ("sex",) if "sex" in data and data["sex"].dropna().nunique() > 1 else ()
+    return trend_table(
+        data, ids, country, design, project.settings.alpha, group_vars, passes, measures
+    )
 
 
 def cmd_new_country(args) -> None:
@@ -394,6 +415,9 @@ def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shifts", help="write the shifts table here")
     p.add_argument(
         "--attrition", help="write the panel attrition table (stayers against leavers) here"
+    )
+    p.add_argument(
+        "--trends", help="write the linear trends over 3+ waves here (header only otherwise)"
     )
     p.set_defaults(func=cmd_statistics)
 

@@ -376,6 +376,44 @@ def check_design(country: dict, source: str) -> None:
                     ),
                 )
         _check_paired_test(design, where, source)
+        _check_comparisons(design, dataset, where, source)
+
+
+def _check_comparisons(design: dict, dataset: dict, where: str, source: str) -> None:
+    """`comparisons`: each [from, to] names two configured waves, from the earlier to the later in
+    the order of `sources:`, and no pair is listed twice (wave names compared as text)."""
+    waves = list(dict.fromkeys(str(s.get("wave")) for s in dataset.get("sources", [])))
+    seen: set[tuple[str, str]] = set()
+    for row, pair in enumerate(design.get("comparisons") or [], start=1):
+        first, last = (str(w) for w in pair)
+        problem = next(
+            (
+                text
+                for bad, text in (
+                    (first not in waves, f"'{first}' is not a wave of its sources"),
+                    (last not in waves, f"'{last}' is not a wave of its sources"),
+                    (first == last, f"compares wave '{first}' with itself"),
+                    ((first, last) in seen, f"lists [{first}, {last}] twice"),
+                )
+                if bad
+            ),
+            None,
+        )
+        if problem is None and waves.index(first) > waves.index(last):
+            problem = f"goes from '{first}' back to the earlier wave '{last}'"
+        if problem:
+            raise InputError(
+                f"{where}.comparisons item {row} {problem} (waves in order: {', '.join(waves)})",
+                file=source,
+                key="comparisons",
+                row=row,
+                fix=(
+                    "list each comparison once as [from, to] with two different waves of"
+                    " `sources:`, the earlier first; or remove `comparisons:` for the default"
+                    " (consecutive waves, plus first -> last with 3+ waves)"
+                ),
+            )
+        seen.add((first, last))
 
 
 def _check_paired_test(design: dict, where: str, source: str) -> None:

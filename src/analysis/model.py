@@ -321,8 +321,9 @@ class Dataset(_Model):
     @model_validator(mode="after")
     def _design_waves(self):
         waves = tuple(dict.fromkeys(s.wave for s in self.sources))
-        if self.design.waves != waves:
-            object.__setattr__(self, "design", self.design.model_copy(update={"waves": waves}))
+        design = self.design.with_waves(waves)
+        if design is not self.design:
+            object.__setattr__(self, "design", design)
         return self
 
     @property

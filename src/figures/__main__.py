@@ -97,9 +97,7 @@ def _read(path: Path):
     if not path.is_file():
         raise CliError(f"ERROR: missing input {path}; {FIX}")
     try:  # wave names stay as written ("1999", "01"), never numbers
-        return read_output_csv(
-            path, dtype={c: str for c in ("wave", "baseline_wave", "endline_wave")}
-        )
+        return read_output_csv(path, dtype={c: str for c in ("wave", "from_wave", "to_wave")})
     except Exception as exc:  # empty or corrupt CSV
         raise CliError(f"ERROR: cannot read {path} ({type(exc).__name__}: {exc}); {FIX}") from exc
 
@@ -125,7 +123,7 @@ def _default_source(chart: str, data: str, table) -> str:
 def _wave_n(chart: str, table) -> str:
     """'; n = up to 442 (baseline) and 404 (endline) respondents per indicator' from the overall
     rows, the waves named as configured: the first and last wave of estimates.csv (dumbbell; one
-    wave: that wave alone), or the shifts' `baseline_wave` and `endline_wave` (forest). '' when the
+    wave: that wave alone), or the shifts' `from_wave` and `to_wave` (forest). '' when the
     table has no overall row or no such columns.
     """
 
@@ -143,11 +141,11 @@ def _wave_n(chart: str, table) -> str:
             counts = list(by_wave.items())
             counts = counts[:1] + counts[-1:] if len(counts) > 1 else counts
         else:
-            named = overall.dropna(subset=["baseline_wave", "endline_wave"])
-            first, last = named["baseline_wave"].iloc[0], named["endline_wave"].iloc[0]
+            named = overall.dropna(subset=["from_wave", "to_wave"])
+            first, last = named["from_wave"].iloc[0], named["to_wave"].iloc[0]
             counts = [
-                (text(first), overall["baseline_n"].max()),
-                (text(last), overall["endline_n"].max()),
+                (text(first), overall["from_n"].max()),
+                (text(last), overall["to_n"].max()),
             ]
         if not counts:
             return ""
@@ -221,7 +219,7 @@ def _configured_data(project: _Project, country: str, table: str | None) -> str:
 
 def _default_title(chart: str, country: str, tables=None) -> str:
     """The chart's title. Dumbbell and forest name the waves they compare, read from `tables` ({file
-    name: frame}, as `run` reads them): the shifts' `baseline_wave` and `endline_wave`, else the
+    name: frame}, as `run` reads them): the shifts' `from_wave` and `to_wave`, else the
     first and last wave of estimates.csv; one wave, or a shifts table without rows, says there is no
     change to show. Without tables, the waves are called the first and the last."""
 
@@ -232,12 +230,10 @@ def _default_title(chart: str, country: str, tables=None) -> str:
     tables = tables or {}
     shifts, estimates = tables.get("shifts.csv"), tables.get("estimates.csv")
     waves = []
-    if shifts is not None and {"baseline_wave", "endline_wave"} <= set(shifts.columns):
-        pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
+    if shifts is not None and {"from_wave", "to_wave"} <= set(shifts.columns):
+        pairs = shifts[["from_wave", "to_wave"]].dropna()
         waves = (
-            [text(pairs["baseline_wave"].iloc[0]), text(pairs["endline_wave"].iloc[0])]
-            if len(pairs)
-            else []
+            [text(pairs["from_wave"].iloc[0]), text(pairs["to_wave"].iloc[0])] if len(pairs) else []
         )
     if not waves and estimates is not None and "wave" in estimates.columns:
         order = list(dict.fromkeys(text(w) for w in estimates["wave"].dropna()))

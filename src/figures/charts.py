@@ -576,13 +576,13 @@ DUMBBELL_OFFSET = 0.17  # baseline point above, endline point below the row's ce
 
 
 def _compared_waves(estimates: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
-    """The waves a change is drawn between: the shifts table's `baseline_wave` and `endline_wave`
+    """The waves a change is drawn between: the shifts table's `from_wave` and `to_wave`
     (the first and last configured waves, any names); else the first and last wave of the estimates
     table, which lists waves in the configured order. One wave gives a one-element list."""
-    if shifts is not None and {"baseline_wave", "endline_wave"} <= set(shifts.columns):
-        pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
+    if shifts is not None and {"from_wave", "to_wave"} <= set(shifts.columns):
+        pairs = shifts[["from_wave", "to_wave"]].dropna()
         if len(pairs):
-            return [str(pairs["baseline_wave"].iloc[0]), str(pairs["endline_wave"].iloc[0])]
+            return [str(pairs["from_wave"].iloc[0]), str(pairs["to_wave"].iloc[0])]
     waves = _ordered_unique(estimates["wave"].astype(str)) if "wave" in estimates.columns else []
     return waves[:1] + waves[-1:] if len(waves) > 1 else waves
 
@@ -868,6 +868,9 @@ def build_dumbbell(
     With one wave the chart shows that wave's estimates without arrows. A point without an interval
     (not estimable, see the table's `note`) is drawn without bars and counted in the note."""
     est = _overall_and_sex(estimates)
+    waves = _ordered_unique(est["wave"])
+    if len(waves) >= 3:
+        return _build_waves(est, waves, source, labels, shifts, title=title)
     compared = _compared_waves(est, shifts)
     if len(compared) == 1:
         return _build_one_wave(est, compared[0], source, labels, shifts, title=title)
@@ -894,6 +897,97 @@ def build_dumbbell(
     )
     add_source_note(fig, source, note=_dumbbell_note(estimates, shifts, w_from, w_to, no_interval))
     _fit_panel_titles(fig, panels)
+    return fig
+
+
+# --- three or more waves: every wave's estimate per indicator -------------------------------------
+def _wave_line_blocks(est: pd.DataFrame, waves: list[str], labels, improvement) -> list:
+    """(indicator label, [(indicator, group, rows of every wave in order)]) per indicator with an
+    overall estimate: All, and Women and Men when both are there."""
+    keyed = est.drop_duplicates(["indicator", "group", "wave"]).set_index(["indicator", "group"])
+    blocks = _sex_blocks(_ordered_unique(est["indicator"]), set(keyed.index), labels, improvement)
+    out = []
+    for label, rows in blocks:
+        lines = []
+        for ind, group in rows:
+            sub = keyed.loc[[(ind, group)]].set_index("wave").reindex(waves)
+            lines.append((ind, group, sub))
+        out.append((label, lines))
+    return out
+
+
+def _draw_wave_lines(ax, lines: list, waves: list[str]) -> int:
+    """One line per group across the waves (x = wave in order), each point with its 95% CI bars
+    (offset a little per group so they do not overlap); returns how many points lack an
+    interval."""
+    x = np.arange(len(waves), dtype=float)
+    no_interval = 0
+    for k, (ind, group, sub) in enumerate(lines):
+        xs = x + (k - (len(lines) - 1) / 2) * 0.08
+        colour = GROUP_COLOURS.get(group, style.ALL)
+        p = sub["percent"].to_numpy(float)
+        lo, hi = sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float)
+        ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(p)
+        no_interval += int((np.isfinite(p) & ~ok).sum())
+        line = ax.plot(
+            xs, p, color=colour, marker=GROUP_MARKERS.get(group, "o"), ms=4.5, lw=1.2, zorder=3
+        )[0]
+        line.set_gid(f"waves:{ind}:{group}")
+        ax.vlines(xs[ok], lo[ok], hi[ok], color=colour, lw=1.0, zorder=2)
+    ax.set_xticks(x, labels=[_wave_title(w) for w in waves])
+    ax.set_xlim(-0.4, len(waves) - 0.6)
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_locator(MultipleLocator(20))
+    ax.grid(axis="y", which="major")
+    return no_interval
+
+
+def _build_waves(
+    est: pd.DataFrame,
+    waves: list[str],
+    source: str,
+    labels: Mapping[str, str] | None,
+    shifts: pd.DataFrame | None,
+    *,
+    title: str | None = None,
+) -> Figure:
+    """The dumbbell chart of three or more waves: a line chart per indicator, every wave's percent
+    (x, in the configured order) with its 95% CI, overall and for women and men."""
+    blocks = _wave_line_blocks(est, waves, labels, _improvement_by_indicator(shifts))
+    if not blocks:
+        raise ValueError("estimates table: no overall estimate")
+    columns = 2 if len(blocks) > 1 else 1
+    grid_rows = -(-len(blocks) // columns)
+    fig = new_figure(style.FIG_WIDTH, 1.6 + 2.4 * grid_rows)
+    gs = fig.add_gridspec(grid_rows, columns)
+    no_interval, groups = 0, []
+    for i, (label, lines) in enumerate(blocks):
+        ax = fig.add_subplot(gs[i // columns, i % columns])
+        no_interval += _draw_wave_lines(ax, lines, waves)
+        ax.set_title(_wrap(label, 38), loc="left", fontsize="small")
+        ax.set_ylabel("Percent (%)")
+        groups += [g for _, g, _ in lines if g not in groups]
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=GROUP_COLOURS.get(g, style.ALL),
+            marker=GROUP_MARKERS.get(g, "o"),
+            label=GROUP_NAMES.get(g, g),
+        )
+        for g in groups
+    ]
+    add_header(fig, title or f"Indicators over {len(waves)} waves", handles=handles)
+    add_source_note(
+        fig,
+        source,
+        note=(
+            f"Points: percent of respondents in each wave, with 95% CIs ({_ci_methods(est)}); waves"
+            f" in the configured order ({', '.join(waves)}). Changes between waves and their tests"
+            " are in the forest plot and the shifts table; linear trends in trends.csv."
+        )
+        + _not_estimable_note(no_interval, "the estimates table"),
+    )
     return fig
 
 
@@ -1082,17 +1176,37 @@ def _forest_blocks(
     s: pd.DataFrame, labels: Mapping[str, str] | None, improvement: Mapping[str, str]
 ) -> list[tuple[str, list[pd.Series]]]:
     """One block per indicator: its label and its rows (overall, women, men, then the
-    interaction)."""
+    interaction); with several comparisons (3+ waves) one block per comparison x indicator, its
+    label led by the comparison ("1999 -> 2000: ...", `_comparison_names`)."""
     blocks = []
-    for ind in _ordered_unique(s["indicator"]):
-        sub = s[s["indicator"] == ind]
-        sub = sub.iloc[
-            sorted(range(len(sub)), key=lambda i: (FOREST_RANK.get(sub["kind"].iloc[i], 9), i))
-        ]
-        blocks.append(
-            (_label_for(ind, labels, improvement.get(ind)), [r for _, r in sub.iterrows()])
-        )
+    names = _comparison_names(s)
+    several = len(set(names)) > 1
+    for name in _ordered_unique(names):
+        part = s[names == name]
+        for ind in _ordered_unique(part["indicator"]):
+            sub = part[part["indicator"] == ind]
+            sub = sub.iloc[
+                sorted(range(len(sub)), key=lambda i: (FOREST_RANK.get(sub["kind"].iloc[i], 9), i))
+            ]
+            label = _label_for(ind, labels, improvement.get(ind))
+            blocks.append(
+                (f"{name}: {label}" if several else label, [r for _, r in sub.iterrows()])
+            )
     return blocks
+
+
+def _comparison_names(s: pd.DataFrame) -> pd.Series:
+    """Each shift row's comparison as "from -> to" (wave names as configured; a published baseline
+    is "published")."""
+    if not {"from_wave", "to_wave"} <= set(s.columns):
+        return pd.Series("", index=s.index)
+    start = s["from_wave"].map(lambda w: "published" if pd.isna(w) else _wave_name(w))
+    return start + f" {ARROW} " + s["to_wave"].map(_wave_name)
+
+
+def _wave_name(wave) -> str:
+    """A wave name as configured, also when a CSV reader took it for a number (1999.0)."""
+    return str(int(wave)) if isinstance(wave, float) and wave.is_integer() else str(wave)
 
 
 def _common_n(s: pd.DataFrame, multi: bool) -> tuple | None:
@@ -1101,8 +1215,8 @@ def _common_n(s: pd.DataFrame, multi: bool) -> tuple | None:
     main_rows = s[s["kind"] != "interaction"]
     ns = set(
         zip(
-            main_rows.get("baseline_n", pd.Series(dtype=float)),
-            main_rows.get("endline_n", pd.Series(dtype=float)),
+            main_rows.get("from_n", pd.Series(dtype=float)),
+            main_rows.get("to_n", pd.Series(dtype=float)),
         )
     )
     return (
@@ -1119,8 +1233,8 @@ def _forest_tick(
         head = f"{_interaction_label(r['group'])}\n(difference in change)"
         return head if multi else f"{_wrap(label, wrap_width)}\n{head}"
     head = GROUP_NAMES.get(r["group"], r["group"]) if multi else _wrap(label, wrap_width)
-    if with_n and pd.notna(r.get("baseline_n")) and pd.notna(r.get("endline_n")):
-        head += "\n" + _n_text(r["baseline_n"], r["endline_n"], design)
+    if with_n and pd.notna(r.get("from_n")) and pd.notna(r.get("to_n")):
+        head += "\n" + _n_text(r["from_n"], r["to_n"], design)
     return head
 
 
@@ -1427,7 +1541,7 @@ def build_forest_plot(
     per shift row (overall, by sex and, optionally, the women-minus-men difference in change);
     filled markers = Holm-adjusted p < `alpha` (the table's `significant_holm`).
 
-    Baseline and endline are the table's `baseline_wave` and `endline_wave` (any names). A row whose
+    Baseline and endline are the table's `from_wave` and `to_wave` (any names). A row whose
     change has no interval (not estimable, see the table's `note`) is a hollow marker without bars,
     labelled "not estimable"; rows without a difference (a group absent from a wave) are counted in
     the note. A table without rows (one wave of data) gives a chart that says so. A panel design
@@ -1449,11 +1563,12 @@ def build_forest_plot(
     limits = _forest_limits(s)
     panels = _panels(fig, blocks)
     _draw_forest(fig, panels, rows, ticks, limits, percent_decimals)
-    _forest_x_axis(panels[-1][0], limits, w_from, w_to)
+    several = _comparison_names(s).nunique() > 1  # 3+ waves: a block per comparison
+    axis_waves = ("earlier wave", "later wave") if several else (w_from, w_to)
+    _forest_x_axis(panels[-1][0], limits, *axis_waves)
     kinds = _ordered_unique(r["kind"] for r in rows) if _is_multi(blocks) else []
-    add_header(
-        fig, title or f"Change between {w_from} and {w_to}", handles=_forest_handles(kinds, alpha)
-    )
+    heading = "Changes between waves" if several else f"Change between {w_from} and {w_to}"
+    add_header(fig, title or heading, handles=_forest_handles(kinds, alpha))
     add_source_note(
         fig,
         source,

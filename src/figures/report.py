@@ -13,7 +13,7 @@ text from config or data is HTML-escaped as the templates write it (autoescape, 
 entities, quotes included); the CSVs are read with `read_output_csv`. Empty cells follow the display
 tables (tables.py): "s" only for a suppressed crosstab cell, "–" for a number that does not exist or
 is not estimable, whose `note` is a numbered mark in the row and a numbered line under the table.
-Waves are named as configured (the shifts' `baseline_wave` and `endline_wave`); a country without
+Waves are named as configured (the shifts' `from_wave` and `to_wave`); a country without
 shifts (one wave) says so instead of showing an empty table.
 """
 
@@ -77,6 +77,8 @@ class CountryInputs:
     cleaning_log: pd.DataFrame
     # panel stayers against leavers at baseline (empty if not a panel, or not given)
     attrition: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    # linear trends over 3+ waves (trends.csv; empty with fewer waves, or not given)
+    trends: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def _text(value) -> str:
@@ -256,8 +258,8 @@ def shifts_table(
     alpha: float,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> dict:
-    """Every shift, the first and last waves headed by their names (`baseline_wave`,
-    `endline_wave`); what cannot be estimated reads "–" and the row's `note` is a mark after its
+    """Every shift, the first and last waves headed by their names (`from_wave`,
+    `to_wave`); what cannot be estimated reads "–" and the row's `note` is a mark after its
     change, the note under the table.
 
     Returns
@@ -267,9 +269,10 @@ def shifts_table(
         texts per shift; ``sig``: Holm-adjusted p below `alpha`) and ``notes``.
     """
     first, last = compared_waves(sh) or ("baseline", "endline")
+    several = _several_comparisons(sh)  # 3+ waves: each row names its from and to wave
     published = (
-        sh["baseline_source"].eq("published")
-        if "baseline_source" in sh
+        sh["from_source"].eq("published")
+        if "from_source" in sh
         else pd.Series(False, index=sh.index)
     )
     texts = note_texts(sh)
@@ -278,9 +281,9 @@ def shifts_table(
         {
             "label": labels.get(r.indicator, r.indicator),
             "id": f"shift:{country}/{r.indicator}/{r.group}",
-            "group": r.group,
-            "baseline": pct(r.baseline_pct, decimals),
-            "endline": pct(r.endline_pct, decimals),
+            "group": f"{r.group} ({_comparison_text(r)})" if several else r.group,
+            "baseline": pct(r.from_pct, decimals),
+            "endline": pct(r.to_pct, decimals),
             "change": num(r.diff_pp, decimals),
             "sig": bool(r.p_holm < alpha),
             "mark": m.strip(),
@@ -293,14 +296,60 @@ def shifts_table(
         }
         for r, m in zip(sh.itertuples(), marks.marks)
     ]
-    heads = [wave_title(first), wave_title(last)]
+    heads = ["From", "To"] if several else [wave_title(first), wave_title(last)]
     return {
+        "several": several,
         "first": first,
         "last": last,
         "wave_headers": heads if heads[0] != heads[1] else [first, last],
         "rows": rows,
         "notes": marks.lines,
     }
+
+
+def _several_comparisons(sh: pd.DataFrame) -> bool:
+    """Whether the shifts compare more than one pair of waves (3+ waves)."""
+    if not {"from_wave", "to_wave"} <= set(sh.columns):
+        return False
+    return len(sh[["from_wave", "to_wave"]].dropna().drop_duplicates()) > 1
+
+
+def _comparison_text(r) -> str:
+    """'1999 → 2001' for a shift row ('published → 2001' for a published baseline)."""
+    start = "published" if pd.isna(r.from_wave) else wave_text(r.from_wave)
+    return f"{start} \u2192 {wave_text(r.to_wave)}"
+
+
+def trends_table(
+    country: str, tr: pd.DataFrame, labels: dict, decimals: int = DEFAULT_PERCENT_DECIMALS
+) -> dict | None:
+    """The linear trends over 3+ waves (trends.csv) for the `trends` macro; None without rows.
+
+    Returns
+    -------
+    dict or None
+        ``rows``: per indicator and group the slope per wave step (percentage points for shares,
+        the indicator's units for means), its 95% CI, df, p and the waves; ``notes``.
+    """
+    if tr is None or tr.empty:
+        return None
+    marks = row_notes(note_texts(tr))
+    rows = [
+        {
+            "label": labels.get(r.indicator, r.indicator),
+            "id": f"trend:{country}/{r.indicator}/{r.group}",
+            "group": r.group,
+            "unit": "pp" if r.measure == "share" else "units",
+            "slope": num(r.slope, decimals),
+            "mark": m.strip(),
+            "ci": interval(r.ci_low, r.ci_high, " to ", decimals=decimals),
+            "df": num(r.df, 0),
+            "p": _p(r.p_value),
+            "waves": _text(r.waves),
+        }
+        for r, m in zip(tr.itertuples(), marks.marks)
+    ]
+    return {"rows": rows, "notes": marks.lines}
 
 
 def country_section(
@@ -325,6 +374,7 @@ def country_section(
         "no_shifts": "" if has_shifts else no_shifts_text(waves),
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),
         "attrition": attrition_view(c.attrition, labels, alpha, decimals),
+        "trends": trends_table(c.name, c.trends, labels, decimals),
     }
 
 
@@ -653,14 +703,18 @@ def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
         tables,
         charts,
         read_output_csv(tables_dir / "estimates.csv", dtype={"wave": str}),
-        read_output_csv(
-            tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}
-        ),
+        read_output_csv(tables_dir / "shifts.csv", dtype={"from_wave": str, "to_wave": str}),
         read_output_csv(processed / "row_accounting.csv"),
         read_output_csv(processed / "exclusions.csv"),
         log,
         _attrition(tables_dir / "attrition.csv"),
+        _trends(tables_dir / "trends.csv"),
     )
+
+
+def _trends(path: Path) -> pd.DataFrame:
+    """The trends table, or an empty one where the statistics job wrote none."""
+    return read_output_csv(path) if path.is_file() else pd.DataFrame()
 
 
 def _attrition(path: Path) -> pd.DataFrame:

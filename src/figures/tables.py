@@ -15,7 +15,7 @@ or cannot be estimated. The `note` of an estimate or shift (estimates.csv, shift
 estimable, or how an unusual interval was made) is shown as a numbered mark "[1]" in the row
 (estimates: in the wave's cell; shifts: after the group) and "[1] <note>" under the table; a note
 that every row shares is said once under the table, without marks. Waves are named as configured, in
-the order of estimates.csv, and shifts compare `baseline_wave` with `endline_wave` (the first and
+the order of estimates.csv, and shifts compare `from_wave` with `to_wave` (the first and
 last waves, whatever their names).
 """
 
@@ -175,16 +175,16 @@ def estimate_waves(estimates: pd.DataFrame) -> list[str]:
 
 
 def compared_waves(shifts: pd.DataFrame) -> tuple[str, str] | None:
-    """(first, last): the waves the shifts compare, from the first row naming both (`baseline_wave`,
-    `endline_wave`); None for a table without rows or without those columns (e.g. written before
+    """(first, last): the waves the shifts compare, from the first row naming both (`from_wave`,
+    `to_wave`); None for a table without rows or without those columns (e.g. written before
     they existed).
     """
-    if not {"baseline_wave", "endline_wave"} <= set(shifts.columns):
+    if not {"from_wave", "to_wave"} <= set(shifts.columns):
         return None
-    pairs = shifts[["baseline_wave", "endline_wave"]].dropna()
+    pairs = shifts[["from_wave", "to_wave"]].dropna()
     if not len(pairs):
         return None
-    return wave_text(pairs["baseline_wave"].iloc[0]), wave_text(pairs["endline_wave"].iloc[0])
+    return wave_text(pairs["from_wave"].iloc[0]), wave_text(pairs["to_wave"].iloc[0])
 
 
 def note_texts(table: pd.DataFrame) -> pd.Series:
@@ -418,9 +418,7 @@ def _shift_row_notes(s: pd.DataFrame) -> RowNotes:
     """The numbered notes of the shifts' rows: each row's `note`, or, for a row without one whose
     baseline is the published figure, `PUBLISHED`."""
     published = (
-        s["baseline_source"].eq("published")
-        if "baseline_source" in s
-        else pd.Series(False, index=s.index)
+        s["from_source"].eq("published") if "from_source" in s else pd.Series(False, index=s.index)
     )
     row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
     return row_notes(row_note)
@@ -436,8 +434,8 @@ def _shifts_body(
         {
             "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
             "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
-            "Baseline": [pct(x, d) for x in s["baseline_pct"]],
-            "Endline": [pct(x, d) for x in s["endline_pct"]],
+            "Baseline": [pct(x, d) for x in s["from_pct"]],
+            "Endline": [pct(x, d) for x in s["to_pct"]],
             "Change, pp (95% CI)": [
                 f"{num(diff, d):>5} ({interval(lo, hi, ' to ', d)}){m}"
                 for diff, lo, hi, m in zip(s["diff_pp"], s["diff_ci_low"], s["diff_ci_high"], mark)
@@ -480,17 +478,17 @@ def _panel_population_note(s: pd.DataFrame) -> list[str]:
 
 
 def _percents_are_the_pairs(s: pd.DataFrame) -> bool:
-    """Whether the shown percents (`baseline_pct`, `endline_pct`) are the matched pairs' (simple
+    """Whether the shown percents (`from_pct`, `to_pct`) are the matched pairs' (simple
     random panels), not each wave's over all its respondents (design-based panels, whose pairs'
     weighted percents are the separate `pairs_*_pct` columns)."""
-    cols = ["baseline_pct", "endline_pct", "pairs_baseline_pct", "pairs_endline_pct"]
+    cols = ["from_pct", "to_pct", "pairs_from_pct", "pairs_to_pct"]
     if not set(cols) <= set(s.columns):
         return False
     rows = s[cols].dropna()
     if rows.empty:
         return False
-    same = np.isclose(rows["baseline_pct"], rows["pairs_baseline_pct"], rtol=0, atol=1e-9)
-    same &= np.isclose(rows["endline_pct"], rows["pairs_endline_pct"], rtol=0, atol=1e-9)
+    same = np.isclose(rows["from_pct"], rows["pairs_from_pct"], rtol=0, atol=1e-9)
+    same &= np.isclose(rows["to_pct"], rows["pairs_to_pct"], rtol=0, atol=1e-9)
     return bool(same.all())
 
 
@@ -504,7 +502,7 @@ def shifts_display(
     waves: list[str] | None = None,
     percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
 ) -> DisplayTable:
-    """Shifts: percent in the first and last wave (headed by `baseline_wave` and `endline_wave`),
+    """Shifts: percent in the first and last wave (headed by `from_wave` and `to_wave`),
     difference (95% CI), test, p, Holm and BH p, significance mark (Holm p < `alpha`); percentages,
     differences and intervals with `percent_decimals` decimals. What cannot be estimated reads "–"
     and the row's `note` is a mark after its group and a line under the table. A table without rows
@@ -522,6 +520,13 @@ def shifts_display(
     first, last = compared_waves(s) or ("baseline", "endline")
     marks = _shift_row_notes(s)
     body = _shifts_body(s, labels, marks, alpha, percent_decimals)
+    pairs = s[["from_wave", "to_wave"]].dropna().drop_duplicates() if "to_wave" in s else s[:0]
+    if len(pairs) > 1:  # 3+ waves: each row names its comparison, the columns are from and to
+        start = s["from_wave"].map(lambda w: "published" if _missing(w) else wave_text(w))
+        body["Group"] = (
+            body["Group"] + " (" + start + " \u2192 " + s["to_wave"].map(wave_text) + ")"
+        )
+        first, last = "From", "To"
     return DisplayTable(
         table_id,
         title,
@@ -574,10 +579,15 @@ def render_named_table(root: Path, country: str, name: str, out_stem: Path) -> l
         )
     elif name == "shifts_table":
         shifts = read_output_csv(
-            tables_dir / "shifts.csv", dtype={"baseline_wave": str, "endline_wave": str}
+            tables_dir / "shifts.csv", dtype={"from_wave": str, "to_wave": str}
         )
         first, last = compared_waves(shifts) or ("baseline", "endline")
-        title = f"{cfg.label}: {first} to {last} shifts" if len(shifts) else f"{cfg.label}: shifts"
+        several = len(shifts[["from_wave", "to_wave"]].dropna().drop_duplicates()) > 1
+        title = (
+            f"{cfg.label}: {first} to {last} shifts"
+            if len(shifts) and not several
+            else f"{cfg.label}: shifts"
+        )
         display = shifts_display(
             shifts,
             labels,

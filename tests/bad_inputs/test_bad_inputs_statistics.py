@@ -224,7 +224,7 @@ def _check_no_men_at_baseline(shifts_path, figures):
         sh = read(root, shifts_path)
         men = sh[sh["group"] == "Male"]
         assert len(men) and men["p_value"].isna().all() and men["diff_pp"].isna().all()
-        assert (men["baseline_n"] == 0).all() and (men["endline_n"] > 0).all()
+        assert (men["from_n"] == 0).all() and (men["to_n"] > 0).all()
         assert (
             men["note"]
             .str.startswith("not estimable: no Male respondents answered in wave 'baseline'")
@@ -256,7 +256,7 @@ def check_renamed_waves(root, proc):
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"].astype(str))) == ["1999", "2000"]
     trust = row(sh, indicator="trust_other_groups", group_var="overall")
-    assert (str(trust["baseline_wave"]), str(trust["endline_wave"])) == ("1999", "2000")
+    assert (str(trust["from_wave"]), str(trust["to_wave"])) == ("1999", "2000")
     assert trust["diff_pp"] == pytest.approx(SHIPPED_TRUST_DIFF, rel=1e-8)
     assert trust["p_value"] == pytest.approx(SHIPPED_TRUST_P, rel=1e-6)
     assert len(sh) == 20 and sh["p_value"].notna().all()
@@ -277,21 +277,43 @@ def check_one_wave(root, proc):
 
 
 def check_three_waves(root, proc):
-    """Three waves: estimates for each in the configured order; shifts compare the first with the
-    last, say so."""
+    """Three waves: estimates for each in the configured order; shifts for each comparison
+    (consecutive pairs, then first -> last), the first -> last one as with two waves."""
     est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
     assert list(dict.fromkeys(est["wave"])) == ["baseline", "midline", "endline"]
-    assert set(sh["baseline_wave"]) == {"baseline"} and set(sh["endline_wave"]) == {"endline"}
-    assert (
-        sh["note"]
-        .str.contains(
-            "compares the first wave 'baseline' with the last 'endline' (not compared: 'midline'",
-            regex=False,
-        )
-        .all()
+    pairs = list(dict.fromkeys(zip(sh["from_wave"], sh["to_wave"])))
+    assert pairs == [("baseline", "midline"), ("midline", "endline"), ("baseline", "endline")]
+    assert not sh["note"].str.contains("not compared", regex=False).any()
+    trust = row(
+        sh,
+        indicator="trust_other_groups",
+        group_var="overall",
+        from_wave="baseline",
+        to_wave="endline",
     )
-    trust = row(sh, indicator="trust_other_groups", group_var="overall")
     assert trust["diff_pp"] == pytest.approx(SHIPPED_TRUST_DIFF, rel=1e-8)
+    assert_charts(root, EX_FIGS)
+
+
+def _three_waves_named_by_year(root):
+    """Waves "1999", "2000", "2001" (YAML reads them as numbers: names all the same)."""
+    _add_midline(root)
+    bad.edit_yaml(EX_YAML, _rename_waves({"baseline": 1999, "midline": 2000, "endline": 2001}))(
+        root
+    )
+
+
+def check_three_waves_named_by_year(root, proc):
+    """Waves named 1999, 2000, 2001 run end to end: estimates, a shift per comparison, trends with
+    a slope per indicator and group, charts."""
+    est, sh = read(root, EX_EST), read(root, EX_SHIFTS)
+    trends = read(root, "reports/tables/example_country/trends.csv")
+    assert list(dict.fromkeys(est["wave"].astype(str))) == ["1999", "2000", "2001"]
+    pairs = list(dict.fromkeys(zip(sh["from_wave"].astype(str), sh["to_wave"].astype(str))))
+    assert pairs == [("1999", "2000"), ("2000", "2001"), ("1999", "2001")]
+    assert len(trends) >= 10 and set(trends["waves"]) == {"1999; 2000; 2001"}
+    assert trends["slope"].notna().all() and trends["p_value"].notna().any()
+    assert set(trends["group"]) == {"All", "Female", "Male"}
     assert_charts(root, EX_FIGS)
 
 
@@ -400,6 +422,20 @@ CASES = [
         command=EX_CHARTS,
         exit_code=0,
         check=check_three_waves,
+    ),
+    bad.Case(
+        "three_waves_named_1999_2000_2001",
+        "three waves named 1999, 2000 and 2001 (numbers in YAML)",
+        _three_waves_named_by_year,
+        "",
+        [],
+        command=bad.run_command(
+            f"{EX_FIGS}/dumbbell.png",
+            f"{EX_FIGS}/forest.png",
+            "reports/tables/example_country/trends.csv",
+        ),
+        exit_code=0,
+        check=check_three_waves_named_by_year,
     ),
 ]
 

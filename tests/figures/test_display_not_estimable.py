@@ -81,11 +81,11 @@ def shift_row(indicator, group, group_var="sex", **values) -> dict:
         "group_var": group_var,
         "group": group,
         **Design().columns(),
-        "baseline_source": "microdata",
-        "baseline_n": 100,
-        "baseline_pct": 40.0,
-        "endline_n": 90,
-        "endline_pct": 50.0,
+        "from_source": "microdata",
+        "from_n": 100,
+        "from_pct": 40.0,
+        "to_n": 90,
+        "to_pct": 50.0,
         "diff_pp": 10.0,
         "diff_ci_low": 2.0,
         "diff_ci_high": 18.0,
@@ -94,8 +94,8 @@ def shift_row(indicator, group, group_var="sex", **values) -> dict:
         "p_holm": 0.02,
         "p_bh": 0.02,
         "cohens_h": 0.2,
-        "baseline_wave": "1999",
-        "endline_wave": "2000",
+        "from_wave": "1999",
+        "to_wave": "2000",
         "note": np.nan,
     }
     row.update(values)
@@ -113,8 +113,8 @@ def shifts_frame() -> pd.DataFrame:
             shift_row(
                 "trust",
                 "Male",
-                baseline_n=0,
-                baseline_pct=nan,
+                from_n=0,
+                from_pct=nan,
                 diff_pp=nan,
                 diff_ci_low=nan,
                 diff_ci_high=nan,
@@ -128,8 +128,8 @@ def shifts_frame() -> pd.DataFrame:
             shift_row(
                 "trust",
                 "sex: Female - Male",
-                baseline_pct=nan,
-                endline_pct=nan,
+                from_pct=nan,
+                to_pct=nan,
                 diff_pp=nan,
                 diff_ci_low=nan,
                 diff_ci_high=nan,
@@ -381,7 +381,7 @@ def test_chart_titles_and_source_name_the_waves_of_the_tables():
         == "; n = up to 100 (1999) and 100 (2000) respondents per indicator"
     )
     assert (
-        _wave_n("forest", sh.assign(baseline_wave=1999.0, endline_wave=2000.0))
+        _wave_n("forest", sh.assign(from_wave=1999.0, to_wave=2000.0))
         == "; n = up to 100 (1999) and 90 (2000) respondents per indicator"
     )  # waves read back as numbers
     assert (

@@ -47,6 +47,29 @@ from analysis.model import (
 from analysis.survey.estimates import estimate_table
 
 
+def _wave_name(wave) -> str:
+    """A wave name as configured, also when the CSV reader took it for a number (1999.0)."""
+    return str(int(wave)) if isinstance(wave, float) and wave.is_integer() else str(wave)
+
+
+def first_to_last(shifts: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a shifts table that compare the first wave with the last (what a claim's
+    "baseline" and "endline" mean): the comparison whose from-wave is no comparison's to-wave and
+    whose to-wave is no comparison's from-wave, with the published-baseline rows ending at that
+    wave. A table with one comparison (two waves) is returned whole."""
+    named = shifts.dropna(subset=["from_wave", "to_wave"])
+    froms, tos = named["from_wave"].map(_wave_name), named["to_wave"].map(_wave_name)
+    if len(set(zip(froms, tos))) <= 1:
+        return shifts
+    first = [w for w in dict.fromkeys(froms) if w not in set(tos)]
+    last = [w for w in dict.fromkeys(tos) if w not in set(froms)]
+    if not first or not last:
+        return shifts.iloc[:0]
+    to = shifts["to_wave"].map(_wave_name)
+    start = shifts["from_wave"].map(lambda w: _wave_name(w) if pd.notna(w) else first[0])
+    return shifts[(start == first[0]) & (to == last[-1])]
+
+
 @dataclass
 class Recomputed:
     value: float | None
@@ -270,7 +293,7 @@ class Recomputer:
 
     def _shift(self, claim: Claim, spec: ShiftSpec, _):
         path = self.tables_dir / spec.country / "shifts.csv"
-        table = self._read(path)
+        table = first_to_last(self._read(path))
         group_var, group = spec.group_var, spec.group
         hit = table[
             (table["indicator"] == spec.indicator)
@@ -285,9 +308,9 @@ class Recomputer:
                 fix="check the indicator id and group in the claims registry",
             )
         row = hit.iloc[0]
-        field = spec.field
+        field = {"baseline_pct": "from_pct", "endline_pct": "to_pct"}.get(spec.field, spec.field)
         value = (
-            100 * (row["endline_pct"] / row["baseline_pct"] - 1)
+            100 * (row["to_pct"] / row["from_pct"] - 1)
             if field == "relative_change_pct"
             else row[field]
         )
@@ -300,8 +323,8 @@ class Recomputer:
                 f" {row['ci_method']}",
                 "analysis.survey.shifts.shift_table",
                 filters=f"{group_var} == {group}",
-                n=f"baseline {int(row['baseline_n'])}, endline {int(row['endline_n'])}",
-                k=f"baseline {int(row['baseline_k'])}, endline {int(row['endline_k'])}",
+                n=f"baseline {int(row['from_n'])}, endline {int(row['to_n'])}",
+                k=f"baseline {int(row['from_k'])}, endline {int(row['to_k'])}",
             ),
         )
 
@@ -331,7 +354,7 @@ class Recomputer:
         shifts_path = self.tables_dir / spec.country / "shifts.csv"
         test = ""
         if shifts_path.exists():
-            sh = self._read(shifts_path)
+            sh = first_to_last(self._read(shifts_path))
             row = sh[
                 (sh["indicator"] == spec.indicator)
                 & (sh["group_var"] == group_var)
@@ -340,12 +363,9 @@ class Recomputer:
             if len(row):
                 r = row.iloc[0]
                 on = (
-                    f"{int(r['baseline_n'])} matched pairs"
+                    f"{int(r['from_n'])} matched pairs"
                     if r["design_type"] == "panel"
-                    else (
-                        f"{int(r['baseline_n'])} baseline and {int(r['endline_n'])} endline"
-                        " respondents"
-                    )
+                    else (f"{int(r['from_n'])} baseline and {int(r['to_n'])} endline respondents")
                 )
                 test = (
                     f"; the shift's test ({r['test']}, on {on}): p = {r['p_value']:.3g}, Holm p ="

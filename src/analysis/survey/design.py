@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 DEFAULT_AGE_TOLERANCE_YEARS = 2.0
 PairedTest = Literal["auto", "exact", "midp", "asymptotic"]
@@ -60,7 +60,9 @@ class Design(_DesignModel):
     design-based panel's longitudinal weight, read from each matched pair's last-wave record
     (default: `weight` of the pair's first-wave record; the shift's note says which). `waves`: the
     dataset's waves in the order of its sources (first = the comparison's start), filled in from
-    `sources:`.
+    `sources:`. `comparisons`: the (from, to) wave pairs the shift tables compare, each from an
+    earlier to a later configured wave (checked by `analysis.config.check_design`); filled in with
+    the waves (`with_waves`): default each consecutive pair, plus first -> last with 3+ waves.
     """
 
     type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
@@ -77,6 +79,27 @@ class Design(_DesignModel):
     panel_weight: str | None = None
     panel_consistency: PanelConsistency = PanelConsistency()
     waves: tuple[str, ...] = ()
+    comparisons: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("waves", "comparisons", mode="before")
+    @classmethod
+    def _wave_names(cls, value):
+        """Wave names are text, even when YAML reads them as numbers (1999, 2000)."""
+        if value is None:
+            return ()
+        return tuple(
+            tuple(str(w) for w in item) if isinstance(item, list | tuple) else str(item)
+            for item in value
+        )
+
+    def with_waves(self, waves: tuple[str, ...]) -> Design:
+        """This design with `waves` (the sources' order) and, unless configured, the default
+        `comparisons` (`default_comparisons`)."""
+        waves = tuple(str(w) for w in waves)
+        comparisons = self.comparisons or default_comparisons(waves)
+        if (waves, comparisons) == (self.waves, self.comparisons):
+            return self
+        return self.model_copy(update={"waves": waves, "comparisons": comparisons})
 
     @property
     def design_based(self) -> bool:
@@ -113,3 +136,13 @@ class Design(_DesignModel):
         absent)."""
         values = (self.type, self.cluster or "", self.strata or "", self.weight or "")
         return dict(zip(DESIGN_COLUMNS, values))
+
+
+def default_comparisons(waves) -> tuple[tuple[str, str], ...]:
+    """The default wave comparisons: each consecutive pair in `waves`' order, plus first -> last
+    when there are three or more waves (two waves: the one comparison first -> last; one: none)."""
+    waves = tuple(str(w) for w in waves)
+    pairs = list(zip(waves[:-1], waves[1:]))
+    if len(waves) >= 3:
+        pairs.append((waves[0], waves[-1]))
+    return tuple(pairs)

@@ -1,13 +1,16 @@
-"""Shifts: baseline -> endline change of every indicator, overall and by sex, tested as the design
-requires.
+"""Shifts: the change of every indicator between two waves, for every configured comparison,
+overall and by sex, tested as the design requires.
 
 Public surface:
 `shift_table(data, indicators, country, design, published_baselines, alpha, family)`.
 
-Waves: "baseline" is the first wave of the respondents dataset's `sources:` and "endline" the last
-(any names: `baseline_wave` and `endline_wave` say which); a country with one wave has no microdata
-shifts (the table is empty, or holds only published-baseline rows); with more than two waves the
-first is compared with the last and the `note` says so (multi-wave trends are issue 16).
+Waves and comparisons: `Design.waves` are the dataset's waves in the order of its `sources:` (any
+names: "1999" and "2000" are names, never numbers); `Design.comparisons` lists the (from, to) pairs
+compared (default: each consecutive pair, plus first -> last with 3+ waves; two waves: the one
+comparison). Every row says which in `from_wave` and `to_wave`; `from_*` columns are the earlier
+wave's, `to_*` the later's. A panel's pairs are the people matched between the two waves of that
+comparison. A country with one wave has no microdata shifts (the table is empty, or holds only
+published-baseline rows, which stand in for the first wave of the first comparison starting there).
 
 Designs (from the country config, never from code):
 - independent cross-sections, simple random samples: difference with Newcombe's hybrid score CI;
@@ -16,7 +19,7 @@ Designs (from the country config, never from code):
   continuity-corrected p-values as columns, `design.paired_test` choosing `p_value` (default: exact
   binomial when discordant pairs < 25, else chi-square), and Newcombe's paired CI (1998b, method 10,
   corrected phi). n, k and percents are the matched pairs' (`pairs_n`, `pairs_*_pct`); respondents
-  present in only one wave are counted in `unmatched_baseline` / `unmatched_endline`.
+  present in only one wave are counted in `unmatched_from` / `unmatched_to`.
 - clustered and/or weighted: design-based difference by Taylor linearisation, Wald t test with the
   design's degrees of freedom minus one (as R `svyglm(y ~ wave)`; normal with `ci_df: normal`);
   `deff` reports the design effect of the difference. Independent cross-sections are separate
@@ -26,11 +29,11 @@ Designs (from the country config, never from code):
 - subgroup contrast: the wave x sex interaction (change among women minus change among men) as its
   own row.
 - summary-only baseline: a published percent and n stands in for missing baseline microdata
-  (`baseline_source = published`), compared as an independent simple random sample of its n; under
+  (`from_source = published`), compared as an independent simple random sample of its n; under
   a clustered and/or weighted design the endline is design-based (`published_baseline_rows`).
 Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a
-country). Cohen's h is the effect size of every change. Percent columns are 0-100; differences in
-percentage points.
+country, the rows of every comparison together: one family over all comparisons). Cohen's h is
+the effect size of every change. Percent columns are 0-100; differences in percentage points.
 
 Never a p-value from a zero variance: a design-based contrast with zero variance (0% -> 100%, the
 same 0% in both waves, answers from one PSU) or df < 1 keeps its difference but has no test or
@@ -52,7 +55,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from analysis.model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Indicator, PublishedBaseline
-from analysis.survey.design import DESIGN_COLUMNS, Design
+from analysis.survey.design import DESIGN_COLUMNS, Design, default_comparisons
 from analysis.survey.domains import (
     DOMAIN,
     OVERALL,
@@ -92,16 +95,16 @@ SHIFT_COLUMNS = [
     "group_var",
     "group",
     *DESIGN_COLUMNS,
-    "baseline_source",
-    "baseline_n",
-    "baseline_k",
-    "baseline_pct",
-    "endline_n",
-    "endline_k",
-    "endline_pct",
+    "from_source",
+    "from_n",
+    "from_k",
+    "from_pct",
+    "to_n",
+    "to_k",
+    "to_pct",
     "pairs_n",
-    "pairs_baseline_pct",
-    "pairs_endline_pct",
+    "pairs_from_pct",
+    "pairs_to_pct",
     "diff_pp",
     "diff_ci_low",
     "diff_ci_high",
@@ -118,21 +121,21 @@ SHIFT_COLUMNS = [
     "p_bh",
     "cohens_h",
     "deff",
-    "unmatched_baseline",
-    "unmatched_endline",
+    "unmatched_from",
+    "unmatched_to",
     "improvement",
     "direction_improved",
     "significant_holm",
-    "baseline_wave",
-    "endline_wave",
+    "from_wave",
+    "to_wave",
     "note",
 ]
 CELL = ["indicator", "group_var", "group"]
 # filled on paired (panel) rows only: matched pairs, their percents (0-100) and McNemar's p-values
 PAIRED_COLUMNS = (
     "pairs_n",
-    "pairs_baseline_pct",
-    "pairs_endline_pct",
+    "pairs_from_pct",
+    "pairs_to_pct",
     "p_exact",
     "p_chi2",
     "p_chi2_cc",
@@ -158,8 +161,8 @@ def _by_wave(
     them)."""
     first, last = waves
     sub = domains[domains["wave"].isin([first, last])]
-    sub = sub.assign(wave=sub["wave"].map({first: "baseline", last: "endline"}))
-    wanted = [f"{w}_{c}" for w in ("baseline", "endline") for c in columns]
+    sub = sub.assign(wave=sub["wave"].map({first: "from", last: "to"}))
+    wanted = [f"{w}_{c}" for w in ("from", "to") for c in columns]
     if sub.empty:
         return pd.DataFrame(columns=CELL + wanted)
     wide = sub.pivot_table(index=CELL, columns="wave", values=list(columns), observed=True)
@@ -169,11 +172,9 @@ def _by_wave(
 
 
 def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Newcombe CI and chi-square / Fisher test for rows with baseline_k, baseline_n, endline_k,
-    endline_n."""
-    kb, nb, ke, ne = (
-        cells[c].to_numpy(float) for c in ("baseline_k", "baseline_n", "endline_k", "endline_n")
-    )
+    """Newcombe CI and chi-square / Fisher test for rows with from_k, from_n, to_k,
+    to_n."""
+    kb, nb, ke, ne = (cells[c].to_numpy(float) for c in ("from_k", "from_n", "to_k", "to_n"))
     low, high = newcombe_diff_ci(ke, ne, kb, nb, alpha)
     stat, p, expected = two_proportion_chi2(ke, ne, kb, nb)
     small = expected < 5
@@ -277,10 +278,10 @@ def _unmatched(
         {"pairs": 0}
     )
     return counts.assign(
-        unmatched_baseline=counts.get(waves[0], 0) - counts["pairs"],
-        unmatched_endline=counts.get(waves[1], 0) - counts["pairs"],
+        unmatched_from=counts.get(waves[0], 0) - counts["pairs"],
+        unmatched_to=counts.get(waves[1], 0) - counts["pairs"],
         pairs_n=counts["pairs"],
-    )[CELL + ["unmatched_baseline", "unmatched_endline", "pairs_n"]]
+    )[CELL + ["unmatched_from", "unmatched_to", "pairs_n"]]
 
 
 def _paired_rows(data, ids, design, group_vars, alpha, waves) -> pd.DataFrame:
@@ -299,13 +300,13 @@ def _paired_rows(data, ids, design, group_vars, alpha, waves) -> pd.DataFrame:
     # endline margin (a + c) minus baseline margin (a + b)
     low, high = newcombe_paired_diff_ci(a, c, b, d, alpha)
     return cells.assign(
-        baseline_n=n,
-        baseline_k=a + b,
-        endline_n=n,
-        endline_k=a + c,
+        from_n=n,
+        from_k=a + b,
+        to_n=n,
+        to_k=a + c,
         pairs_n=n,
-        pairs_baseline_pct=100 * (a + b) / n,
-        pairs_endline_pct=100 * (a + c) / n,
+        pairs_from_pct=100 * (a + b) / n,
+        pairs_to_pct=100 * (a + c) / n,
         diff_ci_low=100 * low,
         diff_ci_high=100 * high,
         ci_method="Newcombe paired score (method 10)",
@@ -535,13 +536,13 @@ def _design_shift_rows(
     out["diff_pp"] = (
         100 * out["estimate"]
     )  # the linearised contrast itself (matched pairs for a panel)
-    out["p_b"], out["p_e"] = out["baseline_p"], out["endline_p"]
+    out["p_b"], out["p_e"] = out["from_p"], out["to_p"]
     out["note"] = np.where(
         out["var"] <= 0, _zero_variance_note(out["p_b"], out["p_e"], waves), out["note"]
     )
     if not design.is_panel:
         out["note"] = _join_notes(out["note"], _one_wave_variance_note(out, waves))
-    return out.drop(columns=["var", "estimate", "srs_var", "baseline_p", "endline_p"])
+    return out.drop(columns=["var", "estimate", "srs_var", "from_p", "to_p"])
 
 
 def _one_wave_variance_note(out: pd.DataFrame, waves: tuple[str, str]) -> pd.Series:
@@ -626,7 +627,7 @@ def _pair_levels(
     Returns
     -------
     pandas.DataFrame
-        CELL and `pairs_baseline_pct`, `pairs_endline_pct` (percent, 0-100).
+        CELL and `pairs_from_pct`, `pairs_to_pct` (percent, 0-100).
 
     References
     ----------
@@ -634,7 +635,7 @@ def _pair_levels(
     """
     lay = layout(persons, None, pair.weight, None)
     levels = {}
-    for column, answers in (("pairs_baseline_pct", yb), ("pairs_endline_pct", ye)):
+    for column, answers in (("pairs_from_pct", yb), ("pairs_to_pct", ye)):
         both = {i: np.where(np.isnan(yb[i]) | np.isnan(ye[i]), np.nan, answers[i]) for i in answers}
         d = domain_estimates(domain_totals(both, persons, lay, group_vars, by_psu=False))
         levels[column] = 100 * d.set_index(CELL)["p"]
@@ -706,8 +707,8 @@ def _wave_change(
     lv = levels.set_index(CELL)
     srs_var = (
         (
-            lv["baseline_p"] * (1 - lv["baseline_p"]) / (lv["baseline_n"] - 1)
-            + lv["endline_p"] * (1 - lv["endline_p"]) / (lv["endline_n"] - 1)
+            lv["from_p"] * (1 - lv["from_p"]) / (lv["from_n"] - 1)
+            + lv["to_p"] * (1 - lv["to_p"]) / (lv["to_n"] - 1)
         )
         .rename("srs_var")
         .reset_index()
@@ -1081,22 +1082,22 @@ def _absent_rows(
         )
         for v in ("n", "k", "p")
     }
-    rows = wide["n"].fillna(0).astype(int).rename(columns={first: "baseline_n", last: "endline_n"})
+    rows = wide["n"].fillna(0).astype(int).rename(columns={first: "from_n", last: "to_n"})
     rows = rows[[key not in done for key in rows.index]]
     rows = rows[
         (rows.index.get_level_values("group_var") == OVERALL) | (rows.max(axis=1) >= min_group_n)
     ]
     if rows.empty:
         return pd.DataFrame()
-    rows["baseline_k"] = wide["k"][first].reindex(rows.index).fillna(0).to_numpy()
-    rows["endline_k"] = wide["k"][last].reindex(rows.index).fillna(0).to_numpy()
+    rows["from_k"] = wide["k"][first].reindex(rows.index).fillna(0).to_numpy()
+    rows["to_k"] = wide["k"][last].reindex(rows.index).fillna(0).to_numpy()
     rows["p_b"], rows["p_e"] = (
         wide["p"][first].reindex(rows.index),
         wide["p"][last].reindex(rows.index),
     )
     group = rows.index.get_level_values("group").astype(str)
     reason = np.select(
-        [rows["baseline_n"].to_numpy() == 0, rows["endline_n"].to_numpy() == 0],
+        [rows["from_n"].to_numpy() == 0, rows["to_n"].to_numpy() == 0],
         ["no " + group + f" respondents answered in wave '{w}'" for w in (first, last)],
         (
             ("no " + group + " respondent answered in both waves (no matched pairs)")
@@ -1108,11 +1109,11 @@ def _absent_rows(
         NOT_ESTIMABLE + pd.Series(reason, index=rows.index) + ", so there is no change to estimate"
     )
     if design.is_panel:
-        rows["unmatched_baseline"], rows["unmatched_endline"] = (
-            rows["baseline_n"],
-            rows["endline_n"],
+        rows["unmatched_from"], rows["unmatched_to"] = (
+            rows["from_n"],
+            rows["to_n"],
         )
-    return rows.reset_index().assign(baseline_source="microdata", _absent=True)
+    return rows.reset_index().assign(from_source="microdata", _absent=True)
 
 
 def _absent_interactions(
@@ -1145,7 +1146,7 @@ def _absent_interactions(
                 "indicator": indicator,
                 "group_var": "sex",
                 "group": INTERACTION,
-                "baseline_source": "microdata",
+                "from_source": "microdata",
                 "note": (
                     f"{NOT_ESTIMABLE}the women - men difference in change needs both sexes in both"
                     f" waves ({why})"
@@ -1189,9 +1190,9 @@ def published_baseline_rows(
     Returns
     -------
     pandas.DataFrame
-        One row per published cell with endline answers: baseline_n, baseline_k, endline_n,
-        endline_k, interval (percentage points), test, statistic, df, p_value, deff,
-        baseline_source = "published" (and p_e, the weighted endline proportion, when design-based).
+        One row per published cell with endline answers: from_n, from_k, to_n,
+        to_k, interval (percentage points), test, statistic, df, p_value, deff,
+        from_source = "published" (and p_e, the weighted endline proportion, when design-based).
 
     References
     ----------
@@ -1202,15 +1203,15 @@ def published_baseline_rows(
     if not published:
         return pd.DataFrame()
     pub = pd.DataFrame([p.model_dump() for p in published])
-    pub["baseline_n"] = pub["n"].astype(float)
-    pub["baseline_k"] = np.round(pub["percent"] / 100 * pub["n"])
+    pub["from_n"] = pub["n"].astype(float)
+    pub["from_k"] = np.round(pub["percent"] / 100 * pub["n"])
     keep = ["n", "k"] + (["p", "se", "df", "ci_low", "ci_high", "note"] if design_based else [])
     end = endline_cells[endline_cells["wave"] == endline][CELL + keep].rename(
-        columns={"n": "endline_n", "k": "endline_k"}
+        columns={"n": "to_n", "k": "to_k"}
     )
-    cells = pub[CELL + ["baseline_n", "baseline_k"]].merge(end, on=CELL)
+    cells = pub[CELL + ["from_n", "from_k"]].merge(end, on=CELL)
     rows = _design_published_rows(cells, alpha) if design_based else _independent_rows(cells, alpha)
-    return rows.assign(baseline_source="published")
+    return rows.assign(from_source="published")
 
 
 def _design_published_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -1228,7 +1229,7 @@ def _design_published_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
     Parameters
     ----------
     cells : pandas.DataFrame
-        baseline_k, baseline_n, endline_n; the endline's p, se, df, ci_low, ci_high (0-1), note.
+        from_k, from_n, to_n; the endline's p, se, df, ci_low, ci_high (0-1), note.
     alpha : float
         1 - confidence level (proportion).
 
@@ -1243,8 +1244,8 @@ def _design_published_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
     Zou, G. Y. & Donner, A. (2008). Stat Med 27, 1693-1702; Newcombe, R. G. (1998a). Stat Med 17,
     873-890; Lumley, T. (2010). Complex Surveys, s2.2; Korn & Graubard (1998). Surv Methodol 24.
     """
-    k0, n0 = cells["baseline_k"].to_numpy(float), cells["baseline_n"].to_numpy(float)
-    pe, se, df, ne = (cells[c].to_numpy(float) for c in ("p", "se", "df", "endline_n"))
+    k0, n0 = cells["from_k"].to_numpy(float), cells["from_n"].to_numpy(float)
+    pe, se, df, ne = (cells[c].to_numpy(float) for c in ("p", "se", "df", "to_n"))
     le, ue = cells["ci_low"].to_numpy(float), cells["ci_high"].to_numpy(float)
     p0 = k0 / n0
     l0, u0 = wilson_ci(k0, n0, alpha)
@@ -1324,17 +1325,16 @@ def _microdata_rows(
     group_vars: list[str],
     alpha: float,
     waves: tuple[str, str],
-    order: list[str],
     country: str,
     min_group_n: int,
     passes: DesignPasses | None,
 ) -> tuple[list[pd.DataFrame], pd.DataFrame, set]:
-    """The shift rows the microdata give (one part per kind of row), the domain cells, and the
-    (indicator, group_var, group) cells already compared."""
+    """The shift rows the microdata give for one comparison `waves` (from, to; one part per kind of
+    row), the domain cells, and the (indicator, group_var, group) cells compared."""
     full_pass, cells = _microdata_cells(data, ids, design, group_vars, passes)
-    both = _two_wave_indicators(cells, waves) if len(order) >= 2 else []
+    both = _two_wave_indicators(cells, waves)
     body = _shift_body(data, cells, both, design, group_vars, alpha, waves, country, full_pass)
-    body["baseline_source"] = "microdata"
+    body["from_source"] = "microdata"
     done = set(map(tuple, body[CELL].to_numpy())) if len(body) else set()
     inter = (
         _interaction_rows(data, both, design, alpha, waves, country, full_pass)
@@ -1350,7 +1350,7 @@ def _microdata_rows(
         )
     microdata = [p for p in parts if len(p)]
     for part in microdata:
-        part["baseline_wave"], part["endline_wave"] = waves
+        part["from_wave"], part["to_wave"] = waves
     return microdata, cells, done
 
 
@@ -1430,31 +1430,31 @@ def _has_women_men_rows(data: pd.DataFrame, design: Design, group_vars: list[str
 def _changes(table: pd.DataFrame, min_group_n: int) -> pd.DataFrame:
     """Percents (weighted where design-based), the change in points and Cohen's h; drops subgroup
     rows with fewer than `min_group_n` answers in either wave."""
-    for col in ("note", "p_b", "p_e", "_absent", "baseline_wave", "endline_wave"):
+    for col in ("note", "p_b", "p_e", "_absent", "from_wave", "to_wave"):
         if col not in table:
             table[col] = np.nan
-    for w in ("baseline", "endline"):
+    for w in ("from", "to"):
         with np.errstate(invalid="ignore", divide="ignore"):
             table[f"{w}_pct"] = 100 * table[f"{w}_k"].astype(float) / table[f"{w}_n"].astype(float)
     # design-based: weighted percents
-    table["baseline_pct"] = np.where(
-        table["p_b"].notna(), 100 * table["p_b"].astype(float), table["baseline_pct"]
+    table["from_pct"] = np.where(
+        table["p_b"].notna(), 100 * table["p_b"].astype(float), table["from_pct"]
     )
-    table["endline_pct"] = np.where(
-        table["p_e"].notna(), 100 * table["p_e"].astype(float), table["endline_pct"]
+    table["to_pct"] = np.where(
+        table["p_e"].notna(), 100 * table["p_e"].astype(float), table["to_pct"]
     )
     is_inter = table["group"] == INTERACTION
     given = table["diff_pp"] if "diff_pp" in table else pd.Series(np.nan, index=table.index)
-    table["diff_pp"] = given.fillna(table["endline_pct"] - table["baseline_pct"])
+    table["diff_pp"] = given.fillna(table["to_pct"] - table["from_pct"])
     table["cohens_h"] = np.where(
-        is_inter, np.nan, cohens_h(table["endline_pct"] / 100, table["baseline_pct"] / 100)
+        is_inter, np.nan, cohens_h(table["to_pct"] / 100, table["from_pct"] / 100)
     )
     absent = table["_absent"].eq(True)
     small = (
         (~is_inter)
         & (~absent)
         & (table["group_var"] != OVERALL)
-        & ((table["baseline_n"] < min_group_n) | (table["endline_n"] < min_group_n))
+        & ((table["from_n"] < min_group_n) | (table["to_n"] < min_group_n))
     )
     return table[~small].copy()
 
@@ -1480,8 +1480,8 @@ def _judged(
         is_inter | table["diff_pp"].isna(), None, np.sign(table["diff_pp"]) * sign > 0
     )
     for col in (
-        "unmatched_baseline",
-        "unmatched_endline",
+        "unmatched_from",
+        "unmatched_to",
         "deff",
         "mid_p",
         "df",
@@ -1547,7 +1547,7 @@ def shift_table(
     Benjamini, Y. & Hochberg, Y. (1995). JRSS B 57, 289-300; Cohen, J. (1988), ch. 6.
     """
     ids = indicator_ids(indicators, country, data)
-    order = wave_order(design, data["wave"].dropna().unique())
+    order = wave_order(design, data["wave"].dropna().astype(str).unique())
     rows = _shift_rows(
         data, ids, design, published_baselines, alpha, order, country, min_group_n, passes
     )
@@ -1555,12 +1555,26 @@ def shift_table(
         return pd.DataFrame(columns=SHIFT_COLUMNS)
     table = _changes(pd.concat(rows, ignore_index=True), min_group_n)
     table = _judged(table, indicators, country, design, alpha, family)
-    return _sorted_shifts(_with_wave_note(table, order), ids)
+    return _sorted_shifts(table, ids)
 
 
-def _compared_waves(order: list[str]) -> tuple[str, str]:
-    """The baseline and endline waves: the first and last of `order` (defaults when empty)."""
-    return (order[0], order[-1]) if order else ("baseline", "endline")
+def compared_waves(design: Design, order: list[str]) -> list[tuple[str, str]]:
+    """The (from, to) wave pairs the shift table compares: `design.comparisons` (default: each
+    consecutive pair of the configured waves, plus first -> last with 3+ waves; the default of
+    `order` when the design lists no waves) whose two waves both have respondents in `order`."""
+    configured = design.comparisons or default_comparisons(design.waves or order)
+    return [(a, b) for a, b in configured if a in order and b in order]
+
+
+def published_comparison(design: Design, order: list[str]) -> tuple[str, str]:
+    """The comparison a published baseline stands in for: the first that starts at the first
+    configured wave and ends at a wave with respondents; else the first wave -> the last of `order`
+    (placeholders when there are no respondents)."""
+    waves = design.waves or tuple(order)
+    first = waves[0] if waves else "baseline"
+    configured = design.comparisons or default_comparisons(waves)
+    starting = [b for a, b in configured if a == first and b in order]
+    return (first, starting[0] if starting else (order[-1] if order else "endline"))
 
 
 def _shift_rows(
@@ -1574,57 +1588,54 @@ def _shift_rows(
     min_group_n: int,
     passes: DesignPasses | None,
 ) -> list[pd.DataFrame]:
-    """The non-empty parts of the table before percents and adjustments: the microdata rows, then
-    the rows against a published baseline for cells the microdata do not compare."""
-    waves = _compared_waves(order)
+    """The non-empty parts of the table before percents and adjustments: the microdata rows of
+    every comparison (`_comparison` numbers them in configured order), then the rows against a
+    published baseline for cells that the comparison it stands in for (`published_comparison`)
+    does not compare from microdata."""
     group_vars = ["sex"] if data["sex"].dropna().nunique() > 1 else []
-    microdata, cells, done = _microdata_rows(
-        data, ids, design, group_vars, alpha, waves, order, country, min_group_n, passes
-    )
+    pub_waves = published_comparison(design, order)
+    comparisons = compared_waves(design, order)
+    pub_number = comparisons.index(pub_waves) if pub_waves in comparisons else len(comparisons)
+    parts, cells, done = [], None, set()
+    for number, waves in enumerate(comparisons):
+        microdata, cells, compared = _microdata_rows(
+            data, ids, design, group_vars, alpha, waves, country, min_group_n, passes
+        )
+        for part in microdata:
+            part["_comparison"] = number
+        parts += microdata
+        if number == pub_number:
+            done = compared
     published = [
         p
         for p in published_baselines
         if p.indicator in ids and (p.indicator, p.group_var, p.group) not in done
     ]
-    if published and order and design.design_based:  # the estimates table's design-based rows
-        cells = _domain_estimates(data, ids, group_vars, design, alpha, country, passes)
+    if published and order and (design.design_based or cells is None):
+        cells = (
+            _domain_estimates(data, ids, group_vars, design, alpha, country, passes)
+            if design.design_based
+            else _microdata_cells(data, ids, design, group_vars, passes)[1]
+        )
     pub_rows = (
-        published_baseline_rows(cells, published, alpha, waves[1], design.design_based)
-        if order
+        published_baseline_rows(cells, published, alpha, pub_waves[1], design.design_based)
+        if published and order
         else pd.DataFrame()
     )
     if len(pub_rows):
-        pub_rows["endline_wave"] = waves[1]
-    return [p for p in microdata + [pub_rows] if len(p)]
-
-
-def _with_wave_note(table: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """`note` with, when there are more than two waves, which were compared (not on published-
-    baseline rows); missing notes become empty."""
-    if len(order) > 2:
-        waves = _compared_waves(order)
-        between = ", ".join(f"'{w}'" for w in order[1:-1])
-        compared = (
-            f"compares the first wave '{waves[0]}' with the last '{waves[1]}' (not compared:"
-            f" {between}; trends over several waves are not estimated)"
-        )
-        table["note"] = _join_notes(
-            table["note"],
-            pd.Series(
-                np.where(table["baseline_source"] != "published", compared, ""), index=table.index
-            ),
-        )
-    table["note"] = table["note"].where(table["note"].notna(), "")
-    return table
+        pub_rows["to_wave"], pub_rows["_comparison"] = pub_waves[1], pub_number
+    return [p for p in parts + [pub_rows] if len(p)]
 
 
 def _sorted_shifts(table: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    """SHIFT_COLUMNS in report order: indicators as configured; overall, then groups, then the
-    women - men row."""
+    """SHIFT_COLUMNS in report order: comparisons as configured (published-baseline rows with the
+    comparison they stand in for); within one, indicators as configured; overall, then groups, then
+    the women - men row. Missing notes become empty."""
+    table["note"] = table["note"].where(table["note"].notna(), "")
     order_of = {ind: i for i, ind in enumerate(ids)}
     table["_o1"] = table["indicator"].map(order_of)
     table["_o2"] = np.select(
         [table["group_var"] == OVERALL, table["group"] == INTERACTION], [0, 2], 1
     )
-    table = table.sort_values(["_o1", "_o2", "group"], kind="stable")
+    table = table.sort_values(["_comparison", "_o1", "_o2", "group"], kind="stable")
     return table[SHIFT_COLUMNS].reset_index(drop=True)

@@ -282,16 +282,16 @@ PAIRS_REF = json.loads((FIX / "pairs_reference.json").read_text())
 
 @pytest.mark.parametrize("weight", ["w", "lw"])
 def test_weighted_panel_rows_show_the_matched_pairs_weighted_percents(weight):
-    """pairs_baseline_pct / pairs_endline_pct of a design-based panel are the pairs' weighted
+    """pairs_from_pct / pairs_to_pct of a design-based panel are the pairs' weighted
     percents (pairs weighted as the change is), as R svymean(~y_baseline + y_endline) on the pair
     design (pairs_reference.R); their difference is the row's change."""
     design = PANEL if weight == "w" else PANEL.model_copy(update={"panel_weight": "lw"})
     row = shift_table(_panel_long(), IND, "x", design).iloc[0]
     ref = PAIRS_REF[weight]
     assert row["pairs_n"] == ref["n"]
-    assert row["pairs_baseline_pct"] == pytest.approx(100 * ref["baseline"], rel=REL)
-    assert row["pairs_endline_pct"] == pytest.approx(100 * ref["endline"], rel=REL)
-    change = row["pairs_endline_pct"] - row["pairs_baseline_pct"]
+    assert row["pairs_from_pct"] == pytest.approx(100 * ref["baseline"], rel=REL)
+    assert row["pairs_to_pct"] == pytest.approx(100 * ref["endline"], rel=REL)
+    change = row["pairs_to_pct"] - row["pairs_from_pct"]
     assert row["diff_pp"] == pytest.approx(change, rel=1e-9)
 
 

@@ -40,14 +40,12 @@ def _panel(a: int, b: int, c: int, d: int, only_base: int = 0, only_end: int = 0
 
 def test_panel_row_shows_the_matched_pairs_and_every_mcnemar_p():
     row = shift_table(_panel(30, 4, 19, 27, only_base=7, only_end=3), IND, "x", PANEL).iloc[0]
-    assert {"pairs_n", "pairs_baseline_pct", "pairs_endline_pct", "p_exact", "p_chi2"} <= set(
-        SHIFT_COLUMNS
-    )
-    assert row["pairs_n"] == row["baseline_n"] == row["endline_n"] == 80
-    assert row["pairs_baseline_pct"] == pytest.approx(100 * 34 / 80)
-    assert row["pairs_endline_pct"] == pytest.approx(100 * 49 / 80)
-    assert row["diff_pp"] == pytest.approx(row["pairs_endline_pct"] - row["pairs_baseline_pct"])
-    assert row["unmatched_baseline"] == 7 and row["unmatched_endline"] == 3
+    assert {"pairs_n", "pairs_from_pct", "pairs_to_pct", "p_exact", "p_chi2"} <= set(SHIFT_COLUMNS)
+    assert row["pairs_n"] == row["from_n"] == row["to_n"] == 80
+    assert row["pairs_from_pct"] == pytest.approx(100 * 34 / 80)
+    assert row["pairs_to_pct"] == pytest.approx(100 * 49 / 80)
+    assert row["diff_pp"] == pytest.approx(row["pairs_to_pct"] - row["pairs_from_pct"])
+    assert row["unmatched_from"] == 7 and row["unmatched_to"] == 3
     ref = mcnemar_test(4, 19)  # baseline 1 -> 0: 4; 0 -> 1: 19
     for key in ("p_exact", "mid_p", "p_chi2", "p_chi2_cc"):
         assert row[key] == pytest.approx(float(ref[key]), rel=1e-12), key
@@ -147,7 +145,7 @@ def test_display_says_which_people_a_panel_row_describes():
         and "(80 pairs)" in n
         for n in notes
     )
-    weighted_panel = shifts.assign(pairs_baseline_pct=np.nan, pairs_endline_pct=np.nan)
+    weighted_panel = shifts.assign(pairs_from_pct=np.nan, pairs_to_pct=np.nan)
     notes = shifts_display(weighted_panel, {"ind": "ind"}, "x_shifts", "x", []).notes
     assert any(n.startswith("Panel: percents are each wave's estimates") for n in notes)
     independent = shifts.assign(pairs_n=np.nan)
