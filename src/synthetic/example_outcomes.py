@@ -3,8 +3,8 @@
 A WHO-5 wellbeing scale (who5_1..who5_5, 0-5), a social-cohesion scale with a negatively worded
 item (sc_1..sc_4, 1-5, sc_3 reversed), a right-skewed monthly household income (hh_income), three
 yes/no support items (sup_family, sup_friends, sup_group) and a child's literacy test score
-(literacy_score, 0-1000), each with Stata missing codes. The programme arm (half the villages of each
-stratum) improves more than the comparison arm. Every parameter is in
+(literacy_score, 0-1000), each with Stata missing codes. The programme arm (half the villages of
+each stratum) improves more than the comparison arm. Every parameter is in
 config/synthetic_reconstruction.yaml under `example_country`; everything is vectorised.
 """
 
@@ -102,6 +102,8 @@ def _arm_change(arm: np.ndarray, change: dict, progress: float) -> np.ndarray:
 
 
 def _scales(rng, traits: pd.DataFrame, arm: np.ndarray, cfg: dict, progress: float) -> dict:
+    """WHO-5 items (0-5) and social-cohesion items (1-5, sc_3 mirrored) from each household's
+    latent level in this wave."""
     n = len(traits)
     who, coh = cfg["who5"], cfg["cohesion"]
     wellbeing = (
@@ -149,6 +151,8 @@ def _income(rng, traits: pd.DataFrame, arm: np.ndarray, cfg: dict, progress: flo
 def _support_and_literacy(
     rng, traits: pd.DataFrame, arm: np.ndarray, cfg: dict, progress: float
 ) -> dict:
+    """Three yes/no support items (a household propensity plus the arm's change on the logit
+    scale) and a child's literacy score (normal, rounded, clipped to 0-1000)."""
     n = len(traits)
     sup = cfg["support"]
     base = np.array([sup["logits"][item] for item in SUPPORT_ITEMS])
