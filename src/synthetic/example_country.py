@@ -1,5 +1,5 @@
-"""EXAMPLE DATA, not from the paper: a fictional SurveyCTO Stata panel with strata, clusters and
-weights.
+"""EXAMPLE DATA, not from the paper: a fictional SurveyCTO Stata panel (baseline, midline, endline)
+with strata, clusters, weights and a programme arm.
 
 It shows the onboarding of a third country from config alone (README "Add a country"). Every
 parameter is in config/synthetic_reconstruction.yaml under `example_country`.
@@ -13,6 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .example_outcomes import (
+    OUTCOME_LABELS,
+    OUTCOME_VALUE_LABELS,
+    OUTCOMES,
+    household_traits,
+    village_arms,
+    wave_outcomes,
+)
 from .fake import fake_names, fake_phones, fake_uuids, submission_times
 from .mess import add_mess, order_by_submission
 from .writers import write_dta
@@ -48,6 +56,7 @@ COLUMN_LABELS = {
     "gender": "Gender of respondent",
     "age": "Age (years)",
     **LABELS,
+    **OUTCOME_LABELS,
 }
 # export columns in file order (the items follow)
 COLUMNS = [
@@ -60,6 +69,7 @@ COLUMNS = [
     "phone",
     "stratum",
     "village_code",
+    "arm",
     "wt",
     "gender",
     "age",
@@ -98,7 +108,7 @@ def _wave(
     out["age"] = (people["age"] + (1 if wave == "endline" else 0)).astype(float)
     truth = {}
     for item, (base, change) in cfg["items"].items():
-        lin = base + people["effect"].to_numpy() + (change if wave == "endline" else 0.0)
+        lin = base + people["effect"].to_numpy() + change * cfg["progress"][wave]
         if previous is not None:  # within-household persistence
             lin = lin + 0.8 * (previous[item] - 0.5)
         y = (rng.random(n) < 1 / (1 + np.exp(-lin))).astype(float)
@@ -132,6 +142,7 @@ def _value_labels(cfg: dict, people: pd.DataFrame) -> dict[str, dict]:
         "village_code": {int(v): f"Village {v}" for v in people["village_code"].unique()},
         "age": {-99: "Don't know"},
         **{item: TRUST if item == "q1_trust" else YESNO for item in cfg["items"]},
+        **OUTCOME_VALUE_LABELS,
     }
 
 
@@ -147,7 +158,8 @@ def _extra_rows() -> dict[str, Callable[[np.random.Generator], dict]]:
 
 
 def _wave_mess(cfg: dict, wave: str) -> dict:
-    """The wave's mess settings: coded missing ages only at endline."""
+    """The wave's mess settings: coded missing ages only at endline (test submissions, refusals and
+    duplicates in every wave)."""
     return (
         dict(cfg["mess"])
         if wave == "endline"
@@ -164,12 +176,12 @@ def _write_wave(
     out_dir: Path,
 ) -> None:
     """Add the wave's mess, sort by submission time and write example_<wave>_surveycto.dta."""
-    order = [*COLUMNS, *cfg["items"]]
+    order = [*COLUMNS, *cfg["items"], *OUTCOMES]
     frame = add_mess(
         rng,
         frame,
         _wave_mess(cfg, wave),
-        list(cfg["items"]),
+        [*cfg["items"], *OUTCOMES],
         "consent",
         "age",
         _extra_rows(),
@@ -186,9 +198,42 @@ def _write_wave(
     )
 
 
+def _midline_keep(rng: np.random.Generator, n: int, endline_keep: np.ndarray, cfg: dict):
+    """Baseline rows interviewed at midline: all but `midline_attrition` of the baseline, the lost
+    ones drawn among the households the endline also lost (attrition is monotone)."""
+    lost_at_endline = np.setdiff1d(np.arange(n), endline_keep)
+    lost = rng.choice(lost_at_endline, int(round(n * cfg["midline_attrition"])), replace=False)
+    return np.setdiff1d(np.arange(n), lost)
+
+
+def _with_outcomes(
+    rng: np.random.Generator,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    extra: dict,
+    wave: str,
+    cfg: dict,
+) -> pd.DataFrame:
+    """The wave's frame with the arm and the new items of the households at baseline `rows`."""
+    outcomes = wave_outcomes(
+        rng,
+        extra["traits"].iloc[rows].reset_index(drop=True),
+        extra["arm"].iloc[rows].reset_index(drop=True),
+        cfg,
+        cfg["progress"][wave],
+    )
+    return pd.concat([frame.reset_index(drop=True), outcomes], axis=1)
+
+
 def build(cfg: dict, max_nr: int, rng: np.random.Generator, out_dir: Path) -> list[str]:
-    """Write data/raw/example_country/*.dta (a baseline and an endline panel wave)."""
+    """Write data/raw/example_country/*.dta (baseline, midline and endline panel waves).
+
+    The five original items use `rng` exactly as the two-wave generator did (their baseline and
+    endline values are unchanged); the midline, the arm and the new items come from a stream
+    spawned from it.
+    """
     del max_nr
+    extra_rng = rng.spawn(1)[0]
     people = _households(rng, cfg)
     base, truth = _wave(rng, people, "baseline", cfg, None)
     keep = np.sort(rng.permutation(len(people))[: int(round(len(people) * (1 - cfg["attrition"])))])
@@ -199,7 +244,27 @@ def build(cfg: dict, max_nr: int, rng: np.random.Generator, out_dir: Path) -> li
         cfg,
         {k: v[keep] for k, v in truth.items()},
     )
+    extra = {
+        "arm": village_arms(extra_rng, people, cfg["programme_villages_per_stratum"]),
+        "traits": household_traits(extra_rng, len(people)),
+    }
+    mid_keep = _midline_keep(extra_rng, len(people), keep, cfg)
+    mid, _ = _wave(
+        extra_rng,
+        people.iloc[mid_keep].reset_index(drop=True),
+        "midline",
+        cfg,
+        {k: v[mid_keep] for k, v in truth.items()},
+    )
+    frames = {
+        wave: _with_outcomes(extra_rng, frame, rows, extra, wave, cfg)
+        for wave, frame, rows in (
+            ("baseline", base, np.arange(len(people))),
+            ("midline", mid, mid_keep),
+            ("endline", end, keep),
+        )
+    }
     labels = _value_labels(cfg, people)
-    for wave, frame in (("baseline", base), ("endline", end)):
-        _write_wave(rng, frame, wave, cfg, labels, out_dir)
+    for wave, wave_rng in (("baseline", rng), ("endline", rng), ("midline", extra_rng)):
+        _write_wave(wave_rng, frames[wave], wave, cfg, labels, out_dir)
     return ["Fictional example data (not from the paper): no printed values to match."]

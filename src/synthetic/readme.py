@@ -45,9 +45,12 @@ codebook of both Kobo exports |
 | `tajikistan/qualitative_register.csv` | hand-kept register (UTF-8 CSV) | the 223 qualitative \
 participants of Figure 3 (location × respondent group × collection type), plus a test row and \
 duplicate entries |
-| `example_country/example_{baseline,endline}_surveycto.dta` | SurveyCTO Stata export (`key`, \
-`submissiondate`; value labels; −98/−99 codes) | **EXAMPLE DATA, not from the paper**: a fictional \
-household panel with strata, village clusters and weights, for the "Add a country" walkthrough |
+| `example_country/example_{baseline,midline,endline}_surveycto.dta` | SurveyCTO Stata export \
+(`key`, `submissiondate`; value labels; −98/−99 codes) | **EXAMPLE DATA, not from the paper**: a \
+fictional three-wave household panel with strata, village clusters, weights and a programme arm \
+(half the villages), five yes/no and 4-point items, a WHO-5 wellbeing scale, a social-cohesion \
+scale with a negatively worded item, a monthly household income, three support items and a \
+child's literacy score, for the "Add a country" walkthrough |
 
 Every file also carries realistic mess for the cleaning stage: duplicate submissions, test \
 submissions,

@@ -298,7 +298,7 @@ def _check_sex_flag(root, proc):
         "Female (baseline) | Male (endline)",
     )
     acc = output(root, "example_country", "respondents", "row_accounting")
-    assert acc["kept"].tolist() == ["603", "561"]  # flagged, not excluded
+    assert acc["kept"].tolist() == ["603", "579", "561"]  # flagged, not excluded
 
 
 def _older_by_twenty(sheet):
@@ -556,7 +556,7 @@ CASES = [
         bad.edit_yaml(EX_CFG, _weight(float("inf"))),
         target("example_country"),
         [
-            "design weight 'weight' is missing or invalid for 1164",
+            "design weight 'weight' is missing or invalid for 1743",
             "positive weight (a finite number above 0)",
         ],
         command=clean("example_country"),

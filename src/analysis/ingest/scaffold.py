@@ -144,6 +144,17 @@ def _guess(columns: list[str], role: str) -> str | None:
     return next((c for c in columns if pattern.search(c.split("/")[-1])), None)
 
 
+def _numeric_kind(series: pd.Series, missing: list) -> str | None:
+    """'integer' or 'number' for a column whose values other than the missing codes are all
+    numbers (and some are given), else None."""
+    values = series.replace("", None).dropna()
+    values = values[~values.isin(missing)]
+    numeric = pd.to_numeric(values, errors="coerce")
+    if values.empty or numeric.isna().any():
+        return None
+    return "integer" if (numeric % 1 == 0).all() else "number"
+
+
 def _describe(table: RawTable, col: str) -> tuple[dict, str]:
     """A codebook entry for one raw column, and a comment describing it."""
     series = table.frame[col]
@@ -165,6 +176,9 @@ def _describe(table: RawTable, col: str) -> tuple[dict, str]:
             entry["missing"] = [
                 int(m) if isinstance(m, float) and m.is_integer() else m for m in missing
             ]
+        kind = _numeric_kind(series, missing) if set(labels) <= set(missing) else None
+        if kind:  # labels name only missing codes (e.g. -99=Don't know): an amount or a score
+            entry["type"] = kind
         return entry, f"{label}: {codes}".strip(": ")
     numeric = pd.to_numeric(series.replace("", None), errors="coerce")
     if series.notna().sum() and numeric.notna().sum() == (series.replace("", None).notna()).sum():

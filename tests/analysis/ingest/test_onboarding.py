@@ -17,6 +17,7 @@ from .test_readers import _two_language_form
 
 DTA = [
     "data/raw/example_country/example_baseline_surveycto.dta",
+    "data/raw/example_country/example_midline_surveycto.dta",
     "data/raw/example_country/example_endline_surveycto.dta",
 ]
 
@@ -72,9 +73,9 @@ def test_scaffold_reads_stata_metadata():
     text = draft_country_config(ROOT, "walkthrough", DTA)
     doc = yaml.safe_load(text)
     ds = doc["datasets"]["respondents"]
-    assert [s["wave"] for s in ds["sources"]] == ["baseline", "endline"] and ds["sources"][0][
-        "format"
-    ] == "stata"
+    assert [s["wave"] for s in ds["sources"]] == ["baseline", "midline", "endline"] and ds[
+        "sources"
+    ][0]["format"] == "stata"
     assert (
         ds["variables"]["respondent_id"]["source"] == "hhid"
         and ds["variables"]["sex"]["source"] == "gender"
@@ -86,6 +87,10 @@ def test_scaffold_reads_stata_metadata():
     assert (
         "Not at all" in text and "0=Male, 1=Female" in text
     )  # value labels shown beside the variable
+    # value labels that name only missing codes (-99=Don't know): a number, not a category
+    assert ds["variables"]["hh_income"] == {"missing": [-99], "type": "integer"}
+    assert ds["variables"]["literacy_score"] == {"missing": [-99, -98], "type": "integer"}
+    assert ds["variables"]["who5_1"] == {"missing": [-99, -98]}  # labelled codes 0-5 stay labels
     assert set(ds["pii"]) == {"respondent_name", "phone"}
     assert ds["derive"]["cluster"] == {"copy": "village_code"} and ds["derive"]["weight"] == {
         "copy": "wt"
