@@ -293,9 +293,10 @@ def _check_sex_flag(root, proc):
     assert flag[["source_file", "source_row", "severity", "variable"]].values.tolist() == [
         [DTA_END, "3", "warning", "sex"]
     ]
+    # the pair compared is the respondent's previous interview: the midline one
     assert flag["raw_value"].iloc[0] in (
-        "Male (baseline) | Female (endline)",
-        "Female (baseline) | Male (endline)",
+        "Male (midline) | Female (endline)",
+        "Female (midline) | Male (endline)",
     )
     acc = output(root, "example_country", "respondents", "row_accounting")
     assert acc["kept"].tolist() == ["603", "579", "561"]  # flagged, not excluded
