@@ -260,3 +260,27 @@ def test_first_to_last_rows_answer_a_claims_baseline_and_endline():
     assert set(rows["from_wave"]) == {1999.0}  # read back as a number: still the first wave
     two = table[(table["from_wave"] == "2000") & (table["to_wave"] == "2001")]
     assert first_to_last(two).equals(two)
+
+
+def test_comparisons_from_the_country_yaml(tmp_path):
+    """`design.comparisons` read from a country config (numbers are wave names); a comparison
+    backwards stops the load with the file and key named."""
+    import yaml
+
+    from analysis.config import load_project
+    from tests.conftest import copy_project
+
+    root = copy_project(tmp_path)
+    path = root / "config" / "countries" / "example_country.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    design = doc["datasets"]["respondents"]["design"]
+    design["comparisons"] = [["baseline", "endline"]]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    loaded = load_project(root).countries["example_country"].datasets["respondents"].design
+    assert loaded.comparisons == (("baseline", "endline"),)
+    design["comparisons"] = [["endline", "baseline"]]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_project(root)
+    assert err.value.file == "config/countries/example_country.yaml"
+    assert "back to the earlier wave 'baseline'" in str(err.value)
