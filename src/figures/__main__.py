@@ -238,7 +238,17 @@ def _default_title(chart: str, country: str, tables=None) -> str:
     if not waves and estimates is not None and "wave" in estimates.columns:
         order = list(dict.fromkeys(text(w) for w in estimates["wave"].dropna()))
         waves = order[:1] + order[-1:] if len(order) > 1 else order
-    if len(waves) == 2:
+    every = (
+        list(dict.fromkeys(text(w) for w in estimates["wave"].dropna()))
+        if estimates is not None and "wave" in estimates.columns
+        else []
+    )
+    several = shifts is not None and {"from_wave", "to_wave"} <= set(shifts.columns)
+    several = several and len(shifts[["from_wave", "to_wave"]].dropna().drop_duplicates()) > 1
+    if len(every) >= 3 or several:  # 3+ waves: every wave's estimates; a block per comparison
+        span = f" ({every[0]} to {every[-1]})" if every else ""
+        dumbbell, forest = f"{c}: indicators over the waves{span}", f"{c}: changes between waves"
+    elif len(waves) == 2:
         dumbbell, forest = (
             f"{c}: indicators at {waves[0]} and {waves[1]}",
             f"{c}: change from {waves[0]} to {waves[1]}",

@@ -1572,7 +1572,7 @@ def build_forest_plot(
     add_source_note(
         fig,
         source,
-        note=_forest_note(s, rows, (w_from, w_to), common_n, design, without_diff, alpha),
+        note=_forest_note(s, rows, axis_waves, common_n, design, without_diff, alpha),
     )
     _fit_panel_titles(fig, panels)
     return fig

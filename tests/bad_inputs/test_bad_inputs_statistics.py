@@ -294,11 +294,11 @@ def check_three_waves(root, proc):
 
 
 def _three_waves_named_by_year(root):
-    """Waves "1999", "2000", "2001" (YAML reads them as numbers: names all the same)."""
+    """Waves "1999", "2000", "2001" (quoted in the YAML: an unquoted 1999 is a number, which the
+    schema refuses with the fix)."""
     _add_midline(root)
-    bad.edit_yaml(EX_YAML, _rename_waves({"baseline": 1999, "midline": 2000, "endline": 2001}))(
-        root
-    )
+    renamed = {"baseline": "1999", "midline": "2000", "endline": "2001"}
+    bad.edit_yaml(EX_YAML, _rename_waves(renamed))(root)
 
 
 def check_three_waves_named_by_year(root, proc):
@@ -423,7 +423,7 @@ CASES = [
     ),
     bad.Case(
         "three_waves_named_1999_2000_2001",
-        "three waves named 1999, 2000 and 2001 (numbers in YAML)",
+        "three waves named 1999, 2000 and 2001",
         _three_waves_named_by_year,
         "",
         [],

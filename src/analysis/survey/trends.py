@@ -103,7 +103,6 @@ def _long_answers(
     data: pd.DataFrame,
     ids: list[str],
     lay,
-    strata_keys: list[str],
     numbers: dict[str, int],
     group_vars: Sequence[str],
 ) -> pd.DataFrame:
@@ -257,15 +256,13 @@ def trend_table(
     country : str
         Country code (the `country` column).
     design : Design
-        Waves (their order numbers the waves), cluster, weight, strata, fpc, lonely-PSU rule,
-        `ci_df`, panel key, `clusters_revisited`.
+        Waves (numbered in order), cluster, weight, strata, fpc, lonely_psu, ci_df, panel key.
     alpha : float
         1 - confidence level (proportion).
     group_vars : sequence of str
         Grouping variables besides the whole sample (each group a domain).
     passes : DesignPasses, optional
-        Accepted for a uniform call with the estimates and shifts; the trend needs its own pass
-        (the influence of a slope is not a domain total).
+        Unused (a slope's influence is not a domain total); for a call like the estimates'.
     measures : mapping of str to {"share", "mean"}, optional
         Each indicator's measure; default: "share" when every answer is 0 or 1, else "mean".
 
@@ -289,7 +286,7 @@ def trend_table(
         return pd.DataFrame(columns=TREND_COLUMNS)
     numbers = wave_numbers(design, present)
     lay, strata_keys = _trend_layout(data, design)
-    long = _long_answers(data, ids, lay, strata_keys, numbers, group_vars)
+    long = _long_answers(data, ids, lay, numbers, group_vars)
     if long.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
     fit, infl = _slopes(long)

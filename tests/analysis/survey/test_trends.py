@@ -228,3 +228,59 @@ def test_comparisons_config_accepts_numbers_as_wave_names():
     from analysis.config import check_design
 
     check_design(_country([[1999, 2001], ["2000", "2001"]]), "config/countries/x.yaml")
+
+
+def test_three_wave_panel_pairs_are_matched_per_comparison():
+    """A simple random panel: each comparison's pairs are the people answering in both of its
+    waves, the rest counted as unmatched."""
+    design = DESIGNS["panel"][1]
+    table = shift_table(PANEL_DATA, Y, "x", design)
+    overall = table[table["group_var"] == "overall"].set_index(["from_wave", "to_wave"])
+    answered = PANEL_DATA.dropna(subset=["y"]).groupby("wave")["respondent_id"].agg(set)
+    for first, last in (("1999", "2000"), ("2000", "2001"), ("1999", "2001")):
+        both = answered[first] & answered[last]
+        row = overall.loc[(first, last)]
+        assert row["pairs_n"] == len(both)
+        assert row["unmatched_from"] == len(answered[first] - both)
+        assert row["unmatched_to"] == len(answered[last] - both)
+        later = PANEL_DATA[PANEL_DATA["respondent_id"].isin(both)].set_index(["wave"])
+        change = (
+            later.loc[last].set_index("respondent_id")["y"]
+            - later.loc[first].set_index("respondent_id")["y"]
+        )
+        assert row["diff_pp"] == pytest.approx(100 * change.mean(), rel=1e-12)
+
+
+def test_first_to_last_rows_answer_a_claims_baseline_and_endline():
+    from analysis.audit.recompute import first_to_last
+
+    table = shift_table(*DESIGNS["srs"][:1], Y, "x", DESIGNS["srs"][1])
+    rows = first_to_last(table.assign(from_wave=table["from_wave"].astype(float)))
+    assert len(rows) and set(rows["to_wave"]) == {"2001"}
+    assert set(rows["from_wave"]) == {1999.0}  # read back as a number: still the first wave
+    two = table[(table["from_wave"] == "2000") & (table["to_wave"] == "2001")]
+    assert first_to_last(two).equals(two)
+
+
+def test_comparisons_from_the_country_yaml(tmp_path):
+    """`design.comparisons` read from a country config (numbers are wave names); a comparison
+    backwards stops the load with the file and key named."""
+    import yaml
+
+    from analysis.config import load_project
+    from tests.conftest import copy_project
+
+    root = copy_project(tmp_path)
+    path = root / "config" / "countries" / "example_country.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    design = doc["datasets"]["respondents"]["design"]
+    design["comparisons"] = [["baseline", "endline"]]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    loaded = load_project(root).countries["example_country"].datasets["respondents"].design
+    assert loaded.comparisons == (("baseline", "endline"),)
+    design["comparisons"] = [["endline", "baseline"]]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_project(root)
+    assert err.value.file == "config/countries/example_country.yaml"
+    assert "back to the earlier wave 'baseline'" in str(err.value)
