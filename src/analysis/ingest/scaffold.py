@@ -167,7 +167,7 @@ def _describe(table: RawTable, col: str) -> tuple[dict, str]:
             f"{int(k) if isinstance(k, float) and k.is_integer() else k}={v}"
             for k, v in list(labels.items())[:12]
         )
-        entry = {}
+        entry: dict[str, Any] = {}
         missing = sorted(
             {k for k, v in labels.items() if MISSING_LABEL.search(str(v))}
             | table.missing_values.get(col, set())
