@@ -89,7 +89,15 @@ def statistics_outputs():
     return [
         f"reports/tables/{c}/{kind}.csv"
         for c in COUNTRIES
-        for kind in ("estimates", "shifts", "attrition", "trends")
+        for kind in (
+            "estimates",
+            "shifts",
+            "attrition",
+            "trends",
+            "mean_estimates",
+            "mean_shifts",
+            "scales",
+        )
     ]
 
 

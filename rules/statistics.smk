@@ -1,5 +1,6 @@
-# Estimates, wave-to-wave shifts, panel attrition and trends (3+ waves) per country (design from
-# config/countries/<country>.yaml), one job: the respondent data are read once for all of them.
+# Estimates and wave-to-wave shifts (shares and means), panel attrition, scale reliability and
+# trends (3+ waves) per country (design from config/countries/<country>.yaml), one job: the
+# respondent data are read once for all of them.
 
 
 rule statistics:
@@ -11,6 +12,9 @@ rule statistics:
         shifts="reports/tables/{country}/shifts.csv",
         attrition="reports/tables/{country}/attrition.csv",
         trends="reports/tables/{country}/trends.csv",
+        mean_estimates="reports/tables/{country}/mean_estimates.csv",
+        mean_shifts="reports/tables/{country}/mean_shifts.csv",
+        scales="reports/tables/{country}/scales.csv",
     log:
         "logs/{country}/statistics.log",
     benchmark:
@@ -25,4 +29,6 @@ rule statistics:
         "{params.py} statistics --country {wildcards.country:q} --data {input.data:q}"
         " --estimates {output.estimates:q} --shifts {output.shifts:q}"
         " --attrition {output.attrition:q} --trends {output.trends:q}"
+        " --mean-estimates {output.mean_estimates:q} --mean-shifts {output.mean_shifts:q}"
+        " --scales {output.scales:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

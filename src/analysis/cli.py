@@ -177,18 +177,39 @@ def _write_csv_table(table, path: Path) -> None:
     write_csv(table, path, float_format="%.10g")
 
 
+def _design_variables(design) -> list[str]:
+    """The design's variables (cluster, weight, strata, fpc, panel key, panel weight) it names."""
+    named = (
+        design.cluster,
+        design.weight,
+        design.strata,
+        design.fpc,
+        design.panel_key,
+        design.panel_weight,
+    )
+    return [v for v in named if v]
+
+
+def _scale_items_read(project, country: str) -> list[str]:
+    """The item variables of this country's scale indicators (their reliability reads them)."""
+    from analysis.indicators import scales_measured
+
+    return [item for _, how in scales_measured(project.indicators, country) for item in how.items]
+
+
 def _country_inputs(args):
     """Project, country config, design and only the respondent columns the statistics need."""
     import pyarrow.parquet as pq
 
     from analysis.config import load_project
+    from analysis.survey.domains import read_respondents
     from analysis.survey.estimates import indicator_ids
 
     project = load_project(args.root)
     country = project.countries[args.country]
     design = country.design
     available = set(pq.read_schema(args.data).names)
-    ids = indicator_ids(project.indicators, args.country, available)
+    ids = indicator_ids(project.indicators, args.country, available, measure=None)
     wanted = [
         "respondent_id",
         "wave",
@@ -196,40 +217,20 @@ def _country_inputs(args):
         "age_band",  # compared between panel stayers and leavers (attrition)
         *country.estimate_groups,
         *ids,
-        *[
-            v
-            for v in (
-                design.cluster,
-                design.weight,
-                design.strata,
-                design.fpc,
-                design.panel_key,
-                design.panel_weight,
-            )
-            if v
-        ],
+        *_design_variables(design),
+        *_scale_items_read(project, args.country),
     ]
-    from analysis.survey.domains import read_respondents
-
-    return (
-        project,
-        country,
-        design,
-        read_respondents(args.data, [c for c in dict.fromkeys(wanted) if c in available], ids),
-    )
+    columns = [c for c in dict.fromkeys(wanted) if c in available]
+    return project, country, design, read_respondents(args.data, columns, ids)
 
 
-def cmd_statistics(args) -> None:
-    """Estimates, shifts and panel attrition of one country from one read of its respondent data
-    (any may be skipped)."""
+def _share_tables(args, project, country, design, data, passes) -> dict:
+    """The share indicators' estimates, shifts and panel attrition asked for (path -> table)."""
     from analysis.survey.attrition import attrition_table
-    from analysis.survey.domains import DesignPasses
     from analysis.survey.estimates import estimate_table
     from analysis.survey.shifts import shift_table
 
-    project, country, design, data = _country_inputs(args)
     settings = project.settings_for(args.country)
-    passes = DesignPasses(data)
     tables = {}
     if args.estimates:
         tables[args.estimates] = estimate_table(
@@ -256,37 +257,106 @@ def cmd_statistics(args) -> None:
         )
     if getattr(args, "attrition", None):
         tables[args.attrition] = attrition_table(
+            data, project.indicators, args.country, design, country.estimate_groups, settings.alpha
+        )
+    return tables
+
+
+def _mean_tables(args, project, country, design, data, passes) -> dict:
+    """The mean indicators' (means, scales, counts) estimates and shifts asked for."""
+    from analysis.survey.estimates import indicator_ids
+    from analysis.survey.means import mean_estimate_table, mean_shift_table
+
+    settings = project.settings_for(args.country)
+    ids = indicator_ids(project.indicators, args.country, data, measure="mean")
+    units = {i.id: i.countries[args.country].unit or "" for i in project.indicators if i.id in ids}
+    tables = {}
+    if getattr(args, "mean_estimates", None):
+        tables[args.mean_estimates] = mean_estimate_table(
             data,
-            project.indicators,
+            ids,
+            units,
             args.country,
             design,
             country.estimate_groups,
+            settings.min_group_n,
+            settings.alpha,
+            passes,
+        )
+    if getattr(args, "mean_shifts", None):
+        tables[args.mean_shifts] = mean_shift_table(
+            data,
+            ids,
+            units,
+            args.country,
+            design,
+            design.comparisons,
+            settings.alpha,
+            settings.multiplicity_family,
+            settings.min_group_n,
+            passes,
+        )
+    return tables
+
+
+def _scales(project, country: str, design, data):
+    """Every scale indicator's reliability per wave (scales.csv; header only without scales)."""
+    from analysis.indicators import scale_item_scores, scales_measured
+    from analysis.survey.reliability import ScaleItems, scale_table
+
+    scales = [
+        ScaleItems(ind_id, scale_item_scores(data, how), tuple(how.reverse or ()))
+        for ind_id, how in scales_measured(project.indicators, country)
+    ]
+    return scale_table(scales, data["wave"], design.waves, country)
+
+
+def _trends(project, country: str, design, data, passes):
+    """The linear trends of `country`'s indicators over 3+ waves (header only otherwise): shares
+    in percentage points and means in their unit per wave step."""
+    from analysis.indicators import measure_of
+    from analysis.survey.estimates import indicator_ids
+    from analysis.survey.trends import trend_table
+
+    ids = indicator_ids(project.indicators, country, data, measure=None)
+    group_vars = ("sex",) if "sex" in data and data["sex"].dropna().nunique() > 1 else ()
+    return trend_table(
+        data,
+        ids,
+        country,
+        design,
+        project.settings_for(country).alpha,
+        group_vars,
+        passes,
+        measure_of(project.indicators, country),
+    )
+
+
+def cmd_statistics(args) -> None:
+    """Estimates, shifts, attrition, means, scales and trends of one country from one read of its
+    respondent data (each may be skipped); the share and mean shifts share one Holm family."""
+    from analysis.survey.domains import DesignPasses
+    from analysis.survey.shifts import jointly_adjusted
+
+    project, country, design, data = _country_inputs(args)
+    passes = DesignPasses(data)
+    tables = _share_tables(args, project, country, design, data, passes)
+    tables |= _mean_tables(args, project, country, design, data, passes)
+    if args.shifts and getattr(args, "mean_shifts", None):
+        settings = project.settings_for(args.country)
+        tables[args.shifts], tables[args.mean_shifts] = jointly_adjusted(
+            tables[args.shifts],
+            tables[args.mean_shifts],
+            settings.multiplicity_family,
             settings.alpha,
         )
+    if getattr(args, "scales", None):
+        tables[args.scales] = _scales(project, args.country, design, data)
     if getattr(args, "trends", None):
         tables[args.trends] = _trends(project, args.country, design, data, passes)
     with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
-
-
-def _trends(project, country: str, design, data, passes):
-    """The linear trends of `country`'s indicators over 3+ waves (header only otherwise), each
-    indicator's measure from the project when it says (share or mean)."""
-    from analysis.survey.estimates import indicator_ids
-    from analysis.survey.trends import trend_table
-
-    ids = indicator_ids(project.indicators, country, data)
-    try:  # the indicator kinds (issue 16) give each indicator's measure
-        from analysis.indicators import measure_of  # type: ignore[attr-defined]
-
-        measures = measure_of(project.indicators, country)
-    except ImportError:
-        measures = None
-    group_vars = ("sex",) if "sex" in data and data["sex"].dropna().nunique() > 1 else ()
-    return trend_table(
-        data, ids, country, design, project.settings.alpha, group_vars, passes, measures
-    )
 
 
 def cmd_new_country(args) -> None:
@@ -419,6 +489,9 @@ def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--trends", help="write the linear trends over 3+ waves here (header only otherwise)"
     )
+    p.add_argument("--mean-estimates", help="write the mean indicators' estimates here")
+    p.add_argument("--mean-shifts", help="write the mean indicators' shifts here")
+    p.add_argument("--scales", help="write the scale indicators' reliability here")
     p.set_defaults(func=cmd_statistics)
 
 

@@ -208,6 +208,21 @@ def _first_error(
     return errors[0] if errors else None
 
 
+def _key_text(key) -> str:
+    """A mapping key as the message shows it (YAML may give a boolean or a number)."""
+    return str(key)
+
+
+def _boolean_key_hint(key) -> str:
+    """Why a key is a boolean: YAML reads an unquoted on/off/yes/no/true/false as true or false."""
+    if isinstance(key, bool):
+        return (
+            "YAML reads an unquoted on, off, yes, no, true or false as a boolean: quote the key"
+            " (e.g. 'on') or use the key this place allows; "
+        )
+    return ""
+
+
 def _unknown_key_error(
     err: jsonschema.ValidationError, where: str, source: str
 ) -> InputError | None:
@@ -216,9 +231,10 @@ def _unknown_key_error(
     if err.validator == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
-        key = extra[0] if extra else "?"
+        key = _key_text(extra[0]) if extra else "?"
         near = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean '{near[0]}'? " if near else ""
+        hint += _boolean_key_hint(extra[0] if extra else None)
         hint += _other_kind_hint(key, err.instance, allowed)
         return InputError(
             f"unknown key '{key}' at {where}",
@@ -233,12 +249,13 @@ def _unknown_key_error(
         allowed = sorted({k for b in branches for k in b.get("properties", {})})
         extra = [k for k in err.instance if k not in allowed]
         if extra:
-            near = difflib.get_close_matches(extra[0], allowed, n=1)
+            near = difflib.get_close_matches(_key_text(extra[0]), allowed, n=1)
             return InputError(
-                f"unknown key '{extra[0]}' at {where}",
+                f"unknown key '{_key_text(extra[0])}' at {where}",
                 file=source,
-                key=extra[0],
+                key=_key_text(extra[0]),
                 fix=(f"did you mean '{near[0]}'? " if near else "")
+                + _boolean_key_hint(extra[0])
                 + _other_kind_hint(extra[0], err.instance, allowed)
                 + f"{err.schema.get('description', 'allowed keys')}",
             )

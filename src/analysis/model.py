@@ -557,13 +557,13 @@ class ScaleMapping(_Mapping):
 
 
 class CutoffMapping(_ShareMapping):
-    """A share from another scale indicator's score: 1 where its `on` score (raw: before multiply
+    """A share from another scale indicator's score: 1 where its `scale_score` (raw: before multiply
     and add; reported: after) compares to `value` by `operator`."""
 
     tag: ClassVar[str] = "cutoff"
     kind: Literal["cutoff"]
     scale: str
-    on: Literal["raw", "reported"]
+    scale_score: Literal["raw", "reported"]
     operator: ComparisonOperator
     value: float
 
@@ -617,7 +617,7 @@ MAPPING_KEYS = (
     "multiply",
     "add",
     "scale",
-    "on",
+    "scale_score",
 )
 
 
@@ -669,7 +669,7 @@ class CountryIndicator(_Model):
     multiply: float | None = None
     add: float | None = None
     scale: str | None = None
-    on: Literal["raw", "reported"] | None = None
+    scale_score: Literal["raw", "reported"] | None = None
 
     def mapping(self) -> dict:
         """The keys that say how the country measures it (validated as an IndicatorMapping by the

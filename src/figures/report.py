@@ -32,6 +32,7 @@ from markupsafe import Markup
 from analysis.csv_files import read_output_csv
 from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
 
+from .scales_section import scales_section
 from .tables import (
     MISSING,
     PUBLISHED,
@@ -79,6 +80,10 @@ class CountryInputs:
     attrition: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     # linear trends over 3+ waves (trends.csv; empty with fewer waves, or not given)
     trends: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    # mean indicators (means, scales, counts): estimates and changes; scale reliability
+    mean_estimates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    mean_shifts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    scales: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def _text(value) -> str:
@@ -352,6 +357,85 @@ def trends_table(
     return {"rows": rows, "notes": marks.lines}
 
 
+MEAN_DECIMALS = 2  # means, their changes and intervals, in the indicator's unit
+EFFECT_SIZE_NAMES = {"hedges_g": "Hedges' g", "cohens_dz": "Cohen's dz"}
+
+
+def _mean_text(value) -> str:
+    """A mean, a change or a limit in the indicator's unit with MEAN_DECIMALS ("–" for none)."""
+    return num(value, MEAN_DECIMALS) if pd.notna(value) else MISSING
+
+
+def _overall_and_sex(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows for all respondents and by sex (the other groups stay in the CSV)."""
+    return table[table["group_var"].isin(["overall", "sex"])]
+
+
+def mean_estimate_rows(est: pd.DataFrame, labels: dict) -> tuple[list[list], list[str]]:
+    """The mean indicators' estimates (mean_estimates.csv) as text cells per row, and the notes:
+    indicator, unit, wave, group, n, mean (SD), median, 95% CI."""
+    est = _overall_and_sex(est)
+    marks = row_notes(note_texts(est))
+    rows = [
+        [
+            labels.get(r.indicator, r.indicator),
+            _text(r.unit),
+            wave_text(r.wave),
+            r.group,
+            num(r.n, 0),
+            f"{_mean_text(r.mean)}{m} ({_mean_text(r.sd)})",
+            _mean_text(r.median),
+            interval(r.ci_low, r.ci_high, " to ", decimals=MEAN_DECIMALS),
+        ]
+        for r, m in zip(est.itertuples(), marks.marks)
+    ]
+    return rows, marks.lines
+
+
+def mean_shift_rows(sh: pd.DataFrame, labels: dict, alpha: float) -> tuple[list[list], list[str]]:
+    """The mean indicators' changes (mean_shifts.csv) as text cells per row, and the notes:
+    indicator, group, from -> to, the two means, the change (* Holm p < alpha) with its 95% CI,
+    test, p, Holm p and the effect size (Hedges' g or Cohen's dz)."""
+    sh = _overall_and_sex(sh)
+    marks = row_notes(note_texts(sh))
+    rows = [
+        [
+            labels.get(r.indicator, r.indicator),
+            r.group,
+            _comparison_text(r),
+            _mean_text(r.from_mean),
+            _mean_text(r.to_mean),
+            f"{_mean_text(r.diff)}{'*' if r.p_holm < alpha else ''}{m}",
+            interval(r.ci_low, r.ci_high, " to ", decimals=MEAN_DECIMALS),
+            _text(r.test) or MISSING,
+            _p(r.p_value),
+            _p(r.p_holm),
+            f"{num(r.effect_size, 2)} ({EFFECT_SIZE_NAMES.get(r.effect_size_kind, '')})"
+            if pd.notna(r.effect_size)
+            else MISSING,
+        ]
+        for r, m in zip(sh.itertuples(), marks.marks)
+    ]
+    return rows, marks.lines
+
+
+def means_view(c: CountryInputs, labels: dict, alpha: float) -> dict | None:
+    """The mean indicators' estimates and changes for the `means` macro; None without any."""
+    if c.mean_estimates.empty:
+        return None
+    est_rows, est_notes = mean_estimate_rows(c.mean_estimates, labels)
+    shift_rows, shift_notes = (
+        mean_shift_rows(c.mean_shifts, labels, alpha) if len(c.mean_shifts) else ([], [])
+    )
+    return {
+        "estimates": est_rows,
+        "estimate_notes": est_notes,
+        "shifts": shift_rows,
+        "shift_notes": shift_notes,
+        "alpha": alpha,
+    }
+
+
 def country_section(
     c: CountryInputs, labels: dict, alpha: float, decimals: int = DEFAULT_PERCENT_DECIMALS
 ) -> dict:
@@ -375,6 +459,8 @@ def country_section(
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),
         "attrition": attrition_view(c.attrition, labels, alpha, decimals),
         "trends": trends_table(c.name, c.trends, labels, decimals),
+        "means": means_view(c, labels, alpha),
+        "scales": Markup(scales_section(c.scales, labels)),
     }
 
 
@@ -708,13 +794,16 @@ def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
         read_output_csv(processed / "exclusions.csv"),
         log,
         _attrition(tables_dir / "attrition.csv"),
-        _trends(tables_dir / "trends.csv"),
+        _optional(tables_dir / "trends.csv"),
+        _optional(tables_dir / "mean_estimates.csv", {"wave": str}),
+        _optional(tables_dir / "mean_shifts.csv", {"from_wave": str, "to_wave": str}),
+        _optional(tables_dir / "scales.csv", {"wave": str}),
     )
 
 
-def _trends(path: Path) -> pd.DataFrame:
-    """The trends table, or an empty one where the statistics job wrote none."""
-    return read_output_csv(path) if path.is_file() else pd.DataFrame()
+def _optional(path: Path, dtype: dict | None = None) -> pd.DataFrame:
+    """A statistics table (trends, means, scales), or an empty one where the job wrote none."""
+    return read_output_csv(path, dtype=dtype) if path.is_file() else pd.DataFrame()
 
 
 def _attrition(path: Path) -> pd.DataFrame:

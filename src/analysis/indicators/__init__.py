@@ -7,9 +7,16 @@ Public surface:
     where unanswered)
   scale_scores(frame, mapping) -> (raw, reported) scale scores
   measure_of(indicators, country) -> {indicator id: "share" | "mean"}
+  scales_measured(indicators, country) -> [(indicator id, scale mapping)] of a country's scales
 """
 
-from analysis.indicators.columns import add_indicator_columns, measure_of, measured, variables_read
+from analysis.indicators.columns import (
+    add_indicator_columns,
+    measure_of,
+    measured,
+    scales_measured,
+    variables_read,
+)
 from analysis.indicators.scales import scale_item_scores, scale_scores
 
 __all__ = [
@@ -18,5 +25,6 @@ __all__ = [
     "measured",
     "scale_item_scores",
     "scale_scores",
+    "scales_measured",
     "variables_read",
 ]

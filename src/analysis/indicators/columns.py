@@ -43,6 +43,13 @@ def measured(indicators: list[Indicator], country: str) -> list[tuple[Indicator,
     return [(ind, ind.countries[country]) for ind in indicators if country in ind.countries]
 
 
+def scales_measured(indicators: list[Indicator], country: str) -> list[tuple[str, ScaleMapping]]:
+    """(indicator id, scale mapping) for this country's scale indicators, in configured order."""
+    return [
+        (i.id, how) for i, how in measured(indicators, country) if isinstance(how, ScaleMapping)
+    ]
+
+
 def measure_of(indicators: list[Indicator], country: str) -> dict[str, str]:
     """Indicator id -> its measure for this country: "share" (0/1 column, reported in percent) or
     "mean" (float column, reported in the indicator's unit)."""
@@ -208,7 +215,7 @@ def _mean(frame: pd.DataFrame, how: MeanMapping, ind_id: str, log: list) -> np.n
 
 def _cutoff(frame: pd.DataFrame, how: CutoffMapping, scale: ScaleMapping):
     raw, reported = scale_scores(frame, scale)
-    score = raw if how.on == "raw" else reported
+    score = raw if how.scale_score == "raw" else reported
     return share_column(compare(score, how.operator, how.value), np.isnan(score))
 
 

@@ -345,10 +345,20 @@ def _lonely_stratum_message(
     return problem, fix
 
 
-def indicator_ids(indicators: list[Indicator], country: str, data) -> list[str]:
-    """This country's indicators present in `data` (a DataFrame, or the names of its columns)."""
+def indicator_ids(
+    indicators: list[Indicator], country: str, data, measure: str | None = "share"
+) -> list[str]:
+    """This country's indicators present in `data` (a DataFrame, or the names of its columns) whose
+    measure is `measure` ("share": 0/1 columns reported in percent; "mean": numeric columns
+    reported in their unit; None: both), in configured order."""
     columns = set(getattr(data, "columns", data))
-    return [i.id for i in indicators if country in i.countries and i.id in columns]
+    return [
+        i.id
+        for i in indicators
+        if country in i.countries
+        and i.id in columns
+        and measure in (None, i.countries[country].measure)
+    ]
 
 
 def _srs_estimates(

@@ -70,6 +70,7 @@ from analysis.survey.shifts import (
     _with_pair_weight_note,
     adjust_pvalues,
     linearised_contrast,
+    with_significance,
 )
 
 MEAN_ESTIMATE_COLUMNS = [
@@ -119,7 +120,8 @@ MEAN_SHIFT_COLUMNS = [
     "wilcoxon_statistic",
     "wilcoxon_p",
     "p_holm",
-    "significant",
+    "p_bh",
+    "significant_holm",
     "unit",
     "note",
 ]
@@ -827,7 +829,7 @@ def mean_shift_table(
     comparisons : sequence of (str, str), optional
         (from_wave, to_wave) pairs; default the first and last waves in configured order.
     alpha : float
-        1 - confidence level and the level of `significant` (proportion).
+        1 - confidence level and the level of `significant_holm` (proportion).
     family : {"country", "indicator", "group_var"}
         The rows adjusted together by Holm (rows without a p-value are not part of it).
     min_group_n : int
@@ -838,7 +840,7 @@ def mean_shift_table(
     pandas.DataFrame
         MEAN_SHIFT_COLUMNS: each wave's n and mean (panels: the matched pairs'), diff = to - from
         and its interval (the indicator's unit), test, p_value, effect size, Wilcoxon (simple
-        random panels), p_holm, significant (p_holm < alpha; empty without a p-value), note.
+        random panels), p_holm, significant_holm (p_holm < alpha; empty without a p-value), note.
 
     References
     ----------
@@ -871,7 +873,7 @@ def _finished(
     alpha: float,
     family: str,
 ) -> pd.DataFrame:
-    """Design columns, unit, Holm within `family`, `significant`, report order (indicators as
+    """Design columns, unit, Holm within `family`, `significant_holm`, report order (indicators as
     given, comparisons as given, overall then groups sorted) and the published columns."""
     table["country"] = country
     for column, value in design.columns().items():
@@ -881,9 +883,7 @@ def _finished(
         if column not in table:
             table[column] = np.nan
     table["note"] = table["note"].where(table["note"].notna(), "")
-    table = adjust_pvalues(table, family)
-    significant = (table["p_holm"] < alpha).astype(object)
-    table["significant"] = significant.where(table["p_holm"].notna(), None)
+    table = with_significance(adjust_pvalues(table, family), alpha)
     rank = {
         "indicator": {i: k for k, i in enumerate(ids)},
         "group_var": {OVERALL: 0},

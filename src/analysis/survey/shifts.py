@@ -1490,13 +1490,57 @@ def _judged(
     ):
         if col not in table:
             table[col] = np.nan
-    table = adjust_pvalues(table, family)
+    return with_significance(adjust_pvalues(table, family), alpha)
+
+
+def with_significance(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """`significant_holm`: whether the Holm-adjusted p-value is below `alpha` (empty where there is
+    no p-value)."""
     table["significant_holm"] = table["p_holm"] < alpha
     if table["p_holm"].isna().any():
         table["significant_holm"] = (
             table["significant_holm"].astype(object).where(table["p_holm"].notna(), None)
         )
     return table
+
+
+def jointly_adjusted(
+    shares: pd.DataFrame, means: pd.DataFrame, family: str, alpha: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The share and mean shifts of one country with Holm and Benjamini-Hochberg p-values adjusted
+    over both tables' rows together (one family of tests per `family` key, whatever the measure),
+    and `significant_holm` recomputed; the raw `p_value` is unchanged.
+
+    Parameters
+    ----------
+    shares, means : pandas.DataFrame
+        shift_table and means.mean_shift_table outputs (country, indicator, group_var, p_value).
+    family : {"country", "indicator", "group_var"}
+        The multiplicity family (as `adjust_pvalues`).
+    alpha : float
+        The level of `significant_holm` (proportion).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The two tables, same rows and columns.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scand J Stat 6:65-70.
+    """
+    if means.empty or shares.empty:
+        return shares, means
+    keys = ["country", "indicator", "group_var", "p_value"]
+    both = adjust_pvalues(pd.concat([shares[keys], means[keys]], ignore_index=True), family)
+    split = len(shares)
+    out = []
+    for table, part in ((shares, both.iloc[:split]), (means, both.iloc[split:])):
+        table = table.copy()
+        table["p_holm"] = part["p_holm"].to_numpy()
+        table["p_bh"] = part["p_bh"].to_numpy()
+        out.append(with_significance(table, alpha))
+    return out[0], out[1]
 
 
 def shift_table(

@@ -48,7 +48,7 @@ NEW = {
     "low_efficacy": {
         "kind": "cutoff",
         "scale": "efficacy_scale",
-        "on": "raw",
+        "scale_score": "raw",
         "operator": "<",
         "value": 6,
     },

@@ -66,7 +66,7 @@ def test_every_kind_builds_its_model_with_its_measure(tmp_path):
                 "low": {
                     "kind": "cutoff",
                     "scale": "wellbeing",
-                    "on": "raw",
+                    "scale_score": "raw",
                     "operator": "<",
                     "value": 1,
                 },
@@ -189,7 +189,7 @@ def test_every_kind_builds_its_model_with_its_measure(tmp_path):
             {
                 "kind": "cutoff",
                 "scale": "intergroup_marriage_ok",
-                "on": "raw",
+                "scale_score": "raw",
                 "operator": "<",
                 "value": 1,
             },
@@ -198,7 +198,13 @@ def test_every_kind_builds_its_model_with_its_measure(tmp_path):
             "`kind: scale`",
         ),
         (
-            {"kind": "cutoff", "scale": "nowhere", "on": "reported", "operator": "<", "value": 1},
+            {
+                "kind": "cutoff",
+                "scale": "nowhere",
+                "scale_score": "reported",
+                "operator": "<",
+                "value": 1,
+            },
             "scale",
             ["reads scale 'nowhere'"],
             "`kind: scale`",

@@ -120,7 +120,7 @@ def test_measure_and_unit_of_each_kind():
         ),
         indicator("income", kind="mean", variable="q", unit="USD"),
         indicator("who", kind="scale", items=["a"], unit="points"),
-        indicator("low", kind="cutoff", scale="who", on="raw", operator="<", value=1),
+        indicator("low", kind="cutoff", scale="who", scale_score="raw", operator="<", value=1),
         indicator("rich", kind="threshold", variable="q", operator=">", value=1),
     ]
     assert measure_of(inds, "x") == {
@@ -275,12 +275,14 @@ def test_numeric_items_outside_item_range_stop_the_run():
 
 
 @pytest.mark.parametrize(
-    ("on", "expected"), [("raw", [0, 1, None, None]), ("reported", [0, 0, None, None])]
+    ("scale_score", "expected"), [("raw", [0, 1, None, None]), ("reported", [0, 0, None, None])]
 )
-def test_cutoff_reads_raw_or_reported_score(on, expected):
+def test_cutoff_reads_raw_or_reported_score(scale_score, expected):
     # raw 25, 10, NaN, NaN; reported x4: 100, 40. raw < 13 -> 0, 1; reported < 13 -> 0, 0
     scale = _who(multiply=4)
-    low = indicator("low", kind="cutoff", scale="who5", on=on, operator="<", value=13)
+    low = indicator(
+        "low", kind="cutoff", scale="who5", scale_score=scale_score, operator="<", value=13
+    )
     values = column(_who_frame(), low, scale)
     assert str(values.dtype) == "Int8" and as_list(values) == expected
 
@@ -288,7 +290,7 @@ def test_cutoff_reads_raw_or_reported_score(on, expected):
 def test_absent_variables_leave_the_column_out_for_check_indicators():
     frame = pd.DataFrame({"a": [1]})
     ind = indicator("s", kind="scale", items=["a", "zz"], unit="points")
-    low = indicator("low", kind="cutoff", scale="s", on="raw", operator="<", value=1)
+    low = indicator("low", kind="cutoff", scale="s", scale_score="raw", operator="<", value=1)
     from analysis.indicators import add_indicator_columns
 
     out = add_indicator_columns(frame.copy(), [ind, low], "x")

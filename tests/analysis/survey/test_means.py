@@ -179,8 +179,8 @@ def test_holm_within_the_family_keeps_raw_p(waves):
     tested = table["p_value"].notna()
     expected = multipletests(table.loc[tested, "p_value"], method="holm")[1]
     assert table.loc[tested, "p_holm"].to_numpy() == pytest.approx(expected, rel=1e-12)
-    assert (table.loc[tested, "significant"] == (table.loc[tested, "p_holm"] < 0.05)).all()
-    assert table.loc[~tested, "significant"].isna().all()
+    assert (table.loc[tested, "significant_holm"] == (table.loc[tested, "p_holm"] < 0.05)).all()
+    assert table.loc[~tested, "significant_holm"].isna().all()
 
 
 def _three_waves(seed: int = 3) -> pd.DataFrame:
