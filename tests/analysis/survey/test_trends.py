@@ -287,7 +287,7 @@ def test_comparisons_from_the_country_yaml(tmp_path):
 
 
 def test_trend_on_normal_quantiles():
-    """`ci_df: normal`: the same slope and SE, p from the normal (the df column keeps the design's)."""
+    """`ci_df: normal`: the same slope and SE, p from the normal (df keeps the design's)."""
     from scipy import stats
 
     data, design = DESIGNS["design"]
