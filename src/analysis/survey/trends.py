@@ -308,7 +308,8 @@ def _finished(rows, infl, ids, country, design, measure) -> pd.DataFrame:
         named.groupby(CELL, observed=True)["wave"].agg("; ".join).rename("waves").reset_index(),
         on=CELL,
     )
-    rows["test"] = np.where(rows["p_value"].notna(), TEST, "")
+    test = TEST.replace("Wald t", "Wald z") + " (normal)" if design.ci_df == "normal" else TEST
+    rows["test"] = np.where(rows["p_value"].notna(), test, "")
     rows["country"] = country
     for col, value in design.columns().items():
         rows[col] = value

@@ -284,3 +284,16 @@ def test_comparisons_from_the_country_yaml(tmp_path):
         load_project(root)
     assert err.value.file == "config/countries/example_country.yaml"
     assert "back to the earlier wave 'baseline'" in str(err.value)
+
+
+def test_trend_on_normal_quantiles():
+    """`ci_df: normal`: the same slope and SE, p from the normal (df keeps the design's)."""
+    from scipy import stats
+
+    data, design = DESIGNS["design"]
+    row = trend_table(data, ["y"], "x", design.model_copy(update={"ci_df": "normal"}))
+    row = row[row["group_var"] == "overall"].iloc[0]
+    ref = REF["design"]["y_All"]
+    assert row["se"] == pytest.approx(100 * ref["se"], rel=RTOL) and row["df"] == ref["df"]
+    assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(ref["t"])), rel=RTOL)
+    assert "(normal)" in row["test"]
