@@ -139,7 +139,7 @@ def _indicator_lines() -> str:
     ]
     means = [
         f'  - {{id: bench_amount{i + 1:02d}, label: "Benchmark amount {i + 1}", improvement:'
-        f' increase, kind: mean, variable: amount{i + 1:02d}, missing: [-99], unit: "units"}}'
+        f' increase, kind: mean, variable: amount{i + 1:02d}, unit: "units"}}'
         for i in range(N_MEANS)
     ]
     who5 = ", ".join(WHO5_ITEMS)
