@@ -93,11 +93,16 @@ def test_changed_values_are_logged_with_rule(cleaned):
 
 
 def test_indicators_are_zero_one_or_missing(cleaned, project):
+    """Share indicators are 0/1/NA; mean indicators (means, scales, counts) are numbers."""
     for (country, dataset), result in cleaned.items():
         if dataset != "respondents":
             continue
         for ind in project.indicators_of(country):
-            values = set(result.data[ind.id].dropna().astype(int))
+            column = result.data[ind.id]
+            if ind.countries[country].measure == "mean":
+                assert column.dtype == "float64" and column.notna().any(), f"{country}/{ind.id}"
+                continue
+            values = set(column.dropna().astype(int))
             assert values <= {0, 1} and values, f"{country}/{ind.id}"
 
 
