@@ -326,7 +326,11 @@ def _comparison_text(r) -> str:
 
 
 def trends_table(
-    country: str, tr: pd.DataFrame, labels: dict, decimals: int = DEFAULT_PERCENT_DECIMALS
+    country: str,
+    tr: pd.DataFrame,
+    labels: dict,
+    decimals: int = DEFAULT_PERCENT_DECIMALS,
+    units: dict | None = None,
 ) -> dict | None:
     """The linear trends over 3+ waves (trends.csv) for the `trends` macro; None without rows.
 
@@ -338,13 +342,14 @@ def trends_table(
     """
     if tr is None or tr.empty:
         return None
+    units = units or {}
     marks = row_notes(note_texts(tr))
     rows = [
         {
             "label": labels.get(r.indicator, r.indicator),
             "id": f"trend:{country}/{r.indicator}/{r.group}",
             "group": r.group,
-            "unit": "pp" if r.measure == "share" else "units",
+            "unit": "pp" if r.measure == "share" else units.get(r.indicator, "units"),
             "slope": num(r.slope, decimals),
             "mark": m.strip(),
             "ci": interval(r.ci_low, r.ci_high, " to ", decimals=decimals),
@@ -364,6 +369,13 @@ EFFECT_SIZE_NAMES = {"hedges_g": "Hedges' g", "cohens_dz": "Cohen's dz"}
 def _mean_text(value) -> str:
     """A mean, a change or a limit in the indicator's unit with MEAN_DECIMALS ("–" for none)."""
     return num(value, MEAN_DECIMALS) if pd.notna(value) else MISSING
+
+
+def _units(mean_estimates: pd.DataFrame) -> dict:
+    """Mean indicator id -> its unit (from mean_estimates.csv)."""
+    if mean_estimates.empty:
+        return {}
+    return dict(zip(mean_estimates["indicator"], mean_estimates["unit"].fillna("")))
 
 
 def _overall_and_sex(table: pd.DataFrame) -> pd.DataFrame:
@@ -458,7 +470,7 @@ def country_section(
         "no_shifts": "" if has_shifts else no_shifts_text(waves),
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),
         "attrition": attrition_view(c.attrition, labels, alpha, decimals),
-        "trends": trends_table(c.name, c.trends, labels, decimals),
+        "trends": trends_table(c.name, c.trends, labels, decimals, _units(c.mean_estimates)),
         "means": means_view(c, labels, alpha),
         "scales": Markup(scales_section(c.scales, labels)),
     }
