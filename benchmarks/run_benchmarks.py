@@ -57,7 +57,8 @@ def prepare(workdir: Path, n: int) -> Path:
 
 
 def bare_read_seconds(root: Path) -> float:
-    """pyreadstat alone reading every wave's file, one after the other, in a fresh process (the floor)."""
+    """pyreadstat alone reading every wave's file, one after the other, in a fresh process (the
+    floor)."""
     files = [f"data/raw/bench/bench_{w}.sav" for w in synthetic_country.WAVES]
     code = (
         "import pyreadstat,time;t=time.perf_counter();"
