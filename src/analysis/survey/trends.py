@@ -137,14 +137,15 @@ def _long_answers(y: np.ndarray, base: pd.DataFrame, groupings: dict, n_names: i
 def _slopes(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per cell: the weighted least-squares slope b of y on x, n and the waves with answers; and
     every answer's influence u on b (module docstring), in y units per wave step."""
-    wx, wy = long["w"] * long["x"], long["w"] * long["y"]
-    sums = long.assign(wx=wx, wy=wy).groupby("cell", sort=False)
+    w, x, y = long["w"], long["x"], long["y"]
+    sums = pd.DataFrame({"cell": long["cell"], "w": w, "wx": w * x, "wy": w * y})
+    sums = sums.groupby("cell", sort=False)
     fit = sums[["w", "wx", "wy"]].sum()
     fit["xbar"], fit["ybar"] = fit["wx"] / fit["w"], fit["wy"] / fit["w"]
     at = fit.index.get_indexer(long["cell"])
-    dx = long["x"] - fit["xbar"].to_numpy()[at]
-    dy = long["y"] - fit["ybar"].to_numpy()[at]
-    m = long.assign(wdx2=long["w"] * dx * dx, wdxdy=long["w"] * dx * dy, dx=dx, dy=dy)
+    dx = x - fit["xbar"].to_numpy()[at]
+    dy = y - fit["ybar"].to_numpy()[at]
+    m = pd.DataFrame({"cell": long["cell"], "wdx2": w * dx * dx, "wdxdy": w * dx * dy, "x": x})
     moments = m.groupby("cell", sort=False)[["wdx2", "wdxdy"]].sum()
     fit["sxx"] = moments["wdx2"]
     fit["slope"] = np.where(
@@ -153,8 +154,8 @@ def _slopes(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     fit["n"] = sums.size()
     fit["n_waves"] = m.groupby("cell", sort=False)["x"].nunique()
     slope, sxx = fit["slope"].to_numpy()[at], fit["sxx"].to_numpy()[at]
-    m["u"] = m["w"] * m["dx"] * (m["dy"] - slope * m["dx"]) / sxx
-    return fit.reset_index(), m
+    infl = long[["cell", "wave", "stratum", "psu", "x"]].assign(u=w * dx * (dy - slope * dx) / sxx)
+    return fit.reset_index(), infl
 
 
 def _variance(infl: pd.DataFrame, lay, strata_keys: list[str], design: Design) -> pd.DataFrame:
