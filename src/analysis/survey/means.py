@@ -143,6 +143,75 @@ def _check_columns(data: pd.DataFrame, ids: list[str], country: str) -> None:
         )
 
 
+def domain_codes(data: pd.DataFrame, group_vars: list[str]) -> dict:
+    """Integer codes of every respondent's wave and groups, made once for every indicator.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondents with `wave` and the grouping variables.
+    group_vars : list of str
+        Grouping variables besides the whole sample (`overall`).
+
+    Returns
+    -------
+    dict
+        "wave": (codes, sorted names) and per grouping (overall first) its (codes, sorted names):
+        names are the values as text, code -1 for a missing group (no domain).
+
+    References
+    ----------
+    pandas: `factorize` (the domains of Lumley, T. (2010). Complex Surveys, s2.3).
+    """
+    wave, wave_names = pd.factorize(data["wave"].astype(str), sort=True)
+    codes = {"wave": (wave, np.asarray(wave_names, dtype=object))}
+    codes[OVERALL] = (np.zeros(len(data), dtype=np.int64), np.array([ALL], dtype=object))
+    for gv in group_vars:
+        group = pd.Series(data[gv], index=data.index).astype(object)
+        ok = group.notna().to_numpy()
+        found, names = pd.factorize(group[ok].astype(str), sort=True)
+        gv_codes = np.full(len(data), -1, dtype=np.int64)
+        gv_codes[ok] = found
+        codes[gv] = (gv_codes, np.asarray(names, dtype=object))
+    return codes
+
+
+def _indicator_answers(name: str, y: np.ndarray, w: np.ndarray, codes: dict) -> pd.DataFrame:
+    """One indicator's valid answers once per grouping, DOMAIN columns as sorted categoricals."""
+    groupings = [gv for gv in codes if gv != "wave"]
+    group_names = np.unique(np.concatenate([codes[gv][1] for gv in groupings]).astype(str))
+    gv_names = np.array(sorted(groupings), dtype=object)
+    wave, gv_code, group, ys, ws = [], [], [], [], []
+    for gv in groupings:
+        local, names = codes[gv]
+        ok = ~np.isnan(y) & (local >= 0)
+        wave.append(codes["wave"][0][ok])
+        gv_code.append(np.full(int(ok.sum()), int(np.searchsorted(gv_names, gv))))
+        group.append(np.searchsorted(group_names, names.astype(str))[local[ok]])
+        ys.append(y[ok])
+        ws.append(w[ok])
+    n = sum(len(v) for v in ys)
+    return pd.DataFrame(
+        {
+            "indicator": pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), [name]),
+            "wave": pd.Categorical.from_codes(np.concatenate(wave), codes["wave"][1]),
+            "group_var": pd.Categorical.from_codes(np.concatenate(gv_code), gv_names),
+            "group": pd.Categorical.from_codes(np.concatenate(group), group_names),
+            "y": np.concatenate(ys),
+            "w": np.concatenate(ws),
+        }
+    )
+
+
+def _indicator_frames(data, ids, group_vars, weight):
+    """(indicator, its answers by domain) one indicator at a time (`_indicator_answers`)."""
+    w = data[weight].to_numpy(dtype=float) if weight else np.ones(len(data))
+    codes = domain_codes(data, group_vars)
+    for name in ids:
+        y = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        yield name, _indicator_answers(name, y, w, codes)
+
+
 def answers_long(
     data: pd.DataFrame, ids: list[str], group_vars: list[str], weight: str | None
 ) -> pd.DataFrame:
@@ -163,36 +232,56 @@ def answers_long(
     Returns
     -------
     pandas.DataFrame
-        One row per answer x grouping (y in the indicator's unit, w the weight), in `data`'s order.
+        One row per answer x grouping (y in the indicator's unit, w the weight; DOMAIN columns as
+        text), by indicator and grouping, in `data`'s order within each.
 
     References
     ----------
     pandas: `DataFrame.groupby` (the domains of Lumley, T. (2010). Complex Surveys, s2.3).
     """
-    w = data[weight].to_numpy(dtype=float) if weight else np.ones(len(data))
-    wave = data["wave"].astype(str).to_numpy()
-    parts = []
-    for name in ids:
-        y = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        for gv in [OVERALL, *group_vars]:
-            group = np.full(len(data), ALL, dtype=object) if gv == OVERALL else data[gv]
-            group = pd.Series(group, index=data.index).astype(object)
-            ok = ~np.isnan(y) & group.notna().to_numpy()
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "indicator": name,
-                        "wave": wave[ok],
-                        "group_var": gv,
-                        "group": group[ok].astype(str).to_numpy(),
-                        "y": y[ok],
-                        "w": w[ok],
-                    }
-                )
-            )
+    parts = [frame for _, frame in _indicator_frames(data, ids, group_vars, weight)]
     if not parts:
         return pd.DataFrame(columns=DOMAIN + ["y", "w"])
-    return pd.concat(parts, ignore_index=True)
+    long = pd.concat(parts, ignore_index=True)
+    for column in DOMAIN:
+        long[column] = long[column].astype(object)
+    return long
+
+
+def descriptives_by_indicator(
+    data: pd.DataFrame,
+    ids: list[str],
+    group_vars: list[str],
+    weight: str | None,
+    weighted_median: bool,
+) -> pd.DataFrame:
+    """`domain_descriptives` of every indicator, one indicator's answers at a time (memory
+    O(respondents x groupings), not x indicators), sorted by DOMAIN.
+
+    Parameters
+    ----------
+    data, ids, group_vars, weight
+        As `answers_long`.
+    weighted_median : bool
+        As `domain_descriptives`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As `domain_descriptives` (DOMAIN columns as text; the indicator's unit).
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, s2.2 and s2.4.
+    """
+    parts = [
+        domain_descriptives(frame, weighted_median)
+        for _, frame in _indicator_frames(data, ids, group_vars, weight)
+    ]
+    if not parts:
+        return domain_descriptives(pd.DataFrame(columns=DOMAIN + ["y", "w"]), weighted_median)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(DOMAIN, kind="stable").reset_index(drop=True)
 
 
 def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.DataFrame:
@@ -227,7 +316,7 @@ def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.Data
     out = g.agg(n=("y", "size"), sum_w=("w", "sum"), sum_wy=("wy", "sum"))
     out["mean"] = out["sum_wy"] / out["sum_w"]
     centred = a["y"] - g["wy"].transform("sum") / g["w"].transform("sum")
-    spread = (a["w"] * centred**2).groupby([a[k] for k in DOMAIN], sort=True).sum()
+    spread = (a["w"] * centred**2).groupby([a[k] for k in DOMAIN], sort=True, observed=True).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         var = spread / out["sum_w"] * out["n"] / (out["n"] - 1)
     alike = g["y"].max() == g["y"].min()  # exactly 0, not the rounding noise of the centring
@@ -239,7 +328,10 @@ def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.Data
         out["median"] = s[reached].groupby(DOMAIN, sort=True, observed=True)["y"].first()
     else:
         out["median"] = g["y"].median()
-    return out.drop(columns="sum_wy").reset_index()
+    out = out.drop(columns="sum_wy").reset_index()
+    for column in DOMAIN:  # text, also when the answers' keys are categorical
+        out[column] = out[column].astype(object)
+    return out
 
 
 def _t_interval(estimate, se, df, alpha: float):
@@ -382,7 +474,7 @@ def mean_estimate_table(
     _check_columns(data, ids, country)
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
     weight = design.weight if design.design_based else None
-    cells = domain_descriptives(answers_long(data, ids, usable, weight), bool(weight))
+    cells = descriptives_by_indicator(data, ids, usable, weight, bool(weight))
     if design.design_based:
         passes = passes or DesignPasses(data)
         cells = _design_estimates(cells, passes, ids, usable, design, alpha, country)
@@ -642,10 +734,10 @@ def _comparisons(
     return pairs
 
 
-def _wave_levels(answers: pd.DataFrame, waves: tuple[str, str]) -> pd.DataFrame:
+def _wave_levels(described: pd.DataFrame, waves: tuple[str, str]) -> pd.DataFrame:
     """Per cell each compared wave's n, (weighted) mean and SD as from_* / to_* columns (n = 0
-    where a cell has no answers in a wave)."""
-    d = domain_descriptives(answers[answers["wave"].isin(waves)], weighted_median=False)
+    where a cell has no answers in a wave), from every wave's `descriptives_by_indicator`."""
+    d = described[described["wave"].isin(waves)]
     wide = d.set_index(CELL + ["wave"])[["n", "mean", "sd"]].unstack("wave")
     names = {waves[0]: "from", waves[1]: "to"}
     wide.columns = [f"{names[w]}_{stat}" for stat, w in wide.columns]
@@ -778,11 +870,12 @@ def _comparison_rows(
     waves: tuple[str, str],
     country: str,
     passes: DesignPasses,
+    described: pd.DataFrame,
 ) -> pd.DataFrame:
     """Every cell's row of one comparison: the test the design calls for where both waves (or
-    matched pairs) have answers, else each wave's n and mean and a note saying what is missing."""
-    weight = design.weight if design.design_based else None
-    levels = _wave_levels(answers_long(data, ids, group_vars, weight), waves)
+    matched pairs) have answers, else each wave's n and mean and a note saying what is missing
+    (`described`: every wave's descriptives, `descriptives_by_indicator`)."""
+    levels = _wave_levels(described, waves)
     both = levels[(levels["from_n"] > 0) & (levels["to_n"] > 0)]
     if design.is_panel:
         body = _panel_rows(data, ids, design, group_vars, alpha, waves, country)
@@ -856,8 +949,11 @@ def mean_shift_table(
         return pd.DataFrame(columns=MEAN_SHIFT_COLUMNS)
     group_vars = ["sex"] if "sex" in data and data["sex"].dropna().nunique() > 1 else []
     passes = passes or DesignPasses(data)
+    weight = design.weight if design.design_based else None
+    described = descriptives_by_indicator(data, ids, group_vars, weight, weighted_median=False)
     parts = [
-        _comparison_rows(data, ids, design, group_vars, alpha, w, country, passes) for w in pairs
+        _comparison_rows(data, ids, design, group_vars, alpha, w, country, passes, described)
+        for w in pairs
     ]
     table = _kept(pd.concat(parts, ignore_index=True), min_group_n)
     return _finished(table.copy(), ids, units, country, design, pairs, alpha, family)

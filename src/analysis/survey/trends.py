@@ -99,95 +99,87 @@ def _trend_layout(data: pd.DataFrame, design: Design):
     return lay, (["wave", "stratum"] if design.separate_waves else ["stratum"])
 
 
-def _long_answers(
-    data: pd.DataFrame,
-    ids: list[str],
-    lay,
-    numbers: dict[str, int],
-    group_vars: Sequence[str],
-) -> pd.DataFrame:
-    """One row per answer x domain (overall and each group): indicator, group_var, group, wave,
-    stratum, psu, x (wave number), w and y (NaN answers and missing groups left out)."""
-    base = pd.DataFrame(
-        {
-            "wave": lay.waves[lay.wave],
-            "stratum": lay.stratum,
-            "psu": lay.psu,
-            "w": lay.w,
-        }
-    )
-    base["x"] = base["wave"].map(numbers).astype(float)
-    groupings = {OVERALL: pd.Series("All", index=data.index)}
-    groupings |= {g: data[g] for g in group_vars if g in data and data[g].notna().any()}
+def _trend_base(data: pd.DataFrame, lay, numbers: dict[str, int], group_vars: Sequence[str]):
+    """Made once for every indicator: each respondent's wave code, stratum, psu, x (wave number)
+    and w; per grouping (overall and each group variable with answers) the codes of its groups
+    (-1: missing, no domain) into `names`, the sorted text of every grouping's groups."""
+    waves = np.asarray(lay.waves, dtype=object)
+    base = pd.DataFrame({"wave": lay.wave, "stratum": lay.stratum, "psu": lay.psu, "w": lay.w})
+    base["x"] = np.array([numbers[w] for w in waves], dtype=float)[lay.wave]
+    local = {OVERALL: (np.zeros(len(data), dtype=np.int64), np.array(["All"], dtype=object))}
+    for g in group_vars:
+        if g in data and data[g].notna().any():
+            values = pd.Series(data[g], index=data.index)
+            ok = values.notna().to_numpy()
+            found, names = pd.factorize(values[ok].astype(str), sort=True)
+            codes = np.full(len(data), -1, dtype=np.int64)
+            codes[ok] = found
+            local[g] = (codes, np.asarray(names, dtype=object))
+    names = np.unique(np.concatenate([n for _, n in local.values()]).astype(str)).astype(object)
+    groupings = {
+        g: np.where(c >= 0, np.searchsorted(names, n.astype(str))[c], -1)
+        for g, (c, n) in local.items()
+    }
+    return base, groupings, names
+
+
+def _long_answers(y: np.ndarray, base: pd.DataFrame, groupings: dict, n_names: int):
+    """One indicator's answers once per domain (overall and each group): cell (grouping number x
+    `n_names` + group code), wave code, stratum, psu, x (wave number), w and y (NaN answers and
+    missing groups left out), grouping after grouping in the respondents' order."""
     parts = []
-    for name, y in indicator_values(data, ids).items():
-        for group_var, groups in groupings.items():
-            keep = ~np.isnan(y) & groups.notna().to_numpy()
-            part = base[keep].assign(
-                indicator=name, group_var=group_var, group=groups[keep].astype(str).to_numpy()
-            )
-            part["y"] = y[keep]
-            parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    for k, codes in enumerate(groupings.values()):
+        keep = ~np.isnan(y) & (codes >= 0)
+        parts.append(base[keep].assign(cell=k * n_names + codes[keep], y=y[keep]))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _slopes(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per cell: the weighted least-squares slope b of y on x, n and the waves with answers; and
     every answer's influence u on b (module docstring), in y units per wave step."""
-    wx, wy = long["w"] * long["x"], long["w"] * long["y"]
-    sums = long.assign(wx=wx, wy=wy).groupby(CELL, observed=True, sort=False)
+    w, x, y = long["w"], long["x"], long["y"]
+    sums = pd.DataFrame({"cell": long["cell"], "w": w, "wx": w * x, "wy": w * y})
+    sums = sums.groupby("cell", sort=False)
     fit = sums[["w", "wx", "wy"]].sum()
     fit["xbar"], fit["ybar"] = fit["wx"] / fit["w"], fit["wy"] / fit["w"]
-    m = long.join(fit[["xbar", "ybar"]], on=CELL)
-    dx, dy = m["x"] - m["xbar"], m["y"] - m["ybar"]
-    m = m.assign(wdx2=m["w"] * dx * dx, wdxdy=m["w"] * dx * dy, dx=dx, dy=dy)
-    moments = m.groupby(CELL, observed=True, sort=False)[["wdx2", "wdxdy"]].sum()
+    at = fit.index.get_indexer(long["cell"])
+    dx = x - fit["xbar"].to_numpy()[at]
+    dy = y - fit["ybar"].to_numpy()[at]
+    m = pd.DataFrame({"cell": long["cell"], "wdx2": w * dx * dx, "wdxdy": w * dx * dy, "x": x})
+    moments = m.groupby("cell", sort=False)[["wdx2", "wdxdy"]].sum()
     fit["sxx"] = moments["wdx2"]
     fit["slope"] = np.where(
         fit["sxx"] > 0, moments["wdxdy"] / fit["sxx"].where(fit["sxx"] > 0), np.nan
     )
     fit["n"] = sums.size()
-    fit["n_waves"] = m.groupby(CELL, observed=True, sort=False)["x"].nunique()
-    m = m.join(fit[["slope", "sxx"]], on=CELL)
-    m["u"] = m["w"] * m["dx"] * (m["dy"] - m["slope"] * m["dx"]) / m["sxx"]
-    return fit.reset_index(), m
+    fit["n_waves"] = m.groupby("cell", sort=False)["x"].nunique()
+    slope, sxx = fit["slope"].to_numpy()[at], fit["sxx"].to_numpy()[at]
+    infl = long[["cell", "wave", "stratum", "psu", "x"]].assign(u=w * dx * (dy - slope * dx) / sxx)
+    return fit.reset_index(), infl
 
 
 def _variance(infl: pd.DataFrame, lay, strata_keys: list[str], design: Design) -> pd.DataFrame:
     """Per cell: the linearised variance of the total of u (`variance_from_moments` with the
     design's PSU counts and lonely-PSU rule) and svyglm's residual df (`domains.domain_df` - 1)."""
     by_psu = (
-        infl.groupby(CELL + strata_keys + ["psu"], observed=True, sort=False)
+        infl.groupby(["cell"] + strata_keys + ["psu"], sort=False)
         .agg(t=("u", "sum"), n=("u", "size"))
         .reset_index()
     )
     moments = (
         by_psu.assign(t2=by_psu["t"] ** 2)
-        .groupby(CELL + strata_keys, observed=True, sort=False)
+        .groupby(["cell"] + strata_keys, sort=False)
         .agg(s=("t", "sum"), s2=("t2", "sum"))
         .reset_index()
     )
+    if "wave" in moments:  # text, as the PSU counts' waves
+        moments["wave"] = np.asarray(lay.waves, dtype=object)[moments["wave"].to_numpy()]
     n_h = psu_counts(lay, waves=strata_keys[0] == "wave")
-    var = variance_from_moments(moments, CELL, n_h, strata_keys[:-1], design.lonely_psu)
-    df = domain_df(by_psu, CELL, strata_keys, clustered=True)
-    out = df.merge(var.rename("var").reset_index(), on=CELL, how="left")
+    var = variance_from_moments(moments, ["cell"], n_h, strata_keys[:-1], design.lonely_psu)
+    df = domain_df(by_psu, ["cell"], strata_keys, clustered=True)
+    out = df.merge(var.rename("var").reset_index(), on="cell", how="left")
     out["df"] = (out["df"] - 1).astype(float)
-    return out[CELL + ["var", "df", "psus", "strata"]]
-
-
-def _measures(
-    long: pd.DataFrame, ids: list[str], measures: Mapping[str, str] | None
-) -> dict[str, str]:
-    """Each indicator's measure: as given, else "share" when every answer is 0 or 1, else
-    "mean"."""
-    given = dict(measures or {})
-    overall = long[long["group_var"] == OVERALL] if len(long) else long
-    binary = (
-        overall.assign(b=overall["y"].isin([0.0, 1.0])).groupby("indicator")["b"].all()
-        if len(overall)
-        else pd.Series(dtype=bool)
-    )
-    return {i: given.get(i, "share" if binary.get(i, True) else "mean") for i in ids}
+    return out[["cell", "var", "df", "psus", "strata"]]
 
 
 def _trend_rows(fit: pd.DataFrame, var: pd.DataFrame, alpha: float, design: Design):
@@ -286,28 +278,54 @@ def trend_table(
         return pd.DataFrame(columns=TREND_COLUMNS)
     numbers = wave_numbers(design, present)
     lay, strata_keys = _trend_layout(data, design)
-    long = _long_answers(data, ids, lay, numbers, group_vars)
-    if long.empty:
+    base, groupings, names = _trend_base(data, lay, numbers, group_vars)
+    parts = [
+        _indicator_trend(name, y, base, groupings, names, lay, strata_keys, design, alpha)
+        for name, y in indicator_values(data, ids).items()
+    ]
+    parts = [part for part in parts if part is not None]
+    if not parts:
         return pd.DataFrame(columns=TREND_COLUMNS)
+    rows = pd.concat([rows for rows, _ in parts], ignore_index=True)
+    binary = {name: is_binary for _, (name, is_binary) in parts}
+    given = dict(measures or {})
+    measure = {i: given.get(i, "share" if binary.get(i, True) else "mean") for i in ids}
+    return _finished(rows, ids, country, design, measure)
+
+
+def _indicator_trend(name, y, base, groupings, names, lay, strata_keys, design, alpha):
+    """One indicator's trend rows (CELL as text, the waves with answers, the note) and (name,
+    whether every overall answer is 0 or 1); None without answers."""
+    long = _long_answers(y, base, groupings, len(names))
+    if long.empty:
+        return None
     fit, infl = _slopes(long)
-    rows = _trend_rows(fit, _variance(infl, lay, strata_keys, design), alpha, design)
+    var = _variance(infl, lay, strata_keys, design)
+    gv_names = np.array(list(groupings), dtype=object)
+
+    def decoded(frame: pd.DataFrame) -> pd.DataFrame:
+        cell = frame["cell"].to_numpy()
+        return frame.drop(columns="cell").assign(
+            indicator=name, group_var=gv_names[cell // len(names)], group=names[cell % len(names)]
+        )
+
+    rows = _trend_rows(decoded(fit), decoded(var), alpha, design)
     rows["note"] = _trend_note(rows, lay.clustered or design.is_panel)
-    return _finished(rows, infl, ids, country, design, _measures(long, ids, measures))
+    named = infl[["cell", "wave", "x"]].drop_duplicates(["cell", "wave"])
+    named = named.sort_values(["cell", "x"], kind="stable")
+    named["wave"] = np.asarray(lay.waves, dtype=object)[named["wave"].to_numpy()]
+    waves = decoded(named.groupby("cell")["wave"].agg("; ".join).rename("waves").reset_index())
+    rows = rows.merge(waves, on=CELL)
+    overall = long.loc[long["cell"] < len(names), "y"]
+    return rows, (name, bool(overall.isin([0.0, 1.0]).all()))
 
 
-def _finished(rows, infl, ids, country, design, measure) -> pd.DataFrame:
+def _finished(rows, ids, country, design, measure) -> pd.DataFrame:
     """Shares in percentage points, the waves with answers, design columns, report order."""
     rows["measure"] = rows["indicator"].map(measure)
     scale = np.where(rows["measure"] == "share", 100.0, 1.0)
     for col in ("slope", "se", "ci_low", "ci_high"):
         rows[col] = rows[col] * scale
-    order = {w: i for i, w in enumerate(infl.drop_duplicates("wave").sort_values("x")["wave"])}
-    named = infl.drop_duplicates(CELL + ["wave"])[CELL + ["wave"]]
-    named = named.assign(o=named["wave"].map(order)).sort_values(CELL + ["o"], kind="stable")
-    rows = rows.merge(
-        named.groupby(CELL, observed=True)["wave"].agg("; ".join).rename("waves").reset_index(),
-        on=CELL,
-    )
     test = TEST.replace("Wald t", "Wald z") + " (normal)" if design.ci_df == "normal" else TEST
     rows["test"] = np.where(rows["p_value"].notna(), test, "")
     rows["country"] = country
