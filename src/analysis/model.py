@@ -741,7 +741,10 @@ class Project(_Model):
 
     def settings_for(self, country: str) -> Settings:
         """The project settings with the country's `settings:` overrides applied (alpha,
-        min_group_n, multiplicity_family); the project's own for a country without any."""
+        min_group_n, multiplicity_family); the project's own for a country without any, or one the
+        config does not have (a chart drawn by hand from tables)."""
+        if country not in self.countries:
+            return self.settings
         overrides = self.countries[country].settings.model_dump(exclude_none=True)
         return self.settings.model_copy(update=overrides) if overrides else self.settings
 

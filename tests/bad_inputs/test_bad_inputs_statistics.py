@@ -257,7 +257,8 @@ def check_renamed_waves(root, proc):
     assert (str(trust["from_wave"]), str(trust["to_wave"])) == ("1999", "2000")
     assert trust["diff_pp"] == pytest.approx(SHIPPED_TRUST_DIFF, rel=1e-8)
     assert trust["p_value"] == pytest.approx(SHIPPED_TRUST_P, rel=1e-6)
-    assert len(sh) == 20 and sh["p_value"].notna().all()
+    # 9 share indicators x (all, women, men, women - men)
+    assert len(sh) == 36 and sh["p_value"].notna().all()
     assert_charts(root, EX_FIGS)
 
 

@@ -279,7 +279,8 @@ def descriptives_by_indicator(
         for _, frame in _indicator_frames(data, ids, group_vars, weight)
     ]
     if not parts:
-        return domain_descriptives(pd.DataFrame(columns=DOMAIN + ["y", "w"]), weighted_median)
+        empty = pd.DataFrame(columns=DOMAIN).assign(y=np.empty(0), w=np.empty(0))
+        return domain_descriptives(empty, weighted_median)
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(DOMAIN, kind="stable").reset_index(drop=True)
 
@@ -472,6 +473,8 @@ def mean_estimate_table(
     279-292; Lumley, T. (2010). Complex Surveys, s2.2-s2.4 (R `svymean`, `svyvar`, `svyquantile`).
     """
     _check_columns(data, ids, country)
+    if not ids:  # no mean indicator: the header only
+        return pd.DataFrame(columns=MEAN_ESTIMATE_COLUMNS)
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
     weight = design.weight if design.design_based else None
     cells = descriptives_by_indicator(data, ids, usable, weight, bool(weight))
