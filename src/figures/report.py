@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from analysis.csv_files import read_output_csv
@@ -52,6 +50,8 @@ from .tables import (
     wave_text,
     wave_title,
 )
+from .templating import TEMPLATES
+from .templating import text as _text
 
 LOG_COUNTED = {
     "dataset",
@@ -84,30 +84,6 @@ class CountryInputs:
     mean_estimates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     mean_shifts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     scales: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
-
-
-def _text(value) -> str:
-    """A value as text: nothing for None or NaN."""
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
-
-def _html_text(value) -> Markup:
-    """The templates' `finalize`: every value they write, HTML-escaped by `html.escape` (quotes as
-    &quot; and &#x27;, as the report has always written them; autoescape alone would write &#34; and
-    &#39;). A rendered macro, a rendered part or a p-value (`_p`) is `Markup` and is written as it
-    is."""
-    return value if hasattr(value, "__html__") else Markup(html.escape(_text(value)))
-
-
-TEMPLATES = Environment(
-    loader=PackageLoader("figures", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    finalize=_html_text,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
 
 
 def _parts():

@@ -12,36 +12,15 @@ names, warnings) comes out literally. Numbers use the display tables' helpers (`
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from .tables import interval, num, row_notes, wave_text
+from .templating import TEMPLATES
 
 RELIABILITY_DECIMALS = 2  # alpha, its limits and omega are printed with two decimals
 ITEM_NOTE = "item-rest r"  # notes on one item's correlation: in scales.csv, not in the section
-
-
-def _html_text(value) -> Markup:
-    """Every value the template writes, HTML-escaped by `html.escape` (as report.py's templates)."""
-    if hasattr(value, "__html__"):
-        return value
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    return Markup(html.escape(text))
-
-
-TEMPLATES = Environment(
-    loader=PackageLoader("figures", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    finalize=_html_text,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
 
 
 def _texts(column: pd.Series) -> list[str]:
