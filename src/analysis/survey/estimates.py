@@ -415,7 +415,7 @@ def _design_estimates(
     cells["ci_method"] = np.select(
         [flat, extreme], ["", "design-based beta (n_eff = n)"], _design_ci_label(design)
     )
-    cells["note"] = _design_notes(cells, extreme, flat, _single_psu(totals, lay))
+    cells["note"] = _design_notes(cells, extreme, flat, single_psu_domains(totals, lay))
     return cells.drop(columns="var")
 
 
@@ -452,7 +452,7 @@ def _design_ci_label(design: Design) -> str:
     return f"design-based {design.ci_method}" + (" (normal)" if normal else "")
 
 
-def _single_psu(totals: pd.DataFrame, lay: Layout) -> pd.Series:
+def single_psu_domains(totals: pd.DataFrame, lay: Layout) -> pd.Series:
     """Per domain with answers from one PSU only: that PSU's name (domains from several PSUs are
     absent)."""
     if not lay.clustered:  # every respondent is a PSU: one PSU = one answer
@@ -544,7 +544,7 @@ def estimate_table(
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
     cells = _domain_estimates(data, ids, usable, design, alpha, country, passes)
     keep = (cells["group_var"] == OVERALL) | (cells["n"] >= min_group_n)
-    cells = _sorted_estimates(cells[keep].copy(), ids, usable, design)
+    cells = sorted_estimates(cells[keep].copy(), ids, usable, design)
     return _tidy_estimates(cells, country, design)
 
 
@@ -568,7 +568,7 @@ def _domain_estimates(
     )
 
 
-def _sorted_estimates(
+def sorted_estimates(
     cells: pd.DataFrame, ids: list[str], usable: list[str], design: Design
 ) -> pd.DataFrame:
     """Domain estimates in report order: indicators as configured, `overall` then the group

@@ -30,9 +30,9 @@ can adjust shares and means jointly. Cells that cannot be estimated (fewer than 
 variance, a group absent from a wave, no matched pairs) keep a row whose `note` says "not
 estimable: ..." and why, with empty statistics.
 
-Private helpers imported from analysis.survey.shifts / estimates (not copied): `_pairs`,
-`_pair_design`, `_with_pair_weight_note`, `_unmatched`, `_single_psu`,
-`_sorted_estimates`.
+Shared with the share statistics (analysis.survey.shifts / estimates, not copied): `matched_pairs`,
+`pair_design`, `with_pair_weight_note`, `unmatched_counts`, `single_psu_domains`,
+`sorted_estimates`.
 """
 
 from __future__ import annotations
@@ -57,19 +57,19 @@ from analysis.survey.domains import (
 )
 from analysis.survey.estimates import (
     NOT_ESTIMABLE,
-    _single_psu,
-    _sorted_estimates,
     check_variance_estimable,
     interval_df,
+    single_psu_domains,
+    sorted_estimates,
     wave_order,
 )
 from analysis.survey.shifts import (
-    _pair_design,
-    _pairs,
-    _unmatched,
-    _with_pair_weight_note,
     adjust_pvalues,
     linearised_contrast,
+    matched_pairs,
+    pair_design,
+    unmatched_counts,
+    with_pair_weight_note,
     with_significance,
 )
 
@@ -399,7 +399,7 @@ def _design_estimates(
     cells["ci_low"], cells["ci_high"] = np.where(few, np.nan, low), np.where(few, np.nan, high)
     label = "design-based t (linearised)" + (" (normal)" if design.ci_df == "normal" else "")
     cells["ci_method"] = np.where(flat | few, "", label)
-    cells["note"] = _design_estimate_notes(cells, flat, few, _single_psu(totals, lay))
+    cells["note"] = _design_estimate_notes(cells, flat, few, single_psu_domains(totals, lay))
     return cells.drop(columns=["p", "var"])
 
 
@@ -484,7 +484,7 @@ def mean_estimate_table(
     else:
         cells = _srs_estimates(cells, alpha)
     keep = (cells["group_var"] == OVERALL) | (cells["n"] >= min_group_n)
-    cells = _sorted_estimates(cells[keep].copy(), ids, usable, design)
+    cells = sorted_estimates(cells[keep].copy(), ids, usable, design)
     return _tidy_mean_estimates(cells, units, country, design)
 
 
@@ -800,8 +800,8 @@ def _panel_rows(
     """Panels: the matched pairs' means and change per cell; paired t, Wilcoxon signed-rank and
     Cohen's dz (simple random panel) or the linearised mean change on the pair design (design-based,
     dz on the weighted SD of the change; no Wilcoxon: it would ignore the design)."""
-    persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
-    pair = _pair_design(design)
+    persons, yb, ye = matched_pairs(data, ids, design, group_vars, waves)
+    pair = pair_design(design)
     weight = pair.weight if design.design_based else None
     long = answers_long(_pair_frame(persons, yb, ye, ids), ids, group_vars, weight)
     desc = domain_descriptives(long, weighted_median=False).set_index(CELL)
@@ -820,7 +820,9 @@ def _panel_rows(
         mean = desc.loc[desc["wave"] == side, "mean"]
         body[f"{side}_mean"] = body.set_index(CELL).index.map(mean).to_numpy(float)
         body[f"{side}_n"] = body["pairs_n"]
-    unmatched = _unmatched(data, ids, persons, yb, ye, group_vars, waves).drop(columns="pairs_n")
+    unmatched = unmatched_counts(data, ids, persons, yb, ye, group_vars, waves).drop(
+        columns="pairs_n"
+    )
     unmatched = unmatched.rename(
         columns={"unmatched_baseline": "unmatched_from", "unmatched_endline": "unmatched_to"}
     )
@@ -832,12 +834,12 @@ def _design_panel_rows(persons, yb, ye, ids, design, group_vars, alpha, waves, c
     (`shifts.linearised_contrast` of the one domain "change"; R `svymean(~I(y2 - y1), pairs)`,
     t on the pairs' design df), with the note naming the pairs' weight."""
     change = {i: ye[i] - yb[i] for i in ids}
-    pair = _pair_design(design)
+    pair = pair_design(design)
     pass_ = design_pass(change, persons, pair, group_vars)
     scope = f"among the respondents matched between waves '{waves[0]}' and '{waves[1]}'"
     check_variance_estimable(pass_[0], pair, country, scope=scope)
     out, _ = linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0}, pair)
-    out = _with_pair_weight_note(out, design, waves)
+    out = with_pair_weight_note(out, design, waves)
     body = out[CELL + ["estimate", "statistic", "df", "p_value", "test", "ci_method", "note"]]
     return body.rename(columns={"estimate": "diff"}).assign(
         ci_low=out["diff_ci_low"] / 100,

@@ -194,7 +194,7 @@ def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
     )
 
 
-def _pairs(
+def matched_pairs(
     data: pd.DataFrame,
     ids: list[str],
     design: Design,
@@ -229,7 +229,7 @@ def _pairs(
     return persons, yb, ye
 
 
-def _pair_design(design: Design) -> Design:
+def pair_design(design: Design) -> Design:
     """The design of matched pairs: weighted by `panel_weight` (each pair's endline record) when
     set, else by `weight` of the pair's baseline record."""
     if design.panel_weight:
@@ -237,7 +237,7 @@ def _pair_design(design: Design) -> Design:
     return design
 
 
-def _with_pair_weight_note(
+def with_pair_weight_note(
     out: pd.DataFrame, design: Design, waves: tuple[str, str]
 ) -> pd.DataFrame:
     """`out` with the weight the matched pairs carry added to the `note` of its rows (weighted
@@ -253,7 +253,7 @@ def _with_pair_weight_note(
     return out
 
 
-def _unmatched(
+def unmatched_counts(
     data: pd.DataFrame,
     ids: list[str],
     persons: pd.DataFrame,
@@ -289,10 +289,10 @@ def _paired_rows(data, ids, design, group_vars, alpha, waves) -> pd.DataFrame:
     CI per cell, from respondents answering in both waves: the row's n, k and percents are the
     matched pairs' (`pairs_*`); each wave's estimate over all its respondents is in
     estimates.csv."""
-    persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
+    persons, yb, ye = matched_pairs(data, ids, design, group_vars, waves)
     cells = _paired_tables(persons, yb, ye, ids, group_vars)
     cells = cells.merge(
-        _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
+        unmatched_counts(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
     )
     a, b, c, d = (cells[x].to_numpy(float) for x in "abcd")
     n = a + b + c + d
@@ -583,9 +583,9 @@ def _panel_change(
         domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False)), waves
     )
     # linearised mean of each matched person's change (endline - baseline)
-    persons, yb, ye = _pairs(data, ids, design, group_vars, waves)
+    persons, yb, ye = matched_pairs(data, ids, design, group_vars, waves)
     change = {i: ye[i] - yb[i] for i in ids}
-    pair = _pair_design(design)
+    pair = pair_design(design)
     pass_ = design_pass(change, persons, pair, group_vars)
     check_variance_estimable(
         pass_[0],
@@ -594,10 +594,10 @@ def _panel_change(
         scope=f"among the respondents matched between waves '{first}' and '{last}'",
     )
     out, domains = linearised_contrast(pass_, alpha, CELL, ["wave"], {("change",): 1.0}, pair)
-    out = _with_pair_weight_note(out, design, waves)
+    out = with_pair_weight_note(out, design, waves)
     srs_var = _change_srs_variance(change, persons, pair, group_vars, domains)
     out = out.merge(srs_var, on=CELL).merge(
-        _unmatched(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
+        unmatched_counts(data, ids, persons, yb, ye, group_vars, waves), on=CELL, how="left"
     )
     out = out.merge(_pair_levels(yb, ye, persons, pair, group_vars), on=CELL, how="left")
     return levels, out
@@ -618,9 +618,9 @@ def _pair_levels(
     yb, ye : dict of str to numpy.ndarray
         Per indicator, each matched person's baseline and endline answer (1, 0, NaN).
     persons : pandas.DataFrame
-        The matched people (`_pairs`), with the pair design's weight and grouping variables.
+        The matched people (`matched_pairs`), with the pair design's weight and grouping variables.
     pair : Design
-        The design of the pairs (`_pair_design`): its `weight` weights the means.
+        The design of the pairs (`pair_design`): its `weight` weights the means.
     group_vars : list of str
         Grouping variables besides the whole sample.
 
@@ -659,7 +659,7 @@ def _change_srs_variance(
     change : dict of str to numpy.ndarray
         Per indicator, each matched person's endline - baseline answer (-1, 0, 1; NaN unanswered).
     persons : pandas.DataFrame
-        The matched people with the design and grouping variables (`_pairs`).
+        The matched people with the design and grouping variables (`matched_pairs`).
     design : Design
         Its weight (unweighted: mean_w is the plain mean).
     group_vars : list of str
@@ -770,8 +770,8 @@ def _panel_interaction(
     """Design-based panel: women's linearised mean change minus men's, over people matched between
     the waves (proportion difference, 0-1, in `estimate`)."""
     first, last = waves
-    persons, yb, ye = _pairs(sexed, ids, design, ["sex"], waves)
-    pair = _pair_design(design)
+    persons, yb, ye = matched_pairs(sexed, ids, design, ["sex"], waves)
+    pair = pair_design(design)
     pass_ = design_pass({i: ye[i] - yb[i] for i in ids}, persons, pair, ["sex"])
     check_variance_estimable(
         pass_[0],
@@ -785,7 +785,7 @@ def _panel_interaction(
     )
     out["test"] = out["test"].str.replace("linearised", "difference in mean change, women - men")
     out = _without_alike_cells(out, domains, contrast)
-    return _with_pair_weight_note(out, design, waves)
+    return with_pair_weight_note(out, design, waves)
 
 
 def _design_interaction(
