@@ -311,7 +311,7 @@ def _scales(project, country: str, design, data):
     return scale_table(scales, data["wave"], design.waves, country)
 
 
-def _trends(project, country: str, design, data, passes):
+def _trends(project, country: str, design, data):
     """The linear trends of `country`'s indicators over 3+ waves (header only otherwise): shares
     in percentage points and means in their unit per wave step."""
     from analysis.indicators import measure_of
@@ -327,7 +327,6 @@ def _trends(project, country: str, design, data, passes):
         design,
         project.settings_for(country).alpha,
         group_vars,
-        passes,
         measure_of(project.indicators, country),
     )
 
@@ -353,7 +352,7 @@ def cmd_statistics(args) -> None:
     if getattr(args, "scales", None):
         tables[args.scales] = _scales(project, args.country, design, data)
     if getattr(args, "trends", None):
-        tables[args.trends] = _trends(project, args.country, design, data, passes)
+        tables[args.trends] = _trends(project, args.country, design, data)
     with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)

@@ -424,6 +424,15 @@ def _design_estimate_notes(
     ).astype(object)
 
 
+def _with_intervals(cells, data, passes, ids, usable, design, alpha, country) -> pd.DataFrame:
+    """Domain descriptives with their SE and interval: design-based (linearised, on the design
+    df) or, for a simple random sample, t on n - 1."""
+    if design.design_based:
+        passes = passes or DesignPasses(data)
+        return _design_estimates(cells, passes, ids, usable, design, alpha, country)
+    return _srs_estimates(cells, alpha)
+
+
 def mean_estimate_table(
     data: pd.DataFrame,
     ids: list[str],
@@ -435,9 +444,8 @@ def mean_estimate_table(
     alpha: float = DEFAULT_ALPHA,
     passes: DesignPasses | None = None,
 ) -> pd.DataFrame:
-    """Every mean indicator x wave x group estimate of one country (mean_estimates.csv; module
-    docstring). Group rows with fewer than `min_group_n` answers are left out, as for shares; a
-    group variable with one level is skipped.
+    """Every mean indicator x wave x group estimate (mean_estimates.csv; header only without mean
+    indicators). Groups with fewer than `min_group_n` answers or one level are left out.
 
     Parameters
     ----------
@@ -445,15 +453,15 @@ def mean_estimate_table(
         Respondents: `wave`, the mean indicator columns (float, NaN for no answer), the grouping
         and design variables.
     ids : list of str
-        The country's mean indicators (`measure == "mean"`), in report order.
+        The mean indicators (`measure == "mean"`), in report order.
     units : dict of str to str
-        Each indicator's unit (e.g. "USD per month"); missing ids get "".
+        Each indicator's unit (e.g. "USD per month"; "" if absent).
     country : str
         Country code (`country` column; the config file named in errors).
     design : Design
         Cluster, weight, strata, fpc, lonely_psu, ci_df and the configured wave order.
     group_vars : list of str
-        Grouping variables besides the whole sample, e.g. ["sex", "age_band"].
+        Grouping variables besides the whole sample.
     min_group_n : int
         Fewest answers for a group's row (`overall` rows are always kept).
     alpha : float
@@ -464,8 +472,8 @@ def mean_estimate_table(
     Returns
     -------
     pandas.DataFrame
-        MEAN_ESTIMATE_COLUMNS: n, mean, sd, median, se, ci_low, ci_high (the indicator's unit), df,
-        ci_method, unit and note ("not estimable: ..." and why, else empty).
+        MEAN_ESTIMATE_COLUMNS: n, mean, sd, median, se, ci_low, ci_high (the indicator's unit),
+        df, ci_method, unit, note ("not estimable: ..." and why).
 
     References
     ----------
@@ -478,11 +486,7 @@ def mean_estimate_table(
     usable = [gv for gv in group_vars if gv in data.columns and data[gv].nunique(dropna=True) > 1]
     weight = design.weight if design.design_based else None
     cells = descriptives_by_indicator(data, ids, usable, weight, bool(weight))
-    if design.design_based:
-        passes = passes or DesignPasses(data)
-        cells = _design_estimates(cells, passes, ids, usable, design, alpha, country)
-    else:
-        cells = _srs_estimates(cells, alpha)
+    cells = _with_intervals(cells, data, passes, ids, usable, design, alpha, country)
     keep = (cells["group_var"] == OVERALL) | (cells["n"] >= min_group_n)
     cells = sorted_estimates(cells[keep].copy(), ids, usable, design)
     return _tidy_mean_estimates(cells, units, country, design)

@@ -1,6 +1,6 @@
 """Trends: the linear trend of every indicator over three or more waves, overall and by group.
 
-Public surface: `trend_table(data, ids, country, design, alpha, group_vars, passes, measures)`.
+Public surface: `trend_table(data, ids, country, design, alpha, group_vars, measures)`.
 
 The trend is the slope of the (weighted) least-squares line of the indicator on `wave_number`
 (0, 1, 2, ... in the configured order of the waves, `Design.waves`), as R `svyglm(y ~ wave_number,
@@ -46,7 +46,6 @@ import pandas as pd
 from analysis.model import DEFAULT_ALPHA, OVERALL
 from analysis.survey.design import DESIGN_COLUMNS, Design
 from analysis.survey.domains import (
-    DesignPasses,
     domain_df,
     indicator_values,
     layout,
@@ -232,11 +231,9 @@ def trend_table(
     design: Design,
     alpha: float = DEFAULT_ALPHA,
     group_vars: Sequence[str] = ("sex",),
-    passes: DesignPasses | None = None,
     measures: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The linear trend over the waves of every indicator, overall and by group (module
-    docstring), for designs with three or more waves.
+    """The linear trend over 3+ waves of every indicator, overall and by group (module docstring).
 
     Parameters
     ----------
@@ -253,25 +250,21 @@ def trend_table(
         1 - confidence level (proportion).
     group_vars : sequence of str
         Grouping variables besides the whole sample (each group a domain).
-    passes : DesignPasses, optional
-        Unused (a slope's influence is not a domain total); for a call like the estimates'.
     measures : mapping of str to {"share", "mean"}, optional
         Each indicator's measure; default: "share" when every answer is 0 or 1, else "mean".
 
     Returns
     -------
     pandas.DataFrame
-        TREND_COLUMNS, one row per indicator x group: slope, se, ci_low, ci_high in percentage
-        points per wave step for shares (0-100 scale) and in the indicator's units per wave step
-        for means; statistic (t), df, p_value, n (answers), waves (those with answers, in order)
-        and note. Header only for designs with fewer than three waves with respondents.
+        TREND_COLUMNS per indicator x group: slope, se, ci_low, ci_high per wave step (pp for
+        shares, the indicator's units for means), t, df, p_value, n, waves answered, note. Header
+        only with fewer than three waves.
 
     References
     ----------
     Binder, D. A. (1983). Int Stat Rev 51, 279-292; Lumley, T. (2010). Complex Surveys, ch. 5
     (R `svyglm`); Lumley, T. & Scott, A. J. (2017). Statistical Science 32, 265-278.
     """
-    del passes  # a trend's influence is not a domain total: no shared pass to reuse
     ids = [i for i in ids if i in data]
     present = data["wave"].dropna().astype(str).unique()
     if len(present) < MIN_TREND_WAVES or not ids or len(data) == 0:
