@@ -670,10 +670,25 @@ def paired_t_rows(changes: pd.DataFrame, alpha: float) -> pd.DataFrame:
     )
 
 
+RANK_SIGNIFICANT_DIGITS = 10  # changes equal to 10 significant digits are ties (and 0 is 0)
+
+
+def rank_ready(d: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Changes `d` rounded to RANK_SIGNIFICANT_DIGITS of `top` (each row's indicator's largest
+    |change|), so that floating-point noise ((a + c) - (b + c) != a - b) neither breaks ties nor
+    makes a zero change non-zero before ranking; as R `wilcox.test(digits.rank = )`. Data recorded
+    with fewer digits are unchanged."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.where(top > 0, top, 1.0)))
+    unit = 10.0 ** (exponent - (RANK_SIGNIFICANT_DIGITS - 1))
+    return np.where(np.isfinite(d), np.round(d / unit) * unit, d)
+
+
 def wilcoxon_signed_rank(changes: pd.DataFrame) -> pd.DataFrame:
     """Wilcoxon signed-rank test of each cell's matched changes d (normal approximation).
 
-    Zero changes are dropped; V = the sum of the ranks (ties averaged) of |d| over positive d;
+    Changes are first rounded to 10 significant digits (`rank_ready`). Zero changes are dropped;
+    V = the sum of the ranks (ties averaged) of |d| over positive d;
     z = (V - n(n+1)/4 - 0.5 sign(.)) / sqrt(n(n+1)(2n+1)/24 - sum(t^3 - t)/48), with the
     continuity correction and the ties correction (t: sizes of groups of tied |d|); two-sided p.
     This is R `wilcox.test(y2, y1, paired = TRUE, exact = FALSE, correct = TRUE)` (V as its
@@ -695,6 +710,8 @@ def wilcoxon_signed_rank(changes: pd.DataFrame) -> pd.DataFrame:
     (2014). Nonparametric Statistical Methods, 3rd ed., s3.1 (ties and large-sample approximation);
     R `wilcox.test`.
     """
+    top = changes["d"].abs().groupby(changes["indicator"]).transform("max")
+    changes = changes.assign(d=rank_ready(changes["d"].to_numpy(float), top.to_numpy(float)))
     nz = changes[changes["d"] != 0].assign(a=lambda f: f["d"].abs())
     if nz.empty:
         return pd.DataFrame(columns=CELL + ["wilcoxon_statistic", "wilcoxon_p"])
