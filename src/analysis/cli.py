@@ -304,10 +304,10 @@ def _scales(project, country: str, design, data):
     from analysis.indicators import scale_item_scores, scales_measured
     from analysis.survey.reliability import ScaleItems, scale_table
 
-    scales = [
+    scales = (  # one scale's item scores in memory at a time
         ScaleItems(ind_id, scale_item_scores(data, how), tuple(how.reverse or ()))
         for ind_id, how in scales_measured(project.indicators, country)
-    ]
+    )
     return scale_table(scales, data["wave"], design.waves, country)
 
 

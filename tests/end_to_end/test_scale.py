@@ -225,10 +225,10 @@ def test_combinations_are_numbered_in_order_even_past_int64(rows):
     follow the lexicographic order of the rows' values, and each combination's representative row
     must hold them.
     """
-    from analysis.survey.domains import _combine
+    from analysis.survey.domains import combine_codes
 
     values = np.array(rows, dtype=np.int64)
-    code, first = _combine([(values[:, i] * 2**25, 2**30) for i in range(3)])
+    code, first = combine_codes([(values[:, i] * 2**25, 2**30) for i in range(3)])
     distinct = sorted(set(map(tuple, values.tolist())))
     assert [distinct.index(tuple(r)) for r in values.tolist()] == list(code)
     assert [tuple(r) for r in values[first].tolist()] == distinct

@@ -17,6 +17,20 @@ from analysis.indicators.values import numeric_values, row_place, unanswered
 from analysis.model import ScaleMapping
 
 
+def _scores_of(src: pd.Series, scores: dict) -> np.ndarray:
+    """Each value's score under `scores` (float64, NaN where the value has none); a categorical
+    column is scored once per category."""
+    if isinstance(src.dtype, pd.CategoricalDtype):
+        categories = pd.Series(src.cat.categories.astype(object))
+        per_category = pd.to_numeric(categories.map(scores), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        codes = src.cat.codes.to_numpy()
+        return np.where(codes >= 0, np.append(per_category, np.nan)[codes], np.nan)
+    scored = src.astype(object).map(scores)
+    return pd.to_numeric(scored, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def _scored_item(frame: pd.DataFrame, item: str, mapping: ScaleMapping) -> np.ndarray:
     """One item's scores (float64, NaN where unanswered): labels through `scores:`, else the
     numbers themselves; a label without a score is an InputError."""
@@ -24,8 +38,7 @@ def _scored_item(frame: pd.DataFrame, item: str, mapping: ScaleMapping) -> np.nd
         return numeric_values(frame, item, mapping.missing, item)
     src = frame[item]
     skip = unanswered(src, mapping.missing)
-    scored = src.astype(object).map(mapping.scores)
-    values = pd.to_numeric(scored, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = _scores_of(src, mapping.scores)
     bad = ~skip & np.isnan(values)
     if bad.any():
         file, rows = row_place(frame, bad)

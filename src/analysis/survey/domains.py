@@ -15,6 +15,7 @@ n_h/(n_h-1) (s2 - s^2/n_h).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,13 +107,13 @@ def _group_codes(data: pd.DataFrame, group_var: str) -> tuple[np.ndarray, np.nda
     return codes, np.asarray(names, dtype=object).astype(str)
 
 
-def _combine(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+def combine_codes(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Number the combinations of integer columns (each given with its number of levels), in
     lexicographic order.
 
     Returns (the combination of each row, one row of each combination). The mixed-radix key is
     renumbered whenever the next column would overflow int64, so any number of grouping levels is
-    safe.
+    safe; with no more combinations than rows they are counted densely (`np.bincount`).
     """
     key, span = np.zeros(len(columns[0][0]), dtype=np.int64), 1
     for values, size in columns:
@@ -120,7 +121,12 @@ def _combine(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndar
             key, uniques = pd.factorize(key, sort=True)
             span = len(uniques)
         key, span = key * size + values, span * size
-    code, uniques = pd.factorize(key, sort=True)
+    if span <= max(len(key), 2**16):  # few combinations: count them densely (no hashing)
+        present = np.bincount(key, minlength=span) > 0
+        code = (np.cumsum(present) - 1)[key]
+        uniques = np.flatnonzero(present)
+    else:
+        code, uniques = pd.factorize(key, sort=True)
     first = np.empty(len(uniques), dtype=np.int64)
     first[code[::-1]] = np.arange(len(code) - 1, -1, -1)
     return code, first
@@ -140,7 +146,7 @@ def _cells(data: pd.DataFrame, lay: Layout, group_vars: list[str], by_psu: bool)
     columns["psu"] = (
         (lay.psu, len(lay.psus)) if by_psu else (np.zeros(len(data), dtype=np.int64), 1)
     )
-    cell, first = _combine(list(columns.values()))
+    cell, first = combine_codes(list(columns.values()))
     return cell, {name: values[first] for name, (values, _) in columns.items()}, groups
 
 
@@ -163,7 +169,7 @@ def _margin(parts: dict, gv: str, groups: dict, n_psu: int, n_strata: int):
         (parts["stratum"][ok], n_strata),
         (parts["psu"][ok], n_psu),
     ]
-    inverse, first = _combine(columns)
+    inverse, first = combine_codes(columns)
     decoded = {
         "wave": columns[0][0][first],
         "group": columns[1][0][first],
@@ -174,7 +180,7 @@ def _margin(parts: dict, gv: str, groups: dict, n_psu: int, n_strata: int):
 
 
 def domain_totals(
-    values: dict[str, np.ndarray],
+    values: Mapping[str, np.ndarray],
     data: pd.DataFrame,
     lay: Layout,
     group_vars: list[str],
@@ -540,7 +546,7 @@ def domain_df(totals: pd.DataFrame, keys: list[str], strata_keys: list[str], clu
 
 
 def design_pass(
-    values: dict[str, np.ndarray], data: pd.DataFrame, design: Design, group_vars: list[str]
+    values: Mapping[str, np.ndarray], data: pd.DataFrame, design: Design, group_vars: list[str]
 ):
     """(layout, domain totals by stratum [and PSU], domain estimates) under `design` (its cluster,
     weight and strata variables): what every estimate and contrast needs.
@@ -637,23 +643,56 @@ def read_respondents(path, columns: list[str], indicators: list[str]) -> pd.Data
 
     References
     ----------
-    Apache Arrow: `pyarrow.parquet.read_table`, `pyarrow.compute.cast` and
+    Apache Arrow: `pyarrow.parquet.ParquetFile.read`, `pyarrow.compute.cast` and
     `pyarrow.compute.fill_null` (https://arrow.apache.org/docs/python/).
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=columns)
     as_float = [c for c in columns if c in set(indicators)]
-    frame = table.drop_columns(as_float).to_pandas()
-    floats = {
-        c: pc.fill_null(pc.cast(table.column(c), pa.float64()), np.nan).to_numpy() for c in as_float
-    }
+    with pq.ParquetFile(path) as parquet:
+        frame = parquet.read(columns=[c for c in columns if c not in set(as_float)]).to_pandas()
+        floats = {c: _float_column(parquet, c) for c in as_float}
     return pd.concat([frame, pd.DataFrame(floats, index=frame.index, copy=False)], axis=1)
 
 
-def indicator_values(data: pd.DataFrame, ids: list[str]) -> dict[str, np.ndarray]:
+def _float_column(parquet, column: str) -> np.ndarray:
+    """One column of an open Parquet file as float64 with NaN for null (Arrow holds one column at a
+    time, never the whole table)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pc.cast(parquet.read(columns=[column]).column(0), pa.float64())
+    return pc.fill_null(values, np.nan).to_numpy()
+
+
+class IndicatorColumns(Mapping):
+    """Read-only mapping of indicator id -> its column as float64 with NaN, converted on each
+    lookup (`indicator_values`); with `centre_weights`, minus the column's weighted mean over its
+    answers (for sums of squares without cancellation)."""
+
+    def __init__(
+        self, data: pd.DataFrame, ids: tuple[str, ...], centre_weights: np.ndarray | None = None
+    ):
+        self._data, self._ids, self._w = data, ids, centre_weights
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._ids:
+            raise KeyError(name)
+        y = self._data[name].to_numpy(dtype=float, na_value=np.nan)
+        if self._w is not None:
+            answered = ~np.isnan(y)
+            if self._w[answered].sum() > 0:
+                y = y - np.average(y[answered], weights=self._w[answered])
+        return y
+
+    def __iter__(self):
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def indicator_values(data: pd.DataFrame, ids: list[str]) -> Mapping[str, np.ndarray]:
     """Each indicator column as a float array with NaN for no valid answer.
 
     Parameters
@@ -665,11 +704,13 @@ def indicator_values(data: pd.DataFrame, ids: list[str]) -> dict[str, np.ndarray
 
     Returns
     -------
-    dict of str to numpy.ndarray
-        Per indicator, float64 values in `data`'s row order (missing, including pandas.NA, is NaN).
+    Mapping of str to numpy.ndarray
+        Per indicator, float64 values in `data`'s row order (missing, including pandas.NA, is NaN),
+        made when looked up and not kept: memory holds one indicator's values at a time, never
+        every indicator's.
 
     References
     ----------
     pandas: `Series.to_numpy(dtype, na_value)` (https://pandas.pydata.org/docs/).
     """
-    return {i: data[i].to_numpy(dtype=float, na_value=np.nan) for i in ids}
+    return IndicatorColumns(data, tuple(ids))

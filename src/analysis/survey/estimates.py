@@ -30,6 +30,8 @@ Waves come in the configured order of the respondents dataset's sources (`Design
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -362,7 +364,7 @@ def indicator_ids(
 
 
 def _srs_estimates(
-    values: dict, data: pd.DataFrame, lay, group_vars: list[str], alpha: float
+    values: Mapping[str, np.ndarray], data: pd.DataFrame, lay, group_vars: list[str], alpha: float
 ) -> pd.DataFrame:
     cells = domain_estimates(domain_totals(values, data, lay, group_vars, by_psu=False))
     low, high = wilson_ci(cells["k"], cells["n"], alpha)

@@ -203,13 +203,14 @@ def _indicator_answers(name: str, y: np.ndarray, w: np.ndarray, codes: dict) -> 
     )
 
 
-def _indicator_frames(data, ids, group_vars, weight):
-    """(indicator, its answers by domain) one indicator at a time (`_indicator_answers`)."""
+def _indicator_arrays(data, ids, group_vars, weight):
+    """(indicator, its values, the weights, `domain_codes`) one indicator at a time (NaN: no
+    answer; every weight 1 without `weight`)."""
     w = data[weight].to_numpy(dtype=float) if weight else np.ones(len(data))
     codes = domain_codes(data, group_vars)
     for name in ids:
         y = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        yield name, _indicator_answers(name, y, w, codes)
+        yield name, y, w, codes
 
 
 def answers_long(
@@ -239,7 +240,10 @@ def answers_long(
     ----------
     pandas: `DataFrame.groupby` (the domains of Lumley, T. (2010). Complex Surveys, s2.3).
     """
-    parts = [frame for _, frame in _indicator_frames(data, ids, group_vars, weight)]
+    parts = [
+        _indicator_answers(name, y, w, codes)
+        for name, y, w, codes in _indicator_arrays(data, ids, group_vars, weight)
+    ]
     if not parts:
         return pd.DataFrame(columns=DOMAIN + ["y", "w"])
     long = pd.concat(parts, ignore_index=True)
@@ -255,8 +259,9 @@ def descriptives_by_indicator(
     weight: str | None,
     weighted_median: bool,
 ) -> pd.DataFrame:
-    """`domain_descriptives` of every indicator, one indicator's answers at a time (memory
-    O(respondents x groupings), not x indicators), sorted by DOMAIN.
+    """`domain_descriptives` of every indicator straight from the wide respondent data: integer
+    domain codes and `np.bincount`, one indicator at a time (memory O(respondents)), sorted by
+    DOMAIN.
 
     Parameters
     ----------
@@ -275,14 +280,79 @@ def descriptives_by_indicator(
     Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, s2.2 and s2.4.
     """
     parts = [
-        domain_descriptives(frame, weighted_median)
-        for _, frame in _indicator_frames(data, ids, group_vars, weight)
+        _indicator_descriptives(name, y, w, codes, weighted_median)
+        for name, y, w, codes in _indicator_arrays(data, ids, group_vars, weight)
     ]
     if not parts:
         empty = pd.DataFrame(columns=DOMAIN).assign(y=np.empty(0), w=np.empty(0))
         return domain_descriptives(empty, weighted_median)
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat([p for part in parts for p in part], ignore_index=True)
     return out.sort_values(DOMAIN, kind="stable").reset_index(drop=True)
+
+
+def _indicator_descriptives(
+    name: str, y: np.ndarray, w: np.ndarray, codes: dict, weighted_median: bool
+) -> list[pd.DataFrame]:
+    """One indicator's descriptives per grouping (`domain_codes`): its answers put in domain order
+    by a stable integer sort, respondents' order kept within each domain."""
+    wave, wave_names = codes["wave"]
+    answered = ~np.isnan(y) & (wave >= 0)
+    parts = []
+    for gv, (local, names) in codes.items():
+        if gv == "wave":
+            continue
+        rows = np.flatnonzero(answered & (local >= 0))
+        domain = wave[rows] * len(names) + local[rows]
+        size = len(wave_names) * len(names)
+        order = np.argsort(domain.astype(np.int16 if size < 2**15 else np.int64), kind="stable")
+        rows, domain = rows[order], domain[order]
+        found, columns = _sorted_descriptives(domain, y[rows], w[rows], size, weighted_median)
+        keys = {
+            "indicator": name,
+            "wave": wave_names[found // len(names)],
+            "group_var": gv,
+            "group": names[found % len(names)],
+        }
+        parts.append(pd.DataFrame({**keys, **columns}))
+    return parts
+
+
+def _sorted_descriptives(
+    domain: np.ndarray, y: np.ndarray, w: np.ndarray, size: int, weighted_median: bool
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """n, sum_w, mean, sd and median of every domain with answers (`domain_descriptives`), from
+    answers sorted by domain code (0 .. size - 1).
+
+    Returns (the domain codes with answers, ascending; their statistics)."""
+    n = np.bincount(domain, minlength=size)
+    sum_w = np.bincount(domain, weights=w, minlength=size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(domain, weights=w * y, minlength=size) / sum_w
+        spread = np.bincount(domain, weights=w * (y - mean[domain]) ** 2, minlength=size)
+        var = spread / sum_w * n / (n - 1)
+    found = np.flatnonzero(n)
+    start = (np.cumsum(n) - n)[found]
+    count = n[found]
+    segments = [slice(s, s + c) for s, c in zip(start, count)]
+    # exactly 0 when every answer is the same, not the rounding noise of the centring
+    alike = np.array([y[s].min() == y[s].max() for s in segments], dtype=bool)
+    sd = np.where(count >= 2, np.sqrt(np.where(alike, 0.0, var[found])), np.nan)
+    median = np.array(
+        [_weighted_median(y[s], w[s]) if weighted_median else np.median(y[s]) for s in segments],
+        dtype=float,
+    )
+    columns = {"n": count, "sum_w": sum_w[found], "mean": mean[found], "sd": sd, "median": median}
+    return found, columns
+
+
+def _weighted_median(y: np.ndarray, w: np.ndarray) -> float:
+    """The smallest answer whose cumulative weight (answers in ascending order) reaches half of the
+    total (R survey `svyquantile(~y, des, 0.5)`, qrule "math"); the order of tied answers changes
+    only the rounding of the cumulative weight, never which value is reached."""
+    order = np.argsort(y)
+    cumulative = np.cumsum(w[order])
+    at = int(np.searchsorted(cumulative, 0.5 * cumulative[-1], side="left"))
+    return float(y[order][min(at, len(y) - 1)])
 
 
 def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.DataFrame:
@@ -297,41 +367,35 @@ def domain_descriptives(answers: pd.DataFrame, weighted_median: bool) -> pd.Data
     Parameters
     ----------
     answers : pandas.DataFrame
-        Valid answers by domain (`answers_long`).
+        Valid answers by domain (`answers_long`); rows with a missing key are no domain's.
     weighted_median : bool
         Whether the design has weights (the weighted median) or not (the sample median).
 
     Returns
     -------
     pandas.DataFrame
-        DOMAIN columns (sorted) and n, sum_w, mean, sd (NaN when n < 2), median: the indicator's
-        unit.
+        DOMAIN columns (text, sorted) and n, sum_w, mean, sd (NaN when n < 2), median: the
+        indicator's unit.
 
     References
     ----------
     Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, s2.2 and s2.4 (R `svyvar`,
     `svyquantile`); Hyndman, R. J. & Fan, Y. (1996). The American Statistician 50, 361-365.
     """
-    a = answers.assign(wy=answers["w"] * answers["y"])
-    g = a.groupby(DOMAIN, sort=True, observed=True)
-    out = g.agg(n=("y", "size"), sum_w=("w", "sum"), sum_wy=("wy", "sum"))
-    out["mean"] = out["sum_wy"] / out["sum_w"]
-    centred = a["y"] - g["wy"].transform("sum") / g["w"].transform("sum")
-    spread = (a["w"] * centred**2).groupby([a[k] for k in DOMAIN], sort=True, observed=True).sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = spread / out["sum_w"] * out["n"] / (out["n"] - 1)
-    alike = g["y"].max() == g["y"].min()  # exactly 0, not the rounding noise of the centring
-    out["sd"] = np.sqrt(var.where(~alike, 0.0).where(out["n"] >= 2))
-    if weighted_median:
-        s = a.sort_values(DOMAIN + ["y"], kind="stable")
-        sg = s.groupby(DOMAIN, sort=True, observed=True)["w"]
-        reached = sg.cumsum() >= 0.5 * sg.transform("sum")
-        out["median"] = s[reached].groupby(DOMAIN, sort=True, observed=True)["y"].first()
-    else:
-        out["median"] = g["y"].median()
-    out = out.drop(columns="sum_wy").reset_index()
-    for column in DOMAIN:  # text, also when the answers' keys are categorical
-        out[column] = out[column].astype(object)
+    answers = answers[answers[DOMAIN].notna().all(axis=1)]
+    keys = pd.MultiIndex.from_frame(answers[DOMAIN].astype(object))
+    code, domains = pd.factorize(keys, sort=True)
+    order = np.argsort(code, kind="stable")
+    found, columns = _sorted_descriptives(
+        code[order],
+        answers["y"].to_numpy(float)[order],
+        answers["w"].to_numpy(float)[order],
+        len(domains),
+        weighted_median,
+    )
+    out = pd.DataFrame(list(domains[found]) if len(found) else None, columns=DOMAIN, dtype=object)
+    for column, values in columns.items():
+        out[column] = values
     return out
 
 

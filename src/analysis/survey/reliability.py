@@ -45,7 +45,7 @@ Nunnally, J. C. & Bernstein, I. H. (1994). Psychometric Theory, 3rd ed., McGraw-
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -399,7 +399,7 @@ def _check_reverse(scale: ScaleItems) -> None:
 
 
 def scale_table(
-    scales: Sequence[ScaleItems], wave: pd.Series, waves: Sequence[str], country: str
+    scales: Iterable[ScaleItems], wave: pd.Series, waves: Sequence[str], country: str
 ) -> pd.DataFrame:
     """`scales.csv`: every scale indicator's reliability per wave, one row per scale x wave x item.
 
@@ -410,8 +410,8 @@ def scale_table(
 
     Parameters
     ----------
-    scales : sequence of ScaleItems
-        The scale indicators' scored items, each on the index of `wave`.
+    scales : iterable of ScaleItems
+        The scale indicators' scored items, each on the index of `wave` (read once, in order).
     wave : pandas.Series
         Each respondent row's wave; rows of a wave not in `waves` are not used.
     waves : sequence of str

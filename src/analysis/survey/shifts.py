@@ -217,7 +217,7 @@ def matched_pairs(
         data["wave"] == waves[1], list(dict.fromkeys([key] + ids + ([pw] if pw else [])))
     ]
     merged = base.merge(end, on=key, how="inner", suffixes=("", "__end"))
-    yb = indicator_values(merged, ids)
+    yb = dict(indicator_values(merged, ids))
     ye = {
         i: merged[f"{i}__end"].astype("Float64").to_numpy(dtype=float, na_value=np.nan) for i in ids
     }

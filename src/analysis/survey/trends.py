@@ -46,7 +46,11 @@ import pandas as pd
 from analysis.model import DEFAULT_ALPHA, OVERALL
 from analysis.survey.design import DESIGN_COLUMNS, Design
 from analysis.survey.domains import (
+    ZERO_SPREAD,
+    IndicatorColumns,
+    combine_codes,
     domain_df,
+    domain_totals,
     indicator_values,
     layout,
     psu_counts,
@@ -98,84 +102,89 @@ def _trend_layout(data: pd.DataFrame, design: Design):
     return lay, (["wave", "stratum"] if design.separate_waves else ["stratum"])
 
 
-def _trend_base(data: pd.DataFrame, lay, numbers: dict[str, int], group_vars: Sequence[str]):
-    """Made once for every indicator: each respondent's wave code, stratum, psu, x (wave number)
-    and w; per grouping (overall and each group variable with answers) the codes of its groups
-    (-1: missing, no domain) into `names`, the sorted text of every grouping's groups."""
-    waves = np.asarray(lay.waves, dtype=object)
-    base = pd.DataFrame({"wave": lay.wave, "stratum": lay.stratum, "psu": lay.psu, "w": lay.w})
-    base["x"] = np.array([numbers[w] for w in waves], dtype=float)[lay.wave]
-    local = {OVERALL: (np.zeros(len(data), dtype=np.int64), np.array(["All"], dtype=object))}
-    for g in group_vars:
-        if g in data and data[g].notna().any():
-            values = pd.Series(data[g], index=data.index)
-            ok = values.notna().to_numpy()
-            found, names = pd.factorize(values[ok].astype(str), sort=True)
-            codes = np.full(len(data), -1, dtype=np.int64)
-            codes[ok] = found
-            local[g] = (codes, np.asarray(names, dtype=object))
-    names = np.unique(np.concatenate([n for _, n in local.values()]).astype(str)).astype(object)
-    groupings = {
-        g: np.where(c >= 0, np.searchsorted(names, n.astype(str))[c], -1)
-        for g, (c, n) in local.items()
-    }
-    return base, groupings, names
+def _trend_totals(data: pd.DataFrame, ids: list[str], lay, group_vars: list[str]):
+    """Each indicator's domain totals by wave x stratum [x PSU] (`domains.domain_totals`, the
+    engine of the estimates and shifts) of its answers centred at their weighted mean (the slope
+    and the influences do not move with a constant; centring keeps the sums of squares exact), with
+    the columns `cell` (a number per indicator x group_var x group) and `wave_code`."""
+    centred = IndicatorColumns(data, tuple(ids), centre_weights=lay.w)
+    totals = domain_totals(centred, data, lay, group_vars, by_psu=lay.clustered)
+    cell, cells = pd.factorize(pd.MultiIndex.from_frame(totals[CELL]))
+    totals["cell"] = cell
+    totals["wave_code"] = pd.Index(np.asarray(lay.waves, dtype=object)).get_indexer(totals["wave"])
+    return totals, pd.DataFrame(list(cells), columns=CELL)
 
 
-def _long_answers(y: np.ndarray, base: pd.DataFrame, groupings: dict, n_names: int):
-    """One indicator's answers once per domain (overall and each group): cell (grouping number x
-    `n_names` + group code), wave code, stratum, psu, x (wave number), w and y (NaN answers and
-    missing groups left out), grouping after grouping in the respondents' order."""
-    parts = []
-    for k, codes in enumerate(groupings.values()):
-        keep = ~np.isnan(y) & (codes >= 0)
-        parts.append(base[keep].assign(cell=k * n_names + codes[keep], y=y[keep]))
-    return pd.concat(parts, ignore_index=True)
-
-
-def _slopes(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per cell: the weighted least-squares slope b of y on x, n and the waves with answers; and
-    every answer's influence u on b (module docstring), in y units per wave step."""
-    w, x, y = long["w"], long["x"], long["y"]
-    sums = pd.DataFrame({"cell": long["cell"], "w": w, "wx": w * x, "wy": w * y})
-    sums = sums.groupby("cell", sort=False)
-    fit = sums[["w", "wx", "wy"]].sum()
-    fit["xbar"], fit["ybar"] = fit["wx"] / fit["w"], fit["wy"] / fit["w"]
-    at = fit.index.get_indexer(long["cell"])
-    dx = x - fit["xbar"].to_numpy()[at]
-    dy = y - fit["ybar"].to_numpy()[at]
-    m = pd.DataFrame({"cell": long["cell"], "wdx2": w * dx * dx, "wdxdy": w * dx * dy, "x": x})
-    moments = m.groupby("cell", sort=False)[["wdx2", "wdxdy"]].sum()
-    fit["sxx"] = moments["wdx2"]
-    fit["slope"] = np.where(
-        fit["sxx"] > 0, moments["wdxdy"] / fit["sxx"].where(fit["sxx"] > 0), np.nan
+def _slopes(totals: pd.DataFrame, cells: pd.DataFrame, x: np.ndarray):
+    """Per cell: the weighted least-squares slope b of y on x (the wave number of each totals
+    row), sxx, n and the waves with answers; per totals row the total of the influences u of its
+    answers on b (`t`) and, without clusters, the sum of their squares (`tt`) (module docstring:
+    u = w (x - xbar) (y - ybar - b (x - xbar)) / sxx, summed over the row's answers)."""
+    code, size = totals["cell"].to_numpy(), len(cells)
+    sum_w, sum_wy = totals["sum_w"].to_numpy(float), totals["sum_wy"].to_numpy(float)
+    weight = np.bincount(code, weights=sum_w, minlength=size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dx = x - (np.bincount(code, weights=x * sum_w, minlength=size) / weight)[code]
+        ybar = np.bincount(code, weights=sum_wy, minlength=size) / weight
+        sxx = np.bincount(code, weights=sum_w * dx * dx, minlength=size)
+        sxy = np.bincount(code, weights=dx * (sum_wy - ybar[code] * sum_w), minlength=size)
+        slope = np.where(sxx > 0, sxy / np.where(sxx > 0, sxx, 1.0), np.nan)
+        k = dx / sxx[code]
+        line = ybar[code] + slope[code] * dx  # the fitted value at the row's wave
+        t = _noise_to_zero(
+            k * (sum_wy - line * sum_w), np.abs(k) * (np.abs(sum_wy) + np.abs(line * sum_w))
+        )
+        sum_w2yy, sum_w2y, sum_w2 = (
+            totals[c].to_numpy(float) for c in ("sum_w2yy", "sum_w2y", "sum_w2")
+        )
+        scale = k * k * (sum_w2yy + line * line * sum_w2)
+        tt = _noise_to_zero(k * k * (sum_w2yy - 2 * line * sum_w2y + line * line * sum_w2), scale)
+    waves = totals[["cell", "wave_code"]].drop_duplicates().groupby("cell").size()
+    fit = cells.assign(
+        cell=np.arange(size),
+        sxx=sxx,
+        slope=slope,
+        n=np.bincount(code, weights=totals["n"].to_numpy(float), minlength=size).round(),
+        n_waves=waves.reindex(np.arange(size), fill_value=0).to_numpy(),
     )
-    fit["n"] = sums.size()
-    fit["n_waves"] = m.groupby("cell", sort=False)["x"].nunique()
-    slope, sxx = fit["slope"].to_numpy()[at], fit["sxx"].to_numpy()[at]
-    infl = long[["cell", "wave", "stratum", "psu", "x"]].assign(u=w * dx * (dy - slope * dx) / sxx)
-    return fit.reset_index(), infl
+    return fit, t, tt
 
 
-def _variance(infl: pd.DataFrame, lay, strata_keys: list[str], design: Design) -> pd.DataFrame:
+def _noise_to_zero(value: np.ndarray, magnitude: np.ndarray) -> np.ndarray:
+    """`value` (a difference of sums of size `magnitude`), exactly 0 where it is within
+    `domains.ZERO_SPREAD` of `magnitude`: cancellation error, e.g. every answer on the line."""
+    return np.where(np.abs(value) > ZERO_SPREAD * magnitude, value, 0.0)
+
+
+def _variance(totals, t, tt, lay, strata_keys: list[str], design: Design) -> pd.DataFrame:
     """Per cell: the linearised variance of the total of u (`variance_from_moments` with the
-    design's PSU counts and lonely-PSU rule) and svyglm's residual df (`domains.domain_df` - 1)."""
-    by_psu = (
-        infl.groupby(["cell"] + strata_keys + ["psu"], sort=False)
-        .agg(t=("u", "sum"), n=("u", "size"))
-        .reset_index()
-    )
-    moments = (
-        by_psu.assign(t2=by_psu["t"] ** 2)
-        .groupby(["cell"] + strata_keys, sort=False)
-        .agg(s=("t", "sum"), s2=("t2", "sum"))
-        .reset_index()
-    )
+    design's PSU counts and lonely-PSU rule) and svyglm's residual df (`domains.domain_df` - 1):
+    PSU totals of u with clusters, else each answer its own PSU (moments from `tt`)."""
+    rows = pd.DataFrame({"cell": totals["cell"], "wave": totals["wave_code"]})
+    rows["stratum"], rows["psu"] = totals["stratum"], totals["psu"]
+    levels = {"cell": int(rows["cell"].max()) + 1, "wave": len(lay.waves)}
+    levels |= {"stratum": len(lay.strata), "psu": len(lay.psus)}
+    keys = ["cell"] + strata_keys + (["psu"] if lay.clustered else [])
+    group, first = combine_codes([(rows[k].to_numpy(np.int64), levels[k]) for k in keys])
+    by_psu = rows.loc[first, keys].reset_index(drop=True)
+    by_psu["t"] = np.bincount(group, weights=t, minlength=len(first))
+    by_psu["n"] = np.bincount(group, weights=totals["n"].to_numpy(float), minlength=len(first))
+    if lay.clustered:
+        by_psu["tt"] = by_psu["t"] ** 2
+        strata_of = [(by_psu[k].to_numpy(np.int64), levels[k]) for k in keys[:-1]]
+        stratum_group, stratum_first = combine_codes(strata_of)
+        moments = by_psu.loc[stratum_first, keys[:-1]].reset_index(drop=True)
+        moments["s"] = np.bincount(stratum_group, weights=by_psu["t"], minlength=len(stratum_first))
+        moments["s2"] = np.bincount(
+            stratum_group, weights=by_psu["tt"], minlength=len(stratum_first)
+        )
+    else:
+        moments = by_psu[keys].assign(s=by_psu["t"], s2=np.bincount(group, weights=tt))
     if "wave" in moments:  # text, as the PSU counts' waves
         moments["wave"] = np.asarray(lay.waves, dtype=object)[moments["wave"].to_numpy()]
     n_h = psu_counts(lay, waves=strata_keys[0] == "wave")
     var = variance_from_moments(moments, ["cell"], n_h, strata_keys[:-1], design.lonely_psu)
-    df = domain_df(by_psu, ["cell"], strata_keys, clustered=True)
+    df = domain_df(by_psu, ["cell"], strata_keys, clustered=lay.clustered)
     out = df.merge(var.rename("var").reset_index(), on="cell", how="left")
     out["df"] = (out["df"] - 1).astype(float)
     return out[["cell", "var", "df", "psus", "strata"]]
@@ -184,7 +193,7 @@ def _variance(infl: pd.DataFrame, lay, strata_keys: list[str], design: Design) -
 def _trend_rows(fit: pd.DataFrame, var: pd.DataFrame, alpha: float, design: Design):
     """The slope, its standard error, Wald t test (normal with `ci_df: normal`) and interval per
     cell, in y units per wave step; no test where a cell is degenerate (`_trend_note`)."""
-    rows = fit.merge(var, on=CELL, how="left")
+    rows = fit.merge(var, on="cell", how="left")
     se = np.sqrt(rows["var"].clip(lower=0).to_numpy(float))
     df = None if design.ci_df == "normal" else rows["df"].to_numpy(float)
     stat, p, low, high = wald_diff_test(rows["slope"].to_numpy(float), se, df, alpha)
@@ -271,46 +280,33 @@ def trend_table(
         return pd.DataFrame(columns=TREND_COLUMNS)
     numbers = wave_numbers(design, present)
     lay, strata_keys = _trend_layout(data, design)
-    base, groupings, names = _trend_base(data, lay, numbers, group_vars)
-    parts = [
-        _indicator_trend(name, y, base, groupings, names, lay, strata_keys, design, alpha)
-        for name, y in indicator_values(data, ids).items()
-    ]
-    parts = [part for part in parts if part is not None]
-    if not parts:
+    answered = [i for i in ids if data[i].notna().any()]
+    if not answered:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    rows = pd.concat([rows for rows, _ in parts], ignore_index=True)
-    binary = {name: is_binary for _, (name, is_binary) in parts}
+    groups = [g for g in group_vars if g in data and data[g].notna().any()]
+    totals, cells = _trend_totals(data, answered, lay, groups)
+    x = totals["wave"].map(numbers).to_numpy(float)
+    fit, t, tt = _slopes(totals, cells, x)
+    var = _variance(totals, t, tt, lay, strata_keys, design)
+    rows = _trend_rows(fit, var, alpha, design)
+    rows["note"] = _trend_note(rows, lay.clustered or design.is_panel)
+    rows = rows.merge(_waves_answered(totals, numbers), on="cell").drop(columns="cell")
+    binary = {i: _zero_one(v) for i, v in indicator_values(data, answered).items()}
     given = dict(measures or {})
     measure = {i: given.get(i, "share" if binary.get(i, True) else "mean") for i in ids}
     return _finished(rows, ids, country, design, measure)
 
 
-def _indicator_trend(name, y, base, groupings, names, lay, strata_keys, design, alpha):
-    """One indicator's trend rows (CELL as text, the waves with answers, the note) and (name,
-    whether every overall answer is 0 or 1); None without answers."""
-    long = _long_answers(y, base, groupings, len(names))
-    if long.empty:
-        return None
-    fit, infl = _slopes(long)
-    var = _variance(infl, lay, strata_keys, design)
-    gv_names = np.array(list(groupings), dtype=object)
+def _zero_one(y: np.ndarray) -> bool:
+    """Whether every answer (not NaN) is 0 or 1: a share."""
+    return bool(np.isin(y[~np.isnan(y)], [0.0, 1.0]).all())
 
-    def decoded(frame: pd.DataFrame) -> pd.DataFrame:
-        cell = frame["cell"].to_numpy()
-        return frame.drop(columns="cell").assign(
-            indicator=name, group_var=gv_names[cell // len(names)], group=names[cell % len(names)]
-        )
 
-    rows = _trend_rows(decoded(fit), decoded(var), alpha, design)
-    rows["note"] = _trend_note(rows, lay.clustered or design.is_panel)
-    named = infl[["cell", "wave", "x"]].drop_duplicates(["cell", "wave"])
-    named = named.sort_values(["cell", "x"], kind="stable")
-    named["wave"] = np.asarray(lay.waves, dtype=object)[named["wave"].to_numpy()]
-    waves = decoded(named.groupby("cell")["wave"].agg("; ".join).rename("waves").reset_index())
-    rows = rows.merge(waves, on=CELL)
-    overall = long.loc[long["cell"] < len(names), "y"]
-    return rows, (name, bool(overall.isin([0.0, 1.0]).all()))
+def _waves_answered(totals: pd.DataFrame, numbers: dict[str, int]) -> pd.DataFrame:
+    """Per cell: its waves with answers in wave-number order, joined by "; "."""
+    answered = totals[["cell", "wave"]].drop_duplicates()
+    answered = answered.assign(x=answered["wave"].map(numbers)).sort_values(["cell", "x"])
+    return answered.groupby("cell")["wave"].agg("; ".join).rename("waves").reset_index()
 
 
 def _finished(rows, ids, country, design, measure) -> pd.DataFrame:
