@@ -1550,6 +1550,21 @@ def _check_respondent_values(
     check_design_values(data, dataset.design, config_file)
 
 
+def concat_releasing(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """`pd.concat(frames, ignore_index=True)` that empties `frames` as it goes: frames with the same
+    columns are joined column by column, each part's column dropped once joined, so memory holds
+    the parts and the result together one column at a time, not whole. Other frames: pd.concat."""
+    columns = list(frames[0].columns) if frames else []
+    if len(frames) < 2 or any(list(f.columns) != columns for f in frames):
+        return pd.concat(frames, ignore_index=True)
+    joined = {}
+    for column in columns:
+        joined[column] = pd.concat([f[column] for f in frames], ignore_index=True)
+        for f in frames:
+            del f[column]
+    return pd.DataFrame(joined)
+
+
 def clean_dataset(
     project: Project, country: str, dataset_name: str, workers: int = 1
 ) -> CleanResult:
@@ -1564,7 +1579,7 @@ def clean_dataset(
     parts = list(
         cleaned_sources(root, dataset, config_file, project.indicators, country, workers, consumers)
     )
-    data = pd.concat([p.kept for p in parts], ignore_index=True)
+    data = concat_releasing([p.kept for p in parts])
     indicator_log: list[pd.DataFrame] = []
     if dataset.role == "respondents":
         data = add_indicator_columns(data, project.indicators, country, indicator_log)

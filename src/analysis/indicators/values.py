@@ -52,6 +52,8 @@ def numeric_values(frame: pd.DataFrame, variable: str, missing_codes: list, indi
     is an InputError naming the value, file and rows."""
     src = frame[variable]
     skip = unanswered(src, missing_codes)
+    if pd.api.types.is_numeric_dtype(src.dtype) and not pd.api.types.is_bool_dtype(src.dtype):
+        return np.where(skip, np.nan, src.to_numpy(dtype=np.float64, na_value=np.nan))
     numbers = pd.to_numeric(src.astype(object).where(~skip, None), errors="coerce")
     numbers = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~skip & np.isnan(numbers)
