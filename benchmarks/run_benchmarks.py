@@ -1,16 +1,16 @@
 """Scale benchmark: a synthetic country of N respondents per wave through the whole pipeline.
 
     .venv/bin/python benchmarks/run_benchmarks.py --sizes 10000 100000 1000000
-        [--workdir /tmp/pom-bench]
+        [--workdir /tmp/pom-bench] [--repeats 3]
+    .venv/bin/python benchmarks/write_results.py      # rewrites benchmarks/RESULTS.md
 
-For each N: writes two SPSS files (benchmarks/synthetic_country.py) into a temporary copy of the
-project configured with that one country, times pyreadstat reading them (the floor), runs
-`snakemake --cores 2` from scratch, collects every job's wall time and peak RSS from Snakemake's
-`benchmark:` files, times a no-op rerun, and times the design-based estimation stage alone (30
-indicators x 2 waves x overall and by sex). Reads and pipeline runs are repeated (--repeats,
-default 3) and the medians reported: on a shared 2-core virtual machine single runs vary by 10% or
-more.
-Appends the figures to benchmarks/results.json and rewrites the tables in benchmarks/RESULTS.md.
+For each N: writes the three waves' SPSS files (benchmarks/synthetic_country.py) into a temporary
+copy of the project configured with that one country, times pyreadstat reading them (the floor),
+runs `snakemake --cores 2` from scratch, collects every job's wall time and peak RSS from
+Snakemake's `benchmark:` files, times a no-op rerun, and times the design-based estimation stage
+of the shares alone (overall and by sex). Reads and pipeline runs are repeated (--repeats, default
+3) and the medians reported: on a shared 2-core virtual machine single runs vary by 10% or more.
+Writes the figures to benchmarks/results.json (the sizes run replace their earlier figures).
 """
 
 from __future__ import annotations
@@ -167,6 +167,7 @@ def main() -> None:
     results_path = HERE / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results["machine"] = machine()
+    results["measured"] = time.strftime("%Y-%m-%d")
     for n in args.sizes:
         root = prepare(args.workdir, n)
         reads = [round(bare_read_seconds(root), 2) for _ in range(args.repeats)]

@@ -1,7 +1,14 @@
-"""Rewrite benchmarks/RESULTS.md from benchmarks/results.json and benchmarks/r_survey_1m.json."""
+"""Rewrite benchmarks/RESULTS.md: the three-wave benchmark from benchmarks/results.json
+(`run_benchmarks.py`), then the two-wave history from benchmarks/results_two_waves.json and
+benchmarks/r_survey_1m.json (measured 2026-11-24, before issue 16)."""
 
 import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import three_waves  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -10,12 +17,12 @@ def _header_and_sizes(r: dict) -> list[str]:
     """The title, the synthetic country and the per-size table with its individual runs."""
     m, h, t = r["1000000"], r["100000"], r["10000"]
     lines = [
-        "# Benchmark results",
+        "",
+        "## History: two waves of shares (before issue 16)",
         "",
         (
-            f"Machine: {r['machine']} (this project's sandbox). Figures from"
-            " `benchmarks/run_benchmarks.py`, measured 2026-11-24; regenerate this page with"
-            " `benchmarks/write_results.py`."
+            f"Machine: {r['machine']}. Figures from `benchmarks/run_benchmarks.py` as it was on"
+            " 2026-11-24 (`benchmarks/results_two_waves.json`)."
         ),
         "",
         (
@@ -86,7 +93,7 @@ def _against_targets(R: dict, m: dict, h: dict) -> list[str]:
     ratio = m["pipeline_seconds"] / m["bare_read_seconds"]
     lines += [
         "",
-        "## Against the targets",
+        "### Against the targets of the time",
         "",
         "| target | measured | met? |",
         "|---|---|---|",
@@ -143,7 +150,7 @@ def _against_targets(R: dict, m: dict, h: dict) -> list[str]:
 # Static prose: what the 1M figure rests on (no measured values in it).
 WHAT_1M_RESTS_ON = [
     "",
-    "## What the 1M figure rests on",
+    "### What the two-wave 1M figure rested on",
     "",
     (
         "The first measurement of this benchmark was 49.4 s (5.8× the read; 95 s before domain"
@@ -212,9 +219,11 @@ WHAT_1M_RESTS_ON = [
 
 def main() -> None:
     r = json.loads((HERE / "results.json").read_text())
+    two = json.loads((HERE / "results_two_waves.json").read_text())
     R = json.loads((HERE / "r_survey_1m.json").read_text())
-    m, h = r["1000000"], r["100000"]
-    lines = _header_and_sizes(r) + _stages(m) + _against_targets(R, m, h) + WHAT_1M_RESTS_ON
+    lines = three_waves.page(r)
+    m, h = two["1000000"], two["100000"]
+    lines += _header_and_sizes(two) + _stages(m) + _against_targets(R, m, h) + WHAT_1M_RESTS_ON
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
 
 
