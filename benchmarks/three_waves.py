@@ -32,22 +32,30 @@ def _intro(r: dict) -> list[str]:
         "it with `snakemake --cores 2`: cleaning, share and mean estimates, shifts for three",
         "comparisons, trends, scale reliability, charts, display tables, report, manifest. Each",
         "size is run from scratch `repeats` times; the tables give the medians.",
+        "Peak RSS: Snakemake's `benchmark:` figure samples a job's processes every 0.5 s for 15 s,",
+        "then every 30 s, and misses a long job's short peaks; the exact figure is the largest",
+        "single process of the run (getrusage `ru_maxrss`).",
         "",
     ]
+
+
+def _gb(mb: float | None) -> str:
+    return "not measured" if mb is None else f"{mb / 1024:.2f} GB"
 
 
 def _size_table(r: dict) -> list[str]:
     lines = [
         "| N per wave | bare read (pyreadstat, 3 files) | whole pipeline | ratio |"
-        " peak RSS of any job | no-op rerun |",
-        "|---|---|---|---|---|---|",
+        " peak RSS of any job (sampled) | largest process (exact) | no-op rerun |",
+        "|---|---|---|---|---|---|---|",
     ]
     for n in _sizes(r):
         s = r[str(n)]
         lines.append(
             f"| {n:,} | {s['bare_read_seconds']:.2f} s | {s['pipeline_seconds']:.1f} s |"
             f" {s['pipeline_seconds'] / s['bare_read_seconds']:.2f}× |"
-            f" {s['peak_job_rss_mb'] / 1024:.2f} GB | {s['noop_rerun_seconds']:.2f} s |"
+            f" {s['peak_job_rss_mb'] / 1024:.2f} GB | {_gb(s.get('largest_process_rss_mb'))} |"
+            f" {s['noop_rerun_seconds']:.2f} s |"
         )
     runs = "; ".join(
         f"{n:,}: pipeline {', '.join(map(str, r[str(n)]['pipeline_runs']))}, bare read"
@@ -83,7 +91,8 @@ def _targets(r: dict) -> list[str]:
     sizes = _sizes(r)
     big, n_big = r[str(sizes[-1])], sizes[-1]
     ratio = big["pipeline_seconds"] / big["bare_read_seconds"]
-    rss = big["peak_job_rss_mb"] / 1024
+    sampled = big["peak_job_rss_mb"] / 1024
+    rss = big.get("largest_process_rss_mb", big["peak_job_rss_mb"]) / 1024
     heaviest = max(big["stages"].items(), key=lambda kv: kv[1]["max_rss_mb"])[0]
     lines = [
         "### Against the targets of issue 16",
@@ -93,8 +102,9 @@ def _targets(r: dict) -> list[str]:
         f"| whole pipeline ≤ {TARGET_RATIO:g}× the bare read ({n_big:,} per wave) |"
         f" {big['pipeline_seconds']:.1f} s vs {big['bare_read_seconds']:.2f} s = {ratio:.2f}× |"
         f" {_verdict(ratio <= TARGET_RATIO)} |",
-        f"| peak RSS of any job ≤ {TARGET_RSS_GB:g} GB | {rss:.2f} GB ({heaviest}) |"
-        f" {_verdict(rss <= TARGET_RSS_GB)} |",
+        f"| peak RSS ≤ {TARGET_RSS_GB:g} GB | largest process {rss:.2f} GB (exact, ru_maxrss);"
+        f" Snakemake's sampled figure {sampled:.2f} GB ({heaviest}) |"
+        f" {_verdict(max(rss, sampled) <= TARGET_RSS_GB)} |",
     ]
     if len(sizes) > 1:
         small, factor = r[str(sizes[-2])], sizes[-1] / sizes[-2]
