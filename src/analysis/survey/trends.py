@@ -24,6 +24,12 @@ PSUs - strata + 1 - 2 coefficients). The design:
   waves; the repeated answers of one person are so correlated as they are.
 Each group is a domain of the whole design (R `subset()`), as in the estimates and shifts.
 
+Computation: from the domain totals of the estimates' engine (`domains.domain_totals`, one bincount
+pass per indicator), never a table of every answer. x is constant within a wave, so the total of u
+over one wave's answers in a PSU is (x - xbar) / sxx (sum(w y) - (ybar + b (x - xbar)) sum(w)), and
+without clusters the sum of u^2 follows from the w^2 sums; answers are first centred at their
+weighted mean (the slope and u do not move), so these sums of squares do not cancel.
+
 Degenerate cells are reported, never silently NaN: fewer than two waves with answers (no slope),
 no design variance, or fewer than one degree of freedom give the slope (where there is one) with
 no test and a `note` saying "not estimable: ...".
@@ -279,22 +285,27 @@ def trend_table(
     if len(present) < MIN_TREND_WAVES or not ids or len(data) == 0:
         return pd.DataFrame(columns=TREND_COLUMNS)
     numbers = wave_numbers(design, present)
-    lay, strata_keys = _trend_layout(data, design)
     answered = [i for i in ids if data[i].notna().any()]
     if not answered:
         return pd.DataFrame(columns=TREND_COLUMNS)
     groups = [g for g in group_vars if g in data and data[g].notna().any()]
-    totals, cells = _trend_totals(data, answered, lay, groups)
-    x = totals["wave"].map(numbers).to_numpy(float)
-    fit, t, tt = _slopes(totals, cells, x)
-    var = _variance(totals, t, tt, lay, strata_keys, design)
-    rows = _trend_rows(fit, var, alpha, design)
-    rows["note"] = _trend_note(rows, lay.clustered or design.is_panel)
-    rows = rows.merge(_waves_answered(totals, numbers), on="cell").drop(columns="cell")
+    rows = _answered_trends(data, answered, groups, numbers, design, alpha)
     binary = {i: _zero_one(v) for i, v in indicator_values(data, answered).items()}
     given = dict(measures or {})
     measure = {i: given.get(i, "share" if binary.get(i, True) else "mean") for i in ids}
     return _finished(rows, ids, country, design, measure)
+
+
+def _answered_trends(data, ids, groups, numbers, design, alpha) -> pd.DataFrame:
+    """The trend rows (CELL as text, slope, its test and interval, the note and the waves with
+    answers) of indicators `ids`, each with answers, overall and by `groups`."""
+    lay, strata_keys = _trend_layout(data, design)
+    totals, cells = _trend_totals(data, ids, lay, groups)
+    fit, t, tt = _slopes(totals, cells, totals["wave"].map(numbers).to_numpy(float))
+    var = _variance(totals, t, tt, lay, strata_keys, design)
+    rows = _trend_rows(fit, var, alpha, design)
+    rows["note"] = _trend_note(rows, lay.clustered or design.is_panel)
+    return rows.merge(_waves_answered(totals, numbers), on="cell").drop(columns="cell")
 
 
 def _zero_one(y: np.ndarray) -> bool:
