@@ -444,7 +444,7 @@ def _check_paired_test(design: dict, where: str, source: str) -> None:
         kind = (
             "a weighted or clustered design (tested by the design-based Wald t)"
             if design_based
-            else f"a '{design.get('type')}' design (independent samples: chi-square / Fisher)"
+            else f"design type '{design.get('type')}' (independent samples: chi-square / Fisher)"
         )
         raise InputError(
             f"{where}.paired_test is set for {kind}; it chooses McNemar's p-value, which only a"

@@ -131,7 +131,11 @@ def pct(value, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
 
 
 def num(value, decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
-    return MISSING if _missing(value) else f"{round_half_up(float(value), decimals):.{decimals}f}"
+    """`value` rounded half up to `decimals` decimals; a value that rounds to zero is "0.0", never
+    "-0.0"; MISSING for no value."""
+    if _missing(value):
+        return MISSING
+    return f"{round_half_up(float(value), decimals) + 0.0:.{decimals}f}"  # + 0.0: -0.0 -> 0.0
 
 
 def interval(low, high, sep: str = "–", decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:

@@ -456,3 +456,13 @@ def test_render_named_table_takes_percent_decimals_and_alpha_from_the_config(tmp
     assert (
         "10.00 (2.00 to 18.00)\\*" in shifts_md and "Holm-adjusted p &lt; 0.1 (family" in shifts_md
     )
+
+
+@pytest.mark.parametrize("value", [-0.04, -0.0, -1e-12, 0.04])
+def test_a_value_that_rounds_to_zero_is_written_without_a_minus_sign(value):
+    """-0.04 to one decimal is "0.0", as 0.04 is; "-0.0" would read as a negative change."""
+    from figures.tables import interval, num
+
+    assert num(value, 1) == "0.0"
+    assert interval(value, 25.44, " to ", decimals=1) == "0.0 to 25.4"
+    assert num(-0.06, 1) == "-0.1"
