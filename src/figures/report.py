@@ -91,10 +91,10 @@ def _parts():
     return TEMPLATES.get_template("report_parts.html.j2").module
 
 
-def _p(p) -> Markup:
-    """`tables.pvalue`'s text as the report has always written it: "<0.001" unescaped (HTML reads
-    "<" before a digit as text). Made from a number, never from config or data text."""
-    return Markup(pvalue(p))
+def _p(p) -> str:
+    """`tables.pvalue`'s text, escaped by the template like any other text ("<0.001" is written
+    "&lt;0.001": valid HTML, and read the same)."""
+    return pvalue(p)
 
 
 def _figure(path: Path, alt: str) -> dict:
