@@ -1,6 +1,6 @@
 # Estimates and wave-to-wave shifts (shares and means), panel attrition, scale reliability and
 # trends (3+ waves) per country (design from config/countries/<country>.yaml), one job: the
-# respondent data are read once for all of them.
+# respondent data are read once for all of them. Rule power plans the next round from the estimates.
 
 
 rule statistics:
@@ -31,4 +31,28 @@ rule statistics:
         " --attrition {output.attrition:q} --trends {output.trends:q}"
         " --mean-estimates {output.mean_estimates:q} --mean-shifts {output.mean_shifts:q}"
         " --scales {output.scales:q}"
+        " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
+
+
+# Planning the next round: per indicator x group at its last wave, the minimum detectable change and
+# the respondents per wave for the target change (settings: alpha, power, target_change_pp/_sd).
+rule power:
+    input:
+        code=CODE,
+        estimates="reports/tables/{country}/estimates.csv",
+        mean_estimates="reports/tables/{country}/mean_estimates.csv",
+    output:
+        power="reports/tables/{country}/power.csv",
+    log:
+        "logs/{country}/power.log",
+    benchmark:
+        "logs/benchmarks/{country}/power.tsv"
+    conda:
+        ENV
+    params:
+        py=PY,
+        config=config_of("power", country="country"),
+    shell:
+        "{params.py} power --country {wildcards.country:q} --estimates {input.estimates:q}"
+        " --mean-estimates {input.mean_estimates:q} --out {output.power:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"

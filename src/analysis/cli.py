@@ -18,6 +18,10 @@ Commands
                                          indicator x wave x group estimates with CIs and design
                                          effects, shifts between waves tested as the
                                          country's design requires; trends over 3+ waves
+  power --country C --estimates CSV --mean-estimates CSV --out CSV
+                                         per indicator x group at its last wave: the minimum
+                                         detectable change and the respondents per wave needed
+                                         for the target change (planning the next round)
   run [TARGET...] [--cores N]            the whole pipeline (Snakemake; `make report`), recovering
                                          by itself from an interrupted run (stale lock, incomplete
                                          outputs, temporary files)
@@ -358,6 +362,29 @@ def cmd_statistics(args) -> None:
             _write_csv_table(table, tmp)
 
 
+def cmd_power(args) -> None:
+    """power.csv of one country from its estimates.csv and mean_estimates.csv (no respondent
+    data), with the country's settings (alpha, power, target changes)."""
+    from analysis.config import load_project
+    from analysis.csv_files import read_output_csv
+    from analysis.survey.power import power_table
+
+    settings = load_project(args.root).settings_for(args.country)
+    tables = []
+    for path in (args.estimates, args.mean_estimates):
+        try:
+            tables.append(read_output_csv(Path(path)))
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"cannot read the table: {exc}",
+                file=path,
+                fix="build it first with `python -m analysis statistics` (or `make report`)",
+            ) from exc
+    estimates, mean_estimates = tables
+    files = (args.estimates, args.mean_estimates)
+    _write_table(power_table(estimates, mean_estimates, args.country, settings, files), args.out)
+
+
 def cmd_new_country(args) -> None:
     from analysis.ingest.scaffold import draft_country_config
 
@@ -494,6 +521,18 @@ def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_statistics)
 
 
+def _add_power_command(sub: argparse._SubParsersAction) -> None:
+    """Add the power subcommand (minimum detectable changes and sample sizes per wave)."""
+    p = sub.add_parser(
+        "power", help="minimum detectable change and respondents per wave for the next round"
+    )
+    p.add_argument("--country", required=True)
+    p.add_argument("--estimates", required=True, help="the country's estimates.csv")
+    p.add_argument("--mean-estimates", required=True, help="the country's mean_estimates.csv")
+    p.add_argument("--out", required=True, help="write power.csv here")
+    p.set_defaults(func=cmd_power)
+
+
 def _add_run_command(sub: argparse._SubParsersAction) -> None:
     """Add the run subcommand (the whole pipeline through Snakemake)."""
     p = sub.add_parser(
@@ -528,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_manifest_commands(sub)
     _add_new_country_command(sub)
     _add_statistics_command(sub)
+    _add_power_command(sub)
     _add_run_command(sub)
     return parser
 

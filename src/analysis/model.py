@@ -41,6 +41,14 @@ DEFAULT_PERCENT_DECIMALS = 1
 DEFAULT_MIN_GROUP_N = 30
 DEFAULT_DISCLOSURE_K = 5
 DEFAULT_RECORD_ID = "respondent_id"
+DEFAULT_POWER = 0.8
+DEFAULT_TARGET_CHANGE_PP = 5.0
+DEFAULT_TARGET_CHANGE_SD = 0.2
+# the planning settings of power.csv (analysis.survey.power): a probability, a change in percentage
+# points (shares) and a change in standard deviations of the reference wave (means)
+Power = Annotated[float, Field(gt=0, lt=1)]
+ChangePp = Annotated[float, Field(gt=0, lt=100)]
+ChangeSd = Annotated[float, Field(gt=0)]
 OVERALL, ALL = "overall", "All"  # the group_var and group of whole-sample rows
 
 
@@ -78,13 +86,18 @@ class Disclosure(_Model):
 
 class Settings(_Model):
     """config/config.yaml. `alpha` is a proportion (0.05 = 95% intervals); `percent_decimals` the
-    decimals of percentages in display tables, charts and the report."""
+    decimals of percentages in display tables, charts and the report. `power` (proportion),
+    `target_change_pp` (percentage points, shares) and `target_change_sd` (standard deviations of
+    the reference wave, means) plan the next round (power.csv, analysis.survey.power)."""
 
     countries: list[str]
     alpha: float = DEFAULT_ALPHA
     percent_decimals: int = DEFAULT_PERCENT_DECIMALS
     min_group_n: int = DEFAULT_MIN_GROUP_N
     multiplicity_family: Literal["country", "indicator", "group_var"] = "country"
+    power: Power = DEFAULT_POWER
+    target_change_pp: ChangePp = DEFAULT_TARGET_CHANGE_PP
+    target_change_sd: ChangeSd = DEFAULT_TARGET_CHANGE_SD
     claims: str | None = None
     disclosure: Disclosure = Disclosure()
     external_data_root: str | None = None
@@ -684,6 +697,9 @@ class CountrySettings(_Model):
     min_group_n: int | None = None
     alpha: float | None = None
     multiplicity_family: Literal["country", "indicator", "group_var"] | None = None
+    power: Power | None = None
+    target_change_pp: ChangePp | None = None
+    target_change_sd: ChangeSd | None = None
 
 
 # --- country and project --------------------------------------------------------------------------
@@ -741,8 +757,9 @@ class Project(_Model):
 
     def settings_for(self, country: str) -> Settings:
         """The project settings with the country's `settings:` overrides applied (alpha,
-        min_group_n, multiplicity_family); the project's own for a country without any, or one the
-        config does not have (a chart drawn by hand from tables)."""
+        min_group_n, multiplicity_family, power, target_change_pp, target_change_sd); the
+        project's own for a country without any, or one the config does not have (a chart drawn
+        by hand from tables)."""
         if country not in self.countries:
             return self.settings
         overrides = self.countries[country].settings.model_dump(exclude_none=True)

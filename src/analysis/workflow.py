@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analysis.model import Project
 
-CLEAN, CROSSTAB, STATISTICS = "clean", "crosstab", "statistics"
+CLEAN, CROSSTAB, STATISTICS, POWER = "clean", "crosstab", "statistics", "power"
 CHART_TABLE, CHART_SHIFTS = "chart_table", "chart_shifts"
 DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS = (
     "display_crosstab",
@@ -49,6 +49,7 @@ JOBS = (
     CLEAN,
     CROSSTAB,
     STATISTICS,
+    POWER,
     CHART_TABLE,
     CHART_SHIFTS,
     DISPLAY_CROSSTAB,
@@ -62,10 +63,14 @@ CHARTS = (CHART_TABLE, CHART_SHIFTS)
 # read everything)
 PROJECT_READERS: dict[str, tuple[str, ...]] = {
     "countries": (),  # which jobs exist (the job list), not what one job computes
-    "alpha": (STATISTICS, CHART_SHIFTS, DISPLAY_SHIFTS),
+    "alpha": (STATISTICS, POWER, CHART_SHIFTS, DISPLAY_SHIFTS),
     "percent_decimals": (CHART_SHIFTS, DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "min_group_n": (STATISTICS,),
     "multiplicity_family": (STATISTICS,),
+    # planning the next round (power.csv)
+    "power": (POWER,),
+    "target_change_pp": (POWER,),
+    "target_change_sd": (POWER,),
     "claims": (),  # the audit's registry: a file input of the audit
     "disclosure": (
         CROSSTAB,
@@ -91,9 +96,9 @@ COUNTRY_READERS: dict[str, tuple[str, ...]] = {
     "datasets": (),
     "tables": (),
     "indicators": (),  # sliced per job below (country indicators are merged)
-    # project settings overridden for this country (alpha, min_group_n, multiplicity_family):
-    # read by the jobs that read those settings in config.yaml
-    "settings": (STATISTICS, CHART_SHIFTS, DISPLAY_SHIFTS),
+    # project settings overridden for this country (alpha, min_group_n, multiplicity_family, power,
+    # target_change_pp, target_change_sd): read by the jobs that read those settings in config.yaml
+    "settings": (STATISTICS, POWER, CHART_SHIFTS, DISPLAY_SHIFTS),
 }
 # a dataset of a country config (clean reads all of it, except what only describes it)
 DATASET_READERS: dict[str, tuple[str, ...]] = {

@@ -137,3 +137,54 @@ def test_a_country_indicator_mapping_says_what_counts_as_one(mapping):
     with pytest.raises(InputError) as err:
         check_indicator_mapping("trust", mapping, "config/countries/x.yaml")
     assert "trust" in err.value.problem and "positive" in err.value.fix
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("power", 1.5),
+        ("power", 0),
+        ("target_change_pp", 0),
+        ("target_change_pp", 100),
+        ("target_change_sd", -0.2),
+    ],
+)
+def test_bad_power_setting_is_refused(root, key, value):
+    _edit(root, "config/config.yaml", lambda d: d.update({key: value}))
+    with pytest.raises(InputError) as err:
+        load_project(root)
+    assert err.value.file == "config/config.yaml" and key in err.value.problem
+
+
+def test_bad_country_power_setting_is_refused(root):
+    _edit(root, "config/countries/rwanda.yaml", lambda d: d.update(settings={"power": 1}))
+    with pytest.raises(InputError) as err:
+        load_project(root)
+    assert (
+        err.value.file == "config/countries/rwanda.yaml" and "settings.power" in err.value.problem
+    )
+
+
+def test_power_settings_default_and_are_overridden_per_country(root):
+    _edit(
+        root,
+        "config/countries/rwanda.yaml",
+        lambda d: d.update(settings={"power": 0.9, "target_change_pp": 3}),
+    )
+    project = load_project(root)
+    rwanda, tajikistan = project.settings_for("rwanda"), project.settings_for("tajikistan")
+    assert (rwanda.power, rwanda.target_change_pp, rwanda.target_change_sd) == (0.9, 3, 0.2)
+    assert (tajikistan.power, tajikistan.target_change_pp) == (0.8, 5.0)
+
+
+def test_the_model_refuses_what_the_schema_refuses():
+    from pydantic import ValidationError
+
+    from analysis.model import CountrySettings, Settings
+
+    for bad in ({"power": 1.0}, {"target_change_pp": 0}, {"target_change_sd": 0}):
+        with pytest.raises(ValidationError):
+            Settings(countries=["x"], **bad)
+        with pytest.raises(ValidationError):
+            CountrySettings(**bad)
+    assert CountrySettings().power is None and Settings(countries=["x"]).power == 0.8

@@ -37,6 +37,7 @@ def _jobs(project):
         out += [("clean", {"country": c, "dataset": d}) for d in cfg.datasets]
         out += [
             ("statistics", {"country": c}),
+            ("power", {"country": c}),
             ("chart_shifts", {"country": c}),
             ("display_estimates", {"country": c}),
             ("display_shifts", {"country": c}),
@@ -86,8 +87,16 @@ def test_alpha_changes_statistics_and_what_prints_the_level(project):
     assert changed == WHOLE | {
         f"{job}:{c}"
         for c in project.countries
-        for job in ("statistics", "chart_shifts", "display_shifts")
+        for job in ("statistics", "power", "chart_shifts", "display_shifts")
     }
+
+
+@pytest.mark.parametrize("key", ["power", "target_change_pp", "target_change_sd"])
+def test_power_settings_change_only_the_power_tables(project, key):
+    changed = _changed_jobs(project, lambda p: p["config"].update({key: 0.5}))
+    assert changed == WHOLE | {f"power:{c}" for c in project.countries}
+    changed = _changed_jobs(project, lambda p: p["countries"]["rwanda"].update(settings={key: 0.5}))
+    assert "power:rwanda" in changed and not {j for j in changed if "tajikistan" in j}
 
 
 def test_indicator_label_changes_charts_and_display_tables_of_its_countries(project):
@@ -570,6 +579,7 @@ def test_alpha_reruns_statistics_and_its_dependants_not_the_cleaning(rwanda):
         jobs = planned(rwanda)
     assert set(jobs) == {
         "statistics",
+        "power",
         "chart_shifts",
         "display_table",
         "html_report",
@@ -580,6 +590,14 @@ def test_alpha_reruns_statistics_and_its_dependants_not_the_cleaning(rwanda):
         "country=rwanda, name=shifts_table",
     }
     assert len(jobs["chart_shifts"]) == 2
+
+
+def test_power_setting_reruns_the_power_table_not_the_statistics(rwanda):
+    with changed_file(rwanda / "config/config.yaml", edit_yaml(lambda d: d.update(power=0.9))):
+        jobs = planned(rwanda)
+    # the report lists every statistics table among its inputs
+    assert set(jobs) == {"power", "html_report", "manifest"}, jobs
+    assert jobs["power"] == {"country=rwanda"}
 
 
 def test_indicator_label_reruns_shift_charts_display_tables_and_report_only(rwanda):
