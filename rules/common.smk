@@ -97,6 +97,7 @@ def statistics_outputs():
             "mean_estimates",
             "mean_shifts",
             "scales",
+            "did",
         )
     ]
 
