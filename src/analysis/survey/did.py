@@ -53,7 +53,7 @@ from pandas.api.types import is_numeric_dtype
 
 from analysis.errors import InputError
 from analysis.model import DEFAULT_ALPHA
-from analysis.survey.design import DESIGN_COLUMNS, ArmLevels, Design
+from analysis.survey.design import DESIGN_COLUMNS, Design
 from analysis.survey.domains import (
     design_pass,
     domain_estimates,
@@ -164,7 +164,9 @@ def arm_labels(
     Angrist, J. D. & Pischke, J.-S. (2009). Mostly Harmless Econometrics, s5.2 (a fixed
     assignment to arms).
     """
-    levels = design.arm_levels or ArmLevels(programme="", comparison="")
+    levels = design.arm_levels
+    if design.arm is None or levels is None:  # Design requires arm_levels with arm
+        raise ValueError("arm_labels needs a design with `arm` and `arm_levels`")
     values = data[design.arm]
     programme, comparison = _matches(values, levels.programme), _matches(values, levels.comparison)
     bad = ~(programme | comparison)
@@ -268,7 +270,7 @@ def _contrast_rows(pass_, coef: dict, design: Design, alpha: float, kind: str) -
     )
     out.loc[hit, "note"] = (
         NOT_ESTIMABLE
-        + alike[hit]
+        + alike[hit].astype(str)
         + " adds no design variance, so the linearised variance would count only the other"
         " cells and there is no test or interval"
     )
@@ -379,7 +381,9 @@ def _absent_note(rows: pd.DataFrame, waves: tuple[str, str], panel: bool) -> pd.
     """Why a row has no estimate: the arms and waves without answers (panels: an arm without
     matched pairs)."""
     if panel:
-        missing = [(rows[f"n_{arm}"].fillna(0) == 0, f"no matched pairs in the {arm} arm") for arm in ARMS]
+        missing = [
+            (rows[f"n_{arm}"].fillna(0) == 0, f"no matched pairs in the {arm} arm") for arm in ARMS
+        ]
     else:
         missing = [
             (rows[f"{arm}_{side}"].isna(), f"no answers in the {arm} arm in wave '{wave}'")
@@ -389,7 +393,9 @@ def _absent_note(rows: pd.DataFrame, waves: tuple[str, str], panel: bool) -> pd.
     text = pd.Series("", index=rows.index, dtype=object)
     for mask, what in missing:
         text = text.where(~mask, np.where(text == "", what, text + "; " + what))
-    return NOT_ESTIMABLE + text.where(text != "", "no estimate") + ", so no difference in differences"
+    return (
+        NOT_ESTIMABLE + text.where(text != "", "no estimate") + ", so no difference in differences"
+    )
 
 
 def _comparison(
@@ -503,9 +509,15 @@ def did_table(
         return pd.DataFrame(columns=DID_COLUMNS)
     pass_ = None
     if not design.is_panel:  # simple random samples: the stacked waves as one sample (no strata)
-        used = design if design.design_based else design.model_copy(update={"clusters_revisited": True})
+        used = (
+            design
+            if design.design_based
+            else design.model_copy(update={"clusters_revisited": True})
+        )
         pass_ = design_pass(indicator_values(data, ids), frame, used, [ARM])
         check_variance_estimable(pass_[0], used, country)
         design = used
     parts = [_comparison(frame, ids, design, alpha, w, country, pass_) for w in comparisons]
-    return _finished(pd.concat(parts, ignore_index=True), country, design, measures or {}, units or {})
+    return _finished(
+        pd.concat(parts, ignore_index=True), country, design, measures or {}, units or {}
+    )
