@@ -451,6 +451,21 @@ def _finished(
     return rows[DID_COLUMNS].reset_index(drop=True)
 
 
+def _independent_pass(
+    data: pd.DataFrame, frame: pd.DataFrame, ids: list[str], design: Design, country: str
+):
+    """Independent cross-sections: (the design pass of the indicators by arm, the design the
+    contrasts use); simple random samples as the stacked waves in one sample without strata (R
+    `svydesign(ids = ~1)`). Panels: (None, `design`)."""
+    if design.is_panel:
+        return None, design
+    if not design.design_based:
+        design = design.model_copy(update={"clusters_revisited": True})
+    pass_ = design_pass(indicator_values(data, ids), frame, design, [ARM])
+    check_variance_estimable(pass_[0], design, country)
+    return pass_, design
+
+
 def did_table(
     data: pd.DataFrame,
     ids: Sequence[str],
@@ -507,16 +522,7 @@ def did_table(
     comparisons = compared_waves(design, order)
     if not comparisons:
         return pd.DataFrame(columns=DID_COLUMNS)
-    pass_ = None
-    if not design.is_panel:  # simple random samples: the stacked waves as one sample (no strata)
-        used = (
-            design
-            if design.design_based
-            else design.model_copy(update={"clusters_revisited": True})
-        )
-        pass_ = design_pass(indicator_values(data, ids), frame, used, [ARM])
-        check_variance_estimable(pass_[0], used, country)
-        design = used
+    pass_, design = _independent_pass(data, frame, ids, design, country)
     parts = [_comparison(frame, ids, design, alpha, w, country, pass_) for w in comparisons]
     return _finished(
         pd.concat(parts, ignore_index=True), country, design, measures or {}, units or {}
