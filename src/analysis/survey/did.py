@@ -430,7 +430,7 @@ def _finished(
 ) -> pd.DataFrame:
     """Changes, shares in percentage points, se, empty statistics on not-estimable rows, design
     columns, measure and unit, DID_COLUMNS."""
-    rows["measure"] = rows["indicator"].map(lambda i: measures.get(i, "share"))
+    rows["measure"] = rows["indicator"].map(measures)
     share = (rows["measure"] == "share").to_numpy()
     rows["unit"] = np.where(share, SHARE_UNIT, rows["indicator"].map(lambda i: units.get(i, "")))
     rows["se"] = np.sqrt(rows["var"].astype(float))
@@ -466,6 +466,17 @@ def _independent_pass(
     return pass_, design
 
 
+def _measures(
+    data: pd.DataFrame, ids: list[str], given: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Each indicator's measure: as `given`, else "share" when every answer is 0 or 1."""
+    given = dict(given or {})
+    found = {}
+    for i, y in indicator_values(data, [i for i in ids if i not in given]).items():
+        found[i] = "share" if np.isin(y[~np.isnan(y)], [0.0, 1.0]).all() else "mean"
+    return {i: given.get(i) or found[i] for i in ids}
+
+
 def did_table(
     data: pd.DataFrame,
     ids: Sequence[str],
@@ -494,7 +505,8 @@ def did_table(
     alpha : float
         1 - confidence level (proportion).
     measures : mapping of str to {"share", "mean"}, optional
-        Each indicator's measure (default "share": reported in percentage points).
+        Each indicator's measure (default: "share", reported in percentage points, when every
+        answer is 0 or 1, else "mean").
     units : mapping of str to str, optional
         The unit of each mean indicator (shares: "percentage points").
     source : str, optional
@@ -525,5 +537,9 @@ def did_table(
     pass_, design = _independent_pass(data, frame, ids, design, country)
     parts = [_comparison(frame, ids, design, alpha, w, country, pass_) for w in comparisons]
     return _finished(
-        pd.concat(parts, ignore_index=True), country, design, measures or {}, units or {}
+        pd.concat(parts, ignore_index=True),
+        country,
+        design,
+        _measures(data, ids, measures),
+        units or {},
     )

@@ -320,3 +320,40 @@ def test_a_constant_added_to_one_arm_leaves_the_did(seed, panel, design_based, s
     for column in ("did", "programme_change", "se", "ci_low", "ci_high"):
         np.testing.assert_allclose(m[column], f[column], rtol=1e-7, atol=1e-7)
     np.testing.assert_allclose(m["p_value"], f["p_value"], rtol=1e-6, atol=1e-9)
+
+
+def test_one_cluster_per_arm_is_not_estimable():
+    """One village per arm (the pairs of villages 1 and 3): each arm's mean change comes from one
+    PSU, so the did has no design variance (and 0 degrees of freedom): no test, and the note says
+    why."""
+    data, _ = DESIGNS["panel_design"]
+    table = _table("panel_design", data[data["psu"].isin([1, 3])])
+    assert table["did"].notna().all() and table["p_value"].isna().all()
+    assert (table["df"] == 0).all() and (table["test"] == "").all() and table["se"].isna().all()
+    for note in table["note"]:
+        assert note.startswith(
+            NOT_ESTIMABLE + "the difference in differences has no design variance, so no test"
+        )
+
+
+def test_cleaning_rows_name_the_raw_file_and_row():
+    """In the cleaning (rows carry `source_file` and `source_row`) the error names the raw file
+    and its rows."""
+    from analysis.survey.did import arm_labels
+
+    data, design = DESIGNS["design"]
+    data = data.assign(
+        arm=data["arm"].where(data.index != 7, "Control"),
+        source_file=np.where(data["wave"] == "2019", "raw/2019.dta", "raw/2021.dta"),
+        source_row=np.arange(len(data)) + 101,
+    )
+    with pytest.raises(InputError) as err:
+        arm_labels(data, design, "x")
+    assert (err.value.file, err.value.row, err.value.column) == ("raw/2019.dta", "108", "arm")
+
+
+def test_measure_defaults_from_the_answers():
+    data, design = DESIGNS["srs"]
+    table = did_table(data, ["y", "z"], "x", design)
+    assert dict(zip(table["indicator"], table["measure"])) == {"y": "share", "z": "mean"}
+    assert list(table["unit"]) == ["percentage points", ""]
