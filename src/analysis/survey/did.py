@@ -493,31 +493,28 @@ def did_table(
     Parameters
     ----------
     data : pandas.DataFrame
-        Respondents (one row per person x wave): `wave`, the indicator columns (0/1 shares or
-        numeric means; NaN for no answer), the arm variable and the design variables.
+        Respondents (person x wave): `wave`, the indicators (0/1 shares or numeric means; NaN for
+        no answer), the arm and the design variables.
     ids : sequence of str
-        The indicator columns, in report order (those not in `data` are left out).
+        The indicator columns in report order (those not in `data` are left out).
     country : str
         Country code (the `country` column; the config file named in errors).
     design : Design
-        Its `arm` and `arm_levels` (None: header-only table), type, cluster, weight, strata, fpc,
-        panel key and weight, waves, comparisons, lonely_psu and ci_df.
+        Its `arm` and `arm_levels` (no arm: header-only table) and sampling design.
     alpha : float
         1 - confidence level (proportion).
-    measures : mapping of str to {"share", "mean"}, optional
-        Each indicator's measure (default: "share", reported in percentage points, when every
-        answer is 0 or 1, else "mean").
-    units : mapping of str to str, optional
-        The unit of each mean indicator (shares: "percentage points").
+    measures, units : mapping of str to str, optional
+        Each indicator's measure, "share" (in percentage points) or "mean" (default: "share" when
+        every answer is 0 or 1), and each mean's unit.
     source : str, optional
         The respondent file errors name (default: the country config).
 
     Returns
     -------
     pandas.DataFrame
-        DID_COLUMNS, one row per comparison (configured order) x indicator (given order): each
-        arm's levels and change, did, its interval, se and test (shares in percentage points,
-        means in their unit), df, p_value, answers (pairs) per arm, note.
+        DID_COLUMNS per comparison (configured order) x indicator (given order): each arm's levels
+        and change, did with its interval, se and test (shares in percentage points, means in
+        their unit), df, p_value, answers (pairs) per arm, note.
 
     References
     ----------
@@ -528,18 +525,11 @@ def did_table(
     ids = [i for i in ids if i in data]
     if not design.arm or not ids or len(data) == 0:
         return pd.DataFrame(columns=DID_COLUMNS)
-    labels = arm_labels(data, design, country, source)
-    frame = _arm_frame(data, ids, design, labels)
-    order = wave_order(design, frame["wave"].dropna().astype(str).unique())
-    comparisons = compared_waves(design, order)
+    frame = _arm_frame(data, ids, design, arm_labels(data, design, country, source))
+    comparisons = compared_waves(design, wave_order(design, frame["wave"].dropna().unique()))
     if not comparisons:
         return pd.DataFrame(columns=DID_COLUMNS)
     pass_, design = _independent_pass(data, frame, ids, design, country)
     parts = [_comparison(frame, ids, design, alpha, w, country, pass_) for w in comparisons]
-    return _finished(
-        pd.concat(parts, ignore_index=True),
-        country,
-        design,
-        _measures(data, ids, measures),
-        units or {},
-    )
+    rows = pd.concat(parts, ignore_index=True)
+    return _finished(rows, country, design, _measures(data, ids, measures), units or {})
