@@ -98,6 +98,7 @@ def statistics_outputs():
             "mean_shifts",
             "scales",
             "power",
+            "did",
         )
     ]
 

@@ -1,6 +1,7 @@
-# Estimates and wave-to-wave shifts (shares and means), panel attrition, scale reliability and
-# trends (3+ waves) per country (design from config/countries/<country>.yaml), one job: the
-# respondent data are read once for all of them. Rule power plans the next round from the estimates.
+# Estimates and wave-to-wave shifts (shares and means), panel attrition, scale reliability,
+# trends (3+ waves) and the difference in differences between arms per country (design from
+# config/countries/<country>.yaml), one job: the respondent data are read once for all of them.
+# Rule power plans the next round from the estimates.
 
 
 rule statistics:
@@ -15,6 +16,7 @@ rule statistics:
         mean_estimates="reports/tables/{country}/mean_estimates.csv",
         mean_shifts="reports/tables/{country}/mean_shifts.csv",
         scales="reports/tables/{country}/scales.csv",
+        did="reports/tables/{country}/did.csv",
     log:
         "logs/{country}/statistics.log",
     benchmark:
@@ -30,7 +32,7 @@ rule statistics:
         " --estimates {output.estimates:q} --shifts {output.shifts:q}"
         " --attrition {output.attrition:q} --trends {output.trends:q}"
         " --mean-estimates {output.mean_estimates:q} --mean-shifts {output.mean_shifts:q}"
-        " --scales {output.scales:q}"
+        " --scales {output.scales:q} --did {output.did:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
 

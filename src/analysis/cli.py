@@ -182,7 +182,8 @@ def _write_csv_table(table, path: Path) -> None:
 
 
 def _design_variables(design) -> list[str]:
-    """The design's variables (cluster, weight, strata, fpc, panel key, panel weight) it names."""
+    """The design's variables (cluster, weight, strata, fpc, panel key, panel weight, arm) it
+    names."""
     named = (
         design.cluster,
         design.weight,
@@ -190,6 +191,7 @@ def _design_variables(design) -> list[str]:
         design.fpc,
         design.panel_key,
         design.panel_weight,
+        design.arm,
     )
     return [v for v in named if v]
 
@@ -335,9 +337,32 @@ def _trends(project, country: str, design, data):
     )
 
 
+def _did(project, country: str, design, data, source: str):
+    """The difference in differences between the programme and comparison arms of `country`'s
+    indicators (header only without `arm` in the design): shares in percentage points, means in
+    their unit."""
+    from analysis.indicators import measure_of
+    from analysis.survey.did import did_table
+    from analysis.survey.estimates import indicator_ids
+
+    ids = indicator_ids(project.indicators, country, data, measure=None)
+    units = {i.id: i.countries[country].unit or "" for i in project.indicators if i.id in ids}
+    return did_table(
+        data,
+        ids,
+        country,
+        design,
+        project.settings_for(country).alpha,
+        measure_of(project.indicators, country),
+        units,
+        source,
+    )
+
+
 def cmd_statistics(args) -> None:
-    """Estimates, shifts, attrition, means, scales and trends of one country from one read of its
-    respondent data (each may be skipped); the share and mean shifts share one Holm family."""
+    """Estimates, shifts, attrition, means, scales, trends and the difference in differences of one
+    country from one read of its respondent data (each may be skipped); the share and mean shifts
+    share one Holm family."""
     from analysis.survey.domains import DesignPasses
     from analysis.survey.shifts import jointly_adjusted
 
@@ -357,6 +382,8 @@ def cmd_statistics(args) -> None:
         tables[args.scales] = _scales(project, args.country, design, data)
     if getattr(args, "trends", None):
         tables[args.trends] = _trends(project, args.country, design, data)
+    if getattr(args, "did", None):
+        tables[args.did] = _did(project, args.country, design, data, args.data)
     with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
@@ -518,6 +545,11 @@ def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mean-estimates", help="write the mean indicators' estimates here")
     p.add_argument("--mean-shifts", help="write the mean indicators' shifts here")
     p.add_argument("--scales", help="write the scale indicators' reliability here")
+    p.add_argument(
+        "--did",
+        help="write the difference in differences between the design's programme and comparison"
+        " arms here (header only without `arm` in the design)",
+    )
     p.set_defaults(func=cmd_statistics)
 
 

@@ -380,7 +380,7 @@ def check_design(country: dict, source: str) -> None:
                 ),
             )
         known = set(dataset["variables"]) | set(dataset.get("derive", {})) | {"wave"}
-        for key in ("panel_key", "cluster", "weight", "strata", "fpc", "panel_weight"):
+        for key in ("panel_key", "cluster", "weight", "strata", "fpc", "panel_weight", "arm"):
             if design.get(key) and design[key] not in known:
                 raise InputError(
                     f"{where}.{key} names '{design[key]}', which is neither a variable nor a"
@@ -394,6 +394,23 @@ def check_design(country: dict, source: str) -> None:
                 )
         _check_paired_test(design, where, source)
         _check_comparisons(design, dataset, where, source)
+        _check_arm_levels(design, where, source)
+
+
+def _check_arm_levels(design: dict, where: str, source: str) -> None:
+    """`arm_levels`: the programme and comparison values differ (compared as text)."""
+    levels = design.get("arm_levels") or {}
+    if levels and str(levels["programme"]) == str(levels["comparison"]):
+        raise InputError(
+            f"{where}.arm_levels gives the same value '{levels['programme']}' for the programme"
+            " and the comparison arm",
+            file=source,
+            key="arm_levels",
+            fix=(
+                f"set `programme:` and `comparison:` to the two different values of"
+                f" '{design.get('arm')}' that mark the arms"
+            ),
+        )
 
 
 def _check_comparisons(design: dict, dataset: dict, where: str, source: str) -> None:

@@ -1553,7 +1553,7 @@ def _check_respondent_values(
     config_file: str,
 ) -> None:
     """Checks over all respondent rows: panel ids match, indicator values are values the variable
-    can take, indicators have answers in every wave, design variables are usable."""
+    can take, indicators have answers in every wave, design variables (the arm too) are usable."""
     check_panel_matching(data, dataset.design, config_file)
     observed: dict = {}
     for p in parts:
@@ -1562,6 +1562,10 @@ def _check_respondent_values(
     check_indicator_values(project, country, value_sets, observed)
     check_indicators(data, project.indicators, country, config_file)
     check_design_values(data, dataset.design, config_file)
+    if dataset.design.arm:  # every respondent in one of the two arms, a panel member in one only
+        from analysis.survey.did import arm_labels
+
+        arm_labels(data, dataset.design, country)
 
 
 def concat_releasing(frames: list[pd.DataFrame]) -> pd.DataFrame:

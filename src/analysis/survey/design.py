@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 DEFAULT_AGE_TOLERANCE_YEARS = 2.0
 PairedTest = Literal["auto", "exact", "midp", "asymptotic"]
@@ -40,6 +40,28 @@ class PanelConsistency(_DesignModel):
     years_between_waves: float | None = None
 
 
+class ArmLevels(_DesignModel):
+    """The values of a design's `arm` variable that mark the programme and the comparison arm
+    (compared as text: a number in the YAML matches the same number in the data)."""
+
+    programme: str
+    comparison: str
+
+    @field_validator("programme", "comparison", mode="before")
+    @classmethod
+    def _level_text(cls, value):
+        return value if isinstance(value, str) or value is None else str(value)
+
+    @model_validator(mode="after")
+    def _two_levels(self):
+        if self.programme == self.comparison:
+            raise ValueError(
+                f"arm_levels: programme and comparison are both '{self.programme}'; the two arms"
+                " need different values"
+            )
+        return self
+
+
 class Design(_DesignModel):
     """The sampling design of a respondents dataset, as R `svydesign` would be told it.
 
@@ -63,6 +85,9 @@ class Design(_DesignModel):
     `sources:`. `comparisons`: the (from, to) wave pairs the shift tables compare, each from an
     earlier to a later configured wave (checked by `analysis.config.check_design`); filled in with
     the waves (`with_waves`): default each consecutive pair, plus first -> last with 3+ waves.
+    `arm`: the harmonised variable giving each respondent's arm (constant over a panel member's
+    waves), with `arm_levels` (required with it) naming its programme and comparison values: the
+    dataset then has a difference-in-differences table (`analysis.survey.did`).
     """
 
     type: Literal["independent", "panel", "clustered", "weighted"] = "independent"
@@ -80,6 +105,15 @@ class Design(_DesignModel):
     panel_consistency: PanelConsistency = PanelConsistency()
     waves: tuple[str, ...] = ()
     comparisons: tuple[tuple[str, str], ...] = ()
+    arm: str | None = None
+    arm_levels: ArmLevels | None = None
+
+    @model_validator(mode="after")
+    def _arm_has_levels(self):
+        """`arm` needs `arm_levels` (which value is the programme, which the comparison)."""
+        if self.arm and self.arm_levels is None:
+            raise ValueError(f"design arm '{self.arm}' needs arm_levels (programme, comparison)")
+        return self
 
     @field_validator("waves", "comparisons", mode="before")
     @classmethod
