@@ -62,7 +62,7 @@ from analysis.survey.domains import (
     layout,
 )
 from analysis.survey.estimates import NOT_ESTIMABLE, check_variance_estimable, wave_order
-from analysis.survey.means import welch_rows
+from analysis.survey.means import descriptives_by_indicator, welch_rows
 from analysis.survey.shifts import (
     compared_waves,
     linearised_contrast,
@@ -323,13 +323,15 @@ def _welch_change_rows(
 ) -> pd.DataFrame:
     """Simple random panel: Welch's t of the matched changes, programme - comparison, per
     indicator (`means.welch_rows` with the comparison arm as "from" and the programme as "to")."""
-    cells = []
-    for i in ids:
-        d = pd.DataFrame({"arm": persons[ARM].to_numpy(), "d": change[i]}).dropna()
-        stats_ = d.groupby("arm")["d"].agg(["count", "mean", "std"]).reindex(list(ARMS))
-        cells.append([i, *stats_.loc[ARMS[1]].to_numpy(), *stats_.loc[ARMS[0]].to_numpy()])
-    columns = ["indicator", "from_n", "from_mean", "from_sd", "to_n", "to_mean", "to_sd"]
-    cells = pd.DataFrame(cells, columns=columns).fillna({"from_n": 0, "to_n": 0})
+    changes = persons[[ARM]].assign(wave="change", **change)
+    desc = descriptives_by_indicator(changes, ids, [ARM], None, weighted_median=False)
+    desc = desc[desc["group_var"] == ARM]
+    sides = {ARMS[1]: "from", ARMS[0]: "to"}  # the comparison arm as "from", the programme as "to"
+    wide = desc.set_index(["indicator", "group"])[["n", "mean", "sd"]].unstack("group")
+    wide.columns = [f"{sides[arm]}_{stat}" for stat, arm in wide.columns]
+    columns = ["from_n", "from_mean", "from_sd", "to_n", "to_mean", "to_sd"]
+    cells = wide.reindex(index=ids, columns=columns).rename_axis("indicator").reset_index()
+    cells = cells.fillna({"from_n": 0, "to_n": 0})
     both = cells[(cells["from_n"] > 0) & (cells["to_n"] > 0)]
     out = welch_rows(both, alpha)
     few = (out["from_n"] < 2) | (out["to_n"] < 2)
