@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.cleaning.arms import arm_labels
 from analysis.cleaning.codebook import (
     ARROW_TEXT,
     LOG_COLUMNS,
@@ -1563,8 +1564,6 @@ def _check_respondent_values(
     check_indicators(data, project.indicators, country, config_file)
     check_design_values(data, dataset.design, config_file)
     if dataset.design.arm:  # every respondent in one of the two arms, a panel member in one only
-        from analysis.survey.did import arm_labels
-
         arm_labels(data, dataset.design, country)
 
 

@@ -339,7 +339,7 @@ def test_one_cluster_per_arm_is_not_estimable():
 def test_cleaning_rows_name_the_raw_file_and_row():
     """In the cleaning (rows carry `source_file` and `source_row`) the error names the raw file
     and its rows."""
-    from analysis.survey.did import arm_labels
+    from analysis.cleaning.arms import arm_labels
 
     data, design = DESIGNS["design"]
     data = data.assign(
