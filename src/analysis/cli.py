@@ -257,7 +257,7 @@ def _share_tables(args, project, country, design, data, passes) -> dict:
             design,
             country.published_baselines,
             settings.alpha,
-            settings.multiplicity_family,
+            _family(project, args.country),
             settings.min_group_n,
             passes,
         )
@@ -298,11 +298,19 @@ def _mean_tables(args, project, country, design, data, passes) -> dict:
             design,
             design.comparisons,
             settings.alpha,
-            settings.multiplicity_family,
+            _family(project, args.country),
             settings.min_group_n,
             passes,
         )
     return tables
+
+
+def _family(project, country: str):
+    """The multiplicity family of `country`'s tests: its `multiplicity_family` setting and the
+    indicators' roles (analysis.survey.multiplicity)."""
+    from analysis.survey.multiplicity import family_of
+
+    return family_of(project.settings_for(country).multiplicity_family, project.indicators, country)
 
 
 def _scales(project, country: str, design, data):
@@ -356,6 +364,7 @@ def _did(project, country: str, design, data, source: str):
         measure_of(project.indicators, country),
         units,
         source,
+        _family(project, country),
     )
 
 
@@ -375,7 +384,7 @@ def cmd_statistics(args) -> None:
         tables[args.shifts], tables[args.mean_shifts] = jointly_adjusted(
             tables[args.shifts],
             tables[args.mean_shifts],
-            settings.multiplicity_family,
+            _family(project, args.country),
             settings.alpha,
         )
     if getattr(args, "scales", None):

@@ -833,6 +833,14 @@ def merge_country_indicators(indicators: list[dict], country: dict, source: str)
         check_indicator_mapping(item["id"], how, source)
         validate(how, "indicators", source, "mapping", ("indicators", position))
         if item["id"] in by_id:
+            if "role" in item:
+                raise InputError(
+                    f"indicator '{item['id']}' is defined in config/indicators.yaml; its role is"
+                    " set there, for every country",
+                    file=source,
+                    key="role",
+                    fix=f"move `role: {item['role']}` to '{item['id']}' in config/indicators.yaml",
+                )
             target = by_id[item["id"]]
             if country["country"] in target["countries"]:
                 raise InputError(
@@ -859,6 +867,7 @@ def merge_country_indicators(indicators: list[dict], country: dict, source: str)
                 "label": item["label"],
                 "question": item.get("question", item["label"]),
                 "improvement": item["improvement"],
+                "role": item.get("role", "primary"),
                 "paper_claims": [],
                 "countries": {country["country"]: how},
             }

@@ -76,6 +76,14 @@ class _Model(BaseModel):
 
 
 # --- project settings (config/config.yaml) --------------------------------------------------------
+# The rows sharing a Holm / Benjamini-Hochberg adjustment (analysis.survey.multiplicity): a legacy
+# name, or the keys partitioning a country's rows (the country is always a key).
+FamilyKey = Literal["indicator", "group_var", "role", "scope", "comparison"]
+FamilySetting = Literal["country", "indicator", "group_var"] | list[FamilyKey]
+DEFAULT_MULTIPLICITY_FAMILY: list[FamilyKey] = ["role", "scope"]
+IndicatorRole = Literal["primary", "secondary"]
+
+
 class Disclosure(_Model):
     """Small-cell suppression of public outputs: `paper` prints every cell; `public` suppresses
     counts below k."""
@@ -94,7 +102,7 @@ class Settings(_Model):
     alpha: float = DEFAULT_ALPHA
     percent_decimals: int = DEFAULT_PERCENT_DECIMALS
     min_group_n: int = DEFAULT_MIN_GROUP_N
-    multiplicity_family: Literal["country", "indicator", "group_var"] = "country"
+    multiplicity_family: FamilySetting = DEFAULT_MULTIPLICITY_FAMILY
     power: Power = DEFAULT_POWER
     target_change_pp: ChangePp = DEFAULT_TARGET_CHANGE_PP
     target_change_sd: ChangeSd = DEFAULT_TARGET_CHANGE_SD
@@ -636,12 +644,14 @@ MAPPING_KEYS = (
 
 class Indicator(_Model):
     """An outcome indicator whose `improvement` direction is an increase or a decrease; `countries`
-    says how each country measures it (its kind, and so its measure: share or mean)."""
+    says how each country measures it (its kind, and so its measure: share or mean); `role`
+    (primary or secondary) places its tests in a multiplicity family."""
 
     id: str
     label: str
     question: str | None = None
     improvement: Literal["increase", "decrease"]
+    role: IndicatorRole = "primary"
     paper_claims: list[str] = []
     countries: dict[str, IndicatorMapping]
 
@@ -660,6 +670,7 @@ class CountryIndicator(_Model):
     label: str | None = None
     question: str | None = None
     improvement: Literal["increase", "decrease"] | None = None
+    role: IndicatorRole | None = None
     kind: IndicatorKindName | None = None
     variable: str | None = None
     positive: list[Scalar] | None = None
@@ -696,7 +707,7 @@ class CountrySettings(_Model):
 
     min_group_n: int | None = None
     alpha: float | None = None
-    multiplicity_family: Literal["country", "indicator", "group_var"] | None = None
+    multiplicity_family: FamilySetting | None = None
     power: Power | None = None
     target_change_pp: ChangePp | None = None
     target_change_sd: ChangeSd | None = None

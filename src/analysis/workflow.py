@@ -133,6 +133,7 @@ INDICATOR_READERS: dict[str, tuple[str, ...]] = {
     "label": (CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
     "question": (),
     "improvement": (STATISTICS,),  # the charts read it from shifts.csv
+    "role": (STATISTICS,),  # the multiplicity family of its tests
     "paper_claims": (),
     "countries": (CLEAN, STATISTICS),  # this country's mapping only
 }

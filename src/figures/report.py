@@ -30,6 +30,7 @@ from markupsafe import Markup
 from analysis.csv_files import read_output_csv
 from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
 
+from .evaluation_sections import evaluation_sections
 from .scales_section import scales_section
 from .tables import (
     MISSING,
@@ -53,6 +54,9 @@ from .tables import (
 from .templating import TEMPLATES
 from .templating import text as _text
 
+# the evaluation tables of a country (figures.evaluation_sections), their wave columns read as text
+EVALUATION_TABLES = ("did", "power")
+WAVE_TEXT = {"wave": str, "from_wave": str, "to_wave": str}
 LOG_COUNTED = {
     "dataset",
     "source_file",
@@ -84,6 +88,8 @@ class CountryInputs:
     mean_estimates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     mean_shifts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     scales: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    # evaluation tables by name (EVALUATION_TABLES: did, power), each empty when not written
+    evaluation: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
 
 
 def _parts():
@@ -449,7 +455,20 @@ def country_section(
         "trends": trends_table(c.name, c.trends, labels, decimals, _units(c.mean_estimates)),
         "means": means_view(c, labels, alpha),
         "scales": Markup(scales_section(c.scales, labels)),
+        "families": holm_families_text(c.shifts, c.mean_shifts),
+        "evaluation": Markup(evaluation_sections(c.evaluation, labels, alpha, decimals)),
     }
+
+
+def holm_families_text(*tables: pd.DataFrame) -> str:
+    """The multiplicity families of a country's changes with their sizes, e.g. "primary, overall
+    (3 tests); primary, subgroup (9 tests)" ("" without any test)."""
+    parts = [t["holm_family"] for t in tables if "holm_family" in t and len(t)]
+    if not parts:
+        return ""
+    families = pd.concat(parts).fillna("").astype(str)
+    sizes = families[families != ""].value_counts(sort=False)
+    return "; ".join(f"{name} ({n} test{'s' if n != 1 else ''})" for name, n in sizes.items())
 
 
 def attrition_view(
@@ -786,6 +805,7 @@ def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
         _optional(tables_dir / "mean_estimates.csv", {"wave": str}),
         _optional(tables_dir / "mean_shifts.csv", {"from_wave": str, "to_wave": str}),
         _optional(tables_dir / "scales.csv", {"wave": str}),
+        {name: _optional(tables_dir / f"{name}.csv", WAVE_TEXT) for name in EVALUATION_TABLES},
     )
 
 

@@ -61,6 +61,7 @@ from analysis.survey.domains import (
 )
 from analysis.survey.estimates import NOT_ESTIMABLE, check_variance_estimable, wave_order
 from analysis.survey.means import descriptives_by_indicator, welch_rows
+from analysis.survey.multiplicity import MultiplicityFamily, adjust_pvalues
 from analysis.survey.shifts import (
     compared_waves,
     linearised_contrast,
@@ -90,6 +91,9 @@ DID_COLUMNS = [
     "df",
     "statistic",
     "p_value",
+    "p_holm",
+    "p_bh",
+    "holm_family",
     "test",
     "n_programme",
     "n_comparison",
@@ -316,7 +320,7 @@ def _finished(
     units: Mapping[str, str],
 ) -> pd.DataFrame:
     """Changes, shares in percentage points, se, empty statistics on not-estimable rows, design
-    columns, measure and unit, DID_COLUMNS."""
+    columns, measure and unit (DID_COLUMNS but the adjusted p-values)."""
     rows["measure"] = rows["indicator"].map(measures)
     share = (rows["measure"] == "share").to_numpy()
     rows["unit"] = np.where(share, SHARE_UNIT, rows["indicator"].map(lambda i: units.get(i, "")))
@@ -335,7 +339,7 @@ def _finished(
     rows["country"] = country
     for column, value in design.columns().items():
         rows[column] = value
-    return rows[DID_COLUMNS].reset_index(drop=True)
+    return rows.reset_index(drop=True)
 
 
 def _independent_pass(
@@ -373,9 +377,10 @@ def did_table(
     measures: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     source: str | None = None,
+    family: MultiplicityFamily | str = "country",
 ) -> pd.DataFrame:
     """The difference in differences, programme - comparison arm, of every indicator and
-    comparison (module docstring).
+    comparison (module docstring), Holm- and Benjamini-Hochberg-adjusted within `family`.
 
     Parameters
     ----------
@@ -395,13 +400,15 @@ def did_table(
         every answer is 0 or 1), and each mean's unit.
     source : str, optional
         The respondent file errors name (default: the country config).
+    family : MultiplicityFamily or str
+        The rows adjusted together (`multiplicity.adjust_pvalues`; scope "overall").
 
     Returns
     -------
     pandas.DataFrame
         DID_COLUMNS per comparison (configured order) x indicator (given order): each arm's levels
         and change, did with its interval, se and test (shares in percentage points, means in
-        their unit), df, p_value, answers (pairs) per arm, note.
+        their unit), df, p_value, p_holm, p_bh, holm_family, answers (pairs) per arm, note.
 
     References
     ----------
@@ -419,4 +426,5 @@ def did_table(
     pass_, design = _independent_pass(data, frame, ids, design, country)
     parts = [_comparison(frame, ids, design, alpha, w, country, pass_) for w in comparisons]
     rows = pd.concat(parts, ignore_index=True)
-    return _finished(rows, country, design, _measures(data, ids, measures), units or {})
+    table = _finished(rows, country, design, _measures(data, ids, measures), units or {})
+    return adjust_pvalues(table, family)[DID_COLUMNS]

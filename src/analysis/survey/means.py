@@ -25,10 +25,10 @@ Shifts (one row per indicator x comparison (from_wave, to_wave) x group: overall
   on the weighted SDs (descriptive);
 - design-based panel: the linearised mean of each matched person's change on the pair design (R
   `svymean(~I(y2 - y1))`), Cohen's dz on the weighted SD of the change.
-Holm's adjustment over `family` (`shifts.adjust_pvalues`); raw `p_value` is kept so that a caller
-can adjust shares and means jointly. Cells that cannot be estimated (fewer than two answers, no
-variance, a group absent from a wave, no matched pairs) keep a row whose `note` says "not
-estimable: ..." and why, with empty statistics.
+Holm's adjustment over `family` (`multiplicity.adjust_pvalues`); raw `p_value` is kept so that a
+caller can adjust shares and means jointly. Cells that cannot be estimated (fewer than two
+answers, no variance, a group absent from a wave, no matched pairs) keep a row whose `note` says
+"not estimable: ..." and why, with empty statistics.
 
 Shared with the share statistics (analysis.survey.shifts / estimates, not copied): `matched_pairs`,
 `pair_design`, `with_pair_weight_note`, `unmatched_counts`, `single_psu_domains`,
@@ -63,8 +63,8 @@ from analysis.survey.estimates import (
     sorted_estimates,
     wave_order,
 )
+from analysis.survey.multiplicity import MultiplicityFamily, adjust_pvalues
 from analysis.survey.shifts import (
-    adjust_pvalues,
     linearised_contrast,
     matched_pairs,
     pair_design,
@@ -121,6 +121,7 @@ MEAN_SHIFT_COLUMNS = [
     "wilcoxon_p",
     "p_holm",
     "p_bh",
+    "holm_family",
     "significant_holm",
     "unit",
     "note",
@@ -996,14 +997,14 @@ def mean_shift_table(
     design: Design,
     comparisons: Sequence[tuple[str, str]] | None = None,
     alpha: float = DEFAULT_ALPHA,
-    family: str = "country",
+    family: MultiplicityFamily | str = "country",
     min_group_n: int = DEFAULT_MIN_GROUP_N,
     passes: DesignPasses | None = None,
 ) -> pd.DataFrame:
     """Every mean indicator x comparison x group shift of one country (mean_shifts.csv): Welch t
     and Hedges' g (`welch_rows`), paired t, Wilcoxon and dz (`paired_t_rows`,
     `wilcoxon_signed_rank`), or the design-based linearised contrasts (module docstring); Holm
-    within `family` (`shifts.adjust_pvalues`).
+    within `family` (`multiplicity.adjust_pvalues`).
 
     Parameters
     ----------
@@ -1013,7 +1014,7 @@ def mean_shift_table(
         (from_wave, to_wave) pairs; default the first and last waves in configured order.
     alpha : float
         1 - confidence level and the level of `significant_holm` (proportion).
-    family : {"country", "indicator", "group_var"}
+    family : MultiplicityFamily or str
         The rows adjusted together by Holm (rows without a p-value are not part of it).
     min_group_n : int
         Fewest answers (pairs) in each wave for a group's row (overall rows are always kept).
@@ -1057,7 +1058,7 @@ def _finished(
     design: Design,
     pairs: list[tuple[str, str]],
     alpha: float,
-    family: str,
+    family: MultiplicityFamily | str,
 ) -> pd.DataFrame:
     """Design columns, unit, Holm within `family`, `significant_holm`, report order (indicators as
     given, comparisons as given, overall then groups sorted) and the published columns."""

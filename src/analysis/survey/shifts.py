@@ -31,8 +31,9 @@ Designs (from the country config, never from code):
 - summary-only baseline: a published percent and n stands in for missing baseline microdata
   (`from_source = published`), compared as an independent simple random sample of its n; under
   a clustered and/or weighted design the endline is design-based (`published_baseline_rows`).
-Holm and Benjamini-Hochberg adjusted p-values over a family of rows (default: all rows of a
-country, the rows of every comparison together: one family over all comparisons). Cohen's h is
+Holm and Benjamini-Hochberg adjusted p-values within multiplicity families of rows
+(`analysis.survey.multiplicity`; the project default: primary and secondary indicators apart,
+whole-sample rows apart from subgroup rows, every comparison together). Cohen's h is
 the effect size of every change. Percent columns are 0-100; differences in percentage points.
 
 Never a p-value from a zero variance: a design-based contrast with zero variance (0% -> 100%, the
@@ -52,7 +53,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from analysis.model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N, Indicator, PublishedBaseline
 from analysis.survey.design import DESIGN_COLUMNS, Design, default_comparisons
@@ -78,6 +78,7 @@ from analysis.survey.estimates import (
     indicator_ids,
     wave_order,
 )
+from analysis.survey.multiplicity import MultiplicityFamily, adjust_pvalues
 from analysis.survey.proportions import (
     cohens_h,
     fisher_exact_p,
@@ -119,6 +120,7 @@ SHIFT_COLUMNS = [
     "p_chi2_cc",
     "p_holm",
     "p_bh",
+    "holm_family",
     "cohens_h",
     "deff",
     "unmatched_from",
@@ -1293,25 +1295,6 @@ def _published_notes(note: pd.Series, extreme: np.ndarray, tested: np.ndarray) -
     ).astype(object)
 
 
-def adjust_pvalues(table: pd.DataFrame, family: str) -> pd.DataFrame:
-    """Holm and Benjamini-Hochberg adjusted p-values within each family of rows (rows without a
-    p-value, i.e. not estimable, are not part of the family)."""
-    keys = {
-        "country": ["country"],
-        "indicator": ["country", "indicator"],
-        "group_var": ["country", "group_var"],
-    }[family]
-    table = table.copy()
-    table["p_holm"], table["p_bh"] = np.nan, np.nan
-    for _, part in table.groupby(keys, sort=False):
-        p = part["p_value"]
-        ok = p.notna()
-        if ok.any():
-            table.loc[p[ok].index, "p_holm"] = multipletests(p[ok], method="holm")[1]
-            table.loc[p[ok].index, "p_bh"] = multipletests(p[ok], method="fdr_bh")[1]
-    return table
-
-
 def _join_notes(*notes) -> pd.Series:
     """Join non-empty notes with '; ' (element-wise over Series or scalars)."""
     frame = pd.concat([pd.Series(n) if not isinstance(n, pd.Series) else n for n in notes], axis=1)
@@ -1465,7 +1448,7 @@ def _judged(
     country: str,
     design: Design,
     alpha: float,
-    family: str,
+    family: MultiplicityFamily | str,
 ) -> pd.DataFrame:
     """Design columns, the direction of improvement and the Holm/BH-adjusted p-values and
     significance."""
@@ -1505,7 +1488,7 @@ def with_significance(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
 
 
 def jointly_adjusted(
-    shares: pd.DataFrame, means: pd.DataFrame, family: str, alpha: float
+    shares: pd.DataFrame, means: pd.DataFrame, family: MultiplicityFamily | str, alpha: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The share and mean shifts of one country with Holm and Benjamini-Hochberg p-values adjusted
     over both tables' rows together (one family of tests per `family` key, whatever the measure),
@@ -1515,7 +1498,7 @@ def jointly_adjusted(
     ----------
     shares, means : pandas.DataFrame
         shift_table and means.mean_shift_table outputs (country, indicator, group_var, p_value).
-    family : {"country", "indicator", "group_var"}
+    family : MultiplicityFamily or str
         The multiplicity family (as `adjust_pvalues`).
     alpha : float
         The level of `significant_holm` (proportion).
@@ -1531,7 +1514,7 @@ def jointly_adjusted(
     """
     if means.empty or shares.empty:
         return shares, means
-    keys = ["country", "indicator", "group_var", "p_value"]
+    keys = ["country", "indicator", "group_var", "from_wave", "to_wave", "p_value"]
     both = adjust_pvalues(pd.concat([shares[keys], means[keys]], ignore_index=True), family)
     split = len(shares)
     out = []
@@ -1539,6 +1522,7 @@ def jointly_adjusted(
         table = table.copy()
         table["p_holm"] = part["p_holm"].to_numpy()
         table["p_bh"] = part["p_bh"].to_numpy()
+        table["holm_family"] = part["holm_family"].to_numpy()
         out.append(with_significance(table, alpha))
     return out[0], out[1]
 
@@ -1550,7 +1534,7 @@ def shift_table(
     design: Design,
     published_baselines: Sequence[PublishedBaseline] = (),
     alpha: float = DEFAULT_ALPHA,
-    family: str = "country",
+    family: MultiplicityFamily | str = "country",
     min_group_n: int = DEFAULT_MIN_GROUP_N,
     passes: DesignPasses | None = None,
 ) -> pd.DataFrame:
@@ -1570,7 +1554,7 @@ def shift_table(
         Published baseline percents and n, for cells without baseline microdata.
     alpha : float
         1 - confidence level, and the level of `significant_holm` (proportion).
-    family : {"country", "indicator", "group_var"}
+    family : MultiplicityFamily or str
         The rows adjusted together by Holm and Benjamini-Hochberg (`adjust_pvalues`).
     min_group_n : int
         Fewest valid answers in each wave for a subgroup's shift (overall rows are always kept).

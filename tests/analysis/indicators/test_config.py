@@ -247,7 +247,11 @@ def test_country_entry_of_a_new_kind_is_merged(tmp_path):
 def test_country_settings_override_the_project_settings_for_that_country_only(tmp_path):
     project = load_project(_root(tmp_path, {}, {"settings": {"alpha": 0.1, "min_group_n": 10}}))
     rwanda, tajikistan = project.settings_for("rwanda"), project.settings_for("tajikistan")
-    assert (rwanda.alpha, rwanda.min_group_n, rwanda.multiplicity_family) == (0.1, 10, "country")
+    assert (rwanda.alpha, rwanda.min_group_n, rwanda.multiplicity_family) == (
+        0.1,
+        10,
+        ["role", "scope"],
+    )
     assert rwanda.confidence_percent == "90"
     assert (tajikistan.alpha, tajikistan.min_group_n) == (0.05, 30)
     assert project.settings.alpha == 0.05

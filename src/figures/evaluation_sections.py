@@ -1,0 +1,144 @@
+"""The report's evaluation sections of one country (issue 17): the difference in differences
+between the programme and comparison arms (`did.csv`, analysis.survey.did) and the power and
+minimum detectable change for a next round (`power.csv`, analysis.survey.power).
+
+`evaluation_sections(tables, labels, alpha, decimals)` returns one HTML fragment for report.html.
+Its markup is in templates/evaluation_sections.html.j2, rendered with autoescape and `html.escape`
+on every value (as report.py renders its parts), so text from config or data (labels, wave names,
+notes) comes out literally. Numbers use the display tables' helpers (`tables.num`,
+`tables.interval`, `tables.pvalue`, "–" when not estimable) and their numbered notes
+(`tables.row_notes`). Shares are in percent and their changes in percentage points; means in
+their unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .tables import (
+    DEFAULT_PERCENT_DECIMALS,
+    interval,
+    note_texts,
+    num,
+    pvalue,
+    row_notes,
+    wave_text,
+)
+from .templating import TEMPLATES
+
+OVERALL = "overall"
+
+
+def _label(labels: Mapping[str, str], indicator) -> str:
+    return labels.get(str(indicator), str(indicator))
+
+
+def _unit(row) -> str:
+    """'pp' for a share's change, else the mean's unit."""
+    return "pp" if row.measure == "share" else str(row.unit or "")
+
+
+def _part(headers: list[str], rows: list[list[str]], notes: pd.Series, numeric_from: int) -> dict:
+    """A table for the template: headers, rows (the last cell of each row takes its note's mark)
+    and the numbered note lines."""
+    marks = row_notes(notes.reset_index(drop=True))
+    for row, mark in zip(rows, marks.marks):
+        row[-1] = f"{row[-1]}{mark}"
+    return {"headers": headers, "rows": rows, "notes": marks.lines, "numeric_from": numeric_from}
+
+
+def did_view(
+    table: pd.DataFrame, labels: Mapping[str, str], alpha: float, decimals: int
+) -> dict | None:
+    """The difference-in-differences table: per comparison and indicator, each arm's change, the
+    difference in differences with its interval, p and Holm p (* = Holm p < alpha); None without
+    rows."""
+    if not len(table):
+        return None
+    rows = [
+        [
+            _label(labels, r.indicator),
+            f"{wave_text(r.from_wave)} → {wave_text(r.to_wave)}",
+            _unit(r),
+            num(r.programme_change, decimals),
+            num(r.comparison_change, decimals),
+            num(r.did, decimals) + ("*" if pd.notna(r.p_holm) and r.p_holm < alpha else ""),
+            interval(r.ci_low, r.ci_high, " to ", decimals),
+            pvalue(r.p_value),
+            pvalue(r.p_holm),
+            f"{int(r.n_programme)} / {int(r.n_comparison)}",
+        ]
+        for r in table.itertuples()
+    ]
+    headers = ["Indicator", "Waves", "Unit", "Programme change", "Comparison change"]
+    confidence = f"{100 * (1 - alpha):g}% CI"
+    headers += [
+        "Difference in differences",
+        confidence,
+        "p",
+        "Holm p",
+        "n (programme / comparison)",
+    ]
+    return _part(headers, rows, note_texts(table), 3)
+
+
+def power_view(table: pd.DataFrame, labels: Mapping[str, str], decimals: int) -> dict | None:
+    """The power table, whole-sample rows only (power.csv has every group): per indicator the
+    last wave's n, design effect and value, the change detectable at the configured power and the
+    respondents per wave a target change needs; None without rows."""
+    overall = table[table["group_var"] == OVERALL] if len(table) else table
+    if not len(overall):
+        return None
+    rows = [
+        [
+            _label(labels, r.indicator),
+            wave_text(r.wave),
+            f"{int(r.n)}",
+            num(r.deff, 2),
+            num(r.value, decimals) + ("%" if r.measure == "share" else ""),
+            f"{num(r.mdc, decimals)} {_unit(r)}".strip(),
+            f"{num(r.target_change, decimals)} {_unit(r)}".strip(),
+            "–" if pd.isna(r.n_needed_per_wave) else f"{int(r.n_needed_per_wave):,}",
+        ]
+        for r in overall.itertuples()
+    ]
+    headers = ["Indicator", "Wave", "n", "Design effect", "Value", "Detectable change"]
+    headers += ["Target change", "Respondents per wave for the target"]
+    first = overall.iloc[0]
+    part = _part(headers, rows, note_texts(overall), 1)
+    part |= {"power": f"{100 * float(first.power):g}", "alpha": f"{float(first.alpha):g}"}
+    part["methods"] = "; ".join(dict.fromkeys(overall["method"].dropna().astype(str)))
+    return part
+
+
+def evaluation_sections(
+    tables: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
+    decimals: int = DEFAULT_PERCENT_DECIMALS,
+) -> str:
+    """A country's evaluation sections (HTML fragment; "" when it has none of them).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        "did" (did.csv) and "power" (power.csv) as the statistics write them; a missing or empty
+        table leaves its section out.
+    labels : mapping of str to str, optional
+        Indicator id -> label.
+    alpha : float
+        The level of the stars (Holm-adjusted p < alpha; a proportion).
+    decimals : int
+        Decimals of percents, percentage points and means.
+    """
+    labels = labels or {}
+    empty = pd.DataFrame()
+    views = {
+        "did": did_view(tables.get("did", empty), labels, alpha, decimals),
+        "power": power_view(tables.get("power", empty), labels, decimals),
+    }
+    if not any(views.values()):
+        return ""
+    return TEMPLATES.get_template("evaluation_sections.html.j2").render(alpha=alpha, **views)
