@@ -28,7 +28,15 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from analysis.model import DEFAULT_ALPHA, DEFAULT_PERCENT_DECIMALS, proportion_text
 
 from . import style
-from .style import add_header, add_source_note, add_title, figure_style, new_figure, save_figure
+from .style import (
+    add_header,
+    add_source_note,
+    add_title,
+    figure_style,
+    new_figure,
+    save_figure,
+)
+from .tables import COMPOSITION_MARK
 
 TOTAL = "Total"
 GROUP_NAMES = {"All": "All respondents", "Female": "Women", "Male": "Men"}
@@ -1238,14 +1246,23 @@ def _forest_tick(
     return head
 
 
+def _composition_flagged(r: pd.Series) -> bool:
+    """Whether a shift row carries a composition flag (shifts.csv `composition_flag`: the crude
+    change lies outside its subgroups' changes or away from the standardised change)."""
+    flag = r.get("composition_flag")
+    return isinstance(flag, str) and bool(flag.strip())
+
+
 def _change_text(r: pd.Series, decimals: int) -> str:
-    """'+3.2 (−1.0 to +7.4)', or '+3.2 (not estimable)' for a change without an interval."""
+    """'+3.2 (−1.0 to +7.4)', or '+3.2 (not estimable)' for a change without an interval; a
+    composition-flagged change ends with COMPOSITION_MARK."""
     d = _fmt_pp(float(r["diff_pp"]), decimals)
+    mark = f" {COMPOSITION_MARK}" if _composition_flagged(r) else ""
     if _no_change_interval(r):
-        return f"{d} (not estimable)"
+        return f"{d} (not estimable){mark}"
     return (
         f"{d} ({_fmt_pp(float(r['diff_ci_low']), decimals)} to"
-        f" {_fmt_pp(float(r['diff_ci_high']), decimals)})"
+        f" {_fmt_pp(float(r['diff_ci_high']), decimals)}){mark}"
     )
 
 
@@ -1443,6 +1460,12 @@ def _forest_note(
         f" Filled markers and bold p: Holm-adjusted p < {proportion_text(alpha)}; "
         "hollow markers: not significant."
     )
+    if any(_composition_flagged(r) for r in rows):
+        note += (
+            f" {COMPOSITION_MARK} Crude change: the sample's composition changed between the waves"
+            " and the crude change lies outside its groups' changes or differs from the"
+            " standardised change (adjusted.csv)."
+        )
     unestimable = int(sum(_no_change_interval(r) for r in rows))
     if unestimable or without_diff:
         note += (
@@ -1461,7 +1484,7 @@ FOREST_COLUMNS = [
     "diff_ci_low",
     "diff_ci_high",
     "significant_holm",
-]  # the shifts-table columns the forest plot needs
+]  # the shifts-table columns the forest plot needs (composition_flag is read when present)
 
 
 def _forest_ticks(

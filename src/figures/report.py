@@ -33,6 +33,7 @@ from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Pr
 from .evaluation_sections import evaluation_sections
 from .scales_section import scales_section
 from .tables import (
+    COMPOSITION_MARK,
     MISSING,
     PUBLISHED,
     SUPPRESSED,
@@ -262,7 +263,7 @@ def shifts_table(
         if "from_source" in sh
         else pd.Series(False, index=sh.index)
     )
-    texts = note_texts(sh)
+    texts = notes_and_flags(sh)
     marks = row_notes(texts.mask(published & texts.eq(""), PUBLISHED))
     rows = [
         {
@@ -292,6 +293,19 @@ def shifts_table(
         "rows": rows,
         "notes": marks.lines,
     }
+
+
+def notes_and_flags(sh: pd.DataFrame) -> pd.Series:
+    """Each change's note and, where its crude change is flagged (`composition_flag`: the sample's
+    composition changed and the crude change lies outside its groups' changes or away from the
+    standardised change), the flag led by COMPOSITION_MARK; "; " between them."""
+    texts = note_texts(sh)
+    if "composition_flag" not in sh:
+        return texts
+    flags = note_texts(sh.rename(columns={"note": "_note", "composition_flag": "note"}))
+    flags = flags.map(lambda f: f"{COMPOSITION_MARK} {f}" if f else "")
+    both = pd.concat([texts, flags], axis=1)
+    return both.apply(lambda r: "; ".join(t for t in r if t), axis=1).astype(object)
 
 
 def _several_comparisons(sh: pd.DataFrame) -> bool:
@@ -391,7 +405,7 @@ def mean_shift_rows(sh: pd.DataFrame, labels: dict, alpha: float) -> tuple[list[
     indicator, group, from -> to, the two means, the change (* Holm p < alpha) with its 95% CI,
     test, p, Holm p and the effect size (Hedges' g or Cohen's dz)."""
     sh = _overall_and_sex(sh)
-    marks = row_notes(note_texts(sh))
+    marks = row_notes(notes_and_flags(sh))
     rows = [
         [
             labels.get(r.indicator, r.indicator),

@@ -117,6 +117,7 @@ def _md(text) -> str:
 
 
 SUPPRESSED = "s"  # a cell hidden by small-cell suppression (disclosure), and nothing else
+COMPOSITION_MARK = "†"  # after a crude change the sample's changed composition may explain
 MISSING = "–"  # en dash: no such number, or not estimable (the row's note says why)
 
 
