@@ -29,6 +29,9 @@ from .tables import (
 from .templating import TEMPLATES
 
 OVERALL = "overall"
+MEAN_DECIMALS = 2  # means, their differences and intervals, in the indicator's unit
+COMPARISON_HEADERS = ["Indicator", "Wave", "Groups", "Values", "Difference", "CI", "Test", "p"]
+COMPARISON_HEADERS += ["Holm p"]
 
 
 def _label(labels: Mapping[str, str], indicator) -> str:
@@ -47,6 +50,99 @@ def _part(headers: list[str], rows: list[list[str]], notes: pd.Series, numeric_f
     for row, mark in zip(rows, marks.marks):
         row[-1] = f"{row[-1]}{mark}"
     return {"headers": headers, "rows": rows, "notes": marks.lines, "numeric_from": numeric_from}
+
+
+def _value(value, measure: str, decimals: int) -> str:
+    """A group's level: '18.3%' for a share, '2.90' (MEAN_DECIMALS) for a mean."""
+    return f"{num(value, decimals)}%" if measure == "share" else num(value, MEAN_DECIMALS)
+
+
+def _difference(r, alpha: float, decimals: int) -> str:
+    """A difference with its unit's decimals and a star when its Holm p is below alpha."""
+    d = decimals if r.measure == "share" else MEAN_DECIMALS
+    star = "*" if pd.notna(r.p_holm) and r.p_holm < alpha else ""
+    return num(r.difference, d) + star
+
+
+def _pair_row(r, labels, alpha: float, decimals: int) -> list[str]:
+    """One two-group comparison: values, difference (pp or unit), interval, test, p, Holm p."""
+    d = decimals if r.measure == "share" else MEAN_DECIMALS
+    return [
+        _label(labels, r.indicator),
+        wave_text(r.wave),
+        f"{r.group_a} vs {r.group_b}",
+        " vs ".join(_value(v, r.measure, decimals) for v in (r.estimate_a, r.estimate_b)),
+        f"{_difference(r, alpha, decimals)} {_unit(r)}".strip(),
+        interval(r.ci_low, r.ci_high, " to ", d),
+        str(r.test or "") or "–",
+        pvalue(r.p_value),
+        pvalue(r.p_holm),
+    ]
+
+
+def _levels_text(pairs: pd.DataFrame, measure: str, decimals: int) -> str:
+    """The lowest and highest group level of a grouping from its pair rows: 'Above 60 51.2% to
+    36–50 66.0%'."""
+    levels = pd.concat(
+        [
+            pairs[["group_a", "estimate_a"]].set_axis(["group", "value"], axis=1),
+            pairs[["group_b", "estimate_b"]].set_axis(["group", "value"], axis=1),
+        ],
+        ignore_index=True,
+    ).dropna()
+    if levels.empty:
+        return "–"
+    low, high = levels.loc[levels["value"].idxmin()], levels.loc[levels["value"].idxmax()]
+    return (
+        f"{low.group} {_value(low.value, measure, decimals)} to "
+        f"{high.group} {_value(high.value, measure, decimals)}"
+    )
+
+
+def _table_row(r, pairs: pd.DataFrame, labels, decimals: int) -> list[str]:
+    """A test across all groups of a grouping (3+ groups): the range of the group levels and the
+    whole-table test (Rao-Scott F, chi-square, Welch ANOVA or Wald F) with its p."""
+    stat = "" if pd.isna(r.statistic) else f" = {num(r.statistic, 2)}"
+    return [
+        _label(labels, r.indicator),
+        wave_text(r.wave),
+        f"{r.group_var}: {len(set(pairs['group_a']) | set(pairs['group_b']))} groups",
+        _levels_text(pairs, r.measure, decimals),
+        "–",
+        "–",
+        f"{r.test or '–'}{stat}",
+        pvalue(r.p_value),
+        "–",
+    ]
+
+
+def comparisons_view(
+    table: pd.DataFrame, labels: Mapping[str, str], alpha: float, decimals: int
+) -> list[dict]:
+    """One table per grouping of the group comparisons at each wave (comparisons.csv): a grouping
+    of two groups by its difference with interval, test, p and Holm p; a grouping of more groups by
+    the range of its levels and its whole-table test (every pair is in comparisons.csv)."""
+    if not len(table):
+        return []
+    parts = []
+    for group_var, rows in table.groupby("group_var", sort=False):
+        pairs, tests = rows[rows["comparison"] == "pair"], rows[rows["comparison"] == "table"]
+        two = pairs.groupby(["indicator", "wave"], sort=False).size().max() == 1
+        if two or tests.empty:
+            body = [_pair_row(r, labels, alpha, decimals) for r in pairs.itertuples()]
+            notes = note_texts(pairs)
+        else:
+            keys = ["indicator", "wave"]
+            by_cell = dict(list(pairs.groupby(keys, sort=False)))
+            empty = pairs.iloc[:0]
+            body = [
+                _table_row(r, by_cell.get((r.indicator, r.wave), empty), labels, decimals)
+                for r in tests.itertuples()
+            ]
+            notes = note_texts(tests)
+        part = _part(COMPARISON_HEADERS, body, notes, 3)
+        parts.append(part | {"group_var": str(group_var), "open": not parts})
+    return parts
 
 
 def did_view(
@@ -124,8 +220,8 @@ def evaluation_sections(
     Parameters
     ----------
     tables : mapping of str to pandas.DataFrame
-        "did" (did.csv) and "power" (power.csv) as the statistics write them; a missing or empty
-        table leaves its section out.
+        "comparisons" (comparisons.csv), "did" (did.csv) and "power" (power.csv) as the
+        statistics write them; a missing or empty table leaves its section out.
     labels : mapping of str to str, optional
         Indicator id -> label.
     alpha : float
@@ -138,6 +234,7 @@ def evaluation_sections(
     views = {
         "did": did_view(tables.get("did", empty), labels, alpha, decimals),
         "power": power_view(tables.get("power", empty), labels, decimals),
+        "comparisons": comparisons_view(tables.get("comparisons", empty), labels, alpha, decimals),
     }
     if not any(views.values()):
         return ""

@@ -56,7 +56,7 @@ from .templating import TEMPLATES
 from .templating import text as _text
 
 # the evaluation tables of a country (figures.evaluation_sections), their wave columns read as text
-EVALUATION_TABLES = ("did", "power")
+EVALUATION_TABLES = ("comparisons", "did", "power")
 WAVE_TEXT = {"wave": str, "from_wave": str, "to_wave": str}
 LOG_COUNTED = {
     "dataset",
@@ -89,7 +89,7 @@ class CountryInputs:
     mean_estimates: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     mean_shifts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     scales: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
-    # evaluation tables by name (EVALUATION_TABLES: did, power), each empty when not written
+    # evaluation tables by name (EVALUATION_TABLES), each empty when not written
     evaluation: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
 
 

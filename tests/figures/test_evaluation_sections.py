@@ -100,3 +100,61 @@ def test_the_report_names_each_holm_family_with_its_size():
     text = holm_families_text(shares, means)
     assert text == "primary, overall (1 test); primary, subgroup (2 tests)"
     assert holm_families_text(pd.DataFrame()) == ""
+
+
+def _comparisons() -> pd.DataFrame:
+    base = {"country": "x", "measure": "share", "unit": "percentage points", "wave": "endline"}
+    sex = base | {
+        "indicator": "worried",
+        "group_var": "sex",
+        "comparison": "pair",
+        "group_a": "Female",
+        "group_b": "Male",
+        "estimate_a": 18.3,
+        "estimate_b": 12.6,
+        "difference": 5.7,
+        "ci_low": -2.0,
+        "ci_high": 13.4,
+        "p_value": 0.15,
+        "p_holm": 0.6,
+        "test": "two-proportion z",
+        "note": "",
+    }
+    ages = [
+        base
+        | {
+            "indicator": "worried",
+            "group_var": "age_band",
+            "comparison": "pair",
+            "group_a": a,
+            "group_b": b,
+            "estimate_a": ea,
+            "estimate_b": eb,
+            "difference": ea - eb,
+            "p_value": 0.5,
+            "p_holm": 1.0,
+            "test": "z",
+            "note": "",
+        }
+        for a, b, ea, eb in [("18-30", "31-50", 20.0, 10.0), ("18-30", "51+", 20.0, 30.0)]
+        + [("31-50", "51+", 10.0, 30.0)]
+    ]
+    table = base | {
+        "indicator": "worried",
+        "group_var": "age_band",
+        "comparison": "table",
+        "statistic": 2.345,
+        "p_value": 0.04,
+        "test": "Rao-Scott F",
+        "note": "",
+    }
+    return pd.DataFrame([sex, *ages, table])
+
+
+def test_comparisons_show_two_groups_by_difference_and_more_groups_by_their_test():
+    html = evaluation_sections({"comparisons": _comparisons()}, {"worried": "Worried"}, 0.05)
+    assert "Female vs Male" in html and "18.3% vs 12.6%" in html and "5.7 pp" in html
+    assert "5.7*" not in html  # Holm p 0.6
+    assert "age_band: 3 groups" in html and "31-50 10.0% to 51+ 30.0%" in html
+    assert "Rao-Scott F = 2.35" in html and "0.040" in html
+    assert html.count("<details") == 2 and html.count("<details open>") == 1
