@@ -1,6 +1,8 @@
-"""The report's evaluation sections of one country (issue 17): the difference in differences
-between the programme and comparison arms (`did.csv`, analysis.survey.did) and the power and
-minimum detectable change for a next round (`power.csv`, analysis.survey.power).
+"""The report's evaluation sections of one country (issue 17): groups compared at each wave
+(`comparisons.csv`, analysis.survey.comparisons), crude against composition-adjusted change
+(`adjusted.csv`, analysis.survey.adjusted), the difference in differences between the programme
+and comparison arms (`did.csv`, analysis.survey.did) and the power and minimum detectable change
+for a next round (`power.csv`, analysis.survey.power).
 
 `evaluation_sections(tables, labels, alpha, decimals)` returns one HTML fragment for report.html.
 Its markup is in templates/evaluation_sections.html.j2, rendered with autoescape and `html.escape`
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .tables import (
+    COMPOSITION_MARK,
     DEFAULT_PERCENT_DECIMALS,
     interval,
     note_texts,
@@ -145,6 +148,44 @@ def comparisons_view(
     return parts
 
 
+def _with_interval(value, low, high, decimals: int) -> str:
+    """'+4.1 (−4.0 to 12.2)': a change and its interval, "–" when not estimable."""
+    if pd.isna(value):
+        return "–"
+    return f"{num(value, decimals)} ({interval(low, high, ' to ', decimals)})"
+
+
+def adjusted_view(table: pd.DataFrame, labels: Mapping[str, str], decimals: int) -> dict | None:
+    """Crude against composition-adjusted change (adjusted.csv): per comparison and indicator the
+    crude change, the change standardised to one composition, the model-adjusted average marginal
+    effect and odds ratio, the range of the subgroups' changes and the flag; None without rows."""
+    if not len(table):
+        return None
+    rows = []
+    for r in table.itertuples():
+        d = decimals if r.measure == "share" else MEAN_DECIMALS
+        flagged = str(r.crude_flag).strip().lower() in ("true", "1", "1.0")
+        rows.append(
+            [
+                _label(labels, r.indicator),
+                f"{wave_text(r.from_wave)} → {wave_text(r.to_wave)}",
+                _unit(r),
+                _with_interval(r.crude_change, r.crude_ci_low, r.crude_ci_high, d)
+                + (f" {COMPOSITION_MARK}" if flagged else ""),
+                _with_interval(r.standardised_change, r.std_ci_low, r.std_ci_high, d),
+                _with_interval(r.ame, r.ame_ci_low, r.ame_ci_high, d),
+                _with_interval(r.odds_ratio, r.or_ci_low, r.or_ci_high, 2),
+                interval(r.subgroup_min, r.subgroup_max, " to ", d),
+                str(r.flag_reason) if flagged and pd.notna(r.flag_reason) else "",
+            ]
+        )
+    headers = ["Indicator", "Waves", "Unit", "Crude change", "Standardised change"]
+    headers += ["Model-adjusted change", "Odds ratio", "Subgroup changes", "Flag"]
+    first = table.iloc[0]
+    part = _part(headers, rows, note_texts(table), 3)
+    return part | {"by": str(first.standardise_by), "standard": str(first.standard)}
+
+
 def did_view(
     table: pd.DataFrame, labels: Mapping[str, str], alpha: float, decimals: int
 ) -> dict | None:
@@ -220,8 +261,8 @@ def evaluation_sections(
     Parameters
     ----------
     tables : mapping of str to pandas.DataFrame
-        "comparisons" (comparisons.csv), "did" (did.csv) and "power" (power.csv) as the
-        statistics write them; a missing or empty table leaves its section out.
+        "comparisons" (comparisons.csv), "adjusted" (adjusted.csv), "did" (did.csv) and "power"
+        (power.csv) as the statistics write them; a missing or empty table leaves its section out.
     labels : mapping of str to str, optional
         Indicator id -> label.
     alpha : float
@@ -235,6 +276,7 @@ def evaluation_sections(
         "did": did_view(tables.get("did", empty), labels, alpha, decimals),
         "power": power_view(tables.get("power", empty), labels, decimals),
         "comparisons": comparisons_view(tables.get("comparisons", empty), labels, alpha, decimals),
+        "adjusted": adjusted_view(tables.get("adjusted", empty), labels, decimals),
     }
     if not any(views.values()):
         return ""

@@ -56,7 +56,7 @@ from .templating import TEMPLATES
 from .templating import text as _text
 
 # the evaluation tables of a country (figures.evaluation_sections), their wave columns read as text
-EVALUATION_TABLES = ("comparisons", "did", "power")
+EVALUATION_TABLES = ("comparisons", "adjusted", "did", "power")
 WAVE_TEXT = {"wave": str, "from_wave": str, "to_wave": str}
 LOG_COUNTED = {
     "dataset",

@@ -158,3 +158,44 @@ def test_comparisons_show_two_groups_by_difference_and_more_groups_by_their_test
     assert "age_band: 3 groups" in html and "31-50 10.0% to 51+ 30.0%" in html
     assert "Rao-Scott F = 2.35" in html and "0.040" in html
     assert html.count("<details") == 2 and html.count("<details open>") == 1
+
+
+def _adjusted(flag: bool) -> pd.DataFrame:
+    row = {
+        "country": "x",
+        "indicator": "leave_children",
+        "measure": "share",
+        "unit": "percentage points",
+        "from_wave": "baseline",
+        "to_wave": "endline",
+        "standardise_by": "sex",
+        "standard": "last",
+        "crude_change": 13.18,
+        "crude_ci_low": 6.5,
+        "crude_ci_high": 19.9,
+        "standardised_change": 4.1,
+        "std_ci_low": -4.0,
+        "std_ci_high": 12.2,
+        "odds_ratio": 1.2,
+        "or_ci_low": 0.8,
+        "or_ci_high": 1.7,
+        "ame": 4.3,
+        "ame_ci_low": -3.9,
+        "ame_ci_high": 12.5,
+        "subgroup_min": 1.7,
+        "subgroup_max": 10.86,
+        "crude_flag": flag,
+        "flag_reason": "crude change outside the <subgroup> changes" if flag else np.nan,
+        "note": "",
+    }
+    return pd.DataFrame([row])
+
+
+def test_adjusted_changes_sit_beside_the_crude_change_with_its_flag():
+    html = evaluation_sections({"adjusted": _adjusted(True)}, {}, 0.05)
+    assert "13.2 (6.5 to 19.9) †" in html and "4.1 (-4.0 to 12.2)" in html
+    assert "4.3 (-3.9 to 12.5)" in html and "1.20 (0.80 to 1.70)" in html
+    assert "1.7 to 10.9" in html and "&lt;subgroup&gt;" in html
+    assert "(by sex, the last wave's)" in html.replace("\n", " ")
+    calm = evaluation_sections({"adjusted": _adjusted(False)}, {}, 0.05)
+    assert "13.2 (6.5 to 19.9) †" not in calm and "13.2 (6.5 to 19.9)" in calm
