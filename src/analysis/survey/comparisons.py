@@ -72,7 +72,7 @@ from analysis.survey.domains import (
     variance_from_moments,
 )
 from analysis.survey.estimates import NOT_ESTIMABLE, check_variance_estimable, wave_order
-from analysis.survey.means import welch_rows
+from analysis.survey.means import descriptives_by_indicator, welch_rows
 from analysis.survey.proportions import wald_diff_test
 from analysis.survey.shifts import (
     _independent_rows,
@@ -582,6 +582,20 @@ def _table_rows(cells, values, sub, pass_, design, levels, min_group_n, measures
     return pd.DataFrame(rows).assign(comparison="table")
 
 
+def _with_descriptives(cells, sub, values, ids, groupings) -> pd.DataFrame:
+    """Simple random samples: the means and SDs of the mean indicators `ids` from
+    `means.descriptives_by_indicator` (two-pass, exactly 0 when every answer is the same)."""
+    frame = sub[["wave", *groupings]].assign(**{i: values[i] for i in ids})
+    desc = descriptives_by_indicator(frame, ids, groupings, None, weighted_median=False)
+    keys = ["indicator", "group_var", "group"]
+    desc = desc[desc["group_var"].isin(groupings)][[*keys, "mean", "sd"]]
+    out = cells.merge(desc.rename(columns={"sd": "two_pass_sd"}), on=keys, how="left")
+    found = out["mean"].notna()
+    out["estimate"] = out["mean"].where(found, out["estimate"]).astype(float)
+    out["sd"] = out["two_pass_sd"].where(found, out["sd"]).astype(float)
+    return out.drop(columns=["mean", "two_pass_sd"])
+
+
 def _wave_rows(frame, data, ids, design, groupings, levels, wave, alpha, min_group_n, measures,
                country) -> pd.DataFrame:
     """Every `pair` and `table` row of one wave (that wave's respondents as its design)."""
@@ -597,6 +611,9 @@ def _wave_rows(frame, data, ids, design, groupings, levels, wave, alpha, min_gro
         lay = layout(sub, None, None, None)
         domains = domain_estimates(domain_totals(values, sub, lay, groupings, by_psu=False))
     cells = _domain_cells(domains, groupings)
+    means = [i for i in ids if measures[i] == "mean"]
+    if not design.design_based and means:
+        cells = _with_descriptives(cells, sub, values, means, groupings)
     grid = _pair_grid(cells, ids, groupings, levels)
     pairs = _pair_rows(grid, wave, pass_, design, alpha, min_group_n, measures)
     tables = _table_rows(cells, values, sub, pass_, design, levels, min_group_n, measures)
