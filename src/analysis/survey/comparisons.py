@@ -240,10 +240,10 @@ def _srs_mean_pairs(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:
     )
     out = welch_rows(cells, alpha)
     se = np.sqrt(out["from_sd"] ** 2 / out["from_n"] + out["to_sd"] ** 2 / out["to_n"])
-    note = out["note"].str.replace("in a wave", "in a group").str.replace("both waves", "both groups")
-    return out.assign(
-        difference=out["diff"], se=se.where(out["p_value"].notna()), note=note
+    note = (
+        out["note"].str.replace("in a wave", "in a group").str.replace("both waves", "both groups")
     )
+    return out.assign(difference=out["diff"], se=se.where(out["p_value"].notna()), note=note)
 
 
 def _model_df(totals: pd.DataFrame, clustered: bool) -> pd.DataFrame:
@@ -265,7 +265,9 @@ def _design_pairs(grid: pd.DataFrame, pass_, design: Design, alpha: float) -> pd
     parts = []
     for (gv, a, b), rows in grid.groupby(["group_var", "group_a", "group_b"], sort=False):
         coef = {(gv, a): 1.0, (gv, b): -1.0}
-        out, _ = linearised_contrast(pass_, alpha, ["indicator"], ["group_var", "group"], coef, design)
+        out, _ = linearised_contrast(
+            pass_, alpha, ["indicator"], ["group_var", "group"], coef, design
+        )
         parts.append(rows.merge(out[["indicator", "estimate", "var"]], on="indicator", how="left"))
     rows = pd.concat(parts, ignore_index=True)
     model = _model_df(pass_[1][pass_[1]["group_var"].isin(grid["group_var"])], pass_[0].clustered)
@@ -317,16 +319,11 @@ def _pair_rows(grid, wave, pass_, design, alpha, min_group_n, measures) -> pd.Da
     usable = (grid["absent"] == "").to_numpy()
     share = grid["indicator"].map(measures).eq("share").to_numpy()
     if design.design_based:
-        methods = [(_design_pairs, usable)]
+        parts = [_design_pairs(grid[usable], pass_, design, alpha)] if usable.any() else []
     else:
-        methods = [(_srs_share_pairs, usable & share), (_srs_mean_pairs, usable & ~share)]
-    parts = [
-        method(grid[mask], pass_, design, alpha)
-        if method is _design_pairs
-        else method(grid[mask], alpha)
-        for method, mask in methods
-        if mask.any()
-    ]
+        shares, means = usable & share, usable & ~share
+        parts = [_srs_share_pairs(grid[shares], alpha)] if shares.any() else []
+        parts += [_srs_mean_pairs(grid[means], alpha)] if means.any() else []
     done = pd.concat([p[PAIR_KEYS + STATS] for p in parts], ignore_index=True) if parts else None
     rows = grid.merge(done, on=PAIR_KEYS, how="left") if done is not None else grid
     rows = rows.reindex(columns=[*grid.columns, *STATS])
@@ -334,8 +331,8 @@ def _pair_rows(grid, wave, pass_, design, alpha, min_group_n, measures) -> pd.Da
     for side in ("a", "b"):
         small = rows[f"n_{side}"].fillna(0) < min_group_n
         rows.loc[small, f"estimate_{side}"] = np.nan
-    rows["difference"] = rows["difference"].astype(float).fillna(
-        rows["estimate_a"] - rows["estimate_b"]
+    rows["difference"] = (
+        rows["difference"].astype(float).fillna(rows["estimate_a"] - rows["estimate_b"])
     )
     return rows.assign(comparison="pair", df_denominator=np.nan)
 
@@ -393,8 +390,10 @@ def _chi_square_table(k: np.ndarray, n: np.ndarray) -> dict:
     if (expected < 5).any():
         p = fisher_2xk_p(k, n)
         if np.isnan(p):
-            return {"note": NOT_ESTIMABLE + "an expected count is below 5 and the table is too"
-                    " large for Fisher's exact test, so no test"}
+            return {
+                "note": NOT_ESTIMABLE + "an expected count is below 5 and the table is too"
+                " large for Fisher's exact test, so no test"
+            }
         return {"p_value": p, "test": f"Fisher exact (2 x {len(k)})"}
     x2 = float(((observed - expected) ** 2 / expected).sum())
     return {
@@ -409,8 +408,10 @@ def _welch_anova(n: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> dict:
     """Simple random samples, means: Welch's one-way ANOVA of k levels (R `oneway.test(var.equal
     = FALSE)`); none with fewer than two answers or no spread in a level."""
     if (n < 2).any() or (sd <= 0).any():
-        return {"note": NOT_ESTIMABLE + "a group has fewer than two answers or every answer the"
-                " same value, so no test"}
+        return {
+            "note": NOT_ESTIMABLE + "a group has fewer than two answers or every answer the"
+            " same value, so no test"
+        }
     groups = len(n)
     w = n / sd**2
     centre = (w * mean).sum() / w.sum()
@@ -453,9 +454,7 @@ def _covariance(t: np.ndarray, lay, design: Design) -> np.ndarray:
     each variance and covariance from `domains.variance_from_moments` (Var(a + b) - Var(a) -
     Var(b) = 2 Cov(a, b)), so fpc and lonely PSUs follow the design's rules."""
     unit, first = pd.factorize(lay.stratum.astype(np.int64) * len(lay.psus) + lay.psu)
-    totals = np.column_stack(
-        [np.bincount(unit, weights=col, minlength=len(first)) for col in t.T]
-    )
+    totals = np.column_stack([np.bincount(unit, weights=col, minlength=len(first)) for col in t.T])
     stratum = np.zeros(len(first), dtype=np.int64)
     stratum[unit] = lay.stratum
     size = t.shape[1]
@@ -494,8 +493,7 @@ def _rao_scott(p: np.ndarray, cov: np.ndarray, nu: float) -> dict:
     table = p.reshape(levels, 2)
     answers, groups = table.sum(axis=0), table.sum(axis=1)
     if (answers <= 0).any():
-        return {"note": NOT_ESTIMABLE + "every answer is the same value in every group, so no"
-                " test"}
+        return {"note": NOT_ESTIMABLE + "every answer is the same value in every group, so no test"}
     expected = np.outer(groups, answers).ravel()
     x2 = float(((p - expected) ** 2 / expected).sum())
     y = np.tile([0.0, 1.0], levels)
@@ -528,8 +526,10 @@ def _wald_f(means: np.ndarray, cov: np.ndarray, ddf: float) -> dict:
     contrast = np.hstack([-np.ones((levels - 1, 1)), np.eye(levels - 1)])
     b, v = contrast @ means, contrast @ cov @ contrast.T
     if (np.diag(cov) <= 0).any() or not ddf >= 1:
-        return {"note": NOT_ESTIMABLE + "a group has no design variance (answers all alike or"
-                " from one cluster) or fewer than one degree of freedom remains, so no test"}
+        return {
+            "note": NOT_ESTIMABLE + "a group has no design variance (answers all alike or"
+            " from one cluster) or fewer than one degree of freedom remains, so no test"
+        }
     f = float(b @ np.linalg.solve(v, b)) / (levels - 1)
     return {
         "statistic": f,
@@ -596,8 +596,9 @@ def _with_descriptives(cells, sub, values, ids, groupings) -> pd.DataFrame:
     return out.drop(columns=["mean", "two_pass_sd"])
 
 
-def _wave_rows(frame, data, ids, design, groupings, levels, wave, alpha, min_group_n, measures,
-               country) -> pd.DataFrame:
+def _wave_rows(
+    frame, data, ids, design, groupings, levels, wave, alpha, min_group_n, measures, country
+) -> pd.DataFrame:
     """Every `pair` and `table` row of one wave (that wave's respondents as its design)."""
     at = np.flatnonzero((frame["wave"] == wave).to_numpy())
     sub = frame.iloc[at].reset_index(drop=True)
@@ -679,27 +680,22 @@ def comparison_table(
     Parameters
     ----------
     data : pandas.DataFrame
-        Respondents (person x wave): `wave`, the indicators (0/1 shares or numeric means; NaN for
-        no answer), the grouping variables, the arm and the design variables.
+        Respondents (person x wave): `wave`, the indicators (0/1 or numeric; NaN for no answer),
+        the grouping variables, the arm and the design variables.
     ids : sequence of str
         The indicator columns in report order (those not in `data` are left out).
-    country : str
-        Country code (the `country` column; the config file named in errors).
-    design : Design
-        Its sampling design and `arm` (the arm is a grouping when declared).
+    country, design, source
+        As `did.did_table` (the design's `arm`, when declared, is a grouping).
     group_vars : sequence of str
         The groupings (`estimate_groups`); those absent or with one level are left out.
     alpha : float
         1 - confidence level, and the level of `significant` (proportion).
     measures, units : mapping of str to str, optional
-        Each indicator's measure ("share" in percent / percentage points, or "mean"; default:
-        "share" when every answer is 0 or 1) and each mean's unit.
-    min_group_n : int
-        Fewest answers of a level at a wave for it to be compared (the estimates' rule).
-    family : {"country", "indicator", "group_var"}
-        The pair rows adjusted together (`shifts.adjust_pvalues`).
-    source : str, optional
-        The respondent file errors name (default: the country config).
+        Each indicator's measure ("share" or "mean"; default "share" when every answer is 0 or
+        1) and each mean's unit.
+    min_group_n, family
+        Fewest answers of a level at a wave to be compared (the estimates' rule); the pair rows'
+        Holm / BH family, "country", "indicator" or "group_var" (`shifts.adjust_pvalues`).
 
     Returns
     -------
@@ -709,23 +705,20 @@ def comparison_table(
 
     References
     ----------
-    Newcombe, R. G. (1998). Stat Med 17, 873-890; Welch, B. L. (1947, 1951). Biometrika 34,
-    28-35 and 38, 330-336; Rao, J. N. K. & Scott, A. J. (1984). Ann Stat 12, 46-60; Lumley, T.
-    (2010). Complex Surveys, ch. 5-6 (R `svyglm`, `svychisq`, `regTermTest`).
+    Newcombe (1998) Stat Med 17, 873-890; Welch (1947, 1951) Biometrika 34, 28-35, 38, 330-336;
+    Rao & Scott (1984) Ann Stat 12, 46-60; Lumley (2010) Complex Surveys, ch. 5-6.
     """
     ids = [i for i in ids if i in data]
-    if not ids or len(data) == 0:
-        return pd.DataFrame(columns=COMPARISON_COLUMNS)
     frame, groupings, levels = _grouping_frame(data, design, group_vars, country, source)
-    if not groupings:
+    if not ids or len(data) == 0 or not groupings:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     measures = _measures(data, ids, measures)
     order = wave_order(design, frame["wave"].dropna().unique())
     parts = [
-        _wave_rows(frame, data, ids, design, groupings, levels, w, alpha, min_group_n, measures,
-                   country)
+        _wave_rows(
+            frame, data, ids, design, groupings, levels, w, alpha, min_group_n, measures, country
+        )
         for w in order
     ]
-    rows = pd.concat(parts, ignore_index=True).assign(country=country)
-    rows = _judged(rows, family, alpha)
+    rows = _judged(pd.concat(parts, ignore_index=True).assign(country=country), family, alpha)
     return _finished(rows, country, design, measures, units or {}, ids, groupings, order)

@@ -31,9 +31,7 @@ DATA = pd.read_csv(FIX / "comparisons_sample.csv", dtype={"wave": str})
 WAVES = ("2019", "2021")
 DESIGNS = {
     "srs": Design(waves=WAVES),
-    "design": Design(
-        type="clustered", cluster="psu", strata="stratum", weight="w", waves=WAVES
-    ),
+    "design": Design(type="clustered", cluster="psu", strata="stratum", weight="w", waves=WAVES),
 }
 MEASURES = {"y": "share", "s": "share", "z": "mean"}
 GROUPS = ["sex", "age_band"]
@@ -255,9 +253,7 @@ def test_the_arm_is_a_grouping():
         arm="arm",
         arm_levels={"programme": "P", "comparison": "C"},
     )
-    table = comparison_table(
-        DATA.assign(arm=arm), ["y"], "x", design, ["sex"], min_group_n=2
-    )
+    table = comparison_table(DATA.assign(arm=arm), ["y"], "x", design, ["sex"], min_group_n=2)
     rows = table[table["group_var"] == "arm"]
     assert list(rows["comparison"]) == ["pair", "table"] * 2
     assert set(rows["group_a"].dropna()) == {"programme"}
