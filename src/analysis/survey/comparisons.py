@@ -12,7 +12,8 @@ and comparison from `analysis.cleaning.arms.arm_labels`) the table has
 - one `table` row testing no difference across all levels with at least `min_group_n` answers
   (when there are two or more): `n_a` is their total answers, `statistic` the chi-square or F,
   `df` and `df_denominator` the test's degrees of freedom.
-Each wave's respondents are that wave's design (as the estimates; panels too).
+Each wave's respondents are that wave's design (as the estimates; panels too); an indicator
+without answers at a wave (not asked) has no rows there, as in the estimates.
 
 Methods by design:
 - simple random samples, shares: the difference with Newcombe's hybrid score interval (method 10,
@@ -615,7 +616,10 @@ def _wave_rows(
     means = [i for i in ids if measures[i] == "mean"]
     if not design.design_based and means:
         cells = _with_descriptives(cells, sub, values, means, groupings)
-    grid = _pair_grid(cells, ids, groupings, levels)
+    asked = [i for i in ids if i in set(domains["indicator"])]  # not asked at this wave: no rows
+    if not asked:
+        return pd.DataFrame()
+    grid = _pair_grid(cells, asked, groupings, levels)
     pairs = _pair_rows(grid, wave, pass_, design, alpha, min_group_n, measures)
     tables = _table_rows(cells, values, sub, pass_, design, levels, min_group_n, measures)
     return pd.concat([pairs, tables], ignore_index=True).assign(wave=wave)
@@ -714,11 +718,10 @@ def comparison_table(
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     measures = _measures(data, ids, measures)
     order = wave_order(design, frame["wave"].dropna().unique())
-    parts = [
-        _wave_rows(
-            frame, data, ids, design, groupings, levels, w, alpha, min_group_n, measures, country
-        )
-        for w in order
-    ]
+    setting = (alpha, min_group_n, measures, country)
+    parts = [_wave_rows(frame, data, ids, design, groupings, levels, w, *setting) for w in order]
+    parts = [part for part in parts if len(part)]
+    if not parts:  # no indicator asked at any wave
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
     rows = _judged(pd.concat(parts, ignore_index=True).assign(country=country), family, alpha)
     return _finished(rows, country, design, measures, units or {}, ids, groupings, order)

@@ -264,3 +264,13 @@ def test_the_arm_is_a_grouping():
 def test_without_groupings_the_table_is_header_only():
     table = comparison_table(DATA, ["y"], "x", DESIGNS["srs"], ["region"])
     assert list(table.columns) == COMPARISON_COLUMNS and table.empty
+
+
+@pytest.mark.parametrize("case", sorted(DESIGNS))
+def test_an_indicator_not_asked_at_a_wave_has_no_rows_there(case):
+    data = DATA.assign(y=DATA["y"].where(DATA["wave"] == "2021"))
+    table = _table(case, data)
+    assert set(table.loc[table["indicator"] == "y", "wave"]) == {"2021"}
+    assert set(table.loc[table["indicator"] == "z", "wave"]) == set(WAVES)
+    nothing = _table(case, DATA.assign(y=np.nan, s=np.nan, z=np.nan))
+    assert list(nothing.columns) == COMPARISON_COLUMNS and nothing.empty
