@@ -368,10 +368,35 @@ def _did(project, country: str, design, data, source: str):
     )
 
 
+def _comparisons(project, country: str, design, data, source: str):
+    """Every indicator's group comparisons at each wave (the country's `estimate_groups` and the
+    design's arm): shares in percentage points, means in their unit."""
+    from analysis.indicators import measure_of
+    from analysis.survey.comparisons import comparison_table
+    from analysis.survey.estimates import indicator_ids
+
+    settings = project.settings_for(country)
+    ids = indicator_ids(project.indicators, country, data, measure=None)
+    units = {i.id: i.countries[country].unit or "" for i in project.indicators if i.id in ids}
+    return comparison_table(
+        data,
+        ids,
+        country,
+        design,
+        project.countries[country].estimate_groups,
+        settings.alpha,
+        measure_of(project.indicators, country),
+        units,
+        settings.min_group_n,
+        settings.multiplicity_family,
+        source,
+    )
+
+
 def cmd_statistics(args) -> None:
-    """Estimates, shifts, attrition, means, scales, trends and the difference in differences of one
-    country from one read of its respondent data (each may be skipped); the share and mean shifts
-    share one Holm family."""
+    """Estimates, shifts, attrition, means, scales, trends, the difference in differences and the
+    group comparisons of one country from one read of its respondent data (each may be skipped);
+    the share and mean shifts share one Holm family."""
     from analysis.survey.domains import DesignPasses
     from analysis.survey.shifts import jointly_adjusted
 
@@ -393,6 +418,8 @@ def cmd_statistics(args) -> None:
         tables[args.trends] = _trends(project, args.country, design, data)
     if getattr(args, "did", None):
         tables[args.did] = _did(project, args.country, design, data, args.data)
+    if getattr(args, "comparisons", None):
+        tables[args.comparisons] = _comparisons(project, args.country, design, data, args.data)
     with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
@@ -558,6 +585,10 @@ def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
         "--did",
         help="write the difference in differences between the design's programme and comparison"
         " arms here (header only without `arm` in the design)",
+    )
+    p.add_argument(
+        "--comparisons",
+        help="write the group comparisons at each wave (estimate groups and the arm) here",
     )
     p.set_defaults(func=cmd_statistics)
 
