@@ -388,7 +388,7 @@ def _comparisons(project, country: str, design, data, source: str):
         measure_of(project.indicators, country),
         units,
         settings.min_group_n,
-        settings.multiplicity_family,
+        _family(project, country),
         source,
     )
 

@@ -32,7 +32,7 @@ Methods by design:
   group term (R `regTermTest(svyglm(y ~ group, design), ~group)`), both from the linearised
   covariance of the domain (or cell) means (`_covariance`, the variance engine's rules for fpc and
   lonely PSUs).
-Holm and Benjamini-Hochberg p-values over the `pair` rows (`shifts.adjust_pvalues` with the
+Holm and Benjamini-Hochberg p-values over the `pair` rows (`multiplicity.adjust_pvalues` with the
 country's family); `table` rows keep their raw p only.
 
 Degenerate cells keep a row with empty statistics and a `note` starting "not estimable: ": a
@@ -62,7 +62,7 @@ from scipy import special, stats
 from analysis.cleaning.arms import ARMS, arm_labels
 from analysis.model import DEFAULT_ALPHA, DEFAULT_MIN_GROUP_N
 from analysis.survey.design import DESIGN_COLUMNS, Design
-from analysis.survey.did import _measures
+from analysis.survey.did import indicator_measures
 from analysis.survey.domains import (
     design_pass,
     domain_df,
@@ -74,10 +74,10 @@ from analysis.survey.domains import (
 )
 from analysis.survey.estimates import NOT_ESTIMABLE, check_variance_estimable, wave_order
 from analysis.survey.means import descriptives_by_indicator, welch_rows
+from analysis.survey.multiplicity import MultiplicityFamily, adjust_pvalues
 from analysis.survey.proportions import wald_diff_test
 from analysis.survey.shifts import (
-    _independent_rows,
-    adjust_pvalues,
+    independent_rows,
     linearised_contrast,
     with_significance,
 )
@@ -108,6 +108,7 @@ COMPARISON_COLUMNS = [
     "n_b",
     "p_holm",
     "p_bh",
+    "holm_family",
     "significant",
     "note",
 ]
@@ -217,9 +218,9 @@ def _absent_notes(grid: pd.DataFrame, wave: str, min_group_n: int) -> pd.Series:
 
 def _srs_share_pairs(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Simple random samples, shares: Newcombe's interval and the chi-square or Fisher test of
-    a - b (`shifts._independent_rows` with b as "from" and a as "to"); proportions 0-1."""
+    a - b (`shifts.independent_rows` with b as "from" and a as "to"); proportions 0-1."""
     cells = rows.assign(from_k=rows["k_b"], from_n=rows["n_b"], to_k=rows["k_a"], to_n=rows["n_a"])
-    out = _independent_rows(cells, alpha)
+    out = independent_rows(cells, alpha)
     return out.assign(
         difference=out["estimate_a"] - out["estimate_b"],
         ci_low=out["diff_ci_low"] / 100,
@@ -653,8 +654,8 @@ def _finished(rows, country, design, measures, units, ids, groupings, order):
     return rows.reindex(columns=COMPARISON_COLUMNS)
 
 
-def _judged(rows: pd.DataFrame, family: str, alpha: float) -> pd.DataFrame:
-    """Holm and BH p-values over the `pair` rows (`shifts.adjust_pvalues`), `significant` =
+def _judged(rows: pd.DataFrame, family: MultiplicityFamily | str, alpha: float) -> pd.DataFrame:
+    """Holm and BH p-values over the `pair` rows (`multiplicity.adjust_pvalues`), `significant` =
     Holm p below alpha; `table` rows keep their raw p only."""
     pair = (rows["comparison"] == "pair").to_numpy()
     judged = with_significance(adjust_pvalues(rows[pair], family), alpha)
@@ -662,6 +663,8 @@ def _judged(rows: pd.DataFrame, family: str, alpha: float) -> pd.DataFrame:
     rows["significant"] = None
     rows.loc[pair, "p_holm"] = judged["p_holm"].to_numpy()
     rows.loc[pair, "p_bh"] = judged["p_bh"].to_numpy()
+    rows["holm_family"] = ""
+    rows.loc[pair, "holm_family"] = judged["holm_family"].to_numpy()
     rows.loc[pair, "significant"] = judged["significant_holm"].to_numpy()
     return rows
 
@@ -676,7 +679,7 @@ def comparison_table(
     measures: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     min_group_n: int = DEFAULT_MIN_GROUP_N,
-    family: str = "country",
+    family: MultiplicityFamily | str = "country",
     source: str | None = None,
 ) -> pd.DataFrame:
     """Every indicator's group comparisons at each wave (module docstring).
@@ -699,7 +702,7 @@ def comparison_table(
         1) and each mean's unit.
     min_group_n, family
         Fewest answers of a level at a wave to be compared (the estimates' rule); the pair rows'
-        Holm / BH family, "country", "indicator" or "group_var" (`shifts.adjust_pvalues`).
+        Holm / BH family of the pair rows (`multiplicity.adjust_pvalues`).
 
     Returns
     -------
@@ -716,7 +719,7 @@ def comparison_table(
     frame, groupings, levels = _grouping_frame(data, design, group_vars, country, source)
     if not ids or len(data) == 0 or not groupings:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    measures = _measures(data, ids, measures)
+    measures = indicator_measures(data, ids, measures)
     order = wave_order(design, frame["wave"].dropna().unique())
     setting = (alpha, min_group_n, measures, country)
     parts = [_wave_rows(frame, data, ids, design, groupings, levels, w, *setting) for w in order]

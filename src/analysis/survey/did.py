@@ -166,7 +166,7 @@ def _contrast_rows(pass_, coef: dict, design: Design, alpha: float, kind: str) -
     return out[["indicator", *STATISTICS]]
 
 
-def _independent_rows(pass_, design: Design, alpha: float, waves: tuple[str, str]):
+def independent_rows(pass_, design: Design, alpha: float, waves: tuple[str, str]):
     """Independent cross-sections: the wave x arm interaction per indicator (STATISTICS), and
     each arm's level and answers per wave."""
     first, last = waves
@@ -303,7 +303,7 @@ def _comparison(
     if design.is_panel:
         body, levels = _panel_rows(frame, ids, design, alpha, waves, country)
     else:
-        body, levels = _independent_rows(pass_, design, alpha, waves)
+        body, levels = independent_rows(pass_, design, alpha, waves)
     rows = pd.DataFrame({"indicator": ids}).merge(levels, on="indicator", how="left")
     rows = rows.merge(body, on="indicator", how="left")
     absent = rows["did"].isna().to_numpy() & rows["note"].isna().to_numpy()
@@ -357,7 +357,7 @@ def _independent_pass(
     return pass_, design
 
 
-def _measures(
+def indicator_measures(
     data: pd.DataFrame, ids: list[str], given: Mapping[str, str] | None
 ) -> dict[str, str]:
     """Each indicator's measure: as `given`, else "share" when every answer is 0 or 1."""
@@ -426,5 +426,5 @@ def did_table(
     pass_, design = _independent_pass(data, frame, ids, design, country)
     parts = [_comparison(frame, ids, design, alpha, w, country, pass_) for w in comparisons]
     rows = pd.concat(parts, ignore_index=True)
-    table = _finished(rows, country, design, _measures(data, ids, measures), units or {})
+    table = _finished(rows, country, design, indicator_measures(data, ids, measures), units or {})
     return adjust_pvalues(table, family)[DID_COLUMNS]

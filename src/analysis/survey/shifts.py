@@ -173,7 +173,7 @@ def _by_wave(
     return wide.dropna(subset=wanted).reset_index()
 
 
-def _independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
+def independent_rows(cells: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Newcombe CI and chi-square / Fisher test for rows with from_k, from_n, to_k,
     to_n."""
     kb, nb, ke, ne = (cells[c].to_numpy(float) for c in ("from_k", "from_n", "to_k", "to_n"))
@@ -1170,7 +1170,7 @@ def published_baseline_rows(
     printed n, with k0 = round(percent / 100 * n) answers yes.
 
     Simple random samples: Newcombe's hybrid score interval and Pearson chi-square (Fisher's exact
-    test when an expected count < 5), as for two microdata waves (`_independent_rows`).
+    test when an expected count < 5), as for two microdata waves (`independent_rows`).
     Clustered and/or weighted designs (`design_based`): the endline is the design-based estimate of
     the estimates table (weighted, linearised variance, design df; `_design_published_rows`).
 
@@ -1212,7 +1212,7 @@ def published_baseline_rows(
         columns={"n": "to_n", "k": "to_k"}
     )
     cells = pub[CELL + ["from_n", "from_k"]].merge(end, on=CELL)
-    rows = _design_published_rows(cells, alpha) if design_based else _independent_rows(cells, alpha)
+    rows = _design_published_rows(cells, alpha) if design_based else independent_rows(cells, alpha)
     return rows.assign(from_source="published")
 
 
@@ -1396,7 +1396,7 @@ def _shift_body(
         return _design_shift_rows(data, both, design, group_vars, alpha, waves, country, full_pass)
     if design.is_panel:
         return _paired_rows(data, both, design, group_vars, alpha, waves)
-    return _independent_rows(_by_wave(cells, waves, ("n", "k")), alpha)
+    return independent_rows(_by_wave(cells, waves, ("n", "k")), alpha)
 
 
 def _has_women_men_rows(data: pd.DataFrame, design: Design, group_vars: list[str]) -> bool:
