@@ -31,6 +31,7 @@ from analysis.csv_files import read_output_csv
 from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
 
 from .scales_section import scales_section
+from .statements_section import statements_section
 from .tables import (
     MISSING,
     PUBLISHED,
@@ -703,6 +704,7 @@ def render_report(
     privacy: str,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
     country_alpha: dict[str, float] | None = None,
+    statements: pd.DataFrame | None = None,
 ) -> str:
     """The report's HTML (templates/report.html.j2).
 
@@ -731,6 +733,9 @@ def render_report(
         Decimals of percentages and changes in points (`percent_decimals` of config/config.yaml).
     country_alpha : dict or None
         Country -> its significance level where a country's `settings:` overrides `alpha`.
+    statements : pandas.DataFrame or None
+        The audit's statements.csv (the paper's words checked; figures.statements_section), or
+        None without a statement register.
     """
     alphas = country_alpha or {}
     status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}
@@ -747,6 +752,7 @@ def render_report(
             for c in countries
         ],
         audit=audit_summary(claims, consistency),
+        statements=Markup(statements_section(statements)),
     )
 
 
@@ -851,6 +857,7 @@ def build_report(root: Path, out: Path) -> None:
         privacy_html(project),
         project.settings.percent_decimals,
         {name: project.settings_for(name).alpha for name in project.countries},
+        _optional(root / "reports" / "audit" / "statements.csv"),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")
