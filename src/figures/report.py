@@ -713,12 +713,11 @@ def render_report(
     title : str
         The page title.
     synthetic : bool
-        Whether any country's data are synthetic (the banner says so, else it names the raw
-        exports).
+        Whether any country's data are synthetic (the banner says so, else names the raw files).
     countries : list of CountryInputs
         Every country's outputs, in config order.
-    claims, consistency : pandas.DataFrame
-        The audit's claims.csv and consistency.csv (empty without a claims registry).
+    claims, consistency, statements : pandas.DataFrame
+        The audit's claims.csv, consistency.csv and statements.csv (empty without a registry).
     registry : ClaimsRegistry or None
         The claims registry (which figure cell each claim prints).
     labels : dict
@@ -733,9 +732,6 @@ def render_report(
         Decimals of percentages and changes in points (`percent_decimals` of config/config.yaml).
     country_alpha : dict or None
         Country -> its significance level where a country's `settings:` overrides `alpha`.
-    statements : pandas.DataFrame or None
-        The audit's statements.csv (the paper's words checked; figures.statements_section), or
-        None without a statement register.
     """
     alphas = country_alpha or {}
     status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}

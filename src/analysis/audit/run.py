@@ -382,4 +382,7 @@ def write_audit(
     )
     if statements_path is not None:
         statements = result.statements
-        write_csv(statements if len(statements) else pd.DataFrame(columns=STATEMENT_COLUMNS), statements_path)
+        write_csv(
+            statements if len(statements) else pd.DataFrame(columns=STATEMENT_COLUMNS),
+            statements_path,
+        )

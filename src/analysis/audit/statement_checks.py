@@ -18,7 +18,7 @@ a. check_printed       arithmetic feasibility: can values within the printed rou
                        reading? ("impossible" when none can; proven from the printed numbers alone)
 b. check_direction     do the recomputed values satisfy it? (conditional on the data)
 c. check_p_value       a difference or change: p < alpha on the data (conditional)
-   check_interval      a magnitude: the whole confidence interval satisfies the reading (conditional)
+   check_interval      a magnitude: the whole 95% interval satisfies the reading (conditional)
 statement_status       supported / not_supported / contradicted / impossible / direction_only /
                        printed_consistent / not_run / not_checkable, with its label and whether it
                        rests on the (reconstructed) data
@@ -86,17 +86,26 @@ def printed_interval(printed: float, decimals: int, bound: str = "exact") -> Int
     return (printed - h, printed + h)
 
 
+def _given(bound: float | None, relation: str) -> float:
+    """A threshold the relation needs (the register's loader checks that it is there)."""
+    if bound is None:
+        raise ValueError(f"relation {relation} needs its threshold")
+    return bound
+
+
 def _threshold(reading: Reading, x: Interval) -> tuple[bool, bool]:
     """(possible, certain): can some / must every value of x satisfy the threshold reading?"""
     low, high = x
     r = reading
+    if r.relation == "between":  # [low, high)
+        lo, hi = _given(r.low, r.relation), _given(r.high, r.relation)
+        return high >= lo and low < hi, low >= lo and high < hi
+    value = _given(r.value, r.relation)
     if r.relation == "at_least":
-        return high >= r.value, low >= r.value
+        return high >= value, low >= value
     if r.relation == "more_than":
-        return high > r.value, low > r.value
-    if r.relation == "less_than":
-        return low < r.value, high < r.value
-    return high >= r.low and low < r.high, low >= r.low and high < r.high  # between [low, high)
+        return high > value, low > value
+    return low < value, high < value  # less_than
 
 
 def _differences(relation: str, operands: Sequence[Interval]) -> Interval:
@@ -129,10 +138,8 @@ def relation_holds(reading: Reading, operands: Sequence[Interval]) -> tuple[bool
         low, high = _differences(reading.relation, operands)
         return high > 0, low > 0
     if reading.relation == "sum_at_most":
-        return (
-            sum(x[0] for x in operands) <= reading.value,
-            sum(x[1] for x in operands) <= reading.value,
-        )
+        value = _given(reading.value, reading.relation)
+        return sum(x[0] for x in operands) <= value, sum(x[1] for x in operands) <= value
     checks = [_threshold(reading, x) for x in operands]
     return all(p for p, _ in checks), all(c for _, c in checks)
 
@@ -151,7 +158,9 @@ def reading_text(wording: str, reading: Reading, operands: Sequence[str]) -> str
     else:
         symbol = {"at_least": ">=", "more_than": ">", "less_than": "<"}.get(r.relation)
         bound = (
-            f"in [{r.low:g}{pct}, {r.high:g}{pct})" if symbol is None else f"{symbol} {r.value:g}{pct}"
+            f"in [{r.low:g}{pct}, {r.high:g}{pct})"
+            if symbol is None
+            else f"{symbol} {r.value:g}{pct}"
         )
         rhs = f"{', '.join(names) or ('the share' if pct else 'the number')} {bound}"
     return f"'{wording}' = {rhs}"
@@ -161,7 +170,9 @@ def _fmt(x: Interval) -> str:
     return f"{x[0]:g}" if x[0] == x[1] else f"[{x[0]:g}, {x[1]:g}]"
 
 
-def check_printed(reading: Reading, operands: Sequence[Interval], names: Sequence[str]) -> CheckResult:
+def check_printed(
+    reading: Reading, operands: Sequence[Interval], names: Sequence[str]
+) -> CheckResult:
     """(a) Arithmetic feasibility: can values within the printed rounding satisfy the reading?
 
     Fails ("impossible", proven from the printed numbers) only when no value within rounding
@@ -193,7 +204,9 @@ def check_direction(reading: Reading, values: Sequence[float], names: Sequence[s
     )
 
 
-def check_p_value(p_value: float, alpha: float, test: str, p_holm: float | None = None) -> CheckResult:
+def check_p_value(
+    p_value: float, alpha: float, test: str, p_holm: float | None = None
+) -> CheckResult:
     """(c) A difference or change is significant when its test's p < alpha (the test as the
     pipeline ran it: comparisons.csv for groups, shifts.csv for changes). Holm's adjusted p
     (Holm 1979, Scand J Statist 6:65-70) is shown beside it."""
@@ -208,7 +221,9 @@ def check_p_value(p_value: float, alpha: float, test: str, p_holm: float | None 
     )
 
 
-def check_interval(reading: Reading, intervals: Sequence[Interval], names: Sequence[str]) -> CheckResult:
+def check_interval(
+    reading: Reading, intervals: Sequence[Interval], names: Sequence[str]
+) -> CheckResult:
     """(c) A magnitude: does the whole confidence interval (percent) of every group satisfy the
     threshold? (Equivalent to a one-sided test of the share against it at alpha/2.)"""
     _, certain = relation_holds(reading, intervals)

@@ -246,7 +246,10 @@ def _p_check(row: pd.Series | None, what: str, alpha: float) -> sc.Outcome:
         return sc.NotRun("significance", str(row.get("note") or "p-value not estimable"))
     holm = row.get("p_holm")
     return sc.check_p_value(
-        float(row["p_value"]), alpha, str(row.get("test") or "test"), None if pd.isna(holm) else holm
+        float(row["p_value"]),
+        alpha,
+        str(row.get("test") or "test"),
+        None if pd.isna(holm) else holm,
     )
 
 
@@ -279,11 +282,14 @@ def _level_checks(
 
 
 def _change_checks(
-    statement: Statement, spec: ReconstructionSpec, tables: CountryTables, alpha: float
+    reading: sc.Reading,
+    compare_groups: bool,
+    spec: ReconstructionSpec,
+    tables: CountryTables,
+    alpha: float,
 ) -> tuple[str, sc.Outcome, sc.Outcome]:
-    """(b, c) First-to-last-wave changes (shifts.csv): one group's change and its test, or two
-    groups' changes compared and the test of their difference."""
-    reading = statement.reading.reading()
+    """(b, c) First-to-last-wave changes (shifts.csv): one group's change and its test, or
+    (`compare_groups`) two groups' changes compared and the test of their difference."""
     if tables.shifts is None:
         return "", sc.NotRun("direction", "shifts.csv missing"), None
     rows, missing = change_rows(tables.shifts, spec)
@@ -293,9 +299,13 @@ def _change_checks(
     names = list(rows.index)
     recomputed = "; ".join(f"{g} {v:+.2f} pp" for g, v in zip(names, rows["diff_pp"]))
     direction = sc.check_direction(reading, rows["diff_pp"].tolist(), names)
-    if statement.kind == "change_comparison":
+    if compare_groups:
         what = f"row of the difference between the changes of {' and '.join(names)}"
-        return recomputed, direction, _p_check(change_difference_row(tables.shifts, spec), what, alpha)
+        return (
+            recomputed,
+            direction,
+            _p_check(change_difference_row(tables.shifts, spec), what, alpha),
+        )
     return recomputed, direction, _p_check(rows.iloc[0], "shift row", alpha)
 
 
@@ -310,9 +320,11 @@ def _reconstruction_checks(
         return "", sc.NotRun("direction", f"country {spec.country} not configured"), None
     alpha = project.settings_for(spec.country).alpha
     country = tables[spec.country]
-    if statement.kind == "change_comparison" or statement.reading.relation in sc.CHANGES:
-        return _change_checks(statement, spec, country, alpha)
-    return _level_checks(statement.reading.reading(), spec, country, alpha)
+    reading = statement.reading.reading()
+    compare_groups = statement.kind == "change_comparison"
+    if compare_groups or reading.relation in sc.CHANGES:
+        return _change_checks(reading, compare_groups, spec, country, alpha)
+    return _level_checks(reading, spec, country, alpha)
 
 
 def _basis(statement: Statement, status: str, project: Project) -> str:
@@ -324,7 +336,9 @@ def _basis(statement: Statement, status: str, project: Project) -> str:
     if status == "not_run":
         return "no check could run"
     spec = statement.reconstruction
-    cfg = project.countries.get(spec.country) if spec else None
+    if spec is None:
+        return "the paper's printed numbers"
+    cfg = project.countries.get(spec.country)
     data = "the synthetic reconstruction" if cfg is None or cfg.synthetic_data else "survey data"
     return (
         f"{data} of {spec.country}/{spec.indicator}"

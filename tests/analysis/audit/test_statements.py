@@ -219,7 +219,7 @@ STATEMENTS = [
     {
         "id": "majority_longer",
         "section": "3",
-        "quote": "<b>a majority</b> & \"women\"",
+        "quote": '<b>a majority</b> & "women"',
         "kind": "partition",
         "wording": "a majority",
         "reading": {"relation": "sum_at_most", "value": 100},
