@@ -19,6 +19,9 @@ a. check_printed       arithmetic feasibility: can values within the printed rou
 b. check_direction     do the recomputed values satisfy it? (conditional on the data)
 c. check_p_value       a difference or change: p < alpha on the data (conditional)
    check_interval      a magnitude: the whole 95% interval satisfies the reading (conditional)
+d. printed_test        two printed percents with their stated bases: chi-square 2x2 (R prop.test,
+                       correct = FALSE) on the whole counts they imply; needs no data, but assumes
+                       every respondent of the base answered (conditional on that)
 statement_status       supported / not_supported / contradicted / impossible / direction_only /
                        printed_consistent / not_run / not_checkable, with its label and whether it
                        rests on the (reconstructed) data
@@ -30,7 +33,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analysis.audit.checks import CheckResult, half_unit
+from analysis.audit.checks import CheckResult, half_unit, possible_percent
+from analysis.survey.proportions import two_proportion_chi2
 
 Interval = tuple[float, float]
 
@@ -236,6 +240,43 @@ def check_interval(
     )
 
 
+def implied_count(percent: float, decimals: int, n: int) -> tuple[int, bool]:
+    """The whole count k of n that the printed percent stands for, and whether some k rounds to
+    it exactly (else the nearest count, k = round(percent * n / 100))."""
+    k = possible_percent(percent, decimals, n)
+    return (k, True) if k is not None else (int(round(percent * n / 100)), False)
+
+
+def printed_test(
+    a: tuple[float, int, int], b: tuple[float, int, int], alpha: float, names: Sequence[str]
+) -> CheckResult:
+    """(d) Are two printed percents (percent, decimals, stated base n) significantly different?
+
+    Pearson chi-square of the 2x2 table of the whole counts they imply, without continuity
+    correction (R `prop.test(c(k_a, k_b), c(n_a, n_b), correct = FALSE)`; Agresti 2013,
+    Categorical Data Analysis, s3.2), as for two independent simple random samples in which every
+    respondent of the stated base answered: conditional on that, not on any data.
+    """
+    (ka, exact_a), (kb, exact_b) = implied_count(*a), implied_count(*b)
+    _, p, _ = two_proportion_chi2(ka, a[2], kb, b[2])
+    p = float(p)
+    inexact = [n for n, exact in zip(names, (exact_a, exact_b)) if not exact]
+    caveat = (
+        f"; no whole count of its base gives {' or '.join(inexact)} (item non-response?)"
+        if inexact
+        else ""
+    )
+    return CheckResult(
+        "printed_test",
+        p < alpha,
+        f"printed {names[0]} {ka}/{a[2]} vs {names[1]} {kb}/{b[2]}: chi-square 2x2 (prop.test,"
+        f" no continuity correction) p = {p:.3g} ({'<' if p < alpha else '>='} alpha {alpha:g})"
+        + caveat,
+        label="conditional",
+        values={"p_value": p, "k": (ka, kb)},
+    )
+
+
 def outcome_text(outcome: Outcome) -> str:
     """'holds: ...', 'fails: ...', 'not run: ...' or '' (the check does not apply)."""
     if outcome is None:
@@ -246,24 +287,31 @@ def outcome_text(outcome: Outcome) -> str:
 
 
 def statement_status(
-    arithmetic: Outcome, direction: Outcome, significance: Outcome
+    arithmetic: Outcome, direction: Outcome, significance: Outcome, printed: Outcome = None
 ) -> tuple[str, str, bool]:
     """(status, label, depends_on_reconstruction) of a checked statement.
 
     impossible (proven) when no printed value within rounding satisfies the reading; otherwise the
     data decide: contradicted when the recomputed direction fails, not_supported when it holds but
-    is not significant, supported when both hold, direction_only when the significance check could
-    not run; all of these rest on the data (conditional). Without data: printed_consistent (proven)
-    when the printed numbers allow the reading, not_run when no check could run.
+    is not significant, supported when both hold, direction_only when no significance check could
+    run; all of these rest on the data (conditional). Where the data's significance check could
+    not run, the test of the printed numbers (`printed`) stands in for it. Without data: the
+    printed test alone gives supported / not_supported (conditional on the stated bases, not on the
+    data); else printed_consistent (proven) when the printed numbers allow the reading, not_run
+    when no check could run.
     """
     if isinstance(arithmetic, CheckResult) and not arithmetic.passed:
         return "impossible", "proven", False
+    printed_ok = printed.passed if isinstance(printed, CheckResult) else None
     if not isinstance(direction, CheckResult):
+        if printed_ok is not None:
+            return ("supported" if printed_ok else "not_supported"), "conditional", False
         if isinstance(arithmetic, CheckResult):
             return "printed_consistent", "proven", False
         return "not_run", "", False
     if not direction.passed:
         return "contradicted", "conditional", True
-    if not isinstance(significance, CheckResult):
+    significant = significance.passed if isinstance(significance, CheckResult) else printed_ok
+    if significant is None:
         return "direction_only", "conditional", True
-    return ("supported" if significance.passed else "not_supported"), "conditional", True
+    return ("supported" if significant else "not_supported"), "conditional", True

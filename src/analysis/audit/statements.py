@@ -44,6 +44,7 @@ STATEMENT_COLUMNS = [
     "arithmetic",
     "direction",
     "significance",
+    "printed_test",
     "status",
     "label",
     "depends_on_reconstruction",
@@ -238,6 +239,24 @@ def _printed_check(statement: Statement, claims: dict[str, Claim]) -> sc.Outcome
     return sc.check_printed(statement.reading.reading(), operands, statement.printed)
 
 
+def _printed_test(statement: Statement, claims: dict[str, Claim], alpha: float) -> sc.Outcome:
+    """(d) Two printed percents with stated bases (claims' `base_n`) compared by the chi-square
+    test; only for group comparisons (None otherwise, or without both bases)."""
+    if statement.kind != "group_comparison" or len(statement.printed) != 2:
+        return None
+    pair = [claims[c] for c in statement.printed]
+    bases = [c.base_n for c in pair if c.unit == "percent" and c.bound == "exact"]
+    if len(bases) != 2 or None in bases:
+        return None
+    (a, n_a), (b, n_b) = zip(pair, bases)
+    return sc.printed_test(
+        (a.printed, a.decimals, int(n_a or 0)),
+        (b.printed, b.decimals, int(n_b or 0)),
+        alpha,
+        statement.printed,
+    )
+
+
 def _p_check(row: pd.Series | None, what: str, alpha: float) -> sc.Outcome:
     """(c) p < alpha from a comparisons.csv or shifts.csv row; not run without a row or a p."""
     if row is None:
@@ -327,7 +346,7 @@ def _reconstruction_checks(
     return _level_checks(reading, spec, country, alpha)
 
 
-def _basis(statement: Statement, status: str, project: Project) -> str:
+def _basis(statement: Statement, status: str, depends: bool, project: Project) -> str:
     """What the status rests on: the printed numbers alone, or (also) the data."""
     if statement.not_checkable:
         return statement.not_checkable
@@ -335,6 +354,11 @@ def _basis(statement: Statement, status: str, project: Project) -> str:
         return "the paper's printed numbers (within rounding), under the stated reading"
     if status == "not_run":
         return "no check could run"
+    if not depends:
+        return (
+            "the paper's printed percents and their stated bases (every respondent answered),"
+            " under the stated reading"
+        )
     spec = statement.reconstruction
     if spec is None:
         return "the paper's printed numbers"
@@ -369,12 +393,13 @@ def statement_row(
         else f"'{statement.wording}': no numeric convention"
     )
     if statement.not_checkable:
-        arithmetic = direction = significance = None
+        arithmetic = direction = significance = printed = None
         recomputed, status, label, depends = "", "not_checkable", "", False
     else:
         arithmetic = _printed_check(statement, claims)
+        printed = _printed_test(statement, claims, project.settings.alpha)
         recomputed, direction, significance = _reconstruction_checks(statement, tables, project)
-        status, label, depends = sc.statement_status(arithmetic, direction, significance)
+        status, label, depends = sc.statement_status(arithmetic, direction, significance, printed)
     return {
         "id": statement.id,
         "section": statement.section,
@@ -389,10 +414,11 @@ def statement_row(
         "arithmetic": sc.outcome_text(arithmetic),
         "direction": sc.outcome_text(direction),
         "significance": sc.outcome_text(significance),
+        "printed_test": sc.outcome_text(printed),
         "status": status,
         "label": label,
         "depends_on_reconstruction": depends,
-        "basis": _basis(statement, status, project),
+        "basis": _basis(statement, status, depends, project),
         "note": statement.note,
     }
 
@@ -444,6 +470,7 @@ def statement_findings(statements: pd.DataFrame) -> list[str]:
                 ("arithmetic", r.arithmetic),
                 ("direction", r.direction),
                 ("significance", r.significance),
+                ("printed test", r.printed_test),
             )
             if text
         )

@@ -1,10 +1,12 @@
 """The paper's words audited (analysis.audit.statement_checks, analysis.audit.statements): readings
-against printed numbers within rounding, direction and significance on fixture tables, statuses,
-register validation, and the report section's escaping."""
+against printed numbers within rounding, direction and significance on fixture tables, the test of
+two printed percents (pinned to R prop.test: tests/fixtures/reference/statements_reference.R ->
+statements_reference.json), statuses, register validation, and the report section's escaping."""
 
 from __future__ import annotations
 
 import html
+import json
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,9 +29,10 @@ from analysis.csv_files import write_csv
 from analysis.errors import InputError
 from analysis.tables.rounding import round_half_up
 from figures.statements_section import statements_section
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 
 R = sc.Reading
+REF = json.loads((FIXTURES / "reference" / "statements_reference.json").read_text())["cases"]
 
 
 # ---- (a) arithmetic feasibility within rounding ------------------------------------------------
@@ -127,6 +130,32 @@ def test_check_interval_needs_the_whole_interval():
     assert sc.check_interval(reading, [(34.0, 41.69)], ["All"]).passed
 
 
+@pytest.mark.parametrize(
+    "name, a, b, exact",
+    [
+        ("mixed_savings", (83.0, 1, 265), (78.7, 1, 139), False),  # 78.7% of 139: no whole count
+        ("justice_concern", (18.3, 1, 265), (12.6, 1, 139), False),
+        ("fifty_thirty", (50, 0, 100), (30, 0, 100), True),
+    ],
+)
+def test_printed_test_matches_r_prop_test(name, a, b, exact):
+    ref = REF[name]
+    result = sc.printed_test(a, b, 0.05, ["a", "b"])
+    assert list(result.values["k"]) == ref["k"]
+    assert result.values["p_value"] == pytest.approx(ref["p_value"], rel=1e-6)
+    assert result.passed is (ref["p_value"] < 0.05)
+    assert ("no whole count" not in result.detail) is exact
+    assert result.label == "conditional"
+
+
+@given(st.integers(1, 500), st.data())
+def test_implied_count_rounds_back_to_the_printed_percent(n, data):
+    k = data.draw(st.integers(0, n))
+    printed = round_half_up(100 * k / n, 1)
+    implied, exact = sc.implied_count(printed, 1, n)
+    assert exact and round_half_up(100 * implied / n, 1) == printed
+
+
 PASS, FAIL = sc.CheckResult("x", True, ""), sc.CheckResult("x", False, "")
 MISSING = sc.NotRun("significance", "comparisons.csv missing")
 
@@ -146,6 +175,20 @@ MISSING = sc.NotRun("significance", "comparisons.csv missing")
 )
 def test_statement_status(arithmetic, direction, significance, expected):
     assert sc.statement_status(arithmetic, direction, significance) == expected
+
+
+@pytest.mark.parametrize(
+    "direction, significance, printed, expected",
+    [
+        (None, None, FAIL, ("not_supported", "conditional", False)),  # printed numbers only
+        (None, None, PASS, ("supported", "conditional", False)),
+        (PASS, MISSING, FAIL, ("not_supported", "conditional", True)),  # stands in for the data's
+        (PASS, PASS, FAIL, ("supported", "conditional", True)),  # the data's test comes first
+        (FAIL, MISSING, PASS, ("contradicted", "conditional", True)),
+    ],
+)
+def test_statement_status_with_printed_test(direction, significance, printed, expected):
+    assert sc.statement_status(PASS, direction, significance, printed) == expected
 
 
 def test_outcome_text():
@@ -168,8 +211,8 @@ def _claim(id_: str, printed: float, decimals: int = 1) -> dict:
 
 
 CLAIMS = [
-    _claim("women", 18.3),
-    _claim("men", 12.6),
+    {**_claim("women", 18.3), "base_n": 265},
+    {**_claim("men", 12.6), "base_n": 139},
     _claim("base", 29.6),
     _claim("end", 25.2),
     _claim("d46", 62.2),
@@ -334,6 +377,7 @@ def _project(tmp_path: Path, synthetic: bool = True):
     return SimpleNamespace(
         root=tmp_path,
         countries={"rw": SimpleNamespace(synthetic_data=synthetic)},
+        settings=SimpleNamespace(alpha=0.05),
         settings_for=lambda name: SimpleNamespace(alpha=0.05),
     )
 
@@ -353,6 +397,8 @@ def test_statuses_on_fixture_tables(tmp_path):
     assert out.loc["more_women", "status"] == "not_supported"
     assert "p = 0.152" in out.loc["more_women", "significance"]
     assert out.loc["more_women", "recomputed"] == "Female 18.25%; Male 12.59%"
+    assert "48/265 vs men 18/139" in out.loc["more_women", "printed_test"]
+    assert f"p = {REF['justice_concern']['p_value']:.3g}" in out.loc["more_women", "printed_test"]
     assert out.loc["women_less_change", "status"] == "not_supported"
     assert "Wald z: p = 0.231" in out.loc["women_less_change", "significance"]
     assert out.loc["arms_decrease", "status"] == "not_supported"
@@ -371,9 +417,22 @@ def test_statuses_on_fixture_tables(tmp_path):
 
 
 def test_missing_comparisons_are_not_run(tmp_path):
+    """Without comparisons.csv the data's test is not run; the printed numbers' test stands in."""
     out = _audit(tmp_path, with_comparisons=False)
     assert out.loc["more_women", "significance"] == "not run: comparisons.csv missing"
-    assert out.loc["more_women", "status"] == "direction_only"
+    assert out.loc["more_women", "status"] == "not_supported"
+    assert out.loc["more_women", "depends_on_reconstruction"]
+
+
+def test_without_data_or_bases_the_status_rests_on_the_printed_numbers(tmp_path):
+    claims = [{k: v for k, v in c.items() if k != "base_n"} for c in CLAIMS]
+    claims_path, register_path = _write(tmp_path, claims=claims, statements=STATEMENTS[:1])
+    registry = load_registry(claims_path, tmp_path)
+    register = load_statements(register_path, tmp_path, registry)
+    out = audit_statements(_project(tmp_path), register, registry, tmp_path / "none")
+    row = out.iloc[0]
+    assert row["printed_test"] == "" and row["direction"] == "not run: estimates.csv missing"
+    assert (row["status"], row["label"]) == ("printed_consistent", "proven")
 
 
 def test_findings_section_escapes_and_counts(tmp_path):
