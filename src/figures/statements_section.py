@@ -17,7 +17,7 @@ from analysis.audit.statement_checks import STATEMENT_STATUSES
 
 from .templating import TEMPLATES, text
 
-CHECKS = ("arithmetic", "direction", "significance")
+CHECKS = ("arithmetic", "direction", "significance", "printed_test")
 ATTENTION = ("impossible", "contradicted", "not_supported")  # statuses the report marks
 
 
@@ -36,7 +36,11 @@ def _row(r) -> dict:
         "section": text(r.section),
         "quote": text(r.quote),
         "reading": text(r.reading),
-        "checks": [[name, text(getattr(r, name))] for name in CHECKS if text(getattr(r, name))],
+        "checks": [
+            [name.replace("_", " "), text(getattr(r, name))]
+            for name in CHECKS
+            if text(getattr(r, name))
+        ],
         "status": text(r.status) + (f" ({label})" if label else ""),
         "attention": text(r.status) in ATTENTION,
         "basis": text(r.basis),
