@@ -1,10 +1,12 @@
-# Reviewer's audit: every registered claim recomputed from the tables and processed data.
+# Reviewer's audit: every registered claim recomputed from the tables and processed data, and every
+# registered statement (the paper's comparative and quantified words) checked (statements.csv).
 
 
 rule audit:
     input:
         code=CODE,
         claims=PROJECT.settings.claims or [],
+        statements=PROJECT.settings.statements or [],
         tables=table_outputs(),
         statistics=statistics_outputs(),
         data=clean_outputs(),
@@ -13,6 +15,7 @@ rule audit:
         consistency="reports/audit/consistency.csv",
         findings="reports/audit/findings.md",
         provenance="reports/audit/provenance.json",
+        statements="reports/audit/statements.csv",
     log:
         "logs/audit.log",
     benchmark:

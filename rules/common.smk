@@ -109,7 +109,13 @@ def audit_outputs():
         return []
     return [
         f"reports/audit/{name}"
-        for name in ("claims.csv", "consistency.csv", "findings.md", "provenance.json")
+        for name in (
+            "claims.csv",
+            "consistency.csv",
+            "findings.md",
+            "provenance.json",
+            "statements.csv",
+        )
     ]
 
 

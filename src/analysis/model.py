@@ -107,6 +107,7 @@ class Settings(_Model):
     target_change_pp: ChangePp = DEFAULT_TARGET_CHANGE_PP
     target_change_sd: ChangeSd = DEFAULT_TARGET_CHANGE_SD
     claims: str | None = None
+    statements: str | None = None
     disclosure: Disclosure = Disclosure()
     external_data_root: str | None = None
 

@@ -72,6 +72,7 @@ PROJECT_READERS: dict[str, tuple[str, ...]] = {
     "target_change_pp": (POWER,),
     "target_change_sd": (POWER,),
     "claims": (),  # the audit's registry: a file input of the audit
+    "statements": (),  # the audit's statement register: a file input of the audit
     "disclosure": (
         CROSSTAB,
     ),  # charts and display tables read the suppressed crosstab, not the setting

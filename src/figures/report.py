@@ -32,6 +32,7 @@ from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Pr
 
 from .evaluation_sections import evaluation_sections
 from .scales_section import scales_section
+from .statements_section import statements_section
 from .tables import (
     COMPOSITION_MARK,
     MISSING,
@@ -736,6 +737,7 @@ def render_report(
     privacy: str,
     decimals: int = DEFAULT_PERCENT_DECIMALS,
     country_alpha: dict[str, float] | None = None,
+    statements: pd.DataFrame | None = None,
 ) -> str:
     """The report's HTML (templates/report.html.j2).
 
@@ -744,12 +746,11 @@ def render_report(
     title : str
         The page title.
     synthetic : bool
-        Whether any country's data are synthetic (the banner says so, else it names the raw
-        exports).
+        Whether any country's data are synthetic (the banner says so, else names the raw files).
     countries : list of CountryInputs
         Every country's outputs, in config order.
-    claims, consistency : pandas.DataFrame
-        The audit's claims.csv and consistency.csv (empty without a claims registry).
+    claims, consistency, statements : pandas.DataFrame
+        The audit's claims.csv, consistency.csv and statements.csv (empty without a registry).
     registry : ClaimsRegistry or None
         The claims registry (which figure cell each claim prints).
     labels : dict
@@ -780,6 +781,7 @@ def render_report(
             for c in countries
         ],
         audit=audit_summary(claims, consistency),
+        statements=Markup(statements_section(statements)),
     )
 
 
@@ -885,6 +887,7 @@ def build_report(root: Path, out: Path) -> None:
         privacy_html(project),
         project.settings.percent_decimals,
         {name: project.settings_for(name).alpha for name in project.countries},
+        _optional(root / "reports" / "audit" / "statements.csv"),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")

@@ -1,4 +1,5 @@
-"""`python -m analysis.audit run` builds reports/audit/; `python -m analysis.audit show <claim_id>`
+"""`python -m analysis.audit run` builds reports/audit/ (with statements.csv, the paper's words
+checked, when a statement register is configured); `python -m analysis.audit show <claim_id>`
 explains one claim.
 
 `show` prints the claim as registered, the recomputed value and status, every check, and the
@@ -25,12 +26,19 @@ def cmd_run(args) -> None:
     project = load_project(args.root)
     registry = load_registry(args.root / args.claims, args.root)
     result = audit(project, registry)
+    statements_path = args.statements or project.settings.statements
+    if statements_path:
+        from analysis.audit.statements import audit_statements, load_statements
+
+        register = load_statements(args.root / statements_path, args.root, registry)
+        result.statements = audit_statements(project, register, registry)
     out = args.root / args.out_dir
     finals = [
         out / "claims.csv",
         out / "consistency.csv",
         out / "findings.md",
         out / "provenance.json",
+        out / "statements.csv",
     ]
     with atomic_outputs(finals) as tmp:
         write_audit(result, *tmp)
@@ -80,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run")
     p.add_argument("--claims", default="config/claims/peace_of_mind_2023.yaml")
+    p.add_argument(
+        "--statements",
+        default=None,
+        help="the statement register (default: `statements` of config/config.yaml)",
+    )
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("show")
     p.add_argument("claim_id")

@@ -7,13 +7,14 @@ Public surface: `load_registry(path, root)`, `audit(project, registry)` -> Audit
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.audit import checks
 from analysis.audit.recompute import Recomputer
+from analysis.audit.statements import STATEMENT_COLUMNS, statement_findings
 from analysis.config import read_yaml, validate
 from analysis.csv_files import write_csv
 from analysis.errors import InputError
@@ -55,6 +56,8 @@ class AuditResult:
     consistency: pd.DataFrame
     provenance: list[dict]
     registry: ClaimsRegistry
+    # statements.csv (analysis.audit.statements): empty without a statement register
+    statements: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_registry(path: Path, root: Path) -> ClaimsRegistry:
@@ -353,6 +356,7 @@ def render_findings(result: AuditResult) -> str:
         + _inconsistencies_section(result)
         + _printed_changes_section(result)
         + _holding_checks_section(result.consistency)
+        + statement_findings(result.statements)
     )
     return "\n".join(lines) + "\n"
 
@@ -363,7 +367,10 @@ def write_audit(
     consistency_path: Path,
     findings_path: Path,
     provenance_path: Path,
+    statements_path: Path | None = None,
 ) -> None:
+    """Write claims.csv, consistency.csv, findings.md, provenance.json and (when given)
+    statements.csv, with its header only when no statement register is configured."""
     write_csv(
         result.claims, claims_path, float_format="%.10g"
     )  # text neutralised against spreadsheet formulas
@@ -373,3 +380,9 @@ def write_audit(
         json.dumps(result.provenance, indent=1, ensure_ascii=False, default=str) + "\n",
         encoding="utf-8",
     )
+    if statements_path is not None:
+        statements = result.statements
+        write_csv(
+            statements if len(statements) else pd.DataFrame(columns=STATEMENT_COLUMNS),
+            statements_path,
+        )
