@@ -353,7 +353,7 @@ def _independent_pass(
     return pass_, design
 
 
-def _measures(
+def measures_of_answers(
     data: pd.DataFrame, ids: list[str], given: Mapping[str, str] | None
 ) -> dict[str, str]:
     """Each indicator's measure: as `given`, else "share" when every answer is 0 or 1."""
@@ -419,4 +419,4 @@ def did_table(
     pass_, design = _independent_pass(data, frame, ids, design, country)
     parts = [_comparison(frame, ids, design, alpha, w, country, pass_) for w in comparisons]
     rows = pd.concat(parts, ignore_index=True)
-    return _finished(rows, country, design, _measures(data, ids, measures), units or {})
+    return _finished(rows, country, design, measures_of_answers(data, ids, measures), units or {})
