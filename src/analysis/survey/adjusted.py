@@ -497,7 +497,7 @@ def _notes(rows: pd.DataFrame, waves: tuple[str, str]) -> pd.Series:
         "",
     )
     parts = [pd.Series(absent, index=rows.index)]
-    parts += [rows[c].fillna("") for c in ("std_note", "model_note") if c in rows]
+    parts += [rows[c].astype(object).fillna("") for c in ("std_note", "model_note")]
     joined = parts[0]
     for p in parts[1:]:
         joined = joined.where(p == "", joined.where(joined == "", joined + "; ") + p)
