@@ -99,6 +99,7 @@ def statistics_outputs():
             "scales",
             "power",
             "did",
+            "adjusted",
         )
     ]
 

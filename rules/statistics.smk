@@ -1,6 +1,7 @@
 # Estimates and wave-to-wave shifts (shares and means), panel attrition, scale reliability,
-# trends (3+ waves) and the difference in differences between arms per country (design from
-# config/countries/<country>.yaml), one job: the respondent data are read once for all of them.
+# trends (3+ waves), the difference in differences between arms and the composition-adjusted
+# change per country (design from config/countries/<country>.yaml), one job: the respondent data
+# are read once for all of them.
 # Rule power plans the next round from the estimates.
 
 
@@ -17,6 +18,7 @@ rule statistics:
         mean_shifts="reports/tables/{country}/mean_shifts.csv",
         scales="reports/tables/{country}/scales.csv",
         did="reports/tables/{country}/did.csv",
+        adjusted="reports/tables/{country}/adjusted.csv",
     log:
         "logs/{country}/statistics.log",
     benchmark:
@@ -32,7 +34,7 @@ rule statistics:
         " --estimates {output.estimates:q} --shifts {output.shifts:q}"
         " --attrition {output.attrition:q} --trends {output.trends:q}"
         " --mean-estimates {output.mean_estimates:q} --mean-shifts {output.mean_shifts:q}"
-        " --scales {output.scales:q} --did {output.did:q}"
+        " --scales {output.scales:q} --did {output.did:q} --adjusted {output.adjusted:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
 

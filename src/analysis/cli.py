@@ -222,6 +222,7 @@ def _country_inputs(args):
         "sex",
         "age_band",  # compared between panel stayers and leavers (attrition)
         *country.estimate_groups,
+        *country.standardise_by,
         *ids,
         *_design_variables(design),
         *_scale_items_read(project, args.country),
@@ -359,6 +360,30 @@ def _did(project, country: str, design, data, source: str):
     )
 
 
+def _adjusted(project, country: str, design, data):
+    """The crude, standardised and model-adjusted change of `country`'s indicators over its
+    `standardise_by` cells at its `standard_composition`: shares in percentage points, means in
+    their unit."""
+    from analysis.indicators import measure_of
+    from analysis.survey.adjusted import adjusted_table
+    from analysis.survey.estimates import indicator_ids
+
+    config = project.countries[country]
+    ids = indicator_ids(project.indicators, country, data, measure=None)
+    units = {i.id: i.countries[country].unit or "" for i in project.indicators if i.id in ids}
+    return adjusted_table(
+        data,
+        ids,
+        country,
+        design,
+        config.standardise_by,
+        config.standard_composition,
+        project.settings_for(country).alpha,
+        measure_of(project.indicators, country),
+        units,
+    )
+
+
 def cmd_statistics(args) -> None:
     """Estimates, shifts, attrition, means, scales, trends and the difference in differences of one
     country from one read of its respondent data (each may be skipped); the share and mean shifts
@@ -384,6 +409,8 @@ def cmd_statistics(args) -> None:
         tables[args.trends] = _trends(project, args.country, design, data)
     if getattr(args, "did", None):
         tables[args.did] = _did(project, args.country, design, data, args.data)
+    if getattr(args, "adjusted", None):
+        tables[args.adjusted] = _adjusted(project, args.country, design, data)
     with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
@@ -549,6 +576,11 @@ def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
         "--did",
         help="write the difference in differences between the design's programme and comparison"
         " arms here (header only without `arm` in the design)",
+    )
+    p.add_argument(
+        "--adjusted",
+        help="write the crude, composition-standardised and model-adjusted change here (over the"
+        " country's `standardise_by` cells)",
     )
     p.set_defaults(func=cmd_statistics)
 
