@@ -112,3 +112,180 @@ def test_crude_change_is_the_shifts_overall_change(case):
     assert table.loc["z", "crude_change"] == pytest.approx(mean_overall["diff"].iloc[0], rel=1e-12)
 
 
+
+
+def _random_waves(seed: int, equal: bool) -> pd.DataFrame:
+    """Two independent waves of 8 villages, sex x age band cells, weights, a share y and a score z;
+    with `equal` every wave has the same weighted cell composition (weights rescaled per cell)."""
+    rng = np.random.default_rng(seed)
+    n = 240
+    frame = pd.DataFrame(
+        {
+            "wave": rng.choice(list(WAVES), n),
+            "psu": rng.integers(0, 8, n),
+            "sex": rng.choice(["Female", "Male"], n, p=[0.6, 0.4]),
+            "age_band": rng.choice(["18-35", "36+"], n),
+            "w": rng.uniform(0.5, 2.0, n),
+        }
+    )
+    frame["psu"] = frame["wave"] + "-" + frame["psu"].astype(str)
+    frame["y"] = (rng.random(n) < 0.3 + 0.2 * (frame["sex"] == "Male")).astype(float)
+    frame["z"] = np.round(rng.normal(50, 10, n), 2)
+    if equal:  # each cell's weight share the same in both waves
+        cell = frame.groupby(["wave", "sex", "age_band"])["w"].transform("sum")
+        wave = frame.groupby("wave")["w"].transform("sum")
+        frame["w"] = frame["w"] / (cell / wave) * 0.25
+    return frame
+
+
+def _random_design(design_based: bool) -> Design:
+    if design_based:
+        return Design(type="clustered", cluster="psu", weight="w", waves=WAVES)
+    return Design(waves=WAVES)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), standard=st.sampled_from(["last", "first", "pooled"]))
+def test_equal_composition_standardised_is_crude(seed, standard):
+    """When both waves have the same weighted composition over the cells, every standard gives
+    the crude change."""
+    data = _random_waves(seed, equal=True)
+    table = adjusted_table(
+        data, ["y", "z"], "x", _random_design(True), BY, standard, measures=MEASURES
+    )
+    np.testing.assert_allclose(table["standardised_change"], table["crude_change"], rtol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), design_based=st.booleans())
+def test_relabelling_the_cells_changes_nothing(seed, design_based):
+    """Renaming the levels (and so their order and the model's reference level) leaves every
+    statistic as it was."""
+    data = _random_waves(seed, equal=False)
+    renamed = data.assign(
+        sex=data["sex"].map({"Female": "b", "Male": "a"}),
+        age_band=data["age_band"].map({"18-35": "z", "36+": "y"}),
+    )
+    design = _random_design(design_based)
+    f = adjusted_table(data, ["y", "z"], "x", design, BY, measures=MEASURES)
+    r = adjusted_table(renamed, ["y", "z"], "x", design, BY, measures=MEASURES)
+    for column in ("standardised_change", "std_se", "std_p_value", "odds_ratio", "ame"):
+        np.testing.assert_allclose(r[column], f[column], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(r["ame_se"], f["ame_se"], rtol=1e-6)
+    np.testing.assert_allclose(r["model_p_value"], f["model_p_value"], rtol=1e-5, atol=1e-12)
+    assert list(r["crude_flag"]) == list(f["crude_flag"])
+
+
+def test_flag_when_the_crude_change_lies_outside_the_subgroups():
+    """The R fixture's share: the crude change (men's rising share) against the subgroup range
+    and the standardised interval, in words."""
+    row = _table("srs", by=["sex"]).loc["y"]
+    low, high = row["subgroup_min"], row["subgroup_max"]
+    outside = not (low <= row["crude_change"] <= high)
+    beyond = abs(row["crude_change"] - row["standardised_change"]) > (
+        row["std_ci_high"] - row["std_ci_low"]
+    ) / 2
+    assert row["crude_flag"] == (outside or beyond)
+    if outside:
+        assert "lies outside the subgroup changes" in row["flag_reason"]
+    if beyond:
+        assert "more than the standardised interval's half-width" in row["flag_reason"]
+    assert row["crude_flag"] or row["flag_reason"] == ""
+
+
+def test_a_cell_absent_from_a_wave_is_not_estimable():
+    """No men in 2019: the to-wave standard weighs men, so no standardised change; the model
+    still estimates the wave effect (sex from 2021)."""
+    data = DATA[~((DATA["wave"] == "2019") & (DATA["sex"] == "Male"))]
+    row = _table("design", data, by=["sex"]).loc["y"]
+    assert np.isnan(row["standardised_change"]) and np.isnan(row["std_se"])
+    assert row["note"].startswith(NOT_ESTIMABLE)
+    assert "cells without answers ('Male' in wave '2019')" in row["note"]
+    assert np.isfinite(row["ame"]) and np.isfinite(row["crude_change"])
+
+
+def test_every_answer_alike_in_a_wave_is_not_estimable():
+    """Every 2021 answer 1: the logistic model separates (no odds ratio) and the standardised
+    change has cells without variance; both empty with a reason."""
+    data = DATA.assign(y=np.where((DATA["wave"] == "2021") & DATA["y"].notna(), 1.0, DATA["y"]))
+    row = _table("srs", data).loc["y"]
+    assert np.isnan(row["odds_ratio"]) and np.isnan(row["ame"]) and np.isnan(row["std_se"])
+    assert "every answer in the to wave is 1 (separation)" in row["note"]
+    assert "are all alike and add no linearised variance" in row["note"]
+    assert np.isfinite(row["standardised_change"])
+
+
+def _panel(seed: int) -> pd.DataFrame:
+    """A two-wave panel of 120 people in 10 villages with sex and age band, some attrition and
+    missing answers."""
+    rng = np.random.default_rng(seed)
+    n = 120
+    people = pd.DataFrame(
+        {
+            "respondent_id": np.arange(n),
+            "psu": rng.integers(0, 10, n),
+            "w": rng.uniform(0.5, 2, n),
+            "sex": rng.choice(["Female", "Male"], n),
+            "age_band": rng.choice(["18-35", "36+"], n),
+        }
+    )
+    long = pd.concat([people.assign(wave=w) for w in WAVES], ignore_index=True)
+    long = long[~((long["wave"] == WAVES[1]) & (long["respondent_id"] % 11 == 0))]
+    m = len(long)
+    long = long.assign(
+        y=(rng.random(m) < np.where(long["wave"] == WAVES[1], 0.6, 0.4)).astype(float),
+        z=np.round(rng.normal(50, 10, m), 2),
+    )
+    long.loc[rng.random(m) < 0.04, "y"] = np.nan
+    return long.reset_index(drop=True)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), design_based=st.booleans())
+def test_panel_standardised_is_the_paired_change(seed, design_based):
+    """A matched pair has one composition: the standardised change is the crude paired change
+    (shifts.csv's overall change of the matched pairs), the standard "matched pairs"; the linear
+    model's wave coefficient on complete pairs is the mean change too."""
+    data = _panel(seed)
+    extra = {"cluster": "psu", "weight": "w"} if design_based else {}
+    design = Design(type="panel", panel_key="respondent_id", waves=WAVES, **extra)
+    table = adjusted_table(data, ["y", "z"], "x", design, BY, measures=MEASURES)
+    table = table.set_index("indicator")
+    np.testing.assert_allclose(
+        table["standardised_change"], table["crude_change"], rtol=1e-9, atol=1e-9
+    )
+    assert (table["standard"] == "matched pairs").all()
+    assert table.loc["z", "ame"] == pytest.approx(table.loc["z", "crude_change"], rel=1e-9)
+    shifts = shift_table(data, Y, "x", design)
+    overall = shifts[shifts["group_var"] == "overall"]["diff_pp"].iloc[0]
+    assert table.loc["y", "crude_change"] == pytest.approx(overall, rel=1e-9, abs=1e-9)
+
+
+def test_without_standardise_by_variables_the_table_is_header_only():
+    table = adjusted_table(DATA, ["y"], "x", DESIGNS["srs"], ["religion"])
+    assert list(table.columns) == ADJUSTED_COLUMNS and table.empty
+
+
+def test_unknown_standardise_by_variable_stops(tmp_path):
+    import yaml
+
+    from analysis.config import load_project
+    from analysis.errors import InputError
+    from tests.conftest import copy_project
+
+    root = copy_project(tmp_path)
+    path = root / "config" / "countries" / "example_country.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["standardise_by"] = ["sex", "age_bnd"]
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_project(root)
+    assert err.value.file == "config/countries/example_country.yaml"
+    assert err.value.key == "standardise_by" and "'age_bnd'" in err.value.problem
+    assert "did you mean 'age_band'" in err.value.fix
+
+
+def test_example_country_standardises_by_sex_and_age_band(project):
+    example = project.countries["example_country"]
+    assert example.standardise_by == ["sex", "age_band"]
+    assert example.standard_composition == "last"
