@@ -13,12 +13,13 @@ the indicator's unit:
 - `standardised_change`: direct standardisation. The cells are the combinations of the
   `standardise_by` variables (harmonised variables, e.g. sex x age band); each wave's level is
   sum_c s_c ybar_c, its cell means weighted by the standard composition s (`standard`: the
-  to-wave's weighted composition of the respondents answering the indicator, "last"; the from-wave's,
-  "first"; both waves' together, "pooled"). Its linearised variance treats s as fixed: the contrast
-  sum_c s_c (ybar_to,c - ybar_from,c) of the wave x cell domain means (`shifts.linearised_contrast`),
-  R `svycontrast(svyby(~y, ~wave + cell, design, svymean), s)` (= R `svystandardize(design, by =
-  ~cell, over = ~wave, population = s)`), t on the design df minus the 2C - 1 extra cell
-  parameters (R `svyglm(y ~ wave * cell)`); simple random samples as `svydesign(ids = ~1)`;
+  to-wave's weighted composition of the respondents answering the indicator, "last"; the
+  from-wave's, "first"; both waves' together, "pooled"). Its linearised variance treats s as
+  fixed: the contrast sum_c s_c (ybar_to,c - ybar_from,c) of the wave x cell domain means
+  (`shifts.linearised_contrast`), R `svycontrast(svyby(~y, ~interaction(wave, cell), design,
+  svymean, covmat = TRUE), s)` (= R `svystandardize(design, by = ~cell, over = ~wave, population =
+  s)`), t on the design df minus the 2C - 1 extra cell parameters (R `svyglm(y ~ wave * cell)`);
+  simple random samples as `svydesign(ids = ~1)`;
 - the model-adjusted change: y ~ wave + the standardise_by variables (factors) on the two waves
   stacked, a survey-weighted logistic model for shares (R `svyglm(family = quasibinomial())`:
   `odds_ratio` of the to-wave with its interval, and `ame`, the average marginal effect of the wave,
@@ -269,7 +270,7 @@ def _fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, share: bool):
     return np.asarray(result.params), np.asarray(mu), work
 
 
-def _model_sample(frame, y, waves, by):
+def _model_sample(frame: pd.DataFrame, y: np.ndarray, waves: tuple[str, str]) -> np.ndarray:
     """The stacked two waves' respondents with an answer and every standardise_by value."""
     return np.isin(frame["wave"].to_numpy(), waves) & ~np.isnan(y) & frame[CELL].notna().to_numpy()
 
@@ -401,7 +402,7 @@ def _independent_rows(frame, values, ids, design, alpha, waves, by, standard, pa
         s = _standard_weights(sums, waves, standard)
         row |= _crude(one, sides, design, alpha) | _standardised(one, sides, s, design, alpha)
         row |= _subgroups(dom, waves, by)
-        mask = _model_sample(frame, values[i], waves, by)
+        mask = _model_sample(frame, values[i], waves)
         sample = _sample(frame, values[i], mask, to, lay, design, by)
         row |= _model(sample, shares[i], alpha, design.ci_df)
         rows.append(row)
@@ -587,8 +588,6 @@ def adjusted_table(
     Fleiss, Levin & Paik (2003), ch. 19; Lumley, T. (2010). Complex Surveys, s4.3 and ch. 5 (R
     `svystandardize`, `svyglm`); Binder (1983); Graubard & Korn (1999).
     """
-    from analysis.survey.did import measures_of_answers
-
     by = [v for v in standardise_by if v in data]
     ids = [i for i in ids if i in data]
     if not ids or not by or len(data) == 0:
@@ -597,16 +596,24 @@ def adjusted_table(
     comparisons = compared_waves(design, wave_order(design, frame["wave"].dropna().unique()))
     if not comparisons:
         return pd.DataFrame(columns=ADJUSTED_COLUMNS)
-    measures = measures_of_answers(data, ids, measures)
-    shares = {i: measures[i] == "share" for i in ids}
-    values = indicator_values(data, ids)
-    pass_ = None
-    if not design.is_panel:
-        if not design.design_based:  # the stacked waves as one simple random sample
-            design = design.model_copy(update={"clusters_revisited": True})
-        pass_ = design_pass(values, frame, design, [CELL, *by])
-        check_variance_estimable(pass_[0], design, country)
-    setup = (by, standard, shares, pass_)
+    measures, values, design, pass_ = _prepared(data, frame, ids, design, by, measures, country)
+    setup = (by, standard, {i: measures[i] == "share" for i in ids}, pass_)
     parts = [_comparison(frame, values, ids, design, alpha, w, country, setup) for w in comparisons]
     rows = pd.concat(parts, ignore_index=True)
     return _finished(rows, country, design, by, standard, measures, units or {})[ADJUSTED_COLUMNS]
+
+
+def _prepared(data, frame, ids, design: Design, by, measures, country: str):
+    """(Each indicator's measure, its answers, the design the contrasts use, the design pass of
+    independent cross-sections or None): simple random samples as the stacked waves in one sample
+    (R `svydesign(ids = ~1)`)."""
+    from analysis.survey.did import measures_of_answers
+
+    values = indicator_values(data, ids)
+    if design.is_panel:
+        return measures_of_answers(data, ids, measures), values, design, None
+    if not design.design_based:
+        design = design.model_copy(update={"clusters_revisited": True})
+    pass_ = design_pass(values, frame, design, [CELL, *by])
+    check_variance_estimable(pass_[0], design, country)
+    return measures_of_answers(data, ids, measures), values, design, pass_

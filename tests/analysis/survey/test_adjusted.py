@@ -32,9 +32,7 @@ REF = json.loads((FIX / "adjusted_reference.json").read_text())
 WAVES = ("2019", "2021")
 DATA = pd.read_csv(FIX / "adjusted_waves.csv", dtype={"wave": str})
 DESIGNS = {
-    "design": Design(
-        type="clustered", cluster="psu", strata="stratum", weight="w", waves=WAVES
-    ),
+    "design": Design(type="clustered", cluster="psu", strata="stratum", weight="w", waves=WAVES),
     "srs": Design(waves=WAVES),
 }
 MEASURES = {"y": "share", "z": "mean"}
@@ -112,8 +110,6 @@ def test_crude_change_is_the_shifts_overall_change(case):
     assert table.loc["z", "crude_change"] == pytest.approx(mean_overall["diff"].iloc[0], rel=1e-12)
 
 
-
-
 def _random_waves(seed: int, equal: bool) -> pd.DataFrame:
     """Two independent waves of 8 villages, sex x age band cells, weights, a share y and a score z;
     with `equal` every wave has the same weighted cell composition (weights rescaled per cell)."""
@@ -182,9 +178,10 @@ def test_flag_when_the_crude_change_lies_outside_the_subgroups():
     row = _table("srs", by=["sex"]).loc["y"]
     low, high = row["subgroup_min"], row["subgroup_max"]
     outside = not (low <= row["crude_change"] <= high)
-    beyond = abs(row["crude_change"] - row["standardised_change"]) > (
-        row["std_ci_high"] - row["std_ci_low"]
-    ) / 2
+    beyond = (
+        abs(row["crude_change"] - row["standardised_change"])
+        > (row["std_ci_high"] - row["std_ci_low"]) / 2
+    )
     assert row["crude_flag"] == (outside or beyond)
     if outside:
         assert "lies outside the subgroup changes" in row["flag_reason"]
