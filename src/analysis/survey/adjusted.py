@@ -350,15 +350,20 @@ def _ame_gradient(x: np.ndarray, beta: np.ndarray, w: np.ndarray, share: bool):
 
 
 def _crude(pass_, sides: dict, design: Design, alpha: float) -> dict:
-    """The crude change over everyone answering (the overall domains' contrast `sides`) with its
-    linearised Wald interval (empty where the contrast has no variance)."""
-    got = _contrast(pass_, {(w, OVERALL, ALL): sign for w, sign in sides.items()}, design, alpha)
-    if not got:
-        return {}
-    out = {"crude_change": got["estimate"]}
-    if not got["note"]:
-        out |= {"crude_ci_low": got["ci_low"], "crude_ci_high": got["ci_high"]}
-    return out
+    """Per indicator, the crude change over everyone answering (the overall domains' contrast
+    `sides`) with its linearised Wald interval (empty where the contrast has no variance)."""
+    coef = {(w, OVERALL, ALL): sign for w, sign in sides.items()}
+    out, _ = linearised_contrast(pass_, alpha, ["indicator"], KEYS, coef, design)
+    tested = out["note"].fillna("").eq("").to_numpy()
+    frame = pd.DataFrame(
+        {
+            "crude_change": out["estimate"].to_numpy(),
+            "crude_ci_low": np.where(tested, out["diff_ci_low"] / 100, np.nan),
+            "crude_ci_high": np.where(tested, out["diff_ci_high"] / 100, np.nan),
+        },
+        index=out["indicator"],
+    )
+    return frame.to_dict("index")
 
 
 def _keys(lay) -> pd.DataFrame:
@@ -388,6 +393,7 @@ def _independent_rows(frame, values, ids, design, alpha, waves, by, standard, pa
     lay, totals, domains = pass_
     sides = {waves[0]: -1.0, waves[1]: 1.0}
     to = (frame["wave"].to_numpy() == waves[1]).astype(float)
+    crude = _crude(pass_, sides, design, alpha)
     rows = []
     for i in ids:
         one = (lay, totals[totals["indicator"] == i], domains[domains["indicator"] == i])
@@ -400,7 +406,7 @@ def _independent_rows(frame, values, ids, design, alpha, waves, by, standard, pa
         cells = dom[dom["group_var"] == CELL]
         sums = cells.pivot_table(index="group", columns="wave", values="sum_w", aggfunc="sum")
         s = _standard_weights(sums, waves, standard)
-        row |= _crude(one, sides, design, alpha) | _standardised(one, sides, s, design, alpha)
+        row |= crude.get(i, {}) | _standardised(one, sides, s, design, alpha)
         row |= _subgroups(dom, waves, by)
         mask = _model_sample(frame, values[i], waves)
         sample = _sample(frame, values[i], mask, to, lay, design, by)
@@ -433,6 +439,7 @@ def _panel_rows(frame, ids, design, alpha, waves, by, country, shares):
         scope = f"among the respondents matched between waves '{waves[0]}' and '{waves[1]}'"
         check_variance_estimable(pass_[0], pair, country, scope=scope)
     lay, totals, domains = pass_
+    crude = _crude(pass_, {"change": 1.0}, pair, alpha)
     rows = []
     for i in ids:
         one = (lay, totals[totals["indicator"] == i], domains[domains["indicator"] == i])
@@ -443,7 +450,7 @@ def _panel_rows(frame, ids, design, alpha, waves, by, country, shares):
             rows.append(row)
             continue
         cells = dom[dom["group_var"] == CELL].set_index("group")["sum_w"]
-        row |= _crude(one, {"change": 1.0}, pair, alpha)
+        row |= crude.get(i, {})
         row |= _standardised(one, {"change": 1.0}, cells / cells.sum(), pair, alpha)
         levels = dom[dom["group_var"].isin(by)]["p"]
         if len(levels):
