@@ -6,7 +6,9 @@ R svyglm(y ~ wave) (crude), svycontrast(svyby(~y, ~interaction(wave, cell), svym
 s) = svystandardize(by = ~cell, over = ~wave, population = s) (standardised, s = the 2021 answerers'
 composition over sex x age band) and svyglm(y ~ wave + sex + age_band, family = quasibinomial() /
 gaussian()) with the AME by the delta method, on a stratified clustered weighted design and on
-svydesign(ids = ~1).
+svydesign(ids = ~1); adjusted_panel.csv, a two-wave panel: svymean of the matched changes,
+svycontrast(svyby(~d, ~cell)) over the pairs' composition and svyglm on the stacked matched pairs
+(PSU the village, or the person).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from analysis.model import Indicator, ShareMapping
 from analysis.survey.adjusted import ADJUSTED_COLUMNS, adjusted_table
@@ -94,6 +97,41 @@ def test_adjusted_matches_r(case, indicator):
         assert row["ame"] == pytest.approx(ref["coef_wave"], rel=RTOL)
     assert row["note"] == "" and row["standard"] == "last"
     assert row["standardise_by"] == "sex x age_band"
+
+
+PANEL_DATA = pd.read_csv(FIX / "adjusted_panel.csv", dtype={"wave": str})
+PANEL = {"type": "panel", "panel_key": "respondent_id", "waves": WAVES}
+PANELS = {
+    "panel_design": Design(**PANEL, cluster="psu", strata="stratum", weight="w"),
+    "panel_srs": Design(**PANEL),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PANELS))
+@pytest.mark.parametrize("indicator", ["y", "z"])
+def test_panel_matches_r(case, indicator):
+    """Panels: the crude paired change (R svymean of the matched changes), the standardised change
+    over the pairs' own composition with the composition fixed (equal to the crude change, its own
+    variance and df) and the model on the stacked matched pairs, as R's."""
+    table = adjusted_table(PANEL_DATA, ["y", "z"], "x", PANELS[case], BY, measures=MEASURES)
+    row, ref = table.set_index("indicator").loc[indicator], REF[f"{case}_{indicator}"]
+    scale = 100.0 if indicator == "y" else 1.0
+    q = stats.t.ppf(0.975, ref["crude_df"])
+    assert row["crude_change"] == pytest.approx(scale * ref["crude"], rel=RTOL)
+    assert row["crude_ci_low"] == pytest.approx(
+        scale * (ref["crude"] - q * ref["crude_se"]), rel=RTOL
+    )
+    assert row["standardised_change"] == pytest.approx(scale * ref["standardised"], rel=RTOL)
+    assert row["std_se"] == pytest.approx(scale * ref["std_se"], rel=RTOL)
+    assert row["std_p_value"] == pytest.approx(ref["std_p"], rel=RTOL)
+    for column in ("ame", "ame_se", "ame_ci_low", "ame_ci_high"):
+        assert row[column] == pytest.approx(scale * ref[column], rel=RTOL), column
+    assert row["model_df"] == ref["model_df"]
+    assert row["model_p_value"] == pytest.approx(ref["model_p"], rel=RTOL)
+    if indicator == "y":
+        for column in ("odds_ratio", "or_ci_low", "or_ci_high"):
+            assert row[column] == pytest.approx(ref[column], rel=RTOL), column
+    assert row["standard"] == "matched pairs"
 
 
 @pytest.mark.parametrize("case", sorted(DESIGNS))
