@@ -99,6 +99,18 @@ def test_adjusted_matches_r(case, indicator):
     assert row["standardise_by"] == "sex x age_band"
 
 
+@pytest.mark.parametrize("case", sorted(DESIGNS))
+@pytest.mark.parametrize("standard", ["first", "pooled"])
+def test_other_standards_match_r(case, standard):
+    """The 2019 answerers' composition (first) and both waves' (pooled) as the standard."""
+    table = _table(case, standard=standard)
+    for indicator, scale in (("y", 100.0), ("z", 1.0)):
+        row, ref = table.loc[indicator], REF[f"{case}_{indicator}"][f"standard_{standard}"]
+        assert row["standardised_change"] == pytest.approx(scale * ref["standardised"], rel=RTOL)
+        assert row["std_se"] == pytest.approx(scale * ref["std_se"], rel=RTOL)
+        assert row["standard"] == standard
+
+
 PANEL_DATA = pd.read_csv(FIX / "adjusted_panel.csv", dtype={"wave": str})
 PANEL = {"type": "panel", "panel_key": "respondent_id", "waves": WAVES}
 PANELS = {
