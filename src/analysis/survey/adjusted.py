@@ -56,6 +56,7 @@ L. (1999). Biometrics 55, 652-659 (predictive margins).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -63,10 +64,12 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import special, stats
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from analysis.model import ALL, DEFAULT_ALPHA, OVERALL
 from analysis.survey.design import DESIGN_COLUMNS, Design
 from analysis.survey.domains import (
+    combine_codes,
     design_pass,
     indicator_values,
     layout,
@@ -239,14 +242,27 @@ def _subgroups(dom: pd.DataFrame, waves: tuple[str, str], by: list[str]) -> dict
     return {"subgroup_min": change.min(), "subgroup_max": change.max()}
 
 
-def _scalar_variance(z: np.ndarray, keys: pd.DataFrame, strata_keys: list[str], n_h, lonely):
-    """The design variance of the total of the per-respondent influence `z` (R `svyrecvar`):
-    PSU totals, sum over strata of f_h n_h/(n_h - 1) (s2 - s^2 / n_h)."""
-    t = keys.assign(t=z).groupby([*strata_keys, "psu"], observed=True)["t"].sum().reset_index()
-    m = t.assign(t2=t["t"] ** 2).groupby(strata_keys, observed=True)
-    moments = m.agg(s=("t", "sum"), s2=("t2", "sum")).reset_index().assign(estimate=0)
-    var = variance_from_moments(moments, ["estimate"], n_h, strata_keys[:-1], lonely)
-    return float(var.iloc[0]) if len(var) else 0.0
+def _influence_variances(z: np.ndarray, keys: pd.DataFrame, sample: dict) -> tuple[list, int]:
+    """(The design variance of the total of each column of the per-respondent influences `z`, R
+    `svyrecvar`: PSU totals, sum over strata of f_h n_h/(n_h - 1) (s2 - s^2 / n_h); the PSUs with
+    rows minus their strata, the design df)."""
+    strata_keys = sample["strata_keys"]
+    codes = ["wave_code", "stratum"] if "wave" in strata_keys else ["stratum"]
+    columns = [keys[c].to_numpy() for c in [*codes, "psu"]]
+    psu, first = combine_codes([(c, int(c.max()) + 1) for c in columns])
+    stratum, head = combine_codes([(c[first], int(c.max()) + 1) for c in columns[:-1]])
+    strata = keys.iloc[first[head]][strata_keys].reset_index(drop=True)
+    out = []
+    for column in z.T:
+        t = np.bincount(psu, weights=column, minlength=len(first))
+        moments = strata.assign(
+            s=np.bincount(stratum, weights=t), s2=np.bincount(stratum, weights=t**2), estimate=0
+        )
+        var = variance_from_moments(
+            moments, ["estimate"], sample["n_h"], strata_keys[:-1], sample["lonely"]
+        )
+        out.append(float(var.iloc[0]) if len(var) else 0.0)
+    return out, len(first) - len(strata)
 
 
 def _design_matrix(to: np.ndarray, covariates: pd.DataFrame) -> np.ndarray:
@@ -260,14 +276,26 @@ def _design_matrix(to: np.ndarray, covariates: pd.DataFrame) -> np.ndarray:
 
 def _fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, share: bool):
     """Weighted GLM (statsmodels; logistic for shares, linear for means): (coefficients, the
-    fitted means, the working weights w mu (1 - mu) or w), None when it cannot be fitted."""
+    fitted means, the working weights w mu (1 - mu) or w), None when it cannot be fitted.
+
+    The covariates are factors, so rows share few distinct x: the model is fitted to each distinct
+    x's weighted mean answer with its sum of weights, whose weighted score sum W_g x_g (ybar_g -
+    mu_g) is the respondents' sum w x (y - mu), so the coefficients are the same (McCullagh &
+    Nelder 1989, s4.4: grouped binomial data)."""
     family = sm.families.Binomial() if share else sm.families.Gaussian()
-    if np.linalg.matrix_rank(x) < x.shape[1]:
+    group, first = combine_codes([(x[:, j].astype(np.int64), 2) for j in range(x.shape[1])])
+    if np.linalg.matrix_rank(x[first]) < x.shape[1]:
         return None
-    result = sm.GLM(y, x, family=family, var_weights=w / w.mean()).fit(tol=1e-12, maxiter=200)
-    mu = result.fittedvalues
-    work = w * mu * (1 - mu) if share else w
-    return np.asarray(result.params), np.asarray(mu), work
+    total = np.bincount(group, weights=w)
+    mean = np.bincount(group, weights=w * y) / total
+    grouped = sm.GLM(mean, x[first], family=family, var_weights=total / total.mean())
+    # a saturated grouped fit "predicts perfectly" its means and has no residual df for the scale
+    # statsmodels estimates (unused); separation is judged on the respondents' own fitted values
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        beta = np.asarray(grouped.fit(tol=1e-12, maxiter=200, scale=1.0).params)
+    mu = special.expit(x @ beta) if share else x @ beta
+    return beta, mu, (w * mu * (1 - mu) if share else w)
 
 
 def _model_sample(frame: pd.DataFrame, y: np.ndarray, waves: tuple[str, str]) -> np.ndarray:
@@ -303,13 +331,9 @@ def _model(sample: dict, share: bool, alpha: float, ci_df: str) -> dict:
         return {"model_note": NOT_ESTIMABLE + why + ", so no model-adjusted change"}
     influence = (x * (w * (y - mu))[:, None]) @ np.linalg.inv(x.T @ (x * work[:, None]))
     grad, ame = _ame_gradient(x, beta, w, share)
-    keys, strata_keys = sample["keys"], sample["strata_keys"]
-    var = [
-        _scalar_variance(z, keys, strata_keys, sample["n_h"], sample["lonely"])
-        for z in (influence[:, 1], influence @ grad)
-    ]
-    counted = keys.drop_duplicates([*strata_keys, "psu"])
-    df = len(counted) - len(counted.drop_duplicates(strata_keys)) + 1 - x.shape[1]
+    z = np.column_stack([influence[:, 1], influence @ grad])
+    var, design_df = _influence_variances(z, sample["keys"], sample)
+    df = design_df + 1 - x.shape[1]
     if min(var) <= 0 or df < 1:
         why = "no design variance" if min(var) <= 0 else f"{df} degrees of freedom"
         return {"ame": ame, "model_df": df, "model_note": NOT_ESTIMABLE + why + " in the model"}
@@ -368,7 +392,14 @@ def _crude(pass_, sides: dict, design: Design, alpha: float) -> dict:
 
 def _keys(lay) -> pd.DataFrame:
     """Every respondent's wave name, stratum and PSU codes (the strata and PSUs of a variance)."""
-    return pd.DataFrame({"wave": lay.waves[lay.wave], "stratum": lay.stratum, "psu": lay.psu})
+    return pd.DataFrame(
+        {
+            "wave": lay.waves[lay.wave],
+            "wave_code": lay.wave,
+            "stratum": lay.stratum,
+            "psu": lay.psu,
+        }
+    )
 
 
 def _sample(frame, y, mask, to, lay, design: Design, by: list[str]) -> dict:
