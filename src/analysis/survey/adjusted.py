@@ -596,12 +596,9 @@ def adjusted_table(
     data : pandas.DataFrame
         Respondents (person x wave): `wave`, the indicators (0/1 shares or numeric means; NaN for
         no answer), the standardise_by variables and the design variables.
-    ids : sequence of str
-        The indicator columns in report order (those not in `data` are left out).
-    country : str
-        Country code (the `country` column; the config file named in errors).
-    design : Design
-        The sampling design and its comparisons.
+    ids, country, design
+        The indicator columns in report order (those not in `data` are left out); the country
+        code (the `country` column; the config file named in errors); the sampling design.
     standardise_by : sequence of str
         The harmonised variables whose combinations are the standardisation cells and the model's
         covariates (default sex).
