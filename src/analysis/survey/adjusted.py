@@ -216,9 +216,11 @@ def _standardised(pass_, sides: dict, s: pd.Series, design: Design, alpha: float
     alike = used[_alike(used).to_numpy()]
     if got["note"] or len(alike):
         if not got["note"]:
-            named = "; ".join(f"'{g}' in wave '{w}'" for g, w in zip(alike["group"], alike["wave"]))
+            where = np.where(alike["wave"] == "change", "", " in wave '" + alike["wave"] + "'")
+            named = "; ".join("'" + alike["group"] + "'" + where)
+            what = "matched changes" if (alike["wave"] == "change").all() else "answers"
             out["std_note"] = (
-                f"{NOT_ESTIMABLE}the answers of cell(s) {named} are all alike and add no"
+                f"{NOT_ESTIMABLE}the {what} of cell(s) {named} are all alike and add no"
                 " linearised variance, so no standardised interval or test"
             )
         return out
@@ -528,13 +530,23 @@ def _flags(rows: pd.DataFrame, unit: pd.Series) -> pd.DataFrame:
     return rows.assign(crude_flag=(outside | beyond).to_numpy(), flag_reason=reason)
 
 
-def _notes(rows: pd.DataFrame, waves: tuple[str, str]) -> pd.Series:
-    """The row's notes joined: no answers in a wave, the standardised and the model's."""
-    absent = np.where(
-        rows["crude_change"].isna(),
-        NOT_ESTIMABLE + f"no answers in both waves '{waves[0]}' and '{waves[1]}', so no change",
-        "",
+def _notes(rows: pd.DataFrame, waves: tuple[str, str], panel: bool) -> pd.Series:
+    """The row's notes joined: why there is no change (a wave without answers, no matched pairs),
+    the standardised change's and the model's."""
+    a, b = waves
+    n_from, n_to = rows["n_from"].fillna(0), rows["n_to"].fillna(0)
+    why = np.select(
+        [(n_from == 0) & (n_to == 0), n_from == 0, n_to == 0],
+        [
+            f"no answers in waves '{a}' and '{b}'",
+            f"no answers in wave '{a}'",
+            f"no answers in wave '{b}'",
+        ],
+        "no answers",
     )
+    if panel:
+        why = np.full(len(rows), f"nobody matched between waves '{a}' and '{b}' answered in both")
+    absent = np.where(rows["crude_change"].isna(), NOT_ESTIMABLE + why + ", so no change", "")
     parts = [pd.Series(absent, index=rows.index)]
     parts += [rows[c].astype(object).fillna("") for c in ("std_note", "model_note")]
     joined = parts[0]
@@ -571,7 +583,7 @@ def _comparison(frame, values, ids, design, alpha, waves, country, setup) -> pd.
         )
     out = pd.DataFrame(rows).reindex(columns=[*ADJUSTED_COLUMNS, "std_note", "model_note"])
     out["from_wave"], out["to_wave"] = waves
-    out["note"] = _notes(out, waves)
+    out["note"] = _notes(out, waves, design.is_panel)
     if design.is_panel and len(out):
         out = with_pair_weight_note(out, design, waves)
     return out

@@ -336,3 +336,25 @@ def test_example_country_standardises_by_sex_and_age_band(project):
     example = project.countries["example_country"]
     assert example.standardise_by == ["sex", "age_band"]
     assert example.standard_composition == "last"
+
+
+def test_normal_quantiles_with_ci_df_normal():
+    """`ci_df: normal`: the AME's and the standardised change's intervals on the normal quantile
+    (the same estimates and SEs as on t)."""
+    design = DESIGNS["design"].model_copy(update={"ci_df": "normal"})
+    got = adjusted_table(DATA, ["y"], "x", design, BY, measures=MEASURES).iloc[0]
+    on_t = _table("design").loc["y"]
+    z = stats.norm.ppf(0.975)
+    assert got["ame_se"] == pytest.approx(on_t["ame_se"], rel=1e-12)
+    assert got["ame_ci_high"] == pytest.approx(got["ame"] + z * got["ame_se"], rel=1e-12)
+    assert got["std_ci_high"] == pytest.approx(
+        got["standardised_change"] + z * got["std_se"], rel=1e-9
+    )
+
+
+def test_an_indicator_without_answers_in_a_wave_keeps_its_row():
+    data = DATA.assign(y=np.where(DATA["wave"] == "2019", np.nan, DATA["y"]))
+    row = _table("srs", data).loc["y"]
+    assert (row["n_from"], np.isnan(row["crude_change"])) == (0, True)
+    assert row["note"] == NOT_ESTIMABLE + "no answers in wave '2019', so no change"
+    assert not row["crude_flag"] and np.isnan(row["ame"])
