@@ -216,8 +216,8 @@ def _standardised(pass_, sides: dict, s: pd.Series, design: Design, alpha: float
     alike = used[_alike(used).to_numpy()]
     if got["note"] or len(alike):
         if not got["note"]:
-            where = np.where(alike["wave"] == "change", "", " in wave '" + alike["wave"] + "'")
-            named = "; ".join("'" + alike["group"] + "'" + where)
+            inside = np.where(alike["wave"] == "change", "", " in wave '" + alike["wave"] + "'")
+            named = "; ".join("'" + alike["group"] + "'" + inside)
             what = "matched changes" if (alike["wave"] == "change").all() else "answers"
             out["std_note"] = (
                 f"{NOT_ESTIMABLE}the {what} of cell(s) {named} are all alike and add no"
