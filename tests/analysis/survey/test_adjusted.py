@@ -358,3 +358,17 @@ def test_an_indicator_without_answers_in_a_wave_keeps_its_row():
     assert (row["n_from"], np.isnan(row["crude_change"])) == (0, True)
     assert row["note"] == NOT_ESTIMABLE + "no answers in wave '2019', so no change"
     assert not row["crude_flag"] and np.isnan(row["ame"])
+
+
+def test_panel_cell_without_change_variance_has_no_standardised_interval():
+    """Every matched man aged 36+ answers z alike in both waves: that cell's matched changes are
+    all 0 and add no linearised variance, so the standardised change has no interval."""
+    data = PANEL_DATA.copy()
+    cell = (data["sex"] == "Male") & (data["age_band"] == "36+")
+    first = data[data["wave"] == "2019"].set_index("respondent_id")["z"]
+    later = cell & (data["wave"] == "2021")
+    data.loc[later, "z"] = data.loc[later, "respondent_id"].map(first).to_numpy()
+    row = adjusted_table(data, ["z"], "x", PANELS["panel_srs"], BY, measures=MEASURES).iloc[0]
+    assert np.isfinite(row["standardised_change"]) and np.isnan(row["std_se"])
+    assert "the matched changes of cell(s) 'Male x 36+' are all alike" in row["note"]
+    assert np.isfinite(row["ame_se"])
