@@ -160,8 +160,7 @@ def _frame(data: pd.DataFrame, ids: list[str], design: Design, by: list[str]) ->
     columns = list(dict.fromkeys(["wave", *[c for c in (*named, *panel) if c], *by]))
     frame = data[columns].copy()
     for v in by:
-        frame[v] = frame[v].astype(object).where(frame[v].notna(), None)
-        frame[v] = frame[v].map(lambda x: x if x is None else str(x))
+        frame[v] = frame[v].astype(str).astype(object).where(frame[v].notna(), None)
     frame[CELL] = cell_labels(frame, by)
     return frame
 
@@ -322,6 +321,9 @@ def _model(sample: dict, share: bool, alpha: float, ci_df: str) -> dict:
     n_h, lonely): odds_ratio with its interval (shares), ame with se and interval, the wave's
     p-value and df, or model_note."""
     y, to, w = sample["y"], sample["to"], sample["w"]
+    if not (np.any(to == 0) and np.any(to == 1)):
+        why = "a wave has no answers with every standardise_by value"
+        return {"model_note": NOT_ESTIMABLE + why + ", so no model-adjusted change"}
     x = _design_matrix(to, sample["covariates"])
     if share and (why := _separation(y, to, None)):
         return {"model_note": NOT_ESTIMABLE + why + ", so no model-adjusted change"}

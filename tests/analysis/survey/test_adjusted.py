@@ -372,3 +372,12 @@ def test_panel_cell_without_change_variance_has_no_standardised_interval():
     assert np.isfinite(row["standardised_change"]) and np.isnan(row["std_se"])
     assert "the matched changes of cell(s) 'Male x 36+' are all alike" in row["note"]
     assert np.isfinite(row["ame_se"])
+
+
+def test_no_standardise_by_value_in_a_wave_is_not_estimable():
+    """Sex unknown for everyone in 2019: a crude change, but no standardised or model change."""
+    data = DATA.assign(sex=np.where(DATA["wave"] == "2019", None, DATA["sex"]))
+    row = _table("srs", data, by=["sex"]).loc["y"]
+    assert np.isfinite(row["crude_change"]) and np.isnan(row["standardised_change"])
+    assert np.isnan(row["ame"]) and np.isnan(row["odds_ratio"])
+    assert "a wave has no answers with every standardise_by value" in row["note"]
