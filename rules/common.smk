@@ -100,6 +100,7 @@ def statistics_outputs():
             "power",
             "did",
             "comparisons",
+            "adjusted",
         )
     ]
 

@@ -1,6 +1,7 @@
 # Estimates and wave-to-wave shifts (shares and means), panel attrition, scale reliability,
-# trends (3+ waves), the difference in differences between arms and the group comparisons at each
-# wave per country (design from config/countries/<country>.yaml), one job: the respondent data
+# trends (3+ waves), the difference in differences between arms, the group comparisons at each
+# wave and the composition-adjusted change per country (design from
+# config/countries/<country>.yaml), one job: the respondent data
 # are read once for all of them.
 # Rule power plans the next round from the estimates.
 
@@ -19,6 +20,7 @@ rule statistics:
         scales="reports/tables/{country}/scales.csv",
         did="reports/tables/{country}/did.csv",
         comparisons="reports/tables/{country}/comparisons.csv",
+        adjusted="reports/tables/{country}/adjusted.csv",
     log:
         "logs/{country}/statistics.log",
     benchmark:
@@ -35,7 +37,7 @@ rule statistics:
         " --attrition {output.attrition:q} --trends {output.trends:q}"
         " --mean-estimates {output.mean_estimates:q} --mean-shifts {output.mean_shifts:q}"
         " --scales {output.scales:q} --did {output.did:q}"
-        " --comparisons {output.comparisons:q}"
+        " --comparisons {output.comparisons:q} --adjusted {output.adjusted:q}"
         " 2> {log:q} || {{ cat {log:q} >&2; exit 2; }}"
 
 

@@ -222,6 +222,7 @@ def _country_inputs(args):
         "sex",
         "age_band",  # compared between panel stayers and leavers (attrition)
         *country.estimate_groups,
+        *country.standardise_by,
         *ids,
         *_design_variables(design),
         *_scale_items_read(project, args.country),
@@ -393,6 +394,42 @@ def _comparisons(project, country: str, design, data, source: str):
     )
 
 
+def _adjusted(project, country: str, design, data):
+    """The crude, standardised and model-adjusted change of `country`'s indicators over its
+    `standardise_by` cells at its `standard_composition`: shares in percentage points, means in
+    their unit."""
+    from analysis.indicators import measure_of
+    from analysis.survey.adjusted import adjusted_table
+    from analysis.survey.estimates import indicator_ids
+
+    config = project.countries[country]
+    ids = indicator_ids(project.indicators, country, data, measure=None)
+    units = {i.id: i.countries[country].unit or "" for i in project.indicators if i.id in ids}
+    return adjusted_table(
+        data,
+        ids,
+        country,
+        design,
+        config.standardise_by,
+        config.standard_composition,
+        project.settings_for(country).alpha,
+        measure_of(project.indicators, country),
+        units,
+    )
+
+
+def _flag_crude_changes(tables: dict, args) -> None:
+    """Copy adjusted.csv's flags onto the overall rows of the share and mean shifts being written
+    (`composition_flag`, analysis.survey.adjusted.composition_flags), so that the charts and the
+    report mark every flagged crude change."""
+    from analysis.survey.adjusted import composition_flags
+
+    for name in ("shifts", "mean_shifts"):
+        path = getattr(args, name, None)
+        if path and path in tables:
+            tables[path] = composition_flags(tables[path], tables[args.adjusted])
+
+
 def cmd_statistics(args) -> None:
     """Estimates, shifts, attrition, means, scales, trends, the difference in differences and the
     group comparisons of one country from one read of its respondent data (each may be skipped);
@@ -420,6 +457,9 @@ def cmd_statistics(args) -> None:
         tables[args.did] = _did(project, args.country, design, data, args.data)
     if getattr(args, "comparisons", None):
         tables[args.comparisons] = _comparisons(project, args.country, design, data, args.data)
+    if getattr(args, "adjusted", None):
+        tables[args.adjusted] = _adjusted(project, args.country, design, data)
+        _flag_crude_changes(tables, args)
     with atomic_outputs([Path(p) for p in tables]) as temps:  # every table or none
         for tmp, table in zip(temps, tables.values()):
             _write_csv_table(table, tmp)
@@ -589,6 +629,11 @@ def _add_statistics_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--comparisons",
         help="write the group comparisons at each wave (estimate groups and the arm) here",
+    )
+    p.add_argument(
+        "--adjusted",
+        help="write the crude, composition-standardised and model-adjusted change here (over the"
+        " country's `standardise_by` cells)",
     )
     p.set_defaults(func=cmd_statistics)
 

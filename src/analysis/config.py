@@ -612,9 +612,10 @@ def check_references(country: dict, source: str) -> None:
         if dataset.get("record_id") and dataset["record_id"] not in known:
             raise _unknown_name(dataset["record_id"], known, f"datasets.{name}.record_id", source)
         if dataset.get("role") == "respondents":
-            for group in country.get("estimate_groups", []):
-                if group not in known:
-                    raise _unknown_name(group, known, "estimate_groups", source)
+            for key in ("estimate_groups", "standardise_by"):
+                for group in country.get(key, []):
+                    if group not in known:
+                        raise _unknown_name(group, known, key, source)
     for table_id, table in country.get("tables", {}).items():
         dataset = country["datasets"].get(table.get("dataset"))
         if dataset is None:

@@ -725,6 +725,10 @@ class Country(_Model):
     tables: dict[str, Table] = {}
     published_baselines: list[PublishedBaseline] = []
     estimate_groups: list[str] = ["sex"]
+    # adjusted.csv: the cells of direct standardisation and the model's covariates, and whose
+    # composition is the standard (analysis.survey.adjusted)
+    standardise_by: list[str] = ["sex"]
+    standard_composition: Literal["last", "first", "pooled"] = "last"
     indicators: list[CountryIndicator] = []
     settings: CountrySettings = CountrySettings()
 

@@ -94,6 +94,8 @@ COUNTRY_READERS: dict[str, tuple[str, ...]] = {
         CLEAN,
         STATISTICS,
     ),  # clean: banded and free-text variables used as groups are checked
+    "standardise_by": (STATISTICS,),  # adjusted.csv
+    "standard_composition": (STATISTICS,),
     "datasets": (),
     "tables": (),
     "indicators": (),  # sliced per job below (country indicators are merged)
