@@ -34,7 +34,6 @@ from .evaluation_sections import evaluation_sections
 from .scales_section import scales_section
 from .statements_section import statements_section
 from .tables import (
-    COMPOSITION_MARK,
     MISSING,
     PUBLISHED,
     SUPPRESSED,
@@ -45,6 +44,7 @@ from .tables import (
     interval,
     no_shifts_text,
     note_texts,
+    notes_and_flags,
     num,
     pct,
     pvalue,
@@ -294,19 +294,6 @@ def shifts_table(
         "rows": rows,
         "notes": marks.lines,
     }
-
-
-def notes_and_flags(sh: pd.DataFrame) -> pd.Series:
-    """Each change's note and, where its crude change is flagged (`composition_flag`: the sample's
-    composition changed and the crude change lies outside its groups' changes or away from the
-    standardised change), the flag led by COMPOSITION_MARK; "; " between them."""
-    texts = note_texts(sh)
-    if "composition_flag" not in sh:
-        return texts
-    flags = note_texts(sh.rename(columns={"note": "_note", "composition_flag": "note"}))
-    flags = flags.map(lambda f: f"{COMPOSITION_MARK} {f}" if f else "")
-    both = pd.concat([texts, flags], axis=1)
-    return both.apply(lambda r: "; ".join(t for t in r if t), axis=1).astype(object)
 
 
 def _several_comparisons(sh: pd.DataFrame) -> bool:

@@ -419,22 +419,39 @@ SHIFT_DISPLAY_COLUMNS = [
 ]  # the displayed columns of the shifts table, in order ("indicator" groups the rows)
 
 
+def notes_and_flags(sh: pd.DataFrame) -> pd.Series:
+    """Each change's note and, where its crude change is flagged (`composition_flag`: the sample's
+    composition changed and the crude change lies outside its groups' changes or away from the
+    standardised change), the flag led by COMPOSITION_MARK; "; " between them."""
+    texts = note_texts(sh)
+    if "composition_flag" not in sh:
+        return texts
+    flags = note_texts(sh.rename(columns={"note": "_note", "composition_flag": "note"}))
+    flags = flags.map(lambda f: f"{COMPOSITION_MARK} {f}" if f else "")
+    both = pd.concat([texts, flags], axis=1)
+    return both.apply(lambda r: "; ".join(t for t in r if t), axis=1).astype(object)
+
+
 def _shift_row_notes(s: pd.DataFrame) -> RowNotes:
     """The numbered notes of the shifts' rows: each row's `note`, or, for a row without one whose
     baseline is the published figure, `PUBLISHED`."""
     published = (
         s["from_source"].eq("published") if "from_source" in s else pd.Series(False, index=s.index)
     )
-    row_note = note_texts(s).mask(published & note_texts(s).eq(""), PUBLISHED)
-    return row_notes(row_note)
+    texts = notes_and_flags(s)
+    return row_notes(texts.mask(published & texts.eq(""), PUBLISHED))
 
 
 def _shifts_body(
     s: pd.DataFrame, labels: dict[str, str], marks: RowNotes, alpha: float, d: int
 ) -> pd.DataFrame:
     """The cells of the shifts table: percents and changes (percentage points) with `d` decimals,
-    "*" after a change whose Holm p is below `alpha`, the note marks after the group."""
-    mark = np.where(s["p_holm"] < alpha, "*", "")
+    "*" after a change whose Holm p is below `alpha` and COMPOSITION_MARK after a flagged crude
+    change, the note marks after the group."""
+    flagged = notes_and_flags(s.assign(note="")).ne("").to_numpy()
+    mark = np.char.add(
+        np.where(s["p_holm"] < alpha, "*", ""), np.where(flagged, f" {COMPOSITION_MARK}", "")
+    )
     return pd.DataFrame(
         {
             "indicator": s["indicator"].map(lambda i: labels.get(i, i)),

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from figures.charts import _change_text, _composition_flagged
-from figures.report import notes_and_flags
-from figures.tables import COMPOSITION_MARK
+from figures.tables import COMPOSITION_MARK, notes_and_flags
 
 FLAG = "crude +13.2 pp lies outside the <women's> (+1.7) and men's (+10.9) changes"
 
@@ -44,3 +43,30 @@ def test_report_notes_join_the_row_note_and_the_flag():
         "",
         "x",
     ]
+
+
+def test_the_display_shifts_table_marks_the_flagged_change_and_says_why():
+    from figures.tables import _shift_row_notes, _shifts_body
+
+    s = pd.DataFrame(
+        {
+            "indicator": ["a", "a"],
+            "group": ["All", "Female"],
+            "from_pct": [40.0, 38.0],
+            "to_pct": [53.2, 39.7],
+            "diff_pp": [13.2, 1.7],
+            "diff_ci_low": [6.4, -5.8],
+            "diff_ci_high": [19.8, 9.3],
+            "test": ["z", "z"],
+            "p_value": [0.0001, 0.66],
+            "p_holm": [0.0003, 1.0],
+            "p_bh": [0.0002, 0.7],
+            "composition_flag": [FLAG, ""],
+            "note": ["", ""],
+        }
+    )
+    marks = _shift_row_notes(s)
+    body = _shifts_body(s, {}, marks, 0.05, 1)
+    change = body["Change, pp (95% CI)"].tolist()
+    assert change[0].endswith(f"*{' ' + COMPOSITION_MARK}") and COMPOSITION_MARK not in change[1]
+    assert marks.lines == [f"[1] {COMPOSITION_MARK} {FLAG}"]
