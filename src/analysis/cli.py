@@ -346,23 +346,31 @@ def _trends(project, country: str, design, data):
     )
 
 
-def _did(project, country: str, design, data, source: str):
-    """The difference in differences between the programme and comparison arms of `country`'s
-    indicators (header only without `arm` in the design): shares in percentage points, means in
-    their unit."""
+def _measured(project, country: str, data) -> tuple[list[str], dict, dict]:
+    """The indicators `country` measures in `data` (report order), each one's unit ("" for a
+    share) and measure ("share" or "mean")."""
     from analysis.indicators import measure_of
-    from analysis.survey.did import did_table
     from analysis.survey.estimates import indicator_ids
 
     ids = indicator_ids(project.indicators, country, data, measure=None)
     units = {i.id: i.countries[country].unit or "" for i in project.indicators if i.id in ids}
+    return ids, units, measure_of(project.indicators, country)
+
+
+def _did(project, country: str, design, data, source: str):
+    """The difference in differences between the programme and comparison arms of `country`'s
+    indicators (header only without `arm` in the design): shares in percentage points, means in
+    their unit."""
+    from analysis.survey.did import did_table
+
+    ids, units, measures = _measured(project, country, data)
     return did_table(
         data,
         ids,
         country,
         design,
         project.settings_for(country).alpha,
-        measure_of(project.indicators, country),
+        measures,
         units,
         source,
         _family(project, country),
@@ -372,13 +380,10 @@ def _did(project, country: str, design, data, source: str):
 def _comparisons(project, country: str, design, data, source: str):
     """Every indicator's group comparisons at each wave (the country's `estimate_groups` and the
     design's arm): shares in percentage points, means in their unit."""
-    from analysis.indicators import measure_of
     from analysis.survey.comparisons import comparison_table
-    from analysis.survey.estimates import indicator_ids
 
     settings = project.settings_for(country)
-    ids = indicator_ids(project.indicators, country, data, measure=None)
-    units = {i.id: i.countries[country].unit or "" for i in project.indicators if i.id in ids}
+    ids, units, measures = _measured(project, country, data)
     return comparison_table(
         data,
         ids,
@@ -386,7 +391,7 @@ def _comparisons(project, country: str, design, data, source: str):
         design,
         project.countries[country].estimate_groups,
         settings.alpha,
-        measure_of(project.indicators, country),
+        measures,
         units,
         settings.min_group_n,
         _family(project, country),
@@ -398,13 +403,10 @@ def _adjusted(project, country: str, design, data):
     """The crude, standardised and model-adjusted change of `country`'s indicators over its
     `standardise_by` cells at its `standard_composition`: shares in percentage points, means in
     their unit."""
-    from analysis.indicators import measure_of
     from analysis.survey.adjusted import adjusted_table
-    from analysis.survey.estimates import indicator_ids
 
     config = project.countries[country]
-    ids = indicator_ids(project.indicators, country, data, measure=None)
-    units = {i.id: i.countries[country].unit or "" for i in project.indicators if i.id in ids}
+    ids, units, measures = _measured(project, country, data)
     return adjusted_table(
         data,
         ids,
@@ -413,7 +415,7 @@ def _adjusted(project, country: str, design, data):
         config.standardise_by,
         config.standard_composition,
         project.settings_for(country).alpha,
-        measure_of(project.indicators, country),
+        measures,
         units,
     )
 

@@ -352,6 +352,27 @@ def validate(
     raise error
 
 
+def read_validated(path: Path, root: Path, schema: str, model):
+    """A YAML file validated by config/schemas/<schema>.schema.json and built as `model` (a
+    pydantic model), with the path errors name (relative to `root` when inside it)."""
+    source = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    document = read_yaml(path)
+    validate(document, schema, source)
+    return model.model_validate(document), source
+
+
+def check_unique_ids(ids: list[str], source: str, what: str) -> None:
+    """Stop on ids used twice in one file ("duplicate claim ids ['a']", naming the first)."""
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise InputError(
+            f"duplicate {what} ids {dupes}",
+            file=source,
+            key=dupes[0],
+            fix=f"give every {what} a unique id",
+        )
+
+
 def find_todos(node, path="") -> list[str]:
     """Paths of every string value that still starts with TODO (left by the new-country
     scaffold)."""

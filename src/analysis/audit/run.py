@@ -15,7 +15,7 @@ import pandas as pd
 from analysis.audit import checks
 from analysis.audit.recompute import Recomputer
 from analysis.audit.statements import STATEMENT_COLUMNS, statement_findings
-from analysis.config import read_yaml, validate
+from analysis.config import check_unique_ids, read_validated
 from analysis.csv_files import write_csv
 from analysis.errors import InputError
 from analysis.escaping import markdown_text
@@ -62,19 +62,9 @@ class AuditResult:
 
 def load_registry(path: Path, root: Path) -> ClaimsRegistry:
     """Read and validate a claims registry; check that ids are unique and references resolve."""
-    source = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    document = read_yaml(path)
-    validate(document, "claims", source)
-    registry = ClaimsRegistry.model_validate(document)
+    registry, source = read_validated(path, root, "claims", ClaimsRegistry)
     ids = [c.id for c in registry.claims]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise InputError(
-            f"duplicate claim ids {dupes}",
-            file=source,
-            key=dupes[0],
-            fix="give every claim a unique id",
-        )
+    check_unique_ids(ids, source, "claim")
     known = set(ids)
     for check in registry.consistency:
         unknown = [r for r in check.claims if r not in known]

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from analysis.audit import statement_checks as sc
 from analysis.audit.recompute import first_to_last
-from analysis.config import read_yaml, validate
+from analysis.config import check_unique_ids, read_validated
 from analysis.csv_files import read_output_csv
 from analysis.errors import InputError
 from analysis.escaping import markdown_text
@@ -120,16 +120,8 @@ def _reading_error(statement: Statement) -> str | None:
 def load_statements(path: Path, root: Path, claims: ClaimsRegistry) -> StatementRegister:
     """Read and validate a statement register (config/schemas/statements.schema.json); check that
     ids are unique, readings complete and printed claim ids known to the claims registry."""
-    source = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    document = read_yaml(path)
-    validate(document, "statements", source)
-    register = StatementRegister.model_validate(document)
-    ids = [s.id for s in register.statements]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise InputError(
-            f"duplicate statement ids {dupes}", file=source, key=dupes[0], fix="make ids unique"
-        )
+    register, source = read_validated(path, root, "statements", StatementRegister)
+    check_unique_ids([s.id for s in register.statements], source, "statement")
     known = {c.id for c in claims.claims}
     for s in register.statements:
         unknown = [c for c in s.printed if c not in known]

@@ -151,6 +151,7 @@ def test_draft_reads_back_every_text_exactly(name, columns, label, value, path, 
         "synthetic_data",
         "datasets",
         "estimate_groups",
+        "standardise_by",
         "indicators",
     ]
     assert (
