@@ -31,6 +31,7 @@ from analysis.csv_files import read_output_csv
 from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
 
 from .evaluation_sections import evaluation_sections
+from .key_results import key_results
 from .scales_section import scales_section
 from .statements_section import statements_section
 from .tables import (
@@ -636,28 +637,60 @@ def privacy_html(project: Project) -> str:
     return _parts().privacy(published_free_text(project))
 
 
-def audit_summary(claims: pd.DataFrame, consistency: pd.DataFrame) -> dict | None:
-    """The audit's counts by status, its failed consistency checks and every claim (None without
-    claims).
+def _findings(
+    claims: pd.DataFrame,
+    consistency: pd.DataFrame,
+    registry: ClaimsRegistry | None,
+    provenance: list[dict] | None,
+) -> pd.DataFrame:
+    """Every audit finding classed by strength (`analysis.audit.findings`); empty without an
+    audit."""
+    from analysis.audit.findings import FINDING_COLUMNS, audit_findings
+
+    if registry is None or not len(claims):
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    return audit_findings(claims, consistency, registry, provenance or [])
+
+
+def audit_summary(
+    claims: pd.DataFrame, consistency: pd.DataFrame, findings: pd.DataFrame | None = None
+) -> dict | None:
+    """The audit's counts by status (every status, `STATUSES` order first), its findings by class
+    of strength (proven, conditional, dependent on the reconstruction) and every claim (None
+    without claims).
 
     Returns
     -------
     dict or None
-        ``status`` (rows of status and count), ``failed`` and ``claims`` (one dict of texts per
-        check or claim).
+        ``status`` (rows of status and count), ``findings`` (per class its title and one dict of
+        texts per finding) and ``claims`` (one dict of texts per claim).
     """
+    from analysis.audit.findings import STRENGTH_TITLES, STRENGTHS
+    from analysis.audit.run import STATUSES
+
     if not len(claims):
         return None
     counts = claims["status"].value_counts()
-    failed = consistency[~consistency["passed"].astype(bool)]
+    order = list(STATUSES) + sorted(set(counts.index) - set(STATUSES))
+    found = findings if findings is not None else pd.DataFrame(columns=["strength"])
     return {
-        "status": [
-            [s, str(int(counts.get(s, 0)))]
-            for s in ("reproduced", "differs", "impossible", "not_recomputable")
-        ],
-        "failed": [
-            {"id": r.id, "check": r.check, "label": r.label, "detail": r.detail, "claims": r.claims}
-            for r in failed.itertuples()
+        "status": [[s, str(int(counts.get(s, 0)))] for s in order] + [["total", str(len(claims))]],
+        "findings": [
+            {
+                "title": STRENGTH_TITLES[strength],
+                "rows": [
+                    {
+                        "id": r.id,
+                        "check": r.check,
+                        "label": r.label,
+                        "detail": r.detail,
+                        "claims": r.claims if r.claims != r.id else "",
+                        "note": r.note,
+                    }
+                    for r in found[found["strength"] == strength].itertuples()
+                ],
+            }
+            for strength in STRENGTHS
         ],
         "claims": [
             {
@@ -711,6 +744,28 @@ def _paper_figures(
     ]
 
 
+def _key_results_view(
+    countries: list[CountryInputs], labels: dict, alphas: dict, alpha: float, decimals: int
+) -> list[dict]:
+    """Per country its name, label and key result sentences (`key_results.key_results`), at the
+    country's own alpha."""
+    return [
+        {
+            "name": c.name,
+            "label": c.label,
+            "sentences": key_results(
+                c.shifts,
+                c.mean_shifts,
+                c.evaluation.get("adjusted", pd.DataFrame()),
+                labels,
+                alphas.get(c.name, alpha),
+                decimals,
+            ),
+        }
+        for c in countries
+    ]
+
+
 def render_report(
     title: str,
     synthetic: bool,
@@ -725,33 +780,30 @@ def render_report(
     decimals: int = DEFAULT_PERCENT_DECIMALS,
     country_alpha: dict[str, float] | None = None,
     statements: pd.DataFrame | None = None,
+    provenance: list[dict] | None = None,
 ) -> str:
     """The report's HTML (templates/report.html.j2).
 
     Parameters
     ----------
-    title : str
-        The page title.
-    synthetic : bool
-        Whether any country's data are synthetic (the banner says so, else names the raw files).
+    title, synthetic : str, bool
+        The page title; whether any country's data are synthetic (the banner says so).
     countries : list of CountryInputs
         Every country's outputs, in config order.
     claims, consistency, statements : pandas.DataFrame
         The audit's claims.csv, consistency.csv and statements.csv (empty without a registry).
     registry : ClaimsRegistry or None
         The claims registry (which figure cell each claim prints).
-    labels : dict
-        Indicator id -> label.
-    alpha : float
-        The significance level of the shifts' star.
-    code_version : str
-        Said at the foot of the page.
-    privacy : str
-        The sentence of `privacy_html`.
+    labels, alpha : dict, float
+        Indicator id -> label; the significance level of the shifts' star.
+    code_version, privacy : str
+        Said at the foot of the page; the sentence of `privacy_html`.
     decimals : int
         Decimals of percentages and changes in points (`percent_decimals` of config/config.yaml).
     country_alpha : dict or None
         Country -> its significance level where a country's `settings:` overrides `alpha`.
+    provenance : list of dict, optional
+        The audit's provenance.json (the tests behind the printed changes, in the findings).
     """
     alphas = country_alpha or {}
     status = dict(zip(claims["id"], claims["status"])) if len(claims) else {}
@@ -767,8 +819,11 @@ def render_report(
             estimates_and_shifts_html(c, labels, alphas.get(c.name, alpha), decimals)
             for c in countries
         ],
-        audit=audit_summary(claims, consistency),
+        audit=audit_summary(
+            claims, consistency, _findings(claims, consistency, registry, provenance)
+        ),
         statements=Markup(statements_section(statements)),
+        key_results=_key_results_view(countries, labels, alphas, alpha, decimals),
     )
 
 
@@ -840,6 +895,13 @@ def _audit_outputs(
     return pd.DataFrame(), pd.DataFrame(), None
 
 
+def _provenance(path: Path) -> list[dict]:
+    """The audit's provenance records (provenance.json), none before the audit has run."""
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
 def _report_title(registry: ClaimsRegistry | None) -> str:
     """The page title: the paper's short title, publisher and year when a registry names it."""
     paper = registry.paper if registry else None
@@ -875,6 +937,7 @@ def build_report(root: Path, out: Path) -> None:
         project.settings.percent_decimals,
         {name: project.settings_for(name).alpha for name in project.countries},
         _optional(root / "reports" / "audit" / "statements.csv"),
+        _provenance(root / "reports" / "audit" / "provenance.json"),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")

@@ -41,7 +41,8 @@ def test_report_is_self_contained(workdir):
         "Figure 2",
         "Figure 3",
         "Shifts",
-        "Internal inconsistencies",
+        "Findings, strongest first",
+        "Dependent on the reconstruction",
         "prov:",
         "shift:rwanda/",
         "est:tajikistan/",
@@ -295,3 +296,62 @@ def test_report_crosstab_shows_s_only_for_suppressed_cells():
         ["<b>B</b>", "0", "0"],
         ["%", "–", "–"],
     ]
+
+
+FIRST_SCREEN = """<script>
+window.addEventListener('load', () => {
+  const first = document.querySelector('ul.key li');
+  const top = first ? Math.round(first.getBoundingClientRect().top) : -1;
+  document.body.setAttribute('data-first-key', top + '/' + window.innerHeight);
+});
+</script></body>"""
+
+
+def _chromium(page: Path, tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
+    """Headless Chromium on `page` with a 1280 x 900 window (a laptop's first screen)."""
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1280,900",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            *options,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium not installed (Debian package `chromium`): first screen not checked",
+)
+def test_the_first_screen_shows_the_key_results(workdir, tmp_path):
+    """A screenshot of the report's first screen (1280 x 900) is drawn, and the first key result
+    sentence starts inside it."""
+    from PIL import Image, ImageStat
+
+    html = _report(workdir).read_text(encoding="utf-8")
+    assert "id=key>Key results</h2>" in html and "<ul class=key>" in html
+    page = tmp_path / "report.html"
+    page.write_text(html.replace("</body>", FIRST_SCREEN, 1), encoding="utf-8")
+    dom = _chromium(page, tmp_path, "--dump-dom")
+    match = re.search(r'data-first-key="(-?\d+)/(\d+)"', dom.stdout)
+    assert match, dom.stderr[-2000:]
+    top, height = map(int, match.groups())
+    assert 0 < top < height - 40  # the first sentence begins on the first screen
+    shot = tmp_path / "first_screen.png"
+    _chromium(page, tmp_path, f"--screenshot={shot}")
+    image = Image.open(shot).convert("L")
+    assert image.size == (1280, 900)
+    assert ImageStat.Stat(image).stddev[0] > 10  # text drawn, not a blank page

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.audit import checks
+from analysis.audit.findings import STRENGTH_TITLES, STRENGTHS, audit_findings
 from analysis.audit.recompute import Recomputer
 from analysis.audit.statements import STATEMENT_COLUMNS, statement_findings
 from analysis.config import check_unique_ids, read_validated
@@ -207,7 +208,15 @@ def _findings_header(result: AuditResult) -> list[str]:
             "> data/raw/README.md), so `reproduced`/`differs` for survey estimates describes the"
             " reconstruction."
         ),
-        "> The findings below use only the paper's own printed numbers and hold whatever the data.",
+        (
+            "> Findings are classed by strength: proven from the printed numbers, conditional on a"
+            " stated reading,"
+        ),
+        (
+            "> or dependent on the reconstruction's assumptions (p-values of the printed changes,"
+            " estimates recomputed"
+        ),
+        "> from the synthetic data): the last class is never proven.",
         "",
     ]
 
@@ -230,96 +239,36 @@ def _status_table(claims: pd.DataFrame) -> list[str]:
     )
 
 
-def _failed_check_items(consistency: pd.DataFrame) -> list[str]:
-    """One finding (unnumbered) per consistency check that fails."""
+def _finding_line(r) -> str:
+    """One finding of findings.md (Markdown-escaped): id, check and label, detail, claims, note."""
     md = markdown_text
-    return [
-        f"**{md(r['id'])}** ({md(r['check'])}, {md(r['label'])}): {md(r['detail'])}. "
-        f"Claims: {md(r['claims'])}." + (f" {md(r['note'])}" if r["note"] else "")
-        for _, r in consistency[~consistency["passed"]].iterrows()
-    ]
+    claims = f" Claims: {md(r.claims)}." if r.claims and r.claims != r.id else ""
+    note = f" {md(r.note)}" if r.note else ""
+    return f"**{md(r.id)}** ({md(r.check)}, {md(r.label)}): {md(r.detail)}{claims}{note}"
 
 
-def _figure_percentage_items(claims: pd.DataFrame) -> list[str]:
-    """One finding (unnumbered) per figure percentage (unit percent) that its own printed counts
-    do not give."""
-    md = markdown_text
-    c = claims
-    fig = c[
-        (c["status"] == "differs")
-        & c["provenance_id"].notna()
-        & c["section"].str.startswith("Figure")
-        & (c["unit"] == "percent")
-    ]
-    return [
-        f"**{md(r['id'])}** (printed percentage vs printed counts, proven):"
-        f" {md(r['section'])} prints {r['printed']:.{int(r['decimals'])}f}% but its own counts"
-        f" give {r['recomputed']:.3f}%."
-        for _, r in fig.iterrows()
-    ]
-
-
-def _granularity_items(claims: pd.DataFrame) -> list[str]:
-    """One finding (unnumbered) per printed value outside figures that no whole count can give."""
-    md = markdown_text
-    c = claims
-    # figure cells print their own counts, so a percentage that misses them is reported above
-    # instead
-    gran = c[
-        c["check"].str.contains("granularity")
-        & c["detail"].str.contains("impossible")
-        & ~c["section"].str.startswith("Figure")
-    ]
-    items = []
-    for _, r in gran.iterrows():
-        label = "proven" if r["status"] == "impossible" else "conditional on no item non-response"
-        text = next(part for part in r["detail"].split(" | ") if "impossible" in part)
-        items.append(f"**{md(r['id'])}** (granularity, {label}): {md(text)}.")
-    return items
-
-
-def _inconsistencies_section(result: AuditResult) -> list[str]:
-    """The 'Internal inconsistencies' section: failed checks, figure percentages and granularity
-    findings, numbered in that order ('None found.' when there are none)."""
-    items = (
-        _failed_check_items(result.consistency)
-        + _figure_percentage_items(result.claims)
-        + _granularity_items(result.claims)
-    )
-    return [
-        "## Internal inconsistencies",
-        "",
-        (
-            "Label: **proven** follows from the printed numbers alone; **conditional** holds under"
-            " the stated reading."
-        ),
-        "",
-    ] + ([f"{n}. {item}" for n, item in enumerate(items, start=1)] or ["None found."])
-
-
-def _printed_changes_section(result: AuditResult) -> list[str]:
-    """The 'Printed changes' section: each shift/change claim with the test behind it (empty when
-    the registry has none)."""
-    md = markdown_text
-    prov = {p["claim_id"]: p for p in result.provenance}
-    changes = [cl for cl in result.registry.claims if cl.recompute.kind in ("shift", "change")]
-    if not changes:
-        return []
+def _findings_section(result: AuditResult) -> list[str]:
+    """The 'Findings, strongest first' section: every finding (`findings.audit_findings`) under its
+    class (proven; conditional; dependent on the reconstruction), numbered throughout."""
+    table = audit_findings(result.claims, result.consistency, result.registry, result.provenance)
     lines = [
-        "",
-        "## Printed changes and the tests behind them",
+        "## Findings, strongest first",
         "",
         (
-            "The paper reports these changes; the pipeline's test of each shift (design from"
-            " config) says:"
+            "**Proven** follows from the paper's printed numbers alone; **conditional** holds"
+            " under the stated reading; findings that **depend on the reconstruction** (tests on"
+            " the synthetic data) are never proven."
         ),
-        "",
     ]
-    for cl in changes:
-        lines.append(
-            f"- **{md(cl.id)}** ({md(cl.section)}, printed {cl.printed:+g} {md(cl.unit)}): "
-            f"{md(prov[cl.id]['method'])}"
-        )
+    number = 0
+    for strength in STRENGTHS:
+        part = table[table["strength"] == strength]
+        lines += ["", f"### {STRENGTH_TITLES[strength]}", ""]
+        if not len(part):
+            lines.append("None found.")
+        for r in part.itertuples():
+            number += 1
+            lines.append(f"{number}. {_finding_line(r)}")
     return lines
 
 
@@ -343,8 +292,7 @@ def render_findings(result: AuditResult) -> str:
     lines = (
         _findings_header(result)
         + _status_table(result.claims)
-        + _inconsistencies_section(result)
-        + _printed_changes_section(result)
+        + _findings_section(result)
         + _holding_checks_section(result.consistency)
         + statement_findings(result.statements)
     )
