@@ -24,7 +24,8 @@ data/processed/<country>/<dataset>.parquet). Columns (`DICTIONARY_COLUMNS`, then
                  are reported in percent 0-100, changes in percentage points); derived variables:
                  the derivation
   in_processed   yes when the column is kept in the processed data, else no (n_valid empty)
-  n_valid        valid values over all waves; n_valid_<wave>: valid values in that wave
+  n_valid        valid values over all waves; n_valid_<wave>: valid values in that wave (empty
+                 for a wave of another dataset)
 """
 
 from __future__ import annotations
