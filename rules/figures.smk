@@ -95,6 +95,7 @@ rule html_report:
         charts=chart_outputs(),
         audit=audit_outputs(),
         statistics=statistics_outputs(),
+        dictionaries=[f"reports/tables/{c}/dictionary.csv" for c in COUNTRIES],
         data=clean_outputs(),
     output:
         report("reports/report.html", category="Report"),
