@@ -30,8 +30,8 @@ from markupsafe import Markup
 from analysis.csv_files import read_output_csv
 from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
 
-from .evaluation_sections import evaluation_sections
 from .dictionary_section import dictionary_section
+from .evaluation_sections import evaluation_sections
 from .scales_section import scales_section
 from .statements_section import statements_section
 from .tables import (

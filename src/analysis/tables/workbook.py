@@ -5,12 +5,13 @@ columns, what and description) and then one sheet per table, in the order given:
 with `csv_files.read_output_csv` (so a text cell is its text, not the `'`-prefixed form the CSV
 holds against spreadsheet formulas), header in row 1, frozen, bold. Every cell equals the CSV's:
 numbers as numbers, text as text (typed as a string even when it starts with `=`, `+`, `-` or
-`@`: Excel never evaluates it, OWASP CSV/formula injection), an empty CSV cell as an empty cell (an infinite number, which Excel cannot hold, as the text
-`inf` or `-inf`).
+`@`: Excel never evaluates it, OWASP CSV/formula injection), an empty CSV cell as an empty cell
+(an infinite number, which Excel cannot hold, as the text `inf` or `-inf`).
 
 Display only (values are never rounded): percent and percentage-point columns (names with
 `percent`, `pct` or ending `_pp`) as 0.0, p-values (`p_value`, `p_holm`, `mid_p`, ...) as 0.000,
-counts (integer columns, and `n`, `k`, `*_n`, ... columns of whole numbers) as 0; column widths from the longest text (8 to 60 characters).
+counts (integer columns, and `n`, `k`, `*_n`, ... columns of whole numbers) as 0; column widths
+from the longest text (8 to 60 characters).
 
 Determinism: the document's created/modified dates are fixed (`FIXED_DATE`) and the zip entries
 are rewritten with one fixed timestamp and fixed permissions, so the same tables give the same
@@ -104,9 +105,7 @@ def _write_sheet(sheet, frame: pd.DataFrame) -> None:
                 cell.number_format = fmt
         texts = [str(column)] + [str(v) for v in values.dropna().tolist()]
         width = max(len(t) for t in texts) + 2
-        sheet.column_dimensions[get_column_letter(j)].width = min(
-            max(width, MIN_WIDTH), MAX_WIDTH
-        )
+        sheet.column_dimensions[get_column_letter(j)].width = min(max(width, MIN_WIDTH), MAX_WIDTH)
     sheet.freeze_panes = "A2"
 
 
@@ -169,7 +168,9 @@ SYNTHETIC_CAVEAT = (
 )
 
 
-def readme_frame(country_label: str, synthetic: bool, stems: list[str], titles: dict) -> pd.DataFrame:
+def readme_frame(
+    country_label: str, synthetic: bool, stems: list[str], titles: dict
+) -> pd.DataFrame:
     """The README sheet: the data caveat, unit conventions and what each sheet holds (`titles`:
     table name -> title of a configured cross-table)."""
     rows = [

@@ -18,9 +18,9 @@ from analysis.cli import main
 from analysis.csv_files import write_csv
 from analysis.tables.workbook import (
     MAX_SHEET_NAME,
-    README_SHEET,
     P_VALUE_FORMAT,
     PERCENT_FORMAT,
+    README_SHEET,
     read_tables,
     readme_frame,
     sheet_names,
