@@ -41,6 +41,8 @@ def _jobs(project):
             ("chart_shifts", {"country": c}),
             ("display_estimates", {"country": c}),
             ("display_shifts", {"country": c}),
+            ("dictionary", {"country": c}),
+            ("workbook", {"country": c}),
         ]
         for t, spec in cfg.tables.items():
             out += [
@@ -110,7 +112,7 @@ def test_indicator_label_changes_charts_and_display_tables_of_its_countries(proj
     assert changed == WHOLE | {
         f"{job}:{c}"
         for c in ind.countries
-        for job in ("chart_shifts", "display_estimates", "display_shifts")
+        for job in ("chart_shifts", "display_estimates", "display_shifts", "dictionary")
     }
 
 
@@ -128,6 +130,7 @@ def test_indicator_definition_changes_cleaning_and_statistics_of_that_country_on
     assert _changed_jobs(project, change) == WHOLE | {
         "clean:rwanda:respondents",
         "statistics:rwanda",
+        "dictionary:rwanda",
     }
 
 
@@ -158,7 +161,7 @@ def test_table_title_changes_its_display_table_only(project):
             title="Figure 1 | *new* <title>"
         ),
     )
-    assert changed == WHOLE | {"display_crosstab:rwanda:figure1_sex_by_age"}
+    assert changed == WHOLE | {"display_crosstab:rwanda:figure1_sex_by_age", "workbook:rwanda"}
 
 
 def test_table_dimension_reruns_the_crosstab_and_the_cleaning_that_checks_it(project):
