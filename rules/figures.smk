@@ -123,6 +123,7 @@ rule manifest:
         + audit_outputs()
         + chart_outputs()
         + display_table_outputs()
+        + workbook_outputs()
         + ["reports/report.html"],
     output:
         "reports/manifest.json",
