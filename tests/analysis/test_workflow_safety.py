@@ -567,6 +567,7 @@ def test_disclosure_mode_reruns_crosstabs_charts_display_tables_and_report(rwand
         "crosstab",
         "chart_table",
         "display_table",
+        "workbook",  # its sheets are the crosstabs
         "html_report",
         "manifest",
     }, jobs
@@ -585,6 +586,7 @@ def test_alpha_reruns_statistics_and_its_dependants_not_the_cleaning(rwanda):
         "power",
         "chart_shifts",
         "display_table",
+        "workbook",
         "html_report",
         "manifest",
     }, jobs
@@ -599,7 +601,7 @@ def test_power_setting_reruns_the_power_table_not_the_statistics(rwanda):
     with changed_file(rwanda / "config/config.yaml", edit_yaml(lambda d: d.update(power=0.9))):
         jobs = planned(rwanda)
     # the report lists every statistics table among its inputs
-    assert set(jobs) == {"power", "html_report", "manifest"}, jobs
+    assert set(jobs) == {"power", "workbook", "html_report", "manifest"}, jobs
     assert jobs["power"] == {"country=rwanda"}
 
 
@@ -611,7 +613,15 @@ def test_indicator_label_reruns_shift_charts_display_tables_and_report_only(rwan
 
     with changed_file(rwanda / "config/indicators.yaml", edit_yaml(relabel)):
         jobs = planned(rwanda)
-    assert set(jobs) == {"chart_shifts", "display_table", "html_report", "manifest"}, jobs
+    # the dictionary defines each indicator by its label; the workbook holds the dictionary
+    assert set(jobs) == {
+        "chart_shifts",
+        "display_table",
+        "dictionary",
+        "workbook",
+        "html_report",
+        "manifest",
+    }, jobs
     assert jobs["display_table"] == {
         "country=rwanda, name=estimates_table",
         "country=rwanda, name=shifts_table",
