@@ -26,5 +26,6 @@ rule all:
         audit_outputs(),
         chart_outputs(),
         display_table_outputs(),
+        workbook_outputs(),
         "reports/report.html",
         "reports/manifest.json",

@@ -105,6 +105,39 @@ def statistics_outputs():
     ]
 
 
+STATISTICS_KINDS = (
+    "estimates",
+    "shifts",
+    "attrition",
+    "trends",
+    "mean_estimates",
+    "mean_shifts",
+    "scales",
+    "power",
+    "did",
+    "comparisons",
+    "adjusted",
+)
+
+
+def workbook_tables(country):
+    """The CSV tables of a country's workbook, one sheet each, in sheet order."""
+    return (
+        [f"reports/tables/{country}/{kind}.csv" for kind in STATISTICS_KINDS]
+        + [f"reports/tables/{country}/{t}.csv" for t in PROJECT.countries[country].tables]
+        + [f"reports/tables/{country}/dictionary.csv"]
+    )
+
+
+def workbook_outputs():
+    """Each country's data dictionary (CSV) and Excel workbook."""
+    return [
+        path
+        for c in COUNTRIES
+        for path in (f"reports/tables/{c}/dictionary.csv", f"reports/tables/{c}/{c}.xlsx")
+    ]
+
+
 def audit_outputs():
     if not PROJECT.settings.claims:
         return []

@@ -95,6 +95,7 @@ rule html_report:
         charts=chart_outputs(),
         audit=audit_outputs(),
         statistics=statistics_outputs(),
+        dictionaries=[f"reports/tables/{c}/dictionary.csv" for c in COUNTRIES],
         data=clean_outputs(),
     output:
         report("reports/report.html", category="Report"),
@@ -122,6 +123,7 @@ rule manifest:
         + audit_outputs()
         + chart_outputs()
         + display_table_outputs()
+        + workbook_outputs()
         + ["reports/report.html"],
     output:
         "reports/manifest.json",

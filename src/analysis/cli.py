@@ -521,6 +521,36 @@ def cmd_new_country(args) -> None:
     )
 
 
+def cmd_dictionary(args) -> None:
+    """reports/tables/<country>/dictionary.csv from the config and the processed data."""
+    import pandas as pd
+
+    from analysis.config import load_project
+    from analysis.tables.dictionary import data_dictionary
+
+    project = load_project(args.root)
+    processed = Path(args.processed)
+    data = {
+        name: pd.read_parquet(processed / f"{name}.parquet")
+        for name in project.countries[args.country].datasets
+        if (processed / f"{name}.parquet").exists()
+    }
+    _write_table(data_dictionary(project, args.country, data), args.out)
+
+
+def cmd_workbook(args) -> None:
+    """reports/tables/<country>/<country>.xlsx: one sheet per CSV table and a README sheet."""
+    from analysis.config import load_project
+    from analysis.tables.workbook import read_tables, readme_frame, write_workbook
+
+    country = load_project(args.root).countries[args.country]
+    tables = read_tables([Path(p) for p in args.tables])
+    titles = {name: table.title for name, table in country.tables.items() if table.title}
+    readme = readme_frame(country.label, country.synthetic_data, list(tables), titles)
+    with atomic_outputs([Path(args.out)]) as (tmp,):
+        write_workbook(tables, tmp, readme)
+
+
 def cmd_manifest(args) -> None:
     import json
 
@@ -576,6 +606,16 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_crosstab)
+    p = sub.add_parser("dictionary", help="data dictionary of a country (CSV)")
+    p.add_argument("--country", required=True)
+    p.add_argument("--processed", required=True, help="the country's data/processed directory")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_dictionary)
+    p = sub.add_parser("workbook", help="Excel workbook of a country's CSV tables")
+    p.add_argument("--country", required=True)
+    p.add_argument("--tables", nargs="+", required=True, help="CSV tables, one sheet each")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_workbook)
 
 
 def _add_manifest_commands(sub: argparse._SubParsersAction) -> None:

@@ -44,6 +44,7 @@ DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS = (
     "display_estimates",
     "display_shifts",
 )
+DICTIONARY, WORKBOOK = "dictionary", "workbook"  # reports/tables/<country>/dictionary.csv, .xlsx
 WHOLE_PROJECT_JOBS = ("audit", "report", "manifest")
 JOBS = (
     CLEAN,
@@ -55,6 +56,8 @@ JOBS = (
     DISPLAY_CROSSTAB,
     DISPLAY_ESTIMATES,
     DISPLAY_SHIFTS,
+    DICTIONARY,
+    WORKBOOK,
     *WHOLE_PROJECT_JOBS,
 )
 CHARTS = (CHART_TABLE, CHART_SHIFTS)
@@ -81,8 +84,9 @@ PROJECT_READERS: dict[str, tuple[str, ...]] = {
 # a country config's top-level keys (its datasets, tables and indicators are sliced below)
 COUNTRY_READERS: dict[str, tuple[str, ...]] = {
     "country": (),  # equals the country's name (a wildcard of every job)
-    "label": (CHART_TABLE, CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
+    "label": (CHART_TABLE, CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS, WORKBOOK),
     "synthetic_data": (
+        WORKBOOK,
         CHART_TABLE,
         CHART_SHIFTS,
         DISPLAY_CROSSTAB,
@@ -96,8 +100,8 @@ COUNTRY_READERS: dict[str, tuple[str, ...]] = {
     ),  # clean: banded and free-text variables used as groups are checked
     "standardise_by": (STATISTICS,),  # adjusted.csv
     "standard_composition": (STATISTICS,),
-    "datasets": (),
-    "tables": (),
+    "datasets": (),  # sliced per dataset below (the dictionary reads every dataset's codebook)
+    "tables": (),  # sliced per table below (the workbook reads every table's title)
     "indicators": (),  # sliced per job below (country indicators are merged)
     # project settings overridden for this country (alpha, min_group_n, multiplicity_family, power,
     # target_change_pp, target_change_sd): read by the jobs that read those settings in config.yaml
@@ -105,40 +109,37 @@ COUNTRY_READERS: dict[str, tuple[str, ...]] = {
 }
 # a dataset of a country config (clean reads all of it, except what only describes it)
 DATASET_READERS: dict[str, tuple[str, ...]] = {
-    "description": CHARTS,
+    "description": CHARTS,  # the dictionary lists the codebook, not the description
     "design": (CLEAN, STATISTICS),
     **{
         key: (CLEAN,)
         for key in (
             "role",
             "record_id",
-            "pii",
-            "sources",
-            "variables",
             "exclusions",
-            "derive",
             "checks",
         )
     },
+    **{key: (CLEAN, DICTIONARY) for key in ("pii", "sources", "variables", "derive")},
 }
 # a crosstab under `tables:`
 TABLE_READERS: dict[str, tuple[str, ...]] = {
     "dataset": (CROSSTAB, CHART_TABLE),
     "chart": (CHART_TABLE,),
-    "title": (DISPLAY_CROSSTAB,),
+    "title": (DISPLAY_CROSSTAB, WORKBOOK),
     "show_percent": (DISPLAY_CROSSTAB,),
     "percent": (CROSSTAB, DISPLAY_CROSSTAB),
     **{key: (CROSSTAB,) for key in ("filter", "rows", "columns", "total_label")},
 }
 # an indicator (config/indicators.yaml merged with the countries' own `indicators:`)
 INDICATOR_READERS: dict[str, tuple[str, ...]] = {
-    "id": (CLEAN, STATISTICS, CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
-    "label": (CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
-    "question": (),
-    "improvement": (STATISTICS,),  # the charts read it from shifts.csv
-    "role": (STATISTICS,),  # the multiplicity family of its tests
+    "id": (CLEAN, STATISTICS, CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS, DICTIONARY),
+    "label": (CHART_SHIFTS, DISPLAY_ESTIMATES, DISPLAY_SHIFTS, DICTIONARY),
+    "question": (DICTIONARY,),
+    "improvement": (STATISTICS, DICTIONARY),  # the charts read it from shifts.csv
+    "role": (STATISTICS, DICTIONARY),  # the multiplicity family of its tests
     "paper_claims": (),
-    "countries": (CLEAN, STATISTICS),  # this country's mapping only
+    "countries": (CLEAN, STATISTICS, DICTIONARY),  # this country's mapping only
 }
 
 
@@ -191,9 +192,28 @@ def config_slice(
             for name, t in cfg.tables.items()
             if t.dataset == dataset
         }
+    out |= _whole_country_slices(cfg, written, job)
     if job != CLEAN or (dataset in cfg.datasets and cfg.datasets[dataset].role == "respondents"):
         out["indicators"] = indicator_slice(documents["indicators"], country, job)
     return out
+
+
+def _whole_country_slices(cfg, written: dict, job: str) -> dict:
+    """What the dictionary reads of every dataset, and the workbook of every table."""
+    if job == DICTIONARY:
+        return {
+            "datasets": {
+                name: _read_by(DATASET_READERS, written["datasets"][name], job)
+                for name in cfg.datasets
+            }
+        }
+    if job == WORKBOOK:
+        return {
+            "tables": {
+                name: _read_by(TABLE_READERS, written["tables"][name], job) for name in cfg.tables
+            }
+        }
+    return {}
 
 
 def indicator_slice(indicators: list[dict], country: str, job: str) -> list[dict]:

@@ -30,6 +30,7 @@ from markupsafe import Markup
 from analysis.csv_files import read_output_csv
 from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
 
+from .dictionary_section import dictionary_section
 from .evaluation_sections import evaluation_sections
 from .key_results import key_results
 from .scales_section import scales_section
@@ -93,6 +94,8 @@ class CountryInputs:
     scales: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     # evaluation tables by name (EVALUATION_TABLES), each empty when not written
     evaluation: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
+    # the data dictionary (dictionary.csv; empty when not given)
+    dictionary: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def _parts():
@@ -460,6 +463,7 @@ def country_section(
         "scales": Markup(scales_section(c.scales, labels)),
         "families": holm_families_text(c.shifts, c.mean_shifts),
         "evaluation": Markup(evaluation_sections(c.evaluation, labels, alpha, decimals)),
+        "dictionary": Markup(dictionary_section(c.name, c.dictionary)),
     }
 
 
@@ -864,6 +868,7 @@ def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
         _optional(tables_dir / "mean_shifts.csv", {"from_wave": str, "to_wave": str}),
         _optional(tables_dir / "scales.csv", {"wave": str}),
         {name: _optional(tables_dir / f"{name}.csv", WAVE_TEXT) for name in EVALUATION_TABLES},
+        dictionary=_optional(tables_dir / "dictionary.csv"),
     )
 
 

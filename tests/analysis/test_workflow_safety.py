@@ -41,6 +41,8 @@ def _jobs(project):
             ("chart_shifts", {"country": c}),
             ("display_estimates", {"country": c}),
             ("display_shifts", {"country": c}),
+            ("dictionary", {"country": c}),
+            ("workbook", {"country": c}),
         ]
         for t, spec in cfg.tables.items():
             out += [
@@ -110,7 +112,7 @@ def test_indicator_label_changes_charts_and_display_tables_of_its_countries(proj
     assert changed == WHOLE | {
         f"{job}:{c}"
         for c in ind.countries
-        for job in ("chart_shifts", "display_estimates", "display_shifts")
+        for job in ("chart_shifts", "display_estimates", "display_shifts", "dictionary")
     }
 
 
@@ -128,6 +130,7 @@ def test_indicator_definition_changes_cleaning_and_statistics_of_that_country_on
     assert _changed_jobs(project, change) == WHOLE | {
         "clean:rwanda:respondents",
         "statistics:rwanda",
+        "dictionary:rwanda",
     }
 
 
@@ -158,7 +161,7 @@ def test_table_title_changes_its_display_table_only(project):
             title="Figure 1 | *new* <title>"
         ),
     )
-    assert changed == WHOLE | {"display_crosstab:rwanda:figure1_sex_by_age"}
+    assert changed == WHOLE | {"display_crosstab:rwanda:figure1_sex_by_age", "workbook:rwanda"}
 
 
 def test_table_dimension_reruns_the_crosstab_and_the_cleaning_that_checks_it(project):
@@ -564,6 +567,7 @@ def test_disclosure_mode_reruns_crosstabs_charts_display_tables_and_report(rwand
         "crosstab",
         "chart_table",
         "display_table",
+        "workbook",  # its sheets are the crosstabs
         "html_report",
         "manifest",
     }, jobs
@@ -582,6 +586,7 @@ def test_alpha_reruns_statistics_and_its_dependants_not_the_cleaning(rwanda):
         "power",
         "chart_shifts",
         "display_table",
+        "workbook",
         "html_report",
         "manifest",
     }, jobs
@@ -596,7 +601,7 @@ def test_power_setting_reruns_the_power_table_not_the_statistics(rwanda):
     with changed_file(rwanda / "config/config.yaml", edit_yaml(lambda d: d.update(power=0.9))):
         jobs = planned(rwanda)
     # the report lists every statistics table among its inputs
-    assert set(jobs) == {"power", "html_report", "manifest"}, jobs
+    assert set(jobs) == {"power", "workbook", "html_report", "manifest"}, jobs
     assert jobs["power"] == {"country=rwanda"}
 
 
@@ -608,7 +613,15 @@ def test_indicator_label_reruns_shift_charts_display_tables_and_report_only(rwan
 
     with changed_file(rwanda / "config/indicators.yaml", edit_yaml(relabel)):
         jobs = planned(rwanda)
-    assert set(jobs) == {"chart_shifts", "display_table", "html_report", "manifest"}, jobs
+    # the dictionary defines each indicator by its label; the workbook holds the dictionary
+    assert set(jobs) == {
+        "chart_shifts",
+        "display_table",
+        "dictionary",
+        "workbook",
+        "html_report",
+        "manifest",
+    }, jobs
     assert jobs["display_table"] == {
         "country=rwanda, name=estimates_table",
         "country=rwanda, name=shifts_table",
