@@ -30,6 +30,7 @@ LOCK_DIR = Path(".snakemake") / "locks"
 TEMP_DIRS = ("data/processed", "reports", "config", ".snakemake/peace-of-mind")
 # `python -m <module>` of a pipeline job (a process that writes outputs)
 JOB_MODULES = {"analysis", "analysis.audit", "figures", "figures.tables", "figures.report"}
+QUIET = ("rules", "host")  # Snakemake's --quiet categories for `make report`
 LOCKED = "Directory cannot be locked"  # Snakemake's message when another run holds the lock
 
 
@@ -146,6 +147,10 @@ def snakemake_command(targets: list[str], cores: str, extra: list[str] | None = 
         "--cores",
         str(cores),
         "--rerun-incomplete",
+        # the log: one progress line per finished job ("N of M steps (P%) done"), a job's message
+        # when it fails, no block of input/output paths per job and no host line
+        "--quiet",
+        *QUIET,
         *(extra or []),
         "--",
         *targets,
@@ -219,6 +224,10 @@ def run_pipeline(
         )
     if returncode != 0 and failed.jobs:
         sys.stderr.write(failed.summary() + "\n")
+    if returncode == 0 and not targets:
+        from analysis.run_summary import write_run_summary
+
+        print(write_run_summary(root), end="", flush=True)
     return exit_status(returncode, internal)
 
 
