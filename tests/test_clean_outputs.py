@@ -29,7 +29,9 @@ INPUTS = ["data/raw/land/base.sav", "config/config.yaml", "config/countries/land
 
 def pipeline_outputs() -> list[str]:
     """Every output path the rules name, with each wildcard replaced by `w`."""
-    texts = [(ROOT / "Snakefile").read_text()] + [p.read_text() for p in sorted((ROOT / "rules").glob("*.smk"))]
+    texts = [(ROOT / "Snakefile").read_text()] + [
+        p.read_text() for p in sorted((ROOT / "rules").glob("*.smk"))
+    ]
     paths = {WILDCARD.sub("w", m) for t in texts for m in QUOTED_PATH.findall(t)}
     paths = {p for p in paths if not p.endswith("/")}  # a folder prefix (f-string), not a file
     return sorted(paths) + ALSO_WRITTEN

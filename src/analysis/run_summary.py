@@ -36,7 +36,8 @@ def _is_true(values: pd.Series) -> pd.Series:
 
 
 def _waves(accounting: pd.DataFrame | None) -> str:
-    """'respondents: baseline 442, endline 404; 11 rows excluded' (kept rows per dataset and wave)."""
+    """Kept rows per dataset and wave, and rows excluded:
+    'respondents: baseline n=442, endline n=404; 11 rows excluded'."""
     if accounting is None:
         return "row accounting missing"
     kept = pd.to_numeric(accounting["kept"])
@@ -82,7 +83,9 @@ def country_lines(root: Path, country: str) -> list[str]:
     tables = root / "reports" / "tables" / country
     estimates = [_read(tables / n) for n in ("estimates.csv", "mean_estimates.csv")]
     indicators = {i for f in estimates if f is not None for i in f["indicator"]}
-    shifts = [f for f in (_read(tables / n) for n in ("shifts.csv", "mean_shifts.csv")) if f is not None]
+    shifts = [
+        f for f in (_read(tables / n) for n in ("shifts.csv", "mean_shifts.csv")) if f is not None
+    ]
     log = _read(processed / "cleaning_log.csv")
     warnings = "missing" if log is None else str(int((log["severity"] == "warning").sum()))
     return [

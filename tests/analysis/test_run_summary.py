@@ -17,15 +17,17 @@ def _write(root: Path, rel: str, rows: list[dict]) -> None:
 
 
 def _outputs(root: Path) -> None:
+    columns = ["dataset", "source_file", "wave", "raw_rows", "kept", "excluded"]
+    accounting = [
+        ("respondents", "a.sav", "baseline", 10, 8, 2),
+        ("respondents", "b.sav", "endline", 9, 9, 0),
+        ("register", "c.csv", "q", 5, 4, 1),
+    ]
     _write(
         root,
         "data/processed/land/row_accounting.csv",
-        [
-            {"dataset": "respondents", "source_file": "a.sav", "wave": "baseline", "raw_rows": 10, "kept": 8, "excluded": 2},
-            {"dataset": "respondents", "source_file": "b.sav", "wave": "endline", "raw_rows": 9, "kept": 9, "excluded": 0},
-            {"dataset": "register", "source_file": "c.csv", "wave": "q", "raw_rows": 5, "kept": 4, "excluded": 1},
-        ],
-    )  # fmt: skip
+        [dict(zip(columns, row, strict=True)) for row in accounting],
+    )
     _write(
         root,
         "data/processed/land/cleaning_log.csv",
@@ -46,9 +48,21 @@ def _outputs(root: Path) -> None:
             {"significant_holm": "", "composition_flag": ""},  # not estimable: not tested
         ],
     )
-    _write(root, "reports/tables/land/mean_shifts.csv", [{"significant_holm": "True", "composition_flag": ""}])
-    _write(root, "reports/tables/land/fig.csv", [{"n": 3, "suppressed": "True"}, {"n": 9, "suppressed": "False"}])
-    _write(root, "reports/audit/claims.csv", [{"status": "reproduced"}, {"status": "differs"}, {"status": "reproduced"}])
+    _write(
+        root,
+        "reports/tables/land/mean_shifts.csv",
+        [{"significant_holm": "True", "composition_flag": ""}],
+    )
+    _write(
+        root,
+        "reports/tables/land/fig.csv",
+        [{"n": 3, "suppressed": "True"}, {"n": 9, "suppressed": "False"}],
+    )
+    _write(
+        root,
+        "reports/audit/claims.csv",
+        [{"status": "reproduced"}, {"status": "differs"}, {"status": "reproduced"}],
+    )
     _write(root, "reports/audit/statements.csv", [{"status": "supported"}])
     (root / "reports/report.html").write_text("<html></html>")
 
@@ -61,7 +75,8 @@ def test_summary_counts_every_part(tmp_path):
         "report: reports/report.html",
         "land",
         "  kept per wave: respondents: baseline n=8, endline n=9; register: q n=4; 3 rows excluded",
-        "  indicators: 3; changes significant after Holm: 2 of 3 tested; composition-flagged changes: 1",
+        "  indicators: 3; changes significant after Holm: 2 of 3 tested;"
+        " composition-flagged changes: 1",
         "  cleaning warnings (rows kept with a flag): 2; suppressed crosstab cells: 1",
         "audit claims by status: differs 1, reproduced 2",
         "audit statements by status: supported 1",
@@ -94,3 +109,12 @@ def test_clean_job_log_line_counts_kept_and_excluded():
     line = accounting_message("land", "respondents", accounting)
     assert line.startswith("land/respondents: 19 rows read, 17 kept, 2 excluded")
     assert "a.sav (baseline): 10 read, 8 kept, 2 excluded" in line
+
+
+def test_snakemake_runs_quiet_with_one_line_per_job_and_extra_options_after():
+    from analysis.runner import snakemake_command
+
+    command = snakemake_command(["all"], "2", ["--dry-run"])
+    quiet = command.index("--quiet")
+    assert command[quiet + 1 : quiet + 3] == ["rules", "host"]
+    assert command[quiet + 3 :] == ["--dry-run", "--", "all"]

@@ -42,9 +42,9 @@ def find_claims(claims: pd.DataFrame, query: str) -> pd.DataFrame:
     (thousands separators and a trailing % are ignored), else by case-insensitive substring of the
     quote or the id (text cells as read, '' for empty)."""
     text = query.strip()
-    by_text = claims["quote"].str.contains(text, case=False, regex=False) | claims["id"].str.contains(
-        text, case=False, regex=False
-    )
+    by_text = claims["quote"].str.contains(text, case=False, regex=False) | claims[
+        "id"
+    ].str.contains(text, case=False, regex=False)
     number = text.replace(",", "").rstrip("%").strip()
     try:
         value = float(number)

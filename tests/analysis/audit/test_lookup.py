@@ -1,4 +1,5 @@
-"""`python -m analysis.audit list` / `find` and the origin lines of `show` (analysis.audit.lookup)."""
+"""`python -m analysis.audit list` / `find` and the origin lines of `show`
+(analysis.audit.lookup)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ CLAIMS = pd.DataFrame(
     {
         "id": ["s1_share", "s1_count", "s2_quote", "s3_large"],
         "section": ["3.1", "3.1", "3.2", "2.1"],
-        "quote": ["from 43.4% to 59.4%", "404 questionnaires", "Most Felt SAFE", "over 1,000,000 dead"],
+        "quote": [
+            "from 43.4% to 59.4%",
+            "404 questionnaires",
+            "Most Felt SAFE",
+            "over 1,000,000 dead",
+        ],
         "unit": ["percent", "count", "", "count"],
         "printed": ["43.4", "404", "", "1000000"],
         "decimals": ["1", "0", "", "0"],
@@ -41,7 +47,7 @@ def test_find_by_value_within_rounding_and_by_quote():
 
 
 @given(
-    printed=st.integers(min_value=-10**6, max_value=10**6),
+    printed=st.integers(min_value=-(10**6), max_value=10**6),
     decimals=st.integers(min_value=0, max_value=3),
     offset=st.floats(min_value=-0.49, max_value=0.49),
 )
@@ -65,7 +71,10 @@ def test_cli_list_and_find_read_the_audit(tmp_path, capsys):
     assert main(["--root", str(tmp_path), "list"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == len(CLAIMS)
     assert main(["--root", str(tmp_path), "find", "404"]) == 0
-    assert capsys.readouterr().out.splitlines() == [list_lines(CLAIMS.iloc[[1]])[0], '    "404 questionnaires"']
+    assert capsys.readouterr().out.splitlines() == [
+        list_lines(CLAIMS.iloc[[1]])[0],
+        '    "404 questionnaires"',
+    ]
 
 
 def test_cli_without_an_audit_says_how_to_make_one(tmp_path, capsys):
@@ -75,7 +84,10 @@ def test_cli_without_an_audit_says_how_to_make_one(tmp_path, capsys):
 
 def test_claim_indicator_from_its_recompute_spec():
     spec = SimpleNamespace(indicator="trust", country="land")
-    assert claim_indicator(SimpleNamespace(recompute=SimpleNamespace(estimate=spec))) == ("trust", "land")
+    assert claim_indicator(SimpleNamespace(recompute=SimpleNamespace(estimate=spec))) == (
+        "trust",
+        "land",
+    )
     assert claim_indicator(SimpleNamespace(recompute=None)) == (None, None)
 
 
@@ -93,13 +105,20 @@ def test_origin_names_raw_files_exclusions_and_indicator(tmp_path):
         countries={"land": SimpleNamespace(model_dump=lambda **_: {"variable": "q7"})},
     )
     project = SimpleNamespace(
-        countries={"land": SimpleNamespace(datasets={"respondents": dataset})}, indicators=[indicator]
+        countries={"land": SimpleNamespace(datasets={"respondents": dataset})},
+        indicators=[indicator],
     )
     (tmp_path / "data/processed/land").mkdir(parents=True)
     pd.DataFrame(
-        {"dataset": ["respondents"] * 3 + ["register"], "wave": ["baseline"] * 4, "rule": ["dup", "dup", "no_consent", "dup"]}
+        {
+            "dataset": ["respondents"] * 3 + ["register"],
+            "wave": ["baseline"] * 4,
+            "rule": ["dup", "dup", "no_consent", "dup"],
+        }
     ).to_csv(tmp_path / "data/processed/land/exclusions.csv", index=False)
-    claim = SimpleNamespace(recompute=SimpleNamespace(estimate=SimpleNamespace(indicator="trust", country="land")))
+    claim = SimpleNamespace(
+        recompute=SimpleNamespace(estimate=SimpleNamespace(indicator="trust", country="land"))
+    )
     inputs = [{"path": "data/processed/land/respondents.parquet", "sha256": "0"}]
     assert [line.split() for line in origin_lines(project, tmp_path, inputs, claim)] == [
         ["raw", "file", "data/raw/land/base.sav", "(wave", "baseline,", "spss)"],
