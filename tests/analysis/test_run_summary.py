@@ -118,3 +118,28 @@ def test_snakemake_runs_quiet_with_one_line_per_job_and_extra_options_after():
     quiet = command.index("--quiet")
     assert command[quiet + 1 : quiet + 3] == ["rules", "host"]
     assert command[quiet + 3 :] == ["--dry-run", "--", "all"]
+
+
+def test_progress_is_one_line_per_finished_job_and_errors_pass():
+    from analysis.runner import Progress
+
+    snakemake_stderr = [
+        "Building DAG of jobs...",
+        "Provided cores: 2",
+        "Job stats:",
+        "Select jobs to execute...",
+        "Execute 2 jobs...",
+        "[Thu Dec  3 07:24:55 2026]",
+        "Finished jobid: 3 (Rule: clean_dataset)",
+        "2 of 38 steps (5%) done",
+        "Error in rule statistics:",
+        "    log: logs/land/statistics.log (check log file(s) for error details)",
+    ]
+    progress = Progress()
+    shown = [progress.shown(line + "\n") for line in snakemake_stderr]
+    assert [s for s in shown if s is not None] == [
+        "Job stats:\n",
+        "2 of 38 steps (5%) done: clean_dataset\n",
+        "Error in rule statistics:\n",
+        "    log: logs/land/statistics.log (check log file(s) for error details)\n",
+    ]
