@@ -130,6 +130,23 @@ def cmd_clean(args) -> None:
     ]
     with atomic_outputs(finals) as tmp:
         write_clean_outputs(result, *tmp)
+    print(accounting_message(args.country, args.dataset, result.accounting), file=sys.stderr)
+
+
+def accounting_message(country: str, dataset: str, accounting) -> str:
+    """The clean job's log line (stderr, logs/<country>/clean_<dataset>.log): rows read, kept and
+    excluded, in total and per source file (counts of rows, from the row accounting)."""
+    totals = accounting[["raw_rows", "kept", "excluded"]].sum()
+    files = "; ".join(
+        f"{f} ({w}): {r} read, {k} kept, {e} excluded"
+        for f, w, r, k, e in accounting[
+            ["source_file", "wave", "raw_rows", "kept", "excluded"]
+        ].itertuples(index=False)
+    )
+    return (
+        f"{country}/{dataset}: {int(totals['raw_rows'])} rows read, {int(totals['kept'])} kept,"
+        f" {int(totals['excluded'])} excluded (data/processed/{country}/exclusions.csv) -- {files}"
+    )
 
 
 def cmd_combine_logs(args) -> None:

@@ -19,6 +19,7 @@ when a job reported an INTERNAL ERROR (a bug); 2 for any other failure (bad inpu
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,6 +31,7 @@ LOCK_DIR = Path(".snakemake") / "locks"
 TEMP_DIRS = ("data/processed", "reports", "config", ".snakemake/peace-of-mind")
 # `python -m <module>` of a pipeline job (a process that writes outputs)
 JOB_MODULES = {"analysis", "analysis.audit", "figures", "figures.tables", "figures.report"}
+QUIET = ("rules", "host")  # Snakemake's --quiet categories for `make report`
 LOCKED = "Directory cannot be locked"  # Snakemake's message when another run holds the lock
 
 
@@ -146,6 +148,10 @@ def snakemake_command(targets: list[str], cores: str, extra: list[str] | None = 
         "--cores",
         str(cores),
         "--rerun-incomplete",
+        # the log: one progress line per finished job ("N of M steps (P%) done"), a job's message
+        # when it fails, no block of input/output paths per job and no host line
+        "--quiet",
+        *QUIET,
         *(extra or []),
         "--",
         *targets,
@@ -196,14 +202,17 @@ def run_pipeline(
     previous = signal.signal(signal.SIGTERM, forward)
     internal = locked = False
     failed = FailedJobs()
+    progress = Progress()
     assert proc.stderr is not None  # stderr=PIPE
     try:
         for line in proc.stderr:
             internal = internal or "INTERNAL ERROR" in line
             locked = locked or LOCKED in line
             failed.read(line)
-            sys.stderr.write(line)
-            sys.stderr.flush()
+            shown = progress.shown(line)
+            if shown is not None:
+                sys.stderr.write(shown)
+                sys.stderr.flush()
         returncode = proc.wait()
     except KeyboardInterrupt:  # Ctrl-C reached Snakemake too (same process group): let it clean up
         proc.wait()
@@ -219,7 +228,43 @@ def run_pipeline(
         )
     if returncode != 0 and failed.jobs:
         sys.stderr.write(failed.summary() + "\n")
+    if returncode == 0 and not targets:
+        from analysis.run_summary import write_run_summary
+
+        print(write_run_summary(root), end="", flush=True)
     return exit_status(returncode, internal)
+
+
+class Progress:
+    """Snakemake's scheduler messages reduced to one line per finished job, "12 of 38 steps (32%)
+    done: statistics" (its timestamp, "Finished jobid" and "Select/Execute jobs" lines and the
+    start-up notes are dropped); every other line (the job table, errors) passes unchanged."""
+
+    DROPPED = re.compile(
+        r"^(Select jobs to execute\.\.\.|Execute \d+ jobs\.\.\."
+        r"|\[\w{3} \w{3} +\d+ [\d:]+ \d{4}\]"
+        r"|Assuming unrestricted shared filesystem usage\.|Building DAG of jobs\.\.\."
+        r"|Using shell: .*|Provided cores: \d+|Rules claiming more threads will be scaled down\."
+        r"|Conda environments: .*)$"
+    )
+    FINISHED = re.compile(r"^Finished jobid: \d+ \(Rule: (?P<rule>[^)]+)\)$")
+    STEPS = re.compile(r"^\d+ of \d+ steps \(\d+%\) done$")
+
+    def __init__(self):
+        self._rule = ""
+
+    def shown(self, line: str) -> str | None:
+        """The text to show for one line of Snakemake's stderr (None: nothing)."""
+        text = line.rstrip("\n")
+        finished = self.FINISHED.match(text)
+        if finished:
+            self._rule = finished["rule"]
+            return None
+        if self.DROPPED.match(text):
+            return None
+        if self.STEPS.match(text) and self._rule:
+            return f"{text}: {self._rule}\n"
+        return line
 
 
 class FailedJobs:

@@ -4,10 +4,10 @@ and audit.
 Sections: what the data are (with the synthetic-reconstruction caveat) and how they were cleaned;
 the paper's Figures 1-3; per country the design, every estimate and shift with its test; the audit
 summary and findings. Beside every number stands its claim id (cells the paper prints) or its
-provenance id (`est:`/`shift:` rows), so any value can be traced with
-`python -m analysis.audit show`. Per country, the cleaning section counts the rows excluded by each
-rule, the rows kept with a flag by each warning rule of the cleaning log, and the values changed by
-each cleaning rule. The markup is in templates/report.html.j2 (the page) and
+provenance id (`est:`/`shift:` rows), so any value can be traced with `make trace ID=<claim id>`
+(`.venv/bin/python -m analysis.audit show`). Per country, the cleaning section counts the rows
+excluded by each rule, the rows kept with a flag by each warning rule of the cleaning log, and the
+values changed by each cleaning rule. The markup is in templates/report.html.j2 (the page) and
 templates/report_parts.html.j2 (its tables and sections); this module prepares their data. Every
 text from config or data is HTML-escaped as the templates write it (autoescape, with `html.escape`'s
 entities, quotes included); the CSVs are read with `read_output_csv`. Empty cells follow the display

@@ -1,10 +1,13 @@
 """`python -m analysis.audit run` builds reports/audit/ (with statements.csv, the paper's words
 checked, when a statement register is configured); `python -m analysis.audit show <claim_id>`
-explains one claim.
+explains one claim; `list` prints every claim (id, section, printed value, status); `find <value or
+quote>` the claims whose printed value equals the value within rounding or whose quote contains the
+text (case-insensitive).
 
 `show` prints the claim as registered, the recomputed value and status, every check, and the
 provenance record: input files with SHA-256, filters, n and k, method, implementing function and
-code version.
+code version; then its origin: the raw files the inputs were cleaned from, the rows each exclusion
+rule removed and the indicator's definition.
 """
 
 from __future__ import annotations
@@ -44,12 +47,49 @@ def cmd_run(args) -> None:
         write_audit(result, *tmp)
 
 
+def _claims(args):
+    """reports/audit/claims.csv as text cells ('' for empty), in registry order."""
+    claims_path = args.root / args.out_dir / "claims.csv"
+    if not claims_path.exists():
+        raise InputError("no audit yet", file=str(claims_path), fix="run `make report` first")
+    return read_output_csv(claims_path, dtype=str).fillna("")
+
+
+def cmd_list(args) -> None:
+    from analysis.audit.lookup import list_lines
+
+    print("\n".join(list_lines(_claims(args))))
+
+
+def cmd_find(args) -> None:
+    from analysis.audit.lookup import find_claims, list_lines
+
+    found = find_claims(_claims(args), args.query)
+    if found.empty:
+        print(f"no claim printed as {args.query!r} or quoting it")
+        return
+    for line, quote in zip(list_lines(found), found["quote"]):
+        print(f'{line}\n    "{quote}"')
+
+
+def _origin(args, prov: dict) -> list[str]:
+    """Raw files, exclusions and indicator definition of the claim (empty without a config)."""
+    from analysis.audit.lookup import origin_lines
+    from analysis.audit.run import load_registry
+    from analysis.config import load_project
+
+    project = load_project(args.root)
+    if not project.settings.claims:
+        return []
+    registry = load_registry(args.root / project.settings.claims, args.root)
+    claim = next((c for c in registry.claims if c.id == args.claim_id), None)
+    return origin_lines(project, args.root, prov.get("inputs", []), claim)
+
+
 def cmd_show(args) -> None:
     out = args.root / args.out_dir
     claims_path, prov_path = out / "claims.csv", out / "provenance.json"
-    if not claims_path.exists():
-        raise InputError("no audit yet", file=str(claims_path), fix="run `make report` first")
-    claims = read_output_csv(claims_path, dtype=str, keep_default_na=False).set_index("id")
+    claims = _claims(args).set_index("id")
     if args.claim_id not in claims.index:
         near = [i for i in claims.index if args.claim_id.split("_")[0] in i][:8]
         raise InputError(
@@ -79,6 +119,10 @@ def cmd_show(args) -> None:
             print(f"  {key:<13} {prov[key]}")
     for item in prov.get("inputs", []):
         print(f"  input         {item['path']}  sha256 {item['sha256']}")
+    origin = _origin(args, prov)
+    if origin:
+        print("origin")
+        print("\n".join(origin))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("show")
     p.add_argument("claim_id")
     p.set_defaults(func=cmd_show)
+    sub.add_parser("list", help="every claim: id, section, printed, status").set_defaults(
+        func=cmd_list
+    )
+    p = sub.add_parser("find", help="claims printed as a value (within rounding) or quoting a text")
+    p.add_argument("query")
+    p.set_defaults(func=cmd_find)
     args = parser.parse_args(argv)
     return run_guarded(args.func, args)
 
