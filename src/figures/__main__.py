@@ -344,7 +344,9 @@ def _shift_chart(chart: str, args, data: dict, project: Project, source: str, ti
     from . import charts
     from .paging import chart_indicators
 
-    configured = chart_indicators(project, args.country) if args.country in project.countries else []
+    configured = (
+        chart_indicators(project, args.country) if args.country in project.countries else []
+    )
     data, suffix = _page_of(data, configured, args.page)
     title = title + suffix
     if args.page > 1 and all(t.empty for t in data.values()):

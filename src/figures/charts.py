@@ -798,8 +798,8 @@ def _dumbbell_note(
     }.get(_design_of(shifts) or "", "")
     return (
         f"Points: percent of respondents, with {ci_level(alpha)} CIs ({_ci_methods(estimates)});"
-        f" n = respondents answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to {w_to}; solid arrows:"
-        f" change significant after Holm adjustment{tests}."
+        f" n = respondents answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to"
+        f" {w_to}; solid arrows: change significant after Holm adjustment{tests}."
         + _not_estimable_note(no_interval, "the estimates table")
     )
 
@@ -909,7 +909,9 @@ def build_dumbbell(
         title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves",
         handles=_dumbbell_handles(w_from, w_to, seen, alpha),
     )
-    add_source_note(fig, source, note=_dumbbell_note(estimates, shifts, (w_from, w_to), no_interval, alpha))
+    add_source_note(
+        fig, source, note=_dumbbell_note(estimates, shifts, (w_from, w_to), no_interval, alpha)
+    )
     _fit_panel_titles(fig, panels)
     return fig
 
@@ -1129,7 +1131,8 @@ def _build_one_wave(
         source,
         note=(
             f"Points: percent of respondents, with {ci_level(alpha)} CIs ({_ci_methods(est)});"
-            f" n = respondents answering. The data have one wave ({wave}), so there is no change to show."
+            f" n = respondents answering. The data have one wave ({wave}), so there is no"
+            " change to show."
         )
         + _not_estimable_note(no_interval, "the estimates table"),
     )
@@ -1420,7 +1423,9 @@ def significance_handles(alpha: float = DEFAULT_ALPHA) -> list[Line2D]:
     common = dict(ls="", marker="o", ms=6.5, mew=1.4, color=grey, mec=grey)
     return [
         Line2D([], [], color=grey, lw=1.4, label=f"Bar: unadjusted {ci_level(alpha)} CI"),
-        Line2D([], [], mfc=grey, label=f"Filled: Holm-adjusted p < {proportion_text(alpha)}", **common),
+        Line2D(
+            [], [], mfc=grey, label=f"Filled: Holm-adjusted p < {proportion_text(alpha)}", **common
+        ),
         Line2D([], [], mfc="white", label="Hollow: not significant", **common),
     ]
 

@@ -2,7 +2,8 @@
 
 The page count is known before the pipeline runs (from the config: the share indicators a country
 measures), so the workflow can name every page as an output (rules/common.smk `chart_outputs`).
-Page 1 keeps the chart's own name (`forest.png`); later pages are `forest_p2.png`, `forest_p3.png`...
+Page 1 keeps the chart's own name (`forest.png`); later pages are `forest_p2.png`,
+`forest_p3.png`...
 Indicators go to pages in configured order (config/indicators.yaml, then the country's own).
 """
 

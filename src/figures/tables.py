@@ -55,7 +55,9 @@ def group_name(value) -> str:
     if ":" in text and " - " in text:
         head, _, body = text.partition(":")
         a, _, b = body.partition(" - ")
-        return f"{head}: {SEX_NAMES.get(a.strip(), a.strip())} - {SEX_NAMES.get(b.strip(), b.strip())}"
+        return (
+            f"{head}: {SEX_NAMES.get(a.strip(), a.strip())} - {SEX_NAMES.get(b.strip(), b.strip())}"
+        )
     return text
 
 

@@ -73,7 +73,7 @@ def test_cli_page_cuts_the_tables_to_its_indicators_in_configured_order():
     assert _page_of({"shifts.csv": _shift_rows(["a"])}, ["a"], 1)[1] == ""  # one page: no suffix
 
 
-# --- vocabulary and catch-all groups ----------------------------------------------------------------
+# --- vocabulary and catch-all groups --------------------------------------------------------------
 def test_one_vocabulary_for_charts_and_tables():
     assert charts.GROUP_NAMES == {"All": "All respondents", "Female": "Women", "Male": "Men"}
     assert {k: charts.GROUP_NAMES[k] for k in SEX_NAMES} == SEX_NAMES
@@ -93,7 +93,7 @@ def test_crosstab_shows_women_and_men_and_other_last_before_total():
     assert other_last(["other", "b", "Total", "a"]) == ["b", "a", "other", "Total"]
 
 
-# --- the forest legend and the CI level -------------------------------------------------------------
+# --- the forest legend and the CI level -----------------------------------------------------------
 @pytest.mark.parametrize(("alpha", "level"), [(0.05, "95%"), (0.1, "90%"), (0.005, "99.5%")])
 def test_interval_level_follows_alpha(alpha, level):
     assert ci_level(alpha) == level
