@@ -1430,6 +1430,13 @@ def significance_handles(alpha: float = DEFAULT_ALPHA) -> list[Line2D]:
     ]
 
 
+def _interval_methods(rows: pd.DataFrame) -> str:
+    """The rows' interval methods (`ci_method`), each once, comma-separated; '' without them."""
+    if "ci_method" not in rows:
+        return ""
+    return ", ".join(_ordered_unique(rows["ci_method"].dropna().astype(str)))
+
+
 def _forest_note(
     s: pd.DataFrame,
     rows: list[pd.Series],
@@ -1442,12 +1449,7 @@ def _forest_note(
     """The note under the forest plot: what points and bars are, the n, the interaction rows,
     significance and what was not estimable."""
     w_from, w_to = waves
-    main = s[s["kind"] != "interaction"]
-    methods = (
-        ", ".join(_ordered_unique(main["ci_method"].dropna().astype(str)))
-        if "ci_method" in s
-        else ""
-    )
+    methods = _interval_methods(s[s["kind"] != "interaction"])
     note = (
         f"Points: {w_to} {MINUS} {w_from} in percentage points; bars: unadjusted"
         f" {ci_level(alpha)} CI ({methods})."
@@ -1464,11 +1466,7 @@ def _forest_note(
         note += f" n = respondents at {w_from} {ARROW} {w_to}."
     inter = s[s["kind"] == "interaction"]
     if len(inter):
-        imethods = (
-            ", ".join(_ordered_unique(inter["ci_method"].dropna().astype(str)))
-            if "ci_method" in s
-            else ""
-        )
+        imethods = _interval_methods(inter)
         note += f" 'Women {MINUS} Men' rows: the women's change minus the men's change" + (
             f" ({imethods} CI)." if imethods else "."
         )
