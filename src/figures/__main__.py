@@ -354,7 +354,7 @@ def _shift_chart(chart: str, args, data: dict, project: Project, source: str, ti
             args.out_stem,
             source,
             title=title,
-            reason="none of this page's indicators is in the tables (see estimates.csv)",
+            reason="none of this page's indicators is in the tables (measured in two waves)",
         )
     labels, settings = project.indicator_labels(), project.settings_for(args.country)
     if chart == "dumbbell":
