@@ -14,6 +14,7 @@ from analysis.config import load_project  # noqa: E402
 from analysis.errors import InputError  # noqa: E402
 from analysis.resources import source_processes  # noqa: E402
 from analysis.workflow import config_digest, display_job, raw_digest  # noqa: E402
+from figures.paging import page_stems  # noqa: E402
 
 try:
     PROJECT = load_project(Path(workflow.basedir))
@@ -158,7 +159,8 @@ def chart_outputs():
     for c in COUNTRIES:
         tables = PROJECT.countries[c].tables
         out += [f"reports/figures/{c}/{t}.png" for t, spec in tables.items() if spec.chart]
-        out += [f"reports/figures/{c}/{chart}.png" for chart in ("dumbbell", "forest")]
+        # the shift charts' pages: at most 10 indicators a page, counted from the config
+        out += [f"reports/figures/{c}/{stem}.png" for stem in page_stems(PROJECT, c)]
     return out
 
 

@@ -23,6 +23,8 @@ Options
                        through a shell: the pipeline passes only the country and table names.
   --source TEXT        the whole source line instead
   --title TEXT         chart title (default: built from the chart and the country)
+  --page K             dumbbell and forest: draw page K (at most 10 indicators a page, in
+                       configured order; default 1); the title ends "(page K of N)"
 
 Dumbbell and forest take from the project: the indicator labels (config/indicators.yaml merged with
 the countries' own `indicators:`), the significance level `alpha` and `percent_decimals`
@@ -86,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
         help="what the data are, for the source line (default: from the config)",
     )
     p.add_argument("--title", default=None)
+    p.add_argument(
+        "--page",
+        default=1,
+        type=int,
+        help="dumbbell and forest: the page to draw (at most 10 indicators a page; default 1)",
+    )
     return p
 
 
@@ -309,7 +317,46 @@ def run(args) -> list[Path]:
             f"ERROR: no project config in {args.root} to take indicator labels, alpha and "
             "percent_decimals from; fix: run from the repository root, or pass --root"
         )
-    labels, settings = project.get().indicator_labels(), project.get().settings_for(country)
+    return _shift_chart(chart, args, data, project.get(), source, title)
+
+
+def _page_of(tables: dict, indicators: list[str], page: int) -> tuple[dict, str]:
+    """The tables cut to the indicators of page `page` (configured order; an indicator the config
+    does not have goes after those it has, in the table's order) and the title's page suffix
+    (' (page 2 of 3)'; '' for a chart of one page)."""
+    from .paging import INDICATORS_PER_PAGE, indicators_on_page, page_count
+
+    seen = [i for t in tables.values() for i in t["indicator"].dropna().astype(str).unique()]
+    order = list(dict.fromkeys(indicators + [i for i in seen if i not in indicators]))
+    pages = page_count(len(order), INDICATORS_PER_PAGE)
+    if page < 1 or page > pages:
+        raise CliError(
+            f"ERROR: --page {page} but the chart has {pages} page(s) of at most"
+            f" {INDICATORS_PER_PAGE} indicators; fix: use --page 1 to {pages}"
+        )
+    keep = set(indicators_on_page(order, page))
+    cut = {name: t[t["indicator"].astype(str).isin(keep)] for name, t in tables.items()}
+    return cut, (f" (page {page} of {pages})" if pages > 1 else "")
+
+
+def _shift_chart(chart: str, args, data: dict, project: Project, source: str, title: str):
+    """The dumbbell or forest chart of page `args.page` (at most 10 indicators a page)."""
+    from . import charts
+    from .paging import chart_indicators
+
+    configured = (
+        chart_indicators(project, args.country) if args.country in project.countries else []
+    )
+    data, suffix = _page_of(data, configured, args.page)
+    title = title + suffix
+    if args.page > 1 and all(t.empty for t in data.values()):
+        return charts.empty_page(
+            args.out_stem,
+            source,
+            title=title,
+            reason="none of this page's indicators is in the tables (measured in two waves)",
+        )
+    labels, settings = project.indicator_labels(), project.settings_for(args.country)
     if chart == "dumbbell":
         return charts.dumbbell(
             data["estimates.csv"],

@@ -36,10 +36,10 @@ from .style import (
     new_figure,
     save_figure,
 )
-from .tables import COMPOSITION_MARK
+from .tables import COMPOSITION_MARK, SEX_NAMES, ci_level, group_name, is_other
 
 TOTAL = "Total"
-GROUP_NAMES = {"All": "All respondents", "Female": "Women", "Male": "Men"}
+GROUP_NAMES = {"All": "All respondents", **SEX_NAMES}  # the tables' SEX_NAMES, one vocabulary
 GROUP_COLOURS = {"All": style.ALL, "Female": style.WOMEN, "Male": style.MEN}
 GROUP_MARKERS = {"All": "o", "Female": "s", "Male": "^"}
 INTERACTION_MARKER = "D"
@@ -164,7 +164,7 @@ def _pyramid_sides(
 ) -> tuple[pd.DataFrame, str, str, list, dict]:
     """The Figure 1 crosstab of counts, its two sex rows (left, right), its age bands and each
     sex's total count (the table's Total column, else the sum over the bands)."""
-    wide = _pivot_counts(fig1_table)
+    wide = _pivot_counts(fig1_table).rename(index=group_name)  # Women, Men
     sexes = [r for r in wide.index if r != TOTAL]
     bands = [c for c in wide.columns if c != TOTAL]
     if len(sexes) != 2 or not bands:
@@ -281,9 +281,9 @@ def _groups_by_total(wide: pd.DataFrame) -> tuple[list, list, pd.Series, dict]:
     totals = (
         wide.loc[groups, TOTAL] if TOTAL in wide.columns else wide.loc[groups, sexes].sum(axis=1)
     )
-    order = sorted(
-        range(len(groups)), key=lambda i: (-np.nan_to_num(totals.iloc[i]), i)
-    )  # stable for ties
+    order = sorted(  # catch-all groups ("Other (specify)") last; stable for ties
+        range(len(groups)), key=lambda i: (is_other(groups[i]), -np.nan_to_num(totals.iloc[i]), i)
+    )
     groups = [groups[i] for i in order]
     sex_totals = {
         s: wide.loc[TOTAL, s] if TOTAL in wide.index else wide.loc[groups, s].sum() for s in sexes
@@ -317,7 +317,7 @@ def build_social_groups_by_sex(
     """Horizontal bars per social group, sorted by total (largest on top), women and men side by
     side."""
     _require(fig2_table, ["row", "column", "n"], "Figure 2 table")
-    wide = _pivot_counts(fig2_table)
+    wide = _pivot_counts(fig2_table).rename(columns=group_name)  # Women, Men
     groups, sexes, totals, sex_totals = _groups_by_total(wide)
     grand = np.nansum(list(sex_totals.values()))
 
@@ -341,7 +341,8 @@ def build_social_groups_by_sex(
         fig,
         source,
         note=(
-            "Groups sorted by total (n in brackets); bars show numbers of respondents; "
+            "Groups sorted by total (n in brackets), catch-all groups (Other) last; bars show"
+            " numbers of respondents; "
             "zero means nobody of that sex in the group."
         )
         + _suppression_note(fig2_table),
@@ -757,7 +758,7 @@ def _dumbbell_handles(w_from: str, w_to: str, seen: set[str], alpha: float) -> l
             mfc="white",
             mew=1.4,
             ms=5.5,
-            label=f"{_wave_title(w_from)} (95% CI)",
+            label=f"{_wave_title(w_from)} ({ci_level(alpha)} CI)",
         ),
         Line2D(
             [],
@@ -766,7 +767,7 @@ def _dumbbell_handles(w_from: str, w_to: str, seen: set[str], alpha: float) -> l
             ls="-",
             color=style.ENDLINE,
             ms=5.5,
-            label=f"{_wave_title(w_to)} (95% CI)",
+            label=f"{_wave_title(w_to)} ({ci_level(alpha)} CI)",
         ),
     ]
     grey = style.OKABE_ITO["grey"]
@@ -784,16 +785,21 @@ def _dumbbell_handles(w_from: str, w_to: str, seen: set[str], alpha: float) -> l
 
 
 def _dumbbell_note(
-    estimates: pd.DataFrame, shifts: pd.DataFrame | None, w_from: str, w_to: str, no_interval: int
+    estimates: pd.DataFrame,
+    shifts: pd.DataFrame | None,
+    waves: tuple[str, str],
+    no_interval: int,
+    alpha: float = DEFAULT_ALPHA,
 ) -> str:
+    w_from, w_to = waves
     tests = {
         "panel": " (paired tests on respondents matched across waves)",
         "independent": " (tests for independent samples)",
     }.get(_design_of(shifts) or "", "")
     return (
-        f"Points: percent of respondents, with 95% CIs ({_ci_methods(estimates)}); n = respondents"
-        f" answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to {w_to}; solid arrows:"
-        f" change significant after Holm adjustment{tests}."
+        f"Points: percent of respondents, with {ci_level(alpha)} CIs ({_ci_methods(estimates)});"
+        f" n = respondents answering at {w_from} {ARROW} {w_to}. Arrows run from {w_from} to"
+        f" {w_to}; solid arrows: change significant after Holm adjustment{tests}."
         + _not_estimable_note(no_interval, "the estimates table")
     )
 
@@ -878,10 +884,10 @@ def build_dumbbell(
     est = _overall_and_sex(estimates)
     waves = _ordered_unique(est["wave"])
     if len(waves) >= 3:
-        return _build_waves(est, waves, source, labels, shifts, title=title)
+        return _build_waves(est, waves, source, labels, shifts, title=title, alpha=alpha)
     compared = _compared_waves(est, shifts)
     if len(compared) == 1:
-        return _build_one_wave(est, compared[0], source, labels, shifts, title=title)
+        return _build_one_wave(est, compared[0], source, labels, shifts, title=title, alpha=alpha)
     w_from, w_to = compared
     both = _both_waves(est, w_from, w_to)
     status = _shift_status(shifts)
@@ -903,7 +909,9 @@ def build_dumbbell(
         title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves",
         handles=_dumbbell_handles(w_from, w_to, seen, alpha),
     )
-    add_source_note(fig, source, note=_dumbbell_note(estimates, shifts, w_from, w_to, no_interval))
+    add_source_note(
+        fig, source, note=_dumbbell_note(estimates, shifts, (w_from, w_to), no_interval, alpha)
+    )
     _fit_panel_titles(fig, panels)
     return fig
 
@@ -958,6 +966,7 @@ def _build_waves(
     shifts: pd.DataFrame | None,
     *,
     title: str | None = None,
+    alpha: float = DEFAULT_ALPHA,
 ) -> Figure:
     """The dumbbell chart of three or more waves: a line chart per indicator, every wave's percent
     (x, in the configured order) with its 95% CI, overall and for women and men."""
@@ -990,7 +999,8 @@ def _build_waves(
         fig,
         source,
         note=(
-            f"Points: percent of respondents in each wave, with 95% CIs ({_ci_methods(est)}); waves"
+            f"Points: percent of respondents in each wave, with {ci_level(alpha)} CIs"
+            f" ({_ci_methods(est)}); waves"
             f" in the configured order ({', '.join(waves)}). Changes between waves and their tests"
             " are in the forest plot and the shifts table; linear trends in trends.csv."
         )
@@ -1068,7 +1078,7 @@ def _draw_one_wave_panels(
     return no_interval
 
 
-def _one_wave_handles(wave: str) -> list[Line2D]:
+def _one_wave_handles(wave: str, alpha: float = DEFAULT_ALPHA) -> list[Line2D]:
     """The legend of the one-wave chart: the wave's point with its 95% CI."""
     return [
         Line2D(
@@ -1078,7 +1088,7 @@ def _one_wave_handles(wave: str) -> list[Line2D]:
             ls="-",
             color=style.ENDLINE,
             ms=5.5,
-            label=f"{_wave_title(wave)} (95% CI)",
+            label=f"{_wave_title(wave)} ({ci_level(alpha)} CI)",
         )
     ]
 
@@ -1091,6 +1101,7 @@ def _build_one_wave(
     shifts: pd.DataFrame | None,
     *,
     title: str | None = None,
+    alpha: float = DEFAULT_ALPHA,
 ) -> Figure:
     """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no
     arrows."""
@@ -1113,14 +1124,15 @@ def _build_one_wave(
     add_header(
         fig,
         title or f"Indicators in {wave} (one wave: no change to show)",
-        handles=_one_wave_handles(wave),
+        handles=_one_wave_handles(wave, alpha),
     )
     add_source_note(
         fig,
         source,
         note=(
-            f"Points: percent of respondents, with 95% CIs ({_ci_methods(est)}); n = respondents"
-            f" answering. The data have one wave ({wave}), so there is no change to show."
+            f"Points: percent of respondents, with {ci_level(alpha)} CIs ({_ci_methods(est)});"
+            f" n = respondents answering. The data have one wave ({wave}), so there is no"
+            " change to show."
         )
         + _not_estimable_note(no_interval, "the estimates table"),
     )
@@ -1146,7 +1158,12 @@ def dumbbell(
 
 # --- forest plot of shifts ------------------------------------------------------------------------
 FOREST_RANK = {"All": 0, "Female": 1, "Male": 2, "interaction": 3}  # row order within an indicator
-CHANGE_HEAD, P_HEAD = "Change (95% CI)", "Holm p"  # the text columns right of the plot
+P_HEAD = "Holm p"  # the p column right of the plot (the change column: `change_head`)
+
+
+def change_head(alpha: float = DEFAULT_ALPHA) -> str:
+    """The heading of the change column right of the forest plot: 'Change (95% CI)'."""
+    return f"Change ({ci_level(alpha)} CI)"
 
 
 def _fmt_p(p) -> str:
@@ -1266,11 +1283,13 @@ def _change_text(r: pd.Series, decimals: int) -> str:
     )
 
 
-def _forest_columns(fig: Figure, changes: list[str], ps: list[str]) -> tuple[float, float]:
+def _forest_columns(
+    fig: Figure, changes: list[str], ps: list[str], head: str
+) -> tuple[float, float]:
     """Offsets (inches right of the Axes) of the change column's left edge and the p column's right
     edge, measured from their widest entry."""
     col1 = 0.15
-    w1 = _text_width_in(fig, [CHANGE_HEAD, *changes], fontsize=style.SMALL_SIZE, fontweight="bold")
+    w1 = _text_width_in(fig, [head, *changes], fontsize=style.SMALL_SIZE, fontweight="bold")
     w2 = _text_width_in(fig, [P_HEAD, *ps], fontsize=style.SMALL_SIZE, fontweight="bold")
     return col1, col1 + w1 + 0.15 + w2
 
@@ -1326,7 +1345,7 @@ def _draw_forest_row(
 
 
 def _forest_panel(
-    ax, ys, ticks: list[str], limits: tuple[float, float], cols: tuple[float, float] | None
+    ax, ys, ticks: list[str], limits: tuple[float, float], cols: tuple | None
 ) -> None:
     """A panel's y labels, limits, zero line and grid; `cols`: the column headings, over the first
     panel."""
@@ -1339,7 +1358,7 @@ def _forest_panel(
         ax.text(
             1,
             1.0,
-            CHANGE_HEAD,
+            cols[2],
             transform=_right_of(ax, cols[0], ax.transAxes),
             ha="left",
             va="bottom",
@@ -1393,28 +1412,29 @@ def _forest_handles(kinds: list[str], alpha: float) -> list[Line2D]:
                 label=name,
             )
         )
-    return handles + [
+    return handles + significance_handles(alpha)
+
+
+def significance_handles(alpha: float = DEFAULT_ALPHA) -> list[Line2D]:
+    """The forest legend's significance entries: a neutral grey marker, filled (Holm-adjusted p <
+    `alpha`) and hollow (not significant), so neither looks like a group's marker; then the bar,
+    an interval at the 1 - `alpha` level not adjusted for multiple tests."""
+    grey = style.OKABE_ITO["grey"]
+    common = dict(ls="", marker="o", ms=6.5, mew=1.4, color=grey, mec=grey)
+    return [
+        Line2D([], [], color=grey, lw=1.4, label=f"Bar: unadjusted {ci_level(alpha)} CI"),
         Line2D(
-            [],
-            [],
-            ls="",
-            marker="o",
-            ms=6.5,
-            color=style.TEXT,
-            label=f"Holm-adjusted p < {proportion_text(alpha)}",
+            [], [], mfc=grey, label=f"Filled: Holm-adjusted p < {proportion_text(alpha)}", **common
         ),
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker="o",
-            ms=6.5,
-            color=style.TEXT,
-            mfc="white",
-            mew=1.4,
-            label="Not significant (hollow)",
-        ),
+        Line2D([], [], mfc="white", label="Hollow: not significant", **common),
     ]
+
+
+def _interval_methods(rows: pd.DataFrame) -> str:
+    """The rows' interval methods (`ci_method`), each once, comma-separated; '' without them."""
+    if "ci_method" not in rows:
+        return ""
+    return ", ".join(_ordered_unique(rows["ci_method"].dropna().astype(str)))
 
 
 def _forest_note(
@@ -1429,13 +1449,11 @@ def _forest_note(
     """The note under the forest plot: what points and bars are, the n, the interaction rows,
     significance and what was not estimable."""
     w_from, w_to = waves
-    main = s[s["kind"] != "interaction"]
-    methods = (
-        ", ".join(_ordered_unique(main["ci_method"].dropna().astype(str)))
-        if "ci_method" in s
-        else ""
+    methods = _interval_methods(s[s["kind"] != "interaction"])
+    note = (
+        f"Points: {w_to} {MINUS} {w_from} in percentage points; bars: unadjusted"
+        f" {ci_level(alpha)} CI ({methods})."
     )
-    note = f"Points: {w_to} {MINUS} {w_from} in percentage points; bars: 95% CI ({methods})."
     if common_n is not None:
         note += f" n = {_n_text(*common_n, design).removeprefix('n = ')} for every row" + (
             " (respondents matched across waves, paired tests)."
@@ -1448,17 +1466,14 @@ def _forest_note(
         note += f" n = respondents at {w_from} {ARROW} {w_to}."
     inter = s[s["kind"] == "interaction"]
     if len(inter):
-        imethods = (
-            ", ".join(_ordered_unique(inter["ci_method"].dropna().astype(str)))
-            if "ci_method" in s
-            else ""
-        )
+        imethods = _interval_methods(inter)
         note += f" 'Women {MINUS} Men' rows: the women's change minus the men's change" + (
             f" ({imethods} CI)." if imethods else "."
         )
     note += (
-        f" Filled markers and bold p: Holm-adjusted p < {proportion_text(alpha)}; "
-        "hollow markers: not significant."
+        f" Filled markers and bold p: Holm-adjusted p < {proportion_text(alpha)}; hollow"
+        " markers: not significant. The bars are not adjusted for multiple tests, so a bar that"
+        " misses zero can belong to a hollow marker."
     )
     if any(_composition_flagged(r) for r in rows):
         note += (
@@ -1528,12 +1543,14 @@ def _draw_forest(
     ticks: list[str],
     limits: tuple[float, float],
     percent_decimals: int,
+    alpha: float = DEFAULT_ALPHA,
 ) -> None:
     """Draw every panel's rows with, right of the plot, the change (percentage points,
     `percent_decimals` decimals, with its 95% CI) and Holm p columns."""
     changes = [_change_text(r, percent_decimals) for r in rows]
     ps = [_fmt_p(r.get("p_holm")) for r in rows]
-    cols = _forest_columns(fig, changes, ps)
+    head = change_head(alpha)
+    cols = (*_forest_columns(fig, changes, ps, head), head)
     _draw_forest_panels(panels, list(zip(rows, ticks, changes, ps)), limits, cols)
 
 
@@ -1585,7 +1602,7 @@ def build_forest_plot(
     fig = new_figure(style.FIG_WIDTH, _height_for(blocks, sum(t.count("\n") + 1 for t in ticks)))
     limits = _forest_limits(s)
     panels = _panels(fig, blocks)
-    _draw_forest(fig, panels, rows, ticks, limits, percent_decimals)
+    _draw_forest(fig, panels, rows, ticks, limits, percent_decimals, alpha)
     several = _comparison_names(s).nunique() > 1  # 3+ waves: a block per comparison
     axis_waves = ("earlier wave", "later wave") if several else (w_from, w_to)
     _forest_x_axis(panels[-1][0], limits, *axis_waves)
@@ -1628,6 +1645,12 @@ def _build_no_shifts(source: str, *, title: str | None = None, reason: str | Non
     add_header(fig, title or "Change between waves")
     add_source_note(fig, source)
     return fig
+
+
+def empty_page(out_stem: Path, source: str, *, title: str, reason: str) -> list[Path]:
+    """A chart page without rows (its indicators are not in the tables): a figure that says why
+    -> [<out_stem>.png, <out_stem>.svg]."""
+    return _draw(_build_no_shifts, out_stem, source, title=title, reason=reason)
 
 
 def _tick_step(span: float) -> float:

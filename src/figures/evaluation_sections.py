@@ -22,6 +22,7 @@ import pandas as pd
 from .tables import (
     COMPOSITION_MARK,
     DEFAULT_PERCENT_DECIMALS,
+    group_name,
     interval,
     note_texts,
     num,
@@ -73,7 +74,7 @@ def _pair_row(r, labels, alpha: float, decimals: int) -> list[str]:
     return [
         _label(labels, r.indicator),
         wave_text(r.wave),
-        f"{r.group_a} vs {r.group_b}",
+        f"{group_name(r.group_a)} vs {group_name(r.group_b)}",
         " vs ".join(_value(v, r.measure, decimals) for v in (r.estimate_a, r.estimate_b)),
         f"{_difference(r, alpha, decimals)} {_unit(r)}".strip(),
         interval(r.ci_low, r.ci_high, " to ", d),
@@ -97,8 +98,8 @@ def _levels_text(pairs: pd.DataFrame, measure: str, decimals: int) -> str:
         return "–"
     low, high = levels.loc[levels["value"].idxmin()], levels.loc[levels["value"].idxmax()]
     return (
-        f"{low.group} {_value(low.value, measure, decimals)} to "
-        f"{high.group} {_value(high.value, measure, decimals)}"
+        f"{group_name(low.group)} {_value(low.value, measure, decimals)} to "
+        f"{group_name(high.group)} {_value(high.value, measure, decimals)}"
     )
 
 

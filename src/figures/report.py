@@ -28,21 +28,30 @@ import pandas as pd
 from markupsafe import Markup
 
 from analysis.csv_files import read_output_csv
-from analysis.model import DEFAULT_PERCENT_DECIMALS, ClaimsRegistry, Country, Project
+from analysis.model import (
+    DEFAULT_PERCENT_DECIMALS,
+    ClaimsRegistry,
+    Country,
+    Project,
+    proportion_text,
+)
 
 from .dictionary_section import dictionary_section
 from .evaluation_sections import evaluation_sections
 from .key_results import key_results
+from .paging import SHIFT_CHARTS, parse_page_stem
 from .scales_section import scales_section
 from .statements_section import statements_section
 from .tables import (
     MISSING,
     PUBLISHED,
     SUPPRESSED,
+    ci_level,
     column_headers,
     compared_waves,
     count_cell,
     estimate_waves,
+    group_name,
     interval,
     no_shifts_text,
     note_texts,
@@ -112,6 +121,50 @@ def _p(p) -> str:
 def _figure(path: Path, alt: str) -> dict:
     """A chart embedded in the page: its PNG as base64 and its alt text (also the caption)."""
     return {"alt": alt, "data": base64.b64encode(path.read_bytes()).decode("ascii")}
+
+
+def _shift_chart_what(chart: str, waves: list[str], by_sex: bool, alpha: float) -> str:
+    """What a shift chart shows, for its caption: the measure, the waves, the groups and the
+    intervals (the configured level, 1 - `alpha`)."""
+    groups = ", overall and for women and men" if by_sex else ", all respondents"
+    if chart == "dumbbell":
+        if len(waves) >= 3:
+            at = f"in each wave ({waves[0]} to {waves[-1]})"
+        else:
+            at = "at " + " and ".join(waves) if waves else "in each wave"
+        return f"percent of respondents per indicator {at}{groups}, with {ci_level(alpha)} CIs"
+    span = (
+        f"from {waves[0]} to {waves[-1]}"
+        if len(waves) == 2
+        else f"between the waves ({waves[0]} to {waves[-1]})"
+        if waves
+        else "between waves"
+    )
+    return (
+        f"change {span} in percentage points{groups}, with unadjusted {ci_level(alpha)} CIs;"
+        f" filled markers: Holm-adjusted p < {proportion_text(alpha)}"
+    )
+
+
+def shift_chart_figures(c: CountryInputs, alpha: float) -> list[dict]:
+    """Every page of a country's dumbbell and forest charts (dumbbell first, pages in order), each
+    with a caption that says what it shows ("Rwanda: change from baseline to endline in percentage
+    points, overall and for women and men, ... (page 1 of 2)")."""
+    pages = sorted(
+        (SHIFT_CHARTS.index(hit[0]), hit[1], stem)
+        for stem in c.charts
+        if (hit := parse_page_stem(stem)) is not None
+    )
+    waves = estimate_waves(c.estimates)
+    by_sex = "group_var" in c.estimates and bool((c.estimates["group_var"] == "sex").any())
+    figures = []
+    for chart_index, page, stem in pages:
+        chart = SHIFT_CHARTS[chart_index]
+        of = sum(1 for i, _, _ in pages if i == chart_index)
+        suffix = f" (page {page} of {of})" if of > 1 else ""
+        what = _shift_chart_what(chart, waves, by_sex, alpha)
+        figures.append(_figure(c.charts[stem], f"{c.label}: {what}{suffix}"))
+    return figures
 
 
 def _cell_claims(registry: ClaimsRegistry | None) -> dict[tuple, str]:
@@ -230,7 +283,7 @@ def estimates_table(
         {
             "label": labels.get(r.indicator, r.indicator),
             "id": f"est:{country}/{r.indicator}/{wave_text(r.wave)}/{r.group}",
-            "group": r.group,
+            "group": group_name(r.group),
             "wave": wave_text(r.wave),
             "n": str(r.n),
             "percent": pct(r.percent, decimals),
@@ -274,7 +327,9 @@ def shifts_table(
         {
             "label": labels.get(r.indicator, r.indicator),
             "id": f"shift:{country}/{r.indicator}/{r.group}",
-            "group": f"{r.group} ({_comparison_text(r)})" if several else r.group,
+            "group": (
+                f"{group_name(r.group)} ({_comparison_text(r)})" if several else group_name(r.group)
+            ),
             "baseline": pct(r.from_pct, decimals),
             "endline": pct(r.to_pct, decimals),
             "change": num(r.diff_pp, decimals),
@@ -336,7 +391,7 @@ def trends_table(
         {
             "label": labels.get(r.indicator, r.indicator),
             "id": f"trend:{country}/{r.indicator}/{r.group}",
-            "group": r.group,
+            "group": group_name(r.group),
             "unit": "pp" if r.measure == "share" else units.get(r.indicator, "units"),
             "slope": num(r.slope, decimals),
             "mark": m.strip(),
@@ -449,11 +504,7 @@ def country_section(
         "design": c.design,
         "alpha": alpha,
         "one_wave": len(waves) == 1,
-        "charts": [
-            _figure(c.charts[chart], f"{c.label}: {chart}")
-            for chart in ("dumbbell", "forest")
-            if chart in c.charts
-        ],
+        "charts": shift_chart_figures(c, alpha),
         "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
         "no_shifts": "" if has_shifts else no_shifts_text(waves),
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),

@@ -34,6 +34,44 @@ from analysis.model import DEFAULT_ALPHA, DEFAULT_PERCENT_DECIMALS, proportion_t
 from analysis.tables.rounding import round_half_up
 
 JOIN = " | "
+# how a sex group of the data is shown in every table and chart (the CSV outputs keep the data's
+# values); charts.GROUP_NAMES adds "All respondents"
+SEX_NAMES = {"Female": "Women", "Male": "Men"}
+OTHER_PREFIX = "other"  # "Other", "Other (specify)": shown after every real group
+
+
+def ci_level(alpha: float = DEFAULT_ALPHA) -> str:
+    """The confidence level of the pipeline's intervals (1 - alpha, config `alpha`) as text: '95%'
+    for alpha 0.05, '90%' for 0.1."""
+    return f"{round(100 * (1 - alpha), 6):g}%"
+
+
+def group_name(value) -> str:
+    """A group as displayed: 'Female' -> 'Women', 'Male' -> 'Men', 'sex: Female - Male' ->
+    'sex: Women - Men'; any other value as written."""
+    text = str(value)
+    if text in SEX_NAMES:
+        return SEX_NAMES[text]
+    if ":" in text and " - " in text:
+        head, _, body = text.partition(":")
+        a, _, b = body.partition(" - ")
+        return (
+            f"{head}: {SEX_NAMES.get(a.strip(), a.strip())} - {SEX_NAMES.get(b.strip(), b.strip())}"
+        )
+    return text
+
+
+def is_other(name) -> bool:
+    """Whether a group is a catch-all ('Other', 'Other (specify)', 'other: ...'), shown last."""
+    return str(name).strip().lower().startswith(OTHER_PREFIX)
+
+
+def other_last(names: list) -> list:
+    """`names` in their order, the catch-all groups (`is_other`) moved after the real groups and
+    before a 'Total'."""
+    total = [n for n in names if str(n) == "Total"]
+    rest = [n for n in names if str(n) != "Total"]
+    return [n for n in rest if not is_other(n)] + [n for n in rest if is_other(n)] + total
 
 
 @dataclass
@@ -327,13 +365,17 @@ def crosstab_display(
     """A paper-style crosstab: for each row a count line and, beneath it, a percent line
     (`percent_decimals` decimals); with two or more column variables (`column_vars`), the first
     one's categories span the others. A suppressed cell reads "s"; a percent that does not exist (a
-    line whose total is 0) reads "–"."""
-    rows = list(dict.fromkeys(tidy["row"]))
+    line whose total is 0) reads "–". Groups are shown as `group_name` says (Women, Men), catch-all
+    rows and columns ('Other (specify)') after the real ones (`other_last`)."""
+    rows = other_last(list(dict.fromkeys(tidy["row"])))
     cols = list(dict.fromkeys(tidy["column"]))
+    cols = other_last(cols) if len(column_vars or []) < 2 else cols  # spanned columns stay together
     grids = _crosstab_grids(tidy, rows, cols)
     body = pd.DataFrame(_crosstab_records(grids, rows, cols, show_percent, percent_decimals))
     body = body[["measure", "row"] + cols] if show_percent else body[["row"] + cols]
     spanners, labels = _column_spanners(tidy, cols, column_vars)
+    body["row"] = body["row"].map(group_name)
+    body = body.rename(columns={c: group_name(c) for c in cols if c not in labels})
     return DisplayTable(
         table_id,
         title,
@@ -374,6 +416,7 @@ def estimates_display(
     headings = [f"{wave_title(w)} % (95% CI)" for w in waves]
     if len(set(headings)) < len(headings):  # waves differing only in case ("a", "A"): as configured
         headings = [f"{w} % (95% CI)" for w in waves]
+    wide["group"] = wide["group"].map(group_name)
     body = wide.rename(columns={"group": "Group", **dict(zip(waves, headings))})
     return DisplayTable(
         table_id,
@@ -455,7 +498,7 @@ def _shifts_body(
     return pd.DataFrame(
         {
             "indicator": s["indicator"].map(lambda i: labels.get(i, i)),
-            "Group": [f"{g}{m}" for g, m in zip(s["group"], marks.marks)],
+            "Group": [f"{group_name(g)}{m}" for g, m in zip(s["group"], marks.marks)],
             "Baseline": [pct(x, d) for x in s["from_pct"]],
             "Endline": [pct(x, d) for x in s["to_pct"]],
             "Change, pp (95% CI)": [

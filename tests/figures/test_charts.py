@@ -467,8 +467,11 @@ def test_social_groups_sorted_by_total_with_counts(fig2):
     ax = fig.axes[0]
     ticks = [(t.get_position()[1], unwrap(t.get_text())) for t in ax.get_yticklabels()]
     top_to_bottom = [label for _, label in sorted(ticks, reverse=True)]
-    expected = sorted(FIG2_COUNTS, key=lambda g: -sum(FIG2_COUNTS[g]))
+    expected = sorted(  # by total, the catch-all "Other (specify)" last
+        FIG2_COUNTS, key=lambda g: (g.startswith("Other"), -sum(FIG2_COUNTS[g]))
+    )
     assert [lab.rsplit(" (n = ", 1)[0] for lab in top_to_bottom] == expected
+    assert expected[-1] == "Other (specify)"
     assert all(
         lab.endswith(f"(n = {sum(FIG2_COUNTS[g])})") for lab, g in zip(top_to_bottom, expected)
     )
@@ -558,7 +561,7 @@ def test_forest_marks_exactly_the_holm_significant_rows(shifts):
         assert filled == bool(r.significant_holm), f"{r.indicator}/{r.group}"
         assert x == pytest.approx(r.diff_pp)
     legend_texts = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
-    assert "Holm-adjusted p < 0.05" in legend_texts
+    assert "Filled: Holm-adjusted p < 0.05" in legend_texts
     assert any("Women − Men" in t for t in legend_texts)
     assert fig.axes[-1].get_xlabel() == "Change, endline − baseline (percentage points)"
     for ax in fig.axes:
@@ -653,7 +656,7 @@ def test_design_is_never_parsed_from_the_old_text_column(
 @pytest.mark.parametrize("alpha, text", [(0.1, "0.1"), (0.01, "0.01"), (0.005, "0.005")])
 def test_legends_and_notes_name_the_significance_level(estimates, shifts, alpha, text):
     forest = build(charts.build_forest_plot, shifts, SOURCE, LABELS, alpha=alpha)
-    assert f"Holm-adjusted p < {text}" in legend_texts(forest)
+    assert f"Filled: Holm-adjusted p < {text}" in legend_texts(forest)
     assert f"Filled markers and bold p: Holm-adjusted p < {text};" in note_text(forest)
     dumbbell = build(charts.build_dumbbell, estimates, shifts, SOURCE, LABELS, alpha=alpha)
     assert f"Change: Holm-adjusted p < {text}" in legend_texts(dumbbell)
@@ -665,7 +668,7 @@ def test_default_significance_level_is_the_models(shifts):
     from analysis.model import DEFAULT_ALPHA, proportion_text
 
     assert proportion_text(DEFAULT_ALPHA) == "0.05"
-    assert "Holm-adjusted p < 0.05" in legend_texts(
+    assert "Filled: Holm-adjusted p < 0.05" in legend_texts(
         build(charts.build_forest_plot, shifts, SOURCE, LABELS)
     )
 

@@ -185,14 +185,14 @@ def test_estimates_display_not_estimable_cell_reads_dash_with_the_note_escaped()
         estimates_frame(), LABELS, "x_estimates", "T", ["Percent of valid answers."]
     )
     md = table.to_markdown()
-    male = [c for c in md_cells(md) if c[0] == "Male"]
+    male = [c for c in md_cells(md) if c[0] == "Men"]  # Female/Male shown as Women/Men
     assert male[0] == [
-        "Male",
+        "Men",
         "40.0% (30.0–50.0); n=100",
         "45.0% (–); n=23 \\[1\\]",
     ]  # trust: not estimable in 2000
     assert male[1] == [
-        "Male",
+        "Men",
         "40.0% (30.0–50.0); n=100",
         "40.0% (30.0–50.0); n=100",
     ]  # safe: unmarked
@@ -225,8 +225,8 @@ def test_shifts_display_heads_the_compared_waves_and_dashes_what_is_not_estimabl
     md = table.to_markdown()
     assert "| Group | 1999 | 2000 | Change, pp (95% CI) | Test | p | Holm p | BH p |" in md
     rows = {c[0]: c for c in md_cells(md)[1:]}
-    assert rows["Male \\[1\\]"] == ["Male \\[1\\]", "–", "50.0%", "– (–)", "–", "–", "–", "–"]
-    assert rows["sex: Female - Male \\[2\\]"][1:3] == ["–", "–"]
+    assert rows["Men \\[1\\]"] == ["Men \\[1\\]", "–", "50.0%", "– (–)", "–", "–", "–", "–"]
+    assert rows["sex: Women - Men \\[2\\]"][1:3] == ["–", "–"]
     assert rows["All"] == [
         "All",
         "40.0%",
@@ -246,8 +246,8 @@ def test_shifts_display_heads_the_compared_waves_and_dashes_what_is_not_estimabl
         and "Baseline<" not in html
         and "Endline<" not in html
     )
-    assert "Male [1]" in html_cells(html) and html_lib.escape("[1] " + NO_MEN) in html
-    assert "1999 & 2000" in tex and "Male [1]" in tex
+    assert "Men [1]" in html_cells(html) and html_lib.escape("[1] " + NO_MEN) in html
+    assert "1999 & 2000" in tex and "Men [1]" in tex
 
 
 def test_shifts_display_without_rows_says_there_are_none():

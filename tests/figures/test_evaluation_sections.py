@@ -153,7 +153,7 @@ def _comparisons() -> pd.DataFrame:
 
 def test_comparisons_show_two_groups_by_difference_and_more_groups_by_their_test():
     html = evaluation_sections({"comparisons": _comparisons()}, {"worried": "Worried"}, 0.05)
-    assert "Female vs Male" in html and "18.3% vs 12.6%" in html and "5.7 pp" in html
+    assert "Women vs Men" in html and "18.3% vs 12.6%" in html and "5.7 pp" in html
     assert "5.7*" not in html  # Holm p 0.6
     assert "age_band: 3 groups" in html and "31-50 10.0% to 51+ 30.0%" in html
     assert "Rao-Scott F = 2.35" in html and "0.040" in html

@@ -102,7 +102,12 @@ def test_figure_files_are_300_dpi_png_and_svg(workdir):
 
     root, _ = workdir
     pngs = sorted((root / "reports/figures").rglob("*.png"))
-    assert len(pngs) == 3 + 2 * 3  # Figures 1-3 + dumbbell and forest for each of the 3 countries
+    # Figures 1-3 + dumbbell and forest pages (at most 10 indicators a page) for the 3 countries:
+    # rwanda 18 and tajikistan 14 share indicators (2 pages each), example_country 9 (1 page)
+    assert len(pngs) == 3 + 2 * (2 + 2 + 1)
+    stems = {p.relative_to(root / "reports/figures").with_suffix("").as_posix() for p in pngs}
+    assert {"rwanda/forest", "rwanda/forest_p2", "rwanda/dumbbell_p2"} <= stems
+    assert "example_country/forest_p2" not in stems
     for png in pngs:
         assert png.with_suffix(".svg").exists()
         dpi = Image.open(png).info["dpi"]
@@ -227,7 +232,7 @@ def test_report_shifts_name_the_waves_and_dash_not_estimable_cells_with_their_no
     shifts_table, estimates_table = text.split("<h3>Estimates")
     head = _cells(shifts_table)[0]
     assert head[:4] == ["Indicator", "Group", "1999", "2000"]
-    male = next(r for r in _cells(shifts_table) if r[1] == "Male")
+    male = next(r for r in _cells(shifts_table) if r[1] == "Men")  # data's Male shown as Men
     assert male[2:] == [
         "–",
         "50.0%",
@@ -241,10 +246,10 @@ def test_report_shifts_name_the_waves_and_dash_not_estimable_cells_with_their_no
     ]
     assert "s" not in male
     assert f"<p class=id>{html_lib.escape('[1] ' + NO_MEN)}</p>" in shifts_table
-    women_men = next(r for r in _cells(shifts_table) if r[1] == "sex: Female - Male")
+    women_men = next(r for r in _cells(shifts_table) if r[1] == "sex: Women - Men")
     assert women_men[2:4] == ["–", "–"]  # no baseline or endline percent of a difference: not "s"
     bad = next(
-        r for r in _cells(estimates_table) if r[1] == "Male" and r[2] == "2000" and "[1]" in r[4]
+        r for r in _cells(estimates_table) if r[1] == "Men" and r[2] == "2000" and "[1]" in r[4]
     )
     assert bad[3:] == ["23", "45.0%<sup>[1]</sup>", "–", "–", "–"]
     assert (
