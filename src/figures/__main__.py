@@ -320,13 +320,16 @@ def run(args) -> list[Path]:
     return _shift_chart(chart, args, data, project.get(), source, title)
 
 
-def _page_of(tables: dict, indicators: list[str], page: int) -> tuple[dict, str]:
+def _page_of(
+    tables: dict, indicators: list[str], page: int, rows_from: str | None = None
+) -> tuple[dict, str]:
     """The tables cut to the indicators of page `page` (configured order; an indicator the config
-    does not have goes after those it has, in the table's order) and the title's page suffix
-    (' (page 2 of 3)'; '' for a chart of one page)."""
+    does not have but the table `rows_from` (default: any table) has goes after those it has, in
+    the table's order) and the title's page suffix (' (page 2 of 3)'; '' for one page)."""
     from .paging import INDICATORS_PER_PAGE, indicators_on_page, page_count
 
-    seen = [i for t in tables.values() for i in t["indicator"].dropna().astype(str).unique()]
+    sources = [tables[rows_from]] if rows_from in tables else list(tables.values())
+    seen = [i for t in sources for i in t["indicator"].dropna().astype(str).unique()]
     order = list(dict.fromkeys(indicators + [i for i in seen if i not in indicators]))
     pages = page_count(len(order), INDICATORS_PER_PAGE)
     if page < 1 or page > pages:
@@ -345,9 +348,10 @@ def _shift_chart(chart: str, args, data: dict, project: Project, source: str, ti
     from .paging import chart_indicators
 
     configured = (
-        chart_indicators(project, args.country) if args.country in project.countries else []
+        chart_indicators(project, args.country, chart) if args.country in project.countries else []
     )
-    data, suffix = _page_of(data, configured, args.page)
+    rows_from = "shifts.csv" if chart == "forest" else None  # the forest draws changes only
+    data, suffix = _page_of(data, configured, args.page, rows_from)
     title = title + suffix
     if args.page > 1 and all(t.empty for t in data.values()):
         return charts.empty_page(

@@ -21,10 +21,18 @@ SHIFT_CHARTS = ("dumbbell", "forest")
 PAGE_STEM = re.compile(r"^(?P<chart>dumbbell|forest)(?:_p(?P<page>[0-9]+))?$")
 
 
-def chart_indicators(project: Project, country: str) -> list[str]:
+def chart_indicators(project: Project, country: str, chart: str = "dumbbell") -> list[str]:
     """The share indicators (reported in percent) a country measures, in configured order: the
-    rows the shift charts can draw."""
-    return [i.id for i in project.indicators_of(country) if i.countries[country].measure == "share"]
+    rows the chart can draw. The forest draws changes, so it leaves out an indicator whose
+    mapping names fewer than two `waves` (asked in one wave only)."""
+    shares = [i for i in project.indicators_of(country) if i.countries[country].measure == "share"]
+    if chart == "forest":
+        shares = [
+            i
+            for i in shares
+            if len(set(getattr(i.countries[country], "waves", None) or [1, 2])) > 1
+        ]
+    return [i.id for i in shares]
 
 
 def page_count(indicators: int, per_page: int = INDICATORS_PER_PAGE) -> int:
@@ -39,8 +47,11 @@ def page_stem(chart: str, page: int) -> str:
 
 def page_stems(project: Project, country: str) -> list[str]:
     """Every shift chart page of a country, dumbbell pages first."""
-    pages = page_count(len(chart_indicators(project, country)))
-    return [page_stem(chart, k) for chart in SHIFT_CHARTS for k in range(1, pages + 1)]
+    return [
+        page_stem(chart, k)
+        for chart in SHIFT_CHARTS
+        for k in range(1, page_count(len(chart_indicators(project, country, chart))) + 1)
+    ]
 
 
 def parse_page_stem(stem: str) -> tuple[str, int] | None:
