@@ -24,6 +24,31 @@ window.addEventListener('load', () => {
 </script></body>"""
 
 
+def _chromium(page: Path, tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
+    """Headless Chromium on `page` with a 1280 x 900 window (a laptop's first screen)."""
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1280,900",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            *options,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def _report(workdir) -> Path:
     root, _ = workdir
     return root / "reports" / "report.html"
@@ -64,25 +89,7 @@ def test_report_renders_in_headless_chromium_and_every_image_loads(workdir, tmp_
         _report(workdir).read_text(encoding="utf-8").replace("</body>", CHECK_IMAGES, 1),
         encoding="utf-8",
     )
-    out = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = _chromium(page, tmp_path, "--dump-dom")
     match = re.search(r'data-images="(\d+)/(\d+)"', out.stdout)
     assert match, out.stderr[-2000:]
     total, loaded = map(int, match.groups())
@@ -312,31 +319,6 @@ window.addEventListener('load', () => {
   document.body.setAttribute('data-first-key', top + '/' + window.innerHeight);
 });
 </script></body>"""
-
-
-def _chromium(page: Path, tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
-    """Headless Chromium on `page` with a 1280 x 900 window (a laptop's first screen)."""
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--window-size=1280,900",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=10000",
-            *options,
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.skipif(
