@@ -56,7 +56,7 @@ rule chart_shifts:
         kind=lambda w: w.chart.split("_p")[0],
         page=lambda w: int(w.chart.split("_p")[1]) if "_p" in w.chart else 1,
     shell:
-        "{params.py} {params.kind:q} --page {params.page} --country {wildcards.country:q}"
+        "{params.py} {params.kind:q} --page {params.page:q} --country {wildcards.country:q}"
         " --out-stem reports/figures/{wildcards.country:q}/{wildcards.chart:q} > {log:q} 2>&1"
         " || {{ cat {log:q} >&2; exit 2; }}"
 

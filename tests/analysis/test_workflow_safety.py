@@ -594,7 +594,12 @@ def test_alpha_reruns_statistics_and_its_dependants_not_the_cleaning(rwanda):
         "country=rwanda, name=estimates_table",
         "country=rwanda, name=shifts_table",
     }
-    assert len(jobs["chart_shifts"]) == 2
+    # every shift chart page: rwanda's dumbbell (18 indicators: 2 pages) and forest (3: 1 page)
+    assert jobs["chart_shifts"] == {
+        "country=rwanda, chart=dumbbell",
+        "country=rwanda, chart=dumbbell_p2",
+        "country=rwanda, chart=forest",
+    }
 
 
 def test_power_setting_reruns_the_power_table_not_the_statistics(rwanda):

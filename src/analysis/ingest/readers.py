@@ -182,6 +182,16 @@ def _is_empty_cell(value) -> bool:
     )
 
 
+def _first_undecodable(data: bytes, encoding: str, fallback: int) -> int:
+    """The offset in the whole file of its first byte that `encoding` cannot decode (pandas reports
+    the offset within the chunk it was decoding); `fallback` if the whole file decodes."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return fallback
+
+
 def read_csv(path: Path, display: str, sep: str = ",", encoding: str = "utf-8") -> RawTable:
     try:
         header = (
@@ -207,9 +217,10 @@ def read_csv(path: Path, display: str, sep: str = ",", encoding: str = "utf-8") 
             skip_blank_lines=False,
         )
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        start = _first_undecodable(path.read_bytes(), encoding, exc.start)
+        line = path.read_bytes()[:start].count(b"\n") + 1
         raise InputError(
-            f"text is not valid {encoding} (byte {exc.start} on line {line})",
+            f"text is not valid {encoding} (byte {start} on line {line})",
             file=display,
             row=line - 1 if line > 1 else None,
             fix=(

@@ -497,3 +497,16 @@ def test_invalid_xlsform_is_an_error_quoting_pyxform(tmp_path, survey, choices, 
         read_xlsform(tmp_path / "form.xlsx", "form.xlsx")
     assert err.value.problem.startswith(f"cannot read XLSForm: pyxform rejects it ({message}")
     assert err.value.file == "form.xlsx" and "xlsform.org" in err.value.fix
+
+
+def test_a_byte_the_encoding_cannot_read_is_named_on_its_own_line(tmp_path):
+    """pandas reports the offset within the chunk it decodes; the error names the file's line."""
+    from analysis.ingest.readers import read_csv
+
+    rows = ["id,place"] + [f"{k},Jomi" for k in range(1, 7)] + ["7,Jom\xed"]
+    path = tmp_path / "register.csv"
+    path.write_bytes("\n".join(rows).encode("latin-1"))
+    with pytest.raises(InputError) as err:
+        read_csv(path, "register.csv")
+    text = str(err.value)
+    assert "on line 8" in text and "row 7" in text and "encoding" in text
