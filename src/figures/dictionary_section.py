@@ -14,7 +14,7 @@ import pandas as pd
 
 from .templating import TEMPLATES
 
-SHOWN = ("name", "label", "type", "values", "missing_codes", "source_columns", "definition")
+SHOWN = ("variable", "label", "type", "values", "missing_codes", "source_columns", "definition")
 
 
 def anchor(country: str, indicator: str) -> str:
@@ -52,7 +52,7 @@ def dictionary_section(country: str, table: pd.DataFrame) -> str:
             **{c: getattr(r, c) for c in SHOWN},
             "entry": r.entry,
             "dataset": r.dataset,
-            "anchor": anchor(country, r.name) if r.entry == "indicator" else "",
+            "anchor": anchor(country, r.variable) if r.entry == "indicator" else "",
             "counts": [_count(getattr(r, w)) for w in waves],
         }
         for r in text.itertuples(index=False)

@@ -26,10 +26,10 @@ def test_every_row_shown_with_indicator_anchors(project, cleaned, tmp_path):
     out = dictionary_section("rwanda", table)
     assert out.count("<tr>") + out.count("<tr id=") - 2 == len(table)  # minus two header rows
     ids = re.findall(r'<tr id="([^"]+)">', out)
-    indicators = table.loc[table["entry"] == "indicator", "name"]
+    indicators = table.loc[table["entry"] == "indicator", "variable"]
     assert ids == [anchor("rwanda", i) for i in indicators]
     q_use = re.search(r"<tr><td>q_use_of_arms(.*?)</tr>", out).group(1)
-    row = table.set_index("name").loc["q_use_of_arms"]
+    row = table.set_index("variable").loc["q_use_of_arms"]
     counts = re.findall(r"<td class=num>(\d*)</td>", q_use)
     assert counts == [str(int(row["n_valid_baseline"])), str(int(row["n_valid_endline"]))]
 

@@ -78,6 +78,8 @@ def _origin(args, prov: dict) -> list[str]:
     from analysis.audit.run import load_registry
     from analysis.config import load_project
 
+    if not (args.root / "config" / "config.yaml").is_file():
+        return []  # audit outputs without their project (e.g. copied elsewhere): no origin
     project = load_project(args.root)
     if not project.settings.claims:
         return []

@@ -683,7 +683,8 @@ def composition_flags(shifts: pd.DataFrame, adjusted: pd.DataFrame) -> pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        A copy of `shifts` with `composition_flag` (text) before its last column (`note`).
+        A copy of `shifts` with `composition_flag` (text) set (the tables' own column, or one
+        inserted before the last column, `note`).
     """
     keys = ["indicator", "from_wave", "to_wave"]
     flagged = adjusted[adjusted["crude_flag"].astype(object).eq(True)].copy()
@@ -700,5 +701,8 @@ def composition_flags(shifts: pd.DataFrame, adjusted: pd.DataFrame) -> pd.DataFr
     found = out[keys].astype(str).merge(flagged[[*keys, "composition_flag"]], on=keys, how="left")
     text = found["composition_flag"].fillna("").to_numpy()
     flags = np.where((out["group_var"] == OVERALL).to_numpy(), text, "").astype(object)
-    out.insert(max(len(out.columns) - 1, 0), "composition_flag", flags)
+    if "composition_flag" in out:
+        out["composition_flag"] = flags
+    else:
+        out.insert(max(len(out.columns) - 1, 0), "composition_flag", flags)
     return out

@@ -124,6 +124,7 @@ MEAN_SHIFT_COLUMNS = [
     "holm_family",
     "significant_holm",
     "unit",
+    "composition_flag",  # filled from adjusted.csv (analysis.survey.adjusted.composition_flags)
     "note",
 ]
 CELL = ["indicator", "group_var", "group"]
@@ -1068,7 +1069,7 @@ def _finished(
     table["unit"] = table["indicator"].map(lambda i: units.get(i, ""))
     for column in MEAN_SHIFT_COLUMNS:
         if column not in table:
-            table[column] = np.nan
+            table[column] = "" if column == "composition_flag" else np.nan
     table["note"] = table["note"].where(table["note"].notna(), "")
     table = with_significance(adjust_pvalues(table, family), alpha)
     rank = {

@@ -130,6 +130,7 @@ SHIFT_COLUMNS = [
     "significant_holm",
     "from_wave",
     "to_wave",
+    "composition_flag",  # filled from adjusted.csv (analysis.survey.adjusted.composition_flags)
     "note",
 ]
 CELL = ["indicator", "group_var", "group"]
@@ -1660,6 +1661,7 @@ def _sorted_shifts(table: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     comparison they stand in for); within one, indicators as configured; overall, then groups, then
     the women - men row. Missing notes become empty."""
     table["note"] = table["note"].where(table["note"].notna(), "")
+    table["composition_flag"] = ""
     order_of = {ind: i for i, ind in enumerate(ids)}
     table["_o1"] = table["indicator"].map(order_of)
     table["_o2"] = np.select(

@@ -9,8 +9,8 @@ data/processed/<country>/<dataset>.parquet). Columns (`DICTIONARY_COLUMNS`, then
 
   entry          variable (read from the raw files), derived (computed in cleaning) or indicator
   dataset        the dataset the row belongs to (indicators: the respondents dataset)
-  name           harmonised column name (the indicator id for an indicator; the report's
-                 estimate tables link to `#dict-<country>-<name>`)
+  variable       harmonised column name (the indicator id for an indicator; the report's
+                 estimate tables link to `#dict-<country>-<variable>`)
   label          the indicator's label, or the question of the indicator that reads the variable
   type           codebook type (categorical, integer, number, text, multi, date), the derivation
                  (bands, copy, concat, map, constant) or the indicator kind (share, scale, ...)
@@ -37,7 +37,7 @@ from analysis.model import Dataset, Project, Variable
 DICTIONARY_COLUMNS = [
     "entry",
     "dataset",
-    "name",
+    "variable",  # the harmonised variable or indicator id ("name" would read as an identifier)
     "label",
     "type",
     "values",
@@ -119,7 +119,7 @@ def _variable_rows(project: Project, country: str, data: dict, labels: dict) -> 
                 {
                     "entry": "variable",
                     "dataset": dataset_name,
-                    "name": name,
+                    "variable": name,
                     "label": labels.get(name, ""),
                     "type": spec.type,
                     "values": _values(name, spec, frame, pii),
@@ -135,7 +135,7 @@ def _variable_rows(project: Project, country: str, data: dict, labels: dict) -> 
                 {
                     "entry": "derived",
                     "dataset": dataset_name,
-                    "name": name,
+                    "variable": name,
                     "label": labels.get(name, ""),
                     "type": type(derivation).__name__.removesuffix("Derivation").lower(),
                     "definition": _fields_text(fields),
@@ -172,7 +172,7 @@ def _indicator_rows(project: Project, country: str, data: dict) -> list[dict]:
             {
                 "entry": "indicator",
                 "dataset": dataset_name,
-                "name": indicator.id,
+                "variable": indicator.id,
                 "label": indicator.label,
                 "type": how.tag,
                 "values": "0 | 1" if how.measure == "share" else f"unit: {how.unit}",

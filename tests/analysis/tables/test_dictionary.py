@@ -35,11 +35,11 @@ def test_every_variable_and_indicator_once(project, dictionaries, country):
         for kind, names in (("variable", spec.variables), ("derived", spec.derive))
         for name in names
     ]
-    got = list(zip(table["entry"], table["dataset"], table["name"]))
+    got = list(zip(table["entry"], table["dataset"], table["variable"]))
     assert sorted(g for g in got if g[0] != "indicator") == sorted(expected)
     indicators = [i.id for i in project.indicators_of(country)]
-    assert table.loc[table["entry"] == "indicator", "name"].tolist() == indicators
-    assert not table.duplicated(["entry", "dataset", "name"]).any()
+    assert table.loc[table["entry"] == "indicator", "variable"].tolist() == indicators
+    assert not table.duplicated(["entry", "dataset", "variable"]).any()
     assert list(table.columns[: len(DICTIONARY_COLUMNS)]) == DICTIONARY_COLUMNS
 
 
@@ -53,18 +53,18 @@ def test_n_valid_per_wave_matches_the_data(project, dictionaries, country):
     for row in table.itertuples(index=False):
         frame = data[row.dataset]
         counts = [getattr(row, f"n_valid_{w}") for w in waves]
-        if row.name not in frame.columns:
-            assert row.in_processed == "no" and pd.isna(row.n_valid), row.name
+        if row.variable not in frame.columns:
+            assert row.in_processed == "no" and pd.isna(row.n_valid), row.variable
             continue
-        valid = frame[row.name].notna()
-        assert row.in_processed == "yes" and row.n_valid == valid.sum(), row.name
+        valid = frame[row.variable].notna()
+        assert row.in_processed == "yes" and row.n_valid == valid.sum(), row.variable
         own = {s.wave for s in project.countries[country].datasets[row.dataset].sources}
         for wave, n in zip(waves, counts):
             if wave not in own:  # another dataset's wave: no count
-                assert pd.isna(n), (row.name, wave)
+                assert pd.isna(n), (row.variable, wave)
                 continue
-            assert n == (valid & (frame["wave"].astype(str) == wave)).sum(), (row.name, wave)
-        assert sum(n for n in counts if not pd.isna(n)) == row.n_valid, row.name
+            assert n == (valid & (frame["wave"].astype(str) == wave)).sum(), (row.variable, wave)
+        assert sum(n for n in counts if not pd.isna(n)) == row.n_valid, row.variable
 
 
 @pytest.mark.parametrize("country", COUNTRIES)
@@ -73,7 +73,7 @@ def test_identifiers_and_text_never_listed(project, dictionaries, country):
     table, data = dictionaries[country]
     for dataset, spec in project.countries[country].datasets.items():
         for name, variable in spec.variables.items():
-            row = table[(table["name"] == name) & (table["dataset"] == dataset)].iloc[0]
+            row = table[(table["variable"] == name) & (table["dataset"] == dataset)].iloc[0]
             if variable.type in ("text", "date") or name in spec.pii:
                 assert row["values"] == NOT_LISTED, name
             elif variable.type == "categorical" and name in data[dataset].columns:
@@ -84,7 +84,7 @@ def test_identifiers_and_text_never_listed(project, dictionaries, country):
 def test_rwanda_rows_say_where_each_value_comes_from(dictionaries):
     """Examples from config/countries/rwanda.yaml and config/indicators.yaml."""
     table, _ = dictionaries["rwanda"]
-    by_name = table.set_index("name")
+    by_name = table.set_index("variable")
     assert by_name.loc["sex", "source_columns"] == (
         "baseline data/raw/rwanda/rwanda_baseline_2022_surveycto.sav: gender | "
         "endline data/raw/rwanda/rwanda_endline_2023_ona.sav: sex"
