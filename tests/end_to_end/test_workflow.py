@@ -91,11 +91,29 @@ def test_no_direct_identifier_in_any_output(workdir, project):
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
             text, header = frame.to_csv(), set(map(str, frame.columns))
+        elif path.suffix == ".xlsx":  # every cell of every sheet; each sheet's first row
+            text, header = _workbook_text(path)
         else:
             text = path.read_text(encoding="utf-8")
             header = set(text.partition("\n")[0].split(",")) if path.suffix == ".csv" else set()
         found = [n for n in values if n in text] + sorted(columns & header)
         assert not found, f"{path}: {found[:3]}"
+
+
+def _workbook_text(path):
+    """Every cell of a workbook as text, and the first row of each sheet (its header)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    rows = [list(r) for sheet in book.worksheets for r in sheet.iter_rows(values_only=True)]
+    headers = {
+        str(v)
+        for sheet in book.worksheets
+        for r in sheet.iter_rows(max_row=1, values_only=True)
+        for v in r
+        if v is not None
+    }
+    return "\n".join(",".join("" if v is None else str(v) for v in r) for r in rows), headers
 
 
 def test_second_run_has_nothing_to_do(workdir):
