@@ -14,7 +14,7 @@ from analysis.config import load_project  # noqa: E402
 from analysis.errors import InputError  # noqa: E402
 from analysis.resources import source_processes  # noqa: E402
 from analysis.workflow import config_digest, display_job, raw_digest  # noqa: E402
-from figures.paging import page_stems  # noqa: E402
+from figures.paging import chart_job, group_charts, group_page_stems, page_stems  # noqa: E402
 
 try:
     PROJECT = load_project(Path(workflow.basedir))
@@ -161,6 +161,8 @@ def chart_outputs():
         out += [f"reports/figures/{c}/{t}.png" for t, spec in tables.items() if spec.chart]
         # the shift charts' pages: at most 10 indicators a page, counted from the config
         out += [f"reports/figures/{c}/{stem}.png" for stem in page_stems(PROJECT, c)]
+        # the dumbbell by each grouping but sex (age band, social group...): 6 indicators a page
+        out += [f"reports/figures/{c}/{stem}.png" for stem in group_page_stems(PROJECT, c)]
     return out
 
 
@@ -172,6 +174,15 @@ def alternatives(names):
 
 # every configured crosstab (regular expression for the crosstab rule's wildcard)
 TABLES = alternatives({t for c in COUNTRIES for t in PROJECT.countries[c].tables})
+# the shift charts' file stems: dumbbell and forest pages, and the dumbbell by each grouping
+# (the groupings' file-name forms, `figures.paging.group_charts`: never config text)
+SHIFT_CHART_STEMS = "(dumbbell|forest{groups})(_p[0-9]+)?".format(
+    groups="".join(
+        f"|dumbbell_by_({alternatives(group_charts(PROJECT, c))})"
+        for c in COUNTRIES
+        if group_charts(PROJECT, c)
+    )
+)
 # configured crosstabs that have a chart (regular expression for the chart_table rule's wildcard)
 CHART_TABLES = alternatives(
     {t for c in COUNTRIES for t, spec in PROJECT.countries[c].tables.items() if spec.chart}

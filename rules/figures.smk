@@ -46,17 +46,19 @@ rule chart_shifts:
     benchmark:
         "logs/benchmarks/{country}/chart_{chart}.tsv"
     wildcard_constraints:
-        chart="(dumbbell|forest)(_p[0-9]+)?",  # page 1: dumbbell.png; page 2: dumbbell_p2.png
+        chart=SHIFT_CHART_STEMS,  # page 1: dumbbell.png; page 2: dumbbell_p2.png
     priority: 20  # the longest jobs after the statistics: start them before the small ones
     conda:
         ENV
     params:
         py=FIG,
         config=config_of("chart_shifts", country="country"),
-        kind=lambda w: w.chart.split("_p")[0],
-        page=lambda w: int(w.chart.split("_p")[1]) if "_p" in w.chart else 1,
+        kind=lambda w: chart_job(w.chart)[0],
+        page=lambda w: chart_job(w.chart)[1],
+        by=lambda w: chart_job(w.chart)[2],  # a grouping's file-name form, or ""
     shell:
-        "{params.py} {params.kind:q} --page {params.page:q} --country {wildcards.country:q}"
+        "{params.py} {params.kind:q} --page {params.page:q} --by={params.by:q}"
+        " --country {wildcards.country:q}"
         " --out-stem reports/figures/{wildcards.country:q}/{wildcards.chart:q} > {log:q} 2>&1"
         " || {{ cat {log:q} >&2; exit 2; }}"
 

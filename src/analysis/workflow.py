@@ -68,7 +68,7 @@ PROJECT_READERS: dict[str, tuple[str, ...]] = {
     "countries": (),  # which jobs exist (the job list), not what one job computes
     "alpha": (STATISTICS, POWER, CHART_SHIFTS, DISPLAY_SHIFTS),
     "percent_decimals": (CHART_SHIFTS, DISPLAY_CROSSTAB, DISPLAY_ESTIMATES, DISPLAY_SHIFTS),
-    "min_group_n": (STATISTICS,),
+    "min_group_n": (STATISTICS, CHART_SHIFTS),  # the dumbbell by group's note states it
     "multiplicity_family": (STATISTICS,),
     # planning the next round (power.csv)
     "power": (POWER,),
@@ -94,10 +94,8 @@ COUNTRY_READERS: dict[str, tuple[str, ...]] = {
         DISPLAY_SHIFTS,
     ),
     "published_baselines": (STATISTICS,),
-    "estimate_groups": (
-        CLEAN,
-        STATISTICS,
-    ),  # clean: banded and free-text variables used as groups are checked
+    # clean: banded and free-text variables used as groups are checked; the dumbbell by group
+    "estimate_groups": (CLEAN, STATISTICS, CHART_SHIFTS),
     "standardise_by": (STATISTICS,),  # adjusted.csv
     "standard_composition": (STATISTICS,),
     "datasets": (),  # sliced per dataset below (the dictionary reads every dataset's codebook)

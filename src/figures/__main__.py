@@ -25,6 +25,10 @@ Options
   --title TEXT         chart title (default: built from the chart and the country)
   --page K             dumbbell and forest: draw page K (at most 10 indicators a page, in
                        configured order; default 1); the title ends "(page K of N)"
+  --by SLUG            dumbbell: draw the groups of another grouping of the country's
+                       `estimate_groups` instead of women and men (age_band, social_group: the
+                       file-name form of the variable's name, `figures.paging.group_charts`), at
+                       most 6 indicators a page
 
 Dumbbell and forest take from the project: the indicator labels (config/indicators.yaml merged with
 the countries' own `indicators:`), the significance level `alpha` and `percent_decimals`
@@ -93,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         type=int,
         help="dumbbell and forest: the page to draw (at most 10 indicators a page; default 1)",
+    )
+    p.add_argument(
+        "--by",
+        default="",
+        help="dumbbell: the grouping to draw instead of sex (its file-name form, e.g. age_band)",
     )
     return p
 
@@ -321,37 +330,63 @@ def run(args) -> list[Path]:
 
 
 def _page_of(
-    tables: dict, indicators: list[str], page: int, rows_from: str | None = None
+    tables: dict,
+    indicators: list[str],
+    page: int,
+    rows_from: str | None = None,
+    per_page: int | None = None,
 ) -> tuple[dict, str]:
     """The tables cut to the indicators of page `page` (configured order; an indicator the config
     does not have but the table `rows_from` (default: any table) has goes after those it has, in
-    the table's order) and the title's page suffix (' (page 2 of 3)'; '' for one page)."""
+    the table's order; `per_page` indicators a page, default `INDICATORS_PER_PAGE`) and the title's
+    page suffix (' (page 2 of 3)'; '' for one page)."""
     from .paging import INDICATORS_PER_PAGE, indicators_on_page, page_count
 
+    per_page = per_page or INDICATORS_PER_PAGE
     sources = [tables[rows_from]] if rows_from in tables else list(tables.values())
     seen = [i for t in sources for i in t["indicator"].dropna().astype(str).unique()]
     order = list(dict.fromkeys(indicators + [i for i in seen if i not in indicators]))
-    pages = page_count(len(order), INDICATORS_PER_PAGE)
+    pages = page_count(len(order), per_page)
     if page < 1 or page > pages:
         raise CliError(
             f"ERROR: --page {page} but the chart has {pages} page(s) of at most"
-            f" {INDICATORS_PER_PAGE} indicators; fix: use --page 1 to {pages}"
+            f" {per_page} indicators; fix: use --page 1 to {pages}"
         )
-    keep = set(indicators_on_page(order, page))
+    keep = set(indicators_on_page(order, page, per_page))
     cut = {name: t[t["indicator"].astype(str).isin(keep)] for name, t in tables.items()}
     return cut, (f" (page {page} of {pages})" if pages > 1 else "")
 
 
-def _shift_chart(chart: str, args, data: dict, project: Project, source: str, title: str):
-    """The dumbbell or forest chart of page `args.page` (at most 10 indicators a page)."""
-    from . import charts
-    from .paging import chart_indicators
+def _grouping_of(args, project: Project, chart: str) -> str:
+    """The grouping variable `--by` names (its file-name form), or 'sex' without `--by`."""
+    from .paging import group_charts
 
+    if not args.by:
+        return "sex"
+    known = group_charts(project, args.country) if args.country in project.countries else {}
+    if chart != "dumbbell" or args.by not in known:
+        raise CliError(
+            f"ERROR: --by {args.by!r} is not a grouping of {args.country}'s dumbbell by group;"
+            f" fix: use one of {sorted(known) or 'none (estimate_groups has only sex)'}"
+        )
+    return known[args.by]
+
+
+def _shift_chart(chart: str, args, data: dict, project: Project, source: str, title: str):
+    """The dumbbell or forest chart of page `args.page` (at most 10 indicators a page; the
+    dumbbell by another grouping than sex, `--by`: at most 6)."""
+    from . import charts
+    from .paging import GROUP_INDICATORS_PER_PAGE, chart_indicators
+
+    by = _grouping_of(args, project, chart)
     configured = (
         chart_indicators(project, args.country, chart) if args.country in project.countries else []
     )
     rows_from = "shifts.csv" if chart == "forest" else None  # the forest draws changes only
-    data, suffix = _page_of(data, configured, args.page, rows_from)
+    per_page = GROUP_INDICATORS_PER_PAGE if by != "sex" else None
+    data, suffix = _page_of(data, configured, args.page, rows_from, per_page)
+    if by != "sex":
+        title = f"{title}, by {by.replace('_', ' ')}"
     title = title + suffix
     if args.page > 1 and all(t.empty for t in data.values()):
         return charts.empty_page(
@@ -370,6 +405,8 @@ def _shift_chart(chart: str, args, data: dict, project: Project, source: str, ti
             labels,
             title=title,
             alpha=settings.alpha,
+            by=by,
+            min_group_n=settings.min_group_n,
         )
     return charts.forest_plot(
         data["shifts.csv"],

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib as mpl
 import numpy as np
@@ -43,6 +44,21 @@ GROUP_NAMES = {"All": "All respondents", **SEX_NAMES}  # the tables' SEX_NAMES, 
 GROUP_COLOURS = {"All": style.ALL, "Female": style.WOMEN, "Male": style.MEN}
 GROUP_MARKERS = {"All": "o", "Female": "s", "Male": "^"}
 INTERACTION_MARKER = "D"
+# the groups of another grouping (age band, social group...), in order: Okabe-Ito colours not
+# taken by All (black), and a marker each, cycled past seven groups
+GROUP_PALETTE = tuple(
+    style.OKABE_ITO[c]
+    for c in (
+        "bluish_green",
+        "vermillion",
+        "reddish_purple",
+        "sky_blue",
+        "orange",
+        "blue",
+        "yellow",
+    )
+)
+GROUP_MARKER_CYCLE = ("s", "^", "D", "v", "P", "X", "<")
 COLLECTION_NAMES = {
     "In-depth interviews": "In-depth interviews (IDIs)",
     "FGDs": "Focus group discussions (FGDs)",
@@ -581,6 +597,7 @@ def _design_of(df: pd.DataFrame | None) -> str | None:
 
 
 NOT_SIGNIFICANT_DASHES, UNTESTED_DASHES = (0, (2, 1.5)), (0, (0.5, 1.5))  # dumbbell arrows
+ONE_WAVE = "one_wave"  # a dumbbell row asked in one compared wave: its point, no arrow
 DUMBBELL_OFFSET = 0.17  # baseline point above, endline point below the row's centre
 
 
@@ -625,33 +642,59 @@ def _percent_axis(ax, ys, labels: list[str]) -> None:
     ax.grid(axis="x", which="major")
 
 
-def _sex_blocks(
+class Grouping(NamedTuple):
+    """The rows a dumbbell draws under each indicator besides All: the groups of the estimates'
+    `group_var` `by`, in order, when at least `min_groups` of them have estimates."""
+
+    by: str
+    groups: tuple[str, ...]
+    min_groups: int
+
+
+SEX_GROUPING = Grouping("sex", ("Female", "Male"), 2)  # both sexes, or All alone
+
+
+def _grouping(est: pd.DataFrame, by: str) -> Grouping:
+    """Women and men (`SEX_GROUPING`) for sex; else every group of `by` the estimates have (the
+    estimates leave out groups below `min_group_n`), catch-all groups last, shown when at least
+    one is there."""
+    if by == SEX_GROUPING.by:
+        return SEX_GROUPING
+    groups = _ordered_unique(est.loc[est["group_var"] == by, "group"])
+    return Grouping(
+        by, tuple(g for g in groups if not is_other(g)) + tuple(filter(is_other, groups)), 1
+    )
+
+
+def _group_blocks(
     indicators: Sequence[str],
     present,
     labels: Mapping[str, str] | None,
     improvement: Mapping[str, str],
+    grouping: Grouping = SEX_GROUPING,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """One block per indicator that has an overall row in `present` (a collection of (indicator,
-    group)): its label and rows, All, Female and Male when both sexes are there, else All alone."""
+    group)): its label and rows, All and the `grouping`'s groups when enough of them are there
+    (women and men: both), else All alone."""
     blocks = []
     for ind in indicators:
-        groups = [g for g in ("All", "Female", "Male") if (ind, g) in present]
-        if "All" not in groups:
+        if (ind, "All") not in present:
             continue
-        if not {"Female", "Male"} <= set(groups):
-            groups = ["All"]  # split by sex only when both sexes are there
-        blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in groups]))
+        groups = [g for g in grouping.groups if (ind, g) in present]
+        rows = ["All"] + (groups if len(groups) >= grouping.min_groups else [])
+        blocks.append((_label_for(ind, labels, improvement.get(ind)), [(ind, g) for g in rows]))
     return blocks
 
 
-def _overall_and_sex(estimates: pd.DataFrame) -> pd.DataFrame:
-    """The overall and by-sex rows of an estimates table, indicator, wave and group as text."""
+def _overall_and_group(estimates: pd.DataFrame, by: str = "sex") -> pd.DataFrame:
+    """The overall rows of an estimates table and those by `by` (sex, age band...), indicator,
+    wave and group as text."""
     _require(
         estimates,
         ["indicator", "wave", "group_var", "group", "n", "percent", "ci_low", "ci_high"],
         "estimates table",
     )
-    est = estimates[estimates["group_var"].isin(["overall", "sex"])].copy()
+    est = estimates[estimates["group_var"].isin(["overall", by])].copy()
     est["group"] = est["group"].astype(str)
     est["indicator"] = est["indicator"].astype(str)
     est["wave"] = est["wave"].astype(str)
@@ -659,8 +702,8 @@ def _overall_and_sex(estimates: pd.DataFrame) -> pd.DataFrame:
 
 
 def _both_waves(est: pd.DataFrame, w_from: str, w_to: str) -> pd.DataFrame:
-    """Percent, interval and n per (indicator, group) and wave, for the rows estimated in both
-    compared waves."""
+    """Percent, interval and n per (indicator, group) and wave, for the rows estimated in either
+    compared wave (an indicator asked in one wave only is drawn as its one point)."""
     waves = est.pivot_table(
         index=["indicator", "group"],
         columns="wave",
@@ -669,23 +712,27 @@ def _both_waves(est: pd.DataFrame, w_from: str, w_to: str) -> pd.DataFrame:
         sort=False,
         dropna=False,
     )
-    if not {w_from, w_to} <= set(waves.columns.get_level_values(1)):
+    if not {w_from, w_to} & set(waves.columns.get_level_values(1)):
         raise ValueError(
-            f"estimates table: no indicator has estimates in both waves '{w_from}' and '{w_to}'"
+            f"estimates table: no indicator has estimates in wave '{w_from}' or '{w_to}'"
         )
-    return waves.dropna(subset=[("percent", w_from), ("percent", w_to)])
+    for value in ("percent", "ci_low", "ci_high", "n"):  # a wave no row of this page has
+        for wave in (w_from, w_to):
+            if (value, wave) not in waves.columns:
+                waves[(value, wave)] = np.nan
+    return waves.dropna(subset=[("percent", w_from), ("percent", w_to)], how="all")
 
 
-def _shift_status(shifts: pd.DataFrame | None) -> tuple[dict, set]:
-    """({(indicator, group): Holm-significant}, {(indicator, group) without a test}) from the shifts
-    table."""
-    sig, untested = {}, set()
+def _shift_status(shifts: pd.DataFrame | None) -> tuple[dict, set, set | None]:
+    """({(indicator, group): Holm-significant}, {(indicator, group) without a test}, {(indicator,
+    group) the shifts table has}, None without a shifts table) from the shifts table."""
+    sig, untested, tested = {}, set(), None
     if shifts is not None and {"indicator", "group", "significant_holm"} <= set(shifts.columns):
         keys = list(zip(shifts["indicator"].astype(str), shifts["group"].astype(str)))
-        sig = dict(zip(keys, _as_bool(shifts["significant_holm"])))
+        sig, tested = dict(zip(keys, _as_bool(shifts["significant_holm"]))), set(keys)
         if "p_value" in shifts.columns:  # not estimable: no test (see the table's `note`)
             untested = {k for k, p in zip(keys, shifts["p_value"]) if pd.isna(p)}
-    return sig, untested
+    return sig, untested, tested
 
 
 def _dumbbell_order(est: pd.DataFrame, shifts: pd.DataFrame | None) -> list[str]:
@@ -698,8 +745,17 @@ def _dumbbell_tick(
     both: pd.DataFrame, row: tuple[str, str], label: str, multi: bool, w_from: str, w_to: str
 ) -> str:
     nb, ne = both.loc[row, ("n", w_from)], both.loc[row, ("n", w_to)]
-    head = GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label, WRAP_LABEL)
+    head = _wrap(GROUP_NAMES.get(row[1], row[1]) if multi else label, WRAP_LABEL)
+    only = _one_wave_of(both.loc[row], w_from, w_to)
+    if only is not None:
+        return f"{head}\nn = {_fmt_n(nb if only == w_from else ne)} ({only} only)"
     return f"{head}\n{_n_text(nb, ne)}"
+
+
+def _one_wave_of(r: pd.Series, w_from: str, w_to: str) -> str | None:
+    """The one compared wave a row has an estimate in, or None when it has both."""
+    has_from, has_to = pd.notna(r[("percent", w_from)]), pd.notna(r[("percent", w_to)])
+    return None if has_from and has_to else w_from if has_from else w_to
 
 
 def _draw_dumbbell_row(
@@ -709,15 +765,29 @@ def _draw_dumbbell_row(
     y: float,
     w_from: str,
     w_to: str,
-    is_sig: bool,
-    is_untested: bool,
+    kind: str,
 ) -> int:
-    """One row: the arrow from the first to the last wave and both points; returns how many points
-    have no interval."""
+    """One row: the arrow from the first to the last wave (`kind`: 'sig', 'ns', 'untested' or
+    'descriptive', see `_arrow_kind`) and both points; returns how many points have no
+    interval."""
     ind, g = row
     b, e = r[("percent", w_from)], r[("percent", w_to)]
     off = DUMBBELL_OFFSET
-    dashes = "-" if is_sig else UNTESTED_DASHES if is_untested else NOT_SIGNIFICANT_DASHES
+    is_sig = kind == "sig"
+    dashes = {"untested": UNTESTED_DASHES, "ns": NOT_SIGNIFICANT_DASHES}.get(kind, "-")
+    no_interval = 0
+    for wave, yy, colour, face in (
+        (w_from, y + off, style.BASELINE, "white"),
+        (w_to, y - off, style.ENDLINE, style.ENDLINE),
+    ):
+        p, lo, hi = r[("percent", wave)], r[("ci_low", wave)], r[("ci_high", wave)]
+        if pd.isna(p):  # asked in the other wave only
+            continue
+        point = _estimate_point(ax, p, lo, hi, yy, colour, face)
+        point.set_gid(f"dumbbell:{ind}:{g}:{wave}")  # the point (not the caps)
+        no_interval += bool(pd.isna(lo) or pd.isna(hi))
+    if kind == ONE_WAVE:
+        return no_interval
     ax.annotate(
         "",
         xy=(e, y - off),
@@ -732,17 +802,8 @@ def _draw_dumbbell_row(
             linestyle=dashes,
         ),
         annotation_clip=False,
-        gid=f"dumbbell-arrow:{ind}:{g}:{'sig' if is_sig else 'untested' if is_untested else 'ns'}",
+        gid=f"dumbbell-arrow:{ind}:{g}:{kind}",
     )
-    no_interval = 0
-    for wave, yy, colour, face in (
-        (w_from, y + off, style.BASELINE, "white"),
-        (w_to, y - off, style.ENDLINE, style.ENDLINE),
-    ):
-        p, lo, hi = r[("percent", wave)], r[("ci_low", wave)], r[("ci_high", wave)]
-        point = _estimate_point(ax, p, lo, hi, yy, colour, face)
-        point.set_gid(f"dumbbell:{ind}:{g}:{wave}")  # the point (not the caps)
-        no_interval += bool(pd.isna(lo) or pd.isna(hi))
     return no_interval
 
 
@@ -775,6 +836,7 @@ def _dumbbell_handles(w_from: str, w_to: str, seen: set[str], alpha: float) -> l
         ("sig", style.TEXT, 1.3, None, f"Change: Holm-adjusted p < {proportion_text(alpha)}"),
         ("ns", grey, 1.0, NOT_SIGNIFICANT_DASHES, "Change: not significant"),
         ("untested", grey, 1.0, UNTESTED_DASHES, "Change: not estimable (no test)"),
+        ("descriptive", grey, 1.0, None, "Change within a group: not tested"),
     ]
     handles += [
         Line2D([], [], color=colour, lw=width, label=label, **({"ls": dashes} if dashes else {}))
@@ -811,12 +873,20 @@ def _dumbbell_blocks(
     labels: Mapping[str, str] | None,
     w_from: str,
     w_to: str,
+    grouping: Grouping = SEX_GROUPING,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The blocks (`_sex_blocks`) of the rows estimated in both compared waves; a ValueError when
-    no indicator has an overall row in both."""
-    blocks = _sex_blocks(
-        _dumbbell_order(est, shifts), both.index, labels, _improvement_by_indicator(shifts)
-    )
+    """The blocks (`_group_blocks`) of the rows estimated in both compared waves; a ValueError
+    when no indicator has an overall row in both."""
+    blocks = [
+        (_one_wave_title(label, rows, both, w_from, w_to), rows)
+        for label, rows in _group_blocks(
+            _dumbbell_order(est, shifts),
+            both.index,
+            labels,
+            _improvement_by_indicator(shifts),
+            grouping,
+        )
+    ]
     if not blocks:
         raise ValueError(
             f"estimates table: no indicator has overall estimates in both waves '{w_from}' and"
@@ -825,43 +895,66 @@ def _dumbbell_blocks(
     return blocks
 
 
-def _arrow_kinds(is_sig: bool, is_untested: bool) -> set[str]:
-    """The kinds of arrow a row adds to the legend: 'sig' and/or 'untested' when flagged, else
-    'ns'."""
-    return {
-        kind
-        for kind, drawn in (
-            ("sig", is_sig),
-            ("untested", is_untested),
-            ("ns", not (is_sig or is_untested)),
-        )
-        if drawn
-    }
+def _one_wave_title(
+    label: str, rows: list[tuple[str, str]], both: pd.DataFrame, w_from: str, w_to: str
+) -> str:
+    """An indicator's panel title, '(asked at endline only)' added when its overall row has one
+    compared wave."""
+    only = _one_wave_of(both.loc[rows[0]], w_from, w_to)
+    return label if only is None else f"{label} (asked at {only} only)"
+
+
+def _arrow_kind(row: tuple[str, str], status: tuple[dict, set, set | None]) -> str:
+    """A row's arrow (`status`: `_shift_status` of the shifts): 'sig' (Holm-significant change),
+    'untested' (not estimable), 'descriptive' (a row the shifts table does not test, e.g. a change
+    within an age band) or 'ns'."""
+    sig, untested, tested = status
+    if tested is not None and row not in tested:
+        return "descriptive"
+    return "sig" if sig.get(row, False) else "untested" if row in untested else "ns"
 
 
 def _draw_dumbbell_panels(
     panels,
     both: pd.DataFrame,
     ticks: Mapping[tuple[str, str], str],
-    status: tuple[dict, set],
+    status: tuple[dict, set, set | None],
     w_from: str,
     w_to: str,
 ) -> tuple[set[str], int]:
     """Draw every panel's rows and axis; `status`: `_shift_status` of the shifts. Returns the kinds
     of arrow drawn and how many points have no interval."""
-    sig, untested = status
     seen: set[str] = set()
     no_interval = 0
     for ax, _, rows in panels:
         ys = np.arange(len(rows))[::-1].astype(float)
         for y, row in zip(ys, rows):
-            is_sig, is_untested = bool(sig.get(row, False)), row in untested
-            seen |= _arrow_kinds(is_sig, is_untested)
-            no_interval += _draw_dumbbell_row(
-                ax, both.loc[row], row, y, w_from, w_to, is_sig, is_untested
-            )
+            one_wave = _one_wave_of(both.loc[row], w_from, w_to) is not None
+            kind = ONE_WAVE if one_wave else _arrow_kind(row, status)
+            seen.add(kind)
+            no_interval += _draw_dumbbell_row(ax, both.loc[row], row, y, w_from, w_to, kind)
         _percent_axis(ax, ys, [ticks[row] for row in rows])
     return seen, no_interval
+
+
+def _shift_rows(shifts: pd.DataFrame | None, by: str) -> pd.DataFrame | None:
+    """The shifts of the overall rows and of the grouping `by` (a table without `group_var`: all
+    of it)."""
+    if shifts is None or "group_var" not in shifts.columns:
+        return shifts
+    return shifts[shifts["group_var"].astype(str).isin(["overall", by])]
+
+
+def _grouping_note(grouping: Grouping, min_group_n: int | None) -> str:
+    """The note's sentence on the groups of a chart by another grouping than sex ('' for sex)."""
+    if grouping == SEX_GROUPING:
+        return ""
+    floor = f" with at least {min_group_n} answers" if min_group_n else ""
+    return (
+        f" Rows by {grouping.by.replace('_', ' ')}: the groups{floor} in a wave (smaller groups"
+        " are not estimated), catch-all groups last. Differences between the groups at each wave"
+        " are tested in comparisons.csv."
+    )
 
 
 def build_dumbbell(
@@ -872,26 +965,64 @@ def build_dumbbell(
     *,
     title: str | None = None,
     alpha: float = DEFAULT_ALPHA,
+    by: str = "sex",
+    min_group_n: int | None = None,
 ) -> Figure:
     """Baseline and endline percentages with 95% CIs, one row per indicator (and per sex when the
-    data have Female and Male rows), for the indicators measured in both waves. Arrows run from
+    data have Female and Male rows); an indicator asked in one of the waves shows its one point,
+    its panel titled "(asked at endline only)". Arrows run from
     baseline to endline; solid arrows mark changes that are significant after Holm adjustment (from
     `shifts`; the legend says "p < `alpha`", the project's significance level).
+
+    `by` another grouping of the estimates (`group_var`: age band, social group...) draws its
+    groups under each indicator instead of women and men: the groups the estimates have (each
+    with at least `min_group_n` answers, said in the note), catch-all groups last; a change within
+    a group that the shifts table does not test is drawn as descriptive, not as not significant.
 
     "Baseline" and "endline" are the first and last waves, whatever their names (`_compared_waves`).
     With one wave the chart shows that wave's estimates without arrows. A point without an interval
     (not estimable, see the table's `note`) is drawn without bars and counted in the note."""
-    est = _overall_and_sex(estimates)
+    est = _overall_and_group(estimates, by)
+    grouping = _grouping(est, by)
+    shifts = _shift_rows(shifts, by)
     waves = _ordered_unique(est["wave"])
-    if len(waves) >= 3:
-        return _build_waves(est, waves, source, labels, shifts, title=title, alpha=alpha)
     compared = _compared_waves(est, shifts)
-    if len(compared) == 1:
-        return _build_one_wave(est, compared[0], source, labels, shifts, title=title, alpha=alpha)
+    builder: Callable[..., Figure] = _build_two_waves
+    at: list[str] | str = compared
+    if len(waves) >= 3:
+        builder, at = _build_waves, waves
+    elif len(compared) == 1:
+        builder, at = _build_one_wave, compared[0]
+    return builder(
+        est,
+        at,
+        source,
+        labels,
+        shifts,
+        title=title,
+        alpha=alpha,
+        grouping=grouping,
+        extra_note=_grouping_note(grouping, min_group_n),
+    )
+
+
+def _build_two_waves(
+    est: pd.DataFrame,
+    compared: list[str],
+    source: str,
+    labels: Mapping[str, str] | None,
+    shifts: pd.DataFrame | None,
+    *,
+    title: str | None = None,
+    alpha: float = DEFAULT_ALPHA,
+    grouping: Grouping = SEX_GROUPING,
+    extra_note: str = "",
+) -> Figure:
+    """The dumbbell of two compared waves (`build_dumbbell`); `extra_note` ends the note."""
     w_from, w_to = compared
     both = _both_waves(est, w_from, w_to)
     status = _shift_status(shifts)
-    blocks = _dumbbell_blocks(est, shifts, both, labels, w_from, w_to)
+    blocks = _dumbbell_blocks(est, shifts, both, labels, w_from, w_to, grouping)
     multi = _is_multi(blocks)
     ticks = {
         row: _dumbbell_tick(both, row, label, multi, w_from, w_to)
@@ -906,22 +1037,28 @@ def build_dumbbell(
     panels[-1][0].set_xlabel("Percent of respondents (%)")
     add_header(
         fig,
-        title or f"{_wave_title(w_from)} and {w_to}, indicators measured in both waves",
+        title or f"{_wave_title(w_from)} and {w_to}, by indicator",
         handles=_dumbbell_handles(w_from, w_to, seen, alpha),
     )
     add_source_note(
-        fig, source, note=_dumbbell_note(estimates, shifts, (w_from, w_to), no_interval, alpha)
+        fig,
+        source,
+        note=_dumbbell_note(est, shifts, (w_from, w_to), no_interval, alpha) + extra_note,
     )
     _fit_panel_titles(fig, panels)
     return fig
 
 
 # --- three or more waves: every wave's estimate per indicator -------------------------------------
-def _wave_line_blocks(est: pd.DataFrame, waves: list[str], labels, improvement) -> list:
+def _wave_line_blocks(
+    est: pd.DataFrame, waves: list[str], labels, improvement, grouping: Grouping = SEX_GROUPING
+) -> list:
     """(indicator label, [(indicator, group, rows of every wave in order)]) per indicator with an
-    overall estimate: All, and Women and Men when both are there."""
+    overall estimate: All, and the `grouping`'s groups (women and men: when both are there)."""
     keyed = est.drop_duplicates(["indicator", "group", "wave"]).set_index(["indicator", "group"])
-    blocks = _sex_blocks(_ordered_unique(est["indicator"]), set(keyed.index), labels, improvement)
+    blocks = _group_blocks(
+        _ordered_unique(est["indicator"]), set(keyed.index), labels, improvement, grouping
+    )
     out = []
     for label, rows in blocks:
         lines = []
@@ -932,7 +1069,19 @@ def _wave_line_blocks(est: pd.DataFrame, waves: list[str], labels, improvement) 
     return out
 
 
-def _draw_wave_lines(ax, lines: list, waves: list[str]) -> int:
+def _group_look(group: str, grouping: Grouping) -> tuple[str, str]:
+    """(colour, marker) of a group's line: All black circles, women and men as in every chart,
+    another grouping's groups by their place in it (`GROUP_PALETTE`, `GROUP_MARKER_CYCLE`)."""
+    if group == "All" or grouping == SEX_GROUPING:
+        return GROUP_COLOURS.get(group, style.ALL), GROUP_MARKERS.get(group, "o")
+    k = grouping.groups.index(group) if group in grouping.groups else 0
+    return (
+        GROUP_PALETTE[k % len(GROUP_PALETTE)],
+        GROUP_MARKER_CYCLE[k % len(GROUP_MARKER_CYCLE)],
+    )
+
+
+def _draw_wave_lines(ax, lines: list, waves: list[str], grouping: Grouping = SEX_GROUPING) -> int:
     """One line per group across the waves (x = wave in order), each point with its 95% CI bars
     (offset a little per group so they do not overlap); returns how many points lack an
     interval."""
@@ -940,14 +1089,12 @@ def _draw_wave_lines(ax, lines: list, waves: list[str]) -> int:
     no_interval = 0
     for k, (ind, group, sub) in enumerate(lines):
         xs = x + (k - (len(lines) - 1) / 2) * 0.08
-        colour = GROUP_COLOURS.get(group, style.ALL)
+        colour, marker = _group_look(group, grouping)
         p = sub["percent"].to_numpy(float)
         lo, hi = sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float)
         ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(p)
         no_interval += int((np.isfinite(p) & ~ok).sum())
-        line = ax.plot(
-            xs, p, color=colour, marker=GROUP_MARKERS.get(group, "o"), ms=4.5, lw=1.2, zorder=3
-        )[0]
+        line = ax.plot(xs, p, color=colour, marker=marker, ms=4.5, lw=1.2, zorder=3)[0]
         line.set_gid(f"waves:{ind}:{group}")
         ax.vlines(xs[ok], lo[ok], hi[ok], color=colour, lw=1.0, zorder=2)
     ax.set_xticks(x, labels=[_wave_title(w) for w in waves])
@@ -967,10 +1114,13 @@ def _build_waves(
     *,
     title: str | None = None,
     alpha: float = DEFAULT_ALPHA,
+    grouping: Grouping = SEX_GROUPING,
+    extra_note: str = "",
 ) -> Figure:
     """The dumbbell chart of three or more waves: a line chart per indicator, every wave's percent
-    (x, in the configured order) with its 95% CI, overall and for women and men."""
-    blocks = _wave_line_blocks(est, waves, labels, _improvement_by_indicator(shifts))
+    (x, in the configured order) with its 95% CI, overall and for the `grouping`'s groups (women
+    and men); `extra_note` ends the note."""
+    blocks = _wave_line_blocks(est, waves, labels, _improvement_by_indicator(shifts), grouping)
     if not blocks:
         raise ValueError("estimates table: no overall estimate")
     columns = 2 if len(blocks) > 1 else 1
@@ -980,7 +1130,7 @@ def _build_waves(
     no_interval, groups = 0, []
     for i, (label, lines) in enumerate(blocks):
         ax = fig.add_subplot(gs[i // columns, i % columns])
-        no_interval += _draw_wave_lines(ax, lines, waves)
+        no_interval += _draw_wave_lines(ax, lines, waves, grouping)
         ax.set_title(_wrap(label, 38), loc="left", fontsize="small")
         ax.set_ylabel("Percent (%)")
         groups += [g for _, g, _ in lines if g not in groups]
@@ -988,8 +1138,8 @@ def _build_waves(
         Line2D(
             [],
             [],
-            color=GROUP_COLOURS.get(g, style.ALL),
-            marker=GROUP_MARKERS.get(g, "o"),
+            color=_group_look(g, grouping)[0],
+            marker=_group_look(g, grouping)[1],
             label=GROUP_NAMES.get(g, g),
         )
         for g in groups
@@ -1004,7 +1154,8 @@ def _build_waves(
             f" in the configured order ({', '.join(waves)}). Changes between waves and their tests"
             " are in the forest plot and the shifts table; linear trends in trends.csv."
         )
-        + _not_estimable_note(no_interval, "the estimates table"),
+        + _not_estimable_note(no_interval, "the estimates table")
+        + extra_note,
     )
     return fig
 
@@ -1051,7 +1202,7 @@ def _one_wave_ticks(
     label_of = {row: lab for lab, rs in blocks for row in rs}
     return {
         row: (
-            (GROUP_NAMES.get(row[1], row[1]) if multi else _wrap(label_of[row], WRAP_LABEL))
+            _wrap(GROUP_NAMES.get(row[1], row[1]) if multi else label_of[row], WRAP_LABEL)
             + f"\nn = {_fmt_n(rows.loc[row, 'n'])}"
         )
         for _, rs in blocks
@@ -1102,15 +1253,18 @@ def _build_one_wave(
     *,
     title: str | None = None,
     alpha: float = DEFAULT_ALPHA,
+    grouping: Grouping = SEX_GROUPING,
+    extra_note: str = "",
 ) -> Figure:
-    """The dumbbell chart of a country with one wave: that wave's percentages with 95% CIs, no
-    arrows."""
+    """The dumbbell chart of indicators measured in one wave: that wave's percentages with 95% CIs,
+    no arrows, overall and for the `grouping`'s groups; `extra_note` ends the note."""
     rows = _one_wave_rows(est, wave)
-    blocks = _sex_blocks(
+    blocks = _group_blocks(
         _ordered_unique(rows.index.get_level_values("indicator")),
         rows.index,
         labels,
         _improvement_by_indicator(shifts),
+        grouping,
     )
     if not blocks:
         raise ValueError(f"estimates table: no overall estimate in wave {wave}")
@@ -1131,10 +1285,11 @@ def _build_one_wave(
         source,
         note=(
             f"Points: percent of respondents, with {ci_level(alpha)} CIs ({_ci_methods(est)});"
-            f" n = respondents answering. The data have one wave ({wave}), so there is no"
-            " change to show."
+            f" n = respondents answering. These indicators were measured in one wave ({wave}),"
+            " so there is no change to show."
         )
-        + _not_estimable_note(no_interval, "the estimates table"),
+        + _not_estimable_note(no_interval, "the estimates table")
+        + extra_note,
     )
     _fit_panel_titles(fig, panels)
     return fig
@@ -1149,10 +1304,22 @@ def dumbbell(
     *,
     title: str | None = None,
     alpha: float = DEFAULT_ALPHA,
+    by: str = "sex",
+    min_group_n: int | None = None,
 ) -> list[Path]:
-    """Baseline -> endline dumbbell chart -> [<out_stem>.png, <out_stem>.svg]."""
+    """Baseline -> endline dumbbell chart (by sex, or by the grouping `by`: `build_dumbbell`) ->
+    [<out_stem>.png, <out_stem>.svg]."""
     return _draw(
-        build_dumbbell, out_stem, estimates, shifts, source, labels, title=title, alpha=alpha
+        build_dumbbell,
+        out_stem,
+        estimates,
+        shifts,
+        source,
+        labels,
+        title=title,
+        alpha=alpha,
+        by=by,
+        min_group_n=min_group_n,
     )
 
 

@@ -39,7 +39,7 @@ from analysis.model import (
 from .dictionary_section import dictionary_section
 from .evaluation_sections import evaluation_sections
 from .key_results import key_results
-from .paging import SHIFT_CHARTS, parse_page_stem
+from .paging import SHIFT_CHARTS, groupings_of, parse_group_stem, parse_page_stem
 from .scales_section import scales_section
 from .statements_section import statements_section
 from .tables import (
@@ -105,6 +105,10 @@ class CountryInputs:
     evaluation: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
     # the data dictionary (dictionary.csv; empty when not given)
     dictionary: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    # the dumbbells by grouping ({file-name form: variable}, `paging.groupings_of`) and the smallest
+    # group estimated (`min_group_n`), for their captions
+    groupings: dict[str, str] = dataclasses.field(default_factory=dict)
+    min_group_n: int | None = None
 
 
 def _parts():
@@ -163,6 +167,32 @@ def shift_chart_figures(c: CountryInputs, alpha: float) -> list[dict]:
         of = sum(1 for i, _, _ in pages if i == chart_index)
         suffix = f" (page {page} of {of})" if of > 1 else ""
         what = _shift_chart_what(chart, waves, by_sex, alpha)
+        figures.append(_figure(c.charts[stem], f"{c.label}: {what}{suffix}"))
+    return figures
+
+
+def group_chart_figures(c: CountryInputs, alpha: float) -> list[dict]:
+    """Every page of a country's dumbbells by grouping (age band, social group...: configured
+    order, pages in order), each with a caption that says what it shows."""
+    pages = sorted(
+        (list(c.groupings).index(hit[0]), hit[1], stem)
+        for stem in c.charts
+        if (hit := parse_group_stem(stem)) is not None and hit[0] in c.groupings
+    )
+    waves = estimate_waves(c.estimates)
+    at = "at " + " and ".join(waves[:1] + waves[-1:]) if waves else "in each wave"
+    if len(waves) >= 3:
+        at = f"in each wave ({waves[0]} to {waves[-1]})"
+    floor = f" with at least {c.min_group_n} answers" if c.min_group_n else ""
+    figures = []
+    for index, page, stem in pages:
+        name = list(c.groupings.values())[index]
+        of = sum(1 for i, _, _ in pages if i == index)
+        suffix = f" (page {page} of {of})" if of > 1 else ""
+        what = (
+            f"percent of respondents per indicator {at}, overall and by {name.replace('_', ' ')}"
+            f" (groups{floor}), with {ci_level(alpha)} CIs; changes within groups not tested"
+        )
         figures.append(_figure(c.charts[stem], f"{c.label}: {what}{suffix}"))
     return figures
 
@@ -505,6 +535,7 @@ def country_section(
         "alpha": alpha,
         "one_wave": len(waves) == 1,
         "charts": shift_chart_figures(c, alpha),
+        "group_charts": group_chart_figures(c, alpha),
         "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
         "no_shifts": "" if has_shifts else no_shifts_text(waves),
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),
@@ -882,9 +913,12 @@ def render_report(
     )
 
 
-def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
+def _country_inputs(
+    root: Path, name: str, cfg: Country, min_group_n: int | None = None
+) -> CountryInputs:
     """Read a country's pipeline outputs under `root`: its crosstabs, charts, estimates, shifts,
-    row accounting, exclusions and the counted columns of its cleaning log."""
+    row accounting, exclusions and the counted columns of its cleaning log (`min_group_n`: the
+    country's smallest group estimated, for the captions of its charts by group)."""
     tables_dir, processed = (
         root / "reports" / "tables" / name,
         root / "data" / "processed" / name,
@@ -920,6 +954,8 @@ def _country_inputs(root: Path, name: str, cfg: Country) -> CountryInputs:
         _optional(tables_dir / "scales.csv", {"wave": str}),
         {name: _optional(tables_dir / f"{name}.csv", WAVE_TEXT) for name in EVALUATION_TABLES},
         dictionary=_optional(tables_dir / "dictionary.csv"),
+        groupings=groupings_of(cfg.estimate_groups),
+        min_group_n=min_group_n,
     )
 
 
@@ -976,7 +1012,10 @@ def build_report(root: Path, out: Path) -> None:
 
     project = load_project(root)
     labels = project.indicator_labels()
-    countries = [_country_inputs(root, name, cfg) for name, cfg in project.countries.items()]
+    countries = [
+        _country_inputs(root, name, cfg, project.settings_for(name).min_group_n)
+        for name, cfg in project.countries.items()
+    ]
     claims, consistency, registry = _audit_outputs(root, project)
     synthetic = any(cfg.synthetic_data for cfg in project.countries.values())
     html_text = render_report(

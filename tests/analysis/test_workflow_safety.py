@@ -176,11 +176,19 @@ def test_table_dimension_reruns_the_crosstab_and_the_cleaning_that_checks_it(pro
     assert changed == WHOLE | {"crosstab:rwanda:figure1_sex_by_age", "clean:rwanda:respondents"}
 
 
-def test_estimate_groups_rerun_the_cleaning_and_the_statistics(project):
+def test_estimate_groups_rerun_the_cleaning_the_statistics_and_the_shift_charts(project):
+    """The shift charts include the dumbbell by each grouping (and the min_group_n its note
+    states)."""
     changed = _changed_jobs(
         project, lambda p: p["countries"]["example_country"].update(estimate_groups=["sex"])
     )
-    assert changed == WHOLE | {"clean:example_country:respondents", "statistics:example_country"}
+    assert changed == WHOLE | {
+        "clean:example_country:respondents",
+        "statistics:example_country",
+        "chart_shifts:example_country",
+    }
+    changed = _changed_jobs(project, lambda p: p["config"].update(min_group_n=20))
+    assert {job for job in changed if not job.startswith(("statistics:", "chart_shifts:"))} == WHOLE
 
 
 def test_unclassified_key_reaches_every_job(project):
@@ -594,11 +602,16 @@ def test_alpha_reruns_statistics_and_its_dependants_not_the_cleaning(rwanda):
         "country=rwanda, name=estimates_table",
         "country=rwanda, name=shifts_table",
     }
-    # every shift chart page: rwanda's dumbbell (18 indicators: 2 pages) and forest (3: 1 page)
+    # every shift chart page: rwanda's dumbbell (18 indicators: 2 pages) and forest (3: 1 page),
+    # and its dumbbells by age band and social group (3 pages of 6 each)
     assert jobs["chart_shifts"] == {
         "country=rwanda, chart=dumbbell",
         "country=rwanda, chart=dumbbell_p2",
         "country=rwanda, chart=forest",
+    } | {
+        f"country=rwanda, chart=dumbbell_by_{grouping}{page}"
+        for grouping in ("age_band", "social_group")
+        for page in ("", "_p2", "_p3")
     }
 
 

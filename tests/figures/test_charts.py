@@ -514,16 +514,25 @@ def test_dumbbell_points_are_the_estimates(estimates, shifts):
             if (gid := line.get_gid() or "").startswith("dumbbell:"):
                 _, ind, g, wave = gid.split(":")
                 points[(ind, g, wave)] = (line.get_xdata()[0], is_filled(line))
+    # an indicator asked at endline only is drawn as its endline point (All alone: its men are
+    # missing), without an arrow, its panel titled as asked at endline only
     expected = estimates[
-        estimates["group_var"].isin(["overall", "sex"]) & (estimates["indicator"] != "endline_only")
+        estimates["group_var"].isin(["overall", "sex"])
+        & ((estimates["indicator"] != "endline_only") | (estimates["group"] == "All"))
     ]
     assert set(points) == set(zip(expected["indicator"], expected["group"], expected["wave"]))
     for r in expected.itertuples():
         x, filled = points[(r.indicator, r.group, r.wave)]
         assert x == pytest.approx(r.percent)
         assert filled == (r.wave == "endline")  # hollow baseline, filled endline
-    assert all("Asked at endline only" not in ax.get_title(loc="left") for ax in fig.axes)
-    assert len(fig.axes) == 3 and all(ax.get_xlim() == (0, 100) for ax in fig.axes)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert [t for t in titles if "(asked at endline only)" in t] == [
+        "Asked at endline only (asked at endline only)"
+    ]
+    assert not any(
+        ":endline_only:" in (a.get_gid() or "") for ax in fig.axes for a in ax.texts
+    )  # no arrow
+    assert len(fig.axes) == 4 and all(ax.get_xlim() == (0, 100) for ax in fig.axes)
     assert fig.axes[-1].get_xlabel() == "Percent of respondents (%)"
     ticks = " ".join(t.get_text() for ax in fig.axes for t in ax.get_yticklabels())
     assert "Women\nn = 389 → 265" in ticks and "Men\nn = 53 → 139" in ticks

@@ -111,10 +111,16 @@ def test_figure_files_are_300_dpi_png_and_svg(workdir):
     pngs = sorted((root / "reports/figures").rglob("*.png"))
     # Figures 1-3 + dumbbell and forest pages (at most 10 indicators a page) for the 3 countries:
     # dumbbells: rwanda 18 and tajikistan 14 share indicators (2 pages each), example_country 9
-    # (1 page); forests (indicators asked in two waves): rwanda 3, tajikistan 13, example 9
-    assert len(pngs) == 3 + (2 + 2 + 1) + (1 + 2 + 1)
+    # (1 page); forests (indicators asked in two waves): rwanda 3, tajikistan 13, example 9;
+    # dumbbells by age band and social group (6 indicators a page): rwanda and tajikistan 3
+    # pages each, example_country by age band only, 2 pages
+    assert len(pngs) == 3 + (2 + 2 + 1) + (1 + 2 + 1) + (6 + 6 + 2)
     stems = {p.relative_to(root / "reports/figures").with_suffix("").as_posix() for p in pngs}
     assert {"rwanda/forest", "tajikistan/forest_p2", "rwanda/dumbbell_p2"} <= stems
+    assert {
+        "rwanda/dumbbell_by_social_group_p3",
+        "example_country/dumbbell_by_age_band_p2",
+    } <= stems
     assert "rwanda/forest_p2" not in stems
     assert "example_country/forest_p2" not in stems
     for png in pngs:
