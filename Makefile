@@ -14,15 +14,17 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-input -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	@echo "Installing the pinned packages (requirements.lock) into $(VENV): about 2 minutes, once"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --no-input -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+	@echo "Installed."
 
 # `python -m analysis run` = snakemake --rerun-incomplete, after clearing what a killed run leaves behind
 # (a stale lock when no Snakemake works here, orphaned temporary files); exit 2 bad input, 3 a bug.
 report: $(STAMP)
-	$(BIN)/python -m analysis run --cores all
+	@$(BIN)/python -m analysis run --cores all
 
 # -rs: the reason of every skipped test is listed at the end (e.g. the browser test without chromium)
 test: $(STAMP)
@@ -52,13 +54,13 @@ dryrun: $(STAMP)
 # The audit of a finished run, as the report prints it: `make trace ID=<claim id>` (provenance down to
 # the raw files), `make claims` (every claim), `make find Q=<value or quote>`.
 trace: $(STAMP)
-	$(BIN)/python -m analysis.audit show "$(ID)"
+	@$(BIN)/python -m analysis.audit show "$(ID)"
 
 claims: $(STAMP)
-	$(BIN)/python -m analysis.audit list
+	@$(BIN)/python -m analysis.audit list
 
 find: $(STAMP)
-	$(BIN)/python -m analysis.audit find "$(Q)"
+	@$(BIN)/python -m analysis.audit find "$(Q)"
 
 # Every output the pipeline writes (cleaned data, reports, per-job logs and benchmarks, Snakemake's
 # records of them and the workflow's cache); never data/raw, config or the READMEs of these folders.

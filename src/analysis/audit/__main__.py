@@ -88,7 +88,29 @@ def _origin(args, prov: dict) -> list[str]:
     return origin_lines(project, args.root, prov.get("inputs", []), claim)
 
 
+def cmd_show_value(args) -> None:
+    """`show` for a report value's id (`est:...`, `shift:...`)."""
+    from analysis.audit.lookup import value_lines
+    from analysis.config import load_project
+
+    has_config = (args.root / "config" / "config.yaml").is_file()
+    project = load_project(args.root) if has_config else None
+    try:
+        print("\n".join(value_lines(project, args.root, args.claim_id)))
+    except LookupError as exc:
+        raise InputError(
+            f"unknown value id '{args.claim_id}'",
+            key=args.claim_id,
+            fix=f"{exc.args[0]}; copy the id from the report's estimates or shifts table",
+        ) from exc
+
+
 def cmd_show(args) -> None:
+    from analysis.audit.lookup import is_value_id
+
+    if is_value_id(args.claim_id):
+        cmd_show_value(args)
+        return
     out = args.root / args.out_dir
     claims_path, prov_path = out / "claims.csv", out / "provenance.json"
     claims = _claims(args).set_index("id")

@@ -108,3 +108,89 @@ def origin_lines(project: Any, root: Path, inputs: list[dict], claim: Any) -> li
             lines += _dataset_lines(project, root, match["country"], match["dataset"])
     indicator, country = claim_indicator(claim)
     return lines + _indicator_lines(project, indicator, country)
+
+
+# --- an estimate or a shift of the report (`est:` and `shift:` provenance ids) --------------------
+VALUE_TABLES = {  # id prefix: (table, the id's parts after the country, the columns shown)
+    "est": (
+        "estimates.csv",
+        ("indicator", "wave", "group"),
+        ("n", "k", "percent", "ci_low", "ci_high", "ci_method", "design_type", "deff", "note"),
+    ),
+    "shift": (
+        "shifts.csv",
+        ("indicator", "group"),
+        (
+            "from_wave",
+            "to_wave",
+            "from_n",
+            "from_pct",
+            "to_n",
+            "to_pct",
+            "diff_pp",
+            "diff_ci_low",
+            "diff_ci_high",
+            "test",
+            "p_value",
+            "p_holm",
+            "holm_family",
+            "significant_holm",
+            "composition_flag",
+            "note",
+        ),
+    ),
+}
+VALUE_CODE = {"est": "analysis.survey.estimates", "shift": "analysis.survey.shifts"}
+
+
+def is_value_id(value_id: str) -> bool:
+    """Whether an id names a report value (`est:<country>/<indicator>/<wave>/<group>` or
+    `shift:<country>/<indicator>/<group>`) rather than a claim."""
+    return value_id.split(":", 1)[0] in VALUE_TABLES and ":" in value_id
+
+
+def value_row(root: Path, value_id: str) -> tuple[Path, pd.Series]:
+    """The estimates.csv or shifts.csv row (overall or by sex, as the report lists them) a report
+    value's id names, with the table's path; a LookupError saying what is missing."""
+    from analysis.csv_files import read_output_csv
+
+    prefix, rest = value_id.split(":", 1)
+    table, keys, _ = VALUE_TABLES[prefix]
+    country, *parts = rest.split("/", len(keys))
+    if len(parts) != len(keys) or country in ("", ".", ".."):
+        raise LookupError(f"'{value_id}' is not {prefix}:<country>/{'/'.join(keys)}")
+    path = Path(root) / "reports" / "tables" / country / table
+    if not path.is_file():
+        raise LookupError(f"no {path} (country '{country}'; run `make report` first)")
+    frame = read_output_csv(path, dtype=str).fillna("")
+    hit = frame[frame["group_var"].isin(["overall", "sex"])]
+    for key, part in zip(keys, parts):
+        hit = hit[hit[key] == part]
+    if hit.empty:
+        raise LookupError(f"no row of {path} has {dict(zip(keys, parts))}")
+    return path, hit.iloc[0]
+
+
+def value_lines(project: Any, root: Path, value_id: str) -> list[str]:
+    """`show` for a report value: the row's numbers, the table with its SHA-256, the code that
+    computed it, and its origin (raw files, exclusions, indicator definition)."""
+    import hashlib
+
+    prefix = value_id.split(":", 1)[0]
+    path, row = value_row(root, value_id)
+    country = value_id.split(":", 1)[1].split("/", 1)[0]
+    shown = [c for c in VALUE_TABLES[prefix][2] if c in row.index and row[c] != ""]
+    lines = [f"value       {value_id}  ({path.name}, {row['group_var']} row)"]
+    lines += [f"  {c:<17} {row[c]}" for c in shown]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    lines += [
+        "provenance",
+        f"  input         {path.relative_to(root).as_posix()}  sha256 {digest}",
+        f"  function      {VALUE_CODE[prefix]} (python -m analysis statistics --country {country})",
+    ]
+    found = project.countries.get(country) if project is not None else None
+    datasets = [n for n, d in found.datasets.items() if d.role == "respondents"] if found else []
+    origin = [line for d in datasets for line in _dataset_lines(project, root, country, d)]
+    if project is not None:
+        origin += _indicator_lines(project, row["indicator"], country)
+    return lines + (["origin", *origin] if origin else [])

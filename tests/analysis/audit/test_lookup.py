@@ -128,3 +128,66 @@ def test_origin_names_raw_files_exclusions_and_indicator(tmp_path):
         ["question", "Do", "you", "trust", "your", "neighbours?"],
         ["measured", "as", "{'variable':", "'q7'}", "(land)"],
     ]
+
+
+def _value_tables(root) -> None:
+    """An estimates.csv and a shifts.csv of country 'land' (overall, by sex and by age band)."""
+    folder = root / "reports/tables/land"
+    folder.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "indicator": ["trust"] * 4,
+            "wave": ["baseline", "endline", "endline", "endline"],
+            "group_var": ["overall", "overall", "sex", "age_band"],
+            "group": ["All", "All", "Female", "Female"],  # an age band named like a sex
+            "n": [420, 400, 210, 99],
+            "k": [168, 200, 110, 1],
+            "percent": [40.0, 50.0, 52.380952, 1.0],
+            "ci_low": [35.4, 45.1, 45.6, 0.2],
+            "ci_high": [44.8, 54.9, 59.1, 5.5],
+            "ci_method": ["wilson"] * 4,
+            "note": ["", "", "", ""],
+        }
+    ).to_csv(folder / "estimates.csv", index=False)
+    pd.DataFrame(
+        {
+            "indicator": ["trust"],
+            "group_var": ["overall"],
+            "group": ["All"],
+            "from_wave": ["baseline"],
+            "to_wave": ["endline"],
+            "diff_pp": [10.0],
+            "p_holm": [0.004],
+        }
+    ).to_csv(folder / "shifts.csv", index=False)
+
+
+def test_show_traces_a_report_estimate_or_shift_by_its_id(tmp_path, capsys):
+    """The ids beside the report's estimates and shifts (`est:`/`shift:`) trace to their row of
+    estimates.csv / shifts.csv (overall and by sex, as the report lists them), the table's hash
+    and the computing module; a wrong id is one ERROR naming what is missing."""
+    _value_tables(tmp_path)
+    assert main(["--root", str(tmp_path), "show", "est:land/trust/endline/Female"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "value       est:land/trust/endline/Female  (estimates.csv, sex row)"
+    assert [line.split() for line in out[1:4]] == [
+        ["n", "210"],
+        ["k", "110"],
+        ["percent", "52.380952"],
+    ]
+    assert any(
+        line.startswith("  input         reports/tables/land/estimates.csv  sha256 ")
+        for line in out
+    )
+    assert main(["--root", str(tmp_path), "show", "shift:land/trust/All"]) == 0
+    out = capsys.readouterr().out
+    assert "  diff_pp           10.0" in out and "analysis.survey.shifts" in out
+    for bad, says in (
+        ("est:land/trust/midline/All", "no row of"),
+        ("est:land/trust/All", "is not est:<country>/indicator/wave/group"),
+        ("shift:atlantis/trust/All", "no "),
+        ("est:../trust/endline/All", "is not est:"),
+    ):
+        assert main(["--root", str(tmp_path), "show", bad]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"ERROR: unknown value id '{bad}'") and says in err, err
