@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,9 +123,33 @@ def _p(p) -> str:
     return pvalue(p)
 
 
+# px: the page is at most 1150 CSS px wide, so 1400 px stays sharp on a high-density screen, while
+# the 300 dpi charts (2100 px wide, for print: reports/figures/) would make the page 3 times heavier
+REPORT_IMAGE_WIDTH = 1400
+
+
+def report_png(path: Path, width: int = REPORT_IMAGE_WIDTH) -> bytes:
+    """A chart's PNG for the page: as written when at most `width` px wide, else resized to `width`
+    (box filter: the area average; aspect ratio kept), reduced to a 256-colour palette (median cut,
+    no dithering: a chart has few colours) and re-encoded, about a third of the bytes;
+    byte-deterministic for the pinned Pillow."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        if image.width <= width:
+            return path.read_bytes()
+        height = max(1, round(image.height * width / image.width))
+        small = image.convert("RGB").resize((width, height), Image.Resampling.BOX)
+    palette = small.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    palette.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def _figure(path: Path, alt: str) -> dict:
-    """A chart embedded in the page: its PNG as base64 and its alt text (also the caption)."""
-    return {"alt": alt, "data": base64.b64encode(path.read_bytes()).decode("ascii")}
+    """A chart embedded in the page: its PNG (`report_png`) as base64 and its alt text (also the
+    caption)."""
+    return {"alt": alt, "data": base64.b64encode(report_png(path)).decode("ascii")}
 
 
 def _shift_chart_what(chart: str, waves: list[str], by_sex: bool, alpha: float) -> str:
@@ -536,6 +561,7 @@ def country_section(
         "one_wave": len(waves) == 1,
         "charts": shift_chart_figures(c, alpha),
         "group_charts": group_chart_figures(c, alpha),
+        "group_charts_of": " and ".join(n.replace("_", " ") for n in c.groupings.values()),
         "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
         "no_shifts": "" if has_shifts else no_shifts_text(waves),
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),

@@ -104,6 +104,26 @@ def test_snakemake_report_works(workdir):
     assert (root / "reports/snakemake-report.html").stat().st_size > 10_000
 
 
+def test_report_embeds_every_chart_once_at_most_1400_px_wide(workdir):
+    """Every chart file is in the page (the charts by group in a collapsed part per country), each
+    at most 1400 px wide: the page stays light while the 300 dpi files serve print."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    root, _ = workdir
+    html = _report(workdir).read_text(encoding="utf-8")
+    images = [
+        Image.open(io.BytesIO(base64.b64decode(data)))
+        for data in re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    ]
+    assert len(images) == len(list((root / "reports/figures").rglob("*.png")))
+    assert max(image.width for image in images) == 1400
+    assert html.count('<details class="group-charts"><summary>Charts by age band') == 3
+    assert "<summary>Charts by age band and social group (6 pages)" in html
+
+
 def test_figure_files_are_300_dpi_png_and_svg(workdir):
     from PIL import Image
 
