@@ -71,13 +71,18 @@ def _change(value, low, high, share: bool, unit: str, decimals: int, confidence:
     return f"{_signed(value, d)} {unit_text}{interval}".replace("  ", " ")
 
 
+def _p_text(p: float) -> str:
+    """'p < 0.001' or 'p = 0.153' (`tables.pvalue`'s text, spaced as a sentence)."""
+    text = pvalue(p)
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def _certainty(r, alpha: float) -> str:
     """'significant after Holm adjustment (p < 0.001), an improvement' or 'not significant
     after Holm adjustment (p = 0.153)'."""
     if pd.isna(r.p_holm):
         return "not tested (see the table's note)"
-    p = pvalue(r.p_holm)
-    p_text = f"p {p}" if p.startswith("<") else f"p = {p}"
+    p_text = _p_text(r.p_holm)
     if r.p_holm < alpha:
         improved = getattr(r, "direction_improved", None)
         verdict = {True: ", an improvement", False: ", a worsening"}.get(improved, "")
@@ -141,7 +146,7 @@ def _for_whom(r, shifts: pd.DataFrame, share: bool, unit: str, decimals: int) ->
     inter = same[~same["group"].isin(list(SEX_GROUPS))]
     test = ""
     if len(inter) and pd.notna(inter.iloc[0]["p_value"]):
-        test = f" (difference between them: p = {pvalue(inter.iloc[0]['p_value'])})"
+        test = f" (difference between them: {_p_text(inter.iloc[0]['p_value'])})"
     first, second = parts
     return f" For whom: {first[:1].upper()}{first[1:]}, {second}{test}."
 

@@ -63,7 +63,7 @@ def test_one_sentence_per_primary_indicator_with_crude_adjusted_for_whom_and_fla
     leave, arms = sentences
     assert leave.startswith("Leave children: 42.8% at baseline, 55.9% at endline")
     assert "+13.2 percentage points (95% CI 6.5 to 19.9)" in leave
-    assert "significant after Holm adjustment (p <0.001), an improvement" in leave
+    assert "significant after Holm adjustment (p < 0.001), an improvement" in leave
     assert "Standardised to one composition (sex) it is +4.8 pp (-1.9 to 11.6)" in leave
     assert "adjusted by a model, +3.4 pp" in leave and COMPOSITION_MARK in leave
     assert "Women +1.7 pp, men +10.9 pp (difference between them: p = 0.231)" in leave
@@ -113,3 +113,10 @@ def test_means_speak_in_their_unit_and_a_level_of_confidence_follows_alpha():
 
 def test_no_changes_no_sentences():
     assert key_results(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), {}, 0.05, 1) == []
+
+
+def test_p_values_read_as_a_sentence():
+    from figures.key_results import _p_text
+
+    assert _p_text(0.00002) == "p < 0.001"
+    assert _p_text(0.153) == "p = 0.153"
