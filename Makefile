@@ -16,10 +16,11 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Installing the pinned packages (requirements.lock) into $(VENV): about 2 minutes, once"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --no-input -r requirements.lock
-	@$(BIN)/python -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
+	@{ $(BIN)/python -m pip install --quiet --no-input -r requirements.lock \
+	  && $(BIN)/python -m pip install --quiet --no-input --no-deps --no-build-isolation -e . ; \
+	} > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; echo "install failed (log: $(VENV)/install.log)"; exit 1; }
 	@touch $(STAMP)
-	@echo "Installed."
+	@echo "Installed (pip's messages: $(VENV)/install.log)."
 
 # `python -m analysis run` = snakemake --rerun-incomplete, after clearing what a killed run leaves behind
 # (a stale lock when no Snakemake works here, orphaned temporary files); exit 2 bad input, 3 a bug.
