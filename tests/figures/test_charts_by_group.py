@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from PIL import Image
 
 from analysis.config import load_project
 from figures import charts, paging
@@ -180,7 +181,7 @@ def test_report_captions_each_group_page(tmp_path: Path):
     ]
     pngs = {s: tmp_path / f"{s}.png" for s in stems}
     for p in pngs.values():
-        p.write_bytes(b"png")
+        Image.new("RGB", (8, 8), "white").save(p)  # a real (tiny) PNG: the report reads it
     estimates = pd.DataFrame({"wave": ["baseline", "endline"], "group_var": ["sex", "overall"]})
     c = SimpleNamespace(
         label="Rwanda",

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.colors import to_rgba
+from PIL import Image
 
 from analysis.config import load_project
 from figures import charts, paging
@@ -126,7 +127,7 @@ def test_report_lists_every_page_in_order(tmp_path: Path):
     stems = ["forest_p2", "dumbbell", "figure1_sex_by_age", "forest", "dumbbell_p2"]
     pngs = {s: tmp_path / f"{s}.png" for s in stems}
     for p in pngs.values():
-        p.write_bytes(b"png")
+        Image.new("RGB", (8, 8), "white").save(p)  # a real (tiny) PNG: the report reads it
     estimates = pd.DataFrame({"wave": ["baseline", "endline"], "group_var": ["sex", "overall"]})
     c = SimpleNamespace(label="Rwanda", charts=pngs, estimates=estimates)
     alts = [f["alt"] for f in shift_chart_figures(c, 0.05)]
