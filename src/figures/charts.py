@@ -44,19 +44,12 @@ GROUP_NAMES = {"All": "All respondents", **SEX_NAMES}  # the tables' SEX_NAMES, 
 GROUP_COLOURS = {"All": style.ALL, "Female": style.WOMEN, "Male": style.MEN}
 GROUP_MARKERS = {"All": "o", "Female": "s", "Male": "^"}
 INTERACTION_MARKER = "D"
-# the groups of another grouping (age band, social group...), in order: Okabe-Ito colours not
-# taken by All (black), and a marker each, cycled past seven groups
+# the groups of another grouping (age band, social group...), in order: the Okabe-Ito colours not
+# taken by All (black), women (orange) or men (blue), cycled past five groups, and a marker each,
+# cycled past seven (so colour and marker together differ for up to 35 groups)
 GROUP_PALETTE = tuple(
     style.OKABE_ITO[c]
-    for c in (
-        "bluish_green",
-        "vermillion",
-        "reddish_purple",
-        "sky_blue",
-        "orange",
-        "blue",
-        "yellow",
-    )
+    for c in ("bluish_green", "vermillion", "reddish_purple", "sky_blue", "yellow")
 )
 GROUP_MARKER_CYCLE = ("s", "^", "D", "v", "P", "X", "<")
 COLLECTION_NAMES = {

@@ -220,3 +220,12 @@ def test_cli_refuses_a_grouping_the_country_does_not_have(tmp_path: Path):
     assert done.stderr.startswith("ERROR:") and "--by 'religion'" in done.stderr
     assert "use one of ['age_band', 'social_group']" in done.stderr
     assert not list(tmp_path.glob("x.*"))
+
+
+def test_group_colours_never_reuse_all_women_or_men():
+    from figures import style
+
+    assert not {style.ALL, style.WOMEN, style.MEN} & set(charts.GROUP_PALETTE)
+    grouping = charts.Grouping("band", tuple(f"g{k}" for k in range(35)), 1)
+    looks = [charts._group_look(g, grouping) for g in grouping.groups]
+    assert len(set(looks)) == 35  # colour and marker together tell 35 groups apart
