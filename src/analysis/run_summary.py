@@ -119,8 +119,8 @@ def build_run_summary(root: Path, countries: list[str]) -> str:
     lines += [
         f"audit claims by status: {_status_counts(audit / 'claims.csv')}",
         f"audit statements by status: {_status_counts(audit / 'statements.csv')}",
-        "trace a claim: .venv/bin/python -m analysis.audit show <claim id>"
-        " (list: .venv/bin/python -m analysis.audit list)",
+        "trace a claim, estimate or shift: make trace ID=<claim id, or the est:/shift: id beside it"
+        " in the report> (list the claims: make claims)",
     ]
     return "\n".join(lines) + "\n"
 

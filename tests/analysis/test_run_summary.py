@@ -80,8 +80,8 @@ def test_summary_counts_every_part(tmp_path):
         "  cleaning warnings (rows kept with a flag): 2; suppressed crosstab cells: 1",
         "audit claims by status: differs 1, reproduced 2",
         "audit statements by status: supported 1",
-        "trace a claim: .venv/bin/python -m analysis.audit show <claim id>"
-        " (list: .venv/bin/python -m analysis.audit list)",
+        "trace a claim, estimate or shift: make trace ID=<claim id, or the est:/shift: id beside it"
+        " in the report> (list the claims: make claims)",
     ]
 
 
