@@ -376,7 +376,7 @@ def _shift_chart(chart: str, args, data: dict, project: Project, source: str, ti
     """The dumbbell or forest chart of page `args.page` (at most 10 indicators a page; the
     dumbbell by another grouping than sex, `--by`: at most 6)."""
     from . import charts
-    from .paging import GROUP_INDICATORS_PER_PAGE, chart_indicators
+    from .paging import GROUP_INDICATORS_PER_PAGE, chart_indicators, grouping_words
 
     by = _grouping_of(args, project, chart)
     configured = (
@@ -386,7 +386,7 @@ def _shift_chart(chart: str, args, data: dict, project: Project, source: str, ti
     per_page = GROUP_INDICATORS_PER_PAGE if by != "sex" else None
     data, suffix = _page_of(data, configured, args.page, rows_from, per_page)
     if by != "sex":
-        title = f"{title}, by {by.replace('_', ' ')}"
+        title = f"{title}, by {grouping_words(by)}"
     title = title + suffix
     if args.page > 1 and all(t.empty for t in data.values()):
         return charts.empty_page(

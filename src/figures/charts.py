@@ -29,6 +29,7 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from analysis.model import DEFAULT_ALPHA, DEFAULT_PERCENT_DECIMALS, proportion_text
 
 from . import style
+from .paging import grouping_words
 from .style import (
     add_header,
     add_source_note,
@@ -37,7 +38,7 @@ from .style import (
     new_figure,
     save_figure,
 )
-from .tables import COMPOSITION_MARK, SEX_NAMES, ci_level, group_name, is_other
+from .tables import COMPOSITION_MARK, SEX_NAMES, ci_level, group_name, is_other, other_last
 
 TOTAL = "Total"
 GROUP_NAMES = {"All": "All respondents", **SEX_NAMES}  # the tables' SEX_NAMES, one vocabulary
@@ -653,9 +654,8 @@ def _grouping(est: pd.DataFrame, by: str) -> Grouping:
     one is there."""
     if by == SEX_GROUPING.by:
         return SEX_GROUPING
-    groups = _ordered_unique(est.loc[est["group_var"] == by, "group"])
     return Grouping(
-        by, tuple(g for g in groups if not is_other(g)) + tuple(filter(is_other, groups)), 1
+        by, tuple(other_last(_ordered_unique(est.loc[est["group_var"] == by, "group"]))), 1
     )
 
 
@@ -944,7 +944,7 @@ def _grouping_note(grouping: Grouping, min_group_n: int | None) -> str:
         return ""
     floor = f" with at least {min_group_n} answers" if min_group_n else ""
     return (
-        f" Rows by {grouping.by.replace('_', ' ')}: the groups{floor} in a wave (smaller groups"
+        f" Rows by {grouping_words(grouping.by)}: the groups{floor} in a wave (smaller groups"
         " are not estimated), catch-all groups last. Differences between the groups at each wave"
         " are tested in comparisons.csv."
     )

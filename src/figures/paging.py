@@ -88,6 +88,12 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
+def grouping_words(name: str) -> str:
+    """A grouping variable's name as words for titles, notes and captions: 'age_band' ->
+    'age band'."""
+    return name.replace("_", " ")
+
+
 def group_charts(project: Project, country: str) -> dict[str, str]:
     """{slug: grouping variable} of a country's by-group dumbbells (`groupings_of` its
     `estimate_groups`)."""

@@ -40,7 +40,13 @@ from analysis.model import (
 from .dictionary_section import dictionary_section
 from .evaluation_sections import evaluation_sections
 from .key_results import key_results
-from .paging import SHIFT_CHARTS, groupings_of, parse_group_stem, parse_page_stem
+from .paging import (
+    SHIFT_CHARTS,
+    grouping_words,
+    groupings_of,
+    parse_group_stem,
+    parse_page_stem,
+)
 from .scales_section import scales_section
 from .statements_section import statements_section
 from .tables import (
@@ -152,10 +158,13 @@ def _figure(path: Path, alt: str) -> dict:
     return {"alt": alt, "data": base64.b64encode(report_png(path)).decode("ascii")}
 
 
-def _shift_chart_what(chart: str, waves: list[str], by_sex: bool, alpha: float) -> str:
-    """What a shift chart shows, for its caption: the measure, the waves, the groups and the
-    intervals (the configured level, 1 - `alpha`)."""
-    groups = ", overall and for women and men" if by_sex else ", all respondents"
+def _shift_chart_what(
+    chart: str, waves: list[str], by_sex: bool, alpha: float, groups: str | None = None
+) -> str:
+    """What a shift chart shows, for its caption: the measure, the waves, the groups (`groups`,
+    else overall and by sex or all respondents) and the intervals (the configured level,
+    1 - `alpha`)."""
+    groups = groups or (", overall and for women and men" if by_sex else ", all respondents")
     if chart == "dumbbell":
         if len(waves) >= 3:
             at = f"in each wave ({waves[0]} to {waves[-1]})"
@@ -175,6 +184,17 @@ def _shift_chart_what(chart: str, waves: list[str], by_sex: bool, alpha: float) 
     )
 
 
+def _paged_figures(c: CountryInputs, pages: list[tuple[int, int, str]], what) -> list[dict]:
+    """The figures of `pages` (sorted (chart index, page, file stem)), each captioned
+    "<country>: <what(chart index)>", with " (page K of N)" when its chart has several pages."""
+    figures = []
+    for index, page, stem in pages:
+        of = sum(1 for i, _, _ in pages if i == index)
+        suffix = f" (page {page} of {of})" if of > 1 else ""
+        figures.append(_figure(c.charts[stem], f"{c.label}: {what(index)}{suffix}"))
+    return figures
+
+
 def shift_chart_figures(c: CountryInputs, alpha: float) -> list[dict]:
     """Every page of a country's dumbbell and forest charts (dumbbell first, pages in order), each
     with a caption that says what it shows ("Rwanda: change from baseline to endline in percentage
@@ -186,40 +206,29 @@ def shift_chart_figures(c: CountryInputs, alpha: float) -> list[dict]:
     )
     waves = estimate_waves(c.estimates)
     by_sex = "group_var" in c.estimates and bool((c.estimates["group_var"] == "sex").any())
-    figures = []
-    for chart_index, page, stem in pages:
-        chart = SHIFT_CHARTS[chart_index]
-        of = sum(1 for i, _, _ in pages if i == chart_index)
-        suffix = f" (page {page} of {of})" if of > 1 else ""
-        what = _shift_chart_what(chart, waves, by_sex, alpha)
-        figures.append(_figure(c.charts[stem], f"{c.label}: {what}{suffix}"))
-    return figures
+    return _paged_figures(
+        c, pages, lambda index: _shift_chart_what(SHIFT_CHARTS[index], waves, by_sex, alpha)
+    )
 
 
 def group_chart_figures(c: CountryInputs, alpha: float) -> list[dict]:
     """Every page of a country's dumbbells by grouping (age band, social group...: configured
     order, pages in order), each with a caption that says what it shows."""
+    names = list(c.groupings.values())
     pages = sorted(
         (list(c.groupings).index(hit[0]), hit[1], stem)
         for stem in c.charts
         if (hit := parse_group_stem(stem)) is not None and hit[0] in c.groupings
     )
     waves = estimate_waves(c.estimates)
-    at = "at " + " and ".join(waves[:1] + waves[-1:]) if waves else "in each wave"
-    if len(waves) >= 3:
-        at = f"in each wave ({waves[0]} to {waves[-1]})"
     floor = f" with at least {c.min_group_n} answers" if c.min_group_n else ""
-    figures = []
-    for index, page, stem in pages:
-        name = list(c.groupings.values())[index]
-        of = sum(1 for i, _, _ in pages if i == index)
-        suffix = f" (page {page} of {of})" if of > 1 else ""
-        what = (
-            f"percent of respondents per indicator {at}, overall and by {name.replace('_', ' ')}"
-            f" (groups{floor}), with {ci_level(alpha)} CIs; changes within groups not tested"
-        )
-        figures.append(_figure(c.charts[stem], f"{c.label}: {what}{suffix}"))
-    return figures
+
+    def what(index: int) -> str:
+        groups = f", overall and by {grouping_words(names[index])} (groups{floor})"
+        chart = _shift_chart_what("dumbbell", waves, False, alpha, groups)
+        return f"{chart}; changes within groups not tested"
+
+    return _paged_figures(c, pages, what)
 
 
 def _cell_claims(registry: ClaimsRegistry | None) -> dict[tuple, str]:
@@ -561,7 +570,7 @@ def country_section(
         "one_wave": len(waves) == 1,
         "charts": shift_chart_figures(c, alpha),
         "group_charts": group_chart_figures(c, alpha),
-        "group_charts_of": " and ".join(n.replace("_", " ") for n in c.groupings.values()),
+        "group_charts_of": " and ".join(map(grouping_words, c.groupings.values())),
         "shifts": shifts_table(c.name, c.shifts, labels, alpha, decimals) if has_shifts else None,
         "no_shifts": "" if has_shifts else no_shifts_text(waves),
         "estimates": estimates_table(c.name, c.estimates, labels, decimals),

@@ -178,7 +178,7 @@ def value_lines(project: Any, root: Path, value_id: str) -> list[str]:
 
     prefix = value_id.split(":", 1)[0]
     path, row = value_row(root, value_id)
-    country = value_id.split(":", 1)[1].split("/", 1)[0]
+    country = path.parent.name  # reports/tables/<country>/<table>
     shown = [c for c in VALUE_TABLES[prefix][2] if c in row.index and row[c] != ""]
     lines = [f"value       {value_id}  ({path.name}, {row['group_var']} row)"]
     lines += [f"  {c:<17} {row[c]}" for c in shown]
